@@ -1,0 +1,117 @@
+// Stable, machine-readable cause codes: stages, reports, hints and tests all switch on these,
+// never on message text (the undici `code` convention).
+
+export const STAGE_NAMES = ['config', 'dns', 'tcp', 'tls', 'proxy', 'sumdb', 'redirect'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+export const STAGE_EXIT_CODES: Readonly<Record<StageName, number>> = Object.freeze({
+  config: 2,
+  dns: 10,
+  tcp: 11,
+  tls: 12,
+  proxy: 13,
+  sumdb: 14,
+  redirect: 15,
+});
+
+export const EXIT = Object.freeze({
+  ok: 0,
+  internal: 1,
+  expectNotMet: 3,
+  mustBlockReachable: 4,
+});
+
+/** Failure causes of the network layers, shared by every stage that checks a hop. */
+export const LAYER_CAUSES = {
+  'dns.timeout': 'no DNS server answered in time',
+  'dns.nxdomain': 'the name does not exist (NXDOMAIN)',
+  'dns.nodata': 'the name exists but has no A/AAAA records',
+  'dns.refused': 'the DNS server refused the query (REFUSED)',
+  'dns.servfail': 'the DNS server failed (SERVFAIL)',
+  'dns.server_misbehaving': 'the DNS server answered with an unexpected rcode or a lame referral',
+  'dns.no_nameserver': 'no usable nameserver is configured',
+  'dns.malformed': 'the DNS reply could not be parsed',
+  'dns.unreachable': 'the DNS server port is closed or unreachable',
+  'dns.hosts_only': 'nsswitch.conf says files only and the name is not in /etc/hosts',
+  'tcp.refused': 'the connection was refused (RST)',
+  'tcp.timeout': 'the connection attempt timed out (SYN dropped)',
+  'tcp.unreachable': 'the host or network is unreachable',
+  'tcp.permission': 'the local system forbade the connection',
+  'tcp.reset': 'the connection was reset',
+  'tcp.proxy_refused': 'the HTTP(S) proxy refused the connection',
+  'tcp.proxy_auth_required': 'the HTTP(S) proxy requires authentication (407)',
+  'tcp.proxy_forbidden': 'the HTTP(S) proxy refused the CONNECT (403)',
+  'tcp.proxy_connect_failed': 'the HTTP(S) proxy answered CONNECT with an error',
+  'tcp.proxy_unsupported': 'the proxy scheme is not supported by the probe',
+  'tls.unknown_authority': 'the certificate chain does not lead to a trusted root',
+  'tls.expired': 'a certificate in the chain has expired',
+  'tls.not_yet_valid': 'a certificate in the chain is not yet valid',
+  'tls.name_mismatch': 'the certificate is not valid for the host name',
+  'tls.handshake_failed': 'the TLS handshake failed',
+  'tls.protocol': 'the peer did not speak TLS',
+  'tls.timeout': 'the TLS handshake timed out',
+  'tls.bad_certificate': 'the certificate could not be parsed or used',
+  'tls.no_roots': 'the trust store holds no certificates',
+  'http.timeout': 'the HTTP response did not arrive in time',
+  'http.protocol': 'the server did not answer with valid HTTP',
+  'http.too_large': 'the response exceeded the size cap',
+  'http.insecure_credentials': 'credentials would be sent over plain http',
+} as const;
+
+export const STAGE_CAUSES = {
+  'config.invalid': 'a Go environment value that go rejects',
+  'config.bad_flag': 'a command-line flag or GOMODPROBE_* value is invalid',
+  'config.bad_file': 'an input file is missing or cannot be parsed',
+  'proxy.not_found': 'the module or version does not exist on the proxy (404/410 on the last entry)',
+  'proxy.gone': 'the proxy answered 410 Gone on the last entry',
+  'proxy.server_error': 'the proxy answered with a server error',
+  'proxy.auth_required': 'the proxy requires credentials (401/403)',
+  'proxy.bad_response': 'the proxy answered with a body go cannot parse',
+  'proxy.bad_status': 'the proxy answered with a status go treats as an error',
+  'proxy.off': 'GOPROXY=off forbids fetching the module',
+  'proxy.no_entries': 'GOPROXY contains no entries',
+  'proxy.disabled': 'the module matches GONOPROXY/GOPRIVATE and no entry may fetch it',
+  'proxy.direct_failed': 'fetching directly from the module origin fails',
+  'sumdb.unreachable': 'the checksum database host cannot be reached',
+  'sumdb.unavailable_via_proxy': 'the proxy walk for sumdb support ended in an error',
+  'sumdb.bad_signature': 'the signed tree head does not verify with the configured key',
+  'sumdb.not_found': 'the checksum database has no record for the module',
+  'sumdb.bad_proof': 'the record is not proven to be in the signed tree',
+  'sumdb.bad_response': 'the checksum database answered with something unparsable',
+  'sumdb.checksum_mismatch': 'served content or go.sum differ from the checksum database',
+  'sumdb.server_error': 'the checksum database answered with an HTTP error',
+  'redirect.location_truncated': 'a redirect Location lost its host and the follow-up fails',
+  'redirect.location_rewritten': 'a proxy rewrote the redirect Location',
+  'redirect.loop': 'the redirect chain loops',
+  'redirect.too_many': 'more redirects than go follows (10)',
+  'redirect.insecure': 'a redirect from https to http, which go refuses',
+  'redirect.bad_location': 'a redirect Location that cannot be parsed',
+  'redirect.target_dns': 'a redirect target host does not resolve',
+  'redirect.target_tcp': 'a redirect target host cannot be connected to',
+  'redirect.target_tls': 'a redirect target host fails TLS',
+  'redirect.bad_status': 'the final hop did not answer 200',
+  'redirect.not_zip': 'the final hop did not serve a zip file',
+  'must_block.reachable': 'a target that must be blocked was reachable',
+  'deadline.exceeded': 'the global deadline ran out during the stage',
+  'interrupted': 'the run was interrupted by a signal',
+} as const;
+
+export type LayerCause = keyof typeof LAYER_CAUSES;
+export type StageCause = keyof typeof STAGE_CAUSES;
+/**
+ * A cause is a layer cause (`tls.expired`), a stage cause (`proxy.not_found`), or a layer cause
+ * prefixed with the stage that found the host (`sumdb.dns.timeout`, `redirect.tls.unknown_authority`).
+ */
+export type Cause = LayerCause | StageCause | `${'proxy' | 'sumdb' | 'redirect'}.${LayerCause}`;
+
+export function describeCause(cause: string): string {
+  const table: Record<string, string> = { ...LAYER_CAUSES, ...STAGE_CAUSES };
+  if (cause in table) return table[cause]!;
+  const layer = cause.slice(cause.indexOf('.') + 1);
+  return table[layer] ?? cause;
+}
+
+/** The stage a layer cause belongs to when a stage-1..3 target fails (`tls.expired` -> tls). */
+export function layerOf(cause: LayerCause): 'dns' | 'tcp' | 'tls' | 'http' {
+  return cause.slice(0, cause.indexOf('.')) as 'dns' | 'tcp' | 'tls' | 'http';
+}
