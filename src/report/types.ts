@@ -1,0 +1,47 @@
+// The shape of report.json: the one structured verdict every other output is derived from.
+// Versioned so that consumers on the shared volume can tell what they are reading.
+
+import type { Failure, StageResult } from '../stages/stage.js';
+
+export const REPORT_SCHEMA = 'gomodprobe.report/v1';
+
+/** One certificate of a presented chain, as summarised for report.json and metrics.prom. */
+export interface CertSummary {
+  target: string;
+  subject: string;
+  issuer: string;
+  sha256: string;
+  /** ISO 8601. */
+  notAfter: string;
+  isLeaf: boolean;
+}
+
+export interface MustBlockResult {
+  target: string;
+  blocked: boolean;
+  detail: string;
+}
+
+export type RunVerdict = 'pass' | 'fail' | 'error';
+
+export interface RunReport {
+  schema: typeof REPORT_SCHEMA;
+  tool: { name: 'gomodprobe'; version: string };
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** `error` = the probe could not run (bad input, internal error). */
+  verdict: RunVerdict;
+  exitCode: number;
+  expect?: { expected: string; firstFailedStage: string | null; met: boolean };
+  /** The first failing stage's failure. */
+  failure?: Failure;
+  /** Set when verdict is `error`. */
+  error?: { code: string; message: string };
+  /** In run order; stages not run are absent. */
+  stages: StageResult[];
+  mustBlock?: MustBlockResult[];
+  certificates: CertSummary[];
+  /** The effective options and Go env (redacted by the caller; the reporter scrubs again). */
+  settings: Record<string, unknown>;
+}
