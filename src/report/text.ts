@@ -13,6 +13,11 @@ const CONTROL_ALL = /[\x00-\x1F\x7F-\x9F\u2028\u2029]+/g;
 // eslint-disable-next-line no-control-regex
 const ANSI_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x9b[0-?]*[ -/]*[@-~]/g;
 
+/** Removes ANSI escape sequences whole. */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI_SEQUENCE, '');
+}
+
 /** Removes ANSI sequences and control characters; keeps '\n' and '\t'. */
 export function stripControl(text: string): string {
   return text.replace(ANSI_SEQUENCE, '').replace(/\r\n?/g, '\n').replace(CONTROL_KEEP_NEWLINES, '');
