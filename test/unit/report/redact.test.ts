@@ -97,7 +97,7 @@ describe('createScrubber', () => {
   it('never lets a known secret through, whatever surrounds it', () => {
     const alnum = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split('')), minLength: 3, maxLength: 20 });
     // Surroundings without letters or digits cannot spell the secret themselves.
-    const other = fc.string({ unit: fc.constantFrom(...[...' :/@%"\\\'=,;{}[]\n\t+-.~é€😀'])), maxLength: 20 });
+    const other = fc.string({ unit: fc.constantFrom(...[...' :/@%"\\\'=,;{}[]\n\t+-.~é€😀']), maxLength: 20 });
     fc.assert(
       fc.property(alnum, other, other, (secret, left, right) => {
         expect(createScrubber([secret])(`${left}${secret}${right}${secret}`)).not.toContain(secret);

@@ -1,0 +1,116 @@
+// Output files on the shared volume. Readers (the textfile collector, a sidecar, a CI step) may
+// read at any moment, so regular files are replaced atomically: write a temp file in the same
+// directory, fsync, rename over the target. Every failure is returned as text, never thrown:
+// an unwritable volume must not cost the verdict on stdout.
+
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { errorMessage, sysCode } from '../errors.js';
+
+export type WriteResult = { ok: true } | { ok: false; reason: string };
+
+function describeFsError(err: unknown): string {
+  const code = sysCode(err);
+  const hints: Record<string, string> = {
+    ENOENT: 'the parent directory does not exist',
+    ENOTDIR: 'a parent of the path is a file, not a directory',
+    EISDIR: 'the path is a directory',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+  };
+  const hint = code ? hints[code] : undefined;
+  return hint ? `${hint} (${code})` : errorMessage(err);
+}
+
+/** Writes every byte (writeSync may write fewer than asked). */
+export function writeAllSync(fd: number, data: string | Uint8Array): void {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let off = 0;
+  while (off < buf.length) {
+    const n = writeSync(fd, buf, off, buf.length - off);
+    if (n <= 0) throw new Error('write made no progress');
+    off += n;
+  }
+}
+
+function writeDirect(path: string, data: string): void {
+  const fd = openSync(path, 'w', 0o644);
+  try {
+    writeAllSync(fd, data);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeViaRename(path: string, data: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', 0o644);
+  try {
+    try {
+      writeAllSync(fd, data);
+      // A full disk may only show at fsync; and the rename must not publish unwritten data.
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Already gone or never created: nothing to clean up.
+    }
+    throw err;
+  }
+}
+
+export interface WriteOptions {
+  /**
+   * Replace via temp file + rename. Only for regular files: a device, a FIFO or a bind-mounted
+   * file (/dev/termination-log) is written in place.
+   */
+  readonly atomic: boolean;
+}
+
+export function writeOutputFile(path: string, data: string, opts: WriteOptions): WriteResult {
+  try {
+    let link: ReturnType<typeof lstatSync> | undefined;
+    try {
+      link = lstatSync(path);
+    } catch (err) {
+      if (sysCode(err) !== 'ENOENT') throw err;
+    }
+    const target = link?.isSymbolicLink() ? statSync(path) : link;
+    if (target?.isDirectory()) return { ok: false, reason: `${path}: the path is a directory` };
+    // Symlinks are written through (in place) so that the link the user set up survives.
+    const inPlace = !opts.atomic || (link !== undefined && (link.isSymbolicLink() || !link.isFile()));
+    if (inPlace) writeDirect(path, data);
+    else writeViaRename(path, data);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: `${path}: ${describeFsError(err)}` };
+  }
+}
+
+/**
+ * Makes sure `dir` is a directory we can use, creating it (not its parents: a typo in a volume
+ * path should not grow a new tree) when missing.
+ */
+export function prepareDirectory(dir: string): WriteResult {
+  try {
+    try {
+      if (statSync(dir).isDirectory()) return { ok: true };
+      return { ok: false, reason: `${dir}: the path is a file, not a directory` };
+    } catch (err) {
+      if (sysCode(err) !== 'ENOENT') throw err;
+    }
+    mkdirSync(dir, { mode: 0o755 });
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: `${dir}: ${describeFsError(err)}` };
+  }
+}
