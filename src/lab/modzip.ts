@@ -1,0 +1,39 @@
+// Module zips for the lab: what a GOPROXY serves at @v/<version>.zip and .mod, with the go.sum hashes
+// that `go` computes for them (dirhash.HashZip over the zip, Hash1 over go.mod).
+
+import { escapeModulePath, escapeModuleVersion } from '../sumdb/client.js';
+import { hashGoMod, hashModuleZip } from '../sumdb/dirhash.js';
+import { writeZip } from '../sumdb/zip.js';
+
+export interface BuiltModule {
+  zip: Buffer;
+  /** The .mod file: files["go.mod"], or "module <path>\n" when none is given. */
+  goMod: string;
+  /** "h1:..." of the zip: the `<path> <version>` go.sum line. */
+  zipHash: string;
+  /** "h1:..." of go.mod: the `<path> <version>/go.mod` go.sum line. */
+  goModHash: string;
+}
+
+/**
+ * Builds a valid module zip: every entry is "<path>@<version>/<file>" (unescaped, as cmd/go checks),
+ * with go.mod always present. File names are relative, slash-separated, without "." or ".." elements.
+ */
+export function buildModule(path: string, version: string, files: Record<string, string>): BuiltModule {
+  escapeModulePath(path); // throws ModuleError on a path go would refuse
+  escapeModuleVersion(version);
+  const goMod = files['go.mod'] ?? `module ${path}\n`;
+  const all: Record<string, string> = { ...files, 'go.mod': goMod };
+  const prefix = `${path}@${version}/`;
+  const entries = Object.keys(all)
+    .sort()
+    .map((name) => {
+      const elems = name.split('/');
+      if (name === '' || name.includes('\\') || elems.some((e) => e === '' || e === '.' || e === '..')) {
+        throw new TypeError(`buildModule: invalid file name ${JSON.stringify(name)}`);
+      }
+      return { name: prefix + name, data: Buffer.from(all[name]!, 'utf8') };
+    });
+  const zip = writeZip(entries);
+  return { zip, goMod, zipHash: hashModuleZip(zip), goModHash: hashGoMod(Buffer.from(goMod, 'utf8')) };
+}
