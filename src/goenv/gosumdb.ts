@@ -5,7 +5,7 @@ import { NoteError, parseVerifierKey } from '../sumdb/note.js';
 
 export const SUM_GOLANG_ORG_KEY = 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8';
 
-const KNOWN_GOSUMDB: Readonly<Record<string, string>> = { 'sum.golang.org': SUM_GOLANG_ORG_KEY };
+const KNOWN_GOSUMDB: ReadonlyMap<string, string> = new Map([['sum.golang.org', SUM_GOLANG_ORG_KEY]]);
 
 export type GoSumDB =
   | { kind: 'off' }
@@ -30,7 +30,7 @@ export function parseGoSumDB(value: string): GoSumDBResult {
   if (gosumdb === 'off') return { ok: true, db: { kind: 'off' } };
 
   const key = goFields(gosumdb);
-  if (key.length >= 1) key[0] = KNOWN_GOSUMDB[key[0]!] ?? key[0]!;
+  if (key.length >= 1) key[0] = KNOWN_GOSUMDB.get(key[0]!) ?? key[0]!;
   if (key.length === 0) return { ok: false, error: 'missing GOSUMDB' };
   if (key.length > 2) return { ok: false, error: 'invalid GOSUMDB: too many fields' };
   let name: string;

@@ -26,6 +26,11 @@ describe('parseGoSumDB agrees with dbDial', () => {
     }
   });
 
+  it('a name that is an Object.prototype key is not a known database', () => {
+    expect(parseGoSumDB('toString')).toEqual({ ok: false, error: 'invalid GOSUMDB: malformed verifier id' });
+    expect(parseGoSumDB('__proto__ https://x')).toEqual({ ok: false, error: 'invalid GOSUMDB: malformed verifier id' });
+  });
+
   it('the default and the China alias use the sum.golang.org key', () => {
     expect(parseGoSumDB('sum.golang.google.cn')).toEqual({
       ok: true,
