@@ -1,0 +1,341 @@
+// The root certificates Go loads on Linux (crypto/x509 root_linux.go + root_unix.go, Go 1.23), not
+// Node's bundled roots. Rules: SSL_CERT_FILE replaces the file list, and the first file that reads
+// wins; SSL_CERT_DIR (':'-separated) replaces the directory list, and every directory is read;
+// file and directories are a union; a symlink whose target has no '/' is skipped; missing files
+// and directories are ignored; an empty pool after another read error is Go's SystemRootsError.
+
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import { CertificateParseError, derToPem, parseCertificate } from './der.js';
+import { sha256Hex } from './x509.js';
+
+export interface TrustStoreSources {
+  /** The value of SSL_CERT_FILE ('' or undefined: not set). */
+  sslCertFile?: string;
+  /** The value of SSL_CERT_DIR ('' or undefined: not set). */
+  sslCertDir?: string;
+  /** The built-in file list (default: Go's certFiles for Linux). */
+  files?: readonly string[];
+  /** The built-in directory list (default: Go's certDirectories for Linux). */
+  dirs?: readonly string[];
+}
+
+export interface TrustStore {
+  readonly pems: readonly string[];
+  readonly fingerprints: ReadonlySet<string>;
+  readonly loaded: readonly { path: string; kind: 'file' | 'dir'; certs: number }[];
+  readonly skipped: readonly { path: string; reason: string }[];
+  readonly error?: string;
+}
+
+/** The few file operations the loader needs; synchronous (it runs once). Errors carry errno codes. */
+export interface TrustStoreFs {
+  /** Whole file, or an error with code 'EFBIG' past maxBytes. Follows symlinks. */
+  readFile(path: string, maxBytes: number): Buffer;
+  /** Entry names (unsorted is fine). */
+  readdir(path: string): string[];
+  lstat(path: string): { isSymbolicLink(): boolean };
+  readlink(path: string): string;
+}
+
+export const GO_CERT_FILES: readonly string[] = Object.freeze([
+  '/etc/ssl/certs/ca-certificates.crt', // Debian/Ubuntu/Gentoo etc.
+  '/etc/pki/tls/certs/ca-bundle.crt', // Fedora/RHEL 6
+  '/etc/ssl/ca-bundle.pem', // OpenSUSE
+  '/etc/pki/tls/cacert.pem', // OpenELEC
+  '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem', // CentOS/RHEL 7
+  '/etc/ssl/cert.pem', // Alpine Linux
+]);
+
+export const GO_CERT_DIRECTORIES: readonly string[] = Object.freeze(['/etc/ssl/certs', '/etc/pki/tls/certs']);
+
+/** Go reads files whole; we stop at 32 MiB so that SSL_CERT_FILE=/dev/zero cannot take the probe down. */
+export const MAX_CERT_FILE_BYTES = 32 * 1024 * 1024;
+/** Entries read per directory (a CA directory holds a few hundred). */
+export const MAX_DIR_ENTRIES = 10_000;
+/** Skip reasons kept, so a directory full of junk cannot flood the report. */
+const MAX_SKIPPED_REPORTED = 200;
+
+export const nodeTrustStoreFs: TrustStoreFs = {
+  readFile(path, maxBytes) {
+    const fd = openSync(path, 'r');
+    try {
+      if (fstatSync(fd).isDirectory()) throw Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR', syscall: 'read' });
+      const chunks: Buffer[] = [];
+      let total = 0;
+      const chunk = Buffer.alloc(64 * 1024);
+      for (;;) {
+        const n = readSync(fd, chunk, 0, chunk.length, null);
+        if (n === 0) break;
+        total += n;
+        if (total > maxBytes) throw Object.assign(new Error(`file larger than ${maxBytes} bytes`), { code: 'EFBIG', syscall: 'read' });
+        chunks.push(Buffer.from(chunk.subarray(0, n)));
+      }
+      return Buffer.concat(chunks, total);
+    } finally {
+      closeSync(fd);
+    }
+  },
+  readdir: (path) => readdirSync(path),
+  lstat: (path) => lstatSync(path),
+  readlink: (path) => readlinkSync(path, 'utf8'),
+};
+
+// strerror texts as Go's syscall.Errno.Error() prints them (zerrors_linux).
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  ELOOP: 'too many levels of symbolic links',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'file name too long',
+  EFBIG: 'file too large',
+  ENXIO: 'no such device or address',
+  ENODEV: 'no such device',
+  EINVAL: 'invalid argument',
+};
+
+function errnoOf(err: unknown): string | undefined {
+  return err && typeof err === 'object' && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
+/** An *fs.PathError text: "open /etc/ssl/cert.pem: permission denied". */
+function goPathError(op: string, path: string, err: unknown): string {
+  const code = errnoOf(err);
+  const text = code ? (ERRNO_TEXT[code] ?? code.toLowerCase()) : err instanceof Error ? err.message : String(err);
+  return `${op} ${path}: ${text}`;
+}
+
+function readOp(err: unknown, fallback: 'open' | 'read'): string {
+  const syscall = err && typeof err === 'object' && 'syscall' in err ? String(err.syscall) : '';
+  if (syscall === 'read') return 'read';
+  if (syscall === 'scandir') return fallback;
+  return syscall === 'open' ? 'open' : fallback;
+}
+
+/** One PEM block as encoding/pem.Decode returns it. */
+export interface PemBlock {
+  type: string;
+  headers: Record<string, string>;
+  bytes: Buffer;
+}
+
+const PEM_START = '\n-----BEGIN ';
+const PEM_END = '\n-----END ';
+const PEM_END_OF_LINE = '-----';
+
+function getLine(data: string): [string, string] {
+  let i = data.indexOf('\n');
+  let j: number;
+  if (i < 0) {
+    i = data.length;
+    j = i;
+  } else {
+    j = i + 1;
+    if (i > 0 && data[i - 1] === '\r') i--;
+  }
+  return [data.slice(0, i).replace(/[ \t]+$/, ''), data.slice(j)];
+}
+
+/** base64.StdEncoding.Decode: padded alphabet, '\r' and '\n' ignored, anything else an error. */
+function decodeStdBase64(s: string): Buffer | undefined {
+  const clean = s.replace(/[\r\n]/g, '');
+  if (clean.length % 4 !== 0) return undefined;
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return undefined;
+  return Buffer.from(clean, 'base64');
+}
+
+/**
+ * encoding/pem.Decode: the next block and the rest, or undefined. Data is latin1 so that byte
+ * offsets equal string offsets. Bounded: every iteration consumes input.
+ */
+export function decodePem(data: string): { block: PemBlock; rest: string } | undefined {
+  let rest = data;
+  for (;;) {
+    if (rest.startsWith(PEM_START.slice(1))) {
+      rest = rest.slice(PEM_START.length - 1);
+    } else {
+      const at = rest.indexOf(PEM_START);
+      if (at < 0) return undefined;
+      rest = rest.slice(at + PEM_START.length);
+    }
+    let typeLine: string;
+    [typeLine, rest] = getLine(rest);
+    if (!typeLine.endsWith(PEM_END_OF_LINE)) continue;
+    typeLine = typeLine.slice(0, -PEM_END_OF_LINE.length);
+
+    const headers: Record<string, string> = {};
+    let headerCount = 0;
+    let exhausted = false;
+    for (;;) {
+      if (rest.length === 0) {
+        exhausted = true;
+        break;
+      }
+      const [line, next] = getLine(rest);
+      const colon = line.indexOf(':');
+      if (colon < 0) break;
+      headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+      headerCount++;
+      rest = next;
+    }
+    if (exhausted) return undefined;
+
+    let endIndex: number;
+    let endTrailerIndex: number;
+    if (headerCount === 0 && rest.startsWith(PEM_END.slice(1))) {
+      endIndex = 0;
+      endTrailerIndex = PEM_END.length - 1;
+    } else {
+      endIndex = rest.indexOf(PEM_END);
+      endTrailerIndex = endIndex + PEM_END.length;
+    }
+    if (endIndex < 0) continue;
+
+    let endTrailer = rest.slice(endTrailerIndex);
+    const endTrailerLen = typeLine.length + PEM_END_OF_LINE.length;
+    if (endTrailer.length < endTrailerLen) continue;
+    const restOfEndLine = endTrailer.slice(endTrailerLen);
+    endTrailer = endTrailer.slice(0, endTrailerLen);
+    if (!endTrailer.startsWith(typeLine) || !endTrailer.endsWith(PEM_END_OF_LINE)) continue;
+    if (getLine(restOfEndLine)[0].length !== 0) continue;
+
+    const bytes = decodeStdBase64(rest.slice(0, endIndex).replace(/[ \t]/g, ''));
+    if (!bytes) continue;
+    return {
+      block: { type: typeLine, headers, bytes },
+      rest: getLine(rest.slice(endIndex + PEM_END.length - 1))[1],
+    };
+  }
+}
+
+interface PoolBuilder {
+  pems: string[];
+  fingerprints: Set<string>;
+  skipped: { path: string; reason: string }[];
+  skippedDropped: number;
+}
+
+function skip(b: PoolBuilder, path: string, reason: string): void {
+  if (b.skipped.length < MAX_SKIPPED_REPORTED) b.skipped.push({ path, reason });
+  else b.skippedDropped++;
+}
+
+/** CertPool.AppendCertsFromPEM: returns how many certificates parsed (duplicates included). */
+function appendCertsFromPem(b: PoolBuilder, path: string, data: Buffer): number {
+  let rest = data.toString('latin1');
+  let parsed = 0;
+  let blocks = 0;
+  for (;;) {
+    const next = decodePem(rest);
+    if (!next) break;
+    rest = next.rest;
+    blocks++;
+    const { block } = next;
+    if (block.type !== 'CERTIFICATE' || Object.keys(block.headers).length !== 0) {
+      skip(b, path, block.type !== 'CERTIFICATE' ? `PEM block ${blocks} is a ${block.type}, not a CERTIFICATE` : `PEM block ${blocks} has headers`);
+      continue;
+    }
+    try {
+      const cert = parseCertificate(block.bytes);
+      parsed++;
+      const sum = sha256Hex(cert.raw);
+      if (!b.fingerprints.has(sum)) {
+        b.fingerprints.add(sum);
+        b.pems.push(derToPem('CERTIFICATE', cert.raw));
+      }
+    } catch (err) {
+      const reason = err instanceof CertificateParseError ? err.message : String(err);
+      skip(b, path, `PEM block ${blocks}: ${reason}`);
+    }
+  }
+  if (blocks === 0) skip(b, path, 'no PEM data found');
+  return parsed;
+}
+
+/** Load the roots Go would use. Never throws: problems go to `skipped` and `error`. */
+export function loadTrustStore(src: TrustStoreSources, fs: TrustStoreFs = nodeTrustStoreFs): TrustStore {
+  const b: PoolBuilder = { pems: [], fingerprints: new Set(), skipped: [], skippedDropped: 0 };
+  const loaded: { path: string; kind: 'file' | 'dir'; certs: number }[] = [];
+  let firstErr: string | undefined;
+
+  const files = src.sslCertFile ? [src.sslCertFile] : (src.files ?? GO_CERT_FILES);
+  for (const file of files) {
+    let data: Buffer;
+    try {
+      data = fs.readFile(file, MAX_CERT_FILE_BYTES);
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code !== 'ENOENT') {
+        const msg = goPathError(readOp(err, 'open'), file, err);
+        firstErr ??= msg;
+        skip(b, file, msg);
+      }
+      continue;
+    }
+    loaded.push({ path: file, kind: 'file', certs: appendCertsFromPem(b, file, data) });
+    break;
+  }
+
+  const dirs = src.sslCertDir ? src.sslCertDir.split(':') : (src.dirs ?? GO_CERT_DIRECTORIES);
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = fs.readdir(dir);
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code !== 'ENOENT') {
+        const op = code === 'ENOTDIR' ? 'readdirent' : 'open';
+        const msg = goPathError(op, dir, err);
+        firstErr ??= msg;
+        skip(b, dir, msg);
+      }
+      continue;
+    }
+    // os.ReadDir sorts by name; only the first MAX_DIR_ENTRIES are read.
+    names.sort();
+    if (names.length > MAX_DIR_ENTRIES) {
+      skip(b, dir, `${names.length - MAX_DIR_ENTRIES} entries beyond the first ${MAX_DIR_ENTRIES} not read`);
+      names = names.slice(0, MAX_DIR_ENTRIES);
+    }
+    let certs = 0;
+    for (const name of names) {
+      const path = `${dir}/${name}`;
+      if (isSameDirSymlink(fs, path)) continue;
+      let data: Buffer;
+      try {
+        data = fs.readFile(path, MAX_CERT_FILE_BYTES);
+      } catch (err) {
+        // Go ignores unreadable directory entries (sub-directories, dangling links) silently.
+        if (errnoOf(err) !== 'EISDIR') skip(b, path, goPathError(readOp(err, 'open'), path, err));
+        continue;
+      }
+      certs += appendCertsFromPem(b, path, data);
+    }
+    loaded.push({ path: dir, kind: 'dir', certs });
+  }
+
+  if (b.skippedDropped > 0) b.skipped.push({ path: '', reason: `${b.skippedDropped} more skipped entries not listed` });
+  const store: TrustStore = {
+    pems: b.pems,
+    fingerprints: b.fingerprints,
+    loaded,
+    skipped: b.skipped,
+    ...(b.pems.length === 0 && firstErr !== undefined
+      ? { error: `x509: failed to load system roots and no roots provided; ${firstErr}` }
+      : {}),
+  };
+  return store;
+}
+
+/** readUniqueDirectoryEntries: a symlink to a name in the same directory is a duplicate. */
+function isSameDirSymlink(fs: TrustStoreFs, path: string): boolean {
+  try {
+    if (!fs.lstat(path).isSymbolicLink()) return false;
+    return !fs.readlink(path).includes('/');
+  } catch {
+    return false;
+  }
+}

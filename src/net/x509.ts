@@ -1,0 +1,675 @@
+// Certificates as Go's crypto/x509 sees them: a describer for the chain dump, and a port of
+// Certificate.Verify (verify.go, Go 1.23) so that the TLS verdict is Go's, not OpenSSL's: Go takes
+// any pool certificate as an anchor, checks the leaf's validity before its name and its name before
+// the chain, refuses SHA-1 signatures, and nests EKUs down the chain.
+
+import { createHash, createPublicKey, constants, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  CertificateParseError,
+  domainToReverseLabels,
+  forEachSAN,
+  formatName,
+  KEY_USAGE_CERT_SIGN,
+  parseCertificate,
+  parseMailbox,
+  uriHost,
+  type IpNet,
+  type ParsedCertificate,
+} from './der.js';
+import { formatGoIP, parseGoIP, verifyHostnameParsed } from './hostname.js';
+import type { TrustStore } from './truststore.js';
+
+// ---------------------------------------------------------------------------------------------
+// The chain dump
+
+export interface CertInfo {
+  subject: string;
+  issuer: string;
+  sans: string[];
+  serial: string;
+  notBefore: string;
+  notAfter: string;
+  keyType: 'rsa' | 'ec' | 'ed25519' | 'ed448' | 'unknown';
+  keyBits?: number;
+  curve?: string;
+  signatureAlgorithm: string;
+  sha256: string;
+  isCA: boolean;
+  selfSigned: boolean;
+  inTrustStore: boolean;
+  problems?: string[];
+}
+
+/** SANs shown per certificate; the rest are counted in `problems`. */
+const MAX_SANS_SHOWN = 100;
+const CURVE_BITS: Readonly<Record<string, number>> = { 'P-224': 224, 'P-256': 256, 'P-384': 384, 'P-521': 521 };
+
+export function sha256Hex(der: Buffer): string {
+  return createHash('sha256').update(der).digest('hex');
+}
+
+/** time.Time.Format(time.RFC3339) of a UTC instant ("2026-01-01T00:00:00Z"). */
+export function formatRFC3339(d: Date): string {
+  if (Number.isNaN(d.getTime())) return 'invalid time';
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Describe any certificate. Never throws: what Go's parser rejects is read as far as it goes
+ * (then by node:crypto), and the reasons land in `problems`.
+ */
+export function describeCertificate(der: Buffer, trust?: TrustStore): CertInfo {
+  const problems: string[] = [];
+  const sha256 = sha256Hex(der);
+  let p: Partial<ParsedCertificate>;
+  try {
+    p = parseCertificate(der);
+  } catch (err) {
+    p = err instanceof CertificateParseError ? err.partial : {};
+    problems.push(`Go cannot parse this certificate: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  let node: X509Certificate | undefined;
+  try {
+    node = new X509Certificate(der);
+  } catch {
+    node = undefined;
+  }
+
+  const sans: string[] = [];
+  if (p.dnsNames) sans.push(...p.dnsNames);
+  if (p.ipAddresses) sans.push(...p.ipAddresses.map(formatGoIP));
+  if (p.emailAddresses) sans.push(...p.emailAddresses.map((e) => `email:${e}`));
+  if (p.uris) sans.push(...p.uris.map((u) => `URI:${u}`));
+  if (!p.dnsNames && node?.subjectAltName) sans.push(...node.subjectAltName.split(', ').slice(0, MAX_SANS_SHOWN + 1));
+  if (sans.length > MAX_SANS_SHOWN) {
+    problems.push(`${sans.length - MAX_SANS_SHOWN} more subject alternative names not shown`);
+    sans.length = MAX_SANS_SHOWN;
+  }
+
+  const info: CertInfo = {
+    subject: p.subject ? formatName(p.subject) : (node?.subject.split('\n').reverse().join(',') ?? ''),
+    issuer: p.issuer ? formatName(p.issuer) : (node?.issuer.split('\n').reverse().join(',') ?? ''),
+    sans,
+    serial: p.serial !== undefined ? serialHex(p.serial) : (node?.serialNumber ?? ''),
+    notBefore: p.notBefore ? formatRFC3339(p.notBefore) : (p.notBeforeRaw ?? node?.validFrom ?? ''),
+    notAfter: p.notAfter ? formatRFC3339(p.notAfter) : (p.notAfterRaw ?? node?.validTo ?? ''),
+    keyType: 'unknown',
+    signatureAlgorithm: p.signatureAlgorithm
+      ? p.signatureAlgorithm.known
+        ? p.signatureAlgorithm.name
+        : `unknown (${p.signatureAlgorithm.oid})`
+      : 'unknown',
+    sha256,
+    isCA: p.basicConstraintsValid === true ? p.isCA === true : (node?.ca ?? false),
+    selfSigned: false,
+    inTrustStore: trust?.fingerprints.has(sha256) ?? false,
+  };
+  fillKey(info, p, node);
+  if (node) {
+    try {
+      info.selfSigned = node.checkIssued(node) && node.verify(node.publicKey);
+    } catch {
+      info.selfSigned = false;
+    }
+  }
+  if (p.signatureAlgorithm?.hash === 'sha1' || p.signatureAlgorithm?.hash === 'md5') {
+    if (!info.selfSigned) problems.push(`Go refuses ${p.signatureAlgorithm.name} signatures (insecure algorithm)`);
+  }
+  if (p.unhandledCriticalExtensions && p.unhandledCriticalExtensions.length > 0) {
+    problems.push(`unhandled critical extension(s): ${p.unhandledCriticalExtensions.join(', ')}`);
+  }
+  if (p.raw && p.hasSANExtension === false && !info.isCA) {
+    problems.push('no subjectAltName extension: Go never matches the Common Name');
+  }
+  if (problems.length > 0) info.problems = problems;
+  return info;
+}
+
+function serialHex(serial: bigint): string {
+  const neg = serial < 0n;
+  let hex = (neg ? -serial : serial).toString(16).toUpperCase();
+  if (hex.length % 2) hex = '0' + hex;
+  return (neg ? '-' : '') + hex;
+}
+
+function fillKey(info: CertInfo, p: Partial<ParsedCertificate>, node: X509Certificate | undefined): void {
+  switch (p.publicKeyAlgorithm) {
+    case 'RSA':
+      info.keyType = 'rsa';
+      if (p.rsaBits) info.keyBits = p.rsaBits;
+      return;
+    case 'ECDSA':
+      info.keyType = 'ec';
+      if (p.curve) {
+        info.curve = p.curve;
+        info.keyBits = CURVE_BITS[p.curve]!;
+      }
+      return;
+    case 'Ed25519':
+      info.keyType = 'ed25519';
+      return;
+  }
+  if (p.publicKeyOid === '1.3.101.113') {
+    info.keyType = 'ed448';
+    return;
+  }
+  // Go did not get this far, or does not know the key: ask node:crypto.
+  try {
+    const k = node?.publicKey;
+    const t = k?.asymmetricKeyType;
+    if (t === 'rsa' || t === 'rsa-pss') {
+      info.keyType = 'rsa';
+      const bits = k?.asymmetricKeyDetails?.modulusLength;
+      if (bits) info.keyBits = bits;
+    } else if (t === 'ec') {
+      info.keyType = 'ec';
+      const curve = k?.asymmetricKeyDetails?.namedCurve;
+      if (curve) info.curve = curve;
+    } else if (t === 'ed25519' || t === 'ed448') {
+      info.keyType = t;
+    }
+  } catch {
+    // unknown key: keep 'unknown'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CertPool (cert_pool.go): certificates by subject, deduplicated by their bytes.
+
+export class CertPool {
+  private readonly bySubject = new Map<string, ParsedCertificate[]>();
+  private readonly have = new Set<string>();
+  readonly certs: ParsedCertificate[] = [];
+
+  add(cert: ParsedCertificate): void {
+    const sum = sha256Hex(cert.raw);
+    if (this.have.has(sum)) return;
+    this.have.add(sum);
+    this.certs.push(cert);
+    const key = cert.rawSubject.toString('hex');
+    const list = this.bySubject.get(key);
+    if (list) list.push(cert);
+    else this.bySubject.set(key, [cert]);
+  }
+
+  contains(cert: ParsedCertificate): boolean {
+    return this.have.has(sha256Hex(cert.raw));
+  }
+
+  get size(): number {
+    return this.certs.length;
+  }
+
+  /** Candidates whose subject is cert's issuer: key-id matches first, then one-sided, then mismatches. */
+  findPotentialParents(cert: ParsedCertificate): ParsedCertificate[] {
+    const matching: ParsedCertificate[] = [];
+    const oneKeyId: ParsedCertificate[] = [];
+    const mismatch: ParsedCertificate[] = [];
+    for (const c of this.bySubject.get(cert.rawIssuer.toString('hex')) ?? []) {
+      const skid = c.subjectKeyId;
+      const akid = cert.authorityKeyId;
+      if (skid.equals(akid)) matching.push(c);
+      else if ((skid.length === 0 && akid.length > 0) || (skid.length > 0 && akid.length === 0)) oneKeyId.push(c);
+      else mismatch.push(c);
+    }
+    return [...matching, ...oneKeyId, ...mismatch];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verify
+
+export type X509FailureKind =
+  | 'expired'
+  | 'not_yet_valid'
+  | 'hostname'
+  | 'unknown_authority'
+  | 'incompatible_usage'
+  | 'not_authorized_to_sign'
+  | 'too_many_intermediates'
+  | 'name_constraints'
+  | 'unhandled_critical'
+  | 'system_roots'
+  | 'other';
+
+/** A Go x509 error: `message` is its Error() text; `cert` the certificate it is about. */
+export interface X509Error {
+  readonly kind: X509FailureKind;
+  readonly message: string;
+  readonly cert?: ParsedCertificate;
+  /** UnknownAuthorityError's hint: the candidate that looked like the issuer and why it failed. */
+  readonly hint?: { readonly cert: ParsedCertificate; readonly error: X509Error };
+}
+
+export interface VerifyOptions {
+  /** Undefined when the system roots failed to load (Go's SystemRootsError). */
+  readonly roots: CertPool | undefined;
+  readonly rootsError?: string;
+  readonly intermediates: CertPool;
+  readonly dnsName?: string;
+  readonly now: Date;
+  /** EKU names as in EXT_KEY_USAGE_OIDS; empty means ['serverAuth'], as in Go. */
+  readonly keyUsages?: readonly string[];
+}
+
+export type VerifyResult =
+  | { readonly ok: true; readonly chains: ParsedCertificate[][] }
+  | { readonly ok: false; readonly error: X509Error };
+
+const MAX_CHAIN_SIGNATURE_CHECKS = 100;
+const MAX_CONSTRAINT_COMPARISONS = 250_000;
+
+type CertType = 'leaf' | 'intermediate' | 'root';
+
+/** Certificate.Verify(opts). */
+export function verifyCertificate(leaf: ParsedCertificate, opts: VerifyOptions): VerifyResult {
+  if (!opts.roots) {
+    const msg = 'x509: failed to load system roots and no roots provided';
+    return { ok: false, error: { kind: 'system_roots', message: opts.rootsError ? `${msg}; ${opts.rootsError}` : msg } };
+  }
+  const leafErr = isValid(leaf, 'leaf', [], opts);
+  if (leafErr) return { ok: false, error: leafErr };
+
+  if (opts.dnsName) {
+    const h = verifyHostnameParsed(leaf, opts.dnsName);
+    if (!h.ok) return { ok: false, error: { kind: 'hostname', message: h.goError, cert: leaf } };
+  }
+
+  let candidates: ParsedCertificate[][];
+  if (opts.roots.contains(leaf)) {
+    candidates = [[leaf]];
+  } else {
+    const built = buildChains(leaf, [leaf], { n: 0 }, opts, opts.roots);
+    if (built.error) return { ok: false, error: built.error };
+    candidates = built.chains;
+  }
+
+  const usages = opts.keyUsages && opts.keyUsages.length > 0 ? opts.keyUsages : ['serverAuth'];
+  if (usages.includes('any')) return { ok: true, chains: candidates };
+  const chains = candidates.filter((c) => checkChainForKeyUsage(c, usages));
+  if (chains.length === 0) {
+    return {
+      ok: false,
+      error: { kind: 'incompatible_usage', message: 'x509: certificate specifies an incompatible key usage', cert: leaf },
+    };
+  }
+  return { ok: true, chains };
+}
+
+function expiryError(c: ParsedCertificate, now: Date): X509Error | undefined {
+  if (now.getTime() < c.notBefore.getTime()) {
+    return {
+      kind: 'not_yet_valid',
+      cert: c,
+      message: `x509: certificate has expired or is not yet valid: current time ${formatRFC3339(now)} is before ${formatRFC3339(c.notBefore)}`,
+    };
+  }
+  if (now.getTime() > c.notAfter.getTime()) {
+    return {
+      kind: 'expired',
+      cert: c,
+      message: `x509: certificate has expired or is not yet valid: current time ${formatRFC3339(now)} is after ${formatRFC3339(c.notAfter)}`,
+    };
+  }
+  return undefined;
+}
+
+/** Certificate.isValid: what makes c unusable at its place in the chain. */
+function isValid(c: ParsedCertificate, certType: CertType, currentChain: ParsedCertificate[], opts: VerifyOptions): X509Error | undefined {
+  if (c.unhandledCriticalExtensions.length > 0) {
+    return { kind: 'unhandled_critical', message: 'x509: unhandled critical extension', cert: c };
+  }
+  const child = currentChain[currentChain.length - 1];
+  if (child && !child.rawIssuer.equals(c.rawSubject)) {
+    return { kind: 'other', message: 'x509: issuer name does not match subject from issuing certificate', cert: c };
+  }
+  const expired = expiryError(c, opts.now);
+  if (expired) return expired;
+
+  if (certType !== 'leaf' && c.nameConstraints) {
+    const err = checkChainAgainstConstraints(c, currentChain);
+    if (err) return err;
+  }
+  if (certType === 'intermediate' && (!c.basicConstraintsValid || !c.isCA)) {
+    return { kind: 'not_authorized_to_sign', message: 'x509: certificate is not authorized to sign other certificates', cert: c };
+  }
+  if (c.basicConstraintsValid && c.maxPathLen >= 0 && currentChain.length - 1 > c.maxPathLen) {
+    return { kind: 'too_many_intermediates', message: 'x509: too many intermediates for path length constraint', cert: c };
+  }
+  return undefined;
+}
+
+/**
+ * buildChains, including Go's quirk that the error of the last candidate that passed its signature
+ * check (an expired intermediate, say) is returned as is rather than as an unknown authority.
+ */
+function buildChains(
+  c: ParsedCertificate,
+  currentChain: ParsedCertificate[],
+  sigChecks: { n: number },
+  opts: VerifyOptions,
+  roots: CertPool,
+): { chains: ParsedCertificate[][]; error?: X509Error } {
+  let hint: { cert: ParsedCertificate; error: X509Error } | undefined;
+  let err: X509Error | undefined;
+  const chains: ParsedCertificate[][] = [];
+
+  const consider = (certType: CertType, candidate: ParsedCertificate): void => {
+    if (candidate.publicKeyAlgorithm === 'unknown' || alreadyInChain(candidate, currentChain)) return;
+    sigChecks.n++;
+    if (sigChecks.n > MAX_CHAIN_SIGNATURE_CHECKS) {
+      err = { kind: 'other', message: 'x509: signature check attempts limit reached while verifying certificate chain' };
+      return;
+    }
+    const sigErr = checkSignatureFrom(c, candidate);
+    if (sigErr !== undefined) {
+      hint ??= { cert: candidate, error: { kind: 'other', message: sigErr } };
+      return;
+    }
+    err = isValid(candidate, certType, currentChain, opts);
+    if (err) {
+      hint ??= { cert: candidate, error: err };
+      return;
+    }
+    if (certType === 'root') {
+      chains.push([...currentChain, candidate]);
+    } else {
+      const child = buildChains(candidate, [...currentChain, candidate], sigChecks, opts, roots);
+      err = child.error;
+      chains.push(...child.chains);
+    }
+  };
+
+  for (const root of roots.findPotentialParents(c)) consider('root', root);
+  for (const inter of opts.intermediates.findPotentialParents(c)) consider('intermediate', inter);
+
+  if (chains.length > 0) return { chains };
+  if (err) return { chains, error: err };
+  return { chains, error: unknownAuthority(c, hint) };
+}
+
+function unknownAuthority(c: ParsedCertificate, hint?: { cert: ParsedCertificate; error: X509Error }): X509Error {
+  let message = 'x509: certificate signed by unknown authority';
+  if (hint) {
+    let name = hint.cert.subject.commonName;
+    if (name.length === 0) {
+      name = hint.cert.subject.organization[0] ?? `serial:${hint.cert.serial.toString(10)}`;
+    }
+    message += ` (possibly because of ${goQuote(hint.error.message)} while trying to verify candidate authority certificate ${goQuote(name)})`;
+  }
+  return { kind: 'unknown_authority', message, cert: c, ...(hint ? { hint } : {}) };
+}
+
+/** alreadyInChain: same subject, same key, and same SAN extension (or both without one). */
+function alreadyInChain(candidate: ParsedCertificate, chain: ParsedCertificate[]): boolean {
+  for (const cert of chain) {
+    if (!candidate.rawSubject.equals(cert.rawSubject)) continue;
+    if (!candidate.rawSPKI.equals(cert.rawSPKI)) continue;
+    const a = candidate.sanExtensionValue;
+    const b = cert.sanExtensionValue;
+    if (a === undefined && b === undefined) return true;
+    if (a === undefined || b === undefined) return false;
+    if (a.equals(b)) return true;
+  }
+  return false;
+}
+
+const keyCache = new WeakMap<ParsedCertificate, KeyObject | null>();
+
+function publicKeyOf(c: ParsedCertificate): KeyObject | undefined {
+  let k = keyCache.get(c);
+  if (k === undefined) {
+    try {
+      k = createPublicKey({ key: c.rawSPKI, format: 'der', type: 'spki' });
+    } catch {
+      k = null;
+    }
+    keyCache.set(c, k);
+  }
+  return k ?? undefined;
+}
+
+const GO_KEY_TYPE = { RSA: '*rsa.PublicKey', ECDSA: '*ecdsa.PublicKey', Ed25519: 'ed25519.PublicKey', DSA: '*dsa.PublicKey' };
+const HASH_LEN = { md5: 16, sha1: 20, sha256: 32, sha384: 48, sha512: 64 } as const;
+
+/** Certificate.CheckSignatureFrom(parent): undefined when parent signed child, else Go's error text. */
+export function checkSignatureFrom(child: ParsedCertificate, parent: ParsedCertificate): string | undefined {
+  if ((parent.version === 3 && !parent.basicConstraintsValid) || (parent.basicConstraintsValid && !parent.isCA)) {
+    return 'x509: invalid signature: parent certificate cannot sign this kind of certificate';
+  }
+  if (parent.keyUsage !== 0 && (parent.keyUsage & KEY_USAGE_CERT_SIGN) === 0) {
+    return 'x509: invalid signature: parent certificate cannot sign this kind of certificate';
+  }
+  if (parent.publicKeyAlgorithm === 'unknown') return 'x509: cannot verify signature: algorithm unimplemented';
+  const alg = child.signatureAlgorithm;
+  const unsupported = 'x509: cannot verify signature: algorithm unimplemented';
+  if (alg.hash === undefined) {
+    if (alg.pubKeyAlgo !== 'Ed25519') return unsupported;
+  } else if (alg.hash === 'md5') {
+    return `x509: cannot verify signature: insecure algorithm ${alg.name}`;
+  } else if (alg.hash === 'sha1') {
+    const override = alg.name === 'SHA1-RSA' || alg.name === 'ECDSA-SHA1' ? ' (temporarily override with GODEBUG=x509sha1=1)' : '';
+    return `x509: cannot verify signature: insecure algorithm ${alg.name}${override}`;
+  }
+  const keyAlgo = parent.publicKeyAlgorithm;
+  if (keyAlgo === 'DSA') return unsupported;
+  if (alg.pubKeyAlgo !== keyAlgo) {
+    return `x509: signature algorithm specifies an ${alg.pubKeyAlgo} public key, but have public key of type ${GO_KEY_TYPE[keyAlgo]}`;
+  }
+  const failure =
+    keyAlgo === 'RSA' ? 'crypto/rsa: verification error' : keyAlgo === 'ECDSA' ? 'x509: ECDSA verification failure' : 'x509: Ed25519 verification failure';
+  const key = publicKeyOf(parent);
+  if (!key) return failure;
+  try {
+    let ok: boolean;
+    if (keyAlgo === 'RSA') {
+      const padding = alg.isRSAPSS ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING;
+      ok = cryptoVerify(alg.hash!, child.rawTBS, { key, padding, saltLength: HASH_LEN[alg.hash!] }, child.signature);
+    } else if (keyAlgo === 'ECDSA') {
+      ok = cryptoVerify(alg.hash!, child.rawTBS, { key, dsaEncoding: 'der' }, child.signature);
+    } else {
+      ok = cryptoVerify(null, child.rawTBS, key, child.signature);
+    }
+    return ok ? undefined : failure;
+  } catch {
+    return failure;
+  }
+}
+
+/** checkChainForKeyUsage: EKUs are enforced nested, from the root down. */
+function checkChainForKeyUsage(chain: ParsedCertificate[], keyUsages: readonly string[]): boolean {
+  const usages: (string | null)[] = [...keyUsages];
+  let remaining = usages.length;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const cert = chain[i]!;
+    if (cert.extKeyUsage.length === 0 && cert.unknownExtKeyUsage.length === 0) continue;
+    if (cert.extKeyUsage.includes('any')) continue;
+    for (let k = 0; k < usages.length; k++) {
+      const requested = usages[k];
+      if (requested === null || requested === undefined) continue;
+      if (cert.extKeyUsage.includes(requested)) continue;
+      usages[k] = null;
+      remaining--;
+      if (remaining === 0) return false;
+    }
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Name constraints (isValid's part for intermediates and roots)
+
+function checkChainAgainstConstraints(ca: ParsedCertificate, currentChain: ParsedCertificate[]): X509Error | undefined {
+  const nc = ca.nameConstraints!;
+  const count = { n: 0 };
+  const invalid = (detail: string): X509Error => ({
+    kind: 'name_constraints',
+    cert: ca,
+    message: `x509: a root or intermediate certificate is not authorized to sign for this name: ${detail}`,
+  });
+  const plain = (message: string): X509Error => ({ kind: 'name_constraints', cert: ca, message });
+
+  for (const sanCert of currentChain) {
+    if (!sanCert.sanExtensionValue) continue;
+    let err: X509Error | undefined;
+    try {
+      forEachSAN(sanCert.sanExtensionValue, (tag, data) => {
+        if (err) return;
+        const name = data.toString('latin1');
+        switch (tag) {
+          case 1: {
+            const mailbox = parseMailbox(name);
+            if (!mailbox) {
+              err = plain('x509: cannot parse rfc822Name {"" ""}');
+              return;
+            }
+            err = checkNameConstraints(count, 'email address', name, nc.permittedEmail, nc.excludedEmail, (c) =>
+              matchEmailConstraint(mailbox, c), invalid);
+            return;
+          }
+          case 2:
+            if (!domainToReverseLabels(name)) {
+              err = plain(`x509: cannot parse dnsName ${goQuote(name)}`);
+              return;
+            }
+            err = checkNameConstraints(count, 'DNS name', name, nc.permittedDNS, nc.excludedDNS, (c) =>
+              matchDomainConstraint(name, c), invalid);
+            return;
+          case 6:
+            err = checkNameConstraints(count, 'URI', name, nc.permittedURI, nc.excludedURI, (c) =>
+              matchURIConstraint(name, c), invalid);
+            return;
+          case 7:
+            err = checkNameConstraints(count, 'IP address', formatGoIP(data), nc.permittedIP, nc.excludedIP, (c) =>
+              ({ match: matchIPConstraint(data, c) }), invalid, formatIPNet);
+            return;
+        }
+      });
+    } catch (e) {
+      return plain(e instanceof Error ? e.message : String(e));
+    }
+    if (err) return err;
+  }
+  return undefined;
+}
+
+type MatchResult = { match: boolean; error?: string };
+
+function checkNameConstraints<T>(
+  count: { n: number },
+  nameType: string,
+  name: string,
+  permitted: readonly T[],
+  excluded: readonly T[],
+  match: (constraint: T) => MatchResult,
+  invalid: (detail: string) => X509Error,
+  show: (c: T) => string = (c) => String(c),
+): X509Error | undefined {
+  count.n += excluded.length;
+  // TooManyConstraints has no case in CertificateInvalidError.Error(): Go prints "unknown error".
+  if (count.n > MAX_CONSTRAINT_COMPARISONS) return { kind: 'name_constraints', message: 'x509: unknown error' };
+  for (const c of excluded) {
+    const r = match(c);
+    if (r.error) return invalid(r.error);
+    if (r.match) return invalid(`${nameType} ${goQuote(name)} is excluded by constraint ${goQuote(show(c))}`);
+  }
+  count.n += permitted.length;
+  if (count.n > MAX_CONSTRAINT_COMPARISONS) return { kind: 'name_constraints', message: 'x509: unknown error' };
+  let ok = true;
+  for (const c of permitted) {
+    const r = match(c);
+    if (r.error) return invalid(r.error);
+    ok = r.match;
+    if (ok) break;
+  }
+  if (!ok) return invalid(`${nameType} ${goQuote(name)} is not permitted by any constraint`);
+  return undefined;
+}
+
+function equalFold(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+export function matchDomainConstraint(domain: string, constraint: string): MatchResult {
+  if (constraint.length === 0) return { match: true };
+  const domainLabels = domainToReverseLabels(domain);
+  if (!domainLabels) return { match: false, error: `x509: internal error: cannot parse domain ${goQuote(domain)}` };
+  let mustHaveSubdomains = false;
+  if (constraint.startsWith('.')) {
+    mustHaveSubdomains = true;
+    constraint = constraint.slice(1);
+  }
+  const constraintLabels = domainToReverseLabels(constraint);
+  if (!constraintLabels) return { match: false, error: `x509: internal error: cannot parse domain ${goQuote(constraint)}` };
+  if (domainLabels.length < constraintLabels.length || (mustHaveSubdomains && domainLabels.length === constraintLabels.length)) {
+    return { match: false };
+  }
+  for (let i = 0; i < constraintLabels.length; i++) {
+    if (!equalFold(constraintLabels[i]!, domainLabels[i]!)) return { match: false };
+  }
+  return { match: true };
+}
+
+function matchEmailConstraint(mailbox: { local: string; domain: string }, constraint: string): MatchResult {
+  if (constraint.includes('@')) {
+    const c = parseMailbox(constraint);
+    if (!c) return { match: false, error: `x509: internal error: cannot parse constraint ${goQuote(constraint)}` };
+    return { match: mailbox.local === c.local && equalFold(mailbox.domain, c.domain) };
+  }
+  return matchDomainConstraint(mailbox.domain, constraint);
+}
+
+function matchURIConstraint(uri: string, constraint: string): MatchResult {
+  let host = uriHost(uri);
+  if (host.length === 0) {
+    return { match: false, error: `URI with empty host (${goQuote(uri)}) cannot be matched against constraints` };
+  }
+  if (host.includes(':') && !host.endsWith(']')) host = host.slice(0, host.lastIndexOf(':'));
+  if (parseGoIP(host) || (host.startsWith('[') && host.endsWith(']'))) {
+    return { match: false, error: `URI with IP (${goQuote(uri)}) cannot be matched against constraints` };
+  }
+  return matchDomainConstraint(host, constraint);
+}
+
+function matchIPConstraint(ip: Buffer, c: IpNet): boolean {
+  if (ip.length !== c.ip.length) return false;
+  for (let i = 0; i < ip.length; i++) if ((ip[i]! & c.mask[i]!) !== (c.ip[i]! & c.mask[i]!)) return false;
+  return true;
+}
+
+/** net.IPNet.String(): masked address "/" prefix length (or the hex mask if not canonical). */
+function formatIPNet(n: IpNet): string {
+  const masked = Buffer.from(n.ip.map((b, i) => b & n.mask[i]!));
+  let ones = 0;
+  let canonical = true;
+  let seenZero = false;
+  for (const b of n.mask) {
+    for (let bit = 7; bit >= 0; bit--) {
+      if ((b >> bit) & 1) {
+        if (seenZero) canonical = false;
+        ones++;
+      } else seenZero = true;
+    }
+  }
+  return `${formatGoIP(masked)}/${canonical ? ones : n.mask.toString('hex')}`;
+}
+
+/** strconv.Quote for the texts Go prints with %q. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (c === 7) out += '\\a';
+    else if (c === 8) out += '\\b';
+    else if (c === 12) out += '\\f';
+    else if (c === 10) out += '\\n';
+    else if (c === 13) out += '\\r';
+    else if (c === 9) out += '\\t';
+    else if (c === 11) out += '\\v';
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else if (c >= 0x80 && c < 0xa0) out += '\\u' + c.toString(16).padStart(4, '0');
+    else out += ch;
+  }
+  return out + '"';
+}
