@@ -1,0 +1,646 @@
+// One TLS handshake as Go's crypto/tls client would do it, over a socket the dialer already opened
+// (possibly a CONNECT tunnel), judged by Go's rules and with the presented chain always dumped.
+//
+// OpenSSL does the handshake (rejectUnauthorized: false, so a bad chain still completes and can be
+// dumped); the verdict comes from a port of Go's x509 Verify (x509.ts) over the certificates the
+// server presented, in the order it presented them. OpenSSL's own verdict is kept as evidence.
+// The socket is read through a small tap so that, when the peer is not speaking TLS, we can say
+// what it did send.
+
+import { Duplex } from 'node:stream';
+import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { X509Certificate } from 'node:crypto';
+import { ProbeError } from '../errors.js';
+import { CertificateParseError, formatName, parseCertificate, type ParsedCertificate } from './der.js';
+import { parseGoIP } from './hostname.js';
+import type { TrustStore } from './truststore.js';
+import { decodePem } from './truststore.js';
+import { checkSignatureFrom, CertPool, describeCertificate, sha256Hex, verifyCertificate, type CertInfo, type X509Error } from './x509.js';
+
+export interface TlsHandshakeOptions {
+  /** The host as in the URL (name or IP, IPv6 with or without brackets): SNI and name check. */
+  host: string;
+  port: number;
+  trust: TrustStore;
+  /** Default ['h2', 'http/1.1'], as http.DefaultTransport offers. */
+  alpn?: string[];
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** Verification time (default: now). */
+  now?: Date;
+}
+
+export type TlsCause =
+  | 'tls.unknown_authority'
+  | 'tls.expired'
+  | 'tls.not_yet_valid'
+  | 'tls.name_mismatch'
+  | 'tls.bad_certificate'
+  | 'tls.no_roots';
+
+export type TlsDiagnosis = 'intercepting_proxy' | 'missing_intermediate' | 'self_signed_leaf' | 'private_ca' | 'untrusted_root';
+
+export interface TlsVerification {
+  ok: boolean;
+  cause?: TlsCause;
+  /** What Go >= 1.20 prints after `Get "<url>": `. */
+  goError?: string;
+  diagnosis?: TlsDiagnosis;
+  diagnosisDetail?: string;
+  /** OpenSSL's verdict on the same chain and store (evidence; Go's verdict above is the one that counts). */
+  openssl?: { authorized: boolean; error?: string };
+}
+
+export interface TlsResult {
+  protocol: string;
+  cipher: string;
+  alpn: string | false;
+  /** The certificates the server presented, in the order it sent them. */
+  chain: CertInfo[];
+  /** sha256 of each certificate on Go's verified path, leaf first ([] when verification failed). */
+  verifiedPath: string[];
+  verification: TlsVerification;
+  /** Left open for the HTTP client. A TLSSocket over a stream tap: the raw socket has the addresses. */
+  socket: TLSSocket;
+}
+
+export type TlsErrorCode = 'tls.protocol' | 'tls.handshake_failed' | 'tls.timeout';
+
+export class TlsError extends ProbeError {
+  override readonly code: TlsErrorCode;
+  /** What was seen on the wire. */
+  readonly detail: string;
+  /** What Go would print (after `Get "<url>": `), when it can be predicted. */
+  readonly goError?: string;
+  constructor(code: TlsErrorCode, message: string, opts: { detail: string; goError?: string; cause?: unknown }) {
+    super(code, message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'TlsError';
+    this.code = code;
+    this.detail = opts.detail;
+    if (opts.goError !== undefined) this.goError = opts.goError;
+  }
+}
+
+// Go 1.23's defaults (crypto/tls defaults.go, cipher_suites.go): ECDHE only (tlsrsakex=0, tls3des=0),
+// TLS 1.2 and 1.3, its curves (minus X25519Kyber768Draft00, which OpenSSL 3.0 lacks) and sigalgs.
+const GO_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'ECDHE-ECDSA-AES128-SHA',
+  'ECDHE-RSA-AES128-SHA',
+  'ECDHE-ECDSA-AES256-SHA',
+  'ECDHE-RSA-AES256-SHA',
+].join(':');
+const GO_SIGALGS = [
+  'rsa_pss_rsae_sha256',
+  'ecdsa_secp256r1_sha256',
+  'ed25519',
+  'rsa_pss_rsae_sha384',
+  'rsa_pss_rsae_sha512',
+  'rsa_pkcs1_sha256',
+  'rsa_pkcs1_sha384',
+  'rsa_pkcs1_sha512',
+  'ecdsa_secp384r1_sha384',
+  'ecdsa_secp521r1_sha512',
+  'RSA+SHA1',
+  'ECDSA+SHA1',
+].join(':');
+const GO_CURVES = 'X25519:P-256:P-384:P-521';
+
+/** Longest chain walked from the peer certificate. */
+const MAX_CHAIN = 32;
+/** Bytes of the peer's first flight kept for diagnosis. */
+const WIRE_CAPTURE_BYTES = 512;
+/** Bytes of non-TLS data quoted in a detail. */
+const QUOTE_BYTES = 120;
+/** crypto/tls checkKeySize: tlsmaxrsasize default. */
+const MAX_RSA_BITS = 8192;
+
+interface TrustMaterial {
+  context: SecureContext;
+  roots: CertPool | undefined;
+}
+
+const trustCache = new WeakMap<TrustStore, TrustMaterial>();
+
+/** The SecureContext and Go-side pool for a trust store, built once per store. */
+function trustMaterial(trust: TrustStore): TrustMaterial {
+  let m = trustCache.get(trust);
+  if (m) return m;
+  const context = createSecureContext({
+    ca: [...trust.pems],
+    ciphers: GO_CIPHERS,
+    sigalgs: GO_SIGALGS,
+    ecdhCurve: GO_CURVES,
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
+    // Go accepts any pool certificate as an anchor; make OpenSSL's evidence comparable.
+    allowPartialTrustChain: true,
+  } as Parameters<typeof createSecureContext>[0]);
+  let roots: CertPool | undefined;
+  if (trust.error === undefined) {
+    roots = new CertPool();
+    for (const pem of trust.pems) {
+      const block = decodePem(pem)?.block;
+      if (!block) continue;
+      try {
+        roots.add(parseCertificate(block.bytes));
+      } catch {
+        // loadTrustStore only keeps certificates Go parses; a hand-built store may not.
+      }
+    }
+  }
+  m = { context, roots };
+  trustCache.set(trust, m);
+  return m;
+}
+
+/** hostnameInSNI (crypto/tls): no SNI for IP literals, trailing dots dropped. */
+export function hostnameInSNI(name: string): string {
+  let host = name;
+  if (host.length > 0 && host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  const pct = host.lastIndexOf('%');
+  if (pct > 0) host = host.slice(0, pct);
+  if (parseGoIP(host)) return '';
+  return name.replace(/\.+$/, '');
+}
+
+/** A pass-through stream in front of the raw socket that remembers what the peer sent first. */
+class WireTap {
+  readonly stream: Duplex;
+  readonly raw: Socket;
+  captured = Buffer.alloc(0);
+  received = 0;
+  peerEnded = false;
+  socketError: Error | undefined;
+
+  constructor(raw: Socket) {
+    this.raw = raw;
+    this.stream = new Duplex({
+      read: () => {
+        raw.resume();
+      },
+      write: (chunk: Buffer, _enc, cb) => {
+        if (raw.destroyed) cb(new Error('socket closed'));
+        else raw.write(chunk, (err) => cb(err ?? null));
+      },
+      final: (cb) => {
+        raw.end();
+        cb();
+      },
+      destroy: (err, cb) => {
+        raw.destroy();
+        cb(err);
+      },
+    });
+    raw.on('data', (chunk: Buffer) => {
+      this.received += chunk.length;
+      if (this.captured.length < WIRE_CAPTURE_BYTES) {
+        this.captured = Buffer.concat([this.captured, chunk.subarray(0, WIRE_CAPTURE_BYTES - this.captured.length)]);
+      }
+      if (!this.stream.push(chunk)) raw.pause();
+    });
+    raw.on('end', () => {
+      this.peerEnded = true;
+      this.stream.push(null);
+    });
+    raw.on('error', (err) => {
+      this.socketError = err;
+      this.stream.destroy(err);
+    });
+    raw.on('close', () => {
+      if (!this.peerEnded && !this.stream.destroyed) this.stream.push(null);
+    });
+  }
+}
+
+export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise<TlsResult> {
+  if (opts.signal.aborted) {
+    socket.destroy();
+    throw new TlsError('tls.timeout', 'TLS handshake not started: the probe was aborted', {
+      detail: `aborted before the handshake: ${abortReason(opts.signal)}`,
+    });
+  }
+  const material = trustMaterial(opts.trust);
+  const tap = new WireTap(socket);
+  const servername = hostnameInSNI(opts.host);
+  const tlsSocket = tlsConnect({
+    socket: tap.stream,
+    secureContext: material.context,
+    ...(servername ? { servername } : {}),
+    ALPNProtocols: opts.alpn ?? ['h2', 'http/1.1'],
+    rejectUnauthorized: false,
+    // Go's name rules are applied below; OpenSSL's/Node's own host check must not run.
+    checkServerIdentity: () => undefined,
+  });
+  // Errors after we return belong to the HTTP client; this keeps one from crashing the probe first.
+  tlsSocket.on('error', () => {});
+
+  await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const finish = (err?: TlsError): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal.removeEventListener('abort', onAbort);
+      tlsSocket.off('secureConnect', onSecure);
+      tlsSocket.off('error', onError);
+      tlsSocket.off('close', onClose);
+      if (err) {
+        tlsSocket.destroy();
+        socket.destroy();
+        reject(err);
+      } else {
+        resolve();
+      }
+    };
+    const onSecure = (): void => finish();
+    const onError = (err: Error): void => finish(classifyFailure(tap, err, opts));
+    const onClose = (): void => finish(classifyFailure(tap, undefined, opts));
+    const onAbort = (): void =>
+      finish(
+        new TlsError('tls.timeout', 'TLS handshake aborted', {
+          detail: `aborted during the handshake (${abortReason(opts.signal)}); ${describeWire(tap)}`,
+          goError: 'net/http: TLS handshake timeout',
+        }),
+      );
+    const timer = setTimeout(
+      () =>
+        finish(
+          new TlsError('tls.timeout', `TLS handshake did not complete within ${opts.timeoutMs} ms`, {
+            detail: `no complete handshake after ${opts.timeoutMs} ms; ${describeWire(tap)}`,
+            goError: 'net/http: TLS handshake timeout',
+          }),
+        ),
+      opts.timeoutMs,
+    );
+    tlsSocket.once('secureConnect', onSecure);
+    tlsSocket.once('error', onError);
+    tlsSocket.once('close', onClose);
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+  const presented = presentedChain(tlsSocket);
+  const chain = presented.map((der) => describeCertificate(der, opts.trust));
+  const { verification, verifiedPath } = judge(presented, material, opts);
+  const authErr = tlsSocket.authorizationError as unknown;
+  verification.openssl = {
+    authorized: tlsSocket.authorized,
+    ...(authErr ? { error: String(authErr instanceof Error ? ((authErr as { code?: string }).code ?? authErr.message) : authErr) } : {}),
+  };
+  const cipher = tlsSocket.getCipher() as { standardName?: string; name: string } | undefined;
+  return {
+    protocol: tlsSocket.getProtocol() ?? 'unknown',
+    cipher: cipher?.standardName ?? cipher?.name ?? 'unknown',
+    alpn: tlsSocket.alpnProtocol ?? false,
+    chain,
+    verifiedPath,
+    verification,
+    socket: tlsSocket,
+  };
+}
+
+function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  if (r instanceof Error) return r.message;
+  return r === undefined ? 'aborted' : String(r);
+}
+
+/** The peer's certificates in the order sent: Node links them through issuerCertificate. */
+function presentedChain(s: TLSSocket): Buffer[] {
+  const out: Buffer[] = [];
+  const seen = new Set<string>();
+  let cert: X509Certificate | undefined = s.getPeerX509Certificate();
+  while (cert && out.length < MAX_CHAIN && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    out.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The verdict (crypto/tls verifyServerCertificate + x509 Verify)
+
+function judge(
+  presented: Buffer[],
+  material: TrustMaterial,
+  opts: TlsHandshakeOptions,
+): { verification: TlsVerification; verifiedPath: string[] } {
+  const bad = (goError: string): { verification: TlsVerification; verifiedPath: string[] } => ({
+    verification: { ok: false, cause: 'tls.bad_certificate', goError },
+    verifiedPath: [],
+  });
+  if (presented.length === 0) return bad('tls: received empty certificates message');
+
+  const certs: ParsedCertificate[] = [];
+  for (const der of presented) {
+    try {
+      const c = parseCertificate(der);
+      if (c.publicKeyAlgorithm === 'RSA' && (c.rsaBits ?? 0) > MAX_RSA_BITS) {
+        return bad(`tls: server sent certificate containing RSA key larger than ${MAX_RSA_BITS} bits`);
+      }
+      certs.push(c);
+    } catch (err) {
+      const msg = err instanceof CertificateParseError ? err.message : String(err);
+      return bad(`tls: failed to parse certificate from server: ${msg}`);
+    }
+  }
+  const leaf = certs[0]!;
+  const intermediates = new CertPool();
+  for (const c of certs.slice(1)) intermediates.add(c);
+  const result = verifyCertificate(leaf, {
+    roots: material.roots,
+    ...(opts.trust.error !== undefined ? { rootsError: opts.trust.error.replace(/^x509: failed to load system roots and no roots provided; /, '') } : {}),
+    intermediates,
+    dnsName: opts.host.startsWith('[') && opts.host.endsWith(']') ? opts.host.slice(1, -1) : opts.host,
+    now: opts.now ?? new Date(),
+  });
+  if (result.ok) {
+    return { verification: { ok: true }, verifiedPath: result.chains[0]!.map((c) => sha256Hex(c.raw)) };
+  }
+  return { verification: verdictFor(result.error, certs, material, opts.trust), verifiedPath: [] };
+}
+
+function verdictFor(err: X509Error, certs: ParsedCertificate[], material: TrustMaterial, trust: TrustStore): TlsVerification {
+  const goError = `tls: failed to verify certificate: ${err.message}`;
+  const about = err.cert ? ` (${formatName(err.cert.subject) || 'no subject'})` : '';
+  switch (err.kind) {
+    case 'system_roots':
+      return {
+        ok: false,
+        cause: 'tls.no_roots',
+        goError,
+        diagnosisDetail: `no root certificates could be loaded: ${trust.error ?? err.message}`,
+      };
+    case 'expired':
+    case 'not_yet_valid':
+      return {
+        ok: false,
+        cause: err.kind === 'expired' ? 'tls.expired' : 'tls.not_yet_valid',
+        goError,
+        diagnosisDetail: `${err.cert === certs[0] ? 'the server certificate' : 'a CA certificate on the only path to a trusted root'}${about} is ${
+          err.kind === 'expired' ? 'expired' : 'not valid yet'
+        }`,
+      };
+    case 'hostname':
+      return { ok: false, cause: 'tls.name_mismatch', goError };
+    case 'unknown_authority': {
+      if (trust.pems.length === 0) {
+        return {
+          ok: false,
+          cause: 'tls.no_roots',
+          goError,
+          diagnosisDetail: `the trust store is empty (read: ${trust.loaded.map((l) => l.path).join(', ') || 'nothing'}): mount a CA bundle or set SSL_CERT_FILE/SSL_CERT_DIR`,
+        };
+      }
+      return { ok: false, cause: 'tls.unknown_authority', goError, ...diagnoseUnknownAuthority(certs, material, err) };
+    }
+    default:
+      return { ok: false, cause: 'tls.bad_certificate', goError, diagnosisDetail: `${err.message}${about}` };
+  }
+}
+
+/** Names of TLS-inspection products and of the CNs they give their forging CAs. */
+const INSPECTION_PATTERNS: readonly [RegExp, string][] = [
+  [/zscaler/i, 'Zscaler'],
+  [/netskope/i, 'Netskope'],
+  [/palo ?alto/i, 'Palo Alto Networks'],
+  [/fortinet|fortigate/i, 'Fortinet FortiGate'],
+  [/blue ?coat/i, 'Blue Coat'],
+  [/symantec.*(proxy|visibility|inspection)|(proxy|visibility).*symantec/i, 'Symantec (Blue Coat)'],
+  [/cisco umbrella|opendns/i, 'Cisco Umbrella'],
+  [/mitmproxy/i, 'mitmproxy'],
+  [/sophos/i, 'Sophos'],
+  [/forcepoint|websense/i, 'Forcepoint'],
+  [/check ?point/i, 'Check Point'],
+  [/kaspersky/i, 'Kaspersky'],
+  [/\bavast\b/i, 'Avast'],
+  [/\bavg\b/i, 'AVG'],
+  [/\beset\b/i, 'ESET'],
+  [/bitdefender/i, 'Bitdefender'],
+  [/fiddler/i, 'Fiddler'],
+  [/charles proxy/i, 'Charles Proxy'],
+  [/portswigger|burp/i, 'Burp Suite'],
+  [/mcafee web gateway|skyhigh/i, 'McAfee/Skyhigh Web Gateway'],
+  [/barracuda/i, 'Barracuda'],
+  [/sonicwall/i, 'SonicWall'],
+  [/watchguard/i, 'WatchGuard'],
+  [/iboss/i, 'iboss'],
+  [/menlo security/i, 'Menlo Security'],
+  [/cloudflare gateway|cloudflare for teams/i, 'Cloudflare Gateway'],
+  [/squid/i, 'Squid'],
+];
+const INSPECTION_CN_WORDS = /\b(proxy|inspection|intercept(ion|ing)?|decrypt(ion)?|ssl visibility)\b/i;
+/** A CN that is a host name ("proxy.corp.example") names a server, not a forging CA. */
+const HOSTNAME_LIKE = /^[A-Za-z0-9_*-]+(\.[A-Za-z0-9_-]+)+\.?$/;
+
+function inspectionProduct(c: ParsedCertificate, which: 'subject' | 'issuer'): string | undefined {
+  const n = c[which];
+  const texts = [n.commonName, ...n.organization, ...n.organizationalUnit];
+  for (const [re, product] of INSPECTION_PATTERNS) if (texts.some((t) => re.test(t))) return product;
+  if (INSPECTION_CN_WORDS.test(n.commonName) && !HOSTNAME_LIKE.test(n.commonName)) return `"${n.commonName}"`;
+  return undefined;
+}
+
+function selfSigned(c: ParsedCertificate): boolean {
+  return c.rawIssuer.equals(c.rawSubject) && signedBy(c, c);
+}
+
+/** Signature check ignoring Go's CA/usage preconditions: "did this key sign that certificate?". */
+function signedBy(child: ParsedCertificate, parent: ParsedCertificate): boolean {
+  const relaxed: ParsedCertificate = { ...parent, version: 1, basicConstraintsValid: false, keyUsage: 0 };
+  return checkSignatureFrom(child, relaxed) === undefined;
+}
+
+/** Why the chain leads nowhere trusted: the top of what the server sent, and who issued it. */
+function diagnoseUnknownAuthority(
+  certs: ParsedCertificate[],
+  material: TrustMaterial,
+  err: X509Error,
+): Pick<TlsVerification, 'diagnosis' | 'diagnosisDetail'> {
+  const leaf = certs[0]!;
+  // Follow issuer links through what was presented, leaf first.
+  const path = [leaf];
+  for (let cur = leaf; path.length < MAX_CHAIN; ) {
+    const next = certs.find((c) => !path.includes(c) && cur.rawIssuer.equals(c.rawSubject) && signedBy(cur, c));
+    if (!next) break;
+    path.push(next);
+    cur = next;
+  }
+  const top = path[path.length - 1]!;
+  const topSelfSigned = selfSigned(top);
+  const topName = `"${formatName(top.subject)}"`;
+  const issuerName = `"${formatName(top.issuer)}"`;
+
+  // A self-signed leaf has no issuer to judge; its own name is the host's.
+  const product =
+    top === leaf && topSelfSigned
+      ? undefined
+      : (inspectionProduct(top, 'issuer') ?? path.slice(1).map((c) => inspectionProduct(c, 'subject')).find((p) => p !== undefined));
+  if (product) {
+    return {
+      diagnosis: 'intercepting_proxy',
+      diagnosisDetail: `the certificate for this host was issued by ${issuerName}, which looks like a TLS-inspecting proxy (${product}) and is not in the trust store: the connection is being intercepted. Add that proxy's root CA to the trust store (SSL_CERT_FILE/SSL_CERT_DIR) or exempt the host from inspection`,
+    };
+  }
+  if (top === leaf && topSelfSigned) {
+    return {
+      diagnosis: 'self_signed_leaf',
+      diagnosisDetail: `the server presented a self-signed certificate ${topName} that is not in the trust store: trust that exact certificate or give the server one issued by a trusted CA`,
+    };
+  }
+  if (topSelfSigned) {
+    return {
+      diagnosis: 'untrusted_root',
+      diagnosisDetail: `the chain ends at the root ${topName}, sent by the server but not in the trust store: add it to the trust store if it is your organisation's CA`,
+    };
+  }
+  const lookalike = material.roots?.certs.find((c) => c.rawSubject.equals(top.rawIssuer));
+  if (lookalike && err.hint) {
+    return {
+      diagnosis: 'untrusted_root',
+      diagnosisDetail: `the trust store holds a certificate named ${issuerName}, but not the one that signed ${topName} (${err.hint.error.message}): the CA was re-keyed or the bundle is stale`,
+    };
+  }
+  if (top === leaf && leaf.issuingCertificateURL.length > 0) {
+    return {
+      diagnosis: 'missing_intermediate',
+      diagnosisDetail: `the server sent only its own certificate; its issuer ${issuerName} is neither sent nor in the trust store. The certificate says the issuer can be fetched from ${leaf.issuingCertificateURL[0]}: browsers do that, Go does not. Configure the server to send the full chain`,
+    };
+  }
+  return {
+    diagnosis: 'private_ca',
+    diagnosisDetail: `the chain ends at ${topName}, issued by ${issuerName}, which is neither sent by the server nor in the trust store. If that is your organisation's CA, add it to the trust store (SSL_CERT_FILE/SSL_CERT_DIR); if it is an intermediate, the server must send it`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures before the handshake completes
+
+/** TLS alert descriptions as Go prints them (crypto/tls alert.go). */
+const ALERT_TEXT: Readonly<Record<number, string>> = {
+  0: 'close notify', 10: 'unexpected message', 20: 'bad record MAC', 21: 'decryption failed', 22: 'record overflow',
+  30: 'decompression failure', 40: 'handshake failure', 42: 'bad certificate', 43: 'unsupported certificate',
+  44: 'revoked certificate', 45: 'expired certificate', 46: 'unknown certificate', 47: 'illegal parameter',
+  48: 'unknown certificate authority', 49: 'access denied', 50: 'error decoding message', 51: 'error decrypting message',
+  60: 'export restriction', 70: 'protocol version not supported', 71: 'insufficient security level', 80: 'internal error',
+  86: 'inappropriate fallback', 90: 'user canceled', 100: 'no renegotiation', 109: 'missing extension',
+  110: 'unsupported extension', 111: 'certificate unobtainable', 112: 'unrecognized name',
+  113: 'bad certificate status response', 114: 'bad certificate hash value', 115: 'unknown PSK identity',
+  116: 'certificate required', 120: 'no application protocol', 121: 'encrypted client hello required',
+};
+
+/** OpenSSL reason names (ERR_SSL_SSLV3_ALERT_…, ERR_SSL_TLSV1_ALERT_…) to alert numbers. */
+const OPENSSL_ALERTS: Readonly<Record<string, number>> = {
+  UNEXPECTED_MESSAGE: 10, BAD_RECORD_MAC: 20, DECRYPTION_FAILED: 21, RECORD_OVERFLOW: 22, DECOMPRESSION_FAILURE: 30,
+  HANDSHAKE_FAILURE: 40, BAD_CERTIFICATE: 42, UNSUPPORTED_CERTIFICATE: 43, CERTIFICATE_REVOKED: 44,
+  CERTIFICATE_EXPIRED: 45, CERTIFICATE_UNKNOWN: 46, ILLEGAL_PARAMETER: 47, UNKNOWN_CA: 48, ACCESS_DENIED: 49,
+  DECODE_ERROR: 50, DECRYPT_ERROR: 51, EXPORT_RESTRICTION: 60, PROTOCOL_VERSION: 70, INSUFFICIENT_SECURITY: 71,
+  INTERNAL_ERROR: 80, INAPPROPRIATE_FALLBACK: 86, USER_CANCELLED: 90, NO_RENEGOTIATION: 100,
+  MISSING_EXTENSION: 109, UNSUPPORTED_EXTENSION: 110, CERTIFICATE_UNOBTAINABLE: 111, UNRECOGNIZED_NAME: 112,
+  BAD_CERTIFICATE_STATUS_RESPONSE: 113, BAD_CERTIFICATE_HASH_VALUE: 114, UNKNOWN_PSK_IDENTITY: 115,
+  CERTIFICATE_REQUIRED: 116, NO_APPLICATION_PROTOCOL: 120,
+};
+
+function alertText(n: number): string {
+  const t = ALERT_TEXT[n];
+  return t ? `tls: ${t}` : `tls: alert(${n})`;
+}
+
+/** Go's first-record check (conn.go readRecordOrCCS): handshake or alert, version below 0x1000. */
+function firstRecordLooksLikeTls(b: Buffer): boolean {
+  if (b.length < 3) return true; // not enough to judge: Go would still be reading the header
+  const type = b[0]!;
+  const version = (b[1]! << 8) | b[2]!;
+  return (type === 21 || type === 22) && version < 0x1000;
+}
+
+/** A plaintext alert in the captured bytes (a server refusing our ClientHello sends one). */
+function plaintextAlert(b: Buffer): number | undefined {
+  let off = 0;
+  for (let records = 0; records < 16 && off + 5 <= b.length; records++) {
+    const type = b[off]!;
+    const len = b.readUInt16BE(off + 3);
+    if (type === 21 && len === 2 && off + 7 <= b.length) return b[off + 6]!;
+    // Only the first flight is plaintext: stop at anything but a handshake record.
+    if (type !== 22) return undefined;
+    off += 5 + len;
+  }
+  return undefined;
+}
+
+/** Printable rendering of bytes: ASCII as is, the rest escaped, capped. */
+export function printableBytes(b: Buffer, max = QUOTE_BYTES): string {
+  let s = '';
+  for (const byte of b.subarray(0, max)) {
+    if (byte === 0x0d) s += '\\r';
+    else if (byte === 0x0a) s += '\\n';
+    else if (byte === 0x5c) s += '\\\\';
+    else if (byte >= 0x20 && byte < 0x7f) s += String.fromCharCode(byte);
+    else s += '\\x' + byte.toString(16).padStart(2, '0');
+  }
+  return b.length > max ? `${s}…` : s;
+}
+
+function describeWire(tap: WireTap): string {
+  if (tap.received === 0) return 'the peer sent nothing';
+  const tlsLike = firstRecordLooksLikeTls(tap.captured);
+  return `the peer sent ${tap.received} bytes${tlsLike ? '' : ' that are not TLS'}: "${printableBytes(tap.captured)}"`;
+}
+
+function hostPort(addr: string | undefined, port: number | undefined): string {
+  if (!addr) return '?';
+  return addr.includes(':') ? `[${addr}]:${port ?? '?'}` : `${addr}:${port ?? '?'}`;
+}
+
+function classifyFailure(tap: WireTap, err: Error | undefined, opts: TlsHandshakeOptions): TlsError {
+  const openssl = err ? `${(err as { code?: string }).code ?? 'error'}: ${err.message}` : 'connection closed';
+  if (tap.received > 0 && !firstRecordLooksLikeTls(tap.captured)) {
+    const http = tap.captured.subarray(0, 5).toString('latin1') === 'HTTP/';
+    return new TlsError('tls.protocol', `the peer at ${opts.host}:${opts.port} does not speak TLS`, {
+      detail: describeWire(tap),
+      goError: http ? 'http: server gave HTTP response to HTTPS client' : 'tls: first record does not look like a TLS handshake',
+      cause: err,
+    });
+  }
+  let alert = plaintextAlert(tap.captured);
+  const m = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec((err as { code?: string } | undefined)?.code ?? '');
+  if (alert === undefined && m) alert = OPENSSL_ALERTS[m[1]!];
+  if (alert !== undefined) {
+    return new TlsError('tls.handshake_failed', `the server refused the handshake: ${alertText(alert)}`, {
+      detail: `the server sent TLS alert ${alert} (${ALERT_TEXT[alert] ?? 'unknown'}); ${openssl}`,
+      goError: `remote error: ${alertText(alert)}`,
+      cause: err,
+    });
+  }
+  const sockErr = (tap.socketError as { code?: string } | undefined)?.code;
+  if (sockErr === 'ECONNRESET') {
+    const local = hostPort(tap.raw.localAddress, tap.raw.localPort);
+    const remote = hostPort(tap.raw.remoteAddress, tap.raw.remotePort);
+    return new TlsError('tls.handshake_failed', 'the connection was reset during the TLS handshake', {
+      detail: `connection reset by the peer during the handshake; ${describeWire(tap)}`,
+      goError: `read tcp ${local}->${remote}: read: connection reset by peer`,
+      cause: err,
+    });
+  }
+  if (tap.peerEnded || !err) {
+    return new TlsError('tls.handshake_failed', 'the peer closed the connection during the TLS handshake', {
+      detail: `the peer closed the connection before the handshake completed; ${describeWire(tap)}`,
+      goError: 'EOF',
+      cause: err,
+    });
+  }
+  return new TlsError('tls.handshake_failed', `TLS handshake failed: ${err.message}`, {
+    detail: `${openssl}; ${describeWire(tap)}`,
+    cause: err,
+  });
+}
