@@ -8,7 +8,7 @@ import { buildModule } from '../../../src/lab/modzip.js';
 import { SumdbFixture } from '../../../src/lab/sumdb-server.js';
 import { SumdbError, findHash, lookupAndVerify, type SumdbFetch } from '../../../src/sumdb/client.js';
 import { parseVerifierKey } from '../../../src/sumdb/note.js';
-import { hashToString } from '../../../src/sumdb/tlog.js';
+import { formatRecord, hashToString, recordHash } from '../../../src/sumdb/tlog.js';
 import go from './tlog-go-vectors.json' with { type: 'json' };
 
 class HttpStatusError extends ProbeError {
@@ -241,6 +241,26 @@ describe('escaping, fallback and faults', () => {
       const e = await failure(lookupAndVerify(answer(body), verifier, 'example.com/m7', 'v1.0.7', signal()));
       expect([code, e.message]).toEqual([e.code, message]);
     }
+  });
+
+  it('a forged record under a tile go never checks: accepted as go does, reported, rejected when strict', async () => {
+    // Record 5 of the honest log says h1:zip5; the attacker serves other lines for id 5 and patches leaf 5
+    // of tile/8/0/000, which x/mod's tileHashReader never checks against tile/8/1/000.p/N (cmd/go 1.23
+    // was seen accepting exactly this).
+    const forged = Buffer.from(`example.com/m5 v1.0.5 h1:forged\nexample.com/m5 v1.0.5/go.mod ${h1('mod5')}\n`);
+    const note = fixture.signedTree();
+    const fetch: SumdbFetch = async (path, s) => {
+      if (path.startsWith('/lookup/')) return Buffer.concat([formatRecord(5, forged), Buffer.from(note)]);
+      const data = Buffer.from(await httpFetch(srv.base)(path, s));
+      if (path === '/tile/8/0/000') data.set(recordHash(forged), 5 * 32);
+      return data;
+    };
+    const got = await lookupAndVerify(fetch, verifier, 'example.com/m5', 'v1.0.5', signal());
+    expect(got.lines).toEqual(['example.com/m5 v1.0.5 h1:forged']);
+    expect(got.unauthenticatedTiles).toEqual(['tile/8/0/000']);
+    const e = await failure(lookupAndVerify(fetch, verifier, 'example.com/m5', 'v1.0.5', signal(), { strictTiles: true }));
+    expect(e.code).toBe('sumdb.bad_proof');
+    expect(e.message).toBe('example.com/m5@v1.0.5: downloaded inconsistent tile');
   });
 
   it('refuses module paths and versions go would not look up, before any request', async () => {
