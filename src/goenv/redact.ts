@@ -1,0 +1,572 @@
+// How Go prints values in error text, ported so our messages match go's byte for byte:
+// net/url's Parse / String / Redacted (src/net/url/url.go, Go 1.23), strconv.Quote and
+// strings.Fields. Go strings are bytes; here a "byte string" holds one UTF-16 unit per byte
+// (latin1), so the ports below can follow Go's byte-level loops exactly.
+
+/** UTF-8 encode a JS string into a byte string (one char per byte). */
+export function toByteString(s: string): string {
+  return Buffer.from(s, 'utf8').toString('latin1');
+}
+
+/** Decode a byte string back to a JS string (invalid UTF-8 becomes U+FFFD, as Go prints it). */
+export function fromByteString(b: string): string {
+  return Buffer.from(b, 'latin1').toString('utf8');
+}
+
+// ---------------------------------------------------------------------------------------------
+// unicode/utf8 and strconv.Quote
+
+const RUNE_ERROR = 0xfffd;
+
+/** utf8.DecodeRuneInString over a byte string: [rune, size]; invalid input gives [RuneError, 1]. */
+export function decodeRune(b: string, i: number): [number, number] {
+  const n = b.length - i;
+  if (n <= 0) return [RUNE_ERROR, 0];
+  const c0 = b.charCodeAt(i);
+  if (c0 < 0x80) return [c0, 1];
+  const cont = (k: number): number => {
+    if (k >= n) return -1;
+    const c = b.charCodeAt(i + k);
+    return c >= 0x80 && c <= 0xbf ? c & 0x3f : -1;
+  };
+  if (c0 >= 0xc2 && c0 <= 0xdf) {
+    const c1 = cont(1);
+    return c1 < 0 ? [RUNE_ERROR, 1] : [((c0 & 0x1f) << 6) | c1, 2];
+  }
+  if (c0 >= 0xe0 && c0 <= 0xef) {
+    const raw1 = i + 1 < b.length ? b.charCodeAt(i + 1) : -1;
+    // Reject overlong forms (E0 80..9F) and surrogates (ED A0..BF), as Go does.
+    if (c0 === 0xe0 && (raw1 < 0xa0 || raw1 > 0xbf)) return [RUNE_ERROR, 1];
+    if (c0 === 0xed && (raw1 < 0x80 || raw1 > 0x9f)) return [RUNE_ERROR, 1];
+    const c1 = cont(1);
+    const c2 = cont(2);
+    if (c1 < 0 || c2 < 0) return [RUNE_ERROR, 1];
+    return [((c0 & 0x0f) << 12) | (c1 << 6) | c2, 3];
+  }
+  if (c0 >= 0xf0 && c0 <= 0xf4) {
+    const raw1 = i + 1 < b.length ? b.charCodeAt(i + 1) : -1;
+    if (c0 === 0xf0 && (raw1 < 0x90 || raw1 > 0xbf)) return [RUNE_ERROR, 1];
+    if (c0 === 0xf4 && (raw1 < 0x80 || raw1 > 0x8f)) return [RUNE_ERROR, 1];
+    const c1 = cont(1);
+    const c2 = cont(2);
+    const c3 = cont(3);
+    if (c1 < 0 || c2 < 0 || c3 < 0) return [RUNE_ERROR, 1];
+    return [((c0 & 0x07) << 18) | (c1 << 12) | (c2 << 6) | c3, 4];
+  }
+  return [RUNE_ERROR, 1];
+}
+
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+
+/** unicode.IsPrint / strconv.IsPrint: letters, marks, numbers, punctuation, symbols, ASCII space. */
+export function isGoPrint(r: number): boolean {
+  if (r === 0x20) return true;
+  if (r < 0x20 || r === 0x7f) return false;
+  if (r < 0x7f) return true;
+  if (r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff)) return false;
+  return PRINTABLE.test(String.fromCodePoint(r));
+}
+
+const WHITE_SPACE = /^\p{White_Space}$/u;
+
+/** unicode.IsSpace (the White_Space property; U+0085 and U+00A0 included, U+FEFF not). */
+export function isGoSpace(r: number): boolean {
+  if (r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff)) return false;
+  return WHITE_SPACE.test(String.fromCodePoint(r));
+}
+
+function hex(n: number, width: number): string {
+  return n.toString(16).padStart(width, '0');
+}
+
+function appendEscapedRune(r: number, quote: number): string {
+  if (r === quote || r === 0x5c) return '\\' + String.fromCodePoint(r);
+  if (isGoPrint(r)) return String.fromCodePoint(r);
+  switch (r) {
+    case 0x07: return '\\a';
+    case 0x08: return '\\b';
+    case 0x0c: return '\\f';
+    case 0x0a: return '\\n';
+    case 0x0d: return '\\r';
+    case 0x09: return '\\t';
+    case 0x0b: return '\\v';
+  }
+  if (r < 0x20 || r === 0x7f) return '\\x' + hex(r, 2);
+  if (r < 0x10000) return '\\u' + hex(r, 4);
+  return '\\U' + hex(r, 8);
+}
+
+/** strconv.Quote of a byte string (so invalid UTF-8 shows as \xNN exactly as go prints it). */
+export function goQuoteBytes(b: string): string {
+  let out = '"';
+  for (let i = 0; i < b.length; ) {
+    const [r, size] = decodeRune(b, i);
+    if (size === 1 && r === RUNE_ERROR) {
+      out += '\\x' + hex(b.charCodeAt(i), 2);
+      i += 1;
+      continue;
+    }
+    out += appendEscapedRune(r, 0x22);
+    i += size;
+  }
+  return out + '"';
+}
+
+/** strconv.Quote (the `%q` verb on a string). */
+export function goQuote(s: string): string {
+  return goQuoteBytes(toByteString(s));
+}
+
+/** strconv.QuoteRune (the `%q` verb on a rune). */
+export function goQuoteRune(r: number): string {
+  if (r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff)) r = RUNE_ERROR;
+  return "'" + appendEscapedRune(r, 0x27) + "'";
+}
+
+/** strings.Fields: split around runs of unicode.IsSpace. */
+export function goFields(s: string): string[] {
+  return s.split(/\p{White_Space}+/u).filter((f) => f !== '');
+}
+
+/** strings.TrimSpace (Unicode white space, not just ASCII). */
+export function goTrimSpace(s: string): string {
+  return s.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, '');
+}
+
+// ---------------------------------------------------------------------------------------------
+// net/url
+
+// net/url's encoding modes.
+const Enc = { Path: 1, PathSegment: 2, Host: 3, Zone: 4, UserPassword: 5, QueryComponent: 6, Fragment: 7 } as const;
+type Enc = (typeof Enc)[keyof typeof Enc];
+
+class UrlError extends Error {}
+
+function isAlnum(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+}
+
+function ishex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+}
+
+function unhex(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return 0;
+}
+
+function shouldEscape(c: number, mode: Enc): boolean {
+  if (isAlnum(c)) return false;
+  const ch = String.fromCharCode(c);
+  if (mode === Enc.Host || mode === Enc.Zone) {
+    if ("!$&'()*+,;=:[]<>\"".includes(ch)) return false;
+  }
+  if ('-_.~'.includes(ch)) return false;
+  if ('$&+,/:;=?@'.includes(ch)) {
+    switch (mode) {
+      case Enc.Path: return ch === '?';
+      case Enc.PathSegment: return ch === '/' || ch === ';' || ch === ',' || ch === '?';
+      case Enc.UserPassword: return ch === '@' || ch === '/' || ch === '?' || ch === ':';
+      case Enc.QueryComponent: return true;
+      case Enc.Fragment: return false;
+      default: break;
+    }
+  }
+  if (mode === Enc.Fragment && '!()*'.includes(ch)) return false;
+  return true;
+}
+
+function escapeError(s: string): UrlError {
+  return new UrlError('invalid URL escape ' + goQuoteBytes(s));
+}
+
+function unescape(s: string, mode: Enc): string {
+  let n = 0;
+  let hasPlus = false;
+  for (let i = 0; i < s.length; ) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      n++;
+      if (i + 2 >= s.length || !ishex(s.charCodeAt(i + 1)) || !ishex(s.charCodeAt(i + 2))) {
+        throw escapeError(s.slice(i, i + 3));
+      }
+      if (mode === Enc.Host && unhex(s.charCodeAt(i + 1)) < 8 && s.slice(i, i + 3) !== '%25') {
+        throw escapeError(s.slice(i, i + 3));
+      }
+      if (mode === Enc.Zone) {
+        const v = (unhex(s.charCodeAt(i + 1)) << 4) | unhex(s.charCodeAt(i + 2));
+        if (s.slice(i, i + 3) !== '%25' && v !== 0x20 && shouldEscape(v, Enc.Host)) {
+          throw escapeError(s.slice(i, i + 3));
+        }
+      }
+      i += 3;
+    } else if (c === 0x2b) {
+      hasPlus = mode === Enc.QueryComponent;
+      i++;
+    } else {
+      if ((mode === Enc.Host || mode === Enc.Zone) && c < 0x80 && shouldEscape(c, mode)) {
+        throw new UrlError('invalid character ' + goQuoteBytes(s[i]!) + ' in host name');
+      }
+      i++;
+    }
+  }
+  if (n === 0 && !hasPlus) return s;
+  let t = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      t += String.fromCharCode((unhex(s.charCodeAt(i + 1)) << 4) | unhex(s.charCodeAt(i + 2)));
+      i += 2;
+    } else if (c === 0x2b) {
+      t += mode === Enc.QueryComponent ? ' ' : '+';
+    } else {
+      t += s[i];
+    }
+  }
+  return t;
+}
+
+const UPPERHEX = '0123456789ABCDEF';
+
+function escape(s: string, mode: Enc): string {
+  let t = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x20 && mode === Enc.QueryComponent) t += '+';
+    else if (shouldEscape(c, mode)) t += '%' + UPPERHEX[c >> 4] + UPPERHEX[c & 15];
+    else t += s[i];
+  }
+  return t;
+}
+
+/** url.PathEscape (input and output are JS strings; non-ASCII goes out as %XX of its UTF-8). */
+export function goPathEscape(s: string): string {
+  return escape(toByteString(s), Enc.PathSegment);
+}
+
+function validEncoded(s: string, mode: Enc): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if ("!$&'()*+,;=:@[]%".includes(ch)) continue;
+    if (shouldEscape(s.charCodeAt(i), mode)) return false;
+  }
+  return true;
+}
+
+function validOptionalPort(port: string): boolean {
+  if (port === '') return true;
+  if (port[0] !== ':') return false;
+  for (let i = 1; i < port.length; i++) {
+    const c = port.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+function validUserinfo(s: string): boolean {
+  // Go ranges over runes; any non-ASCII rune is invalid, so bytes >= 0x80 are too.
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isAlnum(c)) continue;
+    if ("-._:~!$&'()*+,;=%@".includes(s[i]!)) continue;
+    return false;
+  }
+  return true;
+}
+
+function containsCTL(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+interface Userinfo {
+  readonly username: string;
+  readonly password: string;
+  readonly passwordSet: boolean;
+}
+
+function userinfoString(u: Userinfo): string {
+  let s = escape(u.username, Enc.UserPassword);
+  if (u.passwordSet) s += ':' + escape(u.password, Enc.UserPassword);
+  return s;
+}
+
+/** Go's url.URL; fields are byte strings, read them through the accessors. */
+export class GoURL {
+  scheme = '';
+  opaque = '';
+  user: Userinfo | undefined = undefined;
+  host = '';
+  path = '';
+  rawPath = '';
+  omitHost = false;
+  forceQuery = false;
+  rawQuery = '';
+  fragment = '';
+  rawFragment = '';
+
+  clone(): GoURL {
+    return Object.assign(new GoURL(), this);
+  }
+
+  get schemeText(): string { return fromByteString(this.scheme); }
+  get hostText(): string { return fromByteString(this.host); }
+  get pathText(): string { return fromByteString(this.path); }
+  get hasUser(): boolean { return this.user !== undefined; }
+  get hasPassword(): boolean { return this.user?.passwordSet === true; }
+  get usernameText(): string { return fromByteString(this.user?.username ?? ''); }
+  get passwordText(): string { return fromByteString(this.user?.password ?? ''); }
+  /** url.URL.Hostname: host without port and brackets. */
+  get hostname(): string { return fromByteString(splitHostPort(this.host)[0]); }
+  /** url.URL.Port: the numeric port, or "" when there is none. */
+  get port(): string { return splitHostPort(this.host)[1]; }
+
+  /** True when only Scheme, Path and RawPath are set (GOPROXY's rule for file:// URLs). */
+  isSchemePathOnly(): boolean {
+    return this.opaque === '' && this.user === undefined && this.host === '' && !this.omitHost &&
+      !this.forceQuery && this.rawQuery === '' && this.fragment === '' && this.rawFragment === '';
+  }
+
+  escapedPath(): string {
+    if (this.rawPath !== '' && validEncoded(this.rawPath, Enc.Path)) {
+      try {
+        if (unescape(this.rawPath, Enc.Path) === this.path) return this.rawPath;
+      } catch {
+        // fall through to computing the escaping ourselves, as Go does
+      }
+    }
+    if (this.path === '*') return '*';
+    return escape(this.path, Enc.Path);
+  }
+
+  escapedFragment(): string {
+    if (this.rawFragment !== '' && validEncoded(this.rawFragment, Enc.Fragment)) {
+      try {
+        if (unescape(this.rawFragment, Enc.Fragment) === this.fragment) return this.rawFragment;
+      } catch {
+        // as escapedPath
+      }
+    }
+    return escape(this.fragment, Enc.Fragment);
+  }
+
+  /** url.URL.String, as a JS string. */
+  string(): string {
+    return fromByteString(this.byteString());
+  }
+
+  /** url.URL.Redacted: the password, if any, becomes "xxxxx". */
+  redacted(): string {
+    const ru = this.clone();
+    if (ru.user?.passwordSet) ru.user = { username: ru.user.username, password: 'xxxxx', passwordSet: true };
+    return ru.string();
+  }
+
+  private byteString(): string {
+    let buf = '';
+    if (this.scheme !== '') buf += this.scheme + ':';
+    if (this.opaque !== '') {
+      buf += this.opaque;
+    } else {
+      if (this.scheme !== '' || this.host !== '' || this.user !== undefined) {
+        if (this.omitHost && this.host === '' && this.user === undefined) {
+          // omit empty host
+        } else {
+          if (this.host !== '' || this.path !== '' || this.user !== undefined) buf += '//';
+          if (this.user !== undefined) buf += userinfoString(this.user) + '@';
+          if (this.host !== '') buf += escape(this.host, Enc.Host);
+        }
+      }
+      const path = this.escapedPath();
+      if (path !== '' && path[0] !== '/' && this.host !== '') buf += '/';
+      if (buf.length === 0) {
+        const segment = path.split('/', 1)[0] ?? '';
+        if (segment.includes(':')) buf += './';
+      }
+      buf += path;
+    }
+    if (this.forceQuery || this.rawQuery !== '') buf += '?' + this.rawQuery;
+    if (this.fragment !== '') buf += '#' + this.escapedFragment();
+    return buf;
+  }
+}
+
+function splitHostPort(hostPort: string): [string, string] {
+  let host = hostPort;
+  let port = '';
+  const colon = host.lastIndexOf(':');
+  if (colon !== -1 && validOptionalPort(host.slice(colon))) {
+    port = host.slice(colon + 1);
+    host = host.slice(0, colon);
+  }
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return [host, port];
+}
+
+function getScheme(raw: string): [string, string] {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) continue;
+    if ((c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e) {
+      if (i === 0) return ['', raw];
+      continue;
+    }
+    if (c === 0x3a) {
+      if (i === 0) throw new UrlError('missing protocol scheme');
+      return [raw.slice(0, i), raw.slice(i + 1)];
+    }
+    return ['', raw];
+  }
+  return ['', raw];
+}
+
+function parseHost(host: string): string {
+  if (host.startsWith('[')) {
+    const i = host.lastIndexOf(']');
+    if (i < 0) throw new UrlError("missing ']' in host");
+    const colonPort = host.slice(i + 1);
+    if (!validOptionalPort(colonPort)) throw new UrlError(`invalid port ${goQuoteBytes(colonPort)} after host`);
+    const zone = host.slice(0, i).indexOf('%25');
+    if (zone >= 0) {
+      const host1 = unescape(host.slice(0, zone), Enc.Host);
+      const host2 = unescape(host.slice(zone, i), Enc.Zone);
+      const host3 = unescape(host.slice(i), Enc.Host);
+      return host1 + host2 + host3;
+    }
+  } else {
+    const i = host.lastIndexOf(':');
+    if (i !== -1) {
+      const colonPort = host.slice(i);
+      if (!validOptionalPort(colonPort)) throw new UrlError(`invalid port ${goQuoteBytes(colonPort)} after host`);
+    }
+  }
+  return unescape(host, Enc.Host);
+}
+
+function parseAuthority(authority: string): [Userinfo | undefined, string] {
+  const i = authority.lastIndexOf('@');
+  const host = parseHost(i < 0 ? authority : authority.slice(i + 1));
+  if (i < 0) return [undefined, host];
+  const userinfo = authority.slice(0, i);
+  if (!validUserinfo(userinfo)) throw new UrlError('net/url: invalid userinfo');
+  const colon = userinfo.indexOf(':');
+  if (colon < 0) {
+    return [{ username: unescape(userinfo, Enc.UserPassword), password: '', passwordSet: false }, host];
+  }
+  const username = unescape(userinfo.slice(0, colon), Enc.UserPassword);
+  const password = unescape(userinfo.slice(colon + 1), Enc.UserPassword);
+  return [{ username, password, passwordSet: true }, host];
+}
+
+function parseBytes(rawURL: string): GoURL {
+  if (containsCTL(rawURL)) throw new UrlError('net/url: invalid control character in URL');
+  const url = new GoURL();
+  if (rawURL === '*') {
+    url.path = '*';
+    return url;
+  }
+  let [scheme, rest] = getScheme(rawURL);
+  url.scheme = scheme.toLowerCase();
+  if (rest.endsWith('?') && rest.split('?').length - 1 === 1) {
+    url.forceQuery = true;
+    rest = rest.slice(0, -1);
+  } else {
+    const q = rest.indexOf('?');
+    if (q >= 0) {
+      url.rawQuery = rest.slice(q + 1);
+      rest = rest.slice(0, q);
+    }
+  }
+  if (!rest.startsWith('/')) {
+    if (url.scheme !== '') {
+      url.opaque = rest;
+      return url;
+    }
+    const segment = rest.split('/', 1)[0] ?? '';
+    if (segment.includes(':')) throw new UrlError('first path segment in URL cannot contain colon');
+  }
+  if ((url.scheme !== '' || !rest.startsWith('///')) && rest.startsWith('//')) {
+    let authority = rest.slice(2);
+    rest = '';
+    const slash = authority.indexOf('/');
+    if (slash >= 0) {
+      rest = authority.slice(slash);
+      authority = authority.slice(0, slash);
+    }
+    [url.user, url.host] = parseAuthority(authority);
+  } else if (url.scheme !== '' && rest.startsWith('/')) {
+    url.omitHost = true;
+  }
+  const path = unescape(rest, Enc.Path);
+  url.path = path;
+  url.rawPath = escape(path, Enc.Path) === rest ? '' : rest;
+  return url;
+}
+
+export type GoURLResult = { ok: true; url: GoURL } | { ok: false; error: string };
+
+/**
+ * url.Parse. On failure `error` is go's text (`parse "…": invalid port ":x" after host`), except
+ * that a password inside the quoted URL is masked: go prints it verbatim, we never do.
+ */
+export function parseGoURL(raw: string): GoURLResult {
+  const bytes = toByteString(raw);
+  const hash = bytes.indexOf('#');
+  const u = hash < 0 ? bytes : bytes.slice(0, hash);
+  const frag = hash < 0 ? '' : bytes.slice(hash + 1);
+  let url: GoURL;
+  try {
+    url = parseBytes(u);
+  } catch (err) {
+    return { ok: false, error: urlErrorText(u, err) };
+  }
+  if (frag === '') return { ok: true, url };
+  try {
+    const f = unescape(frag, Enc.Fragment);
+    url.fragment = f;
+    url.rawFragment = escape(f, Enc.Fragment) === frag ? '' : frag;
+  } catch (err) {
+    return { ok: false, error: urlErrorText(bytes, err) };
+  }
+  return { ok: true, url };
+}
+
+function urlErrorText(rawBytes: string, err: unknown): string {
+  if (!(err instanceof UrlError)) throw err;
+  return `parse ${goQuoteBytes(toByteString(maskPassword(fromByteString(rawBytes))))}: ${err.message}`;
+}
+
+/**
+ * Mask the password of a `[scheme://]user:pass@host` prefix in text that is not a parsable URL
+ * (a proxy value without scheme, a URL with a bad port). The authority ends at the first / ? #,
+ * and its userinfo at the last @, as in url.Parse.
+ */
+function maskPassword(raw: string): string {
+  const schemeSep = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(raw);
+  let start = schemeSep ? schemeSep[0].length : 0;
+  if (!schemeSep && raw.startsWith('//')) start = 2;
+  const rest = raw.slice(start);
+  const end = rest.search(/[/?#]/);
+  const authority = end < 0 ? rest : rest.slice(0, end);
+  const at = authority.lastIndexOf('@');
+  if (at < 0) return raw;
+  const colon = authority.indexOf(':');
+  if (colon < 0 || colon > at) return raw;
+  return raw.slice(0, start + colon + 1) + 'xxxxx' + raw.slice(start + at);
+}
+
+/**
+ * Go's url.Redacted for text we print: the password becomes "xxxxx". Text that url.Parse rejects
+ * still has any `user:pass@` masked. Never throws.
+ */
+export function redactURL(raw: string): string {
+  const parsed = parseGoURL(raw);
+  // Also mask after a successful parse: "user:pass@host:3128" parses as scheme "user" with opaque
+  // data, so Go's Redacted would keep the password.
+  return maskPassword(parsed.ok ? parsed.url.redacted() : raw);
+}
