@@ -1,0 +1,150 @@
+// GOPROXY as cmd/go reads it: proxyList() and newProxyRepo() in src/cmd/go/internal/modfetch/proxy.go,
+// and what one entry does for one module path, lookup() in modfetch/repo.go (Go 1.23).
+
+import { ParseError } from '../errors.js';
+import { escapePath, wirePathEscape } from './module.js';
+import { matchPrefixPatterns, pathJoin } from './patterns.js';
+import { goTrimSpace, parseGoURL, type GoURL } from './redact.js';
+
+export type ProxyEntry =
+  | { readonly kind: 'url'; readonly url: string; readonly fallBackOnAnyError: boolean }
+  | { readonly kind: 'direct' | 'off' | 'noproxy'; readonly fallBackOnAnyError: boolean };
+
+export type ProxyListResult = { ok: true; entries: readonly ProxyEntry[] } | { ok: false; error: string };
+
+/** The error every fetch fails with when GOPROXY yields no entries (also when GOPROXY is ""). */
+export const EMPTY_PROXY_LIST_ERROR = 'GOPROXY list is not the empty string, but contains no entries';
+
+/**
+ * newProxyRepo's checks of a proxy base URL: go's error text (password masked), or the parsed URL.
+ * Only https, http and file are accepted; a file: URL may carry nothing but a path.
+ */
+export function checkProxyURL(baseURL: string): { ok: true; url: GoURL } | { ok: false; error: string } {
+  const parsed = parseGoURL(baseURL);
+  if (!parsed.ok) return parsed;
+  const base = parsed.url;
+  const redacted = base.redacted();
+  switch (base.scheme) {
+    case 'http':
+    case 'https':
+      break;
+    case 'file':
+      if (!base.isSchemePathOnly()) {
+        return { ok: false, error: `invalid file:// proxy URL with non-path elements: ${redacted}` };
+      }
+      break;
+    case '':
+      return { ok: false, error: `invalid proxy URL missing scheme: ${redacted}` };
+    default:
+      return { ok: false, error: `invalid proxy URL scheme (must be https, http, file): ${redacted}` };
+  }
+  return { ok: true, url: base };
+}
+
+/**
+ * proxyList(): GOPROXY cut at each ',' or '|' (the separator after an entry sets its fallback mode),
+ * entries trimmed, empty ones skipped, `off` and `direct` end the list, bare host[:port][/path]
+ * entries get "https://", and the first bad URL fails every fetch. A non-empty GONOPROXY puts the
+ * `noproxy` pseudo-entry first, unless GOPROXY is exactly "direct".
+ */
+export function parseProxyList(goproxy: string, gonoproxy: string): ProxyListResult {
+  const entries: ProxyEntry[] = [];
+  if (gonoproxy !== '' && goproxy !== 'direct') entries.push({ kind: 'noproxy', fallBackOnAnyError: false });
+  let rest = goproxy;
+  while (rest !== '') {
+    let raw: string;
+    let fallBackOnAnyError = false;
+    const i = rest.search(/[,|]/);
+    if (i >= 0) {
+      raw = rest.slice(0, i);
+      fallBackOnAnyError = rest[i] === '|';
+      rest = rest.slice(i + 1);
+    } else {
+      raw = rest;
+      rest = '';
+    }
+    let url = goTrimSpace(raw);
+    if (url === '') continue;
+    if (url === 'off') {
+      // "off" always fails hard, so the walk stops there.
+      entries.push({ kind: 'off', fallBackOnAnyError });
+      break;
+    }
+    if (url === 'direct') {
+      // Later entries are ignored "for forward-compatibility".
+      entries.push({ kind: 'direct', fallBackOnAnyError });
+      break;
+    }
+    // Single words are reserved for built-in behaviours; anything with ":/" or an absolute path
+    // must be a complete URL; everything else is a host and gets https://.
+    if (/[.:/]/.test(url) && !url.includes(':/') && !url.startsWith('/')) url = 'https://' + url;
+    const checked = checkProxyURL(url);
+    if (!checked.ok) return { ok: false, error: checked.error };
+    entries.push({ kind: 'url', url, fallBackOnAnyError });
+  }
+  if (entries.length === 0 || (entries.length === 1 && entries[0]!.kind === 'noproxy')) {
+    return { ok: false, error: EMPTY_PROXY_LIST_ERROR };
+  }
+  return { ok: true, entries };
+}
+
+/** What one entry does for one module path (lookup in repo.go): dial a proxy, go direct, or a not-exist error. */
+export type EntryAction =
+  | { action: 'proxy'; url: string }
+  | { action: 'direct' }
+  | { action: 'not-exist'; error: string }
+  /** newProxyRepo rejected the module path (module.EscapePath); not a not-exist error, so the walk stops. */
+  | { action: 'error'; error: string };
+
+/** The module go looks up for a path: `go` and `toolchain` mean golang.org/toolchain (1.21+). */
+export function lookupPath(modulePath: string): string {
+  return modulePath === 'go' || modulePath === 'toolchain' ? 'golang.org/toolchain' : modulePath;
+}
+
+export function entryAction(entry: ProxyEntry, modulePath: string, gonoproxy: string): EntryAction {
+  const path = lookupPath(modulePath);
+  if (matchPrefixPatterns(gonoproxy, path)) {
+    if (entry.kind === 'noproxy' || entry.kind === 'direct') return { action: 'direct' };
+    return { action: 'not-exist', error: 'disabled by GOPRIVATE/GONOPROXY' };
+  }
+  switch (entry.kind) {
+    case 'off':
+      return { action: 'not-exist', error: 'module lookup disabled by GOPROXY=off' };
+    case 'direct':
+      return { action: 'direct' };
+    case 'noproxy':
+      return { action: 'not-exist', error: 'path does not match GOPRIVATE/GONOPROXY' };
+    case 'url':
+      try {
+        escapePath(path);
+      } catch (err) {
+        return { action: 'error', error: (err as Error).message };
+      }
+      return { action: 'proxy', url: entry.url };
+  }
+}
+
+export interface ProxyRequestURL {
+  /** What go requests (credentials included, as net/http sends them). */
+  readonly url: string;
+  /** The same with any password as "xxxxx", for messages. */
+  readonly redacted: string;
+}
+
+/**
+ * The URL go requests from a proxy for one module: newProxyRepo appends "/" + the escaped module
+ * path to the base path, and getBody path.Joins the endpoint, e.g. "@v/list", "@latest", or
+ * "@v/" + escapeVersion(v) + ".info" / ".mod" / ".zip". The escaped path travels in RawPath, so
+ * '!' goes out as %21. Throws ParseError: 'module.invalid' (bad module path), 'goproxy.invalid' (bad proxy URL).
+ */
+export function proxyRequestURL(proxyURL: string, modulePath: string, endpoint: string): ProxyRequestURL {
+  const checked = checkProxyURL(proxyURL);
+  if (!checked.ok) throw new ParseError('goproxy.invalid', checked.error);
+  const enc = escapePath(modulePath);
+  const u = checked.url.clone();
+  u.path = u.path.replace(/\/$/, '') + '/' + enc;
+  u.rawPath = u.rawPath.replace(/\/$/, '') + '/' + wirePathEscape(enc);
+  u.path = pathJoin(u.path, endpoint);
+  u.rawPath = pathJoin(u.rawPath, wirePathEscape(endpoint));
+  return { url: u.string(), redacted: u.redacted() };
+}
