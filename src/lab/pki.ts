@@ -18,14 +18,14 @@ export type KeyType = 'rsa' | 'ec' | 'ed25519';
 
 export interface CertSpec {
   commonName: string;
-  /** DNS names and IP addresses; none (or []) means no subjectAltName extension. */
+  /** DNS names and IP addresses ("DNS:"/"IP:" prefixes force the type); none or [] means no SAN extension. */
   sans?: string[];
   keyType?: KeyType;
   notBefore?: Date;
   notAfter?: Date;
   isCA?: boolean;
   pathLen?: number;
-  /** Hex; default 16 random bytes. */
+  /** Hex, "-" for negative (which Go 1.23 refuses); default 16 random bytes. */
   serial?: string;
   /** Default ['serverAuth'] for leaves, none for CAs. */
   eku?: ('serverAuth' | 'clientAuth')[];
@@ -37,6 +37,10 @@ export interface CertSpec {
   keyPem?: string;
   /** Hash of the signature this certificate carries (by its issuer's key); default sha256. */
   signatureHash?: 'sha1' | 'sha256' | 'sha384';
+  /** Name constraints (a CA's): DNS names, and IP ranges in CIDR form. */
+  nameConstraints?: { permittedDNS?: string[]; excludedDNS?: string[]; permittedIP?: string[]; excludedIP?: string[] };
+  /** Further extensions as they go on the wire (value = the DER inside the OCTET STRING). */
+  extraExtensions?: { oid: string; critical: boolean; value: Buffer }[];
 }
 
 const DAY = 86_400_000;
@@ -59,6 +63,7 @@ const OID = {
   subjectKeyId: '2.5.29.14',
   authorityKeyId: '2.5.29.35',
   authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  nameConstraints: '2.5.29.30',
   caIssuers: '1.3.6.1.5.5.7.48.2',
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
@@ -132,15 +137,43 @@ function keyId(spki: Buffer): Buffer {
   return createHash('sha1').update(spki).digest();
 }
 
+/** IPs become iPAddress entries, the rest dNSName; a "DNS:" or "IP:" prefix forces the type. */
 function sanEntries(sans: string[]): Buffer {
   return der.seq(
-    ...sans.map((s) => {
-      if (isIP(s)) {
-        const ip = parseGoIP(s)!;
+    ...sans.map((entry) => {
+      const forced = /^(DNS|IP):/.exec(entry)?.[1];
+      const s = forced ? entry.slice(forced.length + 1) : entry;
+      if (forced === 'IP' || (!forced && isIP(s))) {
+        const ip = parseGoIP(s);
+        if (!ip) throw new Error(`not an IP address: ${s}`);
         return der.ctx(7, false, isIP(s) === 4 ? ip.subarray(12) : ip);
       }
       return der.ctx(2, false, Buffer.from(s, 'latin1'));
     }),
+  );
+}
+
+function nameConstraints(nc: NonNullable<CertSpec['nameConstraints']>): Buffer {
+  const subtree = (base: Buffer): Buffer => der.seq(base);
+  const ipRange = (cidr: string): Buffer => {
+    const [addr, bitsText] = cidr.split('/');
+    const v4 = isIP(addr ?? '') === 4;
+    const ip = parseGoIP(addr ?? '');
+    if (!ip || bitsText === undefined) throw new Error(`not a CIDR range: ${cidr}`);
+    const raw = v4 ? ip.subarray(12) : ip;
+    const mask = Buffer.alloc(raw.length);
+    for (let i = 0; i < Number(bitsText); i++) mask[i >> 3]! |= 0x80 >> (i & 7);
+    return der.ctx(7, false, Buffer.concat([raw, mask]));
+  };
+  const trees = (dns: string[] = [], ips: string[] = []): Buffer[] => [
+    ...dns.map((d) => subtree(der.ctx(2, false, Buffer.from(d, 'latin1')))),
+    ...ips.map((r) => subtree(ipRange(r))),
+  ];
+  const permitted = trees(nc.permittedDNS, nc.permittedIP);
+  const excluded = trees(nc.excludedDNS, nc.excludedIP);
+  return der.seq(
+    ...(permitted.length > 0 ? [der.ctx(0, true, Buffer.concat(permitted))] : []),
+    ...(excluded.length > 0 ? [der.ctx(1, true, Buffer.concat(excluded))] : []),
   );
 }
 
@@ -160,7 +193,9 @@ function build(spec: CertSpec, issuer: Issuer | 'self'): IssuedCert {
   const now = Date.now();
   const notBefore = spec.notBefore ?? new Date(now - 3600_000);
   const notAfter = spec.notAfter ?? new Date(now + 30 * DAY);
-  const serial = spec.serial ? BigInt('0x' + spec.serial) : BigInt('0x' + (randomBytes(16)[0]! & 0x7f).toString(16) + randomBytes(15).toString('hex'));
+  const serial = spec.serial
+    ? (spec.serial.startsWith('-') ? -1n : 1n) * BigInt('0x' + spec.serial.replace(/^-/, ''))
+    : BigInt('0x' + (randomBytes(16)[0]! & 0x7f).toString(16) + randomBytes(15).toString('hex'));
   const sig = signatureAlgorithm(signer.key, spec.signatureHash ?? 'sha256');
 
   const exts: Buffer[] = [];
@@ -177,6 +212,8 @@ function build(spec: CertSpec, issuer: Issuer | 'self'): IssuedCert {
   if (spec.sans && spec.sans.length > 0) exts.push(extension(OID.subjectAltName, false, sanEntries(spec.sans)));
   exts.push(extension(OID.subjectKeyId, false, der.octets(ownKeyId)));
   if (issuer !== 'self') exts.push(extension(OID.authorityKeyId, false, der.seq(der.ctx(0, false, signer.keyId))));
+  if (spec.nameConstraints) exts.push(extension(OID.nameConstraints, true, nameConstraints(spec.nameConstraints)));
+  for (const e of spec.extraExtensions ?? []) exts.push(extension(e.oid, e.critical, e.value));
   if (spec.caIssuersUrl) {
     exts.push(
       extension(OID.authorityInfoAccess, false, der.seq(der.seq(der.oid(OID.caIssuers), der.ctx(6, false, Buffer.from(spec.caIssuersUrl, 'latin1'))))),
