@@ -239,14 +239,14 @@ export function parseUtcTime(s: string): Date | undefined {
   return buildTime(year, m.slice(2, 6).map(Number), m[6] === undefined ? 0 : Number(m[6]), 0, m[7]!);
 }
 
-/** GeneralizedTime as cryptobyte reads it: "YYYYMMDDhhmmss[.fff]Z" (or +hhmm), canonical fraction. */
+/**
+ * GeneralizedTime as cryptobyte reads it: "YYYYMMDDhhmmssZ" (or +hhmm). time.Parse would accept a
+ * fraction, but Go's layout has none, so the round-trip check rejects every fractional time.
+ */
 export function parseGeneralizedTime(s: string): Date | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{4})$/.exec(s);
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(Z|[+-]\d{4})$/.exec(s);
   if (!m) return undefined;
-  // Go's ".999999999" layout drops trailing zeros, so "…00.50Z" does not round-trip.
-  if (m[7] !== undefined && m[7].endsWith('0')) return undefined;
-  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(9, '0').slice(0, 3));
-  return buildTime(Number(m[1]), m.slice(2, 6).map(Number), Number(m[6]), ms, m[8]!);
+  return buildTime(Number(m[1]), m.slice(2, 6).map(Number), Number(m[6]), 0, m[7]!);
 }
 
 function buildTime(year: number, mdhm: number[], sec: number, ms: number, zone: string): Date | undefined {

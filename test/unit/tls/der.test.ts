@@ -1,0 +1,204 @@
+// The certificate parser against Go 1.23's x509.ParseCertificate: each expected line is what Go
+// printed for the same bytes (parse-cases.ts, fed to a throwaway Go program). Plus the DER
+// primitives, and fuzzing: the parser throws only its typed error, the describer never throws.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  CertificateParseError,
+  decodeInteger,
+  decodeOid,
+  DerInput,
+  der,
+  encodeInteger,
+  encodeOid,
+  parseCertificate,
+  parseGeneralizedTime,
+  parseUtcTime,
+  TAG,
+} from '../../../src/net/der.js';
+import { describeCertificate } from '../../../src/net/x509.js';
+import { testPki } from '../../../src/lab/pki.js';
+import { parseCases } from './parse-cases.js';
+
+const GO_PARSE: Record<string, string> = {
+  "aia-critical": "error: x509: authority info access incorrectly marked critical",
+  "bad-basic-constraints": "error: x509: invalid basic constraints",
+  "bad-eku": "error: x509: invalid extended key usages",
+  "bad-ip-constraint": "error: x509: IP constraint contained invalid mask ff00ff00",
+  "bad-key-usage": "error: x509: invalid key usage",
+  "bad-printable": "error: x509: invalid RDNSequence: invalid attribute value: invalid PrintableString",
+  "bad-utc": "error: x509: malformed UTCTime",
+  "bad-utf8": "error: x509: invalid RDNSequence: invalid attribute value: invalid UTF-8 string",
+  "critical-akid": "error: x509: authority key identifier incorrectly marked critical",
+  "critical-skid": "error: x509: subject key identifier incorrectly marked critical",
+  "dns-san-non-ascii": "error: x509: SAN dNSName is malformed",
+  "duplicate-extension": "error: x509: certificate contains duplicate extension with OID \"2.5.29.17\"",
+  "ec-unknown-curve": "error: x509: unsupported elliptic curve",
+  "ed25519-short-key": "error: x509: wrong Ed25519 public key size",
+  "ed25519-with-params": "error: x509: Ed25519 key encoded with illegal parameters",
+  "empty-name-constraints": "error: x509: empty name constraints extension",
+  "empty-subject-ok": "ok: cn=\"\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
+  "feb-30": "error: x509: malformed UTCTime",
+  "gen-fraction": "error: x509: malformed GeneralizedTime",
+  "gen-no-seconds": "error: x509: malformed GeneralizedTime",
+  "gen-trailing-zero-fraction": "error: x509: malformed GeneralizedTime",
+  "ip-san-length-5": "error: x509: cannot parse IP address of length 5",
+  "issuer-not-a-name": "error: x509: invalid RDNSequence",
+  "long-form-short-length": "error: x509: malformed certificate",
+  "name-with-cn-twice": "ok: cn=\"second\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
+  "negative-serial": "error: x509: negative serial number",
+  "non-minimal-serial": "error: x509: malformed serial number",
+  "not-a-sequence": "error: x509: malformed certificate",
+  "ok": "ok: cn=\"crafted.example\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
+  "ok-bmp-name": "ok: cn=\"AB\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
+  "ok-empty-san-noncritical": "ok: cn=\"crafted.example\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
+  "ok-generalized-time": "ok: cn=\"crafted.example\" nb=2030-01-01T00:00:00Z na=2051-01-01T00:00:00Z unhandled=0",
+  "ok-printable-star-amp": "ok: cn=\"*.a&b.example\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
+  "ok-unknown-critical": "ok: cn=\"crafted.example\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=1",
+  "ok-utc-1950": "ok: cn=\"crafted.example\" nb=1950-01-01T00:00:00Z na=2049-12-31T23:59:59Z unhandled=0",
+  "ok-utc-minutes": "ok: cn=\"crafted.example\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
+  "ok-utc-offset": "ok: cn=\"crafted.example\" nb=2029-12-31T23:00:00Z na=2031-01-01T02:30:00Z unhandled=0",
+  "ok-v1": "ok: cn=\"crafted.example\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
+  "rsa-key-without-null": "error: x509: RSA key missing NULL parameters",
+  "rsa-zero-modulus": "error: x509: RSA modulus is not a positive number",
+  "sig-mismatch": "error: x509: inner and outer signature algorithm identifiers don't match",
+  "time-wrong-type": "error: x509: unsupported time format",
+  "trailing-data": "error: x509: trailing data",
+  "unknown-key-algorithm": "ok: cn=\"crafted.example\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
+  "unsupported-string": "error: x509: invalid RDNSequence: invalid attribute value: unsupported string type: 28",
+  "utc-zero-offset": "error: x509: malformed UTCTime",
+  "version-4": "error: x509: invalid version",
+  "version-negative": "error: x509: malformed version",
+};
+
+const iso = (d: Date): string => d.toISOString().replace('.000Z', 'Z');
+
+describe('parseCertificate agrees with Go 1.23 ParseCertificate', () => {
+  const cases = parseCases();
+  it('covers every case the Go program saw', () => {
+    expect(Object.keys(cases).sort()).toEqual(Object.keys(GO_PARSE).sort());
+  });
+  for (const [name, bytes] of Object.entries(cases)) {
+    it(name, () => {
+      let got: string;
+      try {
+        const c = parseCertificate(bytes);
+        got = `ok: cn=${JSON.stringify(c.subject.commonName)} nb=${iso(c.notBefore)} na=${iso(c.notAfter)} unhandled=${c.unhandledCriticalExtensions.length}`;
+      } catch (err) {
+        expect(err).toBeInstanceOf(CertificateParseError);
+        got = `error: ${(err as Error).message}`;
+      }
+      expect(got).toBe(GO_PARSE[name]);
+    });
+  }
+});
+
+describe('DER primitives (cryptobyte rules)', () => {
+  it('rejects non-minimal lengths and integers', () => {
+    expect(new DerInput(Buffer.from([0x04, 0x81, 0x01, 0x00])).read(TAG.OCTET_STRING)).toBeUndefined();
+    expect(new DerInput(Buffer.from([0x04, 0x82, 0x00, 0x80, ...Buffer.alloc(128)])).read(TAG.OCTET_STRING)).toBeUndefined();
+    expect(new DerInput(Buffer.from([0x04, 0x80, 0x00, 0x00])).read(TAG.OCTET_STRING)).toBeUndefined();
+    expect(decodeInteger(Buffer.from([0x00, 0x01]))).toBeUndefined();
+    expect(decodeInteger(Buffer.from([0xff, 0x80]))).toBeUndefined();
+    expect(decodeInteger(Buffer.alloc(0))).toBeUndefined();
+    expect(decodeInteger(Buffer.from([0x00, 0x80]))).toBe(128n);
+    expect(decodeInteger(Buffer.from([0xff]))).toBe(-1n);
+  });
+
+  it('leaves the cursor where it was when a read fails', () => {
+    const input = new DerInput(Buffer.from([0x02, 0x02, 0x00, 0x01, 0x05, 0x00]));
+    expect(input.readInteger()).toBeUndefined();
+    expect(input.remaining.length).toBe(6);
+  });
+
+  it('round-trips integers and OIDs through the encoder', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(1n << 200n), max: 1n << 200n }), (v) => {
+        expect(decodeInteger(encodeInteger(v))).toBe(v);
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(0, 1, 2),
+        fc.integer({ min: 0, max: 39 }),
+        fc.array(fc.integer({ min: 0, max: 2 ** 31 - 1 }), { maxLength: 8 }),
+        (a, b, rest) => {
+          const oid = [a, b, ...rest].join('.');
+          expect(decodeOid(encodeOid(oid))).toBe(oid);
+        },
+      ),
+    );
+  });
+
+  it('refuses OID arcs beyond 31 bits, as cryptobyte does', () => {
+    expect(decodeOid(encodeOid('1.2.2147483647'))).toBe('1.2.2147483647');
+    expect(decodeOid(encodeOid('1.2.2147483648'))).toBeUndefined();
+    expect(decodeOid(Buffer.from([0x2a, 0x80, 0x01]))).toBeUndefined(); // non-minimal arc
+    expect(decodeOid(Buffer.from([0x2a, 0x81]))).toBeUndefined(); // unterminated
+  });
+
+  it('reads times the way Go round-trips them', () => {
+    expect(parseUtcTime('300101000000Z')?.toISOString()).toBe('2030-01-01T00:00:00.000Z');
+    expect(parseUtcTime('500101000000Z')?.toISOString()).toBe('1950-01-01T00:00:00.000Z');
+    expect(parseUtcTime('3001010000Z')?.toISOString()).toBe('2030-01-01T00:00:00.000Z');
+    expect(parseUtcTime('300101000000+0130')?.toISOString()).toBe('2029-12-31T22:30:00.000Z');
+    expect(parseUtcTime('300101000000+0000')).toBeUndefined();
+    expect(parseUtcTime('300229000000Z')).toBeUndefined(); // 2030 is not a leap year
+    expect(parseUtcTime('280229000000Z')?.toISOString()).toBe('2028-02-29T00:00:00.000Z');
+    expect(parseGeneralizedTime('99991231235959Z')?.toISOString()).toBe('9999-12-31T23:59:59.000Z');
+    expect(parseGeneralizedTime('20300101000000.5Z')).toBeUndefined();
+  });
+
+  it('encodes times as UTCTime until 2049 and GeneralizedTime after', () => {
+    expect(der.time(new Date('2049-12-31T23:59:59Z'))[0]).toBe(TAG.UTCTime);
+    expect(der.time(new Date('2050-01-01T00:00:00Z'))[0]).toBe(TAG.GeneralizedTime);
+  });
+});
+
+describe('fuzzing: typed errors only, describe never throws', () => {
+  const pki = testPki(['fuzz.example', '192.0.2.1']);
+  const seeds = [pki.leaf.der, pki.ecdsaLeaf.der, pki.ed25519Leaf.der, pki.root.der, pki.intermediate.der];
+
+  it('survives every truncation of real certificates', () => {
+    for (const seed of seeds) {
+      for (let len = 0; len < seed.length; len++) {
+        const cut = seed.subarray(0, len);
+        expect(() => parseCertificate(cut)).toThrow(CertificateParseError);
+        expect(describeCertificate(cut).problems?.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('survives random byte flips', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...seeds),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+        (seed, flips) => {
+          const b = Buffer.from(seed);
+          for (const [pos, val] of flips) b[pos % b.length] = val;
+          try {
+            parseCertificate(b);
+          } catch (err) {
+            expect(err).toBeInstanceOf(CertificateParseError);
+          }
+          const info = describeCertificate(b);
+          expect(info.sha256).toMatch(/^[0-9a-f]{64}$/);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('survives arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (arr) => {
+        const b = Buffer.from(arr);
+        expect(() => parseCertificate(b)).toThrow(CertificateParseError);
+        expect(() => describeCertificate(b)).not.toThrow();
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
