@@ -1,5 +1,317 @@
-// Placeholder: the typed, frozen Options (argv + env parsed once). Filled in by the core pipeline work.
+// argv + env -> one typed, frozen Options, parsed once at the boundary. Nothing below the CLI reads
+// process.env or process.argv. The flag table is data so that --help is generated from what is parsed.
+
+import { STAGE_NAMES, type StageName } from './causes.js';
+import { parseDuration } from './duration.js';
+import { InputError, ParseError } from './errors.js';
+
+export type Expectation = { readonly kind: 'pass' } | { readonly kind: 'fail'; readonly stage: StageName };
+export type OutputFormat = 'json' | 'pretty';
+
+export interface MustBlockTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly raw: string;
+}
+
 export interface Options {
+  readonly command: 'probe' | 'demo' | 'help' | 'version';
+  /** `--module` values as given (validated by the config stage, which owns Go's module-path rules). */
+  readonly modules: readonly string[];
+  readonly gomodFile: string | undefined;
+  readonly gosumFile: string | undefined;
+  readonly maxModules: number;
+  readonly reportDir: string | undefined;
+  readonly terminationLog: string | undefined;
+  readonly junitFile: string | undefined;
+  /** Budget of each network operation (a lookup, a connect, a handshake, a request). */
   readonly timeoutMs: number;
+  /** Budget of the whole run. */
   readonly deadlineMs: number;
+  readonly expect: Expectation | undefined;
+  readonly mustBlock: readonly MustBlockTarget[];
+  readonly resolvConf: string;
+  /** True when --resolv-conf was given: then a missing file is an input error, not Go's default config. */
+  readonly resolvConfExplicit: boolean;
+  readonly hostsFile: string;
+  readonly hostsFileExplicit: boolean;
+  readonly nsswitchFile: string;
+  readonly dnsPort: number;
+  readonly format: OutputFormat;
+  readonly color: boolean;
+  readonly logLevel: 'info' | 'debug';
+  /** `demo --break STAGE`. */
+  readonly demoBreak: StageName | undefined;
+  /**
+   * The environment `go` would see: the Go variables, proxy variables, SSL_CERT_*, HOME and friends.
+   * The config stage parses it with Go's rules (a value Go rejects fails that stage, not the CLI).
+   */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export const DEFAULT_MODULE = 'rsc.io/quote@v1.5.2';
+const MAX_VALUE_BYTES = 64 * 1024;
+const NETWORK_STAGES = STAGE_NAMES.filter((s) => s !== 'config').join(', ');
+
+interface FlagSpec {
+  readonly name: string;
+  readonly env?: string;
+  readonly arg?: string;
+  readonly repeatable?: boolean;
+  readonly help: string;
+  readonly commands?: readonly Options['command'][];
+}
+
+export const FLAGS: readonly FlagSpec[] = [
+  { name: 'module', env: 'GOMODPROBE_MODULE', arg: 'PATH@VERSION', repeatable: true,
+    help: `module to probe as PATH@VERSION or PATH@latest (repeatable; env: comma-separated). Default ${DEFAULT_MODULE}` },
+  { name: 'gomod', env: 'GOMODPROBE_GOMOD', arg: 'FILE', help: "probe the modules required by this go.mod (its require and replace lines) instead of --module" },
+  { name: 'gosum', env: 'GOMODPROBE_GOSUM', arg: 'FILE', help: 'compare these go.sum lines with the checksum database before the build does' },
+  { name: 'max-modules', env: 'GOMODPROBE_MAX_MODULES', arg: 'N', help: 'probe at most N modules from --gomod (default 50)' },
+  { name: 'report-dir', env: 'GOMODPROBE_REPORT_DIR', arg: 'DIR', help: 'write gomodprobe.ndjson, report.json and metrics.prom here (the shared volume)' },
+  { name: 'termination-log', env: 'GOMODPROBE_TERMINATION_LOG', arg: 'FILE', help: 'short failure summary for `kubectl describe pod` (default /dev/termination-log when it exists)' },
+  { name: 'junit', env: 'GOMODPROBE_JUNIT', arg: 'FILE', help: 'also write JUnit XML: one testcase per stage and per --must-block target' },
+  { name: 'timeout', env: 'GOMODPROBE_TIMEOUT', arg: 'DURATION', help: 'budget of each network operation: lookup, connect, handshake, request (default 5s; go itself waits up to 30s to dial and 10s for TLS)' },
+  { name: 'deadline', env: 'GOMODPROBE_DEADLINE', arg: 'DURATION', help: 'budget of the whole run (default 60s)' },
+  { name: 'expect', env: 'GOMODPROBE_EXPECT', arg: 'pass|fail:STAGE', help: 'NetworkPolicy regression mode: exit 0 when the outcome is exactly this, 3 otherwise' },
+  { name: 'must-block', env: 'GOMODPROBE_MUST_BLOCK', arg: 'HOST[:PORT]', repeatable: true, help: 'assert that this target is NOT reachable over TCP (repeatable; default port 443); reachable -> exit 4' },
+  { name: 'resolv-conf', env: 'GOMODPROBE_RESOLV_CONF', arg: 'FILE', help: 'resolver configuration (default /etc/resolv.conf)' },
+  { name: 'hosts-file', env: 'GOMODPROBE_HOSTS_FILE', arg: 'FILE', help: 'hosts file (default /etc/hosts)' },
+  { name: 'nsswitch', env: 'GOMODPROBE_NSSWITCH', arg: 'FILE', help: 'nsswitch.conf, for the files/dns order (default /etc/nsswitch.conf)' },
+  { name: 'dns-port', env: 'GOMODPROBE_DNS_PORT', arg: 'PORT', help: 'port of the resolv.conf nameservers (default 53, as go; for test targets on high ports)' },
+  { name: 'format', env: 'GOMODPROBE_FORMAT', arg: 'json|pretty', help: 'stdout format (default: pretty on a TTY, JSON lines otherwise)' },
+  { name: 'log-level', env: 'GOMODPROBE_LOG_LEVEL', arg: 'info|debug', help: 'log verbosity (default info)' },
+  { name: 'break', arg: 'STAGE', help: 'demo only: probe a variant of the demo target broken at this stage', commands: ['demo'] },
+  { name: 'help', help: 'show this help' },
+  { name: 'version', help: 'print the version' },
+];
+
+/** Environment variables `go` reads that decide what it dials and trusts; the config stage parses them. */
+export const GO_ENV_NAMES = [
+  'GOPROXY', 'GOSUMDB', 'GOPRIVATE', 'GONOPROXY', 'GONOSUMDB', 'GOINSECURE', 'GOFLAGS', 'GOAUTH', 'GOVCS',
+  'GOTOOLCHAIN', 'GOENV', 'GOPATH', 'GOMODCACHE', 'GOROOT', 'NETRC', 'HOME', 'XDG_CONFIG_HOME',
+  'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'REQUEST_METHOD',
+  'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HOSTNAME', 'LOCALDOMAIN', 'RES_OPTIONS', 'HOSTALIASES', 'GODEBUG',
+] as const;
+
+export interface ParseContext {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdoutIsTTY: boolean;
+  /** Whether /dev/termination-log exists (Kubernetes creates it); decided by the caller, which may do I/O. */
+  readonly terminationLogExists: boolean;
+}
+
+export function parseOptions(ctx: ParseContext): Options {
+  const values = new Map<string, string[]>();
+  let command: Options['command'] = 'probe';
+  const args = [...ctx.argv];
+  if (args[0] === 'demo') {
+    command = 'demo';
+    args.shift();
+  }
+
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('-') || arg === '-' || arg === '--') {
+      throw new InputError(`argument "${printable(arg)}"`, 'unexpected argument (see --help)');
+    }
+    const body = arg.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const name = eq >= 0 ? body.slice(0, eq) : body;
+    const spec = FLAGS.find((f) => f.name === name);
+    if (!spec) throw new InputError(`--${printable(name)}`, 'unknown flag (see --help)');
+    if (spec.commands && !spec.commands.includes(command)) {
+      throw new InputError(`--${name}`, `only valid with: gomodprobe ${spec.commands.join(', ')}`);
+    }
+    if (!spec.arg) {
+      if (eq >= 0) throw new InputError(`--${name}`, 'takes no value');
+      values.set(name, ['true']);
+      continue;
+    }
+    let value: string;
+    if (eq >= 0) value = body.slice(eq + 1);
+    else {
+      const next = args[++i];
+      if (next === undefined) throw new InputError(`--${name}`, `needs a value (${spec.arg})`);
+      value = next;
+    }
+    checkValue(`--${name}`, value);
+    const list = values.get(name) ?? [];
+    if (!spec.repeatable && list.length > 0) throw new InputError(`--${name}`, 'given more than once');
+    list.push(value);
+    values.set(name, list);
+  }
+
+  if (values.has('help')) command = 'help';
+  else if (values.has('version')) command = 'version';
+
+  // GOMODPROBE_* fill in what flags did not set.
+  for (const spec of FLAGS) {
+    if (!spec.env || values.has(spec.name)) continue;
+    const raw = ctx.env[spec.env];
+    if (raw === undefined || raw === '') continue;
+    checkValue(spec.env, raw);
+    values.set(
+      spec.name,
+      spec.repeatable ? raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : [raw],
+    );
+  }
+
+  const one = (name: string): string | undefined => values.get(name)?.[0];
+  const source = (name: string): string => {
+    const spec = FLAGS.find((f) => f.name === name)!;
+    return ctx.argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`) || a === `-${name}` || a.startsWith(`-${name}=`))
+      ? `--${name}`
+      : (spec.env ?? `--${name}`);
+  };
+
+  const timeoutMs = durationValue(one('timeout'), 5000, source('timeout'));
+  const deadlineMs = durationValue(one('deadline'), 60_000, source('deadline'));
+  if (timeoutMs <= 0) throw new InputError(source('timeout'), 'must be greater than 0');
+  if (deadlineMs <= 0) throw new InputError(source('deadline'), 'must be greater than 0');
+
+  const format = one('format');
+  if (format !== undefined && format !== 'json' && format !== 'pretty') {
+    throw new InputError(source('format'), `"${printable(format)}" is not json or pretty`);
+  }
+  const logLevel = one('log-level') ?? 'info';
+  if (logLevel !== 'info' && logLevel !== 'debug') {
+    throw new InputError(source('log-level'), `"${printable(logLevel)}" is not info or debug`);
+  }
+
+  const breakStage = one('break');
+  if (breakStage !== undefined && (!isStage(breakStage) || breakStage === 'config')) {
+    throw new InputError('--break', `"${printable(breakStage)}" is not one of dns, tcp, tls, proxy, sumdb, redirect`);
+  }
+
+  const env: Record<string, string> = {};
+  for (const name of GO_ENV_NAMES) {
+    const v = ctx.env[name];
+    if (v !== undefined) env[name] = v;
+  }
+
+  const terminationLog = one('termination-log') ?? (ctx.terminationLogExists ? '/dev/termination-log' : undefined);
+
+  return Object.freeze({
+    command,
+    modules: Object.freeze(values.get('module') ?? []),
+    gomodFile: one('gomod'),
+    gosumFile: one('gosum'),
+    maxModules: intValue(one('max-modules'), 50, 1, 10_000, source('max-modules')),
+    reportDir: one('report-dir'),
+    terminationLog,
+    junitFile: one('junit'),
+    timeoutMs,
+    deadlineMs,
+    expect: expectation(one('expect'), source('expect')),
+    mustBlock: Object.freeze((values.get('must-block') ?? []).map((v) => mustBlockTarget(v, source('must-block')))),
+    resolvConf: one('resolv-conf') ?? '/etc/resolv.conf',
+    resolvConfExplicit: values.has('resolv-conf'),
+    hostsFile: one('hosts-file') ?? '/etc/hosts',
+    hostsFileExplicit: values.has('hosts-file'),
+    nsswitchFile: one('nsswitch') ?? '/etc/nsswitch.conf',
+    dnsPort: intValue(one('dns-port'), 53, 1, 65535, source('dns-port')),
+    format: (format as OutputFormat | undefined) ?? (ctx.stdoutIsTTY ? 'pretty' : 'json'),
+    color: ctx.stdoutIsTTY && !ctx.env['NO_COLOR'],
+    logLevel,
+    demoBreak: breakStage as StageName | undefined,
+    env: Object.freeze(env),
+  });
+}
+
+function isStage(s: string): s is StageName {
+  return (STAGE_NAMES as readonly string[]).includes(s);
+}
+
+function expectation(raw: string | undefined, source: string): Expectation | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'pass') return Object.freeze({ kind: 'pass' });
+  const m = /^fail:(.+)$/.exec(raw);
+  // A config failure means the probe could not run as configured: it never counts as "blocked as expected".
+  if (m && isStage(m[1]!) && m[1] !== 'config') return Object.freeze({ kind: 'fail', stage: m[1] as StageName });
+  throw new InputError(source, `"${printable(raw)}" is not pass or fail:STAGE (STAGE one of ${NETWORK_STAGES})`);
+}
+
+function mustBlockTarget(raw: string, source: string): MustBlockTarget {
+  let host = raw;
+  let port = 443;
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(raw);
+  if (bracket) {
+    host = bracket[1]!;
+    if (bracket[2]) port = Number(bracket[2]);
+  } else if ((raw.match(/:/g) ?? []).length === 1) {
+    const i = raw.lastIndexOf(':');
+    host = raw.slice(0, i);
+    if (!/^\d{1,5}$/.test(raw.slice(i + 1))) throw new InputError(source, `"${printable(raw)}" has an invalid port`);
+    port = Number(raw.slice(i + 1));
+  }
+  if (host.length === 0 || host.length > 253 || /[\s/@]/.test(host)) {
+    throw new InputError(source, `"${printable(raw)}" is not HOST[:PORT]`);
+  }
+  if (port < 1 || port > 65535) throw new InputError(source, `"${printable(raw)}" has an invalid port`);
+  return Object.freeze({ host: host.toLowerCase(), port, raw });
+}
+
+function durationValue(raw: string | undefined, fallback: number, source: string): number {
+  if (raw === undefined) return fallback;
+  try {
+    return parseDuration(raw);
+  } catch (err) {
+    if (err instanceof ParseError) throw new InputError(source, err.message);
+    throw err;
+  }
+}
+
+function intValue(raw: string | undefined, fallback: number, min: number, max: number, source: string): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(raw)) throw new InputError(source, `"${printable(raw)}" is not a whole number`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new InputError(source, `${n} is out of range (${min}..${max})`);
+  return n;
+}
+
+function checkValue(source: string, value: string): void {
+  if (Buffer.byteLength(value) > MAX_VALUE_BYTES) throw new InputError(source, `value is too long (over ${MAX_VALUE_BYTES} bytes)`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new InputError(source, 'value contains control characters');
+}
+
+/** Quote-safe, length-capped rendering of user input inside our one-line errors. */
+export function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
+}
+
+export function helpText(version: string): string {
+  const lines = [
+    `gomodprobe ${version}: will \`go mod download\` work from here, and if not, which hop breaks and why.`,
+    '',
+    'Usage:',
+    '  gomodprobe [flags]                 probe with the Go environment of this process',
+    '  gomodprobe demo [--break STAGE]    start a built-in target on loopback and probe it',
+    '',
+    'Flags (each also read from the GOMODPROBE_* variable shown; a flag wins over its variable):',
+  ];
+  for (const f of FLAGS) {
+    const left = `  --${f.name}${f.arg ? ` ${f.arg}` : ''}`;
+    lines.push(left);
+    lines.push(`      ${f.help}${f.env ? ` [${f.env}]` : ''}`);
+  }
+  lines.push(
+    '',
+    'Go environment, read exactly as `go` reads it (process env, then the `go env -w` file, then Go\'s defaults):',
+    '  GOPROXY GOSUMDB GOPRIVATE GONOPROXY GONOSUMDB GOINSECURE GOFLAGS GOAUTH NETRC',
+    '  HTTPS_PROXY HTTP_PROXY NO_PROXY (and lower case) SSL_CERT_FILE SSL_CERT_DIR',
+    '',
+    'Stages (fixed order; the run stops at the first failure) and exit codes:',
+    '  config 2   dns 10   tcp 11   tls 12   proxy 13   sumdb 14   redirect 15',
+    'Other exit codes:',
+    '  0 all passed (or --expect held)   1 internal error   3 --expect not met',
+    '  4 a --must-block target was reachable',
+    '',
+    'Bad flags or unreadable input files exit 2 with one line naming what is wrong.',
+  );
+  return lines.join('\n') + '\n';
 }

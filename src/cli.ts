@@ -1,0 +1,122 @@
+// argv + env -> Options; runs the pipeline; exit code; termination message. The only file that reads
+// process.env/argv, installs signal handlers and decides how the process ends.
+
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { STAGE_EXIT_CODES, EXIT } from './causes.js';
+import { InputError, errorMessage } from './errors.js';
+import { helpText, parseOptions, type Options } from './options.js';
+import { runProbe } from './probe.js';
+import { createReporter } from './report/reporter.js';
+import { collectSecrets } from './secrets.js';
+
+declare const __GOMODPROBE_VERSION__: string | undefined;
+export const VERSION = typeof __GOMODPROBE_VERSION__ === 'string' ? __GOMODPROBE_VERSION__ : '0.0.0-dev';
+
+const MAX_INPUT_FILE = 8 * 1024 * 1024;
+
+/** Reads a small input file; undefined when it is missing or unreadable (the caller decides if that is an error). */
+export function readInputFile(path: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const st = fstatSync(fd);
+    if (st.isDirectory()) return undefined;
+    const buf = Buffer.alloc(Math.min(st.size > 0 ? st.size : MAX_INPUT_FILE, MAX_INPUT_FILE));
+    let n = 0;
+    while (n < buf.length) {
+      const r = readSync(fd, buf, n, buf.length - n, null);
+      if (r === 0) break;
+      n += r;
+    }
+    return buf.subarray(0, n).toString('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let options: Options;
+  try {
+    options = parseOptions({
+      argv,
+      env,
+      stdoutIsTTY: Boolean(process.stdout.isTTY),
+      terminationLogExists: existsSync('/dev/termination-log'),
+    });
+  } catch (err) {
+    if (err instanceof InputError) {
+      process.stderr.write(`gomodprobe: ${err.message}\n`);
+      return STAGE_EXIT_CODES.config;
+    }
+    throw err;
+  }
+
+  if (options.command === 'help') {
+    process.stdout.write(helpText(VERSION));
+    return EXIT.ok;
+  }
+  if (options.command === 'version') {
+    process.stdout.write(`gomodprobe ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  if (options.command === 'demo') {
+    const { runDemo } = await import('./demo.js');
+    return runDemo(options, { version: VERSION });
+  }
+  return probeOnce(options);
+}
+
+export async function probeOnce(options: Options): Promise<number> {
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!interrupt.signal.aborted) interrupt.abort(new Error(`received ${signal}`));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  const reporter = createReporter({
+    format: options.format,
+    stdout: process.stdout,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    color: options.color,
+    columns: process.stdout.columns ?? 80,
+    ...(options.reportDir ? { reportDir: options.reportDir } : {}),
+    ...(options.terminationLog ? { terminationLog: options.terminationLog } : {}),
+    ...(options.junitFile ? { junitFile: options.junitFile } : {}),
+    secrets: collectSecrets(options, readInputFile),
+    level: options.logLevel,
+  });
+  try {
+    const report = await runProbe(options, { reporter, version: VERSION, interrupt: interrupt.signal, readFile: readInputFile });
+    await reporter.finish(report);
+    return report.exitCode;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+function isMain(): boolean {
+  const arg = process.argv[1] ?? '';
+  return /gomodprobe(\.mjs)?$|cli\.(ts|js)$/.test(arg);
+}
+
+if (isMain()) {
+  // A bug must still end as one line and exit 1, never a bare stack trace.
+  const crash = (err: unknown): void => {
+    process.stderr.write(`gomodprobe: internal error: ${errorMessage(err)}\n`);
+    process.exit(EXIT.internal);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  main(process.argv.slice(2), process.env).then(
+    (code) => {
+      process.exitCode = code;
+      // Let stdout drain, but never linger on a stray handle (a half-open socket, a keep-alive timer).
+      setTimeout(() => process.exit(code), 2000).unref();
+    },
+    crash,
+  );
+}
