@@ -1,0 +1,193 @@
+// cmd/go's web.Get on top of the one HTTP client: Go's redirect policy (at most 10, and never from an
+// https start to a non-https hop unless GOINSECURE), credentials only over https, file:// URLs with
+// synthetic 404/403, and Go's error texts. Every hop is recorded for the report.
+
+import { readFile, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { LayerCause } from '../causes.js';
+import { ProbeError } from '../errors.js';
+import { redactURL } from '../goenv/redact.js';
+import { HopError, hopForURL } from './hop.js';
+import { HttpError, type HttpClient, type HttpResponse } from './http.js';
+import type { ProxyEnv } from '../goenv/httpproxy.js';
+
+export type SecurityMode = 'default' | 'insecure';
+
+export interface RedirectHop {
+  readonly url: string;
+  readonly status: number;
+  /** The Location header exactly as received. */
+  readonly location?: string;
+  /** The absolute URL Go resolves it to. */
+  readonly resolved?: string;
+  readonly scheme?: 'kept' | 'changed';
+  readonly host?: 'kept' | 'changed';
+  readonly port?: 'kept' | 'changed';
+  readonly timeMs: number;
+}
+
+export interface GoResponse extends HttpResponse {
+  /** Every response on the way, the final one last. */
+  readonly hops: readonly RedirectHop[];
+}
+
+export type GoWebCause = LayerCause | 'redirect.insecure' | 'redirect.too_many' | 'redirect.bad_location' | 'file.error';
+
+export class GoWebError extends ProbeError {
+  declare readonly code: GoWebCause;
+  /** The text go prints, e.g. `Get "https://...": dial tcp: lookup ...: no such host`. */
+  readonly goError: string;
+  readonly url: string;
+  readonly hops: readonly RedirectHop[];
+  /** The layer failure underneath, when a hop could not be opened. */
+  readonly hopError?: HopError;
+  constructor(code: GoWebCause, url: string, message: string, goError: string, hops: readonly RedirectHop[], hopError?: HopError) {
+    super(code, message);
+    this.name = 'GoWebError';
+    this.url = url;
+    this.goError = goError;
+    this.hops = hops;
+    if (hopError) this.hopError = hopError;
+  }
+}
+
+export interface GoGetOptions {
+  readonly signal: AbortSignal;
+  readonly maxBytes: number;
+  readonly security?: SecurityMode;
+  /** Per-host Basic credentials (.netrc), sent to https URLs only. */
+  readonly credentials?: ReadonlyMap<string, string>;
+  /** Called for every URL a redirect leads to, before it is requested (the redirect stage checks new hosts). */
+  readonly beforeHop?: (url: URL, index: number) => Promise<void>;
+  readonly maxRedirects?: number;
+}
+
+const GO_MAX_REDIRECTS = 10;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+export interface GoWeb {
+  readonly http: HttpClient;
+  readonly proxyEnv: ProxyEnv;
+}
+
+export async function goGet(web: GoWeb, rawUrl: string, opts: GoGetOptions): Promise<GoResponse> {
+  const start = new URL(rawUrl);
+  if (start.protocol === 'file:') return getFile(start);
+  if (start.protocol !== 'https:' && start.protocol !== 'http:') {
+    throw new GoWebError('http.protocol', rawUrl, `unsupported scheme ${start.protocol}`, `unsupported scheme: ${redactURL(rawUrl)}`, []);
+  }
+  if (start.protocol === 'http:' && start.username && opts.security !== 'insecure') {
+    const msg = `refusing to pass credentials to insecure URL: ${redactURL(rawUrl)}`;
+    throw new GoWebError('http.insecure_credentials', rawUrl, msg, msg, []);
+  }
+  const hops: RedirectHop[] = [];
+  let url = start;
+  const limit = opts.maxRedirects ?? GO_MAX_REDIRECTS;
+  for (let i = 0; ; i++) {
+    if (i > 0 && opts.beforeHop) await opts.beforeHop(url, i);
+    let res: HttpResponse;
+    try {
+      res = await opts_get(web, url, start, opts);
+    } catch (err) {
+      throw wrap(err, url, hops);
+    }
+    const loc = res.headers['location'];
+    if (!REDIRECT_STATUSES.has(res.status) || loc === undefined) {
+      hops.push({ url: redactURL(url.href), status: res.status, timeMs: res.timeMs });
+      return { ...res, url: url.href, hops };
+    }
+    let next: URL;
+    try {
+      next = new URL(loc, url);
+    } catch {
+      hops.push({ url: redactURL(url.href), status: res.status, location: loc, timeMs: res.timeMs });
+      const goError = `Get "${redactURL(url.href)}": failed to parse Location header "${loc.slice(0, 200)}"`;
+      throw new GoWebError('redirect.bad_location', url.href, `the Location header cannot be parsed: "${loc.slice(0, 200)}"`, goError, hops);
+    }
+    hops.push({
+      url: redactURL(url.href),
+      status: res.status,
+      location: loc,
+      resolved: redactURL(next.href),
+      scheme: next.protocol === url.protocol ? 'kept' : 'changed',
+      host: next.hostname === url.hostname ? 'kept' : 'changed',
+      port: effectivePort(next) === effectivePort(url) ? 'kept' : 'changed',
+      timeMs: res.timeMs,
+    });
+    // net/http's CheckRedirect as cmd/go sets it: the https rule first, then the count.
+    if (opts.security !== 'insecure' && start.protocol === 'https:' && next.protocol !== 'https:') {
+      const goError = `Get "${redactURL(next.href)}": redirected from secure URL ${url.href} to insecure URL ${next.href}`;
+      throw new GoWebError('redirect.insecure', next.href, `redirected from https ${redactURL(url.href)} to ${redactURL(next.href)}`, goError, hops);
+    }
+    if (i + 1 >= limit + 1) {
+      const goError = `Get "${redactURL(next.href)}": stopped after ${limit} redirects`;
+      throw new GoWebError('redirect.too_many', next.href, `more than ${limit} redirects`, goError, hops);
+    }
+    url = next;
+  }
+}
+
+function effectivePort(u: URL): string {
+  return u.port || (u.protocol === 'https:' ? '443' : '80');
+}
+
+async function opts_get(web: GoWeb, url: URL, start: URL, opts: GoGetOptions): Promise<HttpResponse> {
+  // Credentials: the URL's own user info, else .netrc for the host (Go 1.23 matches the host name without port).
+  let authorization: string | undefined;
+  if (url.protocol === 'https:') {
+    if (url.username) authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    else if (url.hostname === start.hostname || url.href === start.href) authorization = opts.credentials?.get(url.hostname);
+  }
+  const clean = new URL(url.href);
+  clean.username = '';
+  clean.password = '';
+  void hopForURL;
+  return web.http.get(clean.href, {
+    signal: opts.signal,
+    maxBytes: opts.maxBytes,
+    ...(authorization ? { authorization } : {}),
+  });
+}
+
+function wrap(err: unknown, url: URL, hops: readonly RedirectHop[]): Error {
+  const shown = redactURL(url.href);
+  if (err instanceof HopError) {
+    return new GoWebError(err.code, url.href, err.message, `Get "${shown}": ${err.goError}`, hops, err);
+  }
+  if (err instanceof HttpError) {
+    return new GoWebError(err.code, url.href, err.message, err.goError.includes(shown) ? err.goError : `Get "${shown}": ${err.goError}`, hops);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** file:// proxies: a missing file is a 404 and permission denied a 403, so fallbacks work as in go. */
+async function getFile(url: URL): Promise<GoResponse> {
+  const started = performance.now();
+  let path: string;
+  try {
+    path = fileURLToPath(url);
+  } catch (err) {
+    throw new GoWebError('file.error', url.href, `invalid file URL: ${(err as Error).message}`, `invalid file URL ${url.href}`, []);
+  }
+  const synthetic = (status: number, text: string): GoResponse => ({
+    url: url.href,
+    status,
+    statusLine: `${status} ${text}`,
+    headers: {},
+    body: Buffer.alloc(0),
+    truncated: false,
+    timeMs: Math.round(performance.now() - started),
+    hops: [{ url: url.href, status, timeMs: 0 }],
+  });
+  try {
+    const st = await stat(path);
+    if (st.size > 512 * 1024 * 1024) return synthetic(500, 'file too large');
+    const body = await readFile(path);
+    return { ...synthetic(200, 'OK'), body };
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return synthetic(404, 'Not Found');
+    if (code === 'EACCES' || code === 'EPERM') return synthetic(403, 'Forbidden');
+    throw new GoWebError('file.error', url.href, `cannot read ${path}: ${(err as Error).message}`, `open ${path}: ${(err as Error).message}`, []);
+  }
+}

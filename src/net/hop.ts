@@ -1,0 +1,216 @@
+// One hop = one origin go dials (https://host:port), possibly through an HTTP(S) proxy. The three
+// layers (dns, tcp, tls) are separate functions so that stages 1-3 can run each layer for every first
+// hop in turn, while later stages and the HTTP client open a newly discovered hop in one call.
+// Both paths use the same resolver, dialer and TLS code.
+
+import type net from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { LayerCause } from '../causes.js';
+import { ProbeError } from '../errors.js';
+import { proxyFor, type ProxyDecision, type ProxyEnv } from '../goenv/httpproxy.js';
+import { redactURL } from '../goenv/redact.js';
+import { connectTunnel, dialHost, DialError, type DialAttempt } from './dialer.js';
+import { DnsLookupError, type LookupResult, type Resolver } from './resolver.js';
+import { TlsError, tlsHandshake, type TlsResult } from './tls.js';
+import type { TrustStore } from './truststore.js';
+
+export interface HopTarget {
+  readonly origin: string;
+  readonly scheme: 'https' | 'http';
+  readonly host: string;
+  readonly port: number;
+  readonly proxy: ProxyDecision;
+}
+
+export type Layer = 'dns' | 'tcp' | 'tls';
+
+export interface HopDial {
+  /** The host:port actually dialed: the origin, or the proxy. */
+  readonly host: string;
+  readonly port: number;
+  readonly viaProxy: boolean;
+}
+
+export class HopError extends ProbeError {
+  declare readonly code: LayerCause;
+  readonly layer: Layer;
+  readonly target: string;
+  readonly goError: string;
+  readonly evidence: Record<string, unknown>;
+  constructor(layer: Layer, code: LayerCause, target: string, message: string, goError: string, evidence: Record<string, unknown>) {
+    super(code, message);
+    this.name = 'HopError';
+    this.layer = layer;
+    this.target = target;
+    this.goError = goError;
+    this.evidence = evidence;
+  }
+}
+
+export interface HopContext {
+  readonly resolver: Resolver;
+  readonly trust: TrustStore;
+  readonly proxyEnv: ProxyEnv;
+  readonly timeoutMs: number;
+}
+
+export function hopForURL(url: URL, proxyEnv: ProxyEnv): HopTarget {
+  const scheme = url.protocol === 'http:' ? 'http' : 'https';
+  const port = url.port ? Number(url.port) : scheme === 'https' ? 443 : 80;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return {
+    origin: `${scheme}://${url.host}`,
+    scheme,
+    host,
+    port,
+    proxy: proxyFor(proxyEnv, url),
+  };
+}
+
+export function dialTarget(hop: HopTarget): HopDial {
+  if (hop.proxy.proxy) {
+    const p = hop.proxy.proxy;
+    const port = p.port ? Number(p.port) : p.protocol === 'https:' ? 443 : p.protocol.startsWith('socks') ? 1080 : 80;
+    return { host: p.hostname.replace(/^\[|\]$/g, ''), port, viaProxy: true };
+  }
+  return { host: hop.host, port: hop.port, viaProxy: false };
+}
+
+function opSignal(parent: AbortSignal, timeoutMs: number): AbortSignal {
+  return AbortSignal.any([parent, AbortSignal.timeout(timeoutMs)]);
+}
+
+/** Go prefixes errors on the way to a proxy with "proxyconnect tcp: ". */
+function goDialError(hop: HopTarget, inner: string): string {
+  return hop.proxy.proxy ? `proxyconnect tcp: ${inner}` : inner;
+}
+
+/** Layer 1: resolve the host go dials (the proxy's host when a proxy is used). */
+export async function resolveHop(ctx: HopContext, hop: HopTarget, signal: AbortSignal): Promise<LookupResult> {
+  const dial = dialTarget(hop);
+  try {
+    return await ctx.resolver.lookup(dial.host, { signal: opSignal(signal, ctx.timeoutMs) });
+  } catch (err) {
+    if (err instanceof DnsLookupError) {
+      throw new HopError('dns', err.code as LayerCause, `${dial.host}`, err.message,
+        goDialError(hop, `dial tcp: ${err.goError}`), { lookup: err.result });
+    }
+    throw err;
+  }
+}
+
+export interface TcpLayerResult {
+  readonly socket: net.Socket;
+  readonly attempts: readonly DialAttempt[];
+  readonly tunnel?: { readonly status: number; readonly statusText: string; readonly authority: string };
+}
+
+/** Layer 2: connect to the resolved addresses; through a proxy, also open the CONNECT tunnel for https. */
+export async function connectHop(ctx: HopContext, hop: HopTarget, lookup: LookupResult, signal: AbortSignal): Promise<TcpLayerResult> {
+  const dial = dialTarget(hop);
+  const target = `${dial.host}:${dial.port}`;
+  let socket: net.Socket;
+  let attempts: DialAttempt[];
+  try {
+    ({ socket, attempts } = await dialHost(lookup.addresses, dial.port, { signal: opSignal(signal, ctx.timeoutMs) }));
+  } catch (err) {
+    if (err instanceof DialError) {
+      const code: LayerCause = dial.viaProxy && err.code === 'tcp.refused' ? 'tcp.proxy_refused' : err.code;
+      throw new HopError('tcp', code, target, err.message, goDialError(hop, err.goError), { attempts: err.attempts });
+    }
+    throw err;
+  }
+  const proxy = hop.proxy.proxy;
+  if (!proxy || hop.scheme === 'http') return { socket, attempts };
+  if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
+    socket.destroy();
+    throw new HopError('tcp', 'tcp.proxy_unsupported', target, `proxy scheme ${proxy.protocol} is not supported by the probe`,
+      `proxy scheme ${proxy.protocol}`, { attempts });
+  }
+  const authority = hop.host.includes(':') ? `[${hop.host}]:${hop.port}` : `${hop.host}:${hop.port}`;
+  try {
+    const tunnel = await connectTunnel(socket, {
+      signal: opSignal(signal, ctx.timeoutMs),
+      authority,
+      ...(proxy.username ? { proxyAuthorization: basicAuth(proxy) } : {}),
+      ...(proxy.protocol === 'https:'
+        ? { proxyTls: { servername: dial.host, ca: [...ctx.trust.pems], ALPNProtocols: ['http/1.1'] } }
+        : {}),
+    });
+    return { socket: tunnel.socket, attempts, tunnel: { status: tunnel.status, statusText: tunnel.statusText, authority } };
+  } catch (err) {
+    if (err instanceof DialError) {
+      const goError = err.code.startsWith('tcp.proxy_') && err.code !== 'tcp.proxy_connect_failed' ? err.goError : `proxyconnect tcp: ${err.goError}`;
+      throw new HopError('tcp', err.code, `${redactURL(proxy.href)} CONNECT ${authority}`, err.message, err.code === 'tcp.proxy_auth_required' || err.code === 'tcp.proxy_forbidden' ? err.goError : goError, { attempts });
+    }
+    throw err;
+  }
+}
+
+/** Layer 3: TLS with the origin (through the tunnel when proxied), judged by Go's rules. */
+export async function secureHop(ctx: HopContext, hop: HopTarget, socket: net.Socket, signal: AbortSignal, alpn?: string[]): Promise<TlsResult> {
+  const target = `${hop.host}:${hop.port}`;
+  let result: TlsResult;
+  try {
+    result = await tlsHandshake(socket, {
+      host: hop.host,
+      port: hop.port,
+      trust: ctx.trust,
+      signal,
+      timeoutMs: ctx.timeoutMs,
+      ...(alpn ? { alpn } : {}),
+    });
+  } catch (err) {
+    socket.destroy();
+    if (err instanceof TlsError) {
+      throw new HopError('tls', err.code as LayerCause, target, err.message, tlsGoError(err), { tls: { error: err.message } });
+    }
+    throw err;
+  }
+  if (!result.verification.ok) {
+    result.socket.destroy();
+    const v = result.verification;
+    throw new HopError('tls', (v.cause ?? 'tls.handshake_failed') as LayerCause, target,
+      v.diagnosisDetail ?? v.goError ?? 'certificate verification failed', v.goError ?? 'tls: failed to verify certificate',
+      { tls: summarizeTls(result) });
+  }
+  return result;
+}
+
+function tlsGoError(err: TlsError): string {
+  if (err.code === 'tls.timeout') return 'net/http: TLS handshake timeout';
+  return err.message;
+}
+
+export function summarizeTls(result: TlsResult): Record<string, unknown> {
+  return {
+    protocol: result.protocol,
+    cipher: result.cipher,
+    alpn: result.alpn,
+    chain: result.chain,
+    verifiedPath: result.verifiedPath,
+    verification: result.verification,
+  };
+}
+
+export interface OpenHop {
+  readonly socket: net.Socket | TLSSocket;
+  readonly lookup: LookupResult;
+  readonly tcp: TcpLayerResult;
+  readonly tls?: TlsResult;
+}
+
+/** All three layers at once: how the HTTP client and later stages open a hop they discover. */
+export async function openHop(ctx: HopContext, hop: HopTarget, signal: AbortSignal, alpn?: string[]): Promise<OpenHop> {
+  const lookup = await resolveHop(ctx, hop, signal);
+  const tcp = await connectHop(ctx, hop, lookup, signal);
+  if (hop.scheme === 'http') return { socket: tcp.socket, lookup, tcp };
+  const tls = await secureHop(ctx, hop, tcp.socket, signal, alpn);
+  return { socket: tls.socket, lookup, tcp, tls };
+}
+
+export function basicAuth(url: URL): string {
+  const user = decodeURIComponent(url.username);
+  const pass = decodeURIComponent(url.password);
+  return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+}

@@ -1,0 +1,270 @@
+// The one HTTP client (undici), built once per run. Its connector opens hops with the probe's own
+// resolver, dialer, proxy rules and trust store, so every HTTP request checks the same layers as stages
+// 1-3 and a failure names the layer. Connections are pooled per origin and the verified connection the
+// tls stage left behind is reused. Bodies are size-capped; every request is bounded in time.
+
+import { gunzipSync } from 'node:zlib';
+import type net from 'node:net';
+import { Agent, type Dispatcher } from 'undici';
+import { ProbeError } from '../errors.js';
+import type { LayerCause } from '../causes.js';
+import { basicAuth, hopForURL, HopError, openHop, type HopContext } from './hop.js';
+
+export interface HttpRequestOptions {
+  readonly signal: AbortSignal;
+  /** Body bytes kept; the rest is not read (the request is aborted once the cap is reached). */
+  readonly maxBytes: number;
+  /** Bytes of a gzip-encoded body after decompression (gzip-bomb guard). */
+  readonly maxDecodedBytes?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Authorization to send (https only, as go): from .netrc or the URL's user info. */
+  readonly authorization?: string;
+}
+
+export interface HttpResponse {
+  readonly url: string;
+  readonly status: number;
+  /** Go's res.Status: "404 Not Found" with the server's own reason phrase. */
+  readonly statusLine: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+  /** True when the body was longer than maxBytes and only a prefix was read. */
+  readonly truncated: boolean;
+  readonly timeMs: number;
+}
+
+export class HttpError extends ProbeError {
+  declare readonly code: LayerCause;
+  readonly url: string;
+  readonly goError: string;
+  constructor(code: LayerCause, url: string, message: string, goError: string) {
+    super(code, message);
+    this.name = 'HttpError';
+    this.url = url;
+    this.goError = goError;
+  }
+}
+
+/** Hands a connection opened by the tls stage to the first HTTP request for the same origin. */
+export class SessionCache {
+  readonly #sockets = new Map<string, net.Socket>();
+  put(origin: string, socket: net.Socket): void {
+    const old = this.#sockets.get(origin);
+    if (old && old !== socket) old.destroy();
+    this.#sockets.set(origin, socket);
+  }
+  take(origin: string): net.Socket | undefined {
+    const s = this.#sockets.get(origin);
+    this.#sockets.delete(origin);
+    if (s && !s.destroyed && s.readable && s.writable) return s;
+    s?.destroy();
+    return undefined;
+  }
+  closeAll(): void {
+    for (const s of this.#sockets.values()) s.destroy();
+    this.#sockets.clear();
+  }
+}
+
+const GO_MAX_HEADER_BYTES = 10 << 20;
+
+/** What opening a connection to an origin showed at each layer (for hosts first met mid-run). */
+export interface OpenedOrigin {
+  readonly origin: string;
+  readonly ok: boolean;
+  readonly via: 'direct' | 'proxy' | 'reused';
+  readonly addresses?: readonly string[];
+  readonly connectedTo?: string;
+  readonly tls?: { readonly protocol: string; readonly leaf?: string; readonly issuer?: string };
+  readonly error?: { readonly layer: string; readonly cause: string; readonly detail: string };
+}
+
+export class HttpClient {
+  readonly #agent: Agent;
+  readonly #hops: HopContext;
+  readonly #sessions: SessionCache;
+  /** Every origin this client connected to (or failed to), first attempt first. */
+  readonly opened: OpenedOrigin[] = [];
+
+  constructor(hops: HopContext, sessions: SessionCache) {
+    this.#hops = hops;
+    this.#sessions = sessions;
+    this.#agent = new Agent({
+      connect: (opts, callback) => {
+        const origin = `${opts.protocol}//${opts.host ?? `${opts.hostname}:${opts.port}`}`;
+        const reused = this.#sessions.take(origin);
+        if (reused) {
+          this.opened.push({ origin, ok: true, via: 'reused' });
+          // undici's client breaks if the connector answers synchronously.
+          setImmediate(() => callback(null, reused));
+          return;
+        }
+        const url = new URL(`${opts.protocol}//${opts.hostname}${opts.port ? `:${opts.port}` : ''}/`);
+        const hop = hopForURL(url, this.#hops.proxyEnv);
+        const via = hop.proxy.proxy ? 'proxy' : 'direct';
+        // Each layer has its own budget inside openHop; this bounds the whole connect.
+        openHop(this.#hops, hop, AbortSignal.timeout(this.#hops.timeoutMs * 3), ['http/1.1'])
+          .then((h) => {
+            const leaf = h.tls?.chain[0];
+            const ok = h.tcp.attempts.find((a) => a.ok);
+            this.opened.push({
+              origin,
+              ok: true,
+              via,
+              addresses: h.lookup.addresses,
+              ...(ok ? { connectedTo: `${ok.address}:${ok.port}` } : {}),
+              ...(h.tls ? { tls: { protocol: h.tls.protocol, ...(leaf ? { leaf: leaf.subject, issuer: leaf.issuer } : {}) } } : {}),
+            });
+            callback(null, h.socket);
+          })
+          .catch((err: unknown) => {
+            if (err instanceof HopError) this.opened.push({ origin, ok: false, via, error: { layer: err.layer, cause: err.code, detail: err.message } });
+            callback(err instanceof Error ? err : new Error(String(err)), null);
+          });
+      },
+      maxHeaderSize: GO_MAX_HEADER_BYTES,
+      headersTimeout: hops.timeoutMs,
+      bodyTimeout: hops.timeoutMs,
+      keepAliveTimeout: 30_000,
+      connections: 8,
+      pipelining: 1,
+    });
+  }
+
+  /** One GET, no redirect following (callers that follow redirects do it hop by hop). */
+  async get(rawUrl: string, opts: HttpRequestOptions): Promise<HttpResponse> {
+    const url = new URL(rawUrl);
+    const hop = hopForURL(url, this.#hops.proxyEnv);
+    const headers: Record<string, string> = {
+      'user-agent': 'Go-http-client/1.1',
+      // Go's transport asks for gzip and decodes it transparently.
+      'accept-encoding': 'gzip',
+      ...opts.headers,
+    };
+    if (opts.authorization && url.protocol === 'https:') headers['authorization'] = opts.authorization;
+    let origin = url.origin;
+    let path = `${url.pathname}${url.search}`;
+    // Plain-http requests through an HTTP proxy go to the proxy in absolute form (no CONNECT).
+    if (hop.scheme === 'http' && hop.proxy.proxy) {
+      const p = hop.proxy.proxy;
+      origin = `${p.protocol}//${p.host}`;
+      path = url.href.replace(/^(http:\/\/)[^@/]*@/, '$1');
+      if (p.username) headers['proxy-authorization'] = basicAuth(p);
+    }
+    headers['host'] = url.host;
+    const started = performance.now();
+    const raw = await dispatchCapped(this.#agent, { origin, path, method: 'GET', headers }, opts, rawUrl);
+    let body = raw.body;
+    const encoding = raw.headers['content-encoding']?.toLowerCase();
+    if (encoding === 'gzip' && !raw.truncated) {
+      try {
+        body = gunzipSync(body, { maxOutputLength: opts.maxDecodedBytes ?? opts.maxBytes });
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === 'ERR_BUFFER_TOO_LARGE') {
+          throw new HttpError('http.too_large', rawUrl, `gzip body expands beyond ${opts.maxDecodedBytes ?? opts.maxBytes} bytes`,
+            `read "${rawUrl}": gzip body too large`);
+        }
+        throw new HttpError('http.protocol', rawUrl, `invalid gzip body: ${(err as Error).message}`, `read "${rawUrl}": gzip: invalid header`);
+      }
+    }
+    return { ...raw, body, url: rawUrl, timeMs: Math.round(performance.now() - started) };
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.destroy().catch(() => undefined);
+  }
+}
+
+interface RawResponse {
+  status: number;
+  statusLine: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  truncated: boolean;
+}
+
+function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts: HttpRequestOptions, url: string): Promise<RawResponse> {
+  return new Promise<RawResponse>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let status = 0;
+    let statusLine = '';
+    let headers: Record<string, string> = {};
+    let settled = false;
+    let controllerRef: Dispatcher.DispatchController | undefined;
+    const finish = (err: unknown, truncated = false): void => {
+      if (settled) return;
+      settled = true;
+      opts.signal.removeEventListener('abort', onAbort);
+      if (err) reject(toHttpError(err, url, opts.signal));
+      else resolve({ status, statusLine, headers, body: Buffer.concat(chunks, size), truncated });
+    };
+    const onAbort = (): void => {
+      controllerRef?.abort(new Error('aborted'));
+      finish(new HttpError('http.timeout', url, 'the request did not finish in time', `Get "${url}": context deadline exceeded`));
+    };
+    if (opts.signal.aborted) {
+      onAbort();
+      return;
+    }
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    agent.dispatch(req, {
+      onRequestStart(controller) {
+        controllerRef = controller;
+      },
+      onResponseStart(_controller, statusCode, rawHeaders, statusMessage) {
+        if (statusCode < 200) return;
+        status = statusCode;
+        statusLine = `${statusCode} ${statusMessage ?? ''}`.trim();
+        headers = {};
+        for (const [k, v] of Object.entries(rawHeaders)) {
+          if (v === undefined) continue;
+          headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+        }
+      },
+      onResponseData(controller, chunk) {
+        const room = opts.maxBytes - size;
+        if (chunk.length >= room) {
+          if (room > 0) chunks.push(chunk.subarray(0, room));
+          size += Math.max(room, 0);
+          // Enough: stop reading, keep what we have.
+          finish(undefined, true);
+          controller.abort(new Error('body cap reached'));
+          return;
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+      },
+      onResponseEnd() {
+        finish(undefined);
+      },
+      onResponseError(_controller, error) {
+        finish(error);
+      },
+    });
+  });
+}
+
+function toHttpError(err: unknown, url: string, signal: AbortSignal): Error {
+  if (err instanceof HttpError || err instanceof HopError) return err;
+  const code = (err as { code?: string }).code;
+  if (signal.aborted) {
+    return new HttpError('http.timeout', url, 'the request did not finish in time', `Get "${url}": context deadline exceeded`);
+  }
+  switch (code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return new HttpError('http.timeout', url, 'response headers did not arrive in time', `Get "${url}": timeout awaiting response headers`);
+    case 'UND_ERR_BODY_TIMEOUT':
+      return new HttpError('http.timeout', url, 'the response body stalled', `read "${url}": i/o timeout`);
+    case 'UND_ERR_HEADERS_OVERFLOW':
+      return new HttpError('http.too_large', url, 'response headers exceed 10 MiB', `Get "${url}": net/http: server response headers exceeded 10485760 bytes; aborted`);
+    case 'UND_ERR_SOCKET':
+    case 'ECONNRESET':
+    case 'UND_ERR_CLOSED':
+      return new HttpError('http.protocol', url, `the connection closed: ${(err as Error).message}`, `Get "${url}": EOF`);
+    default:
+      return new HttpError('http.protocol', url, `invalid HTTP response: ${(err as Error)?.message ?? String(err)}`,
+        `Get "${url}": net/http: HTTP/1.x transport connection broken: malformed HTTP response`);
+  }
+}
