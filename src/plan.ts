@@ -1,4 +1,61 @@
-// Placeholder: what `go` will do (proxy list, sumdb, modules, first hops), decided by the config stage.
+// What `go` will do in this environment, decided once by the config stage and read by every later
+// stage: the proxy list, the checksum database, the modules, and the hops go will certainly dial first.
+
+import type { GoEnv } from './goenv/env.js';
+import type { ProxyEntry } from './goenv/proxylist.js';
+import type { ProxyEnv, ProxyDecision } from './goenv/httpproxy.js';
+import type { GoSumDB } from './goenv/gosumdb.js';
+import type { TrustStore } from './net/truststore.js';
+import type { ResolvConf } from './net/resolvconf.js';
+import type { HostsTable } from './net/hosts.js';
+import type { HostLookupOrder } from './net/nsswitch.js';
+
+export interface PlannedModule {
+  readonly path: string;
+  /** undefined asks for the latest version, as `go mod download path@latest` does. */
+  readonly version: string | undefined;
+  readonly source: 'flag' | 'gomod' | 'default';
+  /** go.sum lines for this module, when --gosum was given: "v1.2.3" and "v1.2.3/go.mod" keys. */
+  readonly goSum: ReadonlyMap<string, string>;
+  /** GONOSUMDB/GOPRIVATE or GOSUMDB=off: go never asks the checksum database. */
+  readonly sumdbSkipReason: string | undefined;
+  /** GOINSECURE matches: only affects direct (origin) fetches. */
+  readonly insecure: boolean;
+}
+
+/** One host:port that go will dial, and how (directly, or through which proxy). */
+export interface Hop {
+  /** Origin go requests, e.g. https://proxy.golang.org:443 */
+  readonly origin: string;
+  readonly scheme: 'https' | 'http';
+  readonly host: string;
+  readonly port: number;
+  readonly proxy: ProxyDecision;
+  /** Why go dials it: "GOPROXY entry 1 for rsc.io/quote", "direct origin of example.com/m", ... */
+  readonly roles: readonly string[];
+  /**
+   * True when every use of this hop sits in a `|` entry with a next entry: go survives its failure by
+   * falling through, so a failure here is a finding, not a failed stage.
+   */
+  readonly survivable: boolean;
+}
+
 export interface Plan {
-  readonly modules: readonly { path: string; version: string | undefined }[];
+  readonly goEnv: GoEnv;
+  readonly proxyList: readonly ProxyEntry[];
+  readonly gonoproxy: string;
+  readonly gonosumdb: string;
+  readonly goinsecure: string;
+  readonly sumdb: GoSumDB;
+  readonly proxyEnv: ProxyEnv;
+  readonly trust: TrustStore;
+  readonly modules: readonly PlannedModule[];
+  /** The hosts go certainly dials first (stages dns, tcp, tls check these). */
+  readonly firstHops: readonly Hop[];
+  /** The resolver configuration go would read. */
+  readonly dns: { readonly conf: ResolvConf; readonly hosts: HostsTable; readonly order: HostLookupOrder };
+  /** Basic credentials go would send per https host (.netrc, GOAUTH=netrc); never logged. */
+  readonly credentials: ReadonlyMap<string, string>;
+  /** -mod=vendor in GOFLAGS: go does no module lookups at all. */
+  readonly lookupsDisabled: string | undefined;
 }

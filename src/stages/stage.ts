@@ -7,6 +7,7 @@ import type { Cause, StageName } from '../causes.js';
 import type { Options } from '../options.js';
 import type { NetServices } from '../net/services.js';
 import type { Plan } from '../plan.js';
+import type { RunState } from '../state.js';
 
 export type { StageName } from '../causes.js';
 
@@ -58,8 +59,10 @@ export interface StageContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
   readonly net: NetServices;
-  /** What `go` will do, decided by the config stage; undefined only while config itself runs. */
+  /** What `go` will do, decided by the config stage. */
   readonly plan: Plan;
+  /** Objects handed from earlier stages to later ones (addresses, open connections, served files). */
+  readonly state: RunState;
   /** Outcomes of the stages that already ran, in order. */
   readonly earlier: ReadonlyMap<StageName, StageResult>;
 }

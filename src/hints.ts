@@ -1,0 +1,105 @@
+// What to change, per cause. One table used by every stage (a sumdb host's DNS timeout gets the same
+// advice as the proxy host's), filled with the facts of the failure.
+
+export interface HintFacts {
+  /** The host go wanted (origin host). */
+  readonly host?: string;
+  readonly port?: number;
+  /** The address actually dialed (may be the HTTP(S) proxy). */
+  readonly dialed?: string;
+  readonly viaProxy?: boolean;
+  readonly nameservers?: readonly string[];
+  readonly diagnosis?: string;
+  readonly detail?: string;
+  /** The env var that decided the target (GOPROXY, GOSUMDB, HTTPS_PROXY...). */
+  readonly variable?: string;
+}
+
+export function hintFor(cause: string, f: HintFacts = {}): string {
+  const layer = cause.replace(/^(proxy|sumdb|redirect)\.(?=(dns|tcp|tls|http)\.)/, '');
+  const host = f.host ?? 'the host';
+  const port = f.port ?? 443;
+  const dialed = f.dialed ?? `${host}:${port}`;
+  const ns = f.nameservers && f.nameservers.length > 0 ? f.nameservers.join(', ') : 'the cluster DNS';
+  switch (layer) {
+    case 'dns.timeout':
+      return `No DNS answer from ${ns}: allow egress to ${ns} on UDP and TCP port 53 in the pod's NetworkPolicy (the kube-dns/CoreDNS pods in kube-system), and check that the DNS service is up.`;
+    case 'dns.unreachable':
+      return `The DNS server ${ns} rejects or cannot be reached on port 53: check the nameserver in resolv.conf (the pod's dnsPolicy/dnsConfig) and the egress rules for port 53.`;
+    case 'dns.nxdomain':
+      return `The name ${host} does not exist for this resolver: check the spelling in ${f.variable ?? 'GOPROXY'}, or make the cluster DNS resolve it (a CoreDNS stub domain/forwarder for internal zones, or hostAliases).`;
+    case 'dns.nodata':
+      return `${host} exists but has no A/AAAA records: add an address record, or point ${f.variable ?? 'GOPROXY'} at a name that has one.`;
+    case 'dns.refused':
+      return `The DNS server ${ns} refuses queries from this pod: allow recursion for the pod network on the DNS server, or fix the pod's dnsConfig.`;
+    case 'dns.servfail':
+      return `The DNS server ${ns} fails to resolve ${host} (SERVFAIL): check the upstream forwarders of the cluster DNS (CoreDNS forward plugin) and their egress.`;
+    case 'dns.server_misbehaving':
+      return `The DNS server ${ns} answered abnormally for ${host}: check the cluster DNS configuration and its upstreams.`;
+    case 'dns.malformed':
+      return `The DNS reply for ${host} could not be parsed: a middlebox may be rewriting DNS on port 53; check what answers at ${ns}.`;
+    case 'dns.no_nameserver':
+      return 'No nameserver is configured: set nameserver lines in /etc/resolv.conf (the pod dnsPolicy/dnsConfig).';
+    case 'dns.hosts_only':
+      return `nsswitch.conf has "hosts: files" only, so go never asks DNS: add ${host} to /etc/hosts (hostAliases) or add "dns" to the hosts line.`;
+    case 'tcp.timeout':
+      return f.viaProxy
+        ? `Connections to the proxy ${dialed} are dropped: allow egress to the proxy's address and port in the NetworkPolicy/firewall.`
+        : `Connections to ${dialed} are silently dropped (a NetworkPolicy or egress firewall): allow egress to ${host} TCP ${port}, or route through the egress proxy with HTTPS_PROXY.`;
+    case 'tcp.refused':
+      return `${dialed} refuses connections (RST): nothing listens there or a firewall rejects it; check the port in ${f.variable ?? 'GOPROXY'} and the reject rules on the path.`;
+    case 'tcp.unreachable':
+      return `No route to ${dialed}: check the pod's network, the egress gateway, and that the address is reachable from this network.`;
+    case 'tcp.permission':
+      return `The local system forbids connecting to ${dialed} (a local firewall, seccomp or a restricted network policy in the node).`;
+    case 'tcp.reset':
+      return `${dialed} reset the connection: a firewall or proxy is killing it; check the middleboxes on the path.`;
+    case 'tcp.proxy_refused':
+      return `The proxy ${dialed} refuses connections: check HTTPS_PROXY/HTTP_PROXY (host and port) and that the proxy runs.`;
+    case 'tcp.proxy_auth_required':
+      return 'The proxy requires authentication (407): put the credentials in the proxy URL (HTTPS_PROXY=http://user:password@proxy:port), as go sends them from there.';
+    case 'tcp.proxy_forbidden':
+      return `The proxy forbids CONNECT to ${host}:${port} (403): allow this destination in the proxy's ACL, or exclude it with NO_PROXY if it is reachable directly.`;
+    case 'tcp.proxy_connect_failed':
+      return `The proxy could not open a tunnel to ${host}:${port}: check the proxy's logs and its own egress.`;
+    case 'tcp.proxy_unsupported':
+      return 'The probe cannot check this proxy scheme; use an http:// or https:// proxy URL to have it checked.';
+    case 'tls.unknown_authority':
+      switch (f.diagnosis) {
+        case 'intercepting_proxy':
+          return `A TLS-inspecting proxy re-signs ${host}'s certificate: mount its root CA in the build container and point SSL_CERT_FILE at it (or add it to /etc/ssl/certs), or exempt ${host} from inspection.`;
+        case 'missing_intermediate':
+          return `${host} does not send its intermediate certificate: fix the server to send the full chain, or add the intermediate CA to the trust store (SSL_CERT_FILE).`;
+        case 'self_signed_leaf':
+          return `${host} presents a self-signed certificate: issue it from a CA, or add this certificate to SSL_CERT_FILE in the build container.`;
+        default:
+          return `The chain of ${host} leads to a root that is not trusted here: mount that CA bundle and set SSL_CERT_FILE (or SSL_CERT_DIR) to it in the build container.`;
+      }
+    case 'tls.expired':
+      return `A certificate of ${host} has expired: renew it on the server (or check the pod's clock if it is far off).`;
+    case 'tls.not_yet_valid':
+      return `A certificate of ${host} is not valid yet: check the node's clock, or the certificate's notBefore.`;
+    case 'tls.name_mismatch':
+      return `The certificate of ${host} does not cover that name: use a host name the certificate lists in ${f.variable ?? 'GOPROXY'}, or reissue it with ${host} in its SANs (go ignores the Common Name).`;
+    case 'tls.protocol':
+      return `${dialed} does not speak TLS: check the scheme and port in ${f.variable ?? 'GOPROXY'} (https:// needs a TLS port; use http:// for a plain-HTTP proxy).`;
+    case 'tls.handshake_failed':
+      return `The TLS handshake with ${host} failed: check the server's TLS versions and ciphers, or a middlebox interfering with TLS.`;
+    case 'tls.timeout':
+      return `The TLS handshake with ${host} stalled: a middlebox may accept the TCP connection but not forward it; check the egress path.`;
+    case 'tls.bad_certificate':
+      return `The certificate of ${host} cannot be used: reissue it.`;
+    case 'tls.no_roots':
+      return 'No trusted roots were found: install ca-certificates in the image or mount a CA bundle and set SSL_CERT_FILE.';
+    case 'http.timeout':
+      return `${host} did not answer in time: check the server's health and any proxy in between; raise --timeout if it is just slow.`;
+    case 'http.protocol':
+      return `${host} did not answer with valid HTTP: check that the URL points at an HTTP server and no middlebox breaks the stream.`;
+    case 'http.too_large':
+      return `${host} sent more than the probe reads: check that the URL points at the right server.`;
+    case 'http.insecure_credentials':
+      return 'go refuses to send credentials over plain http: use https:// for this URL, or remove the credentials.';
+    default:
+      return '';
+  }
+}

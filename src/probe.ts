@@ -1,0 +1,184 @@
+// The pipeline: fixed stage order, one deadline for the run, stop at the first failure, and the exit
+// code. Stages only probe; this file owns timing, logging of verdicts and the final report.
+
+import { EXIT, STAGE_EXIT_CODES, type StageName } from './causes.js';
+import { errorMessage } from './errors.js';
+import type { Options } from './options.js';
+import type { Plan } from './plan.js';
+import type { NetServices } from './net/services.js';
+import type { Reporter } from './report/reporter.js';
+import { REPORT_SCHEMA, type CertSummary, type MustBlockResult, type RunReport } from './report/types.js';
+import type { Stage, StageContext, StageOutcome, StageResult } from './stages/stage.js';
+import { configStage } from './stages/config.js';
+import { RunState } from './state.js';
+import { dnsStage } from './stages/dns.js';
+import { tcpStage } from './stages/tcp.js';
+import { tlsStage } from './stages/tls.js';
+import { proxyStage } from './stages/proxy.js';
+import { sumdbStage } from './stages/sumdb.js';
+import { redirectStage } from './stages/redirect.js';
+import { checkMustBlock } from './stages/mustblock.js';
+import { buildNetServices } from './stages/netsetup.js';
+
+export const NETWORK_STAGES: readonly Stage[] = [dnsStage, tcpStage, tlsStage, proxyStage, sumdbStage, redirectStage];
+
+export interface ProbeDeps {
+  readonly reporter: Reporter;
+  readonly version: string;
+  /** Aborts when SIGTERM/SIGINT arrives. */
+  readonly interrupt: AbortSignal;
+  readonly readFile: (path: string) => string | undefined;
+}
+
+export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunReport> {
+  const started = new Date();
+  const t0 = performance.now();
+  const runSignal = AbortSignal.any([AbortSignal.timeout(options.deadlineMs), deps.interrupt]);
+  const results = new Map<StageName, StageResult>();
+  const log = deps.reporter.log;
+  let net: NetServices | undefined;
+  let internal: { code: string; message: string } | undefined;
+  let mustBlock: MustBlockResult[] | undefined;
+
+  try {
+    // Stage 0: config decides the plan every later stage reads.
+    deps.reporter.stageStarted('config', []);
+    let plan: Plan | undefined;
+    const configResult = await timed('config', async () => {
+      const out = await configStage.run({ options, signal: runSignal, log: log.child({ stage: 'config' }), readFile: deps.readFile });
+      plan = out.plan;
+      return out.outcome;
+    });
+    results.set('config', configResult);
+    deps.reporter.stageFinished(configResult);
+
+    if (plan && configResult.status === 'pass') {
+      net = buildNetServices(options, plan);
+      const state = new RunState();
+      for (const stage of NETWORK_STAGES) {
+        const ctx: StageContext = { options, signal: runSignal, log: log.child({ stage: stage.name }), net, plan, state, earlier: results };
+        deps.reporter.stageStarted(stage.name, []);
+        const result = await timed(stage.name, () => guardStage(stage, ctx, runSignal, deps.interrupt));
+        results.set(stage.name, result);
+        deps.reporter.stageFinished(result);
+        if (result.status === 'fail') break;
+      }
+      if (options.mustBlock.length > 0 && !deps.interrupt.aborted) {
+        mustBlock = await checkMustBlock(options.mustBlock, net, runSignal);
+      }
+    }
+  } catch (err) {
+    internal = { code: 'internal', message: errorMessage(err) };
+    log.error({ err: { message: errorMessage(err), stack: err instanceof Error ? err.stack : undefined } }, 'internal error');
+  } finally {
+    await net?.close().catch(() => undefined);
+  }
+
+  const stages = [...results.values()];
+  const failed = stages.find((s) => s.status === 'fail');
+  const exitCode = decideExit(options, failed, internal, mustBlock);
+  const finished = new Date();
+  const report: RunReport = {
+    schema: REPORT_SCHEMA,
+    tool: { name: 'gomodprobe', version: deps.version },
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    verdict: internal || failed?.stage === 'config' ? 'error' : failed ? 'fail' : 'pass',
+    exitCode,
+    ...(options.expect
+      ? {
+          expect: {
+            expected: options.expect.kind === 'pass' ? 'pass' : `fail:${options.expect.stage}`,
+            firstFailedStage: failed?.stage ?? null,
+            met: expectationMet(options, failed),
+          },
+        }
+      : {}),
+    ...(failed?.failure ? { failure: failed.failure } : {}),
+    ...(internal ? { error: internal } : {}),
+    stages,
+    ...(mustBlock ? { mustBlock } : {}),
+    certificates: collectCertificates(results),
+    settings: settingsSummary(options),
+  };
+  return report;
+
+  async function timed(name: StageName, fn: () => Promise<StageOutcome>): Promise<StageResult> {
+    const startedAt = new Date().toISOString();
+    const s = performance.now();
+    const outcome = await fn();
+    return { ...outcome, stage: name, startedAt, durationMs: Math.round(performance.now() - s) };
+  }
+}
+
+/** A stage that throws is a bug in the probe, except when the run was cut short: then it fails as itself. */
+async function guardStage(stage: Stage, ctx: StageContext, runSignal: AbortSignal, interrupt: AbortSignal): Promise<StageOutcome> {
+  try {
+    const outcome = await stage.run(ctx);
+    if (outcome.status !== 'fail' && runSignal.aborted) return cutShort(stage.name, interrupt, outcome.evidence);
+    return outcome;
+  } catch (err) {
+    if (runSignal.aborted) return cutShort(stage.name, interrupt, {});
+    throw err;
+  }
+}
+
+function cutShort(stage: StageName, interrupt: AbortSignal, evidence: Record<string, unknown>): StageOutcome {
+  const interrupted = interrupt.aborted;
+  return {
+    status: 'fail',
+    findings: [],
+    evidence,
+    failure: {
+      stage,
+      cause: interrupted ? 'interrupted' : 'deadline.exceeded',
+      target: '-',
+      detail: interrupted ? 'the run was interrupted by a signal during this stage' : 'the global deadline ran out during this stage',
+      hint: interrupted ? 'the pod was stopped; rerun the probe' : 'raise --deadline, or look at which operation was slow in gomodprobe.ndjson',
+    },
+  };
+}
+
+function expectationMet(options: Options, failed: StageResult | undefined): boolean {
+  const e = options.expect;
+  if (!e) return false;
+  if (e.kind === 'pass') return failed === undefined;
+  return failed !== undefined && failed.stage === e.stage && failed.failure?.cause !== 'interrupted' && failed.failure?.cause !== 'deadline.exceeded';
+}
+
+export function decideExit(
+  options: Options,
+  failed: StageResult | undefined,
+  internal: { code: string } | undefined,
+  mustBlock: readonly MustBlockResult[] | undefined,
+): number {
+  if (internal) return EXIT.internal;
+  // The probe could not run as configured: never an expected failure.
+  if (failed?.stage === 'config') return STAGE_EXIT_CODES.config;
+  if (mustBlock?.some((m) => !m.blocked)) return EXIT.mustBlockReachable;
+  if (options.expect) return expectationMet(options, failed) ? EXIT.ok : EXIT.expectNotMet;
+  return failed ? STAGE_EXIT_CODES[failed.stage] : EXIT.ok;
+}
+
+function collectCertificates(results: ReadonlyMap<StageName, StageResult>): CertSummary[] {
+  const tls = results.get('tls');
+  const certs = (tls?.evidence['certificates'] as CertSummary[] | undefined) ?? [];
+  return certs;
+}
+
+function settingsSummary(options: Options): Record<string, unknown> {
+  return {
+    modules: options.modules,
+    gomod: options.gomodFile,
+    gosum: options.gosumFile,
+    timeout: `${options.timeoutMs}ms`,
+    deadline: `${options.deadlineMs}ms`,
+    expect: options.expect,
+    mustBlock: options.mustBlock.map((m) => m.raw),
+    resolvConf: options.resolvConf,
+    hostsFile: options.hostsFile,
+    dnsPort: options.dnsPort,
+    env: options.env,
+  };
+}

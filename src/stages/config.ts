@@ -1,0 +1,435 @@
+// Stage 0: read the Go environment exactly as `go` reads it and decide the plan every later stage
+// follows. A value go rejects fails here with go's own reason; a legal but risky value is a finding.
+
+import type { Logger } from 'pino';
+import { InputError, ParseError, errorMessage } from '../errors.js';
+import { readGoEnv, type GoEnv, type GoEnvName } from '../goenv/env.js';
+import { parseGoFlags } from '../goenv/goflags.js';
+import { parseGoMod } from '../goenv/gomod.js';
+import { parseGoSum } from '../goenv/gosum.js';
+import { parseGoSumDB, type GoSumDB } from '../goenv/gosumdb.js';
+import { proxyFor, readProxyEnv, type ProxyEnv } from '../goenv/httpproxy.js';
+import { parseModuleSpec, type ModuleSpec } from '../goenv/module.js';
+import { parseNetrc } from '../goenv/netrc.js';
+import { matchPrefixPatterns } from '../goenv/patterns.js';
+import { entryAction, parseProxyList, type ProxyEntry } from '../goenv/proxylist.js';
+import { redactURL } from '../goenv/redact.js';
+import { parseHosts } from '../net/hosts.js';
+import { parseNsswitch } from '../net/nsswitch.js';
+import { parseResolvConf } from '../net/resolvconf.js';
+import { loadTrustStore } from '../net/truststore.js';
+import { DEFAULT_MODULE, printable, type Options } from '../options.js';
+import type { Hop, Plan, PlannedModule } from '../plan.js';
+import { fail, pass, type Failure, type Finding, type StageOutcome } from './stage.js';
+
+export interface ConfigContext {
+  readonly options: Options;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly readFile: (path: string) => string | undefined;
+}
+
+export interface ConfigOutput {
+  readonly outcome: StageOutcome;
+  readonly plan?: Plan;
+}
+
+/** Thrown inside the stage for a value go rejects; turned into the stage failure. */
+class Rejected extends Error {
+  constructor(
+    readonly target: string,
+    readonly detail: string,
+    readonly hint: string,
+    readonly goError?: string,
+    readonly cause_: Failure['cause'] = 'config.invalid',
+  ) {
+    super(detail);
+  }
+}
+
+const MAX_GO_VALUE = 64 * 1024;
+
+export const configStage = {
+  name: 'config' as const,
+  async run(ctx: ConfigContext): Promise<ConfigOutput> {
+    const findings: Finding[] = [];
+    try {
+      const plan = decide(ctx, findings);
+      return { outcome: pass(planEvidence(plan), findings), plan };
+    } catch (err) {
+      if (err instanceof Rejected) {
+        const failure: Failure = {
+          stage: 'config',
+          cause: err.cause_,
+          target: err.target,
+          detail: err.detail,
+          hint: err.hint,
+          ...(err.goError ? { goError: err.goError } : {}),
+        };
+        return { outcome: fail(failure, {}, findings) };
+      }
+      if (err instanceof InputError || err instanceof ParseError) {
+        const source = err instanceof InputError ? err.source : 'input';
+        return {
+          outcome: fail({ stage: 'config', cause: 'config.bad_file', target: source, detail: err.message, hint: 'fix the input named above' }, {}, findings),
+        };
+      }
+      throw err;
+    }
+  },
+};
+
+function decide(ctx: ConfigContext, findings: Finding[]): Plan {
+  const { options } = ctx;
+  const env = options.env;
+  checkEnvValues(env);
+  const goEnv = readGoEnv(env, ctx.readFile);
+  for (const w of goEnv.warnings) findings.push({ code: 'config.goenv_file', severity: 'warn', message: w });
+  const v = (name: GoEnvName): string => goEnv.vars[name].value;
+
+  // GOFLAGS: an unknown flag fails every go command.
+  const goflags = parseGoFlags(v('GOFLAGS'));
+  if (!goflags.ok) {
+    throw new Rejected('GOFLAGS', goflags.error, 'remove the flag from GOFLAGS: every go command rejects it', goflags.error);
+  }
+  for (const f of goflags.findings) findings.push({ code: f.code, severity: f.severity, message: f.message, target: 'GOFLAGS', ...(f.hint ? { hint: f.hint } : {}) });
+
+  // GOPROXY
+  const gonoproxy = goEnv.effectiveNoProxy;
+  const gonosumdb = goEnv.effectiveNoSumDB;
+  const goinsecure = v('GOINSECURE');
+  const list = parseProxyList(v('GOPROXY'), gonoproxy);
+  if (!list.ok) {
+    throw new Rejected('GOPROXY', `go rejects GOPROXY=${printable(redactURL(v('GOPROXY')))}: ${list.error}`,
+      'set GOPROXY to a comma- or pipe-separated list of https://, http:// or file:// URLs, "direct" or "off" (default https://proxy.golang.org,direct)',
+      list.error);
+  }
+  proxyListFindings(list.entries, v('GOPROXY'), findings);
+
+  // Modules: flags, go.mod, or the default.
+  const modules = planModules(ctx, goEnv, findings, gonosumdb, goinsecure);
+
+  // GOSUMDB: go parses it lazily, when the first module needs verifying; then every such module fails.
+  let sumdb: GoSumDB = { kind: 'off' };
+  const needSumdb = modules.some((m) => m.sumdbSkipReason === undefined);
+  const parsed = parseGoSumDB(v('GOSUMDB'));
+  if (parsed.ok) sumdb = parsed.db;
+  else if (needSumdb) {
+    throw new Rejected('GOSUMDB', `go rejects GOSUMDB=${printable(v('GOSUMDB'))}: ${parsed.error}`,
+      'set GOSUMDB to "sum.golang.org", "off", or "<name>+<hash>+<key> [URL]" as printed by the database operator',
+      `verifying go.mod: ${parsed.error}`);
+  }
+  if (sumdb.kind === 'off' && parsed.ok) {
+    findings.push({ code: 'config.gosumdb_off', severity: 'warn', target: 'GOSUMDB', message: 'GOSUMDB=off: go will not verify downloaded modules against a checksum database',
+      hint: 'prefer GONOSUMDB/GOPRIVATE for private module paths and keep the checksum database for the rest' });
+  }
+  // GOSUMDB would now be finalised with `modules` recomputed when it is off.
+  const finalModules = sumdb.kind === 'off'
+    ? modules.map((m) => ({ ...m, sumdbSkipReason: m.sumdbSkipReason ?? 'GOSUMDB=off' }))
+    : modules;
+
+  insecureFindings(goinsecure, finalModules, findings);
+
+  // Proxy environment and trust store.
+  const proxyEnv = readProxyEnv(env);
+  for (const ign of proxyEnv.ignored) {
+    findings.push({ code: 'config.proxy_env_ignored', severity: 'warn', target: ign.variable, message: `${ign.variable}=${ign.value} is ignored by go: ${ign.reason}` });
+  }
+  const trust = loadTrustStore({
+    ...(env['SSL_CERT_FILE'] ? { sslCertFile: env['SSL_CERT_FILE'] } : {}),
+    ...(env['SSL_CERT_DIR'] ? { sslCertDir: env['SSL_CERT_DIR'] } : {}),
+  });
+  checkTrust(env, trust, findings);
+
+  const dns = readDnsConfig(ctx, findings);
+  const credentials = readCredentials(ctx, goEnv, findings);
+
+  const lookupsDisabled = goflags.modVendor ? 'GOFLAGS=-mod=vendor: go does no module lookups' : undefined;
+  const firstHops = planFirstHops(list.entries, gonoproxy, finalModules, proxyEnv);
+  if (firstHops.length === 0) {
+    findings.push({ code: 'config.no_network_hops', severity: 'info', message: 'go will not dial any host first for these modules (GOPROXY=off, file:// proxies, or lookups disabled)' });
+  }
+
+  return {
+    goEnv,
+    proxyList: list.entries,
+    gonoproxy,
+    gonosumdb,
+    goinsecure,
+    sumdb,
+    proxyEnv,
+    trust,
+    modules: finalModules,
+    firstHops,
+    dns,
+    credentials,
+    lookupsDisabled,
+  };
+}
+
+function checkEnvValues(env: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (Buffer.byteLength(value) > MAX_GO_VALUE) {
+      throw new Rejected(name, `${name} is too long (${Buffer.byteLength(value)} bytes)`, `check how ${name} is set: no sane value is that long`);
+    }
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) {
+      throw new Rejected(name, `${name} contains control characters`, `check how ${name} is set (a stray newline from a ConfigMap or secret?)`);
+    }
+  }
+}
+
+function proxyListFindings(entries: readonly ProxyEntry[], raw: string, findings: Finding[]): void {
+  for (const [i, e] of entries.entries()) {
+    if (e.kind === 'url' && e.url.startsWith('http://')) {
+      findings.push({ code: 'config.plain_http_proxy', severity: 'warn', target: 'GOPROXY',
+        message: `GOPROXY entry ${i + 1} (${redactURL(e.url)}) is plain http: go allows it, but module contents travel unencrypted (the checksum database still protects them)` });
+    }
+    if (e.kind === 'url' && /^[a-z]+:\/\/[^/]*:[^/]*@/i.test(e.url)) {
+      findings.push({ code: 'config.credentials_in_goproxy', severity: 'info', target: 'GOPROXY',
+        message: `GOPROXY entry ${i + 1} carries credentials; go sends them as Basic auth${e.url.startsWith('http://') ? ' (but refuses to over plain http)' : ''}` });
+    }
+  }
+  if (/(^|[,|])\s*direct\s*[,|]\s*\S/.test(raw)) {
+    findings.push({ code: 'config.entries_after_direct', severity: 'warn', target: 'GOPROXY', message: 'entries after "direct" are ignored by go' });
+  }
+  if (/(^|[,|])\s*off\s*[,|]\s*\S/.test(raw)) {
+    findings.push({ code: 'config.entries_after_off', severity: 'warn', target: 'GOPROXY', message: 'entries after "off" are ignored by go' });
+  }
+}
+
+function planModules(ctx: ConfigContext, goEnv: GoEnv, findings: Finding[], gonosumdb: string, goinsecure: string): PlannedModule[] {
+  const { options } = ctx;
+  const specs: { spec: ModuleSpec; source: PlannedModule['source'] }[] = [];
+  for (const raw of options.modules) {
+    if (!raw.includes('@')) {
+      throw new Rejected('--module', `--module ${printable(raw)}: missing @version`, `write ${printable(raw)}@latest or ${printable(raw)}@vX.Y.Z`, undefined, 'config.bad_flag');
+    }
+    specs.push({ spec: moduleSpec(raw, '--module'), source: 'flag' });
+  }
+  if (options.gomodFile) {
+    const text = ctx.readFile(options.gomodFile);
+    if (text === undefined) {
+      throw new Rejected(options.gomodFile, `--gomod ${options.gomodFile}: cannot read the file`, 'give the path of a readable go.mod', undefined, 'config.bad_file');
+    }
+    let gomod;
+    try {
+      gomod = parseGoMod(text, options.gomodFile);
+    } catch (err) {
+      throw new Rejected(options.gomodFile, `--gomod: ${errorMessage(err)}`, 'fix the go.mod (go mod tidy) or give the right file', undefined, 'config.bad_file');
+    }
+    const replaced = new Map<string, { path: string; version?: string; local: boolean }>();
+    for (const r of gomod.replaces) {
+      const key = r.oldVersion ? `${r.oldPath}@${r.oldVersion}` : r.oldPath;
+      replaced.set(key, { path: r.newPath, ...(r.newVersion ? { version: r.newVersion } : {}), local: r.local });
+    }
+    for (const req of gomod.requires) {
+      const rep = replaced.get(`${req.path}@${req.version}`) ?? replaced.get(req.path);
+      if (rep?.local) {
+        findings.push({ code: 'config.replaced_locally', severity: 'info', target: req.path, message: `${req.path} is replaced by the local directory ${rep.path}: go does not fetch it` });
+        continue;
+      }
+      const path = rep ? rep.path : req.path;
+      const version = rep?.version ?? req.version;
+      specs.push({ spec: moduleSpec(`${path}@${version}`, options.gomodFile), source: 'gomod' });
+    }
+    if (gomod.requires.length === 0) findings.push({ code: 'config.gomod_no_requires', severity: 'info', target: options.gomodFile, message: 'the go.mod requires no modules' });
+  }
+  if (specs.length === 0 && !options.gomodFile) specs.push({ spec: moduleSpec(DEFAULT_MODULE, 'default module'), source: 'default' });
+
+  // Deduplicate, then bound the work.
+  const seen = new Set<string>();
+  const unique = specs.filter((s) => {
+    const k = `${s.spec.path}@${s.spec.version ?? 'latest'}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  if (unique.length > options.maxModules) {
+    findings.push({ code: 'config.modules_capped', severity: 'warn', message: `probing the first ${options.maxModules} of ${unique.length} modules (--max-modules)` });
+  }
+
+  let goSum = new Map<string, string>();
+  if (options.gosumFile) {
+    const text = ctx.readFile(options.gosumFile);
+    if (text === undefined) throw new Rejected(options.gosumFile, `--gosum ${options.gosumFile}: cannot read the file`, 'give the path of a readable go.sum', undefined, 'config.bad_file');
+    try {
+      goSum = parseGoSum(text, options.gosumFile);
+    } catch (err) {
+      throw new Rejected(options.gosumFile, `--gosum: ${errorMessage(err)}`, 'fix the go.sum (go mod tidy) or give the right file', undefined, 'config.bad_file');
+    }
+  }
+  void goEnv;
+  return unique.slice(0, options.maxModules).map(({ spec, source }) => {
+    const lines = new Map<string, string>();
+    if (spec.version) {
+      for (const suffix of ['', '/go.mod']) {
+        const h = goSum.get(`${spec.path} ${spec.version}${suffix}`);
+        if (h) lines.set(`${spec.version}${suffix}`, h);
+      }
+    }
+    const noSum = gonosumdb !== '' && matchPrefixPatterns(gonosumdb, spec.path);
+    return {
+      path: spec.path,
+      version: spec.version,
+      source,
+      goSum: lines,
+      sumdbSkipReason: noSum ? `matches GONOSUMDB/GOPRIVATE (${gonosumdb})` : undefined,
+      insecure: goinsecure !== '' && matchPrefixPatterns(goinsecure, spec.path),
+    };
+  });
+}
+
+function moduleSpec(raw: string, source: string): ModuleSpec {
+  try {
+    return parseModuleSpec(raw);
+  } catch (err) {
+    throw new Rejected(source, `${source} ${printable(raw)}: ${errorMessage(err)}`, 'give a module as path@version, e.g. golang.org/x/mod@v0.20.0 or path@latest', undefined, 'config.bad_flag');
+  }
+}
+
+/** Paths that are public on proxy.golang.org: GOINSECURE covering them affects real public fetches. */
+function insecureFindings(goinsecure: string, modules: readonly PlannedModule[], findings: Finding[]): void {
+  if (goinsecure === '') return;
+  const publicProbe = ['github.com/x/y', 'golang.org/x/mod', 'gopkg.in/yaml.v3', 'google.golang.org/grpc'];
+  if (publicProbe.some((p) => matchPrefixPatterns(goinsecure, p))) {
+    findings.push({ code: 'config.goinsecure_public', severity: 'warn', target: 'GOINSECURE',
+      message: `GOINSECURE=${goinsecure} covers public module paths: direct fetches of those skip TLS verification and may use plain http`,
+      hint: 'limit GOINSECURE to the private hosts that need it (e.g. *.corp.example.com)' });
+  }
+  for (const m of modules.filter((x) => x.insecure)) {
+    findings.push({ code: 'config.goinsecure_module', severity: 'info', target: m.path,
+      message: `${m.path} matches GOINSECURE: only direct (origin) fetches are affected; proxy and checksum traffic stay verified` });
+  }
+}
+
+function checkTrust(env: Readonly<Record<string, string>>, trust: ReturnType<typeof loadTrustStore>, findings: Finding[]): void {
+  const file = env['SSL_CERT_FILE'];
+  if (file) {
+    const loaded = trust.loaded.find((l) => l.path === file);
+    const skipped = trust.skipped.find((s) => s.path === file);
+    if (!loaded && skipped && !/no such file|ENOENT/i.test(skipped.reason)) {
+      throw new Rejected('SSL_CERT_FILE', `SSL_CERT_FILE=${printable(file)}: ${skipped.reason}`,
+        'point SSL_CERT_FILE at a PEM bundle of CA certificates (-----BEGIN CERTIFICATE-----)', undefined, 'config.bad_file');
+    }
+    if (!loaded) {
+      findings.push({ code: 'config.ssl_cert_file_missing', severity: 'warn', target: 'SSL_CERT_FILE', message: `SSL_CERT_FILE=${file} does not exist: go ignores it and trusts only the certificate directories` });
+    }
+  }
+  if (trust.error) findings.push({ code: 'config.trust_store_error', severity: 'warn', message: trust.error });
+  if (trust.pems.length === 0) {
+    findings.push({ code: 'config.trust_store_empty', severity: 'warn', message: 'no trusted roots found: every https verification will fail with "certificate signed by unknown authority"',
+      hint: 'install ca-certificates or mount a CA bundle and set SSL_CERT_FILE' });
+  }
+}
+
+function readDnsConfig(ctx: ConfigContext, findings: Finding[]): Plan['dns'] {
+  const { options } = ctx;
+  const resolvText = ctx.readFile(options.resolvConf);
+  if (resolvText === undefined && options.resolvConfExplicit) {
+    throw new Rejected(options.resolvConf, `--resolv-conf ${options.resolvConf}: cannot read the file`, 'give the path of a readable resolv.conf', undefined, 'config.bad_file');
+  }
+  const hostsText = ctx.readFile(options.hostsFile);
+  if (hostsText === undefined && options.hostsFileExplicit) {
+    throw new Rejected(options.hostsFile, `--hosts-file ${options.hostsFile}: cannot read the file`, 'give the path of a readable hosts file', undefined, 'config.bad_file');
+  }
+  const hostname = options.env['HOSTNAME'] ?? '';
+  const conf = parseResolvConf(resolvText, hostname);
+  for (const d of conf.defaultsUsed) findings.push({ code: 'dns.defaults_used', severity: 'warn', target: options.resolvConf, message: d });
+  for (const s of conf.skipped) findings.push({ code: 'dns.line_skipped', severity: 'info', target: options.resolvConf, message: s });
+  const ns = parseNsswitch(ctx.readFile(options.nsswitchFile));
+  if (ns.note) findings.push({ code: 'dns.nsswitch', severity: 'info', target: options.nsswitchFile, message: ns.note });
+  return { conf, hosts: parseHosts(hostsText ?? ''), order: ns.order };
+}
+
+/** .netrc credentials go sends to https hosts (GOAUTH=netrc, the default). Values are secrets. */
+function readCredentials(ctx: ConfigContext, goEnv: GoEnv, findings: Finding[]): Map<string, string> {
+  const creds = new Map<string, string>();
+  const goauth = goEnv.vars.GOAUTH.value;
+  if (goauth === 'off') return creds;
+  const env = ctx.options.env;
+  const path = env['NETRC'] || (env['HOME'] ? `${env['HOME']}/.netrc` : undefined);
+  if (!path) return creds;
+  const text = ctx.readFile(path);
+  if (text === undefined) return creds;
+  for (const e of parseNetrc(text)) {
+    if (!creds.has(e.machine)) creds.set(e.machine, `Basic ${Buffer.from(`${e.login}:${e.password}`).toString('base64')}`);
+  }
+  if (creds.size > 0) findings.push({ code: 'config.netrc', severity: 'info', target: 'NETRC', message: `${creds.size} .netrc machine(s) found: go sends their credentials to those https hosts` });
+  return creds;
+}
+
+/**
+ * The hosts go certainly dials first: per module, the first list entry that does anything on the
+ * network. A file:// entry dials nothing; `off` and not-exist entries are skipped exactly as go skips them.
+ */
+export function planFirstHops(entries: readonly ProxyEntry[], gonoproxy: string, modules: readonly PlannedModule[], proxyEnv: ProxyEnv): Hop[] {
+  const hops = new Map<string, { url: URL; roles: string[]; survivable: boolean }>();
+  for (const m of modules) {
+    for (const [i, entry] of entries.entries()) {
+      const action = entryAction(entry, m.path, gonoproxy);
+      if (action.action === 'not-exist') continue;
+      const next = i + 1 < entries.length;
+      const survivable = entry.fallBackOnAnyError && next;
+      let url: URL | undefined;
+      let role: string;
+      if (action.action === 'proxy') {
+        if (action.url.startsWith('file:')) break;
+        url = new URL(action.url);
+        role = `GOPROXY entry ${i + 1} for ${m.path}`;
+      } else {
+        url = new URL(`https://${m.path.split('/')[0]}/`);
+        role = `direct origin of ${m.path}`;
+      }
+      const key = `${url.protocol}//${url.host}`;
+      const h = hops.get(key) ?? { url, roles: [], survivable: true };
+      h.roles.push(role);
+      h.survivable = h.survivable && survivable;
+      hops.set(key, h);
+      break;
+    }
+  }
+  return [...hops.entries()].map(([origin, h]) => {
+    const scheme = h.url.protocol === 'http:' ? 'http' : 'https';
+    return {
+      origin,
+      scheme,
+      host: h.url.hostname.replace(/^\[|\]$/g, ''),
+      port: h.url.port ? Number(h.url.port) : scheme === 'https' ? 443 : 80,
+      proxy: proxyFor(proxyEnv, h.url),
+      roles: h.roles,
+      survivable: h.survivable,
+    };
+  });
+}
+
+function planEvidence(plan: Plan): Record<string, unknown> {
+  const vars: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(plan.goEnv.vars)) vars[k] = { value: redactURL(v.value), source: v.source };
+  return {
+    goEnv: vars,
+    effective: { GONOPROXY: plan.gonoproxy, GONOSUMDB: plan.gonosumdb, GOINSECURE: plan.goinsecure },
+    proxyList: plan.proxyList.map((e) => ({ ...e, ...(e.kind === 'url' ? { url: redactURL(e.url) } : {}) })),
+    sumdb: plan.sumdb.kind === 'off' ? { kind: 'off' } : { name: plan.sumdb.name, key: plan.sumdb.verifierKey, url: plan.sumdb.url ?? null },
+    modules: plan.modules.map((m) => ({
+      path: m.path,
+      version: m.version ?? 'latest',
+      source: m.source,
+      sumdb: m.sumdbSkipReason ? `skipped: ${m.sumdbSkipReason}` : 'checked',
+      insecure: m.insecure,
+      goSumLines: m.goSum.size,
+    })),
+    firstHops: plan.firstHops.map((h) => ({
+      origin: h.origin,
+      roles: h.roles,
+      survivable: h.survivable,
+      proxy: h.proxy.proxy ? redactURL(h.proxy.proxy.href) : 'direct',
+      proxyReason: h.proxy.reason,
+      ...(h.proxy.variable ? { proxyVariable: h.proxy.variable } : {}),
+      ...(h.proxy.noProxyMatch ? { noProxyMatch: h.proxy.noProxyMatch } : {}),
+    })),
+    trustStore: { loaded: plan.trust.loaded, roots: plan.trust.pems.length },
+    dns: { nameservers: plan.dns.conf.servers, search: plan.dns.conf.search, ndots: plan.dns.conf.ndots, order: plan.dns.order },
+    lookupsDisabled: plan.lookupsDisabled ?? null,
+  };
+}

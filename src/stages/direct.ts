@@ -1,0 +1,161 @@
+// The `direct` entry: go leaves the proxies and fetches from the module's origin (cmd/go/internal/vcs).
+// Known hosting sites go straight to their VCS; other paths first ask https://<path>?go-get=1 for a
+// go-import meta tag. The probe follows that discovery and checks that the VCS host answers on
+// dns/tcp/tls; it cannot run git, so a reachable origin is a pass with a finding.
+
+import { escapePath, wirePathEscape } from '../goenv/module.js';
+import { redactURL } from '../goenv/redact.js';
+import { goGet, GoWebError } from '../net/goweb.js';
+import { hopForURL, HopError, openHop } from '../net/hop.js';
+import type { PlannedModule } from '../plan.js';
+import { hintFor } from '../hints.js';
+import type { EntryResult, WalkFailure } from './gowalk.js';
+import type { StageContext } from './stage.js';
+
+export interface DirectInfo {
+  readonly version: string;
+  readonly direct: true;
+  readonly vcs: string;
+  readonly repo: string;
+}
+
+/** vcsPaths in cmd/go/internal/vcs/vcs.go: hosts whose repository root go knows without asking. */
+const KNOWN_HOSTS: readonly { re: RegExp; vcs: string }[] = [
+  { re: /^(github\.com\/[\w.-]+\/[\w.-]+)(\/[\w.-]+)*$/, vcs: 'git' },
+  { re: /^(bitbucket\.org\/[\w.-]+\/[\w.-]+)(\/[\w.-]+)*$/, vcs: 'git' },
+  { re: /^(hub\.jazz\.net\/git\/[a-z0-9]+\/[\w.-]+)(\/[\w.-]+)*$/, vcs: 'git' },
+  { re: /^(git\.apache\.org\/[a-z0-9_.-]+\.git)(\/[\w.-]+)*$/, vcs: 'git' },
+  { re: /^(git\.openstack\.org\/[\w.-]+\/[\w.-]+)(\.git)?(\/[\w.-]+)*$/, vcs: 'git' },
+  { re: /^(chiselapp\.com\/user\/[A-Za-z0-9]+\/repository\/[\w.-]+)$/, vcs: 'fossil' },
+  { re: /^((?:[a-z0-9.-]+\.)+[a-z0-9.-]+(?::[0-9]+)?(?:\/~?[\w.-]+)+?)\.(bzr|fossil|git|hg|svn)(\/~?[\w.-]+)*$/, vcs: '' },
+];
+
+const MAX_DISCOVERY_BYTES = 1024 * 1024;
+
+export async function checkDirect(ctx: StageContext, m: PlannedModule, requests: string[]): Promise<EntryResult<DirectInfo & { time?: string }>> {
+  const version = m.version ?? 'latest';
+  for (const known of KNOWN_HOSTS) {
+    const match = known.re.exec(m.path);
+    if (!match) continue;
+    const root = match[1]!;
+    const vcs = known.vcs || match[2]!;
+    return checkVcsHost(ctx, m, `https://${root}`, vcs, version);
+  }
+
+  // Dynamic discovery: https://<path>?go-get=1 (GOINSECURE: unverified https, then http).
+  const url = `https://${m.path}?go-get=1`;
+  requests.push(url);
+  const security = m.insecure ? 'insecure' : 'default';
+  const prefix = m.insecure ? 'http/https fetch' : 'https fetch';
+  let body: Buffer;
+  let status: number;
+  let statusLine: string;
+  try {
+    const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
+      signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.net.timeoutMs * 2)]),
+      maxBytes: MAX_DISCOVERY_BYTES,
+      security,
+      credentials: ctx.plan.credentials,
+    });
+    body = res.body;
+    status = res.status;
+    statusLine = res.statusLine;
+  } catch (err) {
+    if (err instanceof GoWebError) {
+      const goError = `unrecognized import path "${m.path}": ${prefix}: ${err.goError}`;
+      return { ok: false, failure: directFailure(ctx, m, err.hopError, err.code, url, err.message, goError) };
+    }
+    throw err;
+  }
+  const imports = parseMetaGoImports(body.toString('utf8'));
+  const chosen = matchGoImport(imports, m.path);
+  if (!chosen) {
+    const goError = status !== 200
+      ? `unrecognized import path "${m.path}": reading ${url}: ${statusLine}`
+      : `unrecognized import path "${m.path}": parse ${url}: no go-import meta tags ()`;
+    return { ok: false, failure: { cause: 'proxy.direct_failed', target: url, detail: `no go-import meta tag for ${m.path} at ${url} (HTTP ${status})`, goError,
+      hint: `go fetches ${m.path} from its origin (GOPROXY entry "direct", or GOPRIVATE/GONOPROXY): the origin must serve a go-import meta tag at ${url}, or list the module on a proxy`, notExist: false } };
+  }
+  if (chosen.vcs === 'mod') {
+    // A module proxy named by the origin: go speaks the proxy protocol to it.
+    const base = `${chosen.repo.replace(/\/+$/, '')}/${wirePathEscape(escapePath(m.path))}`;
+    requests.push(redactURL(`${base}/@v/list`));
+    return checkVcsHost(ctx, m, chosen.repo, 'mod', version);
+  }
+  return checkVcsHost(ctx, m, chosen.repo, chosen.vcs, version);
+}
+
+async function checkVcsHost(ctx: StageContext, m: PlannedModule, repo: string, vcs: string, version: string): Promise<EntryResult<DirectInfo>> {
+  let url: URL;
+  try {
+    url = new URL(repo);
+  } catch {
+    return { ok: false, failure: { cause: 'proxy.direct_failed', target: repo, detail: `invalid repository URL ${repo}`, goError: `invalid repo root "${repo}"`, hint: 'fix the go-import meta tag', notExist: false } };
+  }
+  try {
+    const hop = await openHop(ctx.net, hopForURL(url, ctx.net.proxyEnv), ctx.signal, ['http/1.1']);
+    hop.socket.destroy();
+  } catch (err) {
+    if (err instanceof HopError) {
+      // A TLS failure does not stop go when GOINSECURE covers the path.
+      if (!(m.insecure && err.layer === 'tls')) {
+        const goError = `${vcs} fetch of ${repo}: ${err.goError}`;
+        return { ok: false, failure: directFailure(ctx, m, err, err.code, repo, err.message, goError) };
+      }
+    } else throw err;
+  }
+  return { ok: true, value: { version, direct: true, vcs, repo } };
+}
+
+function directFailure(ctx: StageContext, m: PlannedModule, hop: HopError | undefined, code: string, target: string, detail: string, goError: string): WalkFailure {
+  const layerHint = hop ? hintFor(hop.code, { host: new URL(target.startsWith('http') ? target : `https://${target}`).hostname, nameservers: ctx.plan.dns.conf.servers, dialed: hop.target }) : '';
+  return {
+    cause: code.startsWith('redirect.') ? code : `proxy.${code}`,
+    target: hop?.target ?? target,
+    detail: `direct fetch of ${m.path} from its origin: ${detail}`,
+    goError,
+    hint: `go fetches ${m.path} directly from its origin here (GOPROXY "direct" or GOPRIVATE/GONOPROXY). ${layerHint}`.trim(),
+    notExist: false,
+  };
+}
+
+interface MetaImport {
+  readonly prefix: string;
+  readonly vcs: string;
+  readonly repo: string;
+}
+
+/** parseMetaGoImports: <meta name="go-import" content="prefix vcs repo"> in the head; mod entries first. */
+export function parseMetaGoImports(html: string): MetaImport[] {
+  const head = html.slice(0, MAX_DISCOVERY_BYTES);
+  const stop = head.search(/<body[\s>]|<\/head\s*>/i);
+  const region = stop >= 0 ? head.slice(0, stop) : head;
+  const found: MetaImport[] = [];
+  const re = /<meta\b([^>]*)>/gi;
+  let match: RegExpExecArray | null;
+  let count = 0;
+  while ((match = re.exec(region)) && count++ < 1000) {
+    const attrs = match[1]!;
+    if (attr(attrs, 'name') !== 'go-import') continue;
+    const f = (attr(attrs, 'content') ?? '').trim().split(/\s+/);
+    if (f.length === 3) found.push({ prefix: f[0]!, vcs: f[1]!, repo: f[2]! });
+  }
+  const modPrefixes = new Set(found.filter((i) => i.vcs === 'mod').map((i) => i.prefix));
+  return [...found.filter((i) => i.vcs === 'mod'), ...found.filter((i) => i.vcs !== 'mod' && !modPrefixes.has(i.prefix))];
+}
+
+function attr(attrs: string, name: string): string | undefined {
+  const m = new RegExp(`\\b${name}\\s*=\\s*("([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(attrs);
+  if (!m) return undefined;
+  return (m[2] ?? m[3] ?? m[4] ?? '').replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+}
+
+/** matchGoImport: the entry whose prefix is the path or a parent of it; the longest wins. */
+function matchGoImport(imports: readonly MetaImport[], path: string): MetaImport | undefined {
+  let best: MetaImport | undefined;
+  for (const i of imports) {
+    if (path !== i.prefix && !path.startsWith(`${i.prefix}/`)) continue;
+    if (!best || i.prefix.length > best.prefix.length) best = i;
+  }
+  return best;
+}

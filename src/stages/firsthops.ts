@@ -1,0 +1,106 @@
+// Shared by the dns, tcp and tls stages: run one layer for every first hop at once, then judge in plan
+// order. A hop whose failure go survives (a `|` entry with a next entry) yields a finding, not a failure.
+
+import { hintFor } from '../hints.js';
+import { dialTarget, HopError, type HopTarget } from '../net/hop.js';
+import type { Hop } from '../plan.js';
+import type { HopProgress } from '../state.js';
+import type { Failure, Finding, StageContext, StageName } from './stage.js';
+
+export function hopTarget(hop: Hop): HopTarget {
+  return { origin: hop.origin, scheme: hop.scheme, host: hop.host, port: hop.port, proxy: hop.proxy };
+}
+
+export interface LayerRun<T> {
+  readonly hop: Hop;
+  readonly value?: T;
+  readonly error?: HopError;
+  /** The hop was not tried because an earlier layer already failed for it (survivable hops only). */
+  readonly skipped?: boolean;
+}
+
+export async function forEachFirstHop<T>(
+  ctx: StageContext,
+  applies: (hop: Hop, progress: HopProgress) => boolean,
+  fn: (hop: Hop, progress: HopProgress) => Promise<T>,
+): Promise<LayerRun<T>[]> {
+  return Promise.all(
+    ctx.plan.firstHops.map(async (hop): Promise<LayerRun<T>> => {
+      const progress = ctx.state.hops.get(hop.origin) ?? {};
+      ctx.state.hops.set(hop.origin, progress);
+      if (!applies(hop, progress)) return { hop, skipped: true };
+      try {
+        return { hop, value: await fn(hop, progress) };
+      } catch (err) {
+        if (err instanceof HopError) return { hop, error: err };
+        throw err;
+      }
+    }),
+  );
+}
+
+export interface Judgement {
+  readonly failure?: Failure;
+  readonly findings: Finding[];
+}
+
+/** The first failing hop go cannot survive fails the stage; survivable failures become findings. */
+export function judge(stage: StageName, runs: readonly LayerRun<unknown>[], ctx: StageContext): Judgement {
+  const findings: Finding[] = [];
+  let failure: Failure | undefined;
+  for (const run of runs) {
+    if (!run.error) continue;
+    const f = hopFailure(stage, run.error, run.hop, ctx);
+    if (run.hop.survivable) {
+      findings.push({
+        code: `${stage}.survivable_failure`,
+        severity: 'warn',
+        target: f.target,
+        message: `${f.cause} on ${f.target}, but go falls through to the next GOPROXY entry (| separator): ${f.detail}`,
+        hint: f.hint,
+      });
+    } else if (!failure) {
+      failure = f;
+    }
+  }
+  return { ...(failure ? { failure } : {}), findings };
+}
+
+export function hopFailure(stage: StageName, err: HopError, hop: Pick<Hop, 'host' | 'port' | 'proxy' | 'roles'> & Partial<Pick<Hop, 'scheme'>>, ctx: StageContext, prefix?: 'proxy' | 'sumdb' | 'redirect'): Failure {
+  const dial = dialTarget({ origin: '', scheme: hop.scheme ?? 'https', host: hop.host, port: hop.port, proxy: hop.proxy });
+  const diagnosis = (err.evidence['tls'] as { verification?: { diagnosis?: string } } | undefined)?.verification?.diagnosis;
+  const cause = (prefix ? `${prefix}.${err.code}` : err.code) as Failure['cause'];
+  return {
+    stage,
+    cause,
+    target: err.target,
+    detail: err.message,
+    hint: hintFor(err.code, {
+      host: hop.host,
+      port: hop.port,
+      dialed: `${dial.host}:${dial.port}`,
+      viaProxy: dial.viaProxy,
+      nameservers: ctx.plan.dns.conf.servers,
+      variable: variableOf(hop.roles),
+      ...(diagnosis ? { diagnosis } : {}),
+    }),
+    goError: err.goError,
+    ...(goWaitFor(err, ctx) ? { goWouldWait: goWaitFor(err, ctx)! } : {}),
+  };
+}
+
+function variableOf(roles: readonly string[]): string {
+  const r = roles.join(' ');
+  if (r.includes('GOSUMDB') || r.includes('sumdb')) return 'GOSUMDB';
+  if (r.includes('direct')) return 'the module path';
+  return 'GOPROXY';
+}
+
+/** go waits 30 s to dial (DNS included) and 10 s for a TLS handshake; the probe gives up sooner. */
+function goWaitFor(err: HopError, ctx: StageContext): string | undefined {
+  if (err.code === 'dns.timeout') return 'up to 30s (the dial timeout, DNS included; resolv.conf timeout x attempts per server and name)';
+  if (err.code === 'tcp.timeout') return 'up to 30s (the dial timeout)';
+  if (err.code === 'tls.timeout') return '10s (the TLS handshake timeout)';
+  void ctx;
+  return undefined;
+}

@@ -1,0 +1,226 @@
+// TryProxies: walk the GOPROXY list for one operation exactly as cmd/go does (modfetch/proxy.go).
+// Comma entries fall through only on not-exist (404/410), pipe entries on any error; the reported
+// error is the best one seen (direct/noproxy > other proxy errors > first not-exist).
+
+import { hintFor } from '../hints.js';
+import { entryAction, type EntryAction, type ProxyEntry } from '../goenv/proxylist.js';
+import { escapePath, escapeVersion, wirePathEscape } from '../goenv/module.js';
+import { redactURL } from '../goenv/redact.js';
+import { goGet, GoWebError, type GoResponse, type RedirectHop } from '../net/goweb.js';
+import type { NetServices } from '../net/services.js';
+import type { Plan } from '../plan.js';
+
+export interface WalkFailure {
+  /** Stable cause, e.g. proxy.not_found, proxy.dns.timeout, proxy.bad_response. */
+  readonly cause: string;
+  readonly target: string;
+  readonly detail: string;
+  readonly goError: string;
+  readonly hint: string;
+  /** Counts as fs.ErrNotExist in go: a comma entry falls through. */
+  readonly notExist: boolean;
+  readonly status?: number;
+  /** The responses on the way (redirects), when any were seen. */
+  readonly hops?: readonly RedirectHop[];
+}
+
+export interface WalkAttempt {
+  readonly entry: string;
+  readonly separator: ',' | '|';
+  readonly url?: string;
+  readonly status?: number;
+  readonly outcome: 'ok' | 'not-exist' | 'error';
+  readonly cause?: string;
+  readonly goError?: string;
+  readonly timeMs: number;
+}
+
+export type WalkResult<T> =
+  | { readonly ok: true; readonly value: T; readonly servedBy: string; readonly attempts: readonly WalkAttempt[] }
+  | { readonly ok: false; readonly failure: WalkFailure; readonly attempts: readonly WalkAttempt[] };
+
+export type EntryResult<T> = { ok: true; value: T } | { ok: false; failure: WalkFailure };
+
+export interface EntryHandlers<T> {
+  /** Called for a proxy URL entry with the module's base URL (entry + escaped path). */
+  proxy(base: string, entryURL: string): Promise<EntryResult<T>>;
+  /** Called for `direct` (and `noproxy` for GONOPROXY paths): fetch from the module's origin. */
+  direct(): Promise<EntryResult<T>>;
+}
+
+const NOT_EXIST_RANK = 0;
+const PROXY_RANK = 1;
+const DIRECT_RANK = 2;
+
+export async function tryProxies<T>(
+  plan: Plan,
+  modulePath: string,
+  handlers: EntryHandlers<T>,
+  resolve: (entry: ProxyEntry) => EntryAction = (entry) => entryAction(entry, modulePath, plan.gonoproxy),
+): Promise<WalkResult<T>> {
+  const attempts: WalkAttempt[] = [];
+  let best: WalkFailure | undefined;
+  let bestRank = NOT_EXIST_RANK;
+  for (const entry of plan.proxyList) {
+    const started = performance.now();
+    const name = entry.kind === 'url' ? redactURL(entry.url) : entry.kind;
+    const separator = entry.fallBackOnAnyError ? '|' : ',';
+    const action = resolve(entry);
+    let result: EntryResult<T>;
+    if (action.action === 'not-exist') {
+      result = { ok: false, failure: { cause: notExistCause(entry, action.error), target: name, detail: action.error, goError: action.error, hint: '', notExist: true } };
+    } else if (action.action === 'error') {
+      result = { ok: false, failure: { cause: 'config.invalid', target: modulePath, detail: action.error, goError: action.error, hint: 'the module path is invalid', notExist: false } };
+    } else if (action.action === 'proxy') {
+      const base = modulePath === '' ? action.url.replace(/\/+$/, '') : `${action.url.replace(/\/+$/, '')}/${wirePathEscape(escapePath(modulePath))}`;
+      result = await handlers.proxy(base, action.url);
+    } else {
+      result = await handlers.direct();
+    }
+    const timeMs = Math.round(performance.now() - started);
+    if (result.ok) {
+      attempts.push({ entry: name, separator, outcome: 'ok', timeMs });
+      return { ok: true, value: result.value, servedBy: name, attempts };
+    }
+    const f = result.failure;
+    attempts.push({
+      entry: name,
+      separator,
+      outcome: f.notExist ? 'not-exist' : 'error',
+      cause: f.cause,
+      goError: f.goError,
+      ...(f.status !== undefined ? { status: f.status } : {}),
+      timeMs,
+    });
+    const isDirect = entry.kind === 'direct' || (entry.kind === 'noproxy' && action.action === 'direct');
+    if (isDirect) {
+      best = f;
+      bestRank = DIRECT_RANK;
+    } else if (bestRank <= PROXY_RANK && !f.notExist) {
+      best = f;
+      bestRank = PROXY_RANK;
+    } else if (bestRank === NOT_EXIST_RANK) {
+      // As in cmd/go: while nothing better was seen, each not-exist error replaces the previous one.
+      best = f;
+    }
+    if (!entry.fallBackOnAnyError && !f.notExist) break;
+  }
+  return { ok: false, failure: best ?? noEntries(), attempts };
+}
+
+function notExistCause(entry: ProxyEntry, error: string): string {
+  if (entry.kind === 'off') return 'proxy.off';
+  if (/GOPRIVATE|GONOPROXY/.test(error)) return 'proxy.disabled';
+  return 'proxy.not_found';
+}
+
+function noEntries(): WalkFailure {
+  const msg = 'GOPROXY list is not the empty string, but contains no entries';
+  return { cause: 'proxy.no_entries', target: 'GOPROXY', detail: msg, goError: msg, hint: 'set GOPROXY', notExist: false };
+}
+
+/** One GET the way proxyRepo.getBytes does it; non-200 becomes go's HTTPError, network errors keep their layer. */
+export async function proxyGet(
+  net: NetServices,
+  plan: Plan,
+  url: string,
+  opts: { signal: AbortSignal; maxBytes: number },
+): Promise<{ ok: true; res: GoResponse } | { ok: false; failure: WalkFailure }> {
+  const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(net.timeoutMs * 2)]);
+  try {
+    const res = await goGet({ http: net.http, proxyEnv: net.proxyEnv }, url, { signal, maxBytes: opts.maxBytes, credentials: plan.credentials });
+    if (res.status === 200) return { ok: true, res };
+    return { ok: false, failure: statusFailure(res, url) };
+  } catch (err) {
+    if (err instanceof GoWebError) return { ok: false, failure: webFailure(err, plan) };
+    throw err;
+  }
+}
+
+/** go's HTTPError: "reading <url>: 404 Not Found" plus the server's plain-text detail. */
+export function statusFailure(res: GoResponse, url: string): WalkFailure {
+  const shown = redactURL(res.url || url);
+  const detail = errorDetail(res);
+  const goError = `reading ${shown}: ${res.statusLine}${detail}`;
+  const s = res.status;
+  const cause =
+    s === 404 ? 'proxy.not_found'
+      : s === 410 ? 'proxy.gone'
+        : s === 401 || s === 403 ? 'proxy.auth_required'
+          : s >= 500 ? 'proxy.server_error'
+            : 'proxy.bad_status';
+  const host = safeHost(url);
+  const hint =
+    s === 404 || s === 410
+      ? `the proxy at ${host} does not have this module or version: check the module path and version, or let GOPROXY fall back (",direct" for public modules, GOPRIVATE/GONOPROXY for private ones)`
+      : s === 401 || s === 403
+        ? `the proxy at ${host} wants credentials: go sends them from .netrc (machine ${host}) or from the GOPROXY URL (https://user:token@host); mount the .netrc in the build container too`
+        : s >= 500
+          ? `the proxy at ${host} is failing (${res.statusLine}): check its logs and upstream; a "|" after this entry would let go fall through on errors`
+          : `the proxy at ${host} answered ${res.statusLine}, which go treats as an error: check the URL in GOPROXY`;
+  return { cause, target: shown, detail: `GET ${shown} -> ${res.statusLine}`, goError, hint, notExist: s === 404 || s === 410, status: s, hops: res.hops };
+}
+
+function errorDetail(res: GoResponse): string {
+  const ct = res.headers['content-type'] ?? '';
+  const m = /^\s*text\/plain\s*(?:;\s*charset\s*=\s*"?([^";\s]+)"?)?/i.exec(ct);
+  if (!m) return '';
+  const charset = (m[1] ?? '').toLowerCase();
+  if (charset !== '' && charset !== 'utf-8' && charset !== 'us-ascii') return '';
+  let text = res.body.subarray(0, 4096).toString('utf8');
+  // eslint-disable-next-line no-control-regex
+  if (text.includes('\uFFFD') || /[\u0000-\u0008\u000b-\u001f\u007f]/.test(text.replace(/\r/g, ''))) return '';
+  const blank = text.search(/\n\s*\n/);
+  if (blank >= 0) text = text.slice(0, blank);
+  let lines = text.replace(/\r/g, '').split('\n').map((l) => l.trimEnd()).filter((l, i, a) => !(i === a.length - 1 && l === ''));
+  let suffix = '';
+  if (lines.length > 8) {
+    lines = lines.slice(0, 8);
+    suffix = '\n\t[Truncated: too many lines.]';
+  }
+  let joined = lines.length === 1 ? ` ${lines[0]}` : `\n\t${lines.join('\n\t')}`;
+  if (joined.length > 648) {
+    joined = joined.slice(0, 648);
+    suffix = '\n\t[Truncated: too long.]';
+  }
+  if (lines.length === 0 || (lines.length === 1 && lines[0] === '')) return '';
+  return `\n\tserver response:${joined}${suffix}`;
+}
+
+export function webFailure(err: GoWebError, plan: Plan, prefix = 'proxy'): WalkFailure {
+  const url = redactURL(err.url);
+  const layerCause = err.code;
+  const cause = layerCause.startsWith('redirect.') ? layerCause : `${prefix}.${layerCause}`;
+  const hop = err.hopError;
+  const host = safeHost(err.url);
+  const hint = hop
+    ? hintFor(hop.code, { host, nameservers: plan.dns.conf.servers, dialed: hop.target, ...diagnosisOf(hop.evidence) })
+    : layerCause === 'redirect.insecure'
+      ? 'the server redirects https to http, which go refuses: fix the redirect to stay on https (GOINSECURE does not apply to proxy traffic)'
+      : layerCause === 'redirect.too_many'
+        ? 'the server redirects more than 10 times (a loop?): fix the redirect chain'
+        : hintFor(layerCause, { host });
+  return { cause, target: hop?.target ?? url, detail: err.message, goError: err.goError, hint, notExist: false, hops: err.hops };
+}
+
+function diagnosisOf(evidence: Record<string, unknown>): { diagnosis?: string } {
+  const d = (evidence['tls'] as { verification?: { diagnosis?: string } } | undefined)?.verification?.diagnosis;
+  return d ? { diagnosis: d } : {};
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+export function versionPath(version: string, suffix: '.info' | '.mod' | '.zip'): string {
+  return `@v/${wirePathEscape(escapeVersion(version))}${suffix}`;
+}
+
+/** Go's versionError wrapping: "<path>@<version>: <err>" or "module <path>: <err>". */
+export function goModuleError(path: string, version: string | undefined, err: string): string {
+  return version ? `${path}@${version}: ${err}` : `module ${path}: ${err}`;
+}

@@ -1,0 +1,270 @@
+// Stage 5: the checksum database answers and verifies, reached the way go reaches it (through a
+// GOPROXY that serves /sumdb/<name>/supported, or directly), and the content the proxy serves hashes
+// to what the database recorded.
+
+import { redactURL } from '../goenv/redact.js';
+import { goGet, GoWebError } from '../net/goweb.js';
+import { parseVerifierKey, type Verifier } from '../sumdb/note.js';
+import { findHash, lookupAndVerify, SumdbError } from '../sumdb/client.js';
+import { hashGoMod } from '../sumdb/dirhash.js';
+import type { GoSumDB } from '../goenv/gosumdb.js';
+import type { ModuleFetch } from '../state.js';
+import { statusFailure, tryProxies, webFailure, type WalkAttempt, type WalkFailure } from './gowalk.js';
+import { mapLimit } from './limit.js';
+import { fetchZip } from './zipfetch.js';
+import { fail, pass, skip, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
+import { ProbeError } from '../errors.js';
+
+const MAX_SUMDB_BYTES = 4 * 1024 * 1024;
+
+interface BaseChoice {
+  readonly base?: string;
+  readonly how: string;
+  readonly attempts?: readonly WalkAttempt[];
+  readonly failure?: WalkFailure;
+}
+
+interface ModuleCheck {
+  path: string;
+  version: string;
+  skipped?: string;
+  recordId?: number;
+  tree?: { n: number; hash: string };
+  signedBy?: string;
+  tiles?: string[];
+  lines?: string[];
+  goMod?: { served?: string; recorded?: string; match?: boolean };
+  zip?: { served?: string; recorded?: string; match?: boolean; deferred?: string };
+  goSum?: { line: string; recorded?: string; match: boolean }[];
+  failure?: Failure;
+}
+
+export const sumdbStage: Stage = {
+  name: 'sumdb',
+  async run(ctx) {
+    const findings: Finding[] = [];
+    const db = ctx.plan.sumdb;
+    const toCheck = ctx.state.modules.filter((m) => {
+      const planned = ctx.plan.modules.find((p) => p.path === m.path);
+      if (planned?.sumdbSkipReason) {
+        findings.push({ code: 'sumdb.skipped_module', severity: 'info', target: m.path, message: `go does not consult the checksum database for ${m.path}: ${planned.sumdbSkipReason}` });
+        return false;
+      }
+      return true;
+    });
+    if (db.kind === 'off') return skip({ reason: 'GOSUMDB=off' }, findings);
+    if (toCheck.length === 0) return skip({ reason: 'no module needs the checksum database', database: db.name }, findings);
+
+    const verifier = parseVerifierKey(db.verifierKey);
+    const choice = await chooseBase(ctx, db);
+    const evidence: Record<string, unknown> = { database: db.name, key: db.verifierKey, base: choice.base ? redactURL(choice.base) : null, how: choice.how, ...(choice.attempts ? { supportedWalk: choice.attempts } : {}) };
+    if (!choice.base) {
+      const f = choice.failure!;
+      return fail(
+        {
+          stage: 'sumdb',
+          cause: 'sumdb.unavailable_via_proxy',
+          target: f.target,
+          detail: `asking the proxy whether it serves the checksum database failed: ${f.detail}`,
+          hint: `go asks ${f.target} (GET .../sumdb/${db.name}/supported) and, on an error other than 404/410, gives up on the checksum database: fix that proxy, put "|" after it, set GOSUMDB="${db.name} https://..." to a reachable URL, or GONOSUMDB for private paths`,
+          goError: `verifying go.mod: ${f.goError}`,
+        },
+        evidence,
+        findings,
+      );
+    }
+
+    const checks = await mapLimit(toCheck, 8, (m) => checkModule(ctx, db, verifier, choice.base!, m, findings));
+    evidence['modules'] = checks;
+    const failed = checks.find((c) => c.failure);
+    if (failed) return fail(failed.failure!, evidence, findings);
+    return pass(evidence, findings);
+  },
+};
+
+/** initBase in cmd/go's sumdb.go: an explicit URL, else the first proxy that says /supported, else direct. */
+async function chooseBase(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' }>): Promise<BaseChoice> {
+  const direct = `https://${db.name}`;
+  if (db.url) return { base: db.url, how: `GOSUMDB names the URL ${redactURL(db.url)}: go uses it and nothing else` };
+  const walk = await tryProxies<string>(
+    ctx.plan,
+    '',
+    {
+      proxy: async (_base, entryURL) => {
+        const url = `${entryURL.replace(/\/+$/, '')}/sumdb/${db.name}/supported`;
+        try {
+          const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
+            signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.net.timeoutMs * 2)]),
+            maxBytes: 64 * 1024,
+            credentials: ctx.plan.credentials,
+          });
+          if (res.status === 200) return { ok: true, value: `${entryURL.replace(/\/+$/, '')}/sumdb/${db.name}` };
+          return { ok: false, failure: statusFailure(res, url) };
+        } catch (err) {
+          if (err instanceof GoWebError) return { ok: false, failure: webFailure(err, ctx.plan, 'sumdb') };
+          throw err;
+        }
+      },
+      // errProxyOff: not-exist, so the walk ends in "use the database directly".
+      direct: async () => ({ ok: false, failure: { cause: 'sumdb.direct', target: direct, detail: 'direct', goError: 'proxy off', hint: '', notExist: true } }),
+    },
+    (entry) => (entry.kind === 'url' ? { action: 'proxy', url: entry.url } : entry.kind === 'direct' ? { action: 'direct' } : { action: 'not-exist', error: entry.kind }),
+  );
+  if (walk.ok) return { base: walk.value, how: `proxy ${walk.servedBy} serves the checksum database: all sumdb traffic goes through it (${db.name} itself is never dialed)`, attempts: walk.attempts };
+  if (walk.failure.notExist) {
+    return { base: direct, how: `no GOPROXY entry serves /sumdb/${db.name}/supported: go dials ${direct} directly`, attempts: walk.attempts };
+  }
+  return { how: 'the /supported walk ended in an error: go treats the checksum database as unavailable', attempts: walk.attempts, failure: walk.failure };
+}
+
+async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' }>, verifier: Verifier, base: string, m: ModuleFetch, findings: Finding[]): Promise<ModuleCheck> {
+  const check: ModuleCheck = { path: m.path, version: m.version };
+  const fetch = async (path: string, signal: AbortSignal): Promise<Uint8Array> => {
+    const url = `${base}${path}`;
+    const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
+      signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.net.timeoutMs * 2)]),
+      maxBytes: MAX_SUMDB_BYTES,
+      credentials: ctx.plan.credentials,
+    });
+    if (res.status !== 200) throw new SumdbHttpError(statusFailure(res, url));
+    return res.body;
+  };
+
+  const at = `${m.path}@${m.version}`;
+  const goPrefix = `${at}: verifying go.mod: ${at}/go.mod: `;
+  let result;
+  try {
+    result = await lookupAndVerify(fetch, verifier, m.path, m.version, ctx.signal);
+  } catch (err) {
+    check.failure = lookupFailure(ctx, err, db, base, goPrefix, at);
+    return check;
+  }
+  check.recordId = result.recordId;
+  check.tree = result.tree;
+  check.signedBy = result.signedBy;
+  check.tiles = result.tilesFetched;
+  check.lines = result.recordLines;
+
+  // go.mod: what the proxy served against the database's /go.mod line.
+  const recordedMod = findHash(result.recordLines, m.path, `${m.version}/go.mod`);
+  if (!recordedMod) {
+    check.failure = mismatch(ctx, at, `${m.path} ${m.version}/go.mod`, 'the record has no go.mod line for this version', `${at}: verifying go.mod: checksum missing from sumdb response`, 'sumdb.bad_response');
+    return check;
+  }
+  if (m.goMod && m.servedBy !== 'direct') {
+    const served = hashGoMod(m.goMod);
+    check.goMod = { served, recorded: recordedMod, match: served === recordedMod };
+    if (served !== recordedMod) {
+      check.failure = mismatch(ctx, at, `${m.path}@${m.version}.mod from ${m.servedBy}`,
+        `the .mod served by ${m.servedBy} hashes to ${served}, the checksum database recorded ${recordedMod}`,
+        `${at}: verifying go.mod: checksum mismatch\n\tdownloaded: ${served}\n\t${db.name}: ${recordedMod}`);
+      return check;
+    }
+  }
+
+  // go.sum lines from --gosum, before the build meets SECURITY ERROR.
+  const planned = ctx.plan.modules.find((p) => p.path === m.path);
+  if (planned && planned.goSum.size > 0) {
+    check.goSum = [];
+    for (const [suffix, line] of planned.goSum) {
+      const recorded = findHash(result.recordLines, m.path, suffix);
+      check.goSum.push({ line: `${m.path} ${suffix} ${line}`, ...(recorded ? { recorded } : {}), match: recorded === line });
+      if (recorded && recorded !== line) {
+        check.failure = mismatch(ctx, at, `go.sum line "${m.path} ${suffix}"`,
+          `go.sum says ${line}, the checksum database recorded ${recorded}`,
+          `verifying ${m.path}@${suffix}: checksum mismatch\n\tdownloaded: ${recorded}\n\tgo.sum:     ${line}`);
+        return check;
+      }
+    }
+  }
+
+  // The zip: hash what the proxy serves (the same download the redirect stage judges).
+  const recordedZip = findHash(result.recordLines, m.path, m.version);
+  if (m.servedBy === 'direct') {
+    check.zip = { deferred: 'served directly from the origin: go builds the zip from the VCS, the probe cannot' };
+    return check;
+  }
+  const zip = await fetchZip(ctx, m);
+  if (!zip.ok) {
+    check.zip = { deferred: `the zip could not be fetched (${zip.failure.cause}): the redirect stage reports why` };
+    return check;
+  }
+  if (!zip.value.hash) {
+    check.zip = { deferred: zip.value.truncated ? 'the zip is larger than the probe reads' : `the zip could not be hashed: ${zip.value.hashError ?? 'not a zip'}` };
+    if (zip.value.truncated) findings.push({ code: 'sumdb.zip_not_hashed', severity: 'info', target: m.path, message: check.zip.deferred! });
+    return check;
+  }
+  check.zip = { served: zip.value.hash, ...(recordedZip ? { recorded: recordedZip } : {}), match: zip.value.hash === recordedZip };
+  if (!recordedZip) {
+    check.failure = mismatch(ctx, at, `${m.path} ${m.version}`, 'the record has no zip line for this version', `${at}: verifying module: checksum missing from sumdb response`, 'sumdb.bad_response');
+  } else if (zip.value.hash !== recordedZip) {
+    check.failure = mismatch(ctx, at, `${m.path}@${m.version}.zip from ${zip.servedBy}`,
+      `the zip served by ${zip.servedBy} hashes to ${zip.value.hash}, the checksum database recorded ${recordedZip}`,
+      `${at}: verifying module: checksum mismatch\n\tdownloaded: ${zip.value.hash}\n\t${db.name}: ${recordedZip}`);
+  }
+  return check;
+}
+
+class SumdbHttpError extends ProbeError {
+  constructor(readonly failure: WalkFailure) {
+    super('sumdb.http', failure.detail);
+  }
+}
+
+function lookupFailure(ctx: StageContext, err: unknown, db: Extract<GoSumDB, { kind: 'db' }>, base: string, goPrefix: string, at: string): Failure {
+  if (err instanceof SumdbHttpError) {
+    const f = err.failure;
+    const notFound = f.status === 404 || f.status === 410;
+    return {
+      stage: 'sumdb',
+      cause: notFound ? 'sumdb.not_found' : 'sumdb.server_error',
+      target: f.target,
+      detail: `${at}: ${f.detail}`,
+      hint: notFound
+        ? `the checksum database at ${redactURL(base)} has no record of ${at}: a private module? add it to GONOSUMDB/GOPRIVATE; a typo in the version? check it`
+        : `the checksum database at ${redactURL(base)} answers with an error: check it (or the proxy in front of it)`,
+      goError: goPrefix + f.goError,
+    };
+  }
+  if (err instanceof GoWebError) {
+    const f = webFailure(err, ctx.plan, 'sumdb');
+    return {
+      stage: 'sumdb',
+      cause: f.cause as Failure['cause'],
+      target: f.target,
+      detail: `the checksum database host cannot be reached: ${f.detail}`,
+      hint: `${f.hint} (go reaches the checksum database at ${redactURL(base)}; if it is blocked on purpose, set GONOSUMDB for private modules or GOSUMDB to a reachable mirror)`,
+      goError: goPrefix + f.goError,
+    };
+  }
+  if (err instanceof SumdbError) {
+    const key = err.code === 'sumdb.bad_signature';
+    return {
+      stage: 'sumdb',
+      cause: err.code,
+      target: redactURL(base),
+      detail: key
+        ? `${err.message}${err.signatureProblem === 'unknown_signer' ? ` (the note is signed by ${err.otherSigners.join(', ') || 'another key'}, not by ${db.verifierKey.split('+').slice(0, 2).join('+')}: the key in GOSUMDB is wrong, or a different database answers)` : ' (the signature by the configured key does not verify: the note was altered on the way)'}`
+        : err.message,
+      hint: key
+        ? `check GOSUMDB: its key must be the database's public key (for sum.golang.org just "sum.golang.org"); if the key is right, something between here and ${redactURL(base)} alters the answers`
+        : `the checksum database at ${redactURL(base)} answers with data that does not verify: check what answers there`,
+      goError: goPrefix + err.message.replace(/^.*?: /, ''),
+    };
+  }
+  throw err;
+}
+
+function mismatch(ctx: StageContext, at: string, target: string, detail: string, goError: string, cause: Failure['cause'] = 'sumdb.checksum_mismatch'): Failure {
+  void ctx;
+  return {
+    stage: 'sumdb',
+    cause,
+    target,
+    detail: `${at}: ${detail}`,
+    hint: cause === 'sumdb.checksum_mismatch'
+      ? 'the content differs from what the checksum database recorded: a corrupted or tampered proxy cache, or a go.sum edited by hand; purge the module from the proxy cache (or fix go.sum) — do not turn GOSUMDB off'
+      : 'the checksum database record is incomplete: check the database',
+    goError,
+  };
+}

@@ -1,0 +1,40 @@
+// Stage 2: a TCP connection opens to each first hop (or to its HTTP(S) proxy, then a CONNECT tunnel).
+// The connection stays open for the tls stage and the HTTP requests after it.
+
+import { connectHop } from '../net/hop.js';
+import { forEachFirstHop, hopTarget, judge } from './firsthops.js';
+import { fail, pass, type Stage } from './stage.js';
+
+export const tcpStage: Stage = {
+  name: 'tcp',
+  async run(ctx) {
+    const runs = await forEachFirstHop(ctx, (_hop, p) => p.lookup !== undefined, async (hop, progress) => {
+      const tcp = await connectHop(ctx.net, hopTarget(hop), progress.lookup!, ctx.signal);
+      progress.socket = tcp.socket;
+      if (hop.scheme === 'http') ctx.net.sessions.put(hop.origin, tcp.socket);
+      return tcp;
+    });
+    const evidence = {
+      connections: runs.map((r) => ({
+        origin: r.hop.origin,
+        via: r.hop.proxy.proxy ? 'proxy' : 'direct',
+        ...(r.value ? { attempts: r.value.attempts, ...(r.value.tunnel ? { tunnel: r.value.tunnel } : {}) } : {}),
+        ...(r.error ? { error: { target: r.error.target, cause: r.error.code, goError: r.error.goError, ...r.error.evidence } } : {}),
+        ...(r.skipped ? { skipped: 'no address (dns failed, go falls through)' } : {}),
+      })),
+    };
+    const { failure, findings } = judge('tcp', runs, ctx);
+    for (const r of runs) {
+      const failedAddrs = r.value?.attempts.filter((a) => !a.ok) ?? [];
+      if (r.value && failedAddrs.length > 0) {
+        findings.push({
+          code: 'tcp.some_addresses_failed',
+          severity: 'warn',
+          target: r.hop.origin,
+          message: `${failedAddrs.length} of ${r.value.attempts.length} addresses failed (${failedAddrs.map((a) => `${a.address}: ${a.cause}`).join(', ')}); go connects through the others, after a delay when the first one fails`,
+        });
+      }
+    }
+    return failure ? fail(failure, evidence, findings) : pass(evidence, findings);
+  },
+};

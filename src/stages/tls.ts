@@ -1,0 +1,77 @@
+// Stage 3: the TLS handshake with each https first hop succeeds against the trust store go would use;
+// the whole presented chain is dumped, also (above all) when verification fails.
+
+import { secureHop, summarizeTls } from '../net/hop.js';
+import type { CertSummary } from '../report/types.js';
+import type { CertInfo } from '../net/x509.js';
+import { forEachFirstHop, hopTarget, judge } from './firsthops.js';
+import { fail, pass, type Finding, type Stage } from './stage.js';
+
+export const tlsStage: Stage = {
+  name: 'tls',
+  async run(ctx) {
+    const runs = await forEachFirstHop(
+      ctx,
+      (hop, p) => hop.scheme === 'https' && p.socket !== undefined,
+      async (hop, progress) => {
+        const result = await secureHop(ctx.net, hopTarget(hop), progress.socket!, ctx.signal);
+        progress.tls = result;
+        // Hand the verified connection to the HTTP client (http/1.1 only: the client speaks HTTP/1.1).
+        if (result.alpn !== 'h2') ctx.net.sessions.put(hop.origin, result.socket);
+        else result.socket.destroy();
+        return result;
+      },
+    );
+    const trust = ctx.plan.trust;
+    const certificates: CertSummary[] = [];
+    for (const r of runs) {
+      const chain: readonly CertInfo[] | undefined = r.value?.chain ?? (r.error?.evidence['tls'] as { chain?: CertInfo[] } | undefined)?.chain;
+      for (const [i, c] of (chain ?? []).entries()) {
+        certificates.push({ target: `${r.hop.host}:${r.hop.port}`, subject: c.subject, issuer: c.issuer, sha256: c.sha256, notAfter: c.notAfter, isLeaf: i === 0 });
+      }
+    }
+    const evidence = {
+      trustStore: {
+        loaded: trust.loaded,
+        roots: trust.pems.length,
+        skipped: trust.skipped,
+        ...(trust.error ? { error: trust.error } : {}),
+      },
+      handshakes: runs
+        .filter((r) => r.hop.scheme === 'https')
+        .map((r) => ({
+          origin: r.hop.origin,
+          ...(r.value ? summarizeTls(r.value) : {}),
+          ...(r.error ? { error: { target: r.error.target, cause: r.error.code, goError: r.error.goError, detail: r.error.message, ...r.error.evidence } } : {}),
+          ...(r.skipped ? { skipped: 'not connected (an earlier layer failed, go falls through)' } : {}),
+        })),
+      certificates,
+    };
+    const { failure, findings } = judge('tls', runs, ctx);
+    findings.push(...expiryFindings(certificates));
+    if (ctx.plan.firstHops.every((h) => h.scheme === 'http')) {
+      findings.push({ code: 'tls.no_https_hops', severity: 'info', message: 'no https hop to check: every first hop is plain http' });
+    }
+    return failure ? fail(failure, evidence, findings) : pass(evidence, findings);
+  },
+};
+
+const SOON_MS = 14 * 24 * 3600 * 1000;
+
+function expiryFindings(certs: readonly CertSummary[]): Finding[] {
+  const now = Date.now();
+  const out: Finding[] = [];
+  for (const c of certs) {
+    const t = Date.parse(c.notAfter);
+    if (Number.isFinite(t) && t > now && t - now < SOON_MS) {
+      out.push({
+        code: 'tls.expires_soon',
+        severity: 'warn',
+        target: c.target,
+        message: `certificate "${c.subject}" expires ${c.notAfter}`,
+        hint: 'renew it before go starts failing with "certificate has expired"',
+      });
+    }
+  }
+  return out;
+}

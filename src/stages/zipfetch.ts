@@ -1,0 +1,69 @@
+// The module zip, fetched once per module through the GOPROXY walk with Go's redirect policy, and shared:
+// the sumdb stage hashes it, the redirect stage judges the chain of hops it took.
+
+import { redactURL } from '../goenv/redact.js';
+import type { GoResponse } from '../net/goweb.js';
+import { isZipPrefix } from '../sumdb/zip.js';
+import { hashModuleZip } from '../sumdb/dirhash.js';
+import type { ModuleFetch } from '../state.js';
+import { checkDirect } from './direct.js';
+import { proxyGet, tryProxies, versionPath, type WalkResult } from './gowalk.js';
+import type { StageContext } from './stage.js';
+
+/** Bytes of a zip the probe downloads to hash it (go itself allows 500 MiB). */
+export const ZIP_HASH_CAP = 128 * 1024 * 1024;
+
+export interface ZipBody {
+  readonly url: string;
+  readonly status: number;
+  readonly size: number;
+  readonly truncated: boolean;
+  readonly isZip: boolean;
+  /** h1: hash of the zip (dirhash.HashZip), when it was read whole and parsed. */
+  readonly hash?: string;
+  readonly hashError?: string;
+  readonly response: Omit<GoResponse, 'body'>;
+}
+
+export type ZipFetch = WalkResult<ZipBody>;
+
+export function fetchZip(ctx: StageContext, m: ModuleFetch): Promise<ZipFetch> {
+  const key = `${m.path}@${m.version}`;
+  let pending = ctx.state.zips.get(key) as Promise<ZipFetch> | undefined;
+  if (!pending) {
+    pending = walkZip(ctx, m);
+    ctx.state.zips.set(key, pending);
+  }
+  return pending;
+}
+
+async function walkZip(ctx: StageContext, m: ModuleFetch): Promise<ZipFetch> {
+  const planned = ctx.plan.modules.find((p) => p.path === m.path);
+  return tryProxies<ZipBody>(ctx.plan, m.path, {
+    proxy: async (base) => {
+      const url = `${base}/${versionPath(m.version, '.zip')}`;
+      const r = await proxyGet(ctx.net, ctx.plan, url, { signal: ctx.signal, maxBytes: ZIP_HASH_CAP });
+      if (!r.ok) return r;
+      const { body, ...response } = r.res;
+      let hash: string | undefined;
+      let hashError: string | undefined;
+      const isZip = isZipPrefix(body);
+      if (isZip && !r.res.truncated) {
+        try {
+          hash = hashModuleZip(body);
+        } catch (err) {
+          hashError = (err as Error).message;
+        }
+      }
+      return {
+        ok: true,
+        value: { url: redactURL(url), status: r.res.status, size: body.length, truncated: r.res.truncated, isZip, ...(hash ? { hash } : {}), ...(hashError ? { hashError } : {}), response },
+      };
+    },
+    direct: async () => {
+      const d = planned ? await checkDirect(ctx, planned, []) : undefined;
+      if (d && !d.ok) return d;
+      return { ok: true, value: { url: 'direct', status: 200, size: 0, truncated: false, isZip: true, response: { url: 'direct', status: 200, statusLine: '200 OK', headers: {}, truncated: false, timeMs: 0, hops: [] } } };
+    },
+  });
+}

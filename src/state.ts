@@ -1,0 +1,32 @@
+// Typed hand-over between stages of one run: what an earlier stage learned that a later stage needs
+// (addresses, open connections, served files). report.json gets the evidence; this carries the objects.
+
+import type net from 'node:net';
+import type { LookupResult } from './net/resolver.js';
+import type { TlsResult } from './net/tls.js';
+
+export interface HopProgress {
+  lookup?: LookupResult;
+  socket?: net.Socket;
+  tls?: TlsResult;
+}
+
+/** What the proxy stage fetched for one module, for the sumdb and redirect stages. */
+export interface ModuleFetch {
+  readonly path: string;
+  /** The version go resolved (the query's answer for @latest). */
+  readonly version: string;
+  /** The base URL of the GOPROXY entry that served .info and .mod, or 'direct'. */
+  readonly servedBy: string;
+  readonly goMod?: Buffer;
+  /** The entries go would try for .zip, in order, with their modes (the walk repeats per file). */
+  readonly zipURLs: readonly { readonly url: string; readonly fallBackOnAnyError: boolean }[];
+}
+
+export class RunState {
+  /** Keyed by hop origin. */
+  readonly hops = new Map<string, HopProgress>();
+  readonly modules: ModuleFetch[] = [];
+  /** Memoised zip fetches keyed by URL, so the sumdb and redirect stages share one download. */
+  readonly zips = new Map<string, Promise<unknown>>();
+}
