@@ -1,0 +1,222 @@
+// The lab target: cluster DNS, a TLS GOPROXY with a module tree, a signed checksum database, an object
+// store behind the zip redirect, and optionally an egress proxy, all on loopback. One fixture for the
+// integration tests, the hostile suite, the benchmark and `gomodprobe demo`.
+
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import net from 'node:net';
+import type { StageName } from '../causes.js';
+import { escapePath } from '../goenv/module.js';
+import { DnsFixture } from './dns-server.js';
+import { ForwardProxyFixture } from './forward-proxy.js';
+import { GoproxyFixture, type LabModule } from './goproxy.js';
+import { buildModule } from './modzip.js';
+import { testPki, type TestPki, type IssuedCert } from './pki.js';
+import { StorageFixture } from './storage.js';
+import { SumdbFixture } from './sumdb-server.js';
+
+export const LAB_NAMES = Object.freeze({
+  proxy: 'proxy.lab.test',
+  sum: 'sum.lab.test',
+  storage: 'storage.lab.test',
+  egress: 'egress.lab.test',
+});
+
+export const LAB_MODULE = 'lab.test/hello';
+
+export interface LabTargetOptions {
+  /** How many extra modules to serve (lab.test/m0 ... for scale runs). */
+  readonly extraModules?: number;
+  /** Serve the checksum database through the proxy (/sumdb/<name>/supported = 200), or only directly. */
+  readonly sumdbVia?: 'proxy' | 'direct';
+  /** Redirect .zip to the object store (default true). */
+  readonly zipRedirect?: boolean;
+  /** Start an HTTP CONNECT proxy for HTTPS_PROXY cases. */
+  readonly forwardProxy?: boolean;
+  /** Reuse a PKI (RSA keys are slow to make). */
+  readonly pki?: TestPki;
+}
+
+export interface ProbeInputs {
+  /** File contents by path: resolv.conf, hosts, nsswitch.conf, the CA bundle. */
+  readonly files: Readonly<Record<string, string>>;
+  /** The Go environment that points go (and the probe) at the lab. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Flags that point the probe's resolver at the lab DNS. */
+  readonly args: readonly string[];
+}
+
+export class LabTarget {
+  readonly pki: TestPki;
+  readonly modules: LabModule[];
+  dns!: DnsFixture;
+  goproxy!: GoproxyFixture;
+  sumdb!: SumdbFixture;
+  sumdbServer!: Server;
+  storage!: StorageFixture;
+  forwardProxy: ForwardProxyFixture | undefined;
+  /** A TLS server presenting a certificate from an untrusted, inspection-looking CA (for the tls break). */
+  interceptor!: Server;
+  /** A port where nothing listens (for the tcp break). */
+  closedPort = 0;
+  /** Set by break(): replaces GOPROXY or adds variables. */
+  envOverrides: Record<string, string> = {};
+  readonly #sockets = new Set<Socket>();
+
+  private constructor(pki: TestPki, modules: LabModule[]) {
+    this.pki = pki;
+    this.modules = modules;
+  }
+
+  static async start(opts: LabTargetOptions = {}): Promise<LabTarget> {
+    const pki = opts.pki ?? testPki([LAB_NAMES.proxy, LAB_NAMES.sum, LAB_NAMES.storage, LAB_NAMES.egress, '127.0.0.1']);
+    const modules: LabModule[] = [];
+    const add = (path: string, version: string, time: string): void => {
+      modules.push({ path, version, time, built: buildModule(path, version, { 'go.mod': `module ${path}\n\ngo 1.21\n`, 'hello.go': `package hello\n\n// Version is the release of this lab module.\nconst Version = "${version}"\n` }) });
+    };
+    add(LAB_MODULE, 'v1.0.0', '2024-01-02T03:04:05Z');
+    add(LAB_MODULE, 'v1.1.0', '2024-06-01T00:00:00Z');
+    add('lab.test/Upper', 'v1.0.0-RC1', '2024-02-02T00:00:00Z');
+    for (let i = 0; i < (opts.extraModules ?? 0); i++) add(`lab.test/m${i}`, 'v1.0.0', '2024-03-03T00:00:00Z');
+
+    const lab = new LabTarget(pki, modules);
+    const tls = { cert: pki.leaf.certPem + pki.intermediate.certPem, key: pki.leaf.keyPem };
+
+    lab.sumdb = new SumdbFixture({ name: LAB_NAMES.sum });
+    for (const m of modules) lab.sumdb.add(m.path, m.version, m.built.zipHash, m.built.goModHash);
+
+    lab.goproxy = await GoproxyFixture.start({
+      modules,
+      tls,
+      ...(opts.sumdbVia === 'direct' ? {} : { sumdb: lab.sumdb }),
+    });
+    lab.storage = await StorageFixture.start({ tls, objects: (key) => lab.goproxy.zipOf(key) });
+    if (opts.zipRedirect !== false) {
+      lab.goproxy.zipLocation = (escaped) => lab.storage.objectURL(LAB_NAMES.storage, escaped);
+    }
+    lab.sumdbServer = await lab.listenTls(tls, (path, res) => {
+      if (!lab.sumdb.handle(path, res)) {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('not found');
+      }
+    });
+    const proxyLeaf: IssuedCert = pki.proxyLeaf;
+    lab.interceptor = await lab.listenTls({ cert: proxyLeaf.certPem, key: proxyLeaf.keyPem }, (_path, res) => {
+      res.writeHead(200);
+      res.end('intercepted');
+    });
+    lab.closedPort = await freePort();
+    if (opts.forwardProxy) {
+      lab.forwardProxy = await ForwardProxyFixture.start({ resolve: (h) => (Object.values(LAB_NAMES).includes(h as never) ? '127.0.0.1' : undefined) });
+    }
+    lab.dns = await DnsFixture.start({
+      zone: Object.fromEntries(Object.values(LAB_NAMES).map((n) => [n, { a: ['127.0.0.1'], ttl: 30 }])),
+      defaultBehaviour: 'nxdomain',
+    });
+    return lab;
+  }
+
+  private async listenTls(tls: { cert: string; key: string }, handle: (path: string, res: import('node:http').ServerResponse) => void): Promise<Server> {
+    const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => handle((req.url ?? '/').split('?')[0]!, res));
+    server.on('connection', (s: Socket) => {
+      this.#sockets.add(s);
+      s.on('close', () => this.#sockets.delete(s));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return server;
+  }
+
+  get proxyURL(): string {
+    return this.goproxy.url(LAB_NAMES.proxy);
+  }
+
+  get sumdbURL(): string {
+    return `https://${LAB_NAMES.sum}:${(this.sumdbServer.address() as AddressInfo).port}`;
+  }
+
+  /** Everything the probe (or go) needs to talk to the lab; paths are virtual until written by the caller. */
+  inputs(dir: string): ProbeInputs {
+    const ca = this.pki.root.certPem;
+    const files: Record<string, string> = {
+      [`${dir}/resolv.conf`]: `# lab cluster DNS\nnameserver ${this.dns.host}\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 timeout:1 attempts:2\n`,
+      [`${dir}/hosts`]: '127.0.0.1 localhost\n',
+      [`${dir}/nsswitch.conf`]: 'hosts: files dns\n',
+      [`${dir}/ca.pem`]: ca,
+      [`${dir}/certs/.keep`]: '',
+    };
+    const env: Record<string, string> = {
+      GOPROXY: this.proxyURL,
+      GOSUMDB: `${this.sumdb.verifierKey} ${this.sumdbURL}`,
+      GONOSUMDB: '',
+      GOPRIVATE: '',
+      GOFLAGS: '',
+      GOENV: 'off',
+      SSL_CERT_FILE: `${dir}/ca.pem`,
+      SSL_CERT_DIR: `${dir}/certs`,
+      HOME: dir,
+      ...this.envOverrides,
+    };
+    const args = [
+      '--resolv-conf', `${dir}/resolv.conf`,
+      '--hosts-file', `${dir}/hosts`,
+      '--nsswitch', `${dir}/nsswitch.conf`,
+      '--dns-port', String(this.dns.port),
+      '--module', `${LAB_MODULE}@v1.1.0`,
+    ];
+    return { files, env, args };
+  }
+
+  /** Break the lab at one stage, the way it breaks in real clusters. */
+  breakAt(stage: Exclude<StageName, 'config'>): string {
+    switch (stage) {
+      case 'dns':
+        this.dns.set(LAB_NAMES.proxy, { behaviour: 'nxdomain' });
+        return `the cluster DNS answers NXDOMAIN for ${LAB_NAMES.proxy}`;
+      case 'tcp':
+        this.envOverrides.GOPROXY = `https://${LAB_NAMES.proxy}:${this.closedPort}`;
+        return `GOPROXY points at ${LAB_NAMES.proxy}:${this.closedPort}, where nothing listens`;
+      case 'tls':
+        this.envOverrides.GOPROXY = `https://${LAB_NAMES.proxy}:${(this.interceptor.address() as AddressInfo).port}`;
+        return 'a TLS-inspecting proxy re-signs the GOPROXY certificate with a CA the pod does not trust';
+      case 'proxy':
+        this.goproxy.faults = { html: true };
+        return 'a captive portal answers the GOPROXY requests with an HTML login page';
+      case 'sumdb':
+        this.sumdb.faults = { wrongKey: true };
+        return 'the checksum database signs with a key other than the one in GOSUMDB';
+      case 'redirect':
+        this.goproxy.zipLocation = (escaped) => `https://${LAB_NAMES.storage}:${this.closedPort}/bucket/${escaped}`;
+        return `the .zip redirect leads to ${LAB_NAMES.storage}:${this.closedPort}, which egress does not allow`;
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.#sockets) s.destroy();
+    await Promise.allSettled([
+      this.dns?.close(),
+      this.goproxy?.close(),
+      this.storage?.close(),
+      this.forwardProxy?.close(),
+      new Promise<void>((r) => (this.sumdbServer ? this.sumdbServer.close(() => r()) : r())),
+      new Promise<void>((r) => (this.interceptor ? this.interceptor.close(() => r()) : r())),
+    ]);
+  }
+}
+
+export function escapedModule(path: string): string {
+  return escapePath(path);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
