@@ -1,0 +1,159 @@
+// Trust store loading against Go 1.23: the expected pools and errors below are what a throwaway Go
+// program (x509.SystemCertPool + Verify with system roots) reported with SSL_CERT_FILE and
+// SSL_CERT_DIR set to the same layouts ($B stands for the temporary directory).
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selfSignedCA } from '../../../src/lab/pki.js';
+import { decodePem, loadTrustStore, nodeTrustStoreFs, type TrustStoreFs } from '../../../src/net/truststore.js';
+import { buildTrustFixtures, type TrustFixtures } from './truststore-fixtures.js';
+
+// Go's results: the certificates in the pool (by fixture name) and SystemRootsError's text, if any.
+const GO_RESULTS: Record<string, { certs: string[]; error?: string }> = {
+  'file-and-dir-union': { certs: ['a1', 'a2', 'b1', 'c1'] },
+  'missing-file-dir-only': { certs: ['b1', 'c1'] },
+  'two-dirs': { certs: ['b1', 'b2', 'c1'] },
+  'empty-components': { certs: ['b2', 'c1'] },
+  'non-pem-file-empty-dir': { certs: [] },
+  'file-is-directory': {
+    certs: [],
+    error: 'x509: failed to load system roots and no roots provided; read $B/adir: is a directory',
+  },
+  'dir-is-file': {
+    certs: [],
+    error: 'x509: failed to load system roots and no roots provided; readdirent $B/bundle.pem: not a directory',
+  },
+  'dir-is-file-but-file-loads': { certs: ['a1', 'a2'] },
+  'nothing-exists': { certs: [] },
+};
+
+let base: string;
+let fx: TrustFixtures;
+
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 'gomodprobe-trust-'));
+  fx = buildTrustFixtures(base);
+});
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+const namesOf = (fingerprints: ReadonlySet<string>): string[] =>
+  Object.entries(fx.certs)
+    .filter(([, c]) => fingerprints.has(c.sha256))
+    .map(([n]) => n)
+    .sort();
+
+describe('loadTrustStore agrees with Go 1.23 on Linux', () => {
+  it('has a Go result for every layout', () => {
+    expect(fx.layouts.map((l) => l.name).sort()).toEqual(Object.keys(GO_RESULTS).sort());
+  });
+  for (const name of Object.keys(GO_RESULTS)) {
+    it(name, () => {
+      const layout = fx.layouts.find((l) => l.name === name)!;
+      const store = loadTrustStore({ sslCertFile: layout.sslCertFile, sslCertDir: layout.sslCertDir });
+      const expected = GO_RESULTS[name]!;
+      expect(namesOf(store.fingerprints)).toEqual(expected.certs);
+      expect(store.pems.length).toBe(expected.certs.length);
+      expect(store.error?.replaceAll(base, '$B')).toBe(expected.error);
+    });
+  }
+});
+
+describe('what the store reports', () => {
+  it('lists what it loaded and why it skipped blocks and files', () => {
+    const store = loadTrustStore({ sslCertFile: join(base, 'bundle.pem'), sslCertDir: `${join(base, 'dirA')}:${join(base, 'dirB')}` });
+    expect(store.loaded).toEqual([
+      { path: join(base, 'bundle.pem'), kind: 'file', certs: 3 },
+      { path: join(base, 'dirA'), kind: 'dir', certs: 2 },
+      { path: join(base, 'dirB'), kind: 'dir', certs: 2 },
+    ]);
+    const reasons = store.skipped.map((s) => `${s.path}: ${s.reason}`.replaceAll(base, '$B'));
+    expect(reasons).toContain('$B/bundle.pem: PEM block 2 is a PRIVATE KEY, not a CERTIFICATE');
+    expect(reasons).toContain('$B/bundle.pem: PEM block 5 has headers');
+    expect(reasons).toContain('$B/dirA/garbage.pem: no PEM data found');
+    expect(reasons).toContain('$B/dirB/dangling.pem: open $B/dirB/dangling.pem: no such file or directory');
+  });
+
+  it('reports a non-PEM SSL_CERT_FILE without throwing, and stops the file list there', () => {
+    const store = loadTrustStore({ sslCertFile: join(base, 'not-pem.txt'), sslCertDir: join(base, 'empty') });
+    expect(store.pems).toEqual([]);
+    expect(store.error).toBeUndefined();
+    expect(store.skipped).toEqual([{ path: join(base, 'not-pem.txt'), reason: 'no PEM data found' }]);
+  });
+
+  it('skips same-directory symlinks without reading them, and follows links with a slash', () => {
+    const reads: string[] = [];
+    const spy: TrustStoreFs = { ...nodeTrustStoreFs, readFile: (p, max) => (reads.push(p), nodeTrustStoreFs.readFile(p, max)) };
+    loadTrustStore({ sslCertFile: join(base, 'missing.pem'), sslCertDir: `${join(base, 'dirA')}:${join(base, 'dirB')}` }, spy);
+    const rel = reads.map((r) => r.replace(base, '$B'));
+    expect(rel).not.toContain('$B/dirB/abcd1234.0');
+    expect(rel).toContain('$B/dirB/relative-link.pem');
+    expect(rel).toContain('$B/dirA/c1-link.pem');
+    expect(rel).toContain('$B/dirB/b2.pem');
+  });
+});
+
+describe('built-in lists (no environment variables)', () => {
+  it('reads only the first readable file of the list, after unreadable ones', () => {
+    const first = selfSignedCA({ commonName: 'First' });
+    const second = selfSignedCA({ commonName: 'Second' });
+    writeFileSync(join(base, 'first.pem'), first.certPem);
+    writeFileSync(join(base, 'second.pem'), second.certPem);
+    const store = loadTrustStore({
+      files: [join(base, 'missing.pem'), join(base, 'adir'), join(base, 'first.pem'), join(base, 'second.pem')],
+      dirs: [],
+    });
+    expect([...store.fingerprints]).toEqual([first.sha256]);
+    // The directory read failed, but certificates were found: Go reports no error.
+    expect(store.error).toBeUndefined();
+    expect(store.skipped.map((s) => s.reason)).toEqual([`read ${join(base, 'adir')}: is a directory`]);
+  });
+
+  it('SSL_CERT_FILE replaces the file list but the default directories are still read', () => {
+    const store = loadTrustStore({ sslCertFile: join(base, 'bundle.pem'), files: [join(base, 'first.pem')], dirs: [join(base, 'dirB')] });
+    expect(namesOf(store.fingerprints)).toEqual(['a1', 'a2', 'b2', 'c1']);
+  });
+
+  it('SSL_CERT_DIR replaces the directory list', () => {
+    const store = loadTrustStore({ files: [], dirs: [join(base, 'dirA')], sslCertDir: join(base, 'dirB') });
+    expect(namesOf(store.fingerprints)).toEqual(['b2', 'c1']);
+  });
+
+  it('gives up on a file beyond the size cap instead of reading it all', () => {
+    const fakeFs: TrustStoreFs = {
+      readFile: () => {
+        throw Object.assign(new Error('too big'), { code: 'EFBIG', syscall: 'read' });
+      },
+      readdir: () => [],
+      lstat: () => ({ isSymbolicLink: () => false }),
+      readlink: () => '',
+    };
+    const store = loadTrustStore({ sslCertFile: '/dev/zero', dirs: [] }, fakeFs);
+    expect(store.error).toBe('x509: failed to load system roots and no roots provided; read /dev/zero: file too large');
+  });
+
+  it('caps a real endless file', () => {
+    const store = loadTrustStore({ sslCertFile: '/dev/zero', dirs: [] });
+    expect(store.pems).toEqual([]);
+    expect(store.error).toMatch(/read \/dev\/zero: file too large$/);
+  });
+});
+
+describe('decodePem (encoding/pem.Decode rules)', () => {
+  const cert = selfSignedCA({ commonName: 'pem' });
+  it('accepts CRLF, trailing spaces and blank padding inside the body', () => {
+    const crlf = cert.certPem.replace(/\n/g, ' \r\n');
+    expect(decodePem(crlf)?.block.bytes.equals(cert.der)).toBe(true);
+  });
+  it('rejects a mismatched END type and bad base64, and skips to the next block', () => {
+    const bad = cert.certPem.replace('END CERTIFICATE', 'END CERTIFICATE REQUEST');
+    expect(decodePem(bad)).toBeUndefined();
+    const next = decodePem('-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n' + cert.certPem);
+    expect(next?.block.bytes.equals(cert.der)).toBe(true);
+  });
+  it('parses headers', () => {
+    const withHeaders = cert.certPem.replace('-----BEGIN CERTIFICATE-----\n', '-----BEGIN CERTIFICATE-----\nA: b\n\n');
+    expect(decodePem(withHeaders)?.block.headers).toEqual({ A: 'b' });
+  });
+});
