@@ -8,6 +8,7 @@ import { helpText, parseOptions, type Options } from './options.js';
 import { runProbe } from './probe.js';
 import { createReporter } from './report/reporter.js';
 import { collectSecrets } from './secrets.js';
+import type { TrustStoreFs } from './net/truststore.js';
 
 declare const __GOMODPROBE_VERSION__: string | undefined;
 export const VERSION = typeof __GOMODPROBE_VERSION__ === 'string' ? __GOMODPROBE_VERSION__ : '0.0.0-dev';
@@ -68,7 +69,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   return probeOnce(options);
 }
 
-export async function probeOnce(options: Options): Promise<number> {
+export interface ProbeIo {
+  readonly readFile?: (path: string) => string | undefined;
+  readonly trustFs?: TrustStoreFs;
+}
+
+/** One probe run with this process's stdout and signals; the demo calls it too, with its own files. */
+export async function probeOnce(options: Options, io: ProbeIo = {}): Promise<number> {
   const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!interrupt.signal.aborted) interrupt.abort(new Error(`received ${signal}`));
@@ -85,11 +92,17 @@ export async function probeOnce(options: Options): Promise<number> {
     ...(options.reportDir ? { reportDir: options.reportDir } : {}),
     ...(options.terminationLog ? { terminationLog: options.terminationLog } : {}),
     ...(options.junitFile ? { junitFile: options.junitFile } : {}),
-    secrets: collectSecrets(options, readInputFile),
+    secrets: collectSecrets(options, io.readFile ?? readInputFile),
     level: options.logLevel,
   });
   try {
-    const report = await runProbe(options, { reporter, version: VERSION, interrupt: interrupt.signal, readFile: readInputFile });
+    const report = await runProbe(options, {
+      reporter,
+      version: VERSION,
+      interrupt: interrupt.signal,
+      readFile: io.readFile ?? readInputFile,
+      ...(io.trustFs ? { trustFs: io.trustFs } : {}),
+    });
     await reporter.finish(report);
     return report.exitCode;
   } finally {

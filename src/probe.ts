@@ -5,6 +5,7 @@ import { EXIT, STAGE_EXIT_CODES, type StageName } from './causes.js';
 import { errorMessage } from './errors.js';
 import type { Options } from './options.js';
 import type { Plan } from './plan.js';
+import type { TrustStoreFs } from './net/truststore.js';
 import type { NetServices } from './net/services.js';
 import type { Reporter } from './report/reporter.js';
 import { REPORT_SCHEMA, type CertSummary, type MustBlockResult, type RunReport } from './report/types.js';
@@ -28,6 +29,8 @@ export interface ProbeDeps {
   /** Aborts when SIGTERM/SIGINT arrives. */
   readonly interrupt: AbortSignal;
   readonly readFile: (path: string) => string | undefined;
+  /** How the trust store is read (default: the real file system); the demo overlays its generated CA. */
+  readonly trustFs?: TrustStoreFs;
 }
 
 export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunReport> {
@@ -45,7 +48,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     deps.reporter.stageStarted('config', []);
     let plan: Plan | undefined;
     const configResult = await timed('config', async () => {
-      const out = await configStage.run({ options, signal: runSignal, log: log.child({ stage: 'config' }), readFile: deps.readFile });
+      const out = await configStage.run({ options, signal: runSignal, log: log.child({ stage: 'config' }), readFile: deps.readFile, ...(deps.trustFs ? { trustFs: deps.trustFs } : {}) });
       plan = out.plan;
       return out.outcome;
     });

@@ -17,7 +17,7 @@ import { redactURL } from '../goenv/redact.js';
 import { parseHosts } from '../net/hosts.js';
 import { parseNsswitch } from '../net/nsswitch.js';
 import { parseResolvConf } from '../net/resolvconf.js';
-import { loadTrustStore } from '../net/truststore.js';
+import { loadTrustStore, type TrustStoreFs } from '../net/truststore.js';
 import { DEFAULT_MODULE, printable, type Options } from '../options.js';
 import type { Hop, Plan, PlannedModule } from '../plan.js';
 import { fail, pass, type Failure, type Finding, type StageOutcome } from './stage.js';
@@ -27,6 +27,7 @@ export interface ConfigContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
   readonly readFile: (path: string) => string | undefined;
+  readonly trustFs?: TrustStoreFs;
 }
 
 export interface ConfigOutput {
@@ -135,10 +136,13 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
   for (const ign of proxyEnv.ignored) {
     findings.push({ code: 'config.proxy_env_ignored', severity: 'warn', target: ign.variable, message: `${ign.variable}=${ign.value} is ignored by go: ${ign.reason}` });
   }
-  const trust = loadTrustStore({
-    ...(env['SSL_CERT_FILE'] ? { sslCertFile: env['SSL_CERT_FILE'] } : {}),
-    ...(env['SSL_CERT_DIR'] ? { sslCertDir: env['SSL_CERT_DIR'] } : {}),
-  });
+  const trust = loadTrustStore(
+    {
+      ...(env['SSL_CERT_FILE'] ? { sslCertFile: env['SSL_CERT_FILE'] } : {}),
+      ...(env['SSL_CERT_DIR'] ? { sslCertDir: env['SSL_CERT_DIR'] } : {}),
+    },
+    ctx.trustFs,
+  );
   checkTrust(env, trust, findings);
 
   const dns = readDnsConfig(ctx, findings);
