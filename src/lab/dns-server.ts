@@ -52,15 +52,22 @@ export interface DnsFixtureOptions {
   /** For names not in the zone. Default nxdomain. */
   defaultBehaviour?: 'nxdomain' | 'refused' | 'silent';
   /**
-   * Hostile replies: return bytes to send instead of the normal reply (over UDP, one datagram;
-   * over TCP, written to the stream as-is, so include the length prefix yourself: see frameTcp),
-   * or undefined to answer normally. Over TCP, `{ bytes, close: true }` closes the connection
-   * after writing, and an empty buffer closes it at once.
+   * Hostile replies: return bytes to send instead of the normal reply (over UDP, one datagram
+   * per buffer; over TCP, written to the stream as-is, so include the length prefix yourself: see
+   * frameTcp), or undefined to answer normally. Over TCP, `{ bytes, close: true }` closes the
+   * connection after writing, and an empty buffer closes it at once.
    */
   raw?: (q: DnsParsedQuery, rinfo: DnsRawContext) => DnsRawReply | undefined;
 }
 
-export type DnsRawReply = Buffer | { bytes: Buffer; close?: boolean };
+/** Bytes, several UDP datagrams sent in order (concatenated over TCP), or TCP bytes then a close. */
+export type DnsRawReply = Buffer | Buffer[] | { bytes: Buffer; close?: boolean };
+
+function rawBytes(raw: DnsRawReply): Buffer[] {
+  if (Buffer.isBuffer(raw)) return [raw];
+  if (Array.isArray(raw)) return raw;
+  return [raw.bytes];
+}
 
 const DEFAULT_TTL = 60;
 const MAX_CNAME_HOPS = 8;
@@ -175,8 +182,8 @@ export class DnsFixture {
     if (!q) return;
     this.queries.push({ name: q.name, type: q.type, transport: 'udp' });
     const raw = this.raw?.(q, { address: rinfo.address, port: rinfo.port, transport: 'udp', raw: msg });
-    const out = raw === undefined ? this.answer(q, 'udp') : Buffer.isBuffer(raw) ? raw : raw.bytes;
-    if (out) this.udp.send(out, rinfo.port, rinfo.address);
+    const out = raw === undefined ? [this.answer(q, 'udp')] : rawBytes(raw);
+    for (const b of out) if (b) this.udp.send(b, rinfo.port, rinfo.address);
   }
 
   private onTcp(s: net.Socket): void {
@@ -203,8 +210,8 @@ export class DnsFixture {
         this.queries.push({ name: q.name, type: q.type, transport: 'tcp' });
         const raw = this.raw?.(q, { address: s.remoteAddress ?? '', port: s.remotePort ?? 0, transport: 'tcp', raw: msg });
         if (raw !== undefined) {
-          const bytes = Buffer.isBuffer(raw) ? raw : raw.bytes;
-          const close = bytes.length === 0 || (!Buffer.isBuffer(raw) && raw.close === true);
+          const bytes = Buffer.concat(rawBytes(raw));
+          const close = bytes.length === 0 || (!Buffer.isBuffer(raw) && !Array.isArray(raw) && raw.close === true);
           if (bytes.length > 0) s.write(bytes);
           if (close) {
             s.end();
