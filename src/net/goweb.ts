@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { LayerCause } from '../causes.js';
 import { ProbeError } from '../errors.js';
 import { redactURL } from '../goenv/redact.js';
-import { HopError, hopForURL } from './hop.js';
+import { HopError } from './hop.js';
 import { HttpError, type HttpClient, type HttpResponse } from './http.js';
 import type { ProxyEnv } from '../goenv/httpproxy.js';
 
@@ -68,6 +68,19 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 export interface GoWeb {
   readonly http: HttpClient;
   readonly proxyEnv: ProxyEnv;
+}
+
+/**
+ * GOINSECURE discovery (a schemeless URL in Insecure mode): https without certificate checks and a 5 s
+ * limit, then plain http when that fails; the http error is the one reported, as in web.get.
+ */
+export async function goGetInsecure(web: GoWeb, httpsUrl: string, opts: Omit<GoGetOptions, 'security'>): Promise<GoResponse> {
+  try {
+    return await goGet(web, httpsUrl, { ...opts, security: 'insecure', signal: AbortSignal.any([opts.signal, AbortSignal.timeout(5000)]) });
+  } catch (err) {
+    if (!(err instanceof GoWebError)) throw err;
+    return goGet(web, httpsUrl.replace(/^https:/, 'http:'), { ...opts, security: 'insecure' });
+  }
 }
 
 export async function goGet(web: GoWeb, rawUrl: string, opts: GoGetOptions): Promise<GoResponse> {
@@ -141,11 +154,11 @@ async function opts_get(web: GoWeb, url: URL, start: URL, opts: GoGetOptions): P
   const clean = new URL(url.href);
   clean.username = '';
   clean.password = '';
-  void hopForURL;
   return web.http.get(clean.href, {
     signal: opts.signal,
     maxBytes: opts.maxBytes,
     ...(authorization ? { authorization } : {}),
+    ...(opts.security === 'insecure' && url.protocol === 'https:' ? { insecure: true } : {}),
   });
 }
 

@@ -148,7 +148,12 @@ export async function connectHop(ctx: HopContext, hop: HopTarget, lookup: Lookup
 }
 
 /** Layer 3: TLS with the origin (through the tunnel when proxied), judged by Go's rules. */
-export async function secureHop(ctx: HopContext, hop: HopTarget, socket: net.Socket, signal: AbortSignal, alpn?: string[]): Promise<TlsResult> {
+export interface SecureOptions {
+  /** false for GOINSECURE fetches: the handshake must complete, the certificate is not judged. */
+  readonly verify?: boolean;
+}
+
+export async function secureHop(ctx: HopContext, hop: HopTarget, socket: net.Socket, signal: AbortSignal, alpn?: string[], opts: SecureOptions = {}): Promise<TlsResult> {
   const target = `${hop.host}:${hop.port}`;
   let result: TlsResult;
   try {
@@ -167,7 +172,7 @@ export async function secureHop(ctx: HopContext, hop: HopTarget, socket: net.Soc
     }
     throw err;
   }
-  if (!result.verification.ok) {
+  if (!result.verification.ok && opts.verify !== false) {
     result.socket.destroy();
     const v = result.verification;
     throw new HopError('tls', (v.cause ?? 'tls.handshake_failed') as LayerCause, target,
@@ -201,11 +206,11 @@ export interface OpenHop {
 }
 
 /** All three layers at once: how the HTTP client and later stages open a hop they discover. */
-export async function openHop(ctx: HopContext, hop: HopTarget, signal: AbortSignal, alpn?: string[]): Promise<OpenHop> {
+export async function openHop(ctx: HopContext, hop: HopTarget, signal: AbortSignal, alpn?: string[], opts: SecureOptions = {}): Promise<OpenHop> {
   const lookup = await resolveHop(ctx, hop, signal);
   const tcp = await connectHop(ctx, hop, lookup, signal);
   if (hop.scheme === 'http') return { socket: tcp.socket, lookup, tcp };
-  const tls = await secureHop(ctx, hop, tcp.socket, signal, alpn);
+  const tls = await secureHop(ctx, hop, tcp.socket, signal, alpn, opts);
   return { socket: tls.socket, lookup, tcp, tls };
 }
 

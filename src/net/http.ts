@@ -19,6 +19,8 @@ export interface HttpRequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Authorization to send (https only, as go): from .netrc or the URL's user info. */
   readonly authorization?: string;
+  /** Skip certificate verification (GOINSECURE direct fetches only). */
+  readonly insecure?: boolean;
 }
 
 export interface HttpResponse {
@@ -81,6 +83,8 @@ export interface OpenedOrigin {
 
 export class HttpClient {
   readonly #agent: Agent;
+  readonly #insecureAgent: Agent;
+  readonly #proxyOrigins = new Set<string>();
   readonly #hops: HopContext;
   readonly #sessions: SessionCache;
   /** Every origin this client connected to (or failed to), first attempt first. */
@@ -89,10 +93,16 @@ export class HttpClient {
   constructor(hops: HopContext, sessions: SessionCache) {
     this.#hops = hops;
     this.#sessions = sessions;
-    this.#agent = new Agent({
+    this.#agent = this.#makeAgent(true);
+    this.#insecureAgent = this.#makeAgent(false);
+  }
+
+  /** verify=false is cmd/go's client for GOINSECURE paths: TLS without certificate verification. */
+  #makeAgent(verify: boolean): Agent {
+    return new Agent({
       connect: (opts, callback) => {
         const origin = `${opts.protocol}//${opts.host ?? `${opts.hostname}:${opts.port}`}`;
-        const reused = this.#sessions.take(origin);
+        const reused = verify ? this.#sessions.take(origin) : undefined;
         if (reused) {
           this.opened.push({ origin, ok: true, via: 'reused' });
           // undici's client breaks if the connector answers synchronously.
@@ -100,10 +110,12 @@ export class HttpClient {
           return;
         }
         const url = new URL(`${opts.protocol}//${opts.hostname}${opts.port ? `:${opts.port}` : ''}/`);
-        const hop = hopForURL(url, this.#hops.proxyEnv);
+        let hop = hopForURL(url, this.#hops.proxyEnv);
+        // Absolute-form requests go to the HTTP proxy itself: dial it directly.
+        if (this.#proxyOrigins.has(origin)) hop = { ...hop, proxy: { proxy: null, reason: 'the HTTP proxy itself' } };
         const via = hop.proxy.proxy ? 'proxy' : 'direct';
         // Each layer has its own budget inside openHop; this bounds the whole connect.
-        openHop(this.#hops, hop, AbortSignal.timeout(this.#hops.timeoutMs * 3), ['http/1.1'])
+        openHop(this.#hops, hop, AbortSignal.timeout(this.#hops.timeoutMs * 3), ['http/1.1'], { verify })
           .then((h) => {
             const leaf = h.tls?.chain[0];
             const ok = h.tcp.attempts.find((a) => a.ok);
@@ -123,8 +135,8 @@ export class HttpClient {
           });
       },
       maxHeaderSize: GO_MAX_HEADER_BYTES,
-      headersTimeout: hops.timeoutMs,
-      bodyTimeout: hops.timeoutMs,
+      headersTimeout: this.#hops.timeoutMs,
+      bodyTimeout: this.#hops.timeoutMs,
       keepAliveTimeout: 30_000,
       connections: 8,
       pipelining: 1,
@@ -148,12 +160,13 @@ export class HttpClient {
     if (hop.scheme === 'http' && hop.proxy.proxy) {
       const p = hop.proxy.proxy;
       origin = `${p.protocol}//${p.host}`;
+      this.#proxyOrigins.add(origin);
       path = url.href.replace(/^(http:\/\/)[^@/]*@/, '$1');
       if (p.username) headers['proxy-authorization'] = basicAuth(p);
     }
     headers['host'] = url.host;
     const started = performance.now();
-    const raw = await dispatchCapped(this.#agent, { origin, path, method: 'GET', headers }, opts, rawUrl);
+    const raw = await dispatchCapped(opts.insecure ? this.#insecureAgent : this.#agent, { origin, path, method: 'GET', headers }, opts, rawUrl);
     let body = raw.body;
     const encoding = raw.headers['content-encoding']?.toLowerCase();
     if (encoding === 'gzip' && !raw.truncated) {
@@ -172,7 +185,7 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    await this.#agent.destroy().catch(() => undefined);
+    await Promise.all([this.#agent.destroy().catch(() => undefined), this.#insecureAgent.destroy().catch(() => undefined)]);
   }
 }
 

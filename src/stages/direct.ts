@@ -5,7 +5,7 @@
 
 import { escapePath, wirePathEscape } from '../goenv/module.js';
 import { redactURL } from '../goenv/redact.js';
-import { goGet, GoWebError } from '../net/goweb.js';
+import { goGet, goGetInsecure, GoWebError } from '../net/goweb.js';
 import { hopForURL, HopError, openHop } from '../net/hop.js';
 import type { PlannedModule } from '../plan.js';
 import { hintFor } from '../hints.js';
@@ -45,18 +45,14 @@ export async function checkDirect(ctx: StageContext, m: PlannedModule, requests:
   // Dynamic discovery: https://<path>?go-get=1 (GOINSECURE: unverified https, then http).
   const url = `https://${m.path}?go-get=1`;
   requests.push(url);
-  const security = m.insecure ? 'insecure' : 'default';
   const prefix = m.insecure ? 'http/https fetch' : 'https fetch';
   let body: Buffer;
   let status: number;
   let statusLine: string;
   try {
-    const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
-      signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.net.timeoutMs * 2)]),
-      maxBytes: MAX_DISCOVERY_BYTES,
-      security,
-      credentials: ctx.plan.credentials,
-    });
+    const web = { http: ctx.net.http, proxyEnv: ctx.net.proxyEnv };
+    const get = { signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.net.timeoutMs * 2)]), maxBytes: MAX_DISCOVERY_BYTES, credentials: ctx.plan.credentials };
+    const res = m.insecure ? await goGetInsecure(web, url, get) : await goGet(web, url, get);
     body = res.body;
     status = res.status;
     statusLine = res.statusLine;
@@ -93,7 +89,7 @@ async function checkVcsHost(ctx: StageContext, m: PlannedModule, repo: string, v
     return { ok: false, failure: { cause: 'proxy.direct_failed', target: repo, detail: `invalid repository URL ${repo}`, goError: `invalid repo root "${repo}"`, hint: 'fix the go-import meta tag', notExist: false } };
   }
   try {
-    const hop = await openHop(ctx.net, hopForURL(url, ctx.net.proxyEnv), ctx.signal, ['http/1.1']);
+    const hop = await openHop(ctx.net, hopForURL(url, ctx.net.proxyEnv), ctx.signal, ['http/1.1'], { verify: !m.insecure });
     hop.socket.destroy();
   } catch (err) {
     if (err instanceof HopError) {
