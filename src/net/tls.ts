@@ -16,7 +16,7 @@ import { CertificateParseError, formatName, parseCertificate, type ParsedCertifi
 import { parseGoIP } from './hostname.js';
 import type { TrustStore } from './truststore.js';
 import { decodePem } from './truststore.js';
-import { checkSignatureFrom, CertPool, describeCertificate, sha256Hex, verifyCertificate, type CertInfo, type X509Error } from './x509.js';
+import { CertPool, describeCertificate, isSelfSigned, sha256Hex, signedBy, verifyCertificate, type CertInfo, type X509Error } from './x509.js';
 
 export interface TlsHandshakeOptions {
   /** The host as in the URL (name or IP, IPv6 with or without brackets): SNI and name check. */
@@ -177,6 +177,8 @@ export function hostnameInSNI(name: string): string {
 class WireTap {
   readonly stream: Duplex;
   readonly raw: Socket;
+  /** "a:port->b:port" as Go's net.OpError prints it, taken while the socket is still connected. */
+  readonly addresses: string;
   captured = Buffer.alloc(0);
   received = 0;
   peerEnded = false;
@@ -184,6 +186,7 @@ class WireTap {
 
   constructor(raw: Socket) {
     this.raw = raw;
+    this.addresses = `${hostPort(raw.localAddress, raw.localPort)}->${hostPort(raw.remoteAddress, raw.remotePort)}`;
     this.stream = new Duplex({
       read: () => {
         raw.resume();
@@ -451,16 +454,6 @@ function inspectionProduct(c: ParsedCertificate, which: 'subject' | 'issuer'): s
   return undefined;
 }
 
-function selfSigned(c: ParsedCertificate): boolean {
-  return c.rawIssuer.equals(c.rawSubject) && signedBy(c, c);
-}
-
-/** Signature check ignoring Go's CA/usage preconditions: "did this key sign that certificate?". */
-function signedBy(child: ParsedCertificate, parent: ParsedCertificate): boolean {
-  const relaxed: ParsedCertificate = { ...parent, version: 1, basicConstraintsValid: false, keyUsage: 0 };
-  return checkSignatureFrom(child, relaxed) === undefined;
-}
-
 /** Why the chain leads nowhere trusted: the top of what the server sent, and who issued it. */
 function diagnoseUnknownAuthority(
   certs: ParsedCertificate[],
@@ -477,7 +470,7 @@ function diagnoseUnknownAuthority(
     cur = next;
   }
   const top = path[path.length - 1]!;
-  const topSelfSigned = selfSigned(top);
+  const topSelfSigned = isSelfSigned(top);
   const topName = `"${formatName(top.subject)}"`;
   const issuerName = `"${formatName(top.issuer)}"`;
 
@@ -624,11 +617,9 @@ function classifyFailure(tap: WireTap, err: Error | undefined, opts: TlsHandshak
   }
   const sockErr = (tap.socketError as { code?: string } | undefined)?.code;
   if (sockErr === 'ECONNRESET') {
-    const local = hostPort(tap.raw.localAddress, tap.raw.localPort);
-    const remote = hostPort(tap.raw.remoteAddress, tap.raw.remotePort);
     return new TlsError('tls.handshake_failed', 'the connection was reset during the TLS handshake', {
       detail: `connection reset by the peer during the handshake; ${describeWire(tap)}`,
-      goError: `read tcp ${local}->${remote}: read: connection reset by peer`,
+      goError: `read tcp ${tap.addresses}: read: connection reset by peer`,
       cause: err,
     });
   }

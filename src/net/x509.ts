@@ -105,9 +105,11 @@ export function describeCertificate(der: Buffer, trust?: TrustStore): CertInfo {
     inTrustStore: trust?.fingerprints.has(sha256) ?? false,
   };
   fillKey(info, p, node);
-  if (node) {
+  if (p.raw && p.rawSubject && p.rawIssuer && p.signatureAlgorithm && p.rawSPKI && p.signature && p.rawTBS) {
+    info.selfSigned = isSelfSigned(p as ParsedCertificate);
+  } else if (node) {
     try {
-      info.selfSigned = node.checkIssued(node) && node.verify(node.publicKey);
+      info.selfSigned = node.subject === node.issuer && node.verify(node.publicKey);
     } catch {
       info.selfSigned = false;
     }
@@ -474,6 +476,17 @@ export function checkSignatureFrom(child: ParsedCertificate, parent: ParsedCerti
   } catch {
     return failure;
   }
+}
+
+/** Did `parent`'s key sign `child`? Go's CA and key-usage preconditions left out. */
+export function signedBy(child: ParsedCertificate, parent: ParsedCertificate): boolean {
+  const relaxed: ParsedCertificate = { ...parent, version: 1, basicConstraintsValid: false, keyUsage: 0 };
+  return checkSignatureFrom(child, relaxed) === undefined;
+}
+
+/** Same subject and issuer, and signed by its own key (whatever its CA flags say). */
+export function isSelfSigned(c: ParsedCertificate): boolean {
+  return c.rawIssuer.equals(c.rawSubject) && signedBy(c, c);
 }
 
 /** checkChainForKeyUsage: EKUs are enforced nested, from the root down. */

@@ -1,0 +1,329 @@
+// tlsHandshake against real node:tls servers on loopback with generated chains. The expected
+// goError texts are Go's; the same servers were dialled by Go 1.23's crypto/tls client in a
+// throwaway program and it printed the same errors (see the report for the table).
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TlsOptions } from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chainPem, issue, selfSignedCA, testPki, type IssuedCert } from '../../../src/lab/pki.js';
+import { TlsError, tlsHandshake, type TlsHandshakeOptions, type TlsResult } from '../../../src/net/tls.js';
+import { loadTrustStore, type TrustStore } from '../../../src/net/truststore.js';
+import { formatRFC3339, describeCertificate } from '../../../src/net/x509.js';
+import {
+  closingPeer,
+  dial,
+  httpPeer,
+  resettingPeer,
+  silentPeer,
+  sshPeer,
+  tlsPeer,
+  type Peer,
+} from './servers.js';
+
+const HOST = 'proxy.test';
+const pki = testPki([HOST, '127.0.0.1']);
+let dir: string;
+let trust: TrustStore;
+const peers: Peer[] = [];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gomodprobe-tls-'));
+  writeFileSync(join(dir, 'root.pem'), pki.root.certPem);
+  trust = loadTrustStore({ sslCertFile: join(dir, 'root.pem'), sslCertDir: join(dir, 'no-such-dir') });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  await Promise.all(peers.splice(0).map((p) => p.close()));
+});
+
+async function serve(leaf: IssuedCert, chain: IssuedCert[], extra: TlsOptions = {}): Promise<number> {
+  const peer = await tlsPeer({ key: leaf.keyPem, cert: chainPem(leaf, ...chain), ALPNProtocols: ['h2', 'http/1.1'], ...extra });
+  peers.push(peer);
+  return peer.port;
+}
+
+async function handshake(port: number, over: Partial<TlsHandshakeOptions> = {}): Promise<TlsResult> {
+  const socket = await dial(port);
+  const res = await tlsHandshake(socket, {
+    host: HOST,
+    port,
+    trust,
+    signal: new AbortController().signal,
+    timeoutMs: 5000,
+    ...over,
+  });
+  res.socket.destroy();
+  return res;
+}
+
+async function handshakeError(peer: Peer, over: Partial<TlsHandshakeOptions> = {}): Promise<TlsError> {
+  peers.push(peer);
+  const socket = await dial(peer.port);
+  try {
+    const res = await tlsHandshake(socket, { host: HOST, port: peer.port, trust, signal: new AbortController().signal, timeoutMs: 5000, ...over });
+    res.socket.destroy();
+  } catch (err) {
+    expect(err).toBeInstanceOf(TlsError);
+    return err as TlsError;
+  }
+  throw new Error('handshake unexpectedly succeeded');
+}
+
+const subjects = (r: TlsResult): string[] => r.chain.map((c) => c.subject);
+const VERIFY = 'tls: failed to verify certificate: ';
+
+describe('good chains', () => {
+  it.each([
+    ['RSA', pki.leaf, 'rsa'],
+    ['ECDSA', pki.ecdsaLeaf, 'ec'],
+    ['Ed25519', pki.ed25519Leaf, 'ed25519'],
+  ] as const)('%s leaf: verified, chain dumped, ALPN h2', async (_name, leaf, keyType) => {
+    const res = await handshake(await serve(leaf, [pki.intermediate]));
+    expect(res.verification).toEqual({ ok: true, openssl: { authorized: true } });
+    expect(res.verifiedPath).toEqual([leaf.sha256, pki.intermediate.sha256, pki.root.sha256]);
+    expect(subjects(res)).toEqual([`CN=${HOST}`, 'CN=gomodprobe Test Intermediate CA,O=gomodprobe test']);
+    expect(res.chain[0]!.keyType).toBe(keyType);
+    expect(res.chain.every((c) => !c.inTrustStore)).toBe(true);
+    expect(res.protocol).toBe('TLSv1.3');
+    expect(res.cipher).toMatch(/^TLS_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)$/);
+    expect(res.alpn).toBe('h2');
+  });
+
+  it('marks a presented root that is in the trust store', async () => {
+    const res = await handshake(await serve(pki.leaf, [pki.intermediate, pki.root]));
+    expect(res.verification.ok).toBe(true);
+    expect(res.chain.map((c) => c.inTrustStore)).toEqual([false, false, true]);
+  });
+
+  it('accepts an IP host matched against an IP SAN', async () => {
+    const res = await handshake(await serve(pki.leaf, [pki.intermediate]), { host: '127.0.0.1' });
+    expect(res.verification.ok).toBe(true);
+  });
+
+  it('accepts a trusted intermediate as the anchor, as Go does', async () => {
+    writeFileSync(join(dir, 'inter.pem'), pki.intermediate.certPem);
+    const interOnly = loadTrustStore({ sslCertFile: join(dir, 'inter.pem'), sslCertDir: join(dir, 'none') });
+    const res = await handshake(await serve(pki.leaf, [pki.intermediate]), { trust: interOnly });
+    expect(res.verification.ok).toBe(true);
+    expect(res.verifiedPath).toEqual([pki.leaf.sha256, pki.intermediate.sha256]);
+  });
+
+  it('leaves the socket usable for application data', async () => {
+    const port = await serve(pki.ecdsaLeaf, [pki.intermediate]);
+    const socket = await dial(port);
+    const res = await tlsHandshake(socket, { host: HOST, port, trust, signal: new AbortController().signal, timeoutMs: 5000 });
+    const echoed = await new Promise<string>((resolve) => {
+      let got = '';
+      res.socket.on('data', (d: Buffer) => {
+        got += d.toString();
+        if (got.includes('ping')) resolve(got);
+      });
+      res.socket.write('ping');
+    });
+    expect(echoed).toBe('hello\nping');
+    res.socket.destroy();
+  });
+});
+
+describe('verification failures: the chain is dumped anyway', () => {
+  it('expired leaf', async () => {
+    const now = new Date();
+    const res = await handshake(await serve(pki.expiredLeaf, [pki.intermediate]), { now });
+    const notAfter = formatRFC3339(new Date(Date.parse(describeCertificate(pki.expiredLeaf.der).notAfter)));
+    expect(res.verification).toMatchObject({
+      ok: false,
+      cause: 'tls.expired',
+      goError: `${VERIFY}x509: certificate has expired or is not yet valid: current time ${formatRFC3339(now)} is after ${notAfter}`,
+      openssl: { authorized: false, error: 'CERT_HAS_EXPIRED' },
+    });
+    expect(res.chain).toHaveLength(2);
+    expect(res.verifiedPath).toEqual([]);
+  });
+
+  it('not-yet-valid leaf', async () => {
+    const now = new Date();
+    const res = await handshake(await serve(pki.notYetValidLeaf, [pki.intermediate]), { now });
+    const notBefore = describeCertificate(pki.notYetValidLeaf.der).notBefore;
+    expect(res.verification).toMatchObject({
+      cause: 'tls.not_yet_valid',
+      goError: `${VERIFY}x509: certificate has expired or is not yet valid: current time ${formatRFC3339(now)} is before ${notBefore}`,
+    });
+  });
+
+  it('wrong name', async () => {
+    const res = await handshake(await serve(pki.wrongNameLeaf, [pki.intermediate]));
+    expect(res.verification).toMatchObject({
+      cause: 'tls.name_mismatch',
+      goError: `${VERIFY}x509: certificate is valid for wrong.example, www.wrong.example, not ${HOST}`,
+      // OpenSSL is not asked about names at all: only Go's rules decide.
+      openssl: { authorized: true },
+    });
+    expect(subjects(res)[0]).toBe('CN=wrong.example');
+  });
+
+  it('IP host not among the IP SANs', async () => {
+    const res = await handshake(await serve(pki.leaf, [pki.intermediate]), { host: '127.0.0.2' });
+    expect(res.verification).toMatchObject({
+      cause: 'tls.name_mismatch',
+      goError: `${VERIFY}x509: certificate is valid for 127.0.0.1, not 127.0.0.2`,
+    });
+  });
+
+  it('CN-only certificate', async () => {
+    const res = await handshake(await serve(pki.cnOnlyLeaf, [pki.intermediate]));
+    expect(res.verification).toMatchObject({
+      cause: 'tls.name_mismatch',
+      goError: `${VERIFY}x509: certificate relies on legacy Common Name field, use SANs instead`,
+    });
+    expect(res.chain[0]!.sans).toEqual([]);
+  });
+
+  it('self-signed leaf', async () => {
+    const res = await handshake(await serve(pki.selfSignedLeaf, []));
+    expect(res.verification).toMatchObject({
+      cause: 'tls.unknown_authority',
+      goError: `${VERIFY}x509: certificate signed by unknown authority`,
+      diagnosis: 'self_signed_leaf',
+      openssl: { authorized: false, error: 'DEPTH_ZERO_SELF_SIGNED_CERT' },
+    });
+    expect(res.chain[0]!.selfSigned).toBe(true);
+  });
+
+  it('missing intermediate', async () => {
+    const res = await handshake(await serve(pki.leaf, []));
+    expect(res.verification).toMatchObject({
+      cause: 'tls.unknown_authority',
+      goError: `${VERIFY}x509: certificate signed by unknown authority`,
+      diagnosis: 'missing_intermediate',
+    });
+    expect(res.verification.diagnosisDetail).toContain(pki.caIssuersUrl);
+    expect(subjects(res)).toEqual([`CN=${HOST}`]);
+  });
+
+  it('intercepting-proxy-looking root', async () => {
+    const res = await handshake(await serve(pki.proxyLeaf, []));
+    expect(res.verification).toMatchObject({
+      cause: 'tls.unknown_authority',
+      goError: `${VERIFY}x509: certificate signed by unknown authority`,
+      diagnosis: 'intercepting_proxy',
+    });
+    expect(res.verification.diagnosisDetail).toContain('Zscaler');
+    expect(res.chain[0]!.issuer).toBe('CN=Zscaler Root CA,O=Zscaler Inc.');
+  });
+
+  it('inspection CA named only by its purpose', async () => {
+    const ca = selfSignedCA({ commonName: 'Corporate SSL Inspection CA' });
+    const inspectingLeaf = issue({ commonName: HOST, sans: [HOST] }, ca);
+    const res = await handshake(await serve(inspectingLeaf, []));
+    expect(res.verification.diagnosis).toBe('intercepting_proxy');
+  });
+
+  it('private CA not in the store', async () => {
+    const res = await handshake(await serve(pki.privateLeaf, []));
+    expect(res.verification).toMatchObject({ cause: 'tls.unknown_authority', diagnosis: 'private_ca' });
+    expect(res.verification.diagnosisDetail).toContain('Example Corp Internal Root');
+  });
+
+  it('root sent by the server but not trusted', async () => {
+    const res = await handshake(await serve(pki.privateLeaf, [pki.privateRoot]));
+    expect(res.verification).toMatchObject({ cause: 'tls.unknown_authority', diagnosis: 'untrusted_root' });
+    expect(res.chain.map((c) => c.selfSigned)).toEqual([false, true]);
+  });
+
+  it('leaf only good for client authentication', async () => {
+    const res = await handshake(await serve(pki.clientAuthLeaf, [pki.intermediate]));
+    expect(res.verification).toMatchObject({
+      cause: 'tls.bad_certificate',
+      goError: `${VERIFY}x509: certificate specifies an incompatible key usage`,
+      openssl: { authorized: false, error: 'INVALID_PURPOSE' },
+    });
+  });
+
+  it('empty trust store', async () => {
+    const empty = loadTrustStore({ sslCertFile: join(dir, 'none.pem'), sslCertDir: join(dir, 'none') });
+    const res = await handshake(await serve(pki.leaf, [pki.intermediate]), { trust: empty });
+    expect(res.verification).toMatchObject({
+      cause: 'tls.no_roots',
+      goError: `${VERIFY}x509: certificate signed by unknown authority`,
+    });
+  });
+
+  it('trust store that failed to load', async () => {
+    const broken = loadTrustStore({ sslCertFile: dir, sslCertDir: join(dir, 'none') });
+    const res = await handshake(await serve(pki.leaf, [pki.intermediate]), { trust: broken });
+    expect(res.verification).toMatchObject({
+      cause: 'tls.no_roots',
+      goError: `${VERIFY}x509: failed to load system roots and no roots provided; read ${dir}: is a directory`,
+    });
+  });
+});
+
+describe('peers that do not complete a handshake', () => {
+  it('plain HTTP peer', async () => {
+    const err = await handshakeError(await httpPeer());
+    expect(err.code).toBe('tls.protocol');
+    expect(err.goError).toBe('http: server gave HTTP response to HTTPS client');
+    expect(err.detail).toContain('that are not TLS: "HTTP/1.1 400 Bad Request\\r\\nContent-Type: text/plain\\r\\n');
+  });
+
+  it('peer speaking another protocol', async () => {
+    const err = await handshakeError(await sshPeer());
+    expect(err.code).toBe('tls.protocol');
+    expect(err.goError).toBe('tls: first record does not look like a TLS handshake');
+    expect(err.detail).toContain('"SSH-2.0-OpenSSH_9.6\\r\\n"');
+  });
+
+  it('silent peer', async () => {
+    const err = await handshakeError(await silentPeer(), { timeoutMs: 300 });
+    expect(err.code).toBe('tls.timeout');
+    expect(err.goError).toBe('net/http: TLS handshake timeout');
+    expect(err.detail).toBe('no complete handshake after 300 ms; the peer sent nothing');
+  });
+
+  it('peer closing mid-handshake', async () => {
+    const err = await handshakeError(await closingPeer());
+    expect(err.code).toBe('tls.handshake_failed');
+    expect(err.goError).toBe('EOF');
+    expect(err.detail).toContain('the peer closed the connection before the handshake completed; the peer sent nothing');
+  });
+
+  it('peer resetting mid-handshake', async () => {
+    const err = await handshakeError(await resettingPeer());
+    expect(err.code).toBe('tls.handshake_failed');
+    expect(err.goError).toMatch(/^read tcp 127\.0\.0\.1:\d+->127\.0\.0\.1:\d+: read: connection reset by peer$/);
+  });
+
+  it('server that only offers a cipher Go 1.23 no longer offers (RSA key exchange)', async () => {
+    const port = await serve(pki.leaf, [pki.intermediate], { ciphers: 'AES128-GCM-SHA256', maxVersion: 'TLSv1.2' });
+    const err = await handshakeError({ port, close: async () => {} });
+    expect(err.code).toBe('tls.handshake_failed');
+    expect(err.goError).toBe('remote error: tls: handshake failure');
+  });
+
+  it('server stuck on TLS 1.1', async () => {
+    const port = await serve(pki.leaf, [pki.intermediate], { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
+    const err = await handshakeError({ port, close: async () => {} });
+    expect(err.code).toBe('tls.handshake_failed');
+    expect(err.goError).toBe('remote error: tls: protocol version not supported');
+  });
+
+  it('aborted by the caller', async () => {
+    const peer = await silentPeer();
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error('deadline')), 50);
+    const err = await handshakeError(peer, { signal: ac.signal, timeoutMs: 10_000 });
+    expect(err.code).toBe('tls.timeout');
+    expect(err.detail).toContain('aborted during the handshake (deadline)');
+  });
+
+  it('already aborted before the handshake', async () => {
+    const peer = await silentPeer();
+    const ac = new AbortController();
+    ac.abort(new Error('gone'));
+    const err = await handshakeError(peer, { signal: ac.signal });
+    expect(err.code).toBe('tls.timeout');
+    expect(err.detail).toBe('aborted before the handshake: gone');
+  });
+});
