@@ -596,8 +596,10 @@ function udpRoundTrip(server: Server, q: QueryWire, deadline: number, signal: Ab
     }
     const s = sock;
     s.on('error', (err: unknown) => {
-      if (!local) fail(`dial udp ${server.remote}: connect: ${errnoText(err)}`, 'dns.unreachable', 'unreachable');
-      else fail(`read udp ${local}->${server.remote}: read: ${errnoText(err)}`, sysCode(err) === 'ETIMEDOUT' ? 'dns.timeout' : 'dns.unreachable', sysCode(err) === 'ETIMEDOUT' ? 'timeout' : 'unreachable');
+      // Before connect() the socket itself failed (no IPv6, no free port): Go says "socket:".
+      if (!local) return fail(`dial udp ${server.remote}: socket: ${errnoText(err)}`, 'dns.unreachable', 'unreachable');
+      const timedOut = sysCode(err) === 'ETIMEDOUT';
+      fail(`read udp ${local}->${server.remote}: read: ${errnoText(err)}`, timedOut ? 'dns.timeout' : 'dns.unreachable', timedOut ? 'timeout' : 'unreachable');
     });
     s.on('message', (raw: Buffer, rinfo: dgram.RemoteInfo) => {
       if (settled) return;
