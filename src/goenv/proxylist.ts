@@ -88,6 +88,11 @@ export function parseProxyList(goproxy: string, gonoproxy: string): ProxyListRes
   return { ok: true, entries };
 }
 
+/** lookup()'s not-exist errors (repo.go). */
+export const ERR_PROXY_OFF = 'module lookup disabled by GOPROXY=off';
+export const ERR_NOPROXY = 'disabled by GOPRIVATE/GONOPROXY';
+export const ERR_USE_PROXY = 'path does not match GOPRIVATE/GONOPROXY';
+
 /** What one entry does for one module path (lookup in repo.go): dial a proxy, go direct, or a not-exist error. */
 export type EntryAction =
   | { action: 'proxy'; url: string }
@@ -105,15 +110,15 @@ export function entryAction(entry: ProxyEntry, modulePath: string, gonoproxy: st
   const path = lookupPath(modulePath);
   if (matchPrefixPatterns(gonoproxy, path)) {
     if (entry.kind === 'noproxy' || entry.kind === 'direct') return { action: 'direct' };
-    return { action: 'not-exist', error: 'disabled by GOPRIVATE/GONOPROXY' };
+    return { action: 'not-exist', error: ERR_NOPROXY };
   }
   switch (entry.kind) {
     case 'off':
-      return { action: 'not-exist', error: 'module lookup disabled by GOPROXY=off' };
+      return { action: 'not-exist', error: ERR_PROXY_OFF };
     case 'direct':
       return { action: 'direct' };
     case 'noproxy':
-      return { action: 'not-exist', error: 'path does not match GOPRIVATE/GONOPROXY' };
+      return { action: 'not-exist', error: ERR_USE_PROXY };
     case 'url':
       try {
         escapePath(path);
@@ -147,4 +152,56 @@ export function proxyRequestURL(proxyURL: string, modulePath: string, endpoint: 
   u.path = pathJoin(u.path, endpoint);
   u.rawPath = pathJoin(u.rawPath, wirePathEscape(endpoint));
   return { url: u.string(), redacted: u.redacted() };
+}
+
+/** One entry's outcome: success, or an error that is or is not "not exist" (404/410, lookup's own). */
+export type AttemptResult<T> = { ok: true; value: T } | { ok: false; error: string; notExist: boolean };
+
+export interface TryProxiesStep {
+  readonly index: number;
+  readonly entry: ProxyEntry;
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly notExist?: boolean;
+}
+
+export type TryProxiesResult<T> =
+  | { ok: true; value: T; index: number; steps: readonly TryProxiesStep[] }
+  | { ok: false; error: string; steps: readonly TryProxiesStep[] };
+
+/**
+ * TryProxies (proxy.go): try the entries in order until one succeeds; after a failure go on only
+ * when the entry is `|` or the error is not-exist. The error reported is the best seen: from
+ * `direct`, or from `noproxy` unless it is ERR_USE_PROXY (always taken, the last such wins);
+ * else the last proxy error that is not not-exist; else the last not-exist error.
+ */
+export async function tryProxies<T>(
+  entries: readonly ProxyEntry[],
+  attempt: (entry: ProxyEntry, index: number) => Promise<AttemptResult<T>>,
+): Promise<TryProxiesResult<T>> {
+  const NOT_EXIST = 0;
+  const PROXY = 1;
+  const DIRECT = 2;
+  let bestErr = '';
+  let bestRank = NOT_EXIST;
+  const steps: TryProxiesStep[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const r = await attempt(entry, index);
+    if (r.ok) {
+      steps.push({ index, entry, ok: true });
+      return { ok: true, value: r.value, index, steps };
+    }
+    steps.push({ index, entry, ok: false, error: r.error, notExist: r.notExist });
+    if (entry.kind === 'direct' || (entry.kind === 'noproxy' && r.error !== ERR_USE_PROXY)) {
+      bestErr = r.error;
+      bestRank = DIRECT;
+    } else if (bestRank <= PROXY && !r.notExist) {
+      bestErr = r.error;
+      bestRank = PROXY;
+    } else if (bestRank === NOT_EXIST) {
+      bestErr = r.error;
+    }
+    if (!entry.fallBackOnAnyError && !r.notExist) break;
+  }
+  return { ok: false, error: bestErr, steps };
 }

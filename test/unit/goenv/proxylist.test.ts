@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ParseError } from '../../../src/errors.js';
 import {
-  EMPTY_PROXY_LIST_ERROR, checkProxyURL, entryAction, lookupPath, parseProxyList, proxyRequestURL, type ProxyEntry,
+  EMPTY_PROXY_LIST_ERROR, ERR_PROXY_OFF, checkProxyURL, entryAction, lookupPath, parseProxyList, proxyRequestURL, tryProxies,
+  type AttemptResult, type ProxyEntry,
 } from '../../../src/goenv/proxylist.js';
 import { PROXY_LIST } from './go123-expected.js';
 
@@ -94,6 +95,66 @@ describe('entryAction: lookup() in repo.go (§1.3)', () => {
   });
   it('reports a module path the proxy cannot escape as an error, not a not-exist', () => {
     expect(entryAction(proxy, 'Bad/Path', '')).toEqual({ action: 'error', error: 'malformed module path "Bad/Path": missing dot in first path element' });
+  });
+});
+
+describe('tryProxies: walking the list and choosing the error (§1.4)', () => {
+  // Outcomes per entry label; 404/410-style errors are not-exist.
+  async function walk(goproxy: string, gonoproxy: string, outcomes: Record<string, AttemptResult<string>>, path = 'rsc.io/quote') {
+    const tried: string[] = [];
+    const r = await tryProxies(entries(goproxy, gonoproxy), async (entry) => {
+      const action = entryAction(entry, path, gonoproxy);
+      const label = action.action === 'proxy' ? action.url : action.action;
+      tried.push(label);
+      if (action.action === 'not-exist') return { ok: false, error: action.error, notExist: true };
+      return outcomes[label] ?? { ok: false, error: `no outcome for ${label}`, notExist: false };
+    });
+    return { r, tried };
+  }
+  const e404 = (u: string): AttemptResult<string> => ({ ok: false, error: `reading ${u}/x: 404 Not Found`, notExist: true });
+  const e500 = (u: string): AttemptResult<string> => ({ ok: false, error: `reading ${u}/x: 500 Internal Server Error`, notExist: false });
+
+  it('with the default list, a network error on the proxy does not fall back to direct', async () => {
+    const { r, tried } = await walk('https://proxy.golang.org,direct', '', {
+      'https://proxy.golang.org': { ok: false, error: 'Get "https://proxy.golang.org/x": dial tcp: lookup proxy.golang.org: no such host', notExist: false },
+    });
+    expect(tried).toEqual(['https://proxy.golang.org']);
+    expect(r).toMatchObject({ ok: false, error: 'Get "https://proxy.golang.org/x": dial tcp: lookup proxy.golang.org: no such host' });
+  });
+
+  it('falls through on 404/410, and then prefers direct\'s error', async () => {
+    const { r, tried } = await walk('https://proxy.golang.org,direct', '', {
+      'https://proxy.golang.org': e404('https://proxy.golang.org'),
+      direct: { ok: false, error: 'unrecognized import path "rsc.io/quote"', notExist: true },
+    });
+    expect(tried).toEqual(['https://proxy.golang.org', 'direct']);
+    expect(r).toMatchObject({ ok: false, error: 'unrecognized import path "rsc.io/quote"' });
+  });
+
+  it('keeps a proxy error over a later not-exist ([observed 1.19] A:500|B:410 reports the 500)', async () => {
+    const { r } = await walk('http://a|http://b', '', { 'http://a': e500('http://a'), 'http://b': e404('http://b') });
+    expect(r).toMatchObject({ ok: false, error: 'reading http://a/x: 500 Internal Server Error' });
+  });
+
+  it('reports the last not-exist error (go 1.23: file:///a,file:///b both missing name b)', async () => {
+    const { r } = await walk('http://a,http://b', '', { 'http://a': e404('http://a'), 'http://b': e404('http://b') });
+    expect(r).toMatchObject({ ok: false, error: 'reading http://b/x: 404 Not Found' });
+    const off = await walk('http://a,off', '', { 'http://a': e404('http://a') });
+    expect(off.r).toMatchObject({ ok: false, error: ERR_PROXY_OFF });
+  });
+
+  it('continues after any error on a | entry, and stops at the first success', async () => {
+    const { r, tried } = await walk('http://a|http://b,http://c', '', { 'http://a': e500('http://a'), 'http://b': { ok: true, value: 'info' } });
+    expect(tried).toEqual(['http://a', 'http://b']);
+    expect(r).toMatchObject({ ok: true, value: 'info', index: 1 });
+  });
+
+  it('skips noproxy for public modules without counting its error, and prefers its error for private ones', async () => {
+    const pub = await walk('http://a', 'corp.example', { 'http://a': e404('http://a') });
+    expect(pub.r).toMatchObject({ ok: false, error: 'reading http://a/x: 404 Not Found' });
+    const priv = await walk('http://a', 'corp.example', { direct: { ok: false, error: 'git ls-remote failed', notExist: false } }, 'corp.example/m');
+    expect(priv.tried).toEqual(['direct']);
+    expect(priv.r).toMatchObject({ ok: false, error: 'git ls-remote failed' });
   });
 });
 
