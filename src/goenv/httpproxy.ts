@@ -382,13 +382,18 @@ const DEFAULT_PORTS: Readonly<Record<string, string>> = { http: '80', https: '44
  */
 export function proxyFor(env: ProxyEnv, target: URL): ProxyDecision {
   const scheme = target.protocol.replace(/:$/, '');
+  // A variable that is set but unusable reads as unset to go; say so rather than "not set".
+  const unset = (upper: string): ProxyDecision => {
+    const bad = env.ignored.find((i) => (i.variable === upper || i.variable === upper.toLowerCase()) && !i.reason.endsWith('go reads it first'));
+    return { proxy: null, reason: bad ? `${bad.variable} is set but ${bad.reason}` : `neither ${upper} nor ${upper.toLowerCase()} is set` };
+  };
   let parsed: ParsedProxy | undefined;
   if (scheme === 'https') {
     parsed = env.httpsProxy;
-    if (!parsed) return { proxy: null, reason: 'neither HTTPS_PROXY nor https_proxy is set' };
+    if (!parsed) return unset('HTTPS_PROXY');
   } else if (scheme === 'http') {
     parsed = env.httpProxy;
-    if (!parsed) return { proxy: null, reason: 'neither HTTP_PROXY nor http_proxy is set' };
+    if (!parsed) return unset('HTTP_PROXY');
     if (env.cgi) {
       return {
         proxy: null,

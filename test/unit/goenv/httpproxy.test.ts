@@ -40,6 +40,10 @@ describe('HTTP(S)_PROXY and NO_PROXY rules (§6.3)', () => {
       value: 'https://u:xxxxx@%zz',
       reason: 'go ignores it: invalid proxy address "https://u:xxxxx@%zz": parse "https://u:xxxxx@%zz": invalid URL escape "%zz"',
     }]);
+    expect(proxyFor(bad, new URL('https://proxy.golang.org'))).toEqual({
+      proxy: null,
+      reason: 'HTTPS_PROXY is set but go ignores it: invalid proxy address "https://u:xxxxx@%zz": parse "https://u:xxxxx@%zz": invalid URL escape "%zz"',
+    });
     expect(readProxyEnv({ ALL_PROXY: 'http://all:1' }).ignored).toEqual([{ variable: 'ALL_PROXY', value: 'http://all:1', reason: 'go never reads ALL_PROXY' }]);
   });
 
