@@ -6,6 +6,7 @@ import type { ProxyEntry } from './goenv/proxylist.js';
 import type { ProxyEnv, ProxyDecision } from './goenv/httpproxy.js';
 import type { GoSumDB } from './goenv/gosumdb.js';
 import type { TrustStore } from './net/truststore.js';
+import type { NetrcEntry } from './goenv/netrc.js';
 import type { ResolvConf } from './net/resolvconf.js';
 import type { HostsTable } from './net/hosts.js';
 import type { HostLookupOrder } from './net/nsswitch.js';
@@ -54,8 +55,6 @@ export interface Plan {
   readonly firstHops: readonly Hop[];
   /** The resolver configuration go would read. */
   readonly dns: { readonly conf: ResolvConf; readonly hosts: HostsTable; readonly order: HostLookupOrder };
-  /** Basic credentials go would send per https host (.netrc, GOAUTH=netrc); never logged. */
-  readonly credentials: ReadonlyMap<string, string>;
-  /** -mod=vendor in GOFLAGS: go does no module lookups at all. */
-  readonly lookupsDisabled: string | undefined;
+  /** .netrc entries go would send as Basic auth to https hosts (GOAUTH=netrc); never logged. */
+  readonly netrc: readonly NetrcEntry[];
 }

@@ -154,20 +154,24 @@ export function proxyRequestURL(proxyURL: string, modulePath: string, endpoint: 
   return { url: u.string(), redacted: u.redacted() };
 }
 
-/** One entry's outcome: success, or an error that is or is not "not exist" (404/410, lookup's own). */
-export type AttemptResult<T> = { ok: true; value: T } | { ok: false; error: string; notExist: boolean };
+/**
+ * One entry's outcome: success, or an error that is or is not "not exist" (404/410, lookup's own).
+ * `useProxy` marks noproxy's errUseProxy (the path does not match GONOPROXY), which never ranks as a
+ * direct error; for string errors it is recognised by its text.
+ */
+export type AttemptResult<T, E = string> = { ok: true; value: T } | { ok: false; error: E; notExist: boolean; useProxy?: boolean };
 
-export interface TryProxiesStep {
+export interface TryProxiesStep<E = string> {
   readonly index: number;
   readonly entry: ProxyEntry;
   readonly ok: boolean;
-  readonly error?: string;
+  readonly error?: E;
   readonly notExist?: boolean;
 }
 
-export type TryProxiesResult<T> =
-  | { ok: true; value: T; index: number; steps: readonly TryProxiesStep[] }
-  | { ok: false; error: string; steps: readonly TryProxiesStep[] };
+export type TryProxiesResult<T, E = string> =
+  | { ok: true; value: T; index: number; steps: readonly TryProxiesStep<E>[] }
+  | { ok: false; error: E | undefined; steps: readonly TryProxiesStep<E>[] };
 
 /**
  * TryProxies (proxy.go): try the entries in order until one succeeds; after a failure go on only
@@ -175,16 +179,16 @@ export type TryProxiesResult<T> =
  * `direct`, or from `noproxy` unless it is ERR_USE_PROXY (always taken, the last such wins);
  * else the last proxy error that is not not-exist; else the last not-exist error.
  */
-export async function tryProxies<T>(
+export async function tryProxies<T, E = string>(
   entries: readonly ProxyEntry[],
-  attempt: (entry: ProxyEntry, index: number) => Promise<AttemptResult<T>>,
-): Promise<TryProxiesResult<T>> {
+  attempt: (entry: ProxyEntry, index: number) => Promise<AttemptResult<T, E>>,
+): Promise<TryProxiesResult<T, E>> {
   const NOT_EXIST = 0;
   const PROXY = 1;
   const DIRECT = 2;
-  let bestErr = '';
+  let bestErr: E | undefined;
   let bestRank = NOT_EXIST;
-  const steps: TryProxiesStep[] = [];
+  const steps: TryProxiesStep<E>[] = [];
   for (const [index, entry] of entries.entries()) {
     const r = await attempt(entry, index);
     if (r.ok) {
@@ -192,7 +196,8 @@ export async function tryProxies<T>(
       return { ok: true, value: r.value, index, steps };
     }
     steps.push({ index, entry, ok: false, error: r.error, notExist: r.notExist });
-    if (entry.kind === 'direct' || (entry.kind === 'noproxy' && r.error !== ERR_USE_PROXY)) {
+    const useProxy = r.useProxy ?? (r.error as unknown) === ERR_USE_PROXY;
+    if (entry.kind === 'direct' || (entry.kind === 'noproxy' && !useProxy)) {
       bestErr = r.error;
       bestRank = DIRECT;
     } else if (bestRank <= PROXY && !r.notExist) {

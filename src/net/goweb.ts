@@ -8,6 +8,7 @@ import type { LayerCause } from '../causes.js';
 import { ProbeError } from '../errors.js';
 import { redactURL } from '../goenv/redact.js';
 import { HopError } from './hop.js';
+import { netrcLookup, type NetrcEntry } from '../goenv/netrc.js';
 import { HttpError, type HttpClient, type HttpResponse } from './http.js';
 import type { ProxyEnv } from '../goenv/httpproxy.js';
 
@@ -55,11 +56,13 @@ export interface GoGetOptions {
   readonly signal: AbortSignal;
   readonly maxBytes: number;
   readonly security?: SecurityMode;
-  /** Per-host Basic credentials (.netrc), sent to https URLs only. */
-  readonly credentials?: ReadonlyMap<string, string>;
+  /** .netrc entries: go sends the one matching the URL's host (as written) to https URLs only. */
+  readonly netrc?: readonly NetrcEntry[];
   /** Called for every URL a redirect leads to, before it is requested (the redirect stage checks new hosts). */
   readonly beforeHop?: (url: URL, index: number) => Promise<void>;
   readonly maxRedirects?: number;
+  /** The URL exactly as go would write it (for .netrc host matching); defaults to the URL given. */
+  readonly rawUrl?: string;
 }
 
 const GO_MAX_REDIRECTS = 10;
@@ -100,7 +103,7 @@ export async function goGet(web: GoWeb, rawUrl: string, opts: GoGetOptions): Pro
     if (i > 0 && opts.beforeHop) await opts.beforeHop(url, i);
     let res: HttpResponse;
     try {
-      res = await opts_get(web, url, start, opts);
+      res = await opts_get(web, url, start, { ...opts, rawUrl: opts.rawUrl ?? rawUrl });
     } catch (err) {
       throw wrap(err, url, hops);
     }
@@ -127,14 +130,16 @@ export async function goGet(web: GoWeb, rawUrl: string, opts: GoGetOptions): Pro
       port: effectivePort(next) === effectivePort(url) ? 'kept' : 'changed',
       timeMs: res.timeMs,
     });
-    // net/http's CheckRedirect as cmd/go sets it: the https rule first, then the count.
+    // net/http's CheckRedirect as cmd/go sets it: the https rule first, then the count. via holds every
+    // request made so far (i + 1 of them), and `len(via) >= 10` refuses: go follows at most 9 redirects
+    // and fails on the 10th (checked against go 1.23). net/http puts the raw Location in the url.Error.
     if (opts.security !== 'insecure' && start.protocol === 'https:' && next.protocol !== 'https:') {
-      const goError = `Get "${redactURL(next.href)}": redirected from secure URL ${url.href} to insecure URL ${next.href}`;
+      const goError = `Get "${redactURL(loc)}": redirected from secure URL ${url.href} to insecure URL ${next.href}`;
       throw new GoWebError('redirect.insecure', next.href, `redirected from https ${redactURL(url.href)} to ${redactURL(next.href)}`, goError, hops);
     }
-    if (i + 1 >= limit + 1) {
-      const goError = `Get "${redactURL(next.href)}": stopped after ${limit} redirects`;
-      throw new GoWebError('redirect.too_many', next.href, `more than ${limit} redirects`, goError, hops);
+    if (i + 1 >= limit) {
+      const goError = `Get "${redactURL(loc)}": stopped after ${limit} redirects`;
+      throw new GoWebError('redirect.too_many', next.href, `go stops at the ${limit}th redirect (it follows at most ${limit - 1})`, goError, hops);
     }
     url = next;
   }
@@ -149,7 +154,12 @@ async function opts_get(web: GoWeb, url: URL, start: URL, opts: GoGetOptions): P
   let authorization: string | undefined;
   if (url.protocol === 'https:') {
     if (url.username) authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-    else if (url.hostname === start.hostname || url.href === start.href) authorization = opts.credentials?.get(url.hostname);
+    else if (url.host === start.host && opts.netrc && opts.netrc.length > 0) {
+      // auth.AddCredentials runs on the request go builds from the URL as written; redirects to the
+      // same host keep the header (net/http), other hosts do not get it.
+      const entry = netrcLookup(opts.netrc, url.href === start.href ? opts.rawUrl ?? url.href : url.href);
+      if (entry) authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString('base64')}`;
+    }
   }
   const clean = new URL(url.href);
   clean.username = '';

@@ -10,7 +10,7 @@ import { parseGoSum } from '../goenv/gosum.js';
 import { parseGoSumDB, type GoSumDB } from '../goenv/gosumdb.js';
 import { proxyFor, readProxyEnv, type ProxyEnv } from '../goenv/httpproxy.js';
 import { parseModuleSpec, type ModuleSpec } from '../goenv/module.js';
-import { parseNetrc } from '../goenv/netrc.js';
+import { parseNetrc, type NetrcEntry } from '../goenv/netrc.js';
 import { matchPrefixPatterns } from '../goenv/patterns.js';
 import { entryAction, parseProxyList, type ProxyEntry } from '../goenv/proxylist.js';
 import { redactURL } from '../goenv/redact.js';
@@ -146,9 +146,8 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
   checkTrust(env, trust, findings);
 
   const dns = readDnsConfig(ctx, findings);
-  const credentials = readCredentials(ctx, goEnv, findings);
+  const netrc = readNetrc(ctx, goEnv, findings);
 
-  const lookupsDisabled = goflags.modVendor ? 'GOFLAGS=-mod=vendor: go does no module lookups' : undefined;
   const firstHops = planFirstHops(list.entries, gonoproxy, finalModules, proxyEnv);
   if (firstHops.length === 0) {
     findings.push({ code: 'config.no_network_hops', severity: 'info', message: 'go will not dial any host first for these modules (GOPROXY=off, file:// proxies, or lookups disabled)' });
@@ -166,8 +165,7 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
     modules: finalModules,
     firstHops,
     dns,
-    credentials,
-    lookupsDisabled,
+    netrc,
   };
 }
 
@@ -346,21 +344,19 @@ function readDnsConfig(ctx: ConfigContext, findings: Finding[]): Plan['dns'] {
   return { conf, hosts: parseHosts(hostsText ?? ''), order: ns.order };
 }
 
-/** .netrc credentials go sends to https hosts (GOAUTH=netrc, the default). Values are secrets. */
-function readCredentials(ctx: ConfigContext, goEnv: GoEnv, findings: Finding[]): Map<string, string> {
-  const creds = new Map<string, string>();
-  const goauth = goEnv.vars.GOAUTH.value;
-  if (goauth === 'off') return creds;
+/** .netrc entries go sends to https hosts (GOAUTH=netrc, the default). Their passwords are secrets. */
+function readNetrc(ctx: ConfigContext, goEnv: GoEnv, findings: Finding[]): NetrcEntry[] {
+  if (goEnv.vars.GOAUTH.value === 'off') return [];
   const env = ctx.options.env;
   const path = env['NETRC'] || (env['HOME'] ? `${env['HOME']}/.netrc` : undefined);
-  if (!path) return creds;
-  const text = ctx.readFile(path);
-  if (text === undefined) return creds;
-  for (const e of parseNetrc(text)) {
-    if (!creds.has(e.machine)) creds.set(e.machine, `Basic ${Buffer.from(`${e.login}:${e.password}`).toString('base64')}`);
+  const text = path ? ctx.readFile(path) : undefined;
+  if (text === undefined) return [];
+  const entries = parseNetrc(text);
+  if (entries.length > 0) {
+    findings.push({ code: 'config.netrc', severity: 'info', target: 'NETRC',
+      message: `${entries.length} .netrc machine(s) found (${entries.map((e) => e.machine).join(', ')}): go sends their credentials to https URLs whose host (with any port) matches exactly` });
   }
-  if (creds.size > 0) findings.push({ code: 'config.netrc', severity: 'info', target: 'NETRC', message: `${creds.size} .netrc machine(s) found: go sends their credentials to those https hosts` });
-  return creds;
+  return entries;
 }
 
 /**
@@ -434,6 +430,5 @@ function planEvidence(plan: Plan): Record<string, unknown> {
     })),
     trustStore: { loaded: plan.trust.loaded, roots: plan.trust.pems.length },
     dns: { nameservers: plan.dns.conf.servers, search: plan.dns.conf.search, ndots: plan.dns.conf.ndots, order: plan.dns.order },
-    lookupsDisabled: plan.lookupsDisabled ?? null,
   };
 }

@@ -3,7 +3,7 @@
 // error is the best one seen (direct/noproxy > other proxy errors > first not-exist).
 
 import { hintFor } from '../hints.js';
-import { entryAction, type EntryAction, type ProxyEntry } from '../goenv/proxylist.js';
+import { entryAction, tryProxies as goTryProxies, type EntryAction, type ProxyEntry } from '../goenv/proxylist.js';
 import { escapePath, escapeVersion, wirePathEscape } from '../goenv/module.js';
 import { redactURL } from '../goenv/redact.js';
 import { goGet, GoWebError, type GoResponse, type RedirectHop } from '../net/goweb.js';
@@ -48,10 +48,7 @@ export interface EntryHandlers<T> {
   direct(): Promise<EntryResult<T>>;
 }
 
-const NOT_EXIST_RANK = 0;
-const PROXY_RANK = 1;
-const DIRECT_RANK = 2;
-
+/** cmd/go's TryProxies (one implementation, in goenv/proxylist.ts) with the probe's requests per entry. */
 export async function tryProxies<T>(
   plan: Plan,
   modulePath: string,
@@ -59,9 +56,7 @@ export async function tryProxies<T>(
   resolve: (entry: ProxyEntry) => EntryAction = (entry) => entryAction(entry, modulePath, plan.gonoproxy),
 ): Promise<WalkResult<T>> {
   const attempts: WalkAttempt[] = [];
-  let best: WalkFailure | undefined;
-  let bestRank = NOT_EXIST_RANK;
-  for (const entry of plan.proxyList) {
+  const walked = await goTryProxies<T, WalkFailure>(plan.proxyList, async (entry) => {
     const started = performance.now();
     const name = entry.kind === 'url' ? redactURL(entry.url) : entry.kind;
     const separator = entry.fallBackOnAnyError ? '|' : ',';
@@ -80,7 +75,7 @@ export async function tryProxies<T>(
     const timeMs = Math.round(performance.now() - started);
     if (result.ok) {
       attempts.push({ entry: name, separator, outcome: 'ok', timeMs });
-      return { ok: true, value: result.value, servedBy: name, attempts };
+      return { ok: true, value: result.value };
     }
     const f = result.failure;
     attempts.push({
@@ -92,20 +87,11 @@ export async function tryProxies<T>(
       ...(f.status !== undefined ? { status: f.status } : {}),
       timeMs,
     });
-    const isDirect = entry.kind === 'direct' || (entry.kind === 'noproxy' && action.action === 'direct');
-    if (isDirect) {
-      best = f;
-      bestRank = DIRECT_RANK;
-    } else if (bestRank <= PROXY_RANK && !f.notExist) {
-      best = f;
-      bestRank = PROXY_RANK;
-    } else if (bestRank === NOT_EXIST_RANK) {
-      // As in cmd/go: while nothing better was seen, each not-exist error replaces the previous one.
-      best = f;
-    }
-    if (!entry.fallBackOnAnyError && !f.notExist) break;
-  }
-  return { ok: false, failure: best ?? noEntries(), attempts };
+    // noproxy for a path outside GONOPROXY is errUseProxy: never ranked as a direct error.
+    return { ok: false, error: f, notExist: f.notExist, useProxy: entry.kind === 'noproxy' && action.action !== 'direct' };
+  });
+  if (walked.ok) return { ok: true, value: walked.value, servedBy: attempts.at(-1)!.entry, attempts };
+  return { ok: false, failure: walked.error ?? noEntries(), attempts };
 }
 
 function notExistCause(entry: ProxyEntry, error: string): string {
@@ -128,7 +114,7 @@ export async function proxyGet(
 ): Promise<{ ok: true; res: GoResponse } | { ok: false; failure: WalkFailure }> {
   const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(net.timeoutMs * 2)]);
   try {
-    const res = await goGet({ http: net.http, proxyEnv: net.proxyEnv }, url, { signal, maxBytes: opts.maxBytes, credentials: plan.credentials });
+    const res = await goGet({ http: net.http, proxyEnv: net.proxyEnv }, url, { signal, maxBytes: opts.maxBytes, netrc: plan.netrc });
     if (res.status === 200) return { ok: true, res };
     return { ok: false, failure: statusFailure(res, url) };
   } catch (err) {

@@ -96,7 +96,7 @@ async function chooseBase(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' }
           const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
             signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.net.timeoutMs * 2)]),
             maxBytes: 64 * 1024,
-            credentials: ctx.plan.credentials,
+            netrc: ctx.plan.netrc,
           });
           if (res.status === 200) return { ok: true, value: `${entryURL.replace(/\/+$/, '')}/sumdb/${db.name}` };
           return { ok: false, failure: statusFailure(res, url) };
@@ -124,7 +124,7 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
     const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
       signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.net.timeoutMs * 2)]),
       maxBytes: MAX_SUMDB_BYTES,
-      credentials: ctx.plan.credentials,
+      netrc: ctx.plan.netrc,
     });
     if (res.status !== 200) throw new SumdbHttpError(statusFailure(res, url));
     return res.body;
