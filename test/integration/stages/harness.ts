@@ -1,0 +1,207 @@
+// Runs the whole probe against a loopback LabTarget, in-process (runProbe with a real reporter writing a
+// real report dir) or as the built CLI (node dist/gomodprobe.mjs), and hands back what a user would see:
+// the exit code, report.json parsed, the JSON lines on stdout and the termination message.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { LAB_MODULE, LAB_NAMES, LabTarget, type LabTargetOptions } from '../../../src/lab/target.js';
+import { testPki, type TestPki } from '../../../src/lab/pki.js';
+import { parseOptions } from '../../../src/options.js';
+import { runProbe } from '../../../src/probe.js';
+import { createReporter } from '../../../src/report/reporter.js';
+import type { RunReport } from '../../../src/report/types.js';
+import { collectSecrets } from '../../../src/secrets.js';
+import type { StageName } from '../../../src/causes.js';
+import type { StageResult } from '../../../src/stages/stage.js';
+
+export { LAB_MODULE, LAB_NAMES };
+
+export const REPO = resolve(import.meta.dirname, '../../..');
+export const CLI = join(REPO, 'dist/gomodprobe.mjs');
+
+let sharedPki: TestPki | undefined;
+
+/** One PKI per test file (RSA keys are slow): every LabTarget and extra server of the file uses it. */
+export function labPki(): TestPki {
+  sharedPki ??= testPki([LAB_NAMES.proxy, LAB_NAMES.sum, LAB_NAMES.storage, LAB_NAMES.egress, '127.0.0.1']);
+  return sharedPki;
+}
+
+export function startLab(opts: Omit<LabTargetOptions, 'pki'> = {}): Promise<LabTarget> {
+  return LabTarget.start({ ...opts, pki: labPki() });
+}
+
+/** Undo every fault and override a test may have set, so tests in one file do not leak into each other. */
+export function resetLab(lab: LabTarget): void {
+  lab.goproxy.faults = {};
+  lab.storage.faults = {};
+  lab.sumdb.faults = {};
+  if (lab.forwardProxy) lab.forwardProxy.faults = {};
+  lab.envOverrides = {};
+  lab.goproxy.zipLocation = (escaped) => lab.storage.objectURL(LAB_NAMES.storage, escaped);
+  for (const name of Object.values(LAB_NAMES)) lab.dns.set(name, { a: ['127.0.0.1'], ttl: 30 });
+  lab.dns.queries.length = 0;
+  lab.goproxy.requests.length = 0;
+  lab.storage.requests.length = 0;
+  lab.forwardProxy?.requests.splice(0);
+}
+
+export interface RunOptions {
+  /** Variables to add or replace; undefined removes one from the lab's environment. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Flags after the lab's own (a later --module adds to the lab's one). */
+  readonly args?: readonly string[];
+  /** Replace the value of flags the lab sets (e.g. { '--dns-port': '1' }). */
+  readonly setFlags?: Readonly<Record<string, string>>;
+  /** Replace the lab's --module flag by these modules (PATH@VERSION); [] drops it. */
+  readonly modules?: readonly string[];
+  /** Extra files (path relative to the run dir -> contents); `{dir}` in a value is replaced by the run dir. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** Replace files the lab writes (resolv.conf, hosts, ...), relative to the run dir. */
+  readonly replaceFiles?: Readonly<Record<string, string>>;
+  /** in-process (default): runProbe with a real reporter; cli: spawn node dist/gomodprobe.mjs. */
+  readonly mode?: 'in-process' | 'cli';
+  /** Per-operation timeout flag (default 2s: lab answers are instant, failures are refusals). */
+  readonly timeout?: string;
+  /** cli mode: send this signal once the stage named starts (seen on stdout). */
+  readonly signalAt?: { readonly stage: StageName; readonly signal: NodeJS.Signals };
+}
+
+export interface ProbeRun {
+  readonly exitCode: number;
+  readonly report: RunReport;
+  /** stdout JSON lines, parsed. */
+  readonly lines: Record<string, unknown>[];
+  readonly termination: string;
+  readonly dir: string;
+  readonly metrics: string;
+  readonly stderr: string;
+  readonly elapsedMs: number;
+  /** The result of one stage (throws when the stage did not run). */
+  stage(name: StageName): StageResult;
+}
+
+const tempDirs: string[] = [];
+
+/** Writes the lab inputs into a fresh temp dir and runs the probe against them. */
+export async function probeLab(lab: LabTarget, opts: RunOptions = {}): Promise<ProbeRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'gmp-stage-'));
+  tempDirs.push(dir);
+  const inputs = lab.inputs(dir);
+  const files: Record<string, string> = { ...inputs.files };
+  for (const [rel, text] of Object.entries(opts.replaceFiles ?? {})) files[join(dir, rel)] = text.replaceAll('{dir}', dir);
+  for (const [rel, text] of Object.entries(opts.files ?? {})) files[join(dir, rel)] = text.replaceAll('{dir}', dir);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  }
+  const env: Record<string, string> = { ...inputs.env };
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v.replaceAll('{dir}', dir);
+  }
+  const args = [...inputs.args];
+  for (const [flag, value] of Object.entries(opts.setFlags ?? {})) {
+    const i = args.indexOf(flag);
+    if (i < 0) throw new Error(`the lab sets no ${flag}`);
+    args[i + 1] = value.replaceAll('{dir}', dir);
+  }
+  if (opts.modules) {
+    const i = args.indexOf('--module');
+    args.splice(i, 2);
+    for (const m of opts.modules) args.push('--module', m);
+  }
+  const reportDir = join(dir, 'out');
+  const termination = join(dir, 'termination-log');
+  args.push('--report-dir', reportDir, '--termination-log', termination, '--format', 'json', '--timeout', opts.timeout ?? '2s');
+  args.push(...(opts.args ?? []).map((a) => a.replaceAll('{dir}', dir)));
+
+  const started = performance.now();
+  const { exitCode, stdout, stderr } = opts.mode === 'cli' ? await runCli(args, env, opts.signalAt) : await runInProcess(args, env);
+  const elapsedMs = performance.now() - started;
+  const reportPath = join(reportDir, 'report.json');
+  if (!existsSync(reportPath)) throw new Error(`no report.json (exit ${exitCode}); stderr: ${stderr}\nstdout: ${stdout.slice(0, 2000)}`);
+  const report = JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport;
+  const lines = stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return {
+    exitCode,
+    report,
+    lines,
+    termination: existsSync(termination) ? readFileSync(termination, 'utf8') : '',
+    metrics: readFileSync(join(reportDir, 'metrics.prom'), 'utf8'),
+    dir,
+    stderr,
+    elapsedMs,
+    stage(name) {
+      const s = report.stages.find((x) => x.stage === name);
+      if (!s) throw new Error(`stage ${name} did not run; stages: ${report.stages.map((x) => `${x.stage}:${x.status}`).join(' ')}; failure ${JSON.stringify(report.failure)}`);
+      return s;
+    },
+  };
+}
+
+function readFileOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function runInProcess(argv: string[], env: Record<string, string>): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const options = parseOptions({ argv, env, stdoutIsTTY: false, terminationLogExists: false });
+  let stdout = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      stdout += chunk.toString('utf8');
+      cb();
+    },
+  });
+  const reporter = createReporter({
+    format: 'json',
+    stdout: sink,
+    stdoutIsTTY: false,
+    ...(options.reportDir ? { reportDir: options.reportDir } : {}),
+    ...(options.terminationLog ? { terminationLog: options.terminationLog } : {}),
+    secrets: collectSecrets(options, readFileOrUndefined),
+    level: options.logLevel,
+  });
+  const report = await runProbe(options, { reporter, version: 'test', interrupt: new AbortController().signal, readFile: readFileOrUndefined });
+  await reporter.finish(report);
+  return { exitCode: report.exitCode, stdout, stderr: '' };
+}
+
+function runCli(argv: string[], env: Record<string, string>, signalAt?: RunOptions['signalAt']): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI, ...argv], { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let signalled = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+      if (signalAt && !signalled && stdout.includes(`"event":"stage.started","stage":"${signalAt.stage}"`)) {
+        signalled = true;
+        child.kill(signalAt.signal);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code, sig) => resolvePromise({ exitCode: code ?? (sig ? 128 : -1), stdout, stderr }));
+  });
+}
+
+export function cleanupRuns(): void {
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** The stdout line of one stage's verdict. */
+export function stageLine(run: ProbeRun, stage: StageName): Record<string, unknown> | undefined {
+  return run.lines.find((l) => l['event'] === 'stage.finished' && l['stage'] === stage);
+}
