@@ -1,6 +1,7 @@
 // The one dialer: TCP connects with Go's error vocabulary, and CONNECT tunnels through an HTTP(S) proxy.
 // Every operation is bounded by a signal; every read from the proxy is size-capped.
 
+import { setMaxListeners } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ProbeError, sysCode } from '../errors.js';
@@ -106,7 +107,16 @@ export async function dialHost(addresses: readonly string[], port: number, opts:
   if (ordered.length === 0) {
     throw new DialError('tcp.unreachable', 'no addresses to dial', 'dial tcp: no addresses', []);
   }
-  const settled = await Promise.allSettled(ordered.map((a) => dialAddress(a, port, opts)));
+  // One listener per address on the caller's signal would trip Node's MaxListeners warning (a line on
+  // stderr) once a name has more than 10 addresses: the dials share one signal of their own instead.
+  const shared = new AbortController();
+  setMaxListeners(0, shared.signal);
+  const forward = (): void => shared.abort(opts.signal.reason);
+  if (opts.signal.aborted) forward();
+  else opts.signal.addEventListener('abort', forward, { once: true });
+  const settled = await Promise.allSettled(ordered.map((a) => dialAddress(a, port, { signal: shared.signal }))).finally(() =>
+    opts.signal.removeEventListener('abort', forward),
+  );
   const attempts: DialAttempt[] = [];
   let chosen: net.Socket | undefined;
   for (const s of settled) {
