@@ -63,7 +63,8 @@ export async function tryProxies<T>(
     const action = resolve(entry);
     let result: EntryResult<T>;
     if (action.action === 'not-exist') {
-      result = { ok: false, failure: { cause: notExistCause(entry, action.error), target: name, detail: action.error, goError: action.error, hint: '', notExist: true } };
+      const cause = notExistCause(entry, action.error);
+      result = { ok: false, failure: { cause, target: name, detail: action.error, goError: action.error, hint: notExistHint(cause, modulePath), notExist: true } };
     } else if (action.action === 'error') {
       result = { ok: false, failure: { cause: 'config.invalid', target: modulePath, detail: action.error, goError: action.error, hint: 'the module path is invalid', notExist: false } };
     } else if (action.action === 'proxy') {
@@ -100,6 +101,17 @@ function notExistCause(entry: ProxyEntry, error: string): string {
   return 'proxy.not_found';
 }
 
+/** When the walk ends on such an entry (go reports the last not-exist error), this is the fix. */
+function notExistHint(cause: string, modulePath: string): string {
+  if (cause === 'proxy.off') {
+    return `GOPROXY reaches "off" for ${modulePath}, so go refuses to download it: put a proxy that serves it before "off", or end GOPROXY with ",direct"`;
+  }
+  if (cause === 'proxy.disabled') {
+    return `${modulePath} matches GOPRIVATE/GONOPROXY, so only "direct" may fetch it: add direct to GOPROXY, or remove the module from GONOPROXY/GOPRIVATE`;
+  }
+  return `no GOPROXY entry may fetch ${modulePath}: check GOPROXY and GONOPROXY/GOPRIVATE`;
+}
+
 function noEntries(): WalkFailure {
   const msg = 'GOPROXY list is not the empty string, but contains no entries';
   return { cause: 'proxy.no_entries', target: 'GOPROXY', detail: msg, goError: msg, hint: 'set GOPROXY', notExist: false };
@@ -127,7 +139,8 @@ export async function proxyGet(
 export function statusFailure(res: GoResponse, url: string): WalkFailure {
   const shown = redactURL(res.url || url);
   const detail = errorDetail(res);
-  const goError = `reading ${shown}: ${res.statusLine}${detail}`;
+  // web.get names the URL it was asked for (`fetched`), not the last hop of a redirect chain.
+  const goError = `reading ${redactURL(url)}: ${res.statusLine}${detail}`;
   const s = res.status;
   const cause =
     s === 404 ? 'proxy.not_found'
