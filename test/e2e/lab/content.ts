@@ -1,0 +1,144 @@
+// What the lab's servers serve, written as static files: the lab CA and server certificates (good and
+// bad variants), a GOPROXY tree for lab.test/hello at several versions, and the checksum database's
+// /lookup, /tile and /latest answers signed over that tree.
+
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ServerResponse } from 'node:http';
+import { escapePath, escapeVersion } from '../../../src/goenv/module.js';
+import { buildModule } from '../../../src/lab/modzip.js';
+import { chainPem, testPki, type IssuedCert } from '../../../src/lab/pki.js';
+import { SumdbFixture } from '../../../src/lab/sumdb-server.js';
+import { generateKey } from '../../../src/sumdb/note.js';
+import { newTiles, tilePath } from '../../../src/sumdb/tlog.js';
+import { HOST_NAMES, LAB_MODULE, LAB_VERSIONS } from './topology.js';
+
+export interface ServerCert {
+  readonly chainFile: string;
+  readonly keyFile: string;
+}
+
+export interface LabContent {
+  readonly dir: string;
+  /** PEM of the lab root CA: what SSL_CERT_FILE points at in the pod. */
+  readonly caFile: string;
+  readonly goproxyDir: string;
+  readonly sumdbDir: string;
+  readonly certs: { readonly good: ServerCert; readonly expired: ServerCert; readonly wrongName: ServerCert; readonly noIntermediate: ServerCert };
+  /** The checksum database's verifier key (name sum.lab.test). */
+  readonly sumdbKey: string;
+  /** A well-formed key of the same name that did not sign the tree. */
+  readonly wrongSumdbKey: string;
+  readonly sumdbName: string;
+  /** go.sum lines of every module version served. */
+  readonly goSum: readonly string[];
+}
+
+const SUMDB_NAME = HOST_NAMES.sum;
+
+export function writeLabContent(dir: string): LabContent {
+  mkdirSync(dir, { recursive: true });
+  // nginx workers and tinyproxy read these as an unprivileged user.
+  chmodSync(dir, 0o755);
+  const pki = testPki(Object.values(HOST_NAMES));
+
+  const certDir = join(dir, 'certs');
+  const writeCert = (name: string, chain: IssuedCert[], key: IssuedCert): ServerCert => {
+    const chainFile = join(certDir, `${name}.chain.pem`);
+    const keyFile = join(certDir, `${name}.key.pem`);
+    writeText(chainFile, chainPem(...chain));
+    writeText(keyFile, key.keyPem, 0o600);
+    return { chainFile, keyFile };
+  };
+  const certs = {
+    good: writeCert('good', [pki.leaf, pki.intermediate], pki.leaf),
+    expired: writeCert('expired', [pki.expiredLeaf, pki.intermediate], pki.expiredLeaf),
+    wrongName: writeCert('wrongname', [pki.wrongNameLeaf, pki.intermediate], pki.wrongNameLeaf),
+    noIntermediate: writeCert('nochain', [pki.leaf], pki.leaf),
+  };
+  const caFile = join(certDir, 'lab-root-ca.pem');
+  writeText(caFile, pki.root.certPem);
+
+  const goproxyDir = join(dir, 'www', 'goproxy');
+  const sumdbDir = join(dir, 'www', 'sumdb');
+  const sumdb = new SumdbFixture({ name: SUMDB_NAME });
+  const goSum: string[] = [];
+  const times = ['2024-01-02T03:04:05Z', '2024-06-01T00:00:00Z', '2025-01-15T12:00:00Z'];
+  const modDir = join(goproxyDir, escapePath(LAB_MODULE), '@v');
+  LAB_VERSIONS.forEach((version, i) => {
+    const built = buildModule(LAB_MODULE, version, {
+      'go.mod': `module ${LAB_MODULE}\n\ngo 1.21\n`,
+      'hello.go': `// Package hello is the module the e2e lab serves.\npackage hello\n\n// Version is this release.\nconst Version = "${version}"\n`,
+      'LICENSE': 'Lab test module, no rights reserved.\n',
+    });
+    const ev = escapeVersion(version);
+    writeText(join(modDir, `${ev}.info`), JSON.stringify({ Version: version, Time: times[i] }));
+    writeText(join(modDir, `${ev}.mod`), built.goMod);
+    writeBytes(join(modDir, `${ev}.zip`), built.zip);
+    sumdb.add(LAB_MODULE, version, built.zipHash, built.goModHash);
+    goSum.push(`${LAB_MODULE} ${version} ${built.zipHash}`, `${LAB_MODULE} ${version}/go.mod ${built.goModHash}`);
+  });
+  writeText(join(modDir, 'list'), LAB_VERSIONS.map((v) => `${v}\n`).join(''));
+  const last = LAB_VERSIONS.length - 1;
+  writeText(join(goproxyDir, escapePath(LAB_MODULE), '@latest'), JSON.stringify({ Version: LAB_VERSIONS[last], Time: times[last] }));
+
+  // The checksum database as static files: every answer go (or the probe) may ask of this tree.
+  const serve = (path: string): Buffer => {
+    const res = new CapturedResponse();
+    if (!sumdb.handle(path, res as unknown as ServerResponse) || res.status !== 200) {
+      throw new Error(`sumdb fixture did not serve ${path}: ${res.status}`);
+    }
+    return res.body;
+  };
+  writeBytes(join(sumdbDir, 'latest'), serve('/latest'));
+  for (const version of LAB_VERSIONS) {
+    const key = `${escapePath(LAB_MODULE)}@${escapeVersion(version)}`;
+    writeBytes(join(sumdbDir, 'lookup', key), serve(`/lookup/${key}`));
+  }
+  for (const t of newTiles(8, 0, sumdb.size)) {
+    writeBytes(join(sumdbDir, tilePath(t)), serve(`/${tilePath(t)}`));
+    if (t.l === 0) {
+      const data = { ...t, l: -1 };
+      writeBytes(join(sumdbDir, tilePath(data)), serve(`/${tilePath(data)}`));
+    }
+  }
+
+  return {
+    dir,
+    caFile,
+    goproxyDir,
+    sumdbDir,
+    certs,
+    sumdbKey: sumdb.verifierKey,
+    wrongSumdbKey: generateKey(SUMDB_NAME).verifierKey,
+    sumdbName: SUMDB_NAME,
+    goSum,
+  };
+}
+
+class CapturedResponse {
+  status = 0;
+  body = Buffer.alloc(0);
+  writeHead(status: number): this {
+    this.status = status;
+    return this;
+  }
+  end(chunk?: Uint8Array | string): this {
+    if (chunk !== undefined) this.body = Buffer.from(chunk);
+    return this;
+  }
+}
+
+function writeText(path: string, text: string, mode = 0o644): void {
+  writeBytes(path, Buffer.from(text, 'utf8'), mode);
+}
+
+function writeBytes(path: string, data: Uint8Array, mode = 0o644): void {
+  mkdirParents(dirname(path));
+  writeFileSync(path, data, { mode });
+  chmodSync(path, mode);
+}
+
+function mkdirParents(path: string): void {
+  mkdirSync(path, { recursive: true, mode: 0o755 });
+}

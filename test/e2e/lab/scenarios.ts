@@ -1,0 +1,236 @@
+// The scenario table: one broken (or healthy) situation each, what go does there, and the stage and cause
+// the probe must name. Expectations about go come from go-fetch-semantics.md and cmd/go's sources; they
+// were never tuned to the probe's output.
+
+import type { LabContent } from './content.js';
+import { POLICIES, type EgressPolicy } from './nft.js';
+import { GOPROXY_PATHS } from './servers.js';
+import { EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_NAMES, LAB_MODULE, PROBED_VERSION } from './topology.js';
+
+/** Variables to set, or to remove (null) from the healthy base environment. */
+export type EnvChange = Readonly<Record<string, string | null>>;
+
+export type Expectation =
+  | { readonly pass: true }
+  | {
+      readonly pass: false;
+      readonly stage: 'dns' | 'tcp' | 'tls' | 'proxy' | 'sumdb' | 'redirect';
+      readonly cause: string;
+      /** What the hint must say: the fix. */
+      readonly hint: RegExp;
+      /** What go's error says, so the scenario is known to break where it claims to. */
+      readonly goError: RegExp;
+    };
+
+export interface Scenario {
+  readonly id: string;
+  readonly title: string;
+  readonly env?: (c: LabContent) => EnvChange;
+  readonly policy?: EgressPolicy;
+  readonly module?: string;
+  readonly expect: Expectation;
+  /** go waits out its 30 s dial timeout here; the probe must finish well inside that. */
+  readonly blackholed?: boolean;
+}
+
+const proxy = `https://${HOST_NAMES.proxy}`;
+const P = GOPROXY_PATHS;
+const egress = `http://${HOST_NAMES.egress}:${EGRESS_PROXY_PORT}`;
+const egressAuth = `http://${HOST_NAMES.egressAuth}:${EGRESS_PROXY_PORT}`;
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The healthy base: the lab proxy (serving the checksum database too), the lab key, the lab CA. */
+export function baseLabEnv(c: LabContent): Record<string, string> {
+  return { GOPROXY: proxy, GOSUMDB: c.sumdbKey, SSL_CERT_FILE: c.caFile };
+}
+
+export function applyEnvChange(base: Readonly<Record<string, string>>, change: EnvChange): Record<string, string> {
+  const out: Record<string, string> = { ...base };
+  for (const [k, v] of Object.entries(change)) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
+export const MODULE_AT_VERSION = `${LAB_MODULE}@${PROBED_VERSION}`;
+
+export const SCENARIOS: readonly Scenario[] = [
+  { id: 'healthy', title: 'healthy', expect: { pass: true } },
+  { id: 'healthy-latest', title: 'healthy, @latest query', module: `${LAB_MODULE}@latest`, expect: { pass: true } },
+  {
+    id: 'dns-dropped',
+    title: 'DNS dropped (UDP+TCP 53)',
+    policy: POLICIES.dnsDropped,
+    expect: { pass: false, stage: 'dns', cause: 'dns.timeout', hint: /port 53/, goError: /lookup proxy\.lab\.test.*i\/o timeout/ },
+  },
+  {
+    id: 'dns-nxdomain',
+    title: 'DNS NXDOMAIN for the proxy',
+    env: () => ({ GOPROXY: 'https://gone.lab.test' }),
+    expect: { pass: false, stage: 'dns', cause: 'dns.nxdomain', hint: /gone\.lab\.test/, goError: /lookup gone\.lab\.test.*no such host/ },
+  },
+  {
+    id: 'proxy-dropped',
+    title: '443 to the proxy dropped',
+    policy: POLICIES.proxyDropped,
+    blackholed: true,
+    expect: { pass: false, stage: 'tcp', cause: 'tcp.timeout', hint: /allow egress to proxy\.lab\.test TCP 443/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.proxy)}:443: (i/o timeout|connect: connection timed out)`) },
+  },
+  {
+    id: 'proxy-rejected',
+    title: '443 to the proxy rejected (RST)',
+    policy: POLICIES.proxyRejected,
+    expect: { pass: false, stage: 'tcp', cause: 'tcp.refused', hint: /refuses connections/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.proxy)}:443: connect: connection refused`) },
+  },
+  {
+    id: 'untrusted-ca',
+    title: 'untrusted CA (no SSL_CERT_FILE)',
+    env: () => ({ SSL_CERT_FILE: null }),
+    expect: { pass: false, stage: 'tls', cause: 'tls.unknown_authority', hint: /SSL_CERT_FILE/, goError: /x509: certificate signed by unknown authority/ },
+  },
+  {
+    id: 'expired-leaf',
+    title: 'expired leaf',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.expired}` }),
+    expect: { pass: false, stage: 'tls', cause: 'tls.expired', hint: /renew/, goError: /x509: certificate has expired or is not yet valid/ },
+  },
+  {
+    id: 'wrong-name',
+    title: 'wrong-name leaf',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.wrongname}` }),
+    expect: { pass: false, stage: 'tls', cause: 'tls.name_mismatch', hint: /SANs/, goError: /x509: certificate is valid for wrong\.example, www\.wrong\.example, not wrongname\.lab\.test/ },
+  },
+  {
+    id: 'missing-intermediate',
+    title: 'missing intermediate',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.nochain}` }),
+    expect: { pass: false, stage: 'tls', cause: 'tls.unknown_authority', hint: /intermediate/, goError: /x509: certificate signed by unknown authority/ },
+  },
+  {
+    id: 'p404-direct',
+    title: 'proxy 404, then direct',
+    env: () => ({ GOPROXY: `${proxy}${P.notFound},direct` }),
+    // direct: go-import discovery at https://lab.test/hello?go-get=1; lab.test exists in the zone (it holds
+    // the lab hosts) but has no address of its own: NOERROR with no records, which go calls "no such host".
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.dns.nodata', hint: /lab\.test/, goError: /unrecognized import path "lab\.test\/hello".*lookup lab\.test.*no such host/ },
+  },
+  {
+    id: 'p404-off',
+    title: 'proxy 404, then off',
+    env: () => ({ GOPROXY: `${proxy}${P.notFound},off` }),
+    // TryProxies keeps the *last* not-exist error (proxy.go overwrites bestErr while the rank is notExist).
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.off', hint: /off/, goError: /^lab\.test\/hello@v1\.1\.0: module lookup disabled by GOPROXY=off$/ },
+  },
+  {
+    id: 'p404-pipe-dead',
+    title: 'proxy 404 | dead second proxy (RST)',
+    env: () => ({ GOPROXY: `${proxy}${P.notFound}|https://${HOST_NAMES.dead}` }),
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.tcp.refused', hint: /dead\.lab\.test/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.dead)}:443: connect: connection refused`) },
+  },
+  {
+    id: 'p404-pipe-blackholed',
+    title: 'proxy 404 | second proxy dropped',
+    env: () => ({ GOPROXY: `${proxy}${P.notFound}|https://${HOST_NAMES.dead}` }),
+    policy: { kind: 'deny', name: 'drop everything to the second proxy', rules: [{ to: ['dead'], verdict: 'drop' }] },
+    blackholed: true,
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.tcp.timeout', hint: /dead\.lab\.test/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.dead)}:443: (i/o timeout|connect: connection timed out)`) },
+  },
+  {
+    id: 'p500',
+    title: 'proxy 500',
+    env: () => ({ GOPROXY: `${proxy}${P.serverError}` }),
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.server_error', hint: /./, goError: /500 Internal Server Error/ },
+  },
+  {
+    id: 'p500-comma-direct',
+    title: 'proxy 500, then direct (no fallback)',
+    env: () => ({ GOPROXY: `${proxy}${P.serverError},direct` }),
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.server_error', hint: /./, goError: /500 Internal Server Error/ },
+  },
+  {
+    id: 'html',
+    title: 'proxy answers an HTML page',
+    env: () => ({ GOPROXY: `${proxy}${P.html}` }),
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.bad_response', hint: /HTML/, goError: /invalid response from proxy ".*": invalid character '<' looking for beginning of value/ },
+  },
+  {
+    id: 'sumdb-dropped',
+    title: 'sumdb host dropped (proxy lacks /sumdb)',
+    env: () => ({ GOPROXY: `${proxy}${P.noSumdb}` }),
+    policy: POLICIES.sumDropped,
+    blackholed: true,
+    expect: { pass: false, stage: 'sumdb', cause: 'sumdb.tcp.timeout', hint: /sum\.lab\.test/, goError: /verifying .*https:\/\/sum\.lab\.test\/lookup\/.*(i\/o timeout|connection timed out)/ },
+  },
+  {
+    id: 'sumdb-url-dropped',
+    title: 'sumdb host dropped (GOSUMDB with URL)',
+    env: (c) => ({ GOSUMDB: `${c.sumdbKey} https://${HOST_NAMES.sum}` }),
+    policy: POLICIES.sumDropped,
+    blackholed: true,
+    expect: { pass: false, stage: 'sumdb', cause: 'sumdb.tcp.timeout', hint: /sum\.lab\.test/, goError: /verifying .*https:\/\/sum\.lab\.test\/lookup\/.*(i\/o timeout|connection timed out)/ },
+  },
+  {
+    id: 'sumdb-wrong-key',
+    title: 'GOSUMDB with a wrong key',
+    env: (c) => ({ GOSUMDB: c.wrongSumdbKey }),
+    expect: { pass: false, stage: 'sumdb', cause: 'sumdb.bad_signature', hint: /GOSUMDB|key/, goError: /verifying .*(no verifiable signatures|invalid signature|verifier)/ },
+  },
+  {
+    id: 'storage-dropped',
+    title: 'storage host dropped behind the zip redirect',
+    policy: POLICIES.storageDropped,
+    blackholed: true,
+    expect: { pass: false, stage: 'redirect', cause: 'redirect.tcp.timeout', hint: /storage\.lab\.test/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.storage)}:443: (i/o timeout|connect: connection timed out)`) },
+  },
+  {
+    id: 'location-truncated',
+    title: 'Location cut to its path by a middlebox',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.mbox}` }),
+    // go follows /bucket/... on the middlebox's own host and reports the URL it asked for.
+    expect: { pass: false, stage: 'redirect', cause: 'redirect.location_truncated', hint: /Location/, goError: /reading https:\/\/mbox\.lab\.test\/lab\.test\/hello\/@v\/v1\.1\.0\.zip: 404 Not Found/ },
+  },
+  {
+    id: 'redirect-http',
+    title: 'zip redirect to http',
+    env: () => ({ GOPROXY: `${proxy}${P.httpRedirect}` }),
+    expect: { pass: false, stage: 'redirect', cause: 'redirect.insecure', hint: /./, goError: /redirected from secure URL https:\/\/proxy\.lab\.test\/httpredir\/.*\.zip to insecure URL http:\/\/storage\.lab\.test\// },
+  },
+  { id: 'goflags-insecure', title: 'GOFLAGS=-insecure', env: () => ({ GOFLAGS: '-modcacherw -insecure' }), expect: { pass: true } },
+  { id: 'goinsecure', title: 'GOINSECURE set', env: () => ({ GOINSECURE: '*' }), expect: { pass: true } },
+  {
+    id: 'goinsecure-expired',
+    title: 'GOINSECURE set, proxy leaf expired',
+    env: () => ({ GOINSECURE: '*', GOPROXY: `https://${HOST_NAMES.expired}` }),
+    expect: { pass: false, stage: 'tls', cause: 'tls.expired', hint: /renew/, goError: /x509: certificate has expired or is not yet valid/ },
+  },
+  {
+    id: 'https-proxy',
+    title: 'HTTPS_PROXY set (direct 443 dropped)',
+    env: () => ({ HTTPS_PROXY: egress }),
+    policy: POLICIES.onlyViaEgressProxy,
+    expect: { pass: true },
+  },
+  {
+    id: 'https-proxy-407',
+    title: 'HTTPS_PROXY answers 407',
+    env: () => ({ HTTPS_PROXY: egressAuth }),
+    policy: POLICIES.onlyViaEgressProxy,
+    expect: { pass: false, stage: 'tcp', cause: 'tcp.proxy_auth_required', hint: /credentials/, goError: /Proxy Authentication Required/ },
+  },
+  {
+    id: 'https-proxy-credentials',
+    title: 'HTTPS_PROXY with credentials',
+    env: () => ({ HTTPS_PROXY: `http://${EGRESS_USER}:${EGRESS_PASSWORD}@${HOST_NAMES.egressAuth}:${EGRESS_PROXY_PORT}` }),
+    policy: POLICIES.onlyViaEgressProxy,
+    expect: { pass: true },
+  },
+  {
+    id: 'no-proxy-excludes',
+    title: 'NO_PROXY excludes the proxy host',
+    env: () => ({ HTTPS_PROXY: egress, NO_PROXY: HOST_NAMES.proxy }),
+    policy: POLICIES.onlyViaEgressProxy,
+    blackholed: true,
+    expect: { pass: false, stage: 'tcp', cause: 'tcp.timeout', hint: /proxy\.lab\.test/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.proxy)}:443: (i/o timeout|connect: connection timed out)`) },
+  },
+];

@@ -1,0 +1,159 @@
+// The lab's real servers, from Debian packages, configured for the services namespace: dnsmasq as the
+// cluster DNS, nginx as GOPROXY / checksum database / object store / Location-cutting middlebox (TLS with
+// the lab CA and its bad variants), tinyproxy as the HTTPS_PROXY egress proxy (open, and a 407 variant).
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabContent } from './content.js';
+import { EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_NAMES, type LabHost } from './topology.js';
+
+export const GOPROXY_PATHS = Object.freeze({
+  /** The tree with the checksum database mounted at /sumdb/sum.lab.test/ and .zip redirected to storage. */
+  good: '',
+  /** The same tree, but /sumdb/<name>/supported answers 404, so go talks to sum.lab.test directly. */
+  noSumdb: '/nosumdb',
+  /** Every module request answers 404. */
+  notFound: '/p404',
+  /** Every module request answers 500. */
+  serverError: '/p500',
+  /** A captive portal: 200 with an HTML login page. */
+  html: '/html',
+  /** .zip redirects to http://storage.lab.test (https -> http). */
+  httpRedirect: '/httpredir',
+});
+
+/** The object-store URL the .zip redirect points at, with a presigned-looking query. */
+const STORAGE_QUERY = '?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=300&X-Amz-Signature=0123456789abcdef';
+
+export function dnsmasqConf(opts: { readonly logFile: string }): string {
+  const records = (Object.keys(HOST_NAMES) as Exclude<LabHost, 'dns'>[]).map((h) => `host-record=${HOST_NAMES[h]},${HOST_IPS[h]}`);
+  return [
+    '# The cluster DNS of the lab: answers the lab names, NXDOMAIN for the rest of lab.test and cluster.local.',
+    'no-resolv',
+    'no-hosts',
+    'no-poll',
+    `listen-address=${HOST_IPS.dns}`,
+    'bind-dynamic',
+    'local=/lab.test/',
+    'local=/cluster.local/',
+    'local-ttl=30',
+    ...records,
+    'log-queries',
+    `log-facility=${opts.logFile}`,
+    '',
+  ].join('\n');
+}
+
+export interface NginxConfOptions {
+  readonly content: LabContent;
+  readonly runDir: string;
+}
+
+export function nginxConf({ content, runDir }: NginxConfOptions): string {
+  const c = content.certs;
+  const www = content.goproxyDir;
+  const sumdb = content.sumdbDir;
+  const tls = (cert: { chainFile: string; keyFile: string }): string =>
+    `ssl_certificate ${cert.chainFile};\n    ssl_certificate_key ${cert.keyFile};`;
+  const p = GOPROXY_PATHS;
+  const mod = 'lab\\.test/.+';
+  // The module proxy protocol as static files, reused by every proxy host.
+  const goproxyLocations = `
+    rewrite ^${p.httpRedirect}/(${mod}\\.zip)$ http://${HOST_NAMES.storage}/bucket/$1 redirect;
+    rewrite ^(?:${p.noSumdb})?/(${mod}\\.zip)$ https://${HOST_NAMES.storage}/bucket/$1${STORAGE_QUERY} redirect;
+    location = /sumdb/${content.sumdbName}/supported { return 200 ""; }
+    location ^~ /sumdb/${content.sumdbName}/ { alias ${sumdb}/; }
+    location ^~ ${p.noSumdb}/sumdb/ { return 404 "not found\\n"; }
+    location ^~ ${p.noSumdb}/ { alias ${www}/; }
+    location ^~ ${p.httpRedirect}/ { alias ${www}/; }
+    location ^~ ${p.notFound}/ { return 404 "not found: the lab proxy does not have this module\\n"; }
+    location ^~ ${p.serverError}/ { return 500 "internal error: the lab proxy is broken\\n"; }
+    location ^~ ${p.html}/ {
+      default_type text/html;
+      return 200 "<!DOCTYPE html><html><head><title>Sign in</title></head><body><h1>Network login required</h1></body></html>";
+    }
+    location / { root ${www}; }`;
+  const server = (host: LabHost, cert: { chainFile: string; keyFile: string }, body: string): string => `
+  server {
+    listen ${HOST_IPS[host]}:443 ssl;
+    server_name ${host === 'dns' ? '_' : HOST_NAMES[host]};
+    ${tls(cert)}
+${body}
+  }`;
+  return `# The lab's HTTPS servers; one address per host so a policy can drop exactly one of them.
+daemon off;
+master_process on;
+worker_processes 1;
+pid ${join(runDir, 'nginx.pid')};
+error_log ${join(runDir, 'nginx-error.log')} info;
+events { worker_connections 256; }
+http {
+  access_log ${join(runDir, 'nginx-access.log')};
+  client_body_temp_path ${join(runDir, 'body')};
+  proxy_temp_path ${join(runDir, 'proxy')};
+  fastcgi_temp_path ${join(runDir, 'fastcgi')};
+  uwsgi_temp_path ${join(runDir, 'uwsgi')};
+  scgi_temp_path ${join(runDir, 'scgi')};
+  default_type application/octet-stream;
+  types { application/json info; text/plain mod list; application/zip zip; }
+  sendfile off;
+  keepalive_timeout 30s;
+  ssl_protocols TLSv1.2 TLSv1.3;
+${server('proxy', c.good, goproxyLocations)}
+${server('expired', c.expired, goproxyLocations)}
+${server('wrongname', c.wrongName, goproxyLocations)}
+${server('nochain', c.noIntermediate, goproxyLocations)}
+${server('sum', c.good, `    root ${sumdb};`)}
+${server('storage', c.good, `    location ^~ /bucket/ { alias ${www}/; }\n    location / { return 404 "NoSuchKey\\n"; }`)}
+  server {
+    listen ${HOST_IPS.storage}:80;
+    server_name ${HOST_NAMES.storage};
+    location ^~ /bucket/ { alias ${www}/; }
+    location / { return 404 "NoSuchKey\\n"; }
+  }
+${server('mbox', c.good, `
+    # A middlebox (a registry mirror or an inspecting proxy) that cuts every Location to its path.
+    # absolute_redirect off: else nginx would put its own scheme and host back in front of the path.
+    absolute_redirect off;
+    location / {
+      proxy_pass https://${HOST_IPS.proxy};
+      proxy_set_header Host ${HOST_NAMES.proxy};
+      proxy_ssl_server_name on;
+      proxy_ssl_name ${HOST_NAMES.proxy};
+      proxy_redirect ~^https?://[^/]+(/.*)$ $1;
+    }`)}
+}
+`;
+}
+
+export interface TinyproxyConfOptions {
+  readonly listen: string;
+  readonly runDir: string;
+  readonly name: string;
+  /** Require Basic proxy credentials: every request without them gets 407. */
+  readonly auth: boolean;
+}
+
+export function tinyproxyConf(o: TinyproxyConfOptions): string {
+  return [
+    `# The lab's egress proxy (${o.name}): CONNECT to 443 only, like a corporate egress proxy.`,
+    `Port ${EGRESS_PROXY_PORT}`,
+    `Listen ${o.listen}`,
+    'Timeout 30',
+    'MaxClients 64',
+    'Allow 198.18.0.0/15',
+    'ConnectPort 443',
+    'DisableViaHeader Yes',
+    'LogLevel Info',
+    `LogFile "${join(o.runDir, `${o.name}.log`)}"`,
+    `PidFile "${join(o.runDir, `${o.name}.pid`)}"`,
+    ...(o.auth ? [`BasicAuth ${EGRESS_USER} ${EGRESS_PASSWORD}`] : []),
+    '',
+  ].join('\n');
+}
+
+export function writeConf(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text, { mode: 0o644 });
+  return path;
+}
