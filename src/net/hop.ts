@@ -168,7 +168,7 @@ export async function secureHop(ctx: HopContext, hop: HopTarget, socket: net.Soc
   } catch (err) {
     socket.destroy();
     if (err instanceof TlsError) {
-      throw new HopError('tls', err.code as LayerCause, target, err.message, tlsGoError(err), { tls: { error: err.message } });
+      throw new HopError('tls', err.code as LayerCause, target, err.message, tlsGoError(err), { tls: { error: err.message, seen: err.detail } });
     }
     throw err;
   }
@@ -182,9 +182,10 @@ export async function secureHop(ctx: HopContext, hop: HopTarget, socket: net.Soc
   return result;
 }
 
+/** The text go prints after `Get "<url>": `, as tls.ts predicted it (e.g. the plain-HTTP-on-a-TLS-port text). */
 function tlsGoError(err: TlsError): string {
   if (err.code === 'tls.timeout') return 'net/http: TLS handshake timeout';
-  return err.message;
+  return err.goError ?? err.message;
 }
 
 export function summarizeTls(result: TlsResult): Record<string, unknown> {
