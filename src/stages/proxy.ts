@@ -63,7 +63,7 @@ async function probeModule(ctx: StageContext, m: PlannedModule, findings: Findin
 
   // 1. The query: what version is it, and does the proxy know it?
   const info = await tryProxies<Info>(ctx.plan, m.path, {
-    proxy: (base) => queryProxy(ctx, base, query, report),
+    proxy: (base, entryURL) => queryProxy(ctx, base, entryURL, query, report),
     direct: () => checkDirect(ctx, m, report.requests),
   });
   report.info = info.attempts;
@@ -111,8 +111,8 @@ async function probeModule(ctx: StageContext, m: PlannedModule, findings: Findin
 }
 
 /** queryProxy in modload/query.go for one entry: Stat for a version, list (then @latest) for "latest". */
-async function queryProxy(ctx: StageContext, base: string, query: string, report: ModuleReport): Promise<EntryResult<Info>> {
-  if (query !== 'latest') return stat(ctx, base, query, report);
+async function queryProxy(ctx: StageContext, base: string, entryURL: string, query: string, report: ModuleReport): Promise<EntryResult<Info>> {
+  if (query !== 'latest') return stat(ctx, base, entryURL, query, report);
 
   const listURL = `${base}/@v/list`;
   report.requests.push(redactURL(listURL));
@@ -126,7 +126,7 @@ async function queryProxy(ctx: StageContext, base: string, query: string, report
     .sort(semverCompare);
   const releases = versions.filter((v) => prerelease(v) === '');
   const pick = releases.at(-1) ?? versions.at(-1);
-  if (pick) return stat(ctx, base, pick, report);
+  if (pick) return stat(ctx, base, entryURL, pick, report);
 
   // No tagged versions: the proxy's @latest, falling back to the list on 404/410 (which found nothing).
   const latestURL = `${base}/@latest`;
@@ -139,17 +139,17 @@ async function queryProxy(ctx: StageContext, base: string, query: string, report
     }
     return latest;
   }
-  const parsed = parseInfo(latest.res.body, base);
+  const parsed = parseInfo(latest.res.body, base, entryURL);
   if (!parsed.ok) return parsed;
-  return stat(ctx, base, parsed.value.version, report);
+  return stat(ctx, base, entryURL, parsed.value.version, report);
 }
 
-async function stat(ctx: StageContext, base: string, version: string, report: ModuleReport): Promise<EntryResult<Info>> {
+async function stat(ctx: StageContext, base: string, entryURL: string, version: string, report: ModuleReport): Promise<EntryResult<Info>> {
   const url = `${base}/${versionPath(version, '.info')}`;
   report.requests.push(redactURL(url));
   const r = await proxyGet(ctx.net, ctx.plan, url, { signal: ctx.signal, maxBytes: MAX_META_BYTES });
   if (!r.ok) return r;
-  const parsed = parseInfo(r.res.body, base);
+  const parsed = parseInfo(r.res.body, base, entryURL);
   if (!parsed.ok) return parsed;
   const info = parsed.value;
   // proxyRepo.Stat: for a canonical version the proxy must answer that exact version.
@@ -161,8 +161,9 @@ async function stat(ctx: StageContext, base: string, version: string, report: Mo
 }
 
 /** What json.Unmarshal into RevInfo accepts: an object whose Version is a string and Time an RFC 3339 time. */
-function parseInfo(body: Buffer, base: string): EntryResult<Info> {
-  const redactedBase = redactURL(base.replace(/\/[^/]+(\/.*)?$/, ''));
+function parseInfo(body: Buffer, base: string, entryURL: string): EntryResult<Info> {
+  // go names the GOPROXY entry (proxyRepo.redactedBase), not the module's URL under it.
+  const redactedBase = redactURL(entryURL);
   const bad = (why: string): EntryResult<Info> => {
     const snippet = body.subarray(0, 120).toString('utf8').replace(/\s+/g, ' ');
     return {
