@@ -50,7 +50,10 @@ export interface GoproxyOptions {
 }
 
 export class GoproxyFixture {
+  /** Request paths, percent-decoded. */
   readonly requests: string[] = [];
+  /** Request targets exactly as they came on the wire (to check go's escaping: "!" is sent as %21). */
+  readonly rawRequests: string[] = [];
   faults: GoproxyFaults = {};
   zipLocation: ((escaped: string) => string | undefined) | undefined;
   readonly #server: Server;
@@ -108,6 +111,7 @@ export class GoproxyFixture {
     const rawPath = (req.url ?? '/').split('?')[0]!;
     const path = safeDecode(rawPath);
     this.requests.push(path);
+    this.rawRequests.push(req.url ?? '/');
     const f = this.faults;
     if (f.silent) return;
     const respond = (): void => this.respond(path, res);
