@@ -43,8 +43,11 @@ export function resetLab(lab: LabTarget): void {
   lab.envOverrides = {};
   lab.goproxy.zipLocation = (escaped) => lab.storage.objectURL(LAB_NAMES.storage, escaped);
   for (const name of Object.values(LAB_NAMES)) lab.dns.set(name, { a: ['127.0.0.1'], ttl: 30 });
+  // The origin of the lab modules (what `direct` dials) does not resolve unless a test says so.
+  lab.dns.set('lab.test', { behaviour: 'nxdomain' });
   lab.dns.queries.length = 0;
   lab.goproxy.requests.length = 0;
+  lab.goproxy.rawRequests.length = 0;
   lab.storage.requests.length = 0;
   lab.forwardProxy?.requests.splice(0);
 }
