@@ -166,3 +166,14 @@ function stageFiles(stageRoot: string, source: string): string[] {
   walk(abs);
   return out;
 }
+
+/** Builds the bundle as the image does (build stage replayed under `workDir`); returns its path. */
+export function buildBundleLikeTheImage(workDir: string, repoDir = REPO_DIR): string {
+  const plan = readImagePlan(repoDir);
+  const stageRoot = join(workDir, 'build-stage');
+  mkdirSync(stageRoot, { recursive: true });
+  replayBuildStage(plan, repoDir, stageRoot);
+  const bundle = plan.copies.find((c) => c.dest === plan.entrypoint[1]);
+  if (!bundle || bundle.sources.length !== 1) throw new Error('the runtime stage does not copy the entrypoint script from one source');
+  return join(stageRoot, bundle.sources[0]!);
+}
