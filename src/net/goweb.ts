@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { LayerCause } from '../causes.js';
 import { ProbeError } from '../errors.js';
-import { redactURL } from '../goenv/redact.js';
+import { fromByteString, goQuoteBytes, parseGoURL, redactURL } from '../goenv/redact.js';
 import { HopError } from './hop.js';
 import { netrcLookup, type NetrcEntry } from '../goenv/netrc.js';
 import { HttpError, type HttpClient, type HttpResponse } from './http.js';
@@ -108,23 +108,24 @@ export async function goGet(web: GoWeb, rawUrl: string, opts: GoGetOptions): Pro
       throw wrap(err, url, hops);
     }
     const loc = res.headers['location'];
-    if (!REDIRECT_STATUSES.has(res.status) || loc === undefined) {
-      hops.push({ url: redactURL(url.href), status: res.status, timeMs: res.timeMs });
+    // net/http returns a 3xx without a Location (or with an empty one) as the final response.
+    if (!REDIRECT_STATUSES.has(res.status) || loc === undefined || loc === '') {
+      hops.push({ url: shownURL(url.href), status: res.status, timeMs: res.timeMs });
       return { ...res, url: url.href, hops };
     }
-    let next: URL;
-    try {
-      next = new URL(loc, url);
-    } catch {
-      hops.push({ url: redactURL(url.href), status: res.status, location: loc, timeMs: res.timeMs });
-      const goError = `Get "${redactURL(url.href)}": failed to parse Location header "${loc.slice(0, 200)}"`;
-      throw new GoWebError('redirect.bad_location', url.href, `the Location header cannot be parsed: "${loc.slice(0, 200)}"`, goError, hops);
+    const resolved = resolveLocation(loc, url);
+    if (!resolved.ok) {
+      hops.push({ url: shownURL(url.href), status: res.status, location: clip(loc), timeMs: res.timeMs });
+      const shown = goQuoteBytes(loc.slice(0, 200));
+      const goError = `Get "${redactURL(url.href)}": failed to parse Location header ${shown}: ${resolved.error}`;
+      throw new GoWebError('redirect.bad_location', url.href, `the Location header cannot be parsed (${resolved.error}): ${shown}`, goError, hops);
     }
+    const next = resolved.url;
     hops.push({
-      url: redactURL(url.href),
+      url: shownURL(url.href),
       status: res.status,
-      location: loc,
-      resolved: redactURL(next.href),
+      location: clip(loc),
+      resolved: shownURL(next.href),
       scheme: next.protocol === url.protocol ? 'kept' : 'changed',
       host: next.hostname === url.hostname ? 'kept' : 'changed',
       port: effectivePort(next) === effectivePort(url) ? 'kept' : 'changed',
@@ -143,6 +144,34 @@ export async function goGet(web: GoWeb, rawUrl: string, opts: GoGetOptions): Pro
     }
     url = next;
   }
+}
+
+/**
+ * net/http's req.URL.Parse(loc): url.Parse's rules decide whether a Location is usable (a control
+ * character or a bad escape or port fails the redirect, where a WHATWG parser would quietly fix it up),
+ * and the header's bytes go out escaped one by one (%C3%A9, %FF). undici hands header values over as
+ * latin1, one char per byte, which a WHATWG parser would re-encode as UTF-8 characters (%C3%83%C2%A9).
+ */
+function resolveLocation(loc: string, base: URL): { ok: true; url: URL } | { ok: false; error: string } {
+  const parsed = parseGoURL(fromByteString(loc));
+  if (!parsed.ok) return { ok: false, error: parsed.error };
+  const escaped = loc.replace(/[\u0080-\u00ff]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  try {
+    return { ok: true, url: new URL(escaped, base) };
+  } catch (err) {
+    return { ok: false, error: `parse ${goQuoteBytes(loc.slice(0, 200))}: ${(err as Error).message}` };
+  }
+}
+
+/** Go accepts a Location of up to 10 MiB; the report keeps its start and says how long it was. */
+const MAX_SHOWN_URL = 2048;
+
+function clip(text: string): string {
+  return text.length <= MAX_SHOWN_URL ? text : `${text.slice(0, MAX_SHOWN_URL)}...[${text.length} bytes]`;
+}
+
+function shownURL(href: string): string {
+  return clip(redactURL(href));
 }
 
 function effectivePort(u: URL): string {
