@@ -175,7 +175,8 @@ export class HttpClient {
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'ERR_BUFFER_TOO_LARGE') {
-          throw new HttpError('http.too_large', rawUrl, `gzip body expands beyond ${opts.maxDecodedBytes ?? opts.maxBytes} bytes`,
+          throw new HttpError('http.too_large', rawUrl,
+            `the gzip-encoded body expands beyond ${opts.maxDecodedBytes ?? opts.maxBytes} bytes, where the probe stops decoding; go's transport decodes it all, with no limit (a gzip bomb costs go that memory and time)`,
             `read "${rawUrl}": gzip body too large`);
         }
         throw new HttpError('http.protocol', rawUrl, `invalid gzip body: ${(err as Error).message}`, `read "${rawUrl}": gzip: invalid header`);
@@ -233,7 +234,8 @@ function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts
         headers = {};
         for (const [k, v] of Object.entries(rawHeaders)) {
           if (v === undefined) continue;
-          headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+          // Go's Header.Get: the first value of a repeated header (two Locations: the first one wins).
+          headers[k.toLowerCase()] = Array.isArray(v) ? String(v[0] ?? '') : String(v);
         }
       },
       onResponseData(controller, chunk) {
@@ -277,6 +279,13 @@ function toHttpError(err: unknown, url: string, signal: AbortSignal): Error {
     case 'UND_ERR_CLOSED':
       return new HttpError('http.protocol', url, `the connection closed: ${(err as Error).message}`, `Get "${url}": EOF`);
     default:
+      if (/whitespace after header value/i.test((err as Error)?.message ?? '')) {
+        // obs-fold (RFC 9112 5.2): go 1.23 joins a folded header line to the previous one with a space and
+        // reads on; undici's parser refuses it. The probe cannot read this response the way go would.
+        return new HttpError('http.protocol', url,
+          `a response header is folded over two lines (obs-fold): go 1.23 joins such lines with a space and reads on, the probe's HTTP parser cannot, so go may get further than this verdict says (${(err as Error).message})`,
+          `Get "${url}": net/http: HTTP/1.x transport connection broken: malformed HTTP response`);
+      }
       return new HttpError('http.protocol', url, `invalid HTTP response: ${(err as Error)?.message ?? String(err)}`,
         `Get "${url}": net/http: HTTP/1.x transport connection broken: malformed HTTP response`);
   }
