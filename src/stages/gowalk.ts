@@ -122,17 +122,35 @@ export async function proxyGet(
   net: NetServices,
   plan: Plan,
   url: string,
-  opts: { signal: AbortSignal; maxBytes: number },
+  opts: { signal: AbortSignal; maxBytes: number; allowTruncated?: boolean },
 ): Promise<{ ok: true; res: GoResponse } | { ok: false; failure: WalkFailure }> {
   const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(net.timeoutMs * 2)]);
   try {
     const res = await goGet({ http: net.http, proxyEnv: net.proxyEnv }, url, { signal, maxBytes: opts.maxBytes, netrc: plan.netrc });
+    if (res.status === 200 && res.truncated && !opts.allowTruncated) return { ok: false, failure: tooLargeFailure(url, opts.maxBytes) };
     if (res.status === 200) return { ok: true, res };
     return { ok: false, failure: statusFailure(res, url) };
   } catch (err) {
     if (err instanceof GoWebError) return { ok: false, failure: webFailure(err, plan) };
     throw err;
   }
+}
+
+/**
+ * A body past the probe's cap. go reads .info, .mod and list bodies whole (io.ReadAll, no limit): an
+ * endless or huge body keeps it reading until the server stops or memory runs out. The probe stops
+ * reading and names it instead of judging a prefix (which would look like a parse error).
+ */
+function tooLargeFailure(url: string, maxBytes: number): WalkFailure {
+  const shown = redactURL(url);
+  return {
+    cause: 'proxy.http.too_large',
+    target: shown,
+    detail: `the body of ${shown} goes on past ${maxBytes} bytes, where the probe stops reading; go has no limit here and would keep reading (slowly, or until memory runs out)`,
+    goError: `reading ${shown}: body larger than ${maxBytes} bytes (the probe's cap; go would still be reading)`,
+    hint: `${safeHost(url)} sends a response far larger than any module metadata: a middlebox or a misconfigured server answers instead of a Go module proxy; check what answers at that URL`,
+    notExist: false,
+  };
 }
 
 /** go's HTTPError: "reading <url>: 404 Not Found" plus the server's plain-text detail. */

@@ -42,7 +42,8 @@ async function walkZip(ctx: StageContext, m: ModuleFetch): Promise<ZipFetch> {
   return tryProxies<ZipBody>(ctx.plan, m.path, {
     proxy: async (base) => {
       const url = `${base}/${versionPath(m.version, '.zip')}`;
-      const r = await proxyGet(ctx.net, ctx.plan, url, { signal: ctx.signal, maxBytes: ZIP_HASH_CAP });
+      // A zip past the cap is still judged (served, redirect chain, zip header), just not hashed.
+      const r = await proxyGet(ctx.net, ctx.plan, url, { signal: ctx.signal, maxBytes: ZIP_HASH_CAP, allowTruncated: true });
       if (!r.ok) return r;
       const { body, ...response } = r.res;
       let hash: string | undefined;
