@@ -110,7 +110,9 @@ function chainFailure(ctx: StageContext, at: string, f: WalkFailure, hops: reado
       hint: redirected.length > 0 ? `the object store behind the redirect answered ${f.status}: check the presigned URL's expiry and the storage permissions. ${f.hint}` : f.hint,
     };
   }
-  return { ...base, cause: f.cause as Failure['cause'], detail: `${at}: ${f.detail}`, hint: f.hint };
+  // A layer failure found while fetching the zip is this stage's (redirect.http.protocol), not the proxy stage's.
+  const cause = f.cause.replace(/^(?:proxy|sumdb)\.(?=(?:dns|tcp|tls|http)\.)/, 'redirect.');
+  return { ...base, cause: cause as Failure['cause'], detail: `${at}: ${f.detail}`, hint: f.hint };
 }
 
 function noteHops(at: string, hops: readonly RedirectHop[], findings: Finding[]): void {
