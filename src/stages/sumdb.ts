@@ -32,6 +32,8 @@ interface ModuleCheck {
   tree?: { n: number; hash: string };
   signedBy?: string;
   tiles?: string[];
+  /** Tiles go accepts without checking them against their parent tile, and that did not match it. */
+  unauthenticatedTiles?: string[];
   lines?: string[];
   goMod?: { served?: string; recorded?: string; match?: boolean };
   zip?: { served?: string; recorded?: string; match?: boolean; deferred?: string };
@@ -60,6 +62,8 @@ export const sumdbStage: Stage = {
     const evidence: Record<string, unknown> = { database: db.name, key: db.verifierKey, base: choice.base ? redactURL(choice.base) : null, how: choice.how, ...(choice.attempts ? { supportedWalk: choice.attempts } : {}) };
     if (!choice.base) {
       const f = choice.failure!;
+      // Every lookup returns the stored initBase error, wrapped as for the first module go verifies.
+      const first = `${toCheck[0]!.path}@${toCheck[0]!.version}`;
       return fail(
         {
           stage: 'sumdb',
@@ -67,7 +71,7 @@ export const sumdbStage: Stage = {
           target: f.target,
           detail: `asking the proxy whether it serves the checksum database failed: ${f.detail}`,
           hint: `go asks ${f.target} (GET .../sumdb/${db.name}/supported) and, on an error other than 404/410, gives up on the checksum database: fix that proxy, put "|" after it, set GOSUMDB="${db.name} https://..." to a reachable URL, or GONOSUMDB for private paths`,
-          goError: `verifying go.mod: ${f.goError}`,
+          goError: `${first}: verifying go.mod: ${first}/go.mod: ${f.goError}`,
         },
         evidence,
         findings,
@@ -144,6 +148,17 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
   check.signedBy = result.signedBy;
   check.tiles = result.tilesFetched;
   check.lines = result.recordLines;
+  if (result.unauthenticatedTiles.length > 0) {
+    // go 1.23 accepts these (x/mod's tileHashReader never checks them), so it is a finding, not a failure.
+    check.unauthenticatedTiles = result.unauthenticatedTiles;
+    findings.push({
+      code: 'sumdb.unauthenticated_tiles',
+      severity: 'warn',
+      target: redactURL(base),
+      message: `${at}: ${result.unauthenticatedTiles.join(', ')} from ${redactURL(base)} do not match the tiles above them in the signed tree; go does not check them and accepts the record, but the database (or a proxy cache in front of it) serves inconsistent tiles`,
+      hint: 'purge the sumdb tiles from the proxy cache, or report it to the checksum database operator',
+    });
+  }
 
   // go.mod: what the proxy served against the database's /go.mod line.
   const recordedMod = findHash(result.recordLines, m.path, `${m.version}/go.mod`);
