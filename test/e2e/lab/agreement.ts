@@ -68,6 +68,19 @@ export function judge(s: Scenario, go: GoOutcome, probe: ProbeOutcome): string[]
   return problems;
 }
 
+/**
+ * Whether the probe's predicted go error (failure.goError) is go's error text, first line compared.
+ * Shown in the table as evidence, not asserted: the verdict and the stage are the contract.
+ */
+export function goErrorAgreement(r: Pick<ScenarioResult, 'go' | 'probe'>): 'same' | 'inner' | 'differs' | '-' {
+  const predicted = r.probe.report?.failure?.goError;
+  if (r.go.exit === 0 || predicted === undefined) return '-';
+  const first = (t: string): string => (t.split('\n')[0] ?? '').replace(/^go: /, '').trim();
+  if (first(predicted) === first(r.go.error)) return 'same';
+  // The first-hop stages predict the innermost error (the dial's, the handshake's) without go's wrapping.
+  return first(r.go.error).endsWith(`: ${first(predicted)}`) ? 'inner' : 'differs';
+}
+
 const trim = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** The scenario table: scenario, go's exit and first error line, the probe's exit, stage, cause, agree?. */
@@ -81,10 +94,11 @@ export function formatTable(results: readonly ScenarioResult[], goVersion: strin
       `${r.probe.exit ?? 'killed'} (${(r.probe.ms / 1000).toFixed(1)}s)`,
       f?.stage ?? (r.probe.exit === 0 ? 'pass' : '?'),
       f?.cause ?? '-',
+      goErrorAgreement(r),
       r.problems.length === 0 ? 'yes' : `NO: ${trim(r.problems.join('; '), 200)}`,
     ];
   });
-  const head = ['scenario', 'go exit', "go's first error line", 'probe exit', 'stage', 'cause', 'agree?'];
+  const head = ['scenario', 'go exit', "go's first error line", 'probe exit', 'stage', 'cause', 'goError', 'agree?'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   const agreed = results.filter((r) => r.problems.length === 0).length;

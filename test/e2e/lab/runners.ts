@@ -1,7 +1,7 @@
 // Runs `go mod download -json` and the probe inside a pod namespace with the same environment, each with
 // `env -i` (nothing from this process leaks in) and a fresh HOME/GOPATH/GOMODCACHE.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './sh.js';
 
@@ -89,6 +89,9 @@ export async function runGo(o: GoRunOptions): Promise<GoOutcome> {
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     timeoutMs: (t + 15) * 1000,
   });
+  // Kept beside the run for whoever reads a failed CI job's artifacts.
+  writeFileSync(join(o.cwd, 'go-download.json'), r.stdout);
+  writeFileSync(join(o.cwd, 'go-download.stderr'), r.stderr);
   const downloads = parseJsonStream(r.stdout);
   const jsonError = downloads.map((d) => d['Error']).find((e): e is string => typeof e === 'string' && e !== '');
   const stderrError = r.stderr
@@ -147,6 +150,8 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeOutcome> {
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     timeoutMs: (t + 15) * 1000,
   });
+  writeFileSync(join(o.reportDir, 'stdout.ndjson'), r.stdout);
+  writeFileSync(join(o.reportDir, 'stderr.txt'), r.stderr);
   const reportFile = join(o.reportDir, 'report.json');
   let report: ProbeReport | undefined;
   if (existsSync(reportFile)) {
