@@ -183,6 +183,33 @@ class WireTap {
   received = 0;
   peerEnded = false;
   socketError: Error | undefined;
+  // TLS record framing of everything received, so that an EOF can be told apart from an EOF inside a
+  // record: go says "EOF" for the first, "unexpected EOF" for the second.
+  #headerSeen = 0;
+  readonly #header = Buffer.alloc(5);
+  #recordLeft = 0;
+
+  /** The peer's bytes stopped in the middle of a TLS record (or of its header). */
+  get midRecord(): boolean {
+    return this.#headerSeen > 0 || this.#recordLeft > 0;
+  }
+
+  #frame(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length) {
+      if (this.#recordLeft > 0) {
+        const take = Math.min(this.#recordLeft, chunk.length - off);
+        this.#recordLeft -= take;
+        off += take;
+        continue;
+      }
+      this.#header[this.#headerSeen++] = chunk[off++]!;
+      if (this.#headerSeen === 5) {
+        this.#headerSeen = 0;
+        this.#recordLeft = this.#header.readUInt16BE(3);
+      }
+    }
+  }
 
   constructor(raw: Socket) {
     this.raw = raw;
@@ -206,6 +233,7 @@ class WireTap {
     });
     raw.on('data', (chunk: Buffer) => {
       this.received += chunk.length;
+      this.#frame(chunk);
       if (this.captured.length < WIRE_CAPTURE_BYTES) {
         this.captured = Buffer.concat([this.captured, chunk.subarray(0, WIRE_CAPTURE_BYTES - this.captured.length)]);
       }
@@ -626,12 +654,36 @@ function classifyFailure(tap: WireTap, err: Error | undefined, opts: TlsHandshak
   if (tap.peerEnded || !err) {
     return new TlsError('tls.handshake_failed', 'the peer closed the connection during the TLS handshake', {
       detail: `the peer closed the connection before the handshake completed; ${describeWire(tap)}`,
-      goError: 'EOF',
+      goError: tap.midRecord ? 'unexpected EOF' : 'EOF',
       cause: err,
     });
   }
-  return new TlsError('tls.handshake_failed', `TLS handshake failed: ${err.message}`, {
-    detail: `${openssl}; ${describeWire(tap)}`,
+  const reason = opensslReason(err.message);
+  const oversized = oversizedHandshake(tap.captured);
+  return new TlsError('tls.handshake_failed', `TLS handshake failed: ${reason}`, {
+    detail: `${(err as { code?: string }).code ?? 'error'}: ${reason}; ${describeWire(tap)}`,
+    ...(oversized !== undefined ? { goError: `tls: handshake message of length ${oversized} bytes exceeds maximum of ${GO_MAX_HANDSHAKE} bytes` } : {}),
     cause: err,
   });
+}
+
+/**
+ * OpenSSL's error-queue line ("805C…:error:0A000098:SSL routines:read_state_machine:excessive message
+ * size:../deps/openssl/…/statem.c:609:") down to its reason: the rest is the probe's internals.
+ */
+function opensslReason(message: string): string {
+  const m = /:error:[0-9A-Fa-f]+:[^:]*:[^:]*:([^:\n]+)/.exec(message);
+  return (m ? m[1]! : message).trim();
+}
+
+/** crypto/tls's maxHandshake: a longer handshake message (other than Certificate, 256 KiB) ends go's handshake. */
+const GO_MAX_HANDSHAKE = 65536;
+
+/** The declared length of the first plaintext handshake message when it exceeds go's limit. */
+function oversizedHandshake(b: Buffer): number | undefined {
+  if (b.length < 9 || b[0] !== 22) return undefined;
+  const type = b[5]!;
+  const len = (b[6]! << 16) | (b[7]! << 8) | b[8]!;
+  const limit = type === 11 ? 262144 : GO_MAX_HANDSHAKE;
+  return len > limit ? len : undefined;
 }
