@@ -14,6 +14,8 @@ export interface ForwardProxyFaults {
   closeAfterConnect?: boolean;
   /** Rewrite Location headers of forwarded http responses to their path only. */
   stripLocationHost?: boolean;
+  /** Rewrite Location headers of forwarded http responses with this function (a registry mirror's rewrite). */
+  rewriteLocation?: (location: string) => string;
 }
 
 export interface ForwardProxyOptions {
@@ -141,6 +143,8 @@ export class ForwardProxyFixture {
           } catch {
             // leave unparsable Locations alone
           }
+        } else if (this.faults.rewriteLocation && typeof out.location === 'string') {
+          out.location = this.faults.rewriteLocation(out.location);
         }
         res.writeHead(upRes.statusCode ?? 502, out);
         upRes.pipe(res);
