@@ -1,12 +1,14 @@
 // Stage 6: the module zip's redirect chain (typically proxy -> object storage) keeps a usable Location
 // at every hop, every host it reaches passes dns/tcp/tls, and the last hop serves a zip. The chain is
-// the one go follows: GET, at most 10 redirects, no https -> http unless GOINSECURE.
+// the one go follows: GET, at most 9 redirects (the 10th fails), no https -> http unless GOINSECURE.
+// Through an HTTP(S) proxy, the first Location is also compared with what the origin says directly.
 
 import type { RedirectHop } from '../net/goweb.js';
 import type { ModuleFetch } from '../state.js';
 import type { WalkFailure } from './gowalk.js';
 import { mapLimit } from './limit.js';
 import { fetchZip, type ZipFetch } from './zipfetch.js';
+import { LocationDiff, type LocationComparison } from './location-diff.js';
 import { fail, pass, skip, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
 
 interface ChainReport {
@@ -15,6 +17,8 @@ interface ChainReport {
   servedBy?: string;
   hops: readonly RedirectHop[];
   final?: { status: number; bytes: number; zip: boolean; truncated: boolean };
+  /** The first Location seen through the proxy against the one seen directly. */
+  locationCheck?: LocationComparison;
   failure?: Failure;
 }
 
@@ -26,7 +30,18 @@ export const redirectStage: Stage = {
     const findings: Finding[] = [];
     const modules = ctx.state.modules.filter((m) => m.servedBy !== 'direct');
     if (modules.length === 0) return skip({ reason: 'no module is served by a proxy (direct fetches use the VCS, not zip redirects)' }, findings);
-    const chains = await mapLimit(modules, 8, async (m) => judgeChain(ctx, m, await fetchZip(ctx, m), findings));
+    const diff = new LocationDiff(ctx);
+    let chains: ChainReport[];
+    try {
+      chains = await mapLimit(modules, 8, async (m) => {
+        const chain = judgeChain(ctx, m, await fetchZip(ctx, m), findings);
+        const check = await diff.compare(chain.hops[0]);
+        if (check) judgeRewrite(chain, check, findings);
+        return chain;
+      });
+    } finally {
+      await diff.close();
+    }
     const newHosts = ctx.net.http.opened.filter((o) => !ctx.plan.firstHops.some((h) => h.origin === o.origin));
     const evidence = { chains, hostsReached: newHosts };
     const failed = chains.find((c) => c.failure);
@@ -115,6 +130,27 @@ function chainFailure(ctx: StageContext, at: string, f: WalkFailure, hops: reado
   return { ...base, cause: cause as Failure['cause'], detail: `${at}: ${f.detail}`, hint: f.hint };
 }
 
+/**
+ * redirect.location_rewritten: the proxy path and the direct path redirect to different places. When the
+ * chain still works, go is fine and it is a finding; when it fails, the rewrite is the cause to fix (a
+ * truncated Location keeps its own, more precise cause).
+ */
+function judgeRewrite(chain: ChainReport, check: LocationComparison, findings: Finding[]): void {
+  chain.locationCheck = check;
+  if (!check.rewritten) return;
+  const at = `${chain.path}@${chain.version}`;
+  const what = `through the proxy ${check.viaProxy}, ${check.url} redirects to "${check.proxied.location}"; asked directly, it redirects to "${check.direct!.location}"`;
+  const hint = 'something on the proxy path rewrites the Location header (a registry mirror, a mesh sidecar, an intercepting proxy): make it pass Location through unchanged, or exempt the GOPROXY host from it (NO_PROXY)';
+  const f = chain.failure;
+  if (!f) {
+    findings.push({ code: 'redirect.location_rewritten', severity: 'warn', target: at, message: `${what}; the rewritten chain still ends in the zip, so go gets it`, hint });
+  } else if (f.cause === 'redirect.location_truncated') {
+    chain.failure = { ...f, detail: `${f.detail}; asked directly, the origin redirects to "${check.direct!.location}"` };
+  } else {
+    chain.failure = { ...f, cause: 'redirect.location_rewritten', detail: `${at}: ${what}, and the rewritten chain fails (${f.cause}): ${f.detail}`, hint: `${hint}. ${f.hint}` };
+  }
+}
+
 function noteHops(at: string, hops: readonly RedirectHop[], findings: Finding[]): void {
   for (const h of hops) {
     if (h.location !== undefined && h.host === 'changed') {
@@ -123,13 +159,12 @@ function noteHops(at: string, hops: readonly RedirectHop[], findings: Finding[])
   }
 }
 
-function hasLoop(hops: readonly RedirectHop[]): boolean {
-  const seen = new Set<string>();
-  for (const h of hops) {
-    if (seen.has(h.url)) return true;
-    seen.add(h.url);
-  }
-  return hops.some((h) => h.resolved !== undefined && seen.has(h.resolved) && h.resolved !== hops.at(-1)?.resolved) || hops.some((h) => h.resolved === h.url);
+/** A URL asked twice (counting the one go refused to ask): each hop's resolved URL is the next hop's URL, so that alone is no loop. */
+export function hasLoop(hops: readonly RedirectHop[]): boolean {
+  const visited = hops.map((h) => h.url);
+  const refused = hops.at(-1)?.resolved;
+  if (refused !== undefined) visited.push(refused);
+  return new Set(visited).size < visited.length;
 }
 
 function loopText(hops: readonly RedirectHop[]): string {
