@@ -21,7 +21,9 @@ function headerLine(report: RunReport, reachable: readonly string[]): string {
   const failure = report.failure;
   if (report.verdict === 'error') {
     const err = report.error;
-    return err ? `gomodprobe: ERROR ${err.code}: ${err.message} ${exit}` : `gomodprobe: ERROR ${exit}`;
+    if (err) return `gomodprobe: ERROR ${err.code}: ${err.message} ${exit}`;
+    // The config stage failed (a value go rejects, an unreadable input file): the lines below name it.
+    return failure ? `gomodprobe: ERROR at stage ${failure.stage}: ${failure.cause} ${exit}` : `gomodprobe: ERROR ${exit}`;
   }
   if (report.expect) {
     const got = report.expect.firstFailedStage ?? 'none (all stages passed)';
@@ -52,7 +54,7 @@ export function formatTerminationMessage(report: RunReport): string {
   const failure = report.failure;
   const expectedFailure = report.expect?.met === true;
   let detail: string | undefined;
-  if (failure && !expectedFailure && report.verdict !== 'error') {
+  if (failure && !expectedFailure && (report.verdict !== 'error' || !report.error)) {
     lines.push(field('target', failure.target, BUDGET.target));
     lines.push(field('cause', `${failure.cause} (${describeCause(failure.cause)})`, BUDGET.cause));
     detail = failure.detail;
