@@ -119,7 +119,9 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
 async function guardStage(stage: Stage, ctx: StageContext, runSignal: AbortSignal, interrupt: AbortSignal): Promise<StageOutcome> {
   try {
     const outcome = await stage.run(ctx);
-    if (outcome.status !== 'fail' && runSignal.aborted) return cutShort(stage.name, interrupt, outcome.evidence);
+    // Interrupted: whatever the stage concluded after the signal (an aborted request looks like a timeout)
+    // is not what it found. Past the deadline, a stage that failed keeps its own cause (a dropped SYN).
+    if (runSignal.aborted && (interrupt.aborted || outcome.status !== 'fail')) return cutShort(stage.name, interrupt, outcome.evidence);
     return outcome;
   } catch (err) {
     if (runSignal.aborted) return cutShort(stage.name, interrupt, {});
