@@ -123,8 +123,9 @@ interface MetaImport {
 
 /** parseMetaGoImports: <meta name="go-import" content="prefix vcs repo"> in the head; mod entries first. */
 export function parseMetaGoImports(html: string): MetaImport[] {
-  const head = html.slice(0, MAX_DISCOVERY_BYTES);
-  const stop = head.search(/<body[\s>]|<\/head\s*>/i);
+  // encoding/xml reads comments and CDATA as text, not elements: a meta (or <body>) inside one does not count.
+  const head = html.slice(0, MAX_DISCOVERY_BYTES).replace(/<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)/g, ' ');
+  const stop = head.search(/<body[\s>/]|<\/head\s*>/i);
   const region = stop >= 0 ? head.slice(0, stop) : head;
   const found: MetaImport[] = [];
   const re = /<meta\b([^>]*)>/gi;
