@@ -310,11 +310,21 @@ function checkTrust(env: Readonly<Record<string, string>>, trust: ReturnType<typ
   if (file) {
     const loaded = trust.loaded.find((l) => l.path === file);
     const skipped = trust.skipped.find((s) => s.path === file);
-    if (!loaded && skipped && !/no such file|ENOENT/i.test(skipped.reason)) {
-      throw new Rejected('SSL_CERT_FILE', `SSL_CERT_FILE=${printable(file)}: ${skipped.reason}`,
-        'point SSL_CERT_FILE at a PEM bundle of CA certificates (-----BEGIN CERTIFICATE-----)', undefined, 'config.bad_file');
+    const missing = !loaded && (!skipped || /no such file|ENOENT/i.test(skipped.reason));
+    // Readable without a certificate (not PEM, DER, empty) or unreadable: go loads no root from it and
+    // goes on to the directories. Only when nothing else is trusted does every https fetch fail.
+    const unusable = !missing && (loaded === undefined || loaded.certs === 0);
+    if (unusable) {
+      const why = skipped?.reason ?? 'no certificate in it';
+      if (trust.pems.length === 0) {
+        throw new Rejected('SSL_CERT_FILE', `SSL_CERT_FILE=${printable(file)}: ${why}, and no other root is trusted: go would fail every https fetch with "x509: certificate signed by unknown authority"`,
+          'point SSL_CERT_FILE at a PEM bundle of CA certificates (-----BEGIN CERTIFICATE-----; convert a DER file with openssl x509 -inform der)',
+          'tls: failed to verify certificate: x509: certificate signed by unknown authority', 'config.bad_file');
+      }
+      findings.push({ code: 'config.ssl_cert_file_unusable', severity: 'warn', target: 'SSL_CERT_FILE',
+        message: `SSL_CERT_FILE=${file}: ${why}: go trusts only the ${trust.pems.length} root(s) from the certificate directories` });
     }
-    if (!loaded) {
+    if (missing) {
       findings.push({ code: 'config.ssl_cert_file_missing', severity: 'warn', target: 'SSL_CERT_FILE', message: `SSL_CERT_FILE=${file} does not exist: go ignores it and trusts only the certificate directories` });
     }
   }
