@@ -80,7 +80,8 @@ function judgeChain(ctx: StageContext, m: ModuleFetch, zip: ZipFetch, findings: 
   return { path: m.path, version: m.version, hops, failure: chainFailure(ctx, at, f, hops) };
 }
 
-function chainFailure(ctx: StageContext, at: string, f: WalkFailure, hops: readonly RedirectHop[]): Failure {
+/** Why a zip fetch that did not end in a 200 fails, judged from go's error and the hops seen. */
+export function chainFailure(ctx: StageContext, at: string, f: WalkFailure, hops: readonly RedirectHop[]): Failure {
   const base = { stage: 'redirect' as const, target: f.target, goError: `${at}: ${f.goError}` };
   const redirected = hops.filter((h) => h.location !== undefined);
   const layer = /^(?:proxy|redirect)\.(dns|tcp|tls)\./.exec(f.cause)?.[1];
