@@ -12,7 +12,8 @@ import { BREAKABLE_STAGES, demoArgv, overlayIo, perRunPath } from '../../src/dem
 import { loadTrustStore } from '../../src/net/truststore.js';
 import { parseOptions } from '../../src/options.js';
 import { testPki } from '../../src/lab/pki.js';
-import { buildBundleLikeTheImage } from './image-plan.js';
+import { buildBundleLikeTheImage, REPO_DIR } from './image-plan.js';
+import { readmeBreakTable } from './readme-tables.js';
 
 let work: string;
 let bundle: string;
@@ -67,6 +68,8 @@ describe('gomodprobe demo', () => {
       expect(broken.failure.stage).toBe(stage);
       expect(broken.exitCode).toBe(STAGE_EXIT_CODES[stage]);
       expect(broken.failure.hint.length).toBeGreaterThan(0);
+      // What README.md promises for this break.
+      expect(readmeBreakTable(readFileSync(join(REPO_DIR, 'README.md'), 'utf8')).get(stage)?.cause).toBe(broken.failure.cause);
     });
   }
 
