@@ -2,7 +2,7 @@
 // stdout (EPIPE: `gomodprobe | head`) or a full volume must not crash the probe or lose the
 // other outputs.
 
-import { appendFileSync, closeSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, ftruncateSync, openSync, truncateSync } from 'node:fs';
 import { errorMessage, sysCode } from '../errors.js';
 import { writeAllSync } from './files.js';
 
@@ -65,6 +65,8 @@ export class StreamSink implements LineSink {
 export class FileSink implements LineSink {
   #fd: number | null;
   #failed = false;
+  /** Bytes of whole lines written so far. */
+  #size = 0;
   readonly #path: string;
   readonly #onError: (reason: string) => void;
 
@@ -89,11 +91,21 @@ export class FileSink implements LineSink {
 
   write(chunk: string): void {
     if (this.#failed) return;
+    const data = Buffer.from(chunk, 'utf8');
     try {
-      if (this.#fd === null) appendFileSync(this.#path, chunk);
-      else writeAllSync(this.#fd, chunk);
+      if (this.#fd === null) appendFileSync(this.#path, data);
+      else writeAllSync(this.#fd, data);
+      this.#size += data.length;
     } catch (err) {
       this.#failed = true;
+      // A full disk can take half a line: cut the file back to its last whole line, so that a reader
+      // never meets a truncated JSON object as the last entry.
+      try {
+        if (this.#fd !== null) ftruncateSync(this.#fd, this.#size);
+        else truncateSync(this.#path, this.#size);
+      } catch {
+        // Nothing more to do: the error below is reported either way.
+      }
       this.close();
       const reason = `${this.#path}: ${errorMessage(err)}`;
       queueMicrotask(() => this.#onError(reason));
