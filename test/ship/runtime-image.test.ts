@@ -2,14 +2,15 @@
 // runtime stage's COPYs laid out in an empty root, and that root run read-only, as the Dockerfile's
 // numeric USER, with no capabilities, no shell, no node_modules and no HOME. `demo` must pass and
 // write its reports to the mounted report dir; a real probe run (the initContainer case, with the
-// Go env and CA bundle mounted from a "ConfigMap") must pass too.
+// Go env and CA bundle mounted from a "ConfigMap", and k8s/base's initContainer as rendered) must pass too.
 
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabTarget } from '../../src/lab/target.js';
 import { assembleRuntimeFiles, readImagePlan, replayBuildStage, REPO_DIR, type ImagePlan } from './image-plan.js';
+import { podSpecOf, renderKustomization, type PodSpec } from './k8s.js';
 import { nothingMountedUnder, runInImageSandbox } from './sandbox.js';
 
 let work: string;
@@ -104,7 +105,7 @@ describe('runtime image (reproduced from the Dockerfile)', () => {
     expect(walk(rootfs).some((p) => p.includes('gomodprobe-demo'))).toBe(false);
   });
 
-  it('runs a real probe as an initContainer would: Go env and CA bundle from a read-only mount', async () => {
+  it('runs a real probe with the Go env and CA bundle from a read-only mount, --junit and --must-block', async () => {
     const lab = await LabTarget.start({});
     try {
       // The ConfigMap: resolv.conf, hosts, nsswitch.conf and the CA bundle, mounted read-only.
@@ -138,6 +139,67 @@ describe('runtime image (reproduced from the Dockerfile)', () => {
       const junit = readFileSync(join(report, 'junit.xml'), 'utf8');
       expect(junit).toContain('failures="0"');
       expect(junit).toContain('classname="gomodprobe.must_block" name="proxy.golang.org:443"');
+    } finally {
+      await lab.close();
+    }
+  });
+
+  it('runs as the k8s/base initContainer: its args, its Go env ConfigMap, the CA bundle ConfigMap through SSL_CERT_DIR', async () => {
+    const objects = renderKustomization(join(REPO_DIR, 'k8s', 'base'));
+    const spec = podSpecOf(objects.find((o) => o.kind === 'Job')!)! as PodSpec;
+    const init = spec.initContainers![0]! as PodSpec['containers'][number] & { envFrom: { configMapRef: { name: string } }[] };
+    const configMap = (name: string): Record<string, string> => objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name)!['data'] as Record<string, string>;
+    const goEnv = configMap(init.envFrom[0]!.configMapRef.name);
+    const mountOf = (volume: { name: string } & Record<string, unknown>) => init.volumeMounts!.find((m) => m.name === volume.name)!;
+    const reportVolume = spec.volumes!.find((v) => 'emptyDir' in v && init.volumeMounts!.some((m) => m.name === v.name))!;
+    const caVolume = spec.volumes!.find((v) => 'configMap' in v)! as { name: string; configMap: { name: string } };
+
+    const lab = await LabTarget.start({});
+    try {
+      const inputs = lab.inputs('/unused');
+      // The CA ConfigMap as the kubelet lays it out: a timestamped directory, ..data, and symlinks to it.
+      const ca = join(work, 'ca-configmap');
+      const stamp = '..2026_01_01_00_00_00.000000001';
+      mkdirSync(join(ca, stamp), { recursive: true });
+      for (const key of Object.keys(configMap(caVolume.configMap.name))) {
+        writeFileSync(join(ca, stamp, key), `${configMap(caVolume.configMap.name)[key]}${lab.pki.root.certPem}`);
+        symlinkSync(`..data/${key}`, join(ca, key));
+      }
+      symlinkSync(stamp, join(ca, '..data'));
+      // What the kubelet mounts into every container: the pod's resolv.conf and hosts (here the lab's).
+      const etc = join(work, 'kubelet-etc');
+      mkdirSync(etc);
+      writeFileSync(join(etc, 'resolv.conf'), inputs.files['/unused/resolv.conf']!);
+      writeFileSync(join(etc, 'hosts'), inputs.files['/unused/hosts']!);
+      const report = emptyDir('base-report');
+      const termination = join(work, 'base-termination-log');
+      writeFileSync(termination, '');
+      chmodSync(termination, 0o666);
+
+      // The manifest's Go env, pointed at the lab's GOPROXY, checksum database and module; its SSL_CERT_DIR as is.
+      const env = { ...goEnv, GOPROXY: inputs.env['GOPROXY']!, GOSUMDB: inputs.env['GOSUMDB']!, GOMODPROBE_MODULE: 'lab.test/hello@v1.1.0' };
+      expect(env.SSL_CERT_DIR).toContain(mountOf(caVolume).mountPath);
+      const run = await runInImageSandbox({
+        plan,
+        rootfs,
+        // The lab DNS listens on a high port; a cluster DNS is on 53.
+        args: [...(init.args ?? []), '--dns-port', String(lab.dns.port)],
+        env,
+        mounts: [
+          { host: report, container: mountOf(reportVolume).mountPath, readOnly: false },
+          { host: ca, container: mountOf(caVolume).mountPath, readOnly: true },
+          { host: join(etc, 'resolv.conf'), container: '/etc/resolv.conf', readOnly: true },
+          { host: join(etc, 'hosts'), container: '/etc/hosts', readOnly: true },
+        ],
+        terminationLog: termination,
+      });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const result = JSON.parse(readFileSync(join(report, 'report.json'), 'utf8'));
+      expect(result).toMatchObject({ verdict: 'pass', exitCode: 0 });
+      const tls = result.stages.find((s: { stage: string }) => s.stage === 'tls');
+      expect(tls.evidence.trustStore.loaded).toEqual(expect.arrayContaining([{ path: mountOf(caVolume).mountPath, kind: 'dir', certs: 1 }]));
+      expect(readFileSync(termination, 'utf8')).toMatch(/^gomodprobe: PASS/);
     } finally {
       await lab.close();
     }

@@ -7,7 +7,7 @@
 // Needs root on the host (the tests run as root) for unshare, mount and chroot.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ImagePlan } from './image-plan.js';
 
@@ -88,7 +88,9 @@ export async function runInImageSandbox(opts: SandboxOptions): Promise<SandboxRu
     binds.push({ host: opts.terminationLog, target: '/dev/termination-log', readOnly: false });
   }
   for (const m of opts.mounts ?? []) {
-    mkdirSync(join(rootfs, m.container), { recursive: true, mode: 0o755 });
+    // A file is mounted on a file (the kubelet's /etc/resolv.conf), a directory on a directory.
+    if (statSync(m.host).isDirectory()) mkdirSync(join(rootfs, m.container), { recursive: true, mode: 0o755 });
+    else touch(join(rootfs, m.container));
     binds.push({ host: m.host, target: m.container, readOnly: m.readOnly });
   }
 
