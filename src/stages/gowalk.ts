@@ -215,7 +215,7 @@ export function webFailure(err: GoWebError, plan: Plan, prefix = 'proxy'): WalkF
     : layerCause === 'redirect.insecure'
       ? 'the server redirects https to http, which go refuses: fix the redirect to stay on https (GOINSECURE does not apply to proxy traffic)'
       : layerCause === 'redirect.too_many'
-        ? 'the server redirects more than 10 times (a loop?): fix the redirect chain'
+        ? 'the chain reaches a 10th redirect, where go stops (it follows at most 9; a loop?): shorten the redirect chain'
         : hintFor(layerCause, { host });
   return { cause, target: hop?.target ?? url, detail: err.message, goError: err.goError, hint, notExist: false, hops: err.hops };
 }
