@@ -177,8 +177,8 @@ describe('runtime image (reproduced from the Dockerfile)', () => {
       chmodSync(termination, 0o666);
 
       // The manifest's Go env, pointed at the lab's GOPROXY, checksum database and module; its SSL_CERT_DIR as is.
-      const env = { ...goEnv, GOPROXY: inputs.env['GOPROXY']!, GOSUMDB: inputs.env['GOSUMDB']!, GOMODPROBE_MODULE: 'lab.test/hello@v1.1.0' };
-      expect(env.SSL_CERT_DIR).toContain(mountOf(caVolume).mountPath);
+      const env: Record<string, string> = { ...goEnv, GOPROXY: inputs.env['GOPROXY']!, GOSUMDB: inputs.env['GOSUMDB']!, GOMODPROBE_MODULE: 'lab.test/hello@v1.1.0' };
+      expect(env['SSL_CERT_DIR']).toContain(mountOf(caVolume).mountPath);
       const run = await runInImageSandbox({
         plan,
         rootfs,
