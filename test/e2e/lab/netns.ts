@@ -46,6 +46,10 @@ export class LabNet {
     await runOk('ip', ['netns', 'add', s]);
     await runOk('ip', ['-n', s, 'link', 'set', 'lo', 'up']);
     for (const ip of new Set(Object.values(HOST_IPS))) await runOk('ip', ['-n', s, 'addr', 'add', `${ip}/32`, 'dev', 'lo']);
+    // A reject policy answers every blocked UDP packet with ICMP port unreachable. The kernel's per-peer
+    // ICMP rate limit (1/s) would turn most of them into silent drops, and which ones depends on timing
+    // (go and the probe share the pod's address): reject means reject here.
+    await runOk('ip', ['netns', 'exec', s, 'sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']);
     // The servers resolve lab names (tinyproxy's CONNECT targets, nginx's upstream) through the lab DNS.
     writeEtc(s, {
       'resolv.conf': `nameserver ${HOST_IPS.dns}\noptions timeout:1 attempts:2\n`,

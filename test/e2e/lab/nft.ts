@@ -106,9 +106,12 @@ export function renderPolicy(policy: EgressPolicy, pod: { readonly index: number
 
 export const POLICIES = Object.freeze({
   dnsDropped: { kind: 'deny', name: 'drop DNS (UDP and TCP 53) to the cluster DNS', rules: [{ to: ['dns'], proto: 'any', ports: [53], verdict: 'drop' }] },
+  dnsRejected: { kind: 'deny', name: 'reject DNS to the cluster DNS (ICMP port unreachable, TCP reset)', rules: [{ to: ['dns'], proto: 'any', ports: [53], verdict: 'reject' }] },
+  dnsTcpDropped: { kind: 'deny', name: 'drop DNS over TCP only (UDP 53 allowed)', rules: [{ to: ['dns'], proto: 'tcp', ports: [53], verdict: 'drop' }] },
   proxyDropped: { kind: 'deny', name: 'drop TCP 443 to the GOPROXY host', rules: [{ to: ['proxy'], proto: 'tcp', ports: [443], verdict: 'drop' }] },
   proxyRejected: { kind: 'deny', name: 'reject TCP 443 to the GOPROXY host (RST)', rules: [{ to: ['proxy'], proto: 'tcp', ports: [443], verdict: 'reject' }] },
   sumDropped: { kind: 'deny', name: 'drop everything to the checksum database host', rules: [{ to: ['sum'], verdict: 'drop' }] },
+  storageRejected: { kind: 'deny', name: 'reject everything to the object storage host', rules: [{ to: ['storage'], verdict: 'reject' }] },
   storageDropped: { kind: 'deny', name: 'drop everything to the object storage host', rules: [{ to: ['storage'], verdict: 'drop' }] },
   onlyViaEgressProxy: {
     kind: 'deny',

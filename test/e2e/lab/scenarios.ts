@@ -65,6 +65,14 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { pass: false, stage: 'dns', cause: 'dns.timeout', hint: /port 53/, goError: /lookup proxy\.lab\.test.*i\/o timeout/ },
   },
   {
+    id: 'dns-rejected',
+    title: 'DNS rejected (ICMP port unreachable)',
+    policy: POLICIES.dnsRejected,
+    expect: { pass: false, stage: 'dns', cause: 'dns.unreachable', hint: /port 53/, goError: /lookup proxy\.lab\.test.*connection refused/ },
+  },
+  // Lab answers are small: go never needs TCP, so a policy that only blocks TCP 53 breaks nothing.
+  { id: 'dns-tcp-dropped', title: 'DNS over TCP dropped, UDP allowed', policy: POLICIES.dnsTcpDropped, expect: { pass: true } },
+  {
     id: 'dns-nxdomain',
     title: 'DNS NXDOMAIN for the proxy',
     env: () => ({ GOPROXY: 'https://gone.lab.test' }),
@@ -182,6 +190,12 @@ export const SCENARIOS: readonly Scenario[] = [
     policy: POLICIES.storageDropped,
     blackholed: true,
     expect: { pass: false, stage: 'redirect', cause: 'redirect.tcp.timeout', hint: /storage\.lab\.test/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.storage)}:443: (i/o timeout|connect: connection timed out)`) },
+  },
+  {
+    id: 'storage-rejected',
+    title: 'storage host rejected behind the zip redirect',
+    policy: POLICIES.storageRejected,
+    expect: { pass: false, stage: 'redirect', cause: 'redirect.tcp.refused', hint: /storage\.lab\.test/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.storage)}:443: connect: connection refused`) },
   },
   {
     id: 'location-truncated',
