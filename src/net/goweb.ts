@@ -21,11 +21,18 @@ export interface RedirectHop {
   readonly location?: string;
   /** The absolute URL Go resolves it to. */
   readonly resolved?: string;
-  readonly scheme?: 'kept' | 'changed';
-  readonly host?: 'kept' | 'changed';
-  readonly port?: 'kept' | 'changed';
+  /**
+   * Per part of the URL: the Location wrote it out the same (kept) or differently (changed), or left it
+   * out so the current one carries over (dropped: a relative Location; a host written without the
+   * non-default port it came from). A Location cut to its path by a middlebox shows up as dropped.
+   */
+  readonly scheme?: LocationPart;
+  readonly host?: LocationPart;
+  readonly port?: LocationPart;
   readonly timeMs: number;
 }
+
+export type LocationPart = 'kept' | 'changed' | 'dropped';
 
 export interface GoResponse extends HttpResponse {
   /** Every response on the way, the final one last. */
@@ -126,9 +133,7 @@ export async function goGet(web: GoWeb, rawUrl: string, opts: GoGetOptions): Pro
       status: res.status,
       location: clip(loc),
       resolved: shownURL(next.href),
-      scheme: next.protocol === url.protocol ? 'kept' : 'changed',
-      host: next.hostname === url.hostname ? 'kept' : 'changed',
-      port: effectivePort(next) === effectivePort(url) ? 'kept' : 'changed',
+      ...locationParts(loc, url, next),
       timeMs: res.timeMs,
     });
     // net/http's CheckRedirect as cmd/go sets it: the https rule first, then the count. via holds every
@@ -172,6 +177,20 @@ function clip(text: string): string {
 
 function shownURL(href: string): string {
   return clip(redactURL(href));
+}
+
+function locationParts(loc: string, from: URL, to: URL): Pick<RedirectHop, 'scheme' | 'host' | 'port'> {
+  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.exec(loc)?.[0];
+  const authority = scheme ? loc.startsWith('//', scheme.length) : loc.startsWith('//');
+  if (!authority) {
+    return { scheme: scheme ? (to.protocol === from.protocol ? 'kept' : 'changed') : 'dropped', host: 'dropped', port: 'dropped' };
+  }
+  const samePort = effectivePort(to) === effectivePort(from);
+  return {
+    scheme: !scheme ? 'dropped' : to.protocol === from.protocol ? 'kept' : 'changed',
+    host: to.hostname === from.hostname ? 'kept' : 'changed',
+    port: samePort ? 'kept' : to.port === '' && from.port !== '' && to.hostname === from.hostname ? 'dropped' : 'changed',
+  };
 }
 
 function effectivePort(u: URL): string {
