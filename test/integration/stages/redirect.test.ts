@@ -90,13 +90,14 @@ describe('redirect stage: a good chain', () => {
     expect(lab.storage.requests).toContain(`/bucket${ZIP_PATH}`);
   });
 
-  it('relative Locations keep the host; 9 redirects are what go follows, and pass', async () => {
+  it('relative Locations drop scheme, host and port (the current ones carry over); 9 redirects are what go follows, and pass', async () => {
     lab.storage.faults = { chain: 7 };
     const run = await probeLab(lab);
     expect(run.exitCode).toBe(0);
     const hops = chains(run)[0]!.hops;
     expect(hops.filter((h) => h.location !== undefined)).toHaveLength(9);
-    expect(hops[1]).toMatchObject({ location: expect.stringMatching(/^\/hop\/7\/bucket\//), host: 'kept', port: 'kept', scheme: 'kept' });
+    expect(hops[1]).toMatchObject({ location: expect.stringMatching(/^\/hop\/7\/bucket\//), host: 'dropped', port: 'dropped', scheme: 'dropped' });
+    expect(new URL(hops[1]!.resolved!).origin).toBe(storageOrigin());
   });
 });
 
@@ -157,6 +158,14 @@ describe('redirect stage: the new host fails', () => {
     expect(hostsReached(run)).toContainEqual(expect.objectContaining({ origin: `https://${LAB_NAMES.storage}:${lab.closedPort}`, ok: false, error: expect.objectContaining({ layer: 'tcp', cause: 'tcp.refused' }) }));
   });
 
+  it('a Location without the storage port: recorded as dropped, and go dials :443', async () => {
+    lab.storage.faults = { redirectTo: `https://${LAB_NAMES.storage}/bucket${ZIP_PATH}` };
+    const run = await probeLab(lab);
+    const c = expectRedirectFailure(run, 'redirect.tcp.refused');
+    expect(c.hops.at(-1)).toMatchObject({ scheme: 'kept', host: 'kept', port: 'dropped' });
+    expect(run.report.failure!.target).toBe(`${LAB_NAMES.storage}:443`);
+  });
+
   it('storage name that does not resolve: redirect.dns.nxdomain', async () => {
     lab.dns.set(LAB_NAMES.storage, { behaviour: 'nxdomain' });
     const run = await probeLab(lab);
@@ -201,7 +210,7 @@ describe('redirect stage: Location through a proxy', () => {
     lab.forwardProxy!.faults = { stripLocationHost: true };
     const run = await probeLab(lab, { env: viaForwardProxy() });
     const c = expectRedirectFailure(run, 'redirect.location_truncated');
-    expect(c.hops[0]).toMatchObject({ status: 302, location: expect.stringMatching(/^\/bucket\//), host: 'kept' });
+    expect(c.hops[0]).toMatchObject({ status: 302, location: expect.stringMatching(/^\/bucket\//), host: 'dropped' });
     expect(c.hops[1]).toMatchObject({ url: expect.stringContaining(`${plainProxy.url(LAB_NAMES.proxy)}/bucket/`), status: 404 });
     expect(c.locationCheck).toMatchObject({ rewritten: true, direct: { status: 302, location: expect.stringContaining(storageOrigin()) } });
     expect(run.report.failure!.detail).toContain(`asked directly, the origin redirects to "${storageOrigin()}`);
