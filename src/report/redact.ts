@@ -69,17 +69,25 @@ const PLAIN_AUTH_HEADER = /\b((?:proxy-)?authorization)([ \t]*[:=][ \t]*)(?![ \t
 // are prose ("Basic authentication", "Bearer realm"), not credentials.
 const AUTH_SCHEME_TOKEN = /\b(?:Basic|Bearer)[ \t]+([A-Za-z0-9._~+/-]{8,}=*)(?![A-Za-z0-9._~+/=-])/gi;
 
+// A query parameter named like a credential (X-Amz-Signature, X-Amz-Security-Token, X-Goog-Credential,
+// sig, access_token, api_key, ...): the value of a presigned or tokenised URL a redirect hands over. The
+// name stays (it tells what the URL was); the value ends where a URL or the text around it ends. Expiry
+// and date parameters are kept: they explain an expired link.
+const SECRET_QUERY_PARAM = /([?&](?:[A-Za-z0-9_.~-]*[-_.])?(?:signature|sig|token|credential|credentials|password|passwd|pwd|secret|apikey|key|auth|authorization|session|policy|code)=)[^&#\s"'<>\\`]+/gi;
+
 /**
  * Redacts credentials recognisable by their shape: `scheme://user:pass@` becomes
  * `scheme://user:xxxxx@` (Go's url.URL.Redacted), Authorization/Proxy-Authorization header
- * values and `Basic/Bearer <token>` become `[REDACTED]`.
+ * values, `Basic/Bearer <token>` and credential-named query parameters (`?X-Amz-Signature=`)
+ * become `[REDACTED]`.
  */
 export function redactUrlCredentials(text: string): string {
   return text
     .replace(URL_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:xxxxx@`)
     .replace(QUOTED_AUTH_HEADER, (_m, q: string, name: string, sep: string, vq: string) => `${q}${name}${q}${sep}${vq}${REDACTED}${vq}`)
     .replace(PLAIN_AUTH_HEADER, (_m, name: string, sep: string) => `${name}${sep}${REDACTED}`)
-    .replace(AUTH_SCHEME_TOKEN, (m, token: string) => (/^[a-z]+$/.test(token) ? m : REDACTED));
+    .replace(AUTH_SCHEME_TOKEN, (m, token: string) => (/^[a-z]+$/.test(token) ? m : REDACTED))
+    .replace(SECRET_QUERY_PARAM, (_m, name: string) => `${name}${REDACTED}`);
 }
 
 /** Go's url escaping for userinfo (net/url shouldEscape, encodeUserPassword mode). */
