@@ -5,9 +5,6 @@ import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { STAGE_EXIT_CODES, EXIT } from './causes.js';
 import { InputError, errorMessage } from './errors.js';
 import { helpText, parseOptions, type Options } from './options.js';
-import { runProbe } from './probe.js';
-import { createReporter } from './report/reporter.js';
-import { collectSecrets } from './secrets.js';
 import type { TrustStoreFs } from './net/truststore.js';
 
 declare const __GOMODPROBE_VERSION__: string | undefined;
@@ -83,6 +80,12 @@ export async function probeOnce(options: Options, io: ProbeIo = {}): Promise<num
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
+  // Loaded here, not at the top: --help and --version must start as fast as `node -e 0` allows.
+  const [{ runProbe }, { createReporter }, { collectSecrets }] = await Promise.all([
+    import('./probe.js'),
+    import('./report/reporter.js'),
+    import('./secrets.js'),
+  ]);
   const reporter = createReporter({
     format: options.format,
     stdout: process.stdout,

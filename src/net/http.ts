@@ -5,7 +5,9 @@
 
 import { gunzipSync } from 'node:zlib';
 import type net from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+// The Agent alone: the package index also loads fetch, WebSocket, caches and mocks (~1 MB more to parse).
+import UndiciAgent from 'undici/lib/dispatcher/agent.js';
 import { ProbeError } from '../errors.js';
 import type { LayerCause } from '../causes.js';
 import { basicAuth, hopForURL, HopError, openHop, type HopContext } from './hop.js';
@@ -82,8 +84,8 @@ export interface OpenedOrigin {
 }
 
 export class HttpClient {
-  readonly #agent: Agent;
-  readonly #insecureAgent: Agent;
+  readonly #agent: Dispatcher;
+  readonly #insecureAgent: Dispatcher;
   readonly #proxyOrigins = new Set<string>();
   readonly #hops: HopContext;
   readonly #sessions: SessionCache;
@@ -98,8 +100,8 @@ export class HttpClient {
   }
 
   /** verify=false is cmd/go's client for GOINSECURE paths: TLS without certificate verification. */
-  #makeAgent(verify: boolean): Agent {
-    return new Agent({
+  #makeAgent(verify: boolean): Dispatcher {
+    return new UndiciAgent({
       connect: (opts, callback) => {
         const origin = `${opts.protocol}//${opts.host ?? `${opts.hostname}:${opts.port}`}`;
         const reused = verify ? this.#sessions.take(origin) : undefined;
