@@ -216,7 +216,9 @@ export function webFailure(err: GoWebError, plan: Plan, prefix = 'proxy'): WalkF
       ? 'the server redirects https to http, which go refuses: fix the redirect to stay on https (GOINSECURE does not apply to proxy traffic)'
       : layerCause === 'redirect.too_many'
         ? 'the chain reaches a 10th redirect, where go stops (it follows at most 9; a loop?): shorten the redirect chain'
-        : hintFor(layerCause, { host });
+        : layerCause === 'redirect.bad_location'
+          ? `a redirect from ${host} carries a Location go's URL parser rejects (a space, a bad %-escape or port): fix the URL the server, or a middlebox rewriting Location, puts there`
+          : hintFor(layerCause, { host });
   return { cause, target: hop?.target ?? url, detail: err.message, goError: err.goError, hint, notExist: false, hops: err.hops };
 }
 
