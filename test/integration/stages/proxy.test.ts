@@ -160,6 +160,13 @@ describe('proxy stage: what the entry answers', () => {
     expect(f!.message).toContain('application/octet-stream');
   });
 
+  it('a proxy that accepts and never answers: proxy.http.timeout within --timeout, never a hang', async () => {
+    lab.goproxy.faults = { silent: true };
+    const run = await probeLab(lab, { timeout: '1s' });
+    expectProxyFailure(run, 'proxy.http.timeout', `${lab.proxyURL}/${LAB_MODULE}/@v/v1.1.0.info`);
+    expect(lab.goproxy.requests).toEqual([`/${LAB_MODULE}/@v/v1.1.0.info`]);
+  });
+
   it('GOPROXY=off: proxy.off and no host to check in stages 1-3', async () => {
     const run = await probeLab(lab, { env: { GOPROXY: 'off' } });
     expectProxyFailure(run, 'proxy.off');

@@ -51,6 +51,9 @@ const ZIP_PATH = `/${LAB_MODULE}/@v/v1.1.0.zip`;
 const chains = (run: ProbeRun): Chain[] => run.stage('redirect').evidence['chains'] as Chain[];
 const hostsReached = (run: ProbeRun): Opened[] => run.stage('redirect').evidence['hostsReached'] as Opened[];
 const storageOrigin = (): string => `https://${LAB_NAMES.storage}:${lab.storage.port}`;
+/** A presigned URL as every output shows it: the signature is a credential and never printed. */
+const SIGNATURE = 'X-Amz-Signature=0123456789abcdef';
+const shown = (url: string): string => url.replaceAll(SIGNATURE, 'X-Amz-Signature=[REDACTED]');
 
 function expectRedirectFailure(run: ProbeRun, cause: string): Chain {
   expect(run.exitCode).toBe(15);
@@ -75,7 +78,8 @@ describe('redirect stage: a good chain', () => {
     const run = await probeLab(lab);
     expect(run.exitCode).toBe(0);
     const [c] = chains(run);
-    const location = lab.storage.objectURL(LAB_NAMES.storage, `${LAB_MODULE}/@v/v1.1.0.zip`);
+    const location = shown(lab.storage.objectURL(LAB_NAMES.storage, `${LAB_MODULE}/@v/v1.1.0.zip`));
+    expect(JSON.stringify(run.report) + JSON.stringify(run.lines)).not.toContain(SIGNATURE);
     expect(c!.hops).toEqual([
       expect.objectContaining({ url: `${lab.proxyURL}${ZIP_PATH}`, status: 302, location, resolved: location, scheme: 'kept', host: 'changed', port: 'changed' }),
       expect.objectContaining({ url: location, status: 200 }),
@@ -127,8 +131,8 @@ describe('redirect stage: go\'s limits', () => {
     const run = await probeLab(lab);
     const c = expectRedirectFailure(run, 'redirect.insecure');
     const from = lab.storage.objectURL(LAB_NAMES.storage, `${LAB_MODULE}/@v/v1.1.0.zip`);
-    expect(run.report.failure!.goError).toBe(`${AT}: Get "${target}": redirected from secure URL ${from} to insecure URL ${target}`);
-    expect(c.hops.at(-1)).toMatchObject({ location: target, scheme: 'changed' });
+    expect(run.report.failure!.goError).toBe(shown(`${AT}: Get "${target}": redirected from secure URL ${from} to insecure URL ${target}`));
+    expect(c.hops.at(-1)).toMatchObject({ location: shown(target), scheme: 'changed' });
     expect(http.requests).toEqual([]);
   });
 
@@ -137,6 +141,15 @@ describe('redirect stage: go\'s limits', () => {
     lab.storage.faults = { redirectTo: http.objectURL(LAB_NAMES.storage, `${LAB_MODULE}/@v/v1.1.0.zip`) };
     const run = await probeLab(lab, { env: { GOINSECURE: '*' } });
     expectRedirectFailure(run, 'redirect.insecure');
+  });
+
+  it('a Location go cannot parse: redirect.bad_location with net/http\'s text', async () => {
+    lab.storage.faults = { redirectTo: 'https://sto rage.lab.test/x' };
+    const run = await probeLab(lab);
+    const c = expectRedirectFailure(run, 'redirect.bad_location');
+    const from = lab.storage.objectURL(LAB_NAMES.storage, `${LAB_MODULE}/@v/v1.1.0.zip`);
+    expect(run.report.failure!.goError).toBe(`${AT}: Get "${shown(from)}": failed to parse Location header "https://sto rage.lab.test/x": parse "https://sto rage.lab.test/x": invalid character " " in host name`);
+    expect(c.hops.at(-1)).toMatchObject({ status: 302, location: 'https://sto rage.lab.test/x' });
   });
 
   it('an http GOPROXY may redirect anywhere, https included', async () => {

@@ -124,6 +124,8 @@ describe('sumdb stage: the base URL go uses', () => {
     expect(ev['supportedWalk']).toEqual([expect.objectContaining({ entry: lab.proxyURL, outcome: 'ok' })]);
     expect(lab.goproxy.requests).toEqual(expect.arrayContaining([`/sumdb/${LAB_NAMES.sum}/supported`, `/sumdb/${LAB_NAMES.sum}/lookup/${AT}`]));
     expect(lab.dns.queries.some((q) => q.name.startsWith(`${LAB_NAMES.sum}.`))).toBe(false);
+    // go learns tree heads from lookups and never asks /latest.
+    expect(lab.goproxy.requests).not.toContain(`/sumdb/${LAB_NAMES.sum}/latest`);
   });
 
   for (const status of [404, 410]) {
