@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, runOk, runSyncQuiet } from './sh.js';
+import { labEnv, run, runOk, runSyncQuiet } from './sh.js';
 import { HOST_IPS, POD_RESOLV_CONF, SERVICES_CIDR, podAddressing, type PodAddressing } from './topology.js';
 
 const PREFIX = 'gmp-';
@@ -153,7 +153,7 @@ function destroyNamespaceSync(ns: string): void {
 }
 
 function runSyncPids(ns: string): number[] {
-  const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', timeout: 5000 });
+  const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', timeout: 5000, env: labEnv() });
   return (r.stdout ?? '').split('\n').map((l) => Number(l.trim())).filter((n) => Number.isInteger(n) && n > 0);
 }
 

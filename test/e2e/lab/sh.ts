@@ -21,6 +21,12 @@ export interface RunOptions {
 }
 
 const DEFAULT_TIMEOUT = 20_000;
+
+/** The lab's tools live in /usr/sbin (ip, nft, dnsmasq, nginx), which a non-login PATH may lack. */
+export function labEnv(): NodeJS.ProcessEnv {
+  const path = process.env['PATH'] ?? '/usr/bin:/bin';
+  return { ...process.env, PATH: `${path}:/usr/sbin:/sbin:/usr/bin:/bin` };
+}
 const DEFAULT_MAX_OUTPUT = 4 * 1024 * 1024;
 
 export async function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -29,7 +35,7 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
   return new Promise((resolve) => {
     const child = spawn(cmd, [...args], {
       cwd: opts.cwd,
-      env: opts.env ? { ...opts.env } : process.env,
+      env: opts.env ? { ...opts.env } : labEnv(),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -72,7 +78,7 @@ export async function runOk(cmd: string, args: readonly string[], opts: RunOptio
 
 /** For exit hooks, where nothing asynchronous runs any more. */
 export function runSyncQuiet(cmd: string, args: readonly string[]): number | null {
-  const r = spawnSync(cmd, [...args], { stdio: 'ignore', timeout: 10_000 });
+  const r = spawnSync(cmd, [...args], { stdio: 'ignore', timeout: 10_000, env: labEnv() });
   return r.status;
 }
 
@@ -85,7 +91,7 @@ export class ServerProcess {
 
   constructor(name: string, cmd: string, args: readonly string[]) {
     this.name = name;
-    this.child = spawn(cmd, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(cmd, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env: labEnv() });
     const keep = (d: Buffer): void => {
       if (this.output.length < 256 * 1024) this.output += d.toString('utf8');
     };
