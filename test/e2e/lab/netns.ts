@@ -42,21 +42,31 @@ export class LabNet {
     await removeLeftovers();
     const net = new LabNet(tag);
     process.once('exit', net.#exitHook);
-    const s = net.servicesNs;
+    try {
+      await net.setUpServices();
+    } catch (err) {
+      await net.destroy();
+      throw err;
+    }
+    return net;
+  }
+
+  private async setUpServices(): Promise<void> {
+    const s = this.servicesNs;
     await runOk('ip', ['netns', 'add', s]);
     await runOk('ip', ['-n', s, 'link', 'set', 'lo', 'up']);
     for (const ip of new Set(Object.values(HOST_IPS))) await runOk('ip', ['-n', s, 'addr', 'add', `${ip}/32`, 'dev', 'lo']);
     // A reject policy answers every blocked UDP packet with ICMP port unreachable. The kernel's per-peer
     // ICMP rate limit (1/s) would turn most of them into silent drops, and which ones depends on timing
     // (go and the probe share the pod's address): reject means reject here.
-    await runOk('ip', ['netns', 'exec', s, 'sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']);
+    // /proc/sys/net belongs to the reader's namespace (and procps' sysctl may not be installed).
+    await runOk('ip', ['netns', 'exec', s, 'sh', '-c', 'echo 0 > /proc/sys/net/ipv4/icmp_ratelimit']);
     // The servers resolve lab names (tinyproxy's CONNECT targets, nginx's upstream) through the lab DNS.
     writeEtc(s, {
       'resolv.conf': `nameserver ${HOST_IPS.dns}\noptions timeout:1 attempts:2\n`,
       hosts: '127.0.0.1 localhost\n',
       'nsswitch.conf': 'hosts: files dns\n',
     });
-    return net;
   }
 
   /** A pod namespace with its veth to the services namespace, a k8s-like resolv.conf and a route to the services only. */
@@ -87,11 +97,6 @@ export class LabNet {
       'nsswitch.conf': 'hosts: files dns\n',
     });
     return pod;
-  }
-
-  /** Runs a command inside a namespace (ip netns exec also bind-mounts /etc/netns/<ns>/* over /etc). */
-  static execArgs(ns: string, cmd: string, args: readonly string[]): [string, string[]] {
-    return ['ip', ['netns', 'exec', ns, cmd, ...args]];
   }
 
   async destroy(): Promise<void> {
