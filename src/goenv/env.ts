@@ -166,8 +166,9 @@ export function readGoEnv(
   for (const name of GO_ENV_NAMES) {
     if (name === 'GOENV' || env[name] !== '') continue;
     const v = vars[name];
-    const now = v.value === '' ? 'unset' : `${JSON.stringify(v.value)} (from ${v.source === 'goenv-file' ? 'the go env file' : 'the defaults'})`;
-    warnings.push(`${name} is set to the empty string, which go treats as unset: it is ${now}`);
+    // Only a surprise when something else fills the gap (GOPROXY= still means proxy.golang.org).
+    if (v.value === '') continue;
+    warnings.push(`${name} is set to the empty string, which go treats as unset: it is ${JSON.stringify(v.value)} (from ${v.source === 'goenv-file' ? 'the go env file' : 'the defaults'})`);
   }
   for (const name of GO_ENV_NAMES) {
     if (vars[name].value.includes('\r')) {
