@@ -136,7 +136,7 @@ export function parsePolicies(text: string, file: string): NetworkPolicyFile[] {
 
 export function loadPolicyDir(dir: string): NetworkPolicyFile[] {
   return readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
+    .filter((f) => /\.ya?ml$/.test(f) && !/^kustomization\.ya?ml$/.test(f))
     .sort()
     .flatMap((f) => parsePolicies(readFileSync(join(dir, f), 'utf8'), f));
 }
