@@ -355,6 +355,67 @@ export class GoURL {
     return escape(this.fragment, Enc.Fragment);
   }
 
+  /** url.URL.setPath: `p` is escaped; Path gets it unescaped, RawPath keeps `p` unless it is the default escaping. */
+  setPath(p: string): void {
+    const path = unescape(p, Enc.Path);
+    this.path = path;
+    this.rawPath = escape(path, Enc.Path) === p ? '' : p;
+  }
+
+  /** url.URL.ResolveReference (RFC 3986 5.2), as net/http applies it to a Location header. */
+  resolveReference(ref: GoURL): GoURL {
+    const url = ref.clone();
+    const setPath = (p: string): void => {
+      try {
+        url.setPath(p);
+      } catch {
+        // Go ignores setPath's error here: an escaped path always unescapes.
+      }
+    };
+    if (ref.scheme === '') url.scheme = this.scheme;
+    if (ref.scheme !== '' || ref.host !== '' || ref.user !== undefined) {
+      setPath(resolvePath(ref.escapedPath(), ''));
+      return url;
+    }
+    if (ref.opaque !== '') {
+      url.user = undefined;
+      url.host = '';
+      url.path = '';
+      return url;
+    }
+    if (ref.path === '' && !ref.forceQuery && ref.rawQuery === '') {
+      url.rawQuery = this.rawQuery;
+      if (ref.fragment === '') {
+        url.fragment = this.fragment;
+        url.rawFragment = this.rawFragment;
+      }
+    }
+    if (ref.path === '' && this.opaque !== '') {
+      url.opaque = this.opaque;
+      url.user = undefined;
+      url.host = '';
+      url.path = '';
+      return url;
+    }
+    url.host = this.host;
+    url.user = this.user;
+    setPath(resolvePath(this.escapedPath(), ref.escapedPath()));
+    return url;
+  }
+
+  /** url.URL.RequestURI: what goes on the request line (a byte string; the query is sent as it came). */
+  requestURI(): string {
+    let result = this.opaque;
+    if (result === '') {
+      result = this.escapedPath();
+      if (result === '') result = '/';
+    } else if (result.startsWith('//')) {
+      result = this.scheme + ':' + result;
+    }
+    if (this.forceQuery || this.rawQuery !== '') result += '?' + this.rawQuery;
+    return result;
+  }
+
   /** url.URL.String, as a JS string. */
   string(): string {
     return fromByteString(this.byteString());
@@ -394,6 +455,38 @@ export class GoURL {
     if (this.fragment !== '') buf += '#' + this.escapedFragment();
     return buf;
   }
+}
+
+/** url.resolvePath: merge `ref` onto `base` and remove dot segments (RFC 3986 5.2.2-5.2.4). */
+function resolvePath(base: string, ref: string): string {
+  let full: string;
+  if (ref === '') full = base;
+  else if (ref[0] !== '/') full = base.slice(0, base.lastIndexOf('/') + 1) + ref;
+  else full = ref;
+  if (full === '') return '';
+  let dst = '/';
+  let first = true;
+  let elem = '';
+  const parts = full.split('/');
+  for (elem of parts) {
+    if (elem === '.') {
+      first = false;
+      continue;
+    }
+    if (elem === '..') {
+      const str = dst.slice(1);
+      const index = str.lastIndexOf('/');
+      dst = '/';
+      if (index === -1) first = true;
+      else dst += str.slice(0, index);
+    } else {
+      if (!first) dst += '/';
+      dst += elem;
+      first = false;
+    }
+  }
+  if (elem === '.' || elem === '..') dst += '/';
+  return dst.length > 1 && dst[1] === '/' ? dst.slice(1) : dst;
 }
 
 function splitHostPort(hostPort: string): [string, string] {
@@ -515,7 +608,11 @@ export type GoURLResult = { ok: true; url: GoURL } | { ok: false; error: string 
  * that a password inside the quoted URL is masked: go prints it verbatim, we never do.
  */
 export function parseGoURL(raw: string): GoURLResult {
-  const bytes = toByteString(raw);
+  return parseGoURLBytes(toByteString(raw));
+}
+
+/** url.Parse of a byte string (one char per byte: an HTTP header value as it came off the wire). */
+export function parseGoURLBytes(bytes: string): GoURLResult {
   const hash = bytes.indexOf('#');
   const u = hash < 0 ? bytes : bytes.slice(0, hash);
   const frag = hash < 0 ? '' : bytes.slice(hash + 1);
