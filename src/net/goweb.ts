@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { LayerCause } from '../causes.js';
 import { ProbeError } from '../errors.js';
-import { fromByteString, goQuoteBytes, parseGoURL, redactURL } from '../goenv/redact.js';
+import { goQuoteBytes, parseGoURL, parseGoURLBytes, redactURL } from '../goenv/redact.js';
 import { HopError } from './hop.js';
 import { netrcLookup, type NetrcEntry } from '../goenv/netrc.js';
 import { HttpError, type HttpClient, type HttpResponse } from './http.js';
@@ -147,22 +147,43 @@ export async function goGet(web: GoWeb, rawUrl: string, opts: GoGetOptions): Pro
       const goError = `Get "${redactURL(loc)}": stopped after ${limit} redirects`;
       throw new GoWebError('redirect.too_many', next.href, `go stops at the ${limit}th redirect (it follows at most ${limit - 1})`, goError, hops);
     }
+    if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+      const scheme = next.protocol.slice(0, -1);
+      throw new GoWebError('redirect.bad_location', next.href, `the redirect leads to a ${scheme}: URL, which go's HTTP client cannot fetch`,
+        `Get "${redactURL(next.href)}": unsupported protocol scheme "${scheme}"`, hops);
+    }
     url = next;
   }
 }
 
 /**
- * net/http's req.URL.Parse(loc): url.Parse's rules decide whether a Location is usable (a control
- * character or a bad escape or port fails the redirect, where a WHATWG parser would quietly fix it up),
- * and the header's bytes go out escaped one by one (%C3%A9, %FF). undici hands header values over as
- * latin1, one char per byte, which a WHATWG parser would re-encode as UTF-8 characters (%C3%83%C2%A9).
+ * net/http's req.URL.Parse(loc) and the request line it then sends: url.Parse's rules decide whether a
+ * Location is usable (a control character, a bad escape or port fails the redirect, where a WHATWG parser
+ * would quietly fix it up), url.ResolveReference joins it to the current URL, and RequestURI is what goes
+ * on the wire (a path escaped the Go way: byte by byte, `\` and `|` escaped, dot segments removed).
+ * undici hands header values over as latin1, one char per byte: exactly Go's byte string.
+ * The result is a WHATWG URL that makes undici send that same request line.
  */
-function resolveLocation(loc: string, base: URL): { ok: true; url: URL } | { ok: false; error: string } {
-  const parsed = parseGoURL(fromByteString(loc));
-  if (!parsed.ok) return { ok: false, error: parsed.error };
-  const escaped = loc.replace(/[\u0080-\u00ff]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+export function resolveLocation(loc: string, base: URL): { ok: true; url: URL } | { ok: false; error: string } {
+  const ref = parseGoURLBytes(loc);
+  if (!ref.ok) return { ok: false, error: ref.error };
+  const current = parseGoURL(base.href);
+  if (!current.ok) return { ok: false, error: current.error };
+  const u = current.url.resolveReference(ref.url);
+  const authority = u.clone();
+  authority.opaque = '';
+  authority.path = '';
+  authority.rawPath = '';
+  authority.rawQuery = '';
+  authority.forceQuery = false;
+  authority.fragment = '';
+  authority.rawFragment = '';
+  // Bytes a WHATWG parser would re-encode as characters (or, in a query, leave for undici to reject)
+  // are sent as %XX of the byte; everything Go escaped is already ASCII.
+  const requestURI = u.requestURI().replace(/[\u0000-\u0020\u007f-\u00ff"<>`#]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  const prefix = authority.string();
   try {
-    return { ok: true, url: new URL(escaped, base) };
+    return { ok: true, url: new URL(`${prefix}${u.opaque !== '' ? '' : requestURI}`) };
   } catch (err) {
     return { ok: false, error: `parse ${goQuoteBytes(loc.slice(0, 200))}: ${(err as Error).message}` };
   }
