@@ -83,7 +83,7 @@ export const STAGE_CAUSES = {
   'redirect.location_truncated': 'a redirect Location lost its host and the follow-up fails',
   'redirect.location_rewritten': 'a proxy rewrote the redirect Location',
   'redirect.loop': 'the redirect chain loops',
-  'redirect.too_many': 'more redirects than go follows (10)',
+  'redirect.too_many': 'too many redirects: go stops at the 10th ("stopped after 10 redirects")',
   'redirect.insecure': 'a redirect from https to http, which go refuses',
   'redirect.bad_location': 'a redirect Location that cannot be parsed',
   'redirect.target_dns': 'a redirect target host does not resolve',
