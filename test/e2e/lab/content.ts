@@ -22,6 +22,8 @@ export interface LabContent {
   readonly dir: string;
   /** PEM of the lab root CA: what SSL_CERT_FILE points at in the pod. */
   readonly caFile: string;
+  /** A directory with only the root CA in it, for SSL_CERT_DIR. */
+  readonly caDir: string;
   readonly goproxyDir: string;
   readonly sumdbDir: string;
   readonly certs: { readonly good: ServerCert; readonly expired: ServerCert; readonly wrongName: ServerCert; readonly noIntermediate: ServerCert };
@@ -58,6 +60,9 @@ export function writeLabContent(dir: string): LabContent {
   };
   const caFile = join(certDir, 'lab-root-ca.pem');
   writeText(caFile, pki.root.certPem);
+  // SSL_CERT_DIR form: a directory holding only the root (go parses every file in it).
+  const caDir = join(certDir, 'ca-dir');
+  writeText(join(caDir, 'lab-root-ca.pem'), pki.root.certPem);
 
   const goproxyDir = join(dir, 'www', 'goproxy');
   const sumdbDir = join(dir, 'www', 'sumdb');
@@ -106,6 +111,7 @@ export function writeLabContent(dir: string): LabContent {
   return {
     dir,
     caFile,
+    caDir,
     goproxyDir,
     sumdbDir,
     certs,

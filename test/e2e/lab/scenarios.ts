@@ -210,6 +210,36 @@ export const SCENARIOS: readonly Scenario[] = [
     env: () => ({ GOPROXY: `${proxy}${P.httpRedirect}` }),
     expect: { pass: false, stage: 'redirect', cause: 'redirect.insecure', hint: /./, goError: /redirected from secure URL https:\/\/proxy\.lab\.test\/httpredir\/.*\.zip to insecure URL http:\/\/storage\.lab\.test\// },
   },
+  {
+    id: 'p500-pipe-good',
+    title: 'proxy 500 | good proxy',
+    env: () => ({ GOPROXY: `${proxy}${P.serverError}|${proxy}` }),
+    expect: { pass: true },
+  },
+  { id: 'p404-comma-good', title: 'proxy 404, then good proxy', env: () => ({ GOPROXY: `${proxy}${P.notFound},${proxy}` }), expect: { pass: true } },
+  {
+    id: 'goprivate-direct',
+    title: 'GOPRIVATE sends the module direct',
+    env: () => ({ GOPRIVATE: 'lab.test' }),
+    // GONOPROXY defaults to GOPRIVATE: the proxy is skipped and the first host go dials is the origin,
+    // lab.test (go-import discovery), which has no address: a first hop, so the dns stage names it.
+    expect: { pass: false, stage: 'dns', cause: 'dns.nodata', hint: /lab\.test/, goError: /unrecognized import path "lab\.test\/hello".*lookup lab\.test.*no such host/ },
+  },
+  {
+    id: 'gonosumdb-sum-dropped',
+    title: 'GONOSUMDB covers the module, sumdb host dropped',
+    env: () => ({ GOPROXY: `${proxy}${P.noSumdb}`, GONOSUMDB: 'lab.test' }),
+    policy: POLICIES.sumDropped,
+    expect: { pass: true },
+  },
+  {
+    id: 'gosumdb-off-sum-dropped',
+    title: 'GOSUMDB=off, sumdb host dropped',
+    env: () => ({ GOPROXY: `${proxy}${P.noSumdb}`, GOSUMDB: 'off' }),
+    policy: POLICIES.sumDropped,
+    expect: { pass: true },
+  },
+  { id: 'ssl-cert-dir', title: 'lab CA through SSL_CERT_DIR', env: (c) => ({ SSL_CERT_FILE: null, SSL_CERT_DIR: c.caDir }), expect: { pass: true } },
   { id: 'goflags-insecure', title: 'GOFLAGS=-insecure', env: () => ({ GOFLAGS: '-modcacherw -insecure' }), expect: { pass: true } },
   { id: 'goinsecure', title: 'GOINSECURE set', env: () => ({ GOINSECURE: '*' }), expect: { pass: true } },
   {
@@ -239,6 +269,15 @@ export const SCENARIOS: readonly Scenario[] = [
     policy: POLICIES.onlyViaEgressProxy,
     expect: { pass: true },
   },
+  {
+    id: 'http-proxy-only',
+    title: 'only HTTP_PROXY set (go ignores it for https)',
+    env: () => ({ HTTP_PROXY: egress }),
+    policy: POLICIES.onlyViaEgressProxy,
+    blackholed: true,
+    expect: { pass: false, stage: 'tcp', cause: 'tcp.timeout', hint: /proxy\.lab\.test/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.proxy)}:443: (i/o timeout|connect: connection timed out)`) },
+  },
+  { id: 'https-proxy-lowercase', title: 'https_proxy (lower case) set', env: () => ({ https_proxy: egress }), policy: POLICIES.onlyViaEgressProxy, expect: { pass: true } },
   {
     id: 'no-proxy-excludes',
     title: 'NO_PROXY excludes the proxy host',
