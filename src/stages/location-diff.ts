@@ -26,10 +26,16 @@ export interface LocationComparison {
 
 /** Only the first hop is asked again: its Location is the one a middlebox on the proxy path can rewrite. */
 const MAX_BODY = 4096;
+/** A rewriting middlebox acts per origin: a few samples per origin tell, and 500 modules must not mean 500 extra requests. */
+const SAMPLES_PER_ORIGIN = 3;
+/** The direct path is usually closed when a proxy is in use: find out quickly, never at the cost of a full --timeout. */
+const DIRECT_BUDGET_MS = 1500;
 
 export class LocationDiff {
   readonly #ctx: StageContext;
   #client: HttpClient | undefined;
+  /** Per origin: comparisons made, or why the direct path is known to be closed. */
+  readonly #origins = new Map<string, { samples: number; closed?: string }>();
 
   constructor(ctx: StageContext) {
     this.#ctx = ctx;
@@ -50,11 +56,16 @@ export class LocationDiff {
     if (!decision.proxy) return undefined;
     const proxied = { status: first.status, location: first.location, ...(first.resolved ? { resolved: first.resolved } : {}) };
     const base = { url: first.url, viaProxy: redactURL(decision.proxy.href), proxied };
+    const seen = this.#origins.get(url.origin) ?? { samples: 0 };
+    this.#origins.set(url.origin, seen);
+    if (seen.closed) return { ...base, directError: seen.closed, rewritten: false };
+    if (seen.samples >= SAMPLES_PER_ORIGIN) return undefined;
+    seen.samples++;
     const net = this.#ctx.net;
-    this.#client ??= new HttpClient({ resolver: net.resolver, trust: net.trust, proxyEnv: readProxyEnv({}), timeoutMs: net.timeoutMs }, new SessionCache());
+    this.#client ??= new HttpClient({ resolver: net.resolver, trust: net.trust, proxyEnv: readProxyEnv({}), timeoutMs: Math.min(net.timeoutMs, DIRECT_BUDGET_MS) }, new SessionCache());
     try {
       const res = await this.#client.get(url.href, {
-        signal: AbortSignal.any([this.#ctx.signal, AbortSignal.timeout(net.timeoutMs * 2)]),
+        signal: AbortSignal.any([this.#ctx.signal, AbortSignal.timeout(Math.min(net.timeoutMs, DIRECT_BUDGET_MS))]),
         maxBytes: MAX_BODY,
       });
       const location = res.headers['location'];
@@ -64,7 +75,8 @@ export class LocationDiff {
       return { ...base, direct, rewritten };
     } catch (err) {
       if (err instanceof HopError || err instanceof HttpError) {
-        return { ...base, directError: `${err.code}: ${err.message}`, rewritten: false };
+        seen.closed = `${err.code}: ${err.message}`;
+        return { ...base, directError: seen.closed, rewritten: false };
       }
       throw err;
     }
