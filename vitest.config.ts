@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // The e2e lab owns network namespaces and global firewall state: never run two of its files at once.
+    // Files run in parallel: the e2e lab gives each test file its own namespaces and nftables tables.
     fileParallelism: true,
     pool: 'forks',
   },
