@@ -950,7 +950,15 @@ export class Resolver {
       ? `the probe's deadline ended the lookup; go would wait up to ${this.goGiveUpMs(st.host)} ms`
       : `go's ${this.dialTimeoutMs} ms dial deadline passed`;
     const cause: LayerCause = usesDefaultNameservers(this.conf) ? 'dns.no_nameserver' : 'dns.timeout';
-    return new DnsLookupError(cause, `lookup ${st.host}: i/o timeout`, evidence(st), detail);
+    const ev = evidence(st);
+    let goError = `lookup ${st.host}: i/o timeout`;
+    // Cut short by the probe while go would finish its own walk inside the dial deadline: go then prints
+    // the bare name's last exchange error, which names the server ("lookup h on 10.0.0.10:53: read udp ...").
+    if (callerSignal.aborted && this.goGiveUpMs(st.host) < this.dialTimeoutMs) {
+      const last = [...ev.queries].reverse().find((q) => q.outcome === 'timeout' && q.detail?.includes('i/o timeout'));
+      if (last?.detail) goError = `lookup ${st.host} on ${last.server}: ${last.detail.replace(/;.*$/, '')}`;
+    }
+    return new DnsLookupError(cause, goError, ev, detail);
   }
 
   private async lookupDNS(
