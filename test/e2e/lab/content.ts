@@ -34,11 +34,22 @@ export interface LabContent {
   readonly sumdbName: string;
   /** go.sum lines of every module version served. */
   readonly goSum: readonly string[];
+  /** The extra modules asked for with `bulkModules` (each at v1.0.0), served and recorded like lab.test/hello. */
+  readonly bulk: readonly { readonly path: string; readonly version: string }[];
 }
+
+export interface LabContentOptions {
+  /** Serve this many more modules, lab.test/bulk/mNNNN@v1.0.0 (the benchmark's --gomod runs); default 0. */
+  readonly bulkModules?: number;
+}
+
+const MAX_BULK_MODULES = 10_000;
 
 const SUMDB_NAME = HOST_NAMES.sum;
 
-export function writeLabContent(dir: string): LabContent {
+export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabContent {
+  const bulkCount = opts.bulkModules ?? 0;
+  if (!Number.isInteger(bulkCount) || bulkCount < 0 || bulkCount > MAX_BULK_MODULES) throw new RangeError(`bulkModules must be 0..${MAX_BULK_MODULES}`);
   mkdirSync(dir, { recursive: true });
   // nginx workers and tinyproxy read these as an unprivileged user.
   chmodSync(dir, 0o755);
@@ -87,6 +98,24 @@ export function writeLabContent(dir: string): LabContent {
   const last = LAB_VERSIONS.length - 1;
   writeText(join(goproxyDir, escapePath(LAB_MODULE), '@latest'), JSON.stringify({ Version: LAB_VERSIONS[last], Time: times[last] }));
 
+  const bulk: { path: string; version: string }[] = [];
+  for (let i = 1; i <= bulkCount; i++) {
+    const path = `lab.test/bulk/m${String(i).padStart(4, '0')}`;
+    const version = 'v1.0.0';
+    const built = buildModule(path, version, {
+      'go.mod': `module ${path}\n\ngo 1.21\n`,
+      'bulk.go': `// Package m${i} is one of the benchmark's bulk modules.\npackage m${i}\n`,
+    });
+    const dirV = join(goproxyDir, escapePath(path), '@v');
+    writeText(join(dirV, `${version}.info`), JSON.stringify({ Version: version, Time: times[0] }));
+    writeText(join(dirV, `${version}.mod`), built.goMod);
+    writeBytes(join(dirV, `${version}.zip`), built.zip);
+    writeText(join(dirV, 'list'), `${version}\n`);
+    sumdb.add(path, version, built.zipHash, built.goModHash);
+    goSum.push(`${path} ${version} ${built.zipHash}`, `${path} ${version}/go.mod ${built.goModHash}`);
+    bulk.push({ path, version });
+  }
+
   // The checksum database as static files: every answer go (or the probe) may ask of this tree.
   const serve = (path: string): Buffer => {
     const res = new CapturedResponse();
@@ -96,8 +125,8 @@ export function writeLabContent(dir: string): LabContent {
     return res.body;
   };
   writeBytes(join(sumdbDir, 'latest'), serve('/latest'));
-  for (const version of LAB_VERSIONS) {
-    const key = `${escapePath(LAB_MODULE)}@${escapeVersion(version)}`;
+  for (const { path, version } of [...LAB_VERSIONS.map((version) => ({ path: LAB_MODULE, version })), ...bulk]) {
+    const key = `${escapePath(path)}@${escapeVersion(version)}`;
     writeBytes(join(sumdbDir, 'lookup', key), serve(`/lookup/${key}`));
   }
   for (const t of newTiles(8, 0, sumdb.size)) {
@@ -119,6 +148,7 @@ export function writeLabContent(dir: string): LabContent {
     wrongSumdbKey: generateKey(SUMDB_NAME).verifierKey,
     sumdbName: SUMDB_NAME,
     goSum,
+    bulk,
   };
 }
 

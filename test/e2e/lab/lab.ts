@@ -3,8 +3,8 @@
 import { mkdirSync, mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeLabContent, type LabContent } from './content.js';
-import { LabNet, type Pod } from './netns.js';
+import { writeLabContent, type LabContent, type LabContentOptions } from './content.js';
+import { LabNet, type AddPodOptions, type Pod } from './netns.js';
 import { renderPolicy, tableName, type EgressPolicy } from './nft.js';
 import { dnsmasqConf, nginxConf, tinyproxyConf, writeConf } from './servers.js';
 import { run, runOk, ServerProcess, sleep } from './sh.js';
@@ -13,6 +13,8 @@ import { EGRESS_PROXY_PORT, HOST_IPS } from './topology.js';
 export interface LabOptions {
   /** 1-4 lowercase letters, unique per test file. */
   readonly tag: string;
+  /** What to serve beyond the default content (the benchmark adds bulk modules). */
+  readonly content?: LabContentOptions;
 }
 
 export class E2eLab {
@@ -30,7 +32,7 @@ export class E2eLab {
   static async start(opts: LabOptions): Promise<E2eLab> {
     const dir = mkdtempSync(join(tmpdir(), `gmp-e2e-${opts.tag}-`));
     chmodSync(dir, 0o755);
-    const content = writeLabContent(join(dir, 'content'));
+    const content = writeLabContent(join(dir, 'content'), opts.content);
     const net = await LabNet.create(opts.tag);
     const lab = new E2eLab(net, content, dir);
     try {
@@ -91,8 +93,8 @@ export class E2eLab {
     throw new Error(`lab servers not listening after 10s: ${missing.join(', ')}\n${this.servers.map((s) => `${s.name}: ${s.output.slice(-500)}`).join('\n')}`);
   }
 
-  async addPod(): Promise<Pod> {
-    return this.net.addPod();
+  async addPod(opts: AddPodOptions = {}): Promise<Pod> {
+    return this.net.addPod(opts);
   }
 
   /** Replaces the pod's egress policy (its own nft table in the services namespace). */

@@ -22,6 +22,24 @@ export interface Pod {
   readonly addressing: PodAddressing;
 }
 
+/** The names a pod's link joins: `podIf` must end up in `ns`, `hostIf` in `servicesNs`, both down and unaddressed. */
+export interface PodLinkNames {
+  readonly index: number;
+  readonly ns: string;
+  readonly servicesNs: string;
+  readonly podIf: string;
+  readonly hostIf: string;
+}
+
+export interface AddPodOptions {
+  /** Creates the pod's link (default: a veth pair). The benchmark puts a delaying relay there instead. */
+  readonly link?: (names: PodLinkNames) => Promise<void>;
+}
+
+async function vethLink(n: PodLinkNames): Promise<void> {
+  await runOk('ip', ['link', 'add', 'name', n.podIf, 'netns', n.ns, 'type', 'veth', 'peer', 'name', n.hostIf, 'netns', n.servicesNs]);
+}
+
 export class LabNet {
   readonly tag: string;
   readonly servicesNs: string;
@@ -70,7 +88,7 @@ export class LabNet {
   }
 
   /** A pod namespace with its veth to the services namespace, a k8s-like resolv.conf and a route to the services only. */
-  async addPod(): Promise<Pod> {
+  async addPod(opts: AddPodOptions = {}): Promise<Pod> {
     const index = this.pods.length;
     if (index >= MAX_PODS) throw new RangeError(`at most ${MAX_PODS} pods per lab`);
     const ns = `${PREFIX}${this.tag}-${process.pid}-p${index}`;
@@ -83,7 +101,7 @@ export class LabNet {
     this.pods.push(pod);
     const s = this.servicesNs;
     await runOk('ip', ['netns', 'add', ns]);
-    await runOk('ip', ['link', 'add', 'name', podIf, 'netns', ns, 'type', 'veth', 'peer', 'name', hostIf, 'netns', s]);
+    await (opts.link ?? vethLink)({ index, ns, servicesNs: s, podIf, hostIf });
     await runOk('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     await runOk('ip', ['-n', ns, 'addr', 'add', `${a.pod}/${a.prefix}`, 'dev', podIf]);
     await runOk('ip', ['-n', ns, 'link', 'set', podIf, 'up']);
