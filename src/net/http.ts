@@ -200,13 +200,50 @@ interface RawResponse {
   truncated: boolean;
 }
 
+/** net/http's max1xxResponses: a sixth informational response ends the request. */
+const GO_MAX_1XX = 5;
+
+/**
+ * The body in one buffer: sized from Content-Length when the server sends one (the usual zip from object
+ * storage), else grown by doubling. Never a chunk list plus a concatenated copy: at the 128 MiB zip cap
+ * that doubled the probe's peak memory.
+ */
+class BodyBuffer {
+  #buf = Buffer.alloc(0);
+  size = 0;
+  constructor(readonly cap: number) {}
+
+  reserve(bytes: number): void {
+    if (bytes > this.#buf.length) this.#grow(Math.min(bytes, this.cap));
+  }
+
+  /** Appends what fits under the cap; false when the chunk did not fit whole. */
+  append(chunk: Buffer): boolean {
+    const take = Math.min(chunk.length, this.cap - this.size);
+    if (this.size + take > this.#buf.length) this.#grow(Math.min(this.cap, Math.max(this.#buf.length * 2, this.size + take, 64 * 1024)));
+    chunk.copy(this.#buf, this.size, 0, take);
+    this.size += take;
+    return take === chunk.length;
+  }
+
+  get bytes(): Buffer {
+    return this.#buf.subarray(0, this.size);
+  }
+
+  #grow(capacity: number): void {
+    const next = Buffer.allocUnsafe(capacity);
+    this.#buf.copy(next, 0, 0, this.size);
+    this.#buf = next;
+  }
+}
+
 function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts: HttpRequestOptions, url: string): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const body = new BodyBuffer(opts.maxBytes);
     let status = 0;
     let statusLine = '';
     let headers: Record<string, string> = {};
+    let informational = 0;
     let settled = false;
     let controllerRef: Dispatcher.DispatchController | undefined;
     const finish = (err: unknown, truncated = false): void => {
@@ -214,7 +251,7 @@ function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts
       settled = true;
       opts.signal.removeEventListener('abort', onAbort);
       if (err) reject(toHttpError(err, url, opts.signal));
-      else resolve({ status, statusLine, headers, body: Buffer.concat(chunks, size), truncated });
+      else resolve({ status, statusLine, headers, body: body.bytes, truncated });
     };
     const onAbort = (): void => {
       controllerRef?.abort(new Error('aborted'));
@@ -229,8 +266,16 @@ function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts
       onRequestStart(controller) {
         controllerRef = controller;
       },
-      onResponseStart(_controller, statusCode, rawHeaders, statusMessage) {
-        if (statusCode < 200) return;
+      onResponseStart(controller, statusCode, rawHeaders, statusMessage) {
+        if (statusCode < 200) {
+          // Go skips 1xx responses, up to five of them (101 ends the exchange).
+          if (statusCode !== 101 && ++informational > GO_MAX_1XX) {
+            finish(new HttpError('http.protocol', url, `more than ${GO_MAX_1XX} informational (1xx) responses before the real one`,
+              `Get "${url}": net/http: too many 1xx informational responses`));
+            controller.abort(new Error('too many 1xx responses'));
+          }
+          return;
+        }
         status = statusCode;
         statusLine = `${statusCode} ${statusMessage ?? ''}`.trim();
         headers = {};
@@ -239,19 +284,15 @@ function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts
           // Go's Header.Get: the first value of a repeated header (two Locations: the first one wins).
           headers[k.toLowerCase()] = Array.isArray(v) ? String(v[0] ?? '') : String(v);
         }
+        const length = Number(headers['content-length']);
+        if (Number.isSafeInteger(length) && length > 0) body.reserve(length);
       },
       onResponseData(controller, chunk) {
-        const room = opts.maxBytes - size;
-        if (chunk.length >= room) {
-          if (room > 0) chunks.push(chunk.subarray(0, room));
-          size += Math.max(room, 0);
+        if (!body.append(chunk)) {
           // Enough: stop reading, keep what we have.
           finish(undefined, true);
           controller.abort(new Error('body cap reached'));
-          return;
         }
-        chunks.push(chunk);
-        size += chunk.length;
       },
       onResponseEnd() {
         finish(undefined);
