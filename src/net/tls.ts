@@ -6,6 +6,23 @@
 // server presented, in the order it presented them. OpenSSL's own verdict is kept as evidence.
 // The socket is read through a small tap so that, when the peer is not speaking TLS, we can say
 // what it did send.
+//
+// Where OpenSSL and Go 1.23 disagree (Go wins everywhere; checked against Go's crypto/tls client):
+// - Anchors: Go accepts any pool certificate (an intermediate, the leaf itself); OpenSSL needs
+//   X509_V_FLAG_PARTIAL_CHAIN, which Node 20.20 exposes as allowPartialTrustChain (set, so the
+//   recorded OpenSSL verdict is comparable).
+// - Order: Go checks the leaf's validity, then the name, then the chain, then EKUs; OpenSSL builds
+//   the chain first (an expired self-signed leaf is "expired" to Go, "self signed" to OpenSSL).
+// - An expired intermediate or root is Go's expiry error, not "unknown authority".
+// - EKUs nest down from the root in Go; SHA-1 and MD5 certificate signatures are refused by Go and
+//   accepted by OpenSSL at security level 1; Go 1.23 refuses negative serials and other encodings
+//   OpenSSL parses, and RSA keys over 8192 bits.
+// - Names: Go's rules only (no CN fallback); OpenSSL's and Node's host checks are not used.
+// - Offered parameters follow Go's defaults (ECDHE-only suites, TLS 1.2-1.3, Go's curves and
+//   sigalgs). Not modelled: X25519Kyber768Draft00 (OpenSSL 3.0 lacks it; only a server that
+//   requires it would differ) and SHA-1 handshake signatures in TLS 1.2 (Go allows them, OpenSSL 3
+//   at level 1 does not).
+// - Times in goError are printed in UTC; Go prints the local zone (TZ), which in pods is UTC.
 
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
@@ -14,8 +31,7 @@ import type { X509Certificate } from 'node:crypto';
 import { ProbeError } from '../errors.js';
 import { CertificateParseError, formatName, parseCertificate, type ParsedCertificate } from './der.js';
 import { parseGoIP } from './hostname.js';
-import type { TrustStore } from './truststore.js';
-import { decodePem } from './truststore.js';
+import { decodePem, type TrustStore } from './truststore.js';
 import { CertPool, describeCertificate, isSelfSigned, sha256Hex, signedBy, verifyCertificate, type CertInfo, type X509Error } from './x509.js';
 
 export interface TlsHandshakeOptions {

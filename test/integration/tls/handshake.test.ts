@@ -1,6 +1,7 @@
 // tlsHandshake against real node:tls servers on loopback with generated chains. The expected
-// goError texts are Go's; the same servers were dialled by Go 1.23's crypto/tls client in a
-// throwaway program and it printed the same errors (see the report for the table).
+// goError texts are Go's: the same scenarios were dialled by Go 1.23's net/http client (cloned
+// DefaultTransport, RootCAs = the same store) in a throwaway program, and for all 27 it printed
+// the same error, or completed with the same version, cipher and ALPN.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

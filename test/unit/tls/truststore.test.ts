@@ -157,3 +157,22 @@ describe('decodePem (encoding/pem.Decode rules)', () => {
     expect(decodePem(withHeaders)?.block.headers).toEqual({ A: 'b' });
   });
 });
+
+describe('fuzzing the PEM reader', () => {
+  it('terminates and never throws on arbitrary text around PEM markers', async () => {
+    const fc = (await import('fast-check')).default;
+    const piece = fc.constantFrom('-----BEGIN CERTIFICATE-----', '-----END CERTIFICATE-----', '\n', '\r\n', 'A: b', 'QUJD', '====', ' ', '-----');
+    fc.assert(
+      fc.property(fc.array(fc.oneof(piece, fc.string({ maxLength: 8 })), { maxLength: 40 }), (parts) => {
+        let rest = parts.join('');
+        for (let i = 0; i < 100; i++) {
+          const next = decodePem(rest);
+          if (!next) break;
+          expect(next.rest.length).toBeLessThan(rest.length);
+          rest = next.rest;
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
