@@ -39,6 +39,11 @@ export interface Hop {
    * falling through, so a failure here is a finding, not a failed stage.
    */
   readonly survivable: boolean;
+  /**
+   * The first request go makes through this hop (for the first module that uses it), so a layer
+   * failure can be shown in go's words: `<m>@<v>: Get "<url>": dial tcp: ...`.
+   */
+  readonly firstRequest?: { readonly prefix: string; readonly url: string; readonly wrap: 'Get' };
 }
 
 export interface Plan {

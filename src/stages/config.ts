@@ -9,7 +9,7 @@ import { parseGoMod } from '../goenv/gomod.js';
 import { parseGoSum } from '../goenv/gosum.js';
 import { parseGoSumDB, type GoSumDB } from '../goenv/gosumdb.js';
 import { proxyFor, readProxyEnv, type ProxyEnv } from '../goenv/httpproxy.js';
-import { parseModuleSpec, type ModuleSpec } from '../goenv/module.js';
+import { escapePath, escapeVersion, parseModuleSpec, wirePathEscape, type ModuleSpec } from '../goenv/module.js';
 import { parseNetrc, type NetrcEntry } from '../goenv/netrc.js';
 import { matchPrefixPatterns } from '../goenv/patterns.js';
 import { entryAction, parseProxyList, type ProxyEntry } from '../goenv/proxylist.js';
@@ -374,7 +374,7 @@ function readNetrc(ctx: ConfigContext, goEnv: GoEnv, findings: Finding[]): Netrc
  * network. A file:// entry dials nothing; `off` and not-exist entries are skipped exactly as go skips them.
  */
 export function planFirstHops(entries: readonly ProxyEntry[], gonoproxy: string, modules: readonly PlannedModule[], proxyEnv: ProxyEnv): Hop[] {
-  const hops = new Map<string, { url: URL; roles: string[]; survivable: boolean }>();
+  const hops = new Map<string, { url: URL; roles: string[]; survivable: boolean; firstRequest: Hop['firstRequest'] }>();
   for (const m of modules) {
     for (const [i, entry] of entries.entries()) {
       const action = entryAction(entry, m.path, gonoproxy);
@@ -383,16 +383,22 @@ export function planFirstHops(entries: readonly ProxyEntry[], gonoproxy: string,
       const survivable = entry.fallBackOnAnyError && next;
       let url: URL | undefined;
       let role: string;
+      let firstRequest: Hop['firstRequest'];
       if (action.action === 'proxy') {
         if (action.url.startsWith('file:')) break;
         url = new URL(action.url);
         role = `GOPROXY entry ${i + 1} for ${m.path}`;
+        const base = `${action.url.replace(/\/+$/, '')}/${wirePathEscape(escapePath(m.path))}`;
+        firstRequest = m.version
+          ? { prefix: `${m.path}@${m.version}: `, url: `${base}/@v/${wirePathEscape(escapeVersion(m.version))}.info`, wrap: 'Get' }
+          : { prefix: `module ${m.path}: `, url: `${base}/@v/list`, wrap: 'Get' };
       } else {
         url = new URL(`https://${m.path.split('/')[0]}/`);
         role = `direct origin of ${m.path}`;
+        firstRequest = { prefix: `${m.version ? `${m.path}@${m.version}` : `module ${m.path}`}: unrecognized import path "${m.path}": https fetch: `, url: `https://${m.path}?go-get=1`, wrap: 'Get' };
       }
       const key = `${url.protocol}//${url.host}`;
-      const h = hops.get(key) ?? { url, roles: [], survivable: true };
+      const h = hops.get(key) ?? { url, roles: [], survivable: true, firstRequest };
       h.roles.push(role);
       h.survivable = h.survivable && survivable;
       hops.set(key, h);
@@ -409,6 +415,7 @@ export function planFirstHops(entries: readonly ProxyEntry[], gonoproxy: string,
       proxy: proxyFor(proxyEnv, h.url),
       roles: h.roles,
       survivable: h.survivable,
+      ...(h.firstRequest ? { firstRequest: h.firstRequest } : {}),
     };
   });
 }

@@ -4,6 +4,7 @@
 import { hintFor } from '../hints.js';
 import { dialTarget, HopError, type HopTarget } from '../net/hop.js';
 import type { Hop } from '../plan.js';
+import { redactURL } from '../goenv/redact.js';
 import type { HopProgress } from '../state.js';
 import type { Failure, Finding, StageContext, StageName } from './stage.js';
 
@@ -66,7 +67,7 @@ export function judge(stage: StageName, runs: readonly LayerRun<unknown>[], ctx:
   return { ...(failure ? { failure } : {}), findings };
 }
 
-export function hopFailure(stage: StageName, err: HopError, hop: Pick<Hop, 'host' | 'port' | 'proxy' | 'roles'> & Partial<Pick<Hop, 'scheme'>>, ctx: StageContext, prefix?: 'proxy' | 'sumdb' | 'redirect'): Failure {
+export function hopFailure(stage: StageName, err: HopError, hop: Pick<Hop, 'host' | 'port' | 'proxy' | 'roles'> & Partial<Pick<Hop, 'scheme' | 'firstRequest'>>, ctx: StageContext, prefix?: 'proxy' | 'sumdb' | 'redirect'): Failure {
   const dial = dialTarget({ origin: '', scheme: hop.scheme ?? 'https', host: hop.host, port: hop.port, proxy: hop.proxy });
   const diagnosis = (err.evidence['tls'] as { verification?: { diagnosis?: string } } | undefined)?.verification?.diagnosis;
   const cause = (prefix ? `${prefix}.${err.code}` : err.code) as Failure['cause'];
@@ -84,9 +85,16 @@ export function hopFailure(stage: StageName, err: HopError, hop: Pick<Hop, 'host
       variable: variableOf(hop.roles),
       ...(diagnosis ? { diagnosis } : {}),
     }),
-    goError: err.goError,
+    goError: inGoWords(err.goError, hop),
     ...(goWaitFor(err, ctx) ? { goWouldWait: goWaitFor(err, ctx)! } : {}),
   };
+}
+
+/** go wraps a dial or TLS error in the request that hit it: `<m>@<v>: Get "<url>": <err>`. */
+function inGoWords(inner: string, hop: Partial<Pick<Hop, 'firstRequest'>>): string {
+  const r = hop.firstRequest;
+  if (!r) return inner;
+  return `${r.prefix}${r.wrap} "${redactURL(r.url)}": ${inner}`;
 }
 
 function variableOf(roles: readonly string[]): string {

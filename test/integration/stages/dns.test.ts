@@ -2,7 +2,7 @@
 // evidence a user needs (every name tried under ndots:5, every query with its server and rcode).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LabTarget } from '../../../src/lab/target.js';
-import { cleanupRuns, LAB_NAMES, probeLab, resetLab, startLab, type ProbeRun } from './harness.js';
+import { cleanupRuns, LAB_NAMES, probeLab, resetLab, startLab, type ProbeRun, innerGoError } from './harness.js';
 
 let lab: LabTarget;
 beforeAll(async () => {
@@ -72,7 +72,7 @@ describe('dns stage', () => {
     const l = expectDnsFailure(run, 'dns.nxdomain');
     expect(l.error!.lookup.namesTried).toEqual(EXPANDED);
     expect(l.error!.lookup.queries.every((q) => q.rcode === 'NXDOMAIN')).toBe(true);
-    expect(run.report.failure!.goError).toMatch(new RegExp(`dial tcp: lookup ${LAB_NAMES.proxy.replace(/\./g, '\\.')} on 127\\.0\\.0\\.1:\\d+: no such host$`));
+    expect(innerGoError(run.report.failure!.goError)).toMatch(new RegExp(`dial tcp: lookup ${LAB_NAMES.proxy.replace(/\./g, '\\.')} on 127\\.0\\.0\\.1:\\d+: no such host$`));
   });
 
   it('nodata: the name exists without A/AAAA records', async () => {
@@ -80,7 +80,7 @@ describe('dns stage', () => {
     const run = await probeLab(lab);
     const l = expectDnsFailure(run, 'dns.nodata');
     expect(l.error!.lookup.queries.filter((q) => q.name === `${LAB_NAMES.proxy}.`).map((q) => q.rcode)).toEqual(['NOERROR', 'NOERROR']);
-    expect(run.report.failure!.goError).toContain('no such host');
+    expect(innerGoError(run.report.failure!.goError)).toContain('no such host');
   });
 
   it('refused: REFUSED from the server is its own cause, and go calls it server misbehaving', async () => {
@@ -88,7 +88,7 @@ describe('dns stage', () => {
     const run = await probeLab(lab);
     const l = expectDnsFailure(run, 'dns.refused');
     expect(l.error!.lookup.queries.some((q) => q.rcode === 'REFUSED')).toBe(true);
-    expect(run.report.failure!.goError).toContain('server misbehaving');
+    expect(innerGoError(run.report.failure!.goError)).toContain('server misbehaving');
   });
 
   it('servfail: SERVFAIL is its own cause', async () => {
@@ -96,7 +96,7 @@ describe('dns stage', () => {
     const run = await probeLab(lab);
     const l = expectDnsFailure(run, 'dns.servfail');
     expect(l.error!.lookup.queries.some((q) => q.rcode === 'SERVFAIL')).toBe(true);
-    expect(run.report.failure!.goError).toContain('server misbehaving');
+    expect(innerGoError(run.report.failure!.goError)).toContain('server misbehaving');
   });
 
   it('timeout: a silent server fails the stage within --timeout, not resolv.conf timeout x attempts, and says how long go waits', async () => {
@@ -138,7 +138,7 @@ describe('dns stage', () => {
     const run = await probeLab(lab, { replaceFiles: { 'nsswitch.conf': 'hosts: files\n' } });
     expect(run.exitCode).toBe(10);
     expect(run.report.failure).toMatchObject({ stage: 'dns', cause: 'dns.hosts_only', target: LAB_NAMES.proxy });
-    expect(run.report.failure!.goError).toBe(`dial tcp: lookup ${LAB_NAMES.proxy}: no such host`);
+    expect(innerGoError(run.report.failure!.goError)).toBe(`dial tcp: lookup ${LAB_NAMES.proxy}: no such host`);
     expect(lab.dns.queries).toEqual([]);
   });
 

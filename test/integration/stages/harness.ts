@@ -208,3 +208,16 @@ export function cleanupRuns(): void {
 export function stageLine(run: ProbeRun, stage: StageName): Record<string, unknown> | undefined {
   return run.lines.find((l) => l['event'] === 'stage.finished' && l['stage'] === stage);
 }
+
+/**
+ * Stages 1-3 show a layer failure the way go prints it: wrapped in the first request go makes
+ * through the hop (`lab.test/hello@v1.1.0: Get "https://.../lab.test/hello/@v/v1.1.0.info": <inner>`).
+ * Asserts the wrapping and returns the inner error.
+ */
+export function innerGoError(goError: string | undefined, module = `${LAB_MODULE}@v1.1.0`): string {
+  const [path, version] = module.split('@') as [string, string];
+  const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const m = new RegExp(`^${esc(module)}: Get "https?://[^"]+/${esc(path)}/@v/${esc(version)}\\.info": ([\\s\\S]*)$`).exec(goError ?? '');
+  if (!m) throw new Error(`goError is not wrapped in go's request text: ${goError}`);
+  return m[1]!;
+}

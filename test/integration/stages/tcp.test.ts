@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LabTarget } from '../../../src/lab/target.js';
-import { cleanupRuns, LAB_NAMES, probeLab, resetLab, startLab, type ProbeRun } from './harness.js';
+import { cleanupRuns, LAB_NAMES, probeLab, resetLab, startLab, type ProbeRun, innerGoError } from './harness.js';
 
 let lab: LabTarget;
 beforeAll(async () => {
@@ -76,7 +76,7 @@ describe('tcp stage, direct', () => {
     lab.breakAt('tcp');
     const run = await probeLab(lab);
     expectTcpFailure(run, 'tcp.refused', `${LAB_NAMES.proxy}:${lab.closedPort}`);
-    expect(run.report.failure!.goError).toBe(`dial tcp 127.0.0.1:${lab.closedPort}: connect: connection refused`);
+    expect(innerGoError(run.report.failure!.goError)).toBe(`dial tcp 127.0.0.1:${lab.closedPort}: connect: connection refused`);
     const [c] = connections(run);
     expect(c!.via).toBe('direct');
     expect(c!.error!.attempts).toEqual([expect.objectContaining({ address: '127.0.0.1', ok: false, cause: 'tcp.refused' })]);
@@ -87,7 +87,7 @@ describe('tcp stage, direct', () => {
     try {
       const run = await probeLab(lab, { env: { GOPROXY: `https://${LAB_NAMES.proxy}:${hole.port}` }, timeout: '1s' });
       expectTcpFailure(run, 'tcp.timeout', `${LAB_NAMES.proxy}:${hole.port}`);
-      expect(run.report.failure!.goError).toBe(`dial tcp 127.0.0.1:${hole.port}: i/o timeout`);
+      expect(innerGoError(run.report.failure!.goError)).toBe(`dial tcp 127.0.0.1:${hole.port}: i/o timeout`);
       expect(run.report.failure!.goWouldWait).toMatch(/30s/);
       expect(run.report.failure!.hint).toMatch(/dropped/);
       // Bounded by --timeout 1s, not go's 30 s dial timeout.
@@ -131,7 +131,7 @@ describe('tcp stage through HTTPS_PROXY (CONNECT)', () => {
     lab.forwardProxy!.faults = { auth: { user: 'builder', pass: 's3cret-pw' } };
     const run = await probeLab(lab, { env: { HTTPS_PROXY: fp() } });
     expectTcpFailure(run, 'tcp.proxy_auth_required', new RegExp(`CONNECT ${proxyAuthority().replace(/\./g, '\\.')}$`));
-    expect(run.report.failure!.goError).toBe('Proxy Authentication Required');
+    expect(innerGoError(run.report.failure!.goError)).toBe('Proxy Authentication Required');
     expect(connections(run)[0]!.error!.cause).toBe('tcp.proxy_auth_required');
   });
 
@@ -148,13 +148,13 @@ describe('tcp stage through HTTPS_PROXY (CONNECT)', () => {
     lab.forwardProxy!.faults = { forbid: [LAB_NAMES.proxy] };
     const run = await probeLab(lab, { env: { HTTPS_PROXY: fp() } });
     expectTcpFailure(run, 'tcp.proxy_forbidden', new RegExp(`CONNECT ${proxyAuthority().replace(/\./g, '\\.')}$`));
-    expect(run.report.failure!.goError).toBe('Forbidden');
+    expect(innerGoError(run.report.failure!.goError)).toBe('Forbidden');
   });
 
   it('a dead proxy is proxy_refused, with go\'s proxyconnect prefix', async () => {
     const run = await probeLab(lab, { env: { HTTPS_PROXY: `http://127.0.0.1:${lab.closedPort}` } });
     expectTcpFailure(run, 'tcp.proxy_refused', `127.0.0.1:${lab.closedPort}`);
-    expect(run.report.failure!.goError).toBe(`proxyconnect tcp: dial tcp 127.0.0.1:${lab.closedPort}: connect: connection refused`);
+    expect(innerGoError(run.report.failure!.goError)).toBe(`proxyconnect tcp: dial tcp 127.0.0.1:${lab.closedPort}: connect: connection refused`);
   });
 
   it('NO_PROXY excluding the hosts: go dials them directly and never touches the (dead) proxy', async () => {

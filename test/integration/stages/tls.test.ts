@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GoproxyFixture } from '../../../src/lab/goproxy.js';
 import type { IssuedCert } from '../../../src/lab/pki.js';
 import type { LabTarget } from '../../../src/lab/target.js';
-import { cleanupRuns, LAB_NAMES, probeLab, resetLab, startLab, type ProbeRun } from './harness.js';
+import { cleanupRuns, LAB_NAMES, probeLab, resetLab, startLab, type ProbeRun, innerGoError } from './harness.js';
 
 let lab: LabTarget;
 const servers: Server[] = [];
@@ -146,7 +146,7 @@ describe('tls stage: unknown authority, with the diagnosis of why', () => {
     const h = expectTlsFailure(run, 'tls.unknown_authority', port);
     expect(h.error!.tls!.verification!.diagnosis).toBe('intercepting_proxy');
     expect(h.error!.tls!.chain![0]!.issuer).toContain('Zscaler Root CA');
-    expect(run.report.failure!.goError).toBe('tls: failed to verify certificate: x509: certificate signed by unknown authority');
+    expect(innerGoError(run.report.failure!.goError)).toBe('tls: failed to verify certificate: x509: certificate signed by unknown authority');
     expect(run.report.failure!.hint).toMatch(/inspect/i);
     expectChainDumped(h, [lab.pki.proxyLeaf]);
   });
@@ -166,7 +166,7 @@ describe('tls stage: unknown authority, with the diagnosis of why', () => {
     const run = await probeLab(lab, proxyAt(port));
     const h = expectTlsFailure(run, 'tls.unknown_authority', port);
     expect(h.error!.tls!.verification!.diagnosis).toBe('self_signed_leaf');
-    expect(run.report.failure!.goError).toContain('x509: certificate signed by unknown authority');
+    expect(innerGoError(run.report.failure!.goError)).toContain('x509: certificate signed by unknown authority');
     expectChainDumped(h, [lab.pki.selfSignedLeaf]);
     expect(h.error!.tls!.chain![0]!.subject).toBe(h.error!.tls!.chain![0]!.issuer);
   });
@@ -185,7 +185,7 @@ describe('tls stage: other certificate problems', () => {
     const port = await tlsServer(lab.pki.expiredLeaf, lab.pki.expiredLeaf, lab.pki.intermediate);
     const run = await probeLab(lab, proxyAt(port));
     const h = expectTlsFailure(run, 'tls.expired', port);
-    expect(run.report.failure!.goError).toMatch(/^tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time \S+Z is after \S+Z$/);
+    expect(innerGoError(run.report.failure!.goError)).toMatch(/^tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time \S+Z is after \S+Z$/);
     expectChainDumped(h, [lab.pki.expiredLeaf, lab.pki.intermediate]);
   });
 
@@ -193,14 +193,14 @@ describe('tls stage: other certificate problems', () => {
     const port = await tlsServer(lab.pki.notYetValidLeaf, lab.pki.notYetValidLeaf, lab.pki.intermediate);
     const run = await probeLab(lab, proxyAt(port));
     expectTlsFailure(run, 'tls.not_yet_valid', port);
-    expect(run.report.failure!.goError).toMatch(/current time \S+Z is before \S+Z$/);
+    expect(innerGoError(run.report.failure!.goError)).toMatch(/current time \S+Z is before \S+Z$/);
   });
 
   it('wrong name: the names the certificate is valid for', async () => {
     const port = await tlsServer(lab.pki.wrongNameLeaf, lab.pki.wrongNameLeaf, lab.pki.intermediate);
     const run = await probeLab(lab, proxyAt(port));
     const h = expectTlsFailure(run, 'tls.name_mismatch', port);
-    expect(run.report.failure!.goError).toBe(`tls: failed to verify certificate: x509: certificate is valid for wrong.example, www.wrong.example, not ${LAB_NAMES.proxy}`);
+    expect(innerGoError(run.report.failure!.goError)).toBe(`tls: failed to verify certificate: x509: certificate is valid for wrong.example, www.wrong.example, not ${LAB_NAMES.proxy}`);
     expectChainDumped(h, [lab.pki.wrongNameLeaf, lab.pki.intermediate]);
   });
 
@@ -208,7 +208,7 @@ describe('tls stage: other certificate problems', () => {
     const port = await listen(createHttpServer((_req, res) => res.end('plain')));
     const run = await probeLab(lab, proxyAt(port));
     const h = expectTlsFailure(run, 'tls.protocol', port);
-    expect(run.report.failure!.goError).toBe('http: server gave HTTP response to HTTPS client');
+    expect(innerGoError(run.report.failure!.goError)).toBe('http: server gave HTTP response to HTTPS client');
     // What came back instead of a ServerHello, as seen on the wire.
     expect(h.error!.tls!.seen).toMatch(/HTTP\/1\.1 400/);
     expect(run.report.failure!.hint).toMatch(/TLS port|http:\/\//);
