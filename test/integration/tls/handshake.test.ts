@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TlsOptions } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chainPem, issue, selfSignedCA, testPki, type IssuedCert } from '../../../src/lab/pki.js';
 import { TlsError, tlsHandshake, type TlsHandshakeOptions, type TlsResult } from '../../../src/net/tls.js';
@@ -109,6 +110,30 @@ describe('good chains', () => {
     const res = await handshake(await serve(pki.leaf, [pki.intermediate]), { trust: interOnly });
     expect(res.verification.ok).toBe(true);
     expect(res.verifiedPath).toEqual([pki.leaf.sha256, pki.intermediate.sha256]);
+  });
+
+  it('sends SNI as Go does: trailing dot dropped, none for IP literals', async () => {
+    const seen: (string | false)[] = [];
+    const server = createTlsServer({ key: pki.leaf.keyPem, cert: chainPem(pki.leaf, pki.intermediate) }, (s) => {
+      seen.push((s as unknown as { servername: string | false }).servername);
+      s.on('error', () => {});
+      s.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      // The server may see the end of a TLS 1.3 handshake after the client: wait for each.
+      const seenCount = async (n: number): Promise<void> => {
+        while (seen.length < n) await new Promise((r) => setTimeout(r, 5));
+      };
+      await handshake(port, { host: `${HOST}.` });
+      await seenCount(1);
+      await handshake(port, { host: '127.0.0.1' });
+      await seenCount(2);
+      expect(seen).toEqual([HOST, false]);
+    } finally {
+      server.close();
+    }
   });
 
   it('leaves the socket usable for application data', async () => {
