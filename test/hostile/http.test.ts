@@ -6,7 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LabTarget } from '../../src/lab/target.js';
-import { budget, cleanupRuns, expectNamedFailure, expectPass, LAB_NAMES, probeLab, resetLab, startLab } from './harness.js';
+import { budget, cleanupRuns, expectNamedFailure, expectNoCrash, expectOutputs, expectPass, LAB_NAMES, probeLab, resetLab, startLab } from './harness.js';
 import { HttpFront, passHeaders, rawResponse, sleep, writeWithBackpressure, type FrontHandler } from './peers.js';
 
 let lab: LabTarget;
@@ -165,6 +165,58 @@ describe('hostile HTTP from the GOPROXY', () => {
     const r = await run();
     // go decodes it all (1 GiB in memory) and then fails to parse "\x00": a proxy-stage failure either way.
     expectNamedFailure(r, { stage: 'proxy', cause: 'proxy.http.too_large', withinMs: budget(3) });
+  });
+
+  it('a body shorter than its Content-Length (the connection closes early): go fails with unexpected EOF', async () => {
+    front.handler = async (req, socket, f) => {
+      if (!req.target.endsWith('.info')) return passThrough()(req, socket, f);
+      socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"Version":');
+    };
+    const r = await run();
+    expectNamedFailure(r, { stage: 'proxy', cause: 'proxy.http.protocol', withinMs: budget(3) });
+  });
+
+  it('a connection reset in the middle of the body', async () => {
+    front.handler = async (req, socket, f) => {
+      if (!req.target.endsWith('.mod')) return passThrough()(req, socket, f);
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 100000\r\n\r\nmodule lab.test/hello\n');
+      await sleep(50);
+      socket.resetAndDestroy();
+    };
+    const r = await run();
+    expectNamedFailure(r, { stage: 'proxy', cause: 'proxy.http.protocol', withinMs: budget(3) });
+  });
+
+  it('a flood of 1xx informational responses: go gives up after 5, the probe ends in time', async () => {
+    front.handler = async (req, socket, f) => {
+      if (!req.target.endsWith('.info')) return passThrough()(req, socket, f);
+      for (let i = 0; i < 100_000 && !socket.destroyed; i++) {
+        if (!(await writeWithBackpressure(socket, Buffer.from('HTTP/1.1 103 Early Hints\r\nlink: </x>; rel=preload\r\n\r\n')))) break;
+      }
+    };
+    const r = await run();
+    expectNamedFailure(r, { stage: 'proxy', cause: 'proxy.http.protocol', withinMs: budget(3) });
+    expect(r.report!.failure!.goError).toContain('net/http: too many 1xx informational responses');
+  });
+
+  it('an endless zip from the object store: the probe reads up to its cap, memory stays bounded', async () => {
+    front.handler = zipRedirect((key) => `${frontBase()}/zip/${key}`, (key) => `/zip/${key}`);
+    const inner = front.handler;
+    front.handler = async (req, socket, f) => {
+      if (!req.target.startsWith('/zip/')) return inner(req, socket, f);
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/zip\r\ntransfer-encoding: chunked\r\n\r\n');
+      const header = Buffer.from('PK\u0003\u0004');
+      await writeWithBackpressure(socket, Buffer.concat([Buffer.from(`${header.length.toString(16)}\r\n`), header, Buffer.from('\r\n')]));
+      const chunk = Buffer.concat([Buffer.from('100000\r\n'), Buffer.alloc(0x100000), Buffer.from('\r\n')]);
+      while (await writeWithBackpressure(socket, chunk));
+    };
+    const r = await run({ timeout: '5s' });
+    // go stops at 500 MiB ("zip file too large"); the probe stops reading at its cap, cannot hash the zip,
+    // and says so rather than guessing: the sumdb stage notes it, the chain itself is judged.
+    expectNoCrash(r);
+    expect(r.exitCode === 0 || r.exitCode === 15 || r.exitCode === 14, `exit ${r.exitCode}`).toBe(true);
+    expectOutputs(r);
+    expect(r.reportText).toMatch(/larger than the probe reads|zip_not_hashed|too_large/);
   });
 
   it('an egress proxy that answers CONNECT with 200 and then closes', async () => {
