@@ -131,6 +131,13 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
       netrc: ctx.plan.netrc,
     });
     if (res.status !== 200) throw new SumdbHttpError(statusFailure(res, url));
+    if (res.truncated) {
+      // go reads a sumdb answer whole, without limit: an endless body keeps it reading. Judging the
+      // prefix would report it as malformed data instead.
+      const shown = redactURL(url);
+      throw new GoWebError('http.too_large', url, `the body of ${shown} goes on past ${MAX_SUMDB_BYTES} bytes, where the probe stops reading; go has no limit here and would keep reading`,
+        `Get "${shown}": body larger than ${MAX_SUMDB_BYTES} bytes (the probe's cap; go would still be reading)`, res.hops);
+    }
     return res.body;
   };
 
@@ -247,7 +254,7 @@ function lookupFailure(ctx: StageContext, err: unknown, db: Extract<GoSumDB, { k
       stage: 'sumdb',
       cause: f.cause as Failure['cause'],
       target: f.target,
-      detail: `the checksum database host cannot be reached: ${f.detail}`,
+      detail: `${/^sumdb\.(dns|tcp|tls)\./.test(f.cause) ? 'the checksum database host cannot be reached' : f.cause === 'sumdb.http.timeout' ? 'the checksum database did not answer in time' : 'the checksum database answered in a way go cannot use'}: ${f.detail}`,
       hint: `${f.hint} (go reaches the checksum database at ${redactURL(base)}; if it is blocked on purpose, set GONOSUMDB for private modules or GOSUMDB to a reachable mirror)`,
       goError: goPrefix + f.goError,
     };
