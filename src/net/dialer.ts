@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ProbeError, sysCode } from '../errors.js';
+import { goQuote } from '../goenv/redact.js';
 import type { LayerCause } from '../causes.js';
 
 export interface DialAttempt {
@@ -195,6 +196,7 @@ export async function connectTunnel(proxySocket: net.Socket, opts: ConnectTunnel
     '',
   ].join('\r\n');
 
+  const addresses = `${socket.localAddress ?? '?'}:${socket.localPort ?? '?'}->${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
   return new Promise<TunnelResult>((resolve, reject) => {
     let buf = Buffer.alloc(0);
     const done = (err: DialError | undefined, result?: TunnelResult): void => {
@@ -207,25 +209,29 @@ export async function connectTunnel(proxySocket: net.Socket, opts: ConnectTunnel
         reject(err);
       } else resolve(result!);
     };
+    // Go's texts for the CONNECT exchange carry no "proxyconnect" prefix (only the dial does): the
+    // transport returns ReadResponse's error, or the context's after its 1-minute CONNECT timeout.
     const onAbort = (): void =>
-      done(new DialError('tcp.timeout', 'the proxy did not answer CONNECT in time', 'proxyconnect tcp: i/o timeout', []));
+      done(new DialError('tcp.timeout', 'the proxy did not answer CONNECT in time', 'context deadline exceeded', []));
     const onError = (err: Error): void =>
-      done(new DialError('tcp.proxy_connect_failed', `proxy connection failed: ${err.message}`, `proxyconnect tcp: ${err.message}`, []));
+      done(new DialError('tcp.proxy_connect_failed', `proxy connection failed: ${err.message}`,
+        sysCode(err) === 'ECONNRESET' ? `read tcp ${addresses}: read: connection reset by peer` : err.message, []));
     const onClose = (): void =>
-      done(new DialError('tcp.proxy_connect_failed', 'the proxy closed the connection during CONNECT', 'proxyconnect tcp: EOF', []));
+      done(new DialError('tcp.proxy_connect_failed', 'the proxy closed the connection during CONNECT', 'unexpected EOF', []));
     const onData = (chunk: Buffer): void => {
       buf = Buffer.concat([buf, chunk]);
       const end = buf.indexOf('\r\n\r\n');
       if (end < 0) {
         if (buf.length > MAX_CONNECT_RESPONSE) {
-          done(new DialError('tcp.proxy_connect_failed', 'the proxy sent an oversized CONNECT response', 'proxyconnect tcp: response too large', []));
+          // go has no limit: it reads on until its 1-minute CONNECT timeout.
+          done(new DialError('tcp.proxy_connect_failed', `the proxy's answer to CONNECT goes on past ${MAX_CONNECT_RESPONSE} bytes without ending its header`, 'context deadline exceeded', []));
         }
         return;
       }
       const statusLine = buf.subarray(0, buf.indexOf('\r\n')).toString('latin1');
       const m = /^HTTP\/\d(?:\.\d)? (\d{3})(?: (.*))?$/.exec(statusLine);
       if (!m) {
-        done(new DialError('tcp.proxy_connect_failed', `the proxy answered CONNECT with "${statusLine.slice(0, 120)}"`, 'malformed HTTP response', []));
+        done(new DialError('tcp.proxy_connect_failed', `the proxy answered CONNECT with "${statusLine.slice(0, 120)}"`, `malformed HTTP response ${goQuote(statusLine.slice(0, 200))}`, []));
         return;
       }
       const status = Number(m[1]);

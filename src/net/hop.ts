@@ -140,8 +140,8 @@ export async function connectHop(ctx: HopContext, hop: HopTarget, lookup: Lookup
     return { socket: tunnel.socket, attempts, tunnel: { status: tunnel.status, statusText: tunnel.statusText, authority } };
   } catch (err) {
     if (err instanceof DialError) {
-      const goError = err.code.startsWith('tcp.proxy_') && err.code !== 'tcp.proxy_connect_failed' ? err.goError : `proxyconnect tcp: ${err.goError}`;
-      throw new HopError('tcp', err.code, `${redactURL(proxy.href)} CONNECT ${authority}`, err.message, err.code === 'tcp.proxy_auth_required' || err.code === 'tcp.proxy_forbidden' ? err.goError : goError, { attempts });
+      // The dialer words it as go does: "proxyconnect tcp: " for TLS to the proxy, nothing for the CONNECT answer.
+      throw new HopError('tcp', err.code, `${redactURL(proxy.href)} CONNECT ${authority}`, err.message, err.goError, { attempts });
     }
     throw err;
   }
