@@ -3,7 +3,7 @@
 // applies the flags the running command defines and silently skips the rest. The command we
 // predict is `go mod download`.
 
-import { goQuote } from './redact.js';
+import { goQuote } from './gostrings.js';
 
 export interface GoFlag {
   /** Without dashes or value: "mod" for "--mod=vendor". */

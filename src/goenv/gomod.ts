@@ -4,7 +4,7 @@
 
 import { ParseError } from '../errors.js';
 import { canonicalVersion, checkPathMajor, invalidVersionText, splitPathVersion } from './module.js';
-import { goFields, goQuote, goQuoteRune, isGoPrint, isGoSpace } from './redact.js';
+import { goFields, goQuote, goQuoteRune, isGoPrint, isGoSpace } from './gostrings.js';
 
 export interface GoMod {
   module?: string;

@@ -1,7 +1,7 @@
 // go.sum as cmd/go reads it: readGoSum in src/cmd/go/internal/modfetch/fetch.go (Go 1.23).
 
 import { ParseError } from '../errors.js';
-import { goFields } from './redact.js';
+import { goFields } from './gostrings.js';
 
 /** A bug in old go versions wrote this hash for non-modules; go drops such lines. */
 export const EMPTY_GO_MOD_HASH = 'h1:G7mAYYxgmS0lVkHyy2hEOLQCFB0DlQFTMLWggykrydY=';

@@ -4,7 +4,9 @@
 // net.SplitHostPort ported alongside.
 
 import { domainToASCII } from 'node:url';
-import { goQuote, goTrimSpace, parseGoURL, redactURL, type GoURL } from './redact.js';
+import { goQuote, goTrimSpace } from './gostrings.js';
+import { parseGoURL, type GoURL } from './gourl.js';
+import { redactURL } from './redact.js';
 
 export interface ParsedProxy {
   readonly url: URL;

@@ -3,7 +3,8 @@
 // "path@version" arguments of `go mod download`.
 
 import { ParseError } from '../errors.js';
-import { goPathEscape, goQuote, goQuoteRune } from './redact.js';
+import { goQuote, goQuoteRune } from './gostrings.js';
+import { goPathEscape } from './gourl.js';
 import { build, canonical, isPseudoVersion, isValid, major } from './semver.js';
 
 const MODULE_INVALID = 'module.invalid';

@@ -2,7 +2,8 @@
 // file through GOAUTH=netrc (its default) but matches credentials by URL prefix instead.
 
 import { ParseError } from '../errors.js';
-import { goFields, parseGoURL } from './redact.js';
+import { goFields } from './gostrings.js';
+import { parseGoURL } from './gourl.js';
 
 export interface NetrcEntry {
   machine: string;

@@ -2,7 +2,7 @@
 // (golang.org/x/mod/module) over Go's path.Match (src/path/match.go), ported byte for byte,
 // malformed patterns included. Plus path.Clean / path.Join, which cmd/go uses to build proxy URLs.
 
-import { decodeRune, toByteString } from './redact.js';
+import { decodeRune, toByteString } from './gostrings.js';
 
 const RUNE_ERROR = 0xfffd;
 

@@ -4,7 +4,8 @@
 import { ParseError } from '../errors.js';
 import { escapePath, wirePathEscape } from './module.js';
 import { matchPrefixPatterns, pathJoin } from './patterns.js';
-import { goTrimSpace, parseGoURL, type GoURL } from './redact.js';
+import { goTrimSpace } from './gostrings.js';
+import { parseGoURL, type GoURL } from './gourl.js';
 
 export type ProxyEntry =
   | { readonly kind: 'url'; readonly url: string; readonly fallBackOnAnyError: boolean }

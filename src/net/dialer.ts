@@ -5,7 +5,7 @@ import { setMaxListeners } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ProbeError, sysCode } from '../errors.js';
-import { goQuote } from '../goenv/redact.js';
+import { goQuote } from '../goenv/gostrings.js';
 import type { LayerCause } from '../causes.js';
 
 export interface DialAttempt {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { goFields, goPathEscape, goQuote, goQuoteRune, goTrimSpace, parseGoURL, redactURL } from '../../../src/goenv/redact.js';
+import { goFields, goQuote, goQuoteRune, goTrimSpace } from '../../../src/goenv/gostrings.js';
+import { goPathEscape, parseGoURL } from '../../../src/goenv/gourl.js';
+import { redactURL } from '../../../src/goenv/redact.js';
 import { PATH_ESCAPE, QUOTE, URL_PARSE } from './go123-expected.js';
 
 describe('net/url ported from go 1.23', () => {
