@@ -85,7 +85,7 @@ export const STAGE_CAUSE_HINTS: Readonly<Record<keyof typeof STAGE_CAUSES, strin
   'redirect.location_truncated': 'a middlebox rewrites the Location header to a bare path: make it pass Location through unchanged, or exempt the GOPROXY host',
   'redirect.location_rewritten': 'something on the proxy path (a registry mirror, a mesh sidecar, an intercepting proxy) rewrites the Location header: make it pass Location through unchanged, or exempt the GOPROXY host (NO_PROXY)',
   'redirect.loop': 'fix the redirect rules of the storage bucket, CDN or proxy',
-  'redirect.too_many': 'shorten the redirect chain (go follows at most 10)',
+  'redirect.too_many': 'shorten the redirect chain (go stops at the 10th redirect)',
   'redirect.insecure': 'serve the redirect target over https (go refuses https -> http)',
   'redirect.bad_location': 'fix the server that sends the unparsable Location',
   'redirect.target_dns': 'shown in the detail as an alias of redirect.dns.*: make the storage host resolve',
