@@ -33,9 +33,13 @@ export function collectSecrets(options: Options, readFile: (path: string) => str
   }
   const netrc = netrcPath ? readFile(netrcPath) : undefined;
   if (netrc) {
-    for (const e of parseNetrc(netrc)) {
-      if (e.password) secrets.add(e.password);
-      if (e.login && e.password) secrets.add(`${e.login}:${e.password}`);
+    try {
+      for (const e of parseNetrc(netrc)) {
+        if (e.password) secrets.add(e.password);
+        if (e.login && e.password) secrets.add(`${e.login}:${e.password}`);
+      }
+    } catch {
+      // A .netrc the parser refuses (too large): the config stage fails on it and nothing is sent from it.
     }
   }
   return [...secrets].filter((s) => s.length >= 3);
