@@ -346,12 +346,23 @@ function readDnsConfig(ctx: ConfigContext, findings: Finding[]): Plan['dns'] {
     throw new Rejected(options.hostsFile, `--hosts-file ${options.hostsFile}: cannot read the file`, 'give the path of a readable hosts file', undefined, 'config.bad_file');
   }
   const hostname = options.env['HOSTNAME'] ?? '';
-  const conf = parseResolvConf(resolvText, hostname);
+  const conf = inputFile('--resolv-conf', options.resolvConf, () => parseResolvConf(resolvText, hostname));
   for (const d of conf.defaultsUsed) findings.push({ code: 'dns.defaults_used', severity: 'warn', target: options.resolvConf, message: d });
   for (const s of conf.skipped) findings.push({ code: 'dns.line_skipped', severity: 'info', target: options.resolvConf, message: s });
-  const ns = parseNsswitch(ctx.readFile(options.nsswitchFile));
+  const ns = inputFile('--nsswitch', options.nsswitchFile, () => parseNsswitch(ctx.readFile(options.nsswitchFile)));
   if (ns.note) findings.push({ code: 'dns.nsswitch', severity: 'info', target: options.nsswitchFile, message: ns.note });
-  return { conf, hosts: parseHosts(hostsText ?? ''), order: ns.order };
+  const hosts = inputFile('--hosts-file', options.hostsFile, () => parseHosts(hostsText ?? ''));
+  return { conf, hosts, order: ns.order };
+}
+
+/** A parser's refusal of an input file (absurdly large, say) as a config failure naming the file. */
+function inputFile<T>(flag: string, path: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (!(err instanceof ParseError)) throw err;
+    throw new Rejected(path, `${flag} ${printable(path)}: ${err.message}`, `check what ${flag} points at: it should be a small text file`, undefined, 'config.bad_file');
+  }
 }
 
 /** .netrc entries go sends to https hosts (GOAUTH=netrc, the default). Their passwords are secrets. */
@@ -361,7 +372,13 @@ function readNetrc(ctx: ConfigContext, goEnv: GoEnv, findings: Finding[]): Netrc
   const path = env['NETRC'] || (env['HOME'] ? `${env['HOME']}/.netrc` : undefined);
   const text = path ? ctx.readFile(path) : undefined;
   if (text === undefined) return [];
-  const entries = parseNetrc(text);
+  let entries: NetrcEntry[];
+  try {
+    entries = parseNetrc(text);
+  } catch (err) {
+    if (!(err instanceof ParseError)) throw err;
+    throw new Rejected('NETRC', `${printable(path!)}: ${err.message}`, 'point NETRC (or $HOME/.netrc) at a real .netrc file: machine HOST login USER password TOKEN', undefined, 'config.bad_file');
+  }
   if (entries.length > 0) {
     findings.push({ code: 'config.netrc', severity: 'info', target: 'NETRC',
       message: `${entries.length} .netrc machine(s) found (${entries.map((e) => e.machine).join(', ')}): go sends their credentials to https URLs whose host (with any port) matches exactly` });
