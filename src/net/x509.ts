@@ -16,6 +16,7 @@ import {
   type IpNet,
   type ParsedCertificate,
 } from './der.js';
+import { goQuote } from '../goenv/gostrings.js';
 import { formatGoIP, parseGoIP, verifyHostnameParsed } from './hostname.js';
 import type { TrustStore } from './truststore.js';
 
@@ -665,24 +666,4 @@ function formatIPNet(n: IpNet): string {
     }
   }
   return `${formatGoIP(masked)}/${canonical ? ones : n.mask.toString('hex')}`;
-}
-
-/** strconv.Quote for the texts Go prints with %q. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (c === 7) out += '\\a';
-    else if (c === 8) out += '\\b';
-    else if (c === 12) out += '\\f';
-    else if (c === 10) out += '\\n';
-    else if (c === 13) out += '\\r';
-    else if (c === 9) out += '\\t';
-    else if (c === 11) out += '\\v';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c >= 0x80 && c < 0xa0) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += ch;
-  }
-  return out + '"';
 }

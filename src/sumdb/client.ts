@@ -4,12 +4,12 @@
 // Mirrors golang.org/x/mod/sumdb/client.go (Lookup, mergeLatestMem, checkRecord, readTile).
 
 import { ParseError, ProbeError } from '../errors.js';
+import { goQuote } from '../goenv/gostrings.js';
 import { NoteError, UnverifiedNoteError, formatKeyId, openNote, type Verifier } from './note.js';
 import {
   RemoteTileReader,
   TileHashReader,
   TlogError,
-  goQuote,
   hashEqual,
   hashToString,
   parseRecord,

@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { ParseError } from '../errors.js';
+import { goQuote } from '../goenv/gostrings.js';
 import { decodeStdBase64, encodeStdBase64, isValidUtf8NoControls } from './note.js';
 
 export type TlogErrorCode =
@@ -476,23 +477,6 @@ export function parseTilePath(path: string): Tile {
   const t: Tile = { h, l, n, w };
   if (path !== tilePath(t)) throw bad();
   return t;
-}
-
-/** Go's %q for the ASCII-ish strings these messages quote. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    else if (cp >= 0x80 && cp < 0xa0) out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    else if (cp >= 0xd800 && cp <= 0xdfff) out += '\\ufffd';
-    else out += ch;
-  }
-  return `${out}"`;
 }
 
 // ---- Authenticated tile reading (tlog.TileHashReader) ----

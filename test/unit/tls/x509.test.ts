@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { der } from '../../../src/net/der.js';
 import { loadTrustStore } from '../../../src/net/truststore.js';
-import { describeCertificate, goQuote } from '../../../src/net/x509.js';
+import { goQuote } from '../../../src/goenv/gostrings.js';
+import { describeCertificate } from '../../../src/net/x509.js';
 import { issue, selfSignedCA, testPki } from '../../../src/lab/pki.js';
 import { craft, ext, utc } from './craft.js';
 
