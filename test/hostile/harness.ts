@@ -166,7 +166,7 @@ export interface ProbeRunOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Flags added after the lab's own. `{dir}` is replaced by the run dir. */
   readonly args?: readonly string[];
-  /** Values for flags the lab already passes (--resolv-conf, --hosts-file...): replaced in place. */
+  /** Values for flags the lab or the harness already passes (--resolv-conf, --junit...): replaced in place. */
   readonly setArgs?: Readonly<Record<string, string>>;
   /** Replace the lab's --module by these (PATH@VERSION); [] drops it. */
   readonly modules?: readonly string[];
@@ -216,11 +216,6 @@ export async function probeLab(lab: LabTarget, opts: ProbeRunOptions = {}): Prom
   }
   let args = [...inputs.args];
   if (opts.dnsPort !== undefined) args[args.indexOf('--dns-port') + 1] = String(opts.dnsPort);
-  for (const [flag, value] of Object.entries(opts.setArgs ?? {})) {
-    const i = args.indexOf(flag);
-    if (i < 0) throw new Error(`the lab passes no ${flag}`);
-    args[i + 1] = value.replaceAll('{dir}', dir);
-  }
   if (opts.modules) {
     const i = args.indexOf('--module');
     args.splice(i, 2);
@@ -231,6 +226,11 @@ export async function probeLab(lab: LabTarget, opts: ProbeRunOptions = {}): Prom
   const junit = join(dir, 'junit.xml');
   args.push('--termination-log', termination, '--junit', junit, '--format', 'json', '--timeout', opts.timeout ?? '1s', '--deadline', opts.deadline ?? '30s');
   if (outDir !== undefined) args.push('--report-dir', outDir);
+  for (const [flag, value] of Object.entries(opts.setArgs ?? {})) {
+    const i = args.indexOf(flag);
+    if (i < 0) throw new Error(`the harness passes no ${flag}`);
+    args[i + 1] = value.replaceAll('{dir}', dir);
+  }
   args = [...args, ...(opts.args ?? []).map((a) => a.replaceAll('{dir}', dir))];
 
   const res = await spawnProbe({ args, env, ...(opts.onLine ? { onLine: opts.onLine } : {}), killAfterMs: opts.killAfterMs ?? 60_000 });

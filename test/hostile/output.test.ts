@@ -110,6 +110,21 @@ describe('the report dir cannot take the files', () => {
   });
 });
 
+describe('the termination log and the JUnit file cannot be written', () => {
+  it('a termination log on a full device (/dev/full) and a JUnit path that is a directory: warnings, the verdict intact', async () => {
+    lab.breakAt('tcp');
+    const r = await probeLab(lab, { setArgs: { '--termination-log': '/dev/full', '--junit': scratch } });
+    expectNoCrash(r);
+    expect(r.exitCode).toBe(11);
+    expect(r.report!.failure!.stage).toBe('tcp');
+    expect(r.report!.exitCode).toBe(11);
+    const problems = outputProblems(r).join('\n');
+    expect(problems).toMatch(/\/dev\/full: (no space left on the device|ENOSPC)/);
+    expect(problems).toContain(`${scratch}: the path is a directory`);
+    expectNothingHalfWritten(r.outDir!);
+  });
+});
+
 describe('stdout and signals', () => {
   it('stdout closed by its reader after the first line (EPIPE): the run finishes, the files are whole', async () => {
     lab.breakAt('tcp');
