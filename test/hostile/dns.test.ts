@@ -14,17 +14,16 @@ type Hook = (q: DnsParsedQuery, ri: DnsRawContext) => DnsRawReply | undefined;
 let lab: LabTarget;
 let dns: DnsFixture;
 let other: dgram.Socket;
-/** The misbehaviour of the current case, applied to queries for the GOPROXY host only. */
+/** The misbehaviour of the current case, applied to queries for one host (the GOPROXY host by default). */
 let hook: Hook | undefined;
-
-const PROXY_FQDN = `${LAB_NAMES.proxy}.`;
+let hookedName = `${LAB_NAMES.proxy}.`;
 
 beforeAll(async () => {
   lab = await startLab();
   dns = await DnsFixture.start({
     zone: Object.fromEntries(Object.values(LAB_NAMES).map((n) => [n, { a: ['127.0.0.1'], ttl: 30 }])),
     defaultBehaviour: 'nxdomain',
-    raw: (q, ri) => (hook && q.name.toLowerCase() === PROXY_FQDN ? hook(q, ri) : undefined),
+    raw: (q, ri) => (hook && q.name.toLowerCase() === hookedName ? hook(q, ri) : undefined),
   });
   other = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => other.bind(0, '127.0.0.1', () => resolve()));
@@ -39,6 +38,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   hook = undefined;
+  hookedName = `${LAB_NAMES.proxy}.`;
   resetLab(lab);
 });
 
@@ -150,5 +150,24 @@ describe('hostile DNS for the GOPROXY host', () => {
     hook = (q) => dnsReply({ ...q, name: 'other.lab.test.' }, [{ type: 'A', name: 'other.lab.test', ttl: 30, class: 'IN', data: '127.0.0.1' }]);
     const r = await run();
     expectNamedFailure(r, { stage: 'dns', cause: 'dns.timeout', withinMs: budget(2) });
+  });
+});
+
+describe('hostile DNS for hosts found after the first hops', () => {
+  it('the checksum database host gets a compression loop: sumdb.dns.malformed in the sumdb stage', async () => {
+    hookedName = `${LAB_NAMES.sum}.`;
+    hook = (q, ri) => {
+      const head = replyHead(q, ri, { an: 1 });
+      return Buffer.concat([head, Buffer.from(aRecordAt(head.length, [127, 0, 0, 1]))]);
+    };
+    const r = await run();
+    expectNamedFailure(r, { stage: 'sumdb', cause: 'sumdb.dns.malformed', withinMs: budget(4) });
+  });
+
+  it('the zip redirect target gets replies with the wrong ID: redirect.dns.timeout in the redirect stage', async () => {
+    hookedName = `${LAB_NAMES.storage}.`;
+    hook = (q, ri) => replyHead(q, ri, { an: 0, id: (q.id + 1) & 0xffff });
+    const r = await run();
+    expectNamedFailure(r, { stage: 'redirect', cause: 'redirect.dns.timeout', withinMs: budget(6) });
   });
 });
