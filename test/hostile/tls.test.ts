@@ -7,7 +7,7 @@ import { createPrivateKey, sign } from 'node:crypto';
 import net, { type Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { der, derToPem } from '../../src/net/der.js';
-import { issue, type IssuedCert } from '../../src/lab/pki.js';
+import { issue, selfSignedCA, type IssuedCert } from '../../src/lab/pki.js';
 import type { LabTarget } from '../../src/lab/target.js';
 import { budget, cleanupRuns, expectNamedFailure, expectPass, LAB_NAMES, probeLab, resetLab, startLab } from './harness.js';
 import { afterFirstBytes, HttpFront, passHeaders, rawResponse, TcpPeer, type FrontHandler } from './peers.js';
@@ -163,6 +163,22 @@ describe('hostile TCP/TLS peers at the GOPROXY address', () => {
     const f = await frontWith([leaf, lab.pki.intermediate], leaf.keyPem);
     const r = await probeLab(lab, at(f.port));
     expectPass(r, budget(6));
+  });
+
+  it('presents a certificate whose names hold terminal escape sequences: the human view prints none of them', async () => {
+    const evil = 'evil\u001b[2J\u001b]0;pwned\u0007\u009b31m\u2028';
+    const leaf = selfSignedCA({ commonName: evil, organization: evil, sans: [LAB_NAMES.proxy], isCA: false, keyType: 'ec' });
+    const f = await frontWith([leaf], leaf.keyPem);
+    const r = await probeLab(lab, { ...at(f.port), setArgs: { '--format': 'pretty' } });
+    expect(r.exitCode).toBe(12);
+    expect(r.report!.failure!.cause).toBe('tls.unknown_authority');
+    expect(r.stdout).toContain('tls');
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout).not.toMatch(/[\u001b\u0007\u009b\u2028]/);
+    // eslint-disable-next-line no-control-regex
+    expect(r.termination).not.toMatch(/[\u001b\u0007\u009b\u2028]/);
+    // The data is kept, escaped, in the structured report.
+    expect(JSON.stringify(r.report!.stages.find((s) => s.stage === 'tls')!.evidence)).toContain('evil');
   });
 
   it('presents a leaf whose notAfter does not parse (month 13): go cannot parse the certificate', async () => {
