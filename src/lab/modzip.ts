@@ -1,7 +1,7 @@
 // Module zips for the lab: what a GOPROXY serves at @v/<version>.zip and .mod, with the go.sum hashes
 // that `go` computes for them (dirhash.HashZip over the zip, Hash1 over go.mod).
 
-import { escapeModulePath, escapeModuleVersion } from '../sumdb/client.js';
+import { escapePath, escapeVersion } from '../goenv/module.js';
 import { hashGoMod, hashModuleZip } from '../sumdb/dirhash.js';
 import { writeZip } from '../sumdb/zip.js';
 
@@ -20,8 +20,9 @@ export interface BuiltModule {
  * with go.mod always present. File names are relative, slash-separated, without "." or ".." elements.
  */
 export function buildModule(path: string, version: string, files: Record<string, string>): BuiltModule {
-  escapeModulePath(path); // throws ModuleError on a path go would refuse
-  escapeModuleVersion(version);
+  // Throw ParseError('module.invalid') on a path or version go would refuse.
+  escapePath(path);
+  escapeVersion(version);
   const goMod = files['go.mod'] ?? `module ${path}\n`;
   const all: Record<string, string> = { ...files, 'go.mod': goMod };
   const prefix = `${path}@${version}/`;

@@ -3,7 +3,8 @@
 // (/lookup, /latest, /tile) in their real formats. Faults make it misbehave on purpose.
 
 import type { ServerResponse } from 'node:http';
-import { checkModulePath } from '../sumdb/client.js';
+import { ParseError } from '../errors.js';
+import { unescapePath, unescapeVersion } from '../goenv/module.js';
 import { generateKey, parseSignerKey, signNote, type Signer } from '../sumdb/note.js';
 import {
   formatRecord,
@@ -42,28 +43,6 @@ export interface SumdbFaults {
 
 const MOD_VER_RE = /^[^@]+@v[0-9]+\.[0-9]+\.[0-9]+(-[^@]*)?(\+incompatible)?$/;
 const TEXT = 'text/plain; charset=UTF-8';
-
-/** module.UnescapePath / UnescapeVersion's "!x" -> "X"; undefined when not a valid escaping. */
-function unescapeString(escaped: string): string | undefined {
-  let out = '';
-  let bang = false;
-  for (const c of escaped) {
-    if (c.codePointAt(0)! >= 0x80) return undefined;
-    if (bang) {
-      bang = false;
-      if (c < 'a' || c > 'z') return undefined;
-      out += c.toUpperCase();
-      continue;
-    }
-    if (c === '!') {
-      bang = true;
-      continue;
-    }
-    if (c >= 'A' && c <= 'Z') return undefined;
-    out += c;
-  }
-  return bang ? undefined : out;
-}
 
 export class SumdbFixture {
   readonly name: string;
@@ -165,15 +144,15 @@ export class SumdbFixture {
     const at = mod.indexOf('@');
     const escPath = mod.slice(0, at);
     const escVers = mod.slice(at + 1);
-    const path = unescapeString(escPath);
-    const pathErr = path === undefined ? '' : checkModulePath(path);
-    if (path === undefined || pathErr !== undefined) {
-      sendError(res, 500, `invalid escaped module path ${JSON.stringify(escPath)}${pathErr ? `: ${pathErr}` : ''}`);
-      return;
-    }
-    const vers = unescapeString(escVers);
-    if (vers === undefined) {
-      sendError(res, 500, `invalid escaped version ${JSON.stringify(escVers)}`);
+    // module.UnescapePath / UnescapeVersion, as golang.org/x/mod/sumdb's server applies them.
+    let path: string;
+    let vers: string;
+    try {
+      path = unescapePath(escPath);
+      vers = unescapeVersion(escVers);
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+      sendError(res, 500, err.message);
       return;
     }
     let id = this.ids.get(`${path}@${vers}`);

@@ -4,7 +4,7 @@
 // Mirrors golang.org/x/mod/sumdb/client.go (Lookup, mergeLatestMem, checkRecord, readTile).
 
 import { ParseError, ProbeError } from '../errors.js';
-import { goQuote } from '../goenv/gostrings.js';
+import { escapePath, escapeVersion } from '../goenv/module.js';
 import { NoteError, UnverifiedNoteError, formatKeyId, openNote, type Verifier } from './note.js';
 import {
   RemoteTileReader,
@@ -76,7 +76,7 @@ export class SumdbError extends ProbeError {
   }
 }
 
-/** A module path or version Go refuses to look up (module.EscapePath / EscapeVersion). */
+/** A module path or version Go refuses to look up (module.EscapePath / EscapeVersion, go's text). */
 export class ModuleError extends ParseError {
   constructor(code: 'module.invalid_path' | 'module.invalid_version', message: string) {
     super(code, message);
@@ -84,122 +84,26 @@ export class ModuleError extends ParseError {
   }
 }
 
-// ---- module.CheckPath / EscapePath / EscapeVersion (golang.org/x/mod/module) ----
-
-const BAD_WINDOWS_NAMES = new Set([
-  'CON', 'PRN', 'AUX', 'NUL',
-  'COM1', 'COM2', 'COM3', 'COM4', 'COM5', 'COM6', 'COM7', 'COM8', 'COM9',
-  'LPT1', 'LPT2', 'LPT3', 'LPT4', 'LPT5', 'LPT6', 'LPT7', 'LPT8', 'LPT9',
-]);
-
-const isAsciiAlnum = (c: string): boolean => /^[0-9A-Za-z]$/.test(c);
-const modPathOK = (c: string): boolean => isAsciiAlnum(c) || '-._~'.includes(c);
-const fileNameOK = (c: string): boolean =>
-  c.codePointAt(0)! < 0x80 ? isAsciiAlnum(c) || "!#$%&()+,-.=@[]^_{}~ ".includes(c) : /^\p{L}$/u.test(c);
-
-/** strconv.QuoteRune for the characters these messages show. */
-function quoteRune(c: string): string {
-  const cp = c.codePointAt(0)!;
-  if (c === "'" || c === '\\') return `'\\${c}'`;
-  if (c === '\n') return "'\\n'";
-  if (c === '\t') return "'\\t'";
-  if (cp < 0x20 || cp === 0x7f) return `'\\x${cp.toString(16).padStart(2, '0')}'`;
-  return `'${c}'`;
-}
-
-function isWellFormed(s: string): boolean {
-  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
-}
-
-function checkElem(elem: string, kind: 'module' | 'file'): string | undefined {
-  if (elem === '') return 'empty path element';
-  if ([...elem].every((c) => c === '.')) return `invalid path element ${goQuote(elem)}`;
-  if (elem[0] === '.' && kind === 'module') return 'leading dot in path element';
-  if (elem.endsWith('.')) return 'trailing dot in path element';
-  for (const c of elem) {
-    if (!(kind === 'module' ? modPathOK(c) : fileNameOK(c))) return `invalid char ${quoteRune(c)}`;
+/**
+ * module.EscapePath and EscapeVersion (goenv/module.ts) as Client.Lookup applies them, with the error
+ * told apart by code: a bad path is 'module.invalid_path', a bad version 'module.invalid_version'.
+ */
+function escapeForLookup(path: string, version: string): [epath: string, evers: string] {
+  const rethrow = (code: 'module.invalid_path' | 'module.invalid_version', err: unknown): never => {
+    if (err instanceof ParseError) throw new ModuleError(code, err.message);
+    throw err;
+  };
+  let epath: string;
+  try {
+    epath = escapePath(path);
+  } catch (err) {
+    return rethrow('module.invalid_path', err);
   }
-  const dot = elem.indexOf('.');
-  const short = dot >= 0 ? elem.slice(0, dot) : elem;
-  if (BAD_WINDOWS_NAMES.has(short.toUpperCase()) && /^[A-Za-z0-9]+$/.test(short)) {
-    return `${goQuote(short)} disallowed as path element component on Windows`;
+  try {
+    return [epath, escapeVersion(version)];
+  } catch (err) {
+    return rethrow('module.invalid_version', err);
   }
-  if (kind === 'file') return undefined;
-  const tilde = short.lastIndexOf('~');
-  if (tilde >= 0 && tilde < short.length - 1 && /^[0-9]+$/.test(short.slice(tilde + 1))) {
-    return 'trailing tilde and digits in path element';
-  }
-  return undefined;
-}
-
-function checkPathElems(path: string, kind: 'module' | 'file'): string | undefined {
-  if (!isWellFormed(path)) return 'invalid UTF-8';
-  if (path === '') return 'empty string';
-  if (path[0] === '-' && kind !== 'file') return 'leading dash';
-  if (path.includes('//')) return 'double slash';
-  if (path.endsWith('/')) return 'trailing slash';
-  for (const elem of path.split('/')) {
-    const err = checkElem(elem, kind);
-    if (err !== undefined) return err;
-  }
-  return undefined;
-}
-
-function splitPathVersionOK(path: string): boolean {
-  if (path.startsWith('gopkg.in/')) {
-    let i = path.length;
-    if (path.endsWith('-unstable')) i -= '-unstable'.length;
-    while (i > 0 && path[i - 1]! >= '0' && path[i - 1]! <= '9') i--;
-    if (i <= 1 || path[i - 1] !== 'v' || path[i - 2] !== '.') return false;
-    const major = path.slice(i - 2);
-    return !(major.length <= 2 || (major[2] === '0' && major !== '.v0'));
-  }
-  let i = path.length;
-  let dot = false;
-  while (i > 0 && ((path[i - 1]! >= '0' && path[i - 1]! <= '9') || path[i - 1] === '.')) {
-    if (path[i - 1] === '.') dot = true;
-    i--;
-  }
-  if (i <= 1 || i === path.length || path[i - 1] !== 'v' || path[i - 2] !== '/') return true;
-  const major = path.slice(i - 2);
-  return !(dot || major.length <= 2 || major[2] === '0' || major === '/v1');
-}
-
-/** module.CheckPath: undefined when valid, else Go's error text. */
-export function checkModulePath(path: string): string | undefined {
-  const wrap = (e: string) => `malformed module path ${goQuote(path)}: ${e}`;
-  const err = checkPathElems(path, 'module');
-  if (err !== undefined) return wrap(err);
-  let i = path.indexOf('/');
-  if (i < 0) i = path.length;
-  if (i === 0) return wrap('leading slash');
-  const first = path.slice(0, i);
-  if (!first.includes('.')) return wrap('missing dot in first path element');
-  if (path[0] === '-') return wrap('leading dash in first path element');
-  for (const c of first) {
-    if (!/^[-.0-9a-z]$/.test(c)) return wrap(`invalid char ${quoteRune(c)} in first path element`);
-  }
-  if (!splitPathVersionOK(path)) return wrap('invalid version');
-  return undefined;
-}
-
-function escapeString(s: string): string {
-  return s.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
-}
-
-/** module.EscapePath: "github.com/Azure" -> "github.com/!azure". */
-export function escapeModulePath(path: string): string {
-  const err = checkModulePath(path);
-  if (err !== undefined) throw new ModuleError('module.invalid_path', err);
-  return escapeString(path);
-}
-
-/** module.EscapeVersion: "v1.0.0-RC1" -> "v1.0.0-!r!c1". */
-export function escapeModuleVersion(version: string): string {
-  if (!isWellFormed(version) || checkElem(version, 'file') !== undefined || version.includes('!')) {
-    throw new ModuleError('module.invalid_version', `version ${goQuote(version)} invalid: disallowed version string`);
-  }
-  return escapeString(version);
 }
 
 // ---- The lookup ----
@@ -233,8 +137,7 @@ export async function lookupAndVerify(
 ): Promise<LookupVerified> {
   signal.throwIfAborted();
   const at = `${modulePath}@${version}: `;
-  const epath = escapeModulePath(modulePath);
-  const evers = escapeModuleVersion(version.endsWith('/go.mod') ? version.slice(0, -'/go.mod'.length) : version);
+  const [epath, evers] = escapeForLookup(modulePath, version.endsWith('/go.mod') ? version.slice(0, -'/go.mod'.length) : version);
   const data = await fetch(`/lookup/${epath}@${evers}`, signal);
 
   let record: ReturnType<typeof parseRecord>;
