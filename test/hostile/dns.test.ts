@@ -40,6 +40,9 @@ beforeEach(() => {
   hook = undefined;
   hookedName = `${LAB_NAMES.proxy}.`;
   resetLab(lab);
+  // This file's own DNS server: undo zone edits (the CNAME loop) too.
+  for (const name of Object.values(LAB_NAMES)) dns.set(name, { a: ['127.0.0.1'], ttl: 30 });
+  dns.set('loop-b.lab.test', { behaviour: 'nxdomain' });
 });
 
 const run = () => probeLab(lab, { dnsPort: dns.port });
