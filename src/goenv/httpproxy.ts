@@ -1,9 +1,10 @@
 // HTTP(S)_PROXY / NO_PROXY as go reads them: net/http.ProxyFromEnvironment, which is
 // golang.org/x/net/http/httpproxy's FromEnvironment + ProxyFunc as vendored in Go 1.23
-// (src/vendor/golang.org/x/net/http/httpproxy/proxy.go), with net.ParseIP, net.ParseCIDR and
-// net.SplitHostPort ported alongside.
+// (src/vendor/golang.org/x/net/http/httpproxy/proxy.go); net.ParseIP, ParseCIDR and SplitHostPort
+// come from net/netip.ts.
 
 import { domainToASCII } from 'node:url';
+import { ipNetContains, isLoopbackIp, parseCIDR, parseNetIp, splitHostPort, type IpNet } from '../net/netip.js';
 import { goQuote, goTrimSpace } from './gostrings.js';
 import { parseGoURL, type GoURL } from './gourl.js';
 import { redactURL } from './redact.js';
@@ -116,205 +117,12 @@ export function readProxyEnv(env: Env): ProxyEnv {
 }
 
 // ---------------------------------------------------------------------------------------------
-// net.ParseIP (via netip.ParseAddr, zones rejected), net.ParseCIDR, net.SplitHostPort
-
-type IP16 = Uint8Array;
-
-function parseIPv4Fields(s: string, out: Uint8Array, off: number): boolean {
-  let val = 0;
-  let pos = 0;
-  let digLen = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) {
-      if (digLen === 1 && val === 0) return false;
-      val = val * 10 + (c - 0x30);
-      digLen++;
-      if (val > 255) return false;
-    } else if (c === 0x2e) {
-      if (i === 0 || i === s.length - 1 || s[i - 1] === '.') return false;
-      if (pos === 3) return false;
-      out[off + pos] = val;
-      pos++;
-      val = 0;
-      digLen = 0;
-    } else {
-      return false;
-    }
-  }
-  if (pos < 3) return false;
-  out[off + 3] = val;
-  return true;
-}
-
-function parseIPv6(s: string): IP16 | undefined {
-  if (s.includes('%')) return undefined; // a zone: net.ParseIP rejects it
-  const ip = new Uint8Array(16);
-  let ellipsis = -1;
-  if (s.length >= 2 && s[0] === ':' && s[1] === ':') {
-    ellipsis = 0;
-    s = s.slice(2);
-    if (s.length === 0) return ip;
-  }
-  let i = 0;
-  while (i < 16) {
-    let off = 0;
-    let acc = 0;
-    for (; off < s.length; off++) {
-      const c = s.charCodeAt(off);
-      let d: number;
-      if (c >= 0x30 && c <= 0x39) d = c - 0x30;
-      else if (c >= 0x61 && c <= 0x66) d = c - 0x61 + 10;
-      else if (c >= 0x41 && c <= 0x46) d = c - 0x41 + 10;
-      else break;
-      acc = acc * 16 + d;
-      if (off > 3 || acc > 0xffff) return undefined;
-    }
-    if (off === 0) return undefined;
-    if (off < s.length && s[off] === '.') {
-      if (ellipsis < 0 && i !== 12) return undefined;
-      if (i + 4 > 16) return undefined;
-      if (!parseIPv4Fields(s, ip, i)) return undefined;
-      s = '';
-      i += 4;
-      break;
-    }
-    ip[i] = acc >> 8;
-    ip[i + 1] = acc & 0xff;
-    i += 2;
-    s = s.slice(off);
-    if (s.length === 0) break;
-    if (s[0] !== ':' || s.length === 1) return undefined;
-    s = s.slice(1);
-    if (s[0] === ':') {
-      if (ellipsis >= 0) return undefined;
-      ellipsis = i;
-      s = s.slice(1);
-      if (s.length === 0) break;
-    }
-  }
-  if (s.length !== 0) return undefined;
-  if (i < 16) {
-    if (ellipsis < 0) return undefined;
-    const n = 16 - i;
-    for (let j = i - 1; j >= ellipsis; j--) ip[j + n] = ip[j]!;
-    ip.fill(0, ellipsis, ellipsis + n);
-  } else if (ellipsis >= 0) {
-    return undefined;
-  }
-  return ip;
-}
-
-interface ParsedAddr {
-  readonly ip: IP16;
-  readonly is4: boolean;
-}
-
-function parseAddr(s: string): ParsedAddr | undefined {
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '.') {
-      const ip = new Uint8Array(16);
-      ip[10] = 0xff;
-      ip[11] = 0xff;
-      return parseIPv4Fields(s, ip, 12) ? { ip, is4: true } : undefined;
-    }
-    if (s[i] === ':') {
-      const ip = parseIPv6(s);
-      return ip ? { ip, is4: false } : undefined;
-    }
-    if (s[i] === '%') return undefined;
-  }
-  return undefined;
-}
-
-/** net.ParseIP: 16 bytes (IPv4 as ::ffff:a.b.c.d), or undefined. */
-export function parseIP(s: string): IP16 | undefined {
-  return parseAddr(s)?.ip;
-}
-
-function to4(ip: IP16): Uint8Array | undefined {
-  for (let i = 0; i < 10; i++) if (ip[i] !== 0) return undefined;
-  if (ip[10] !== 0xff || ip[11] !== 0xff) return undefined;
-  return ip.subarray(12);
-}
-
-function isLoopback(ip: IP16): boolean {
-  const v4 = to4(ip);
-  if (v4) return v4[0] === 127;
-  return ip.every((b, i) => b === (i === 15 ? 1 : 0));
-}
-
-interface IPNet {
-  readonly ip: IP16;
-  readonly mask: Uint8Array;
-}
-
-/** net.ParseCIDR's network, or undefined. */
-function parseCIDR(s: string): IPNet | undefined {
-  const slash = s.indexOf('/');
-  if (slash < 0) return undefined;
-  const addr = parseAddr(s.slice(0, slash));
-  if (!addr) return undefined;
-  const maskText = s.slice(slash + 1);
-  if (!/^[0-9]+$/.test(maskText) || maskText.length > 8) return undefined;
-  const bits = addr.is4 ? 32 : 128;
-  const n = Number(maskText);
-  if (n > bits) return undefined;
-  const mask = new Uint8Array(bits / 8);
-  for (let i = 0; i < mask.length; i++) {
-    const ones = Math.max(0, Math.min(8, n - i * 8));
-    mask[i] = (0xff << (8 - ones)) & 0xff;
-  }
-  const ip = new Uint8Array(addr.ip);
-  const off = 16 - mask.length;
-  for (let i = 0; i < mask.length; i++) ip[off + i] = ip[off + i]! & mask[i]!;
-  return { ip, mask };
-}
-
-/** IPNet.Contains, including its IPv4/IPv6 length rules. */
-function cidrContains(n: IPNet, ip: IP16): boolean {
-  let nn: Uint8Array = to4(n.ip) ?? n.ip;
-  let m = n.mask;
-  if (nn.length === 4 && m.length === 16) m = m.subarray(12);
-  else if (nn.length === 16 && m.length === 4) return false;
-  if (m.length !== nn.length) return false;
-  const x = to4(ip) ?? ip;
-  if (x.length !== nn.length) return false;
-  for (let i = 0; i < x.length; i++) if ((nn[i]! & m[i]!) !== (x[i]! & m[i]!)) return false;
-  return true;
-}
-
-/** net.SplitHostPort; undefined where Go returns an error. */
-export function splitHostPort(hostport: string): [host: string, port: string] | undefined {
-  let j = 0;
-  let k = 0;
-  const i = hostport.lastIndexOf(':');
-  if (i < 0) return undefined;
-  let host: string;
-  if (hostport[0] === '[') {
-    const end = hostport.indexOf(']');
-    if (end < 0) return undefined;
-    if (end + 1 === hostport.length) return undefined;
-    if (end + 1 !== i) return undefined;
-    host = hostport.slice(1, end);
-    j = 1;
-    k = end + 1;
-  } else {
-    host = hostport.slice(0, i);
-    if (host.includes(':')) return undefined;
-  }
-  if (hostport.slice(j).includes('[')) return undefined;
-  if (hostport.slice(k).includes(']')) return undefined;
-  return [host, hostport.slice(i + 1)];
-}
-
-// ---------------------------------------------------------------------------------------------
 // NO_PROXY matching (config.init and useProxy)
 
 type Matcher =
   | { kind: 'all'; entry: string }
-  | { kind: 'cidr'; entry: string; net: IPNet }
-  | { kind: 'ip'; entry: string; ip: IP16; port: string }
+  | { kind: 'cidr'; entry: string; net: IpNet }
+  | { kind: 'ip'; entry: string; ip: Uint8Array; port: string }
   | { kind: 'domain'; entry: string; host: string; port: string; matchHost: boolean };
 
 function idnaASCII(v: string): string {
@@ -346,7 +154,7 @@ function parseNoProxy(noProxy: string): { ip: Matcher[]; domain: Matcher[] } {
     } else {
       phost = p;
     }
-    const pip = parseIP(phost);
+    const pip = parseNetIp(phost);
     if (pip) {
       ip.push({ kind: 'ip', entry: raw, ip: pip, port: pport });
       continue;
@@ -363,12 +171,12 @@ function parseNoProxy(noProxy: string): { ip: Matcher[]; domain: Matcher[] } {
   return { ip, domain };
 }
 
-function matches(m: Matcher, host: string, port: string, ip: IP16 | undefined): boolean {
+function matches(m: Matcher, host: string, port: string, ip: Uint8Array | undefined): boolean {
   switch (m.kind) {
     case 'all':
       return true;
     case 'cidr':
-      return ip !== undefined && cidrContains(m.net, ip);
+      return ip !== undefined && ipNetContains(m.net, ip);
     case 'ip':
       return ip !== undefined && m.ip.every((b, i) => b === ip[i]) && (m.port === '' || m.port === port);
     case 'domain':
@@ -412,8 +220,8 @@ export function proxyFor(env: ProxyEnv, target: URL): ProxyDecision {
   const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = target.port !== '' ? target.port : DEFAULT_PORTS[scheme]!;
   if (host === 'localhost') return { proxy: null, reason: 'localhost is never proxied' };
-  const ip = parseIP(host);
-  if (ip && isLoopback(ip)) return { proxy: null, reason: `loopback address ${host} is never proxied` };
+  const ip = parseNetIp(host);
+  if (ip && isLoopbackIp(ip)) return { proxy: null, reason: `loopback address ${host} is never proxied` };
   const addr = goTrimSpace(host).toLowerCase();
   const { ip: ipMatchers, domain: domainMatchers } = parseNoProxy(env.noProxy);
   const candidates = ip ? [...ipMatchers, ...domainMatchers] : domainMatchers;

@@ -5,7 +5,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { der, derToPem, parseCertificate } from '../net/der.js';
-import { parseGoIP } from '../net/hostname.js';
+import { parseNetIp } from '../net/netip.js';
 
 export interface IssuedCert {
   certPem: string;
@@ -144,9 +144,9 @@ function sanEntries(sans: string[]): Buffer {
       const forced = /^(DNS|IP):/.exec(entry)?.[1];
       const s = forced ? entry.slice(forced.length + 1) : entry;
       if (forced === 'IP' || (!forced && isIP(s))) {
-        const ip = parseGoIP(s);
+        const ip = parseNetIp(s);
         if (!ip) throw new Error(`not an IP address: ${s}`);
-        return der.ctx(7, false, isIP(s) === 4 ? ip.subarray(12) : ip);
+        return der.ctx(7, false, Buffer.from(isIP(s) === 4 ? ip.subarray(12) : ip));
       }
       return der.ctx(2, false, Buffer.from(s, 'latin1'));
     }),
@@ -158,9 +158,9 @@ function nameConstraints(nc: NonNullable<CertSpec['nameConstraints']>): Buffer {
   const ipRange = (cidr: string): Buffer => {
     const [addr, bitsText] = cidr.split('/');
     const v4 = isIP(addr ?? '') === 4;
-    const ip = parseGoIP(addr ?? '');
+    const ip = parseNetIp(addr ?? '');
     if (!ip || bitsText === undefined) throw new Error(`not a CIDR range: ${cidr}`);
-    const raw = v4 ? ip.subarray(12) : ip;
+    const raw = Buffer.from(v4 ? ip.subarray(12) : ip);
     const mask = Buffer.alloc(raw.length);
     for (let i = 0; i < Number(bitsText); i++) mask[i >> 3]! |= 0x80 >> (i & 7);
     return der.ctx(7, false, Buffer.concat([raw, mask]));

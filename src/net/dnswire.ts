@@ -7,7 +7,7 @@
 // bounded by the message length. Nothing here throws: errors are returned as values.
 
 import dnsPacket from 'dns-packet';
-import { formatNetIp } from './hosts.js';
+import { formatNetIp } from './netip.js';
 
 export const TYPE_A = 1;
 export const TYPE_NS = 2;

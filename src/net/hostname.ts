@@ -5,6 +5,7 @@
 
 import type { X509Certificate } from 'node:crypto';
 import { CertificateParseError, parseCertificate, type ParsedCertificate } from './der.js';
+import { formatNetIp, ipEqual, parseNetIp } from './netip.js';
 
 export type HostnameVerdict = { ok: true } | { ok: false; goError: string };
 
@@ -30,7 +31,7 @@ export function verifyHostnameParsed(cert: HostnameSubject, h: string): Hostname
   // IP addresses may be written in [ ].
   let candidateIP = h;
   if (h.length >= 3 && h.startsWith('[') && h.endsWith(']')) candidateIP = h.slice(1, -1);
-  const ip = parseGoIP(candidateIP);
+  const ip = parseNetIp(candidateIP);
   if (ip) {
     for (const san of cert.ipAddresses) if (ipEqual(ip, san)) return { ok: true };
     return { ok: false, goError: hostnameErrorText(cert, candidateIP) };
@@ -54,11 +55,11 @@ export function hostnameErrorText(cert: HostnameSubject, host: string): string {
     return 'x509: certificate relies on legacy Common Name field, use SANs instead';
   }
   let valid: string;
-  if (parseGoIP(host)) {
+  if (parseNetIp(host)) {
     if (cert.ipAddresses.length === 0) {
       return `x509: cannot validate certificate for ${host} because it doesn't contain any IP SANs`;
     }
-    valid = cert.ipAddresses.map(formatGoIP).join(', ');
+    valid = cert.ipAddresses.map((ip) => formatNetIp(ip)).join(', ');
   } else {
     valid = cert.dnsNames.join(', ');
   }
@@ -107,156 +108,4 @@ export function matchHostnames(pattern: string, host: string): boolean {
 /** ASCII-only lower-casing (RFC 6125 6.4.1): never Unicode case folding. */
 export function toLowerCaseASCII(s: string): string {
   return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
-}
-
-// ---------------------------------------------------------------------------------------------
-// net.ParseIP / net.IP.String / net.IP.Equal, ported from Go 1.23 (net/ip.go, net/netip).
-
-/** net.ParseIP: a 16-byte address (IPv4 as ::ffff:a.b.c.d), or undefined. Zones are rejected. */
-export function parseGoIP(s: string): Buffer | undefined {
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '.') {
-      const v4 = parseIPv4Fields(s);
-      return v4 ? Buffer.concat([V4_IN_V6_PREFIX, v4]) : undefined;
-    }
-    if (c === ':') return parseIPv6(s);
-    if (c === '%') return undefined;
-  }
-  return undefined;
-}
-
-const V4_IN_V6_PREFIX = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
-
-function parseIPv4Fields(s: string): Buffer | undefined {
-  const fields = Buffer.alloc(4);
-  let val = 0;
-  let pos = 0;
-  let digits = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) {
-      if (digits === 1 && val === 0) return undefined; // leading zero
-      val = val * 10 + (c - 0x30);
-      digits++;
-      if (val > 255) return undefined;
-    } else if (c === 0x2e) {
-      if (i === 0 || i === s.length - 1 || s[i - 1] === '.') return undefined;
-      if (pos === 3) return undefined;
-      fields[pos++] = val;
-      val = 0;
-      digits = 0;
-    } else {
-      return undefined;
-    }
-  }
-  if (pos < 3) return undefined;
-  fields[3] = val;
-  return fields;
-}
-
-function parseIPv6(input: string): Buffer | undefined {
-  if (input.includes('%')) return undefined; // net.ParseIP refuses zones
-  let s = input;
-  const ip = Buffer.alloc(16);
-  let ellipsis = -1;
-  if (s.length >= 2 && s[0] === ':' && s[1] === ':') {
-    ellipsis = 0;
-    s = s.slice(2);
-    if (s.length === 0) return ip;
-  }
-  let i = 0;
-  while (i < 16) {
-    let off = 0;
-    let acc = 0;
-    for (; off < s.length; off++) {
-      const c = s.charCodeAt(off);
-      let d: number;
-      if (c >= 0x30 && c <= 0x39) d = c - 0x30;
-      else if (c >= 0x61 && c <= 0x66) d = c - 0x61 + 10;
-      else if (c >= 0x41 && c <= 0x46) d = c - 0x41 + 10;
-      else break;
-      acc = acc * 16 + d;
-      if (off > 3 || acc > 0xffff) return undefined;
-    }
-    if (off === 0) return undefined;
-    if (off < s.length && s[off] === '.') {
-      if (ellipsis < 0 && i !== 12) return undefined;
-      if (i + 4 > 16) return undefined;
-      const v4 = parseIPv4Fields(s);
-      if (!v4) return undefined;
-      v4.copy(ip, i);
-      s = '';
-      i += 4;
-      break;
-    }
-    ip[i] = acc >> 8;
-    ip[i + 1] = acc & 0xff;
-    i += 2;
-    s = s.slice(off);
-    if (s.length === 0) break;
-    if (s[0] !== ':' || s.length === 1) return undefined;
-    s = s.slice(1);
-    if (s[0] === ':') {
-      if (ellipsis >= 0) return undefined;
-      ellipsis = i;
-      s = s.slice(1);
-      if (s.length === 0) break;
-    }
-  }
-  if (s.length !== 0) return undefined;
-  if (i < 16) {
-    if (ellipsis < 0) return undefined;
-    const n = 16 - i;
-    for (let j = i - 1; j >= ellipsis; j--) ip[j + n] = ip[j]!;
-    ip.fill(0, ellipsis, ellipsis + n);
-  } else if (ellipsis >= 0) {
-    return undefined;
-  }
-  return ip;
-}
-
-function isV4InV6(ip: Buffer): boolean {
-  return ip.length === 16 && ip.subarray(0, 12).equals(V4_IN_V6_PREFIX);
-}
-
-/** net.IP.Equal: a 4-byte address equals its 16-byte v4-in-v6 form. */
-export function ipEqual(a: Buffer, b: Buffer): boolean {
-  if (a.length === b.length) return a.equals(b);
-  if (a.length === 4 && b.length === 16) return isV4InV6(b) && b.subarray(12).equals(a);
-  if (a.length === 16 && b.length === 4) return isV4InV6(a) && a.subarray(12).equals(b);
-  return false;
-}
-
-/** net.IP.String: dotted quad for IPv4 (and v4-in-v6), RFC 5952 for IPv6. */
-export function formatGoIP(ip: Buffer): string {
-  if (ip.length === 0) return '<nil>';
-  if (ip.length !== 4 && ip.length !== 16) return '?' + ip.toString('hex');
-  if (ip.length === 4) return [...ip].join('.');
-  if (isV4InV6(ip)) return [...ip.subarray(12)].join('.');
-  const groups: number[] = [];
-  for (let k = 0; k < 8; k++) groups.push(ip.readUInt16BE(k * 2));
-  // The first longest run of two or more zero groups becomes "::".
-  let zeroStart = -1;
-  let zeroEnd = -1;
-  for (let k = 0; k < 8; k++) {
-    let j = k;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - k >= 2 && j - k > zeroEnd - zeroStart) {
-      zeroStart = k;
-      zeroEnd = j;
-    }
-  }
-  let out = '';
-  for (let k = 0; k < 8; k++) {
-    if (k === zeroStart) {
-      out += '::';
-      k = zeroEnd;
-      if (k >= 8) break;
-    } else if (k > 0) {
-      out += ':';
-    }
-    out += groups[k]!.toString(16);
-  }
-  return out;
 }

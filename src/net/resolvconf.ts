@@ -2,7 +2,8 @@
 // Besides the values, it keeps notes on what Go silently skipped or defaulted, for the report.
 
 import { ParseError } from '../errors.js';
-import { goFields, goLines, parseIpLiteral } from './hosts.js';
+import { goFields, goLines } from './hosts.js';
+import { parseIpLiteral } from './netip.js';
 
 export interface ResolvConf {
   /** IP literals as written in the file (Go keeps the text), at most 3, in file order. */

@@ -9,8 +9,8 @@ import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { ProbeError, sysCode } from '../errors.js';
 import type { LayerCause } from '../causes.js';
-import type { HostsTable, IpAddr } from './hosts.js';
-import { formatNetIp, isV4Mapped, joinHostPort, parseIpLiteral } from './hosts.js';
+import type { HostsTable } from './hosts.js';
+import { formatNetIp, ipTo4, joinHostPort, parseIpLiteral, type IpAddr } from './netip.js';
 import type { HostLookupOrder } from './nsswitch.js';
 import type { ResolvConf } from './resolvconf.js';
 import { usesDefaultNameservers } from './resolvconf.js';
@@ -198,13 +198,6 @@ function as16(b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Unmapped IPv4 bytes for v4 or v4-mapped addresses (net.IP.To4), else undefined. */
-function to4(b: Uint8Array): Uint8Array | undefined {
-  if (b.length === 4) return b;
-  if (isV4Mapped(b)) return b.subarray(12);
-  return undefined;
-}
-
 interface IpAttr {
   scope: number;
   precedence: number;
@@ -238,7 +231,7 @@ function prefixContains(prefix: Uint8Array, bits: number, ip: Uint8Array): boole
 }
 
 function classifyScope(b: Uint8Array): number {
-  const v4 = to4(b);
+  const v4 = ipTo4(b);
   if (v4) {
     if (v4[0] === 127 || (v4[0] === 169 && v4[1] === 254)) return 0x2;
     return 0xe;
@@ -259,7 +252,7 @@ function ipAttrOf(b: Uint8Array | undefined): IpAttr {
 }
 
 function commonPrefixLen(src: Uint8Array, dst: Uint8Array): number {
-  const b = to4(dst) ?? dst;
+  const b = ipTo4(dst) ?? dst;
   const a = src;
   if (a.length !== b.length) return 0;
   const n = a.length > 8 ? 8 : a.length;
@@ -323,7 +316,7 @@ export function sortByRFC6724WithSources<T extends { bytes: Uint8Array }>(addrs:
     if (aDA.scope < aDB.scope) return true;
     if (aDA.scope > aDB.scope) return false;
     // Rule 9: longest matching prefix, IPv6 only (Go issues 13283, 18518).
-    if (!to4(DA) && !to4(DB)) {
+    if (!ipTo4(DA) && !ipTo4(DB)) {
       const commonA = commonPrefixLen(SourceDA, DA);
       const commonB = commonPrefixLen(SourceDB, DB);
       if (commonA > commonB) return true;
@@ -430,7 +423,7 @@ async function sourceAddresses(addrs: readonly Ip[]): Promise<(Uint8Array | unde
     addrs.map(
       (a) =>
         new Promise<Uint8Array | undefined>((resolve) => {
-          const v4 = to4(a.bytes);
+          const v4 = ipTo4(a.bytes);
           let sock: dgram.Socket;
           try {
             sock = dgram.createSocket(v4 ? 'udp4' : 'udp6');

@@ -30,7 +30,7 @@ import type { Socket } from 'node:net';
 import type { X509Certificate } from 'node:crypto';
 import { ProbeError } from '../errors.js';
 import { CertificateParseError, formatName, parseCertificate, type ParsedCertificate } from './der.js';
-import { parseGoIP } from './hostname.js';
+import { parseNetIp } from './netip.js';
 import { decodePem, type TrustStore } from './truststore.js';
 import { CertPool, describeCertificate, isSelfSigned, sha256Hex, signedBy, verifyCertificate, type CertInfo, type X509Error } from './x509.js';
 
@@ -185,7 +185,7 @@ export function hostnameInSNI(name: string): string {
   if (host.length > 0 && host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   const pct = host.lastIndexOf('%');
   if (pct > 0) host = host.slice(0, pct);
-  if (parseGoIP(host)) return '';
+  if (parseNetIp(host)) return '';
   return name.replace(/\.+$/, '');
 }
 

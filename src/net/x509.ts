@@ -17,7 +17,8 @@ import {
   type ParsedCertificate,
 } from './der.js';
 import { goQuote } from '../goenv/gostrings.js';
-import { formatGoIP, parseGoIP, verifyHostnameParsed } from './hostname.js';
+import { verifyHostnameParsed } from './hostname.js';
+import { formatNetIp, parseNetIp } from './netip.js';
 import type { TrustStore } from './truststore.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -78,7 +79,7 @@ export function describeCertificate(der: Buffer, trust?: TrustStore): CertInfo {
 
   const sans: string[] = [];
   if (p.dnsNames) sans.push(...p.dnsNames);
-  if (p.ipAddresses) sans.push(...p.ipAddresses.map(formatGoIP));
+  if (p.ipAddresses) sans.push(...p.ipAddresses.map((ip) => formatNetIp(ip)));
   if (p.emailAddresses) sans.push(...p.emailAddresses.map((e) => `email:${e}`));
   if (p.uris) sans.push(...p.uris.map((u) => `URI:${u}`));
   if (!p.dnsNames && node?.subjectAltName) sans.push(...node.subjectAltName.split(', ').slice(0, MAX_SANS_SHOWN + 1));
@@ -554,7 +555,7 @@ function checkChainAgainstConstraints(ca: ParsedCertificate, currentChain: Parse
               matchURIConstraint(name, c), invalid);
             return;
           case 7:
-            err = checkNameConstraints(count, 'IP address', formatGoIP(data), nc.permittedIP, nc.excludedIP, (c) =>
+            err = checkNameConstraints(count, 'IP address', formatNetIp(data), nc.permittedIP, nc.excludedIP, (c) =>
               ({ match: matchIPConstraint(data, c) }), invalid, formatIPNet);
             return;
         }
@@ -639,7 +640,7 @@ function matchURIConstraint(uri: string, constraint: string): MatchResult {
     return { match: false, error: `URI with empty host (${goQuote(uri)}) cannot be matched against constraints` };
   }
   if (host.includes(':') && !host.endsWith(']')) host = host.slice(0, host.lastIndexOf(':'));
-  if (parseGoIP(host) || (host.startsWith('[') && host.endsWith(']'))) {
+  if (parseNetIp(host) || (host.startsWith('[') && host.endsWith(']'))) {
     return { match: false, error: `URI with IP (${goQuote(uri)}) cannot be matched against constraints` };
   }
   return matchDomainConstraint(host, constraint);
@@ -665,5 +666,5 @@ function formatIPNet(n: IpNet): string {
       } else seenZero = true;
     }
   }
-  return `${formatGoIP(masked)}/${canonical ? ones : n.mask.toString('hex')}`;
+  return `${formatNetIp(masked)}/${canonical ? ones : n.mask.toString('hex')}`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatIpAddr, formatNetIp, goLines, parseHosts, parseIpLiteral, MAX_HOSTS_BYTES } from '../../../src/net/hosts.js';
+import { goLines, parseHosts, MAX_HOSTS_BYTES } from '../../../src/net/hosts.js';
+import { formatIpAddr, formatNetIp, parseIpLiteral } from '../../../src/net/netip.js';
 import { ParseError } from '../../../src/errors.js';
 
 describe('parseIpLiteral (netip.ParseAddr) and formatting', () => {

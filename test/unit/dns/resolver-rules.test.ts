@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Resolver, isDomainName, nameList, sortByRFC6724WithSources } from '../../../src/net/resolver.js';
 import { parseResolvConf } from '../../../src/net/resolvconf.js';
-import { parseHosts, parseIpLiteral } from '../../../src/net/hosts.js';
+import { parseHosts } from '../../../src/net/hosts.js';
+import { parseIpLiteral } from '../../../src/net/netip.js';
 
 const K8S = { ndots: 5, search: ['default.svc.cluster.local.', 'svc.cluster.local.', 'cluster.local.'] };
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseIP, parseProxyValue, proxyFor, readProxyEnv, splitHostPort } from '../../../src/goenv/httpproxy.js';
+import { parseProxyValue, proxyFor, readProxyEnv } from '../../../src/goenv/httpproxy.js';
+import { parseCIDR, parseNetIp, splitHostPort } from '../../../src/net/netip.js';
 import { HTTP_PROXY } from './go123-expected.js';
 
 describe('proxyFor agrees with net/http.ProxyFromEnvironment of go 1.23', () => {
@@ -83,12 +84,20 @@ describe('HTTP(S)_PROXY and NO_PROXY rules (§6.3)', () => {
 
 describe('net.ParseIP and net.SplitHostPort ports', () => {
   it('parses IPs as go does (no leading zeros, no zones)', () => {
-    expect(parseIP('10.0.0.1')).toEqual(new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 10, 0, 0, 1]));
-    expect(parseIP('010.0.0.1')).toBeUndefined();
-    expect(parseIP('::ffff:1.2.3.4')).toEqual(parseIP('1.2.3.4'));
-    expect(parseIP('fe80::1%eth0')).toBeUndefined();
-    expect(parseIP('1::2::3')).toBeUndefined();
-    expect(parseIP('2001:db8::1')?.[15]).toBe(1);
+    expect(parseNetIp('10.0.0.1')).toEqual(new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 10, 0, 0, 1]));
+    expect(parseNetIp('010.0.0.1')).toBeUndefined();
+    expect(parseNetIp('::ffff:1.2.3.4')).toEqual(parseNetIp('1.2.3.4'));
+    expect(parseNetIp('fe80::1%eth0')).toBeUndefined();
+    expect(parseNetIp('1::2::3')).toBeUndefined();
+    expect(parseNetIp('2001:db8::1')?.[15]).toBe(1);
+  });
+  it('reads a CIDR as net.ParseCIDR does (go 1.23: leading zeros in the length, no sign, no zone)', () => {
+    expect(parseCIDR('10.0.0.0/000000008')).toEqual({ ip: parseNetIp('10.0.0.0'), mask: new Uint8Array([255, 0, 0, 0]) });
+    expect(parseCIDR('10.1.2.3/8')?.ip).toEqual(parseNetIp('10.0.0.0'));
+    expect(parseCIDR('::ffff:10.0.0.0/104')?.mask).toHaveLength(16);
+    for (const bad of ['10.0.0.0/33', '10.0.0.0/+8', '10.0.0.0/', '10.0.0.0/99999999', 'fe80::1%eth0/64', '10.0.0.0']) {
+      expect(parseCIDR(bad), bad).toBeUndefined();
+    }
   });
   it('splits host:port as go does', () => {
     expect(splitHostPort('h:80')).toEqual(['h', '80']);

@@ -5,7 +5,8 @@
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { selfSignedCA } from '../../../src/lab/pki.js';
-import { formatGoIP, parseGoIP, verifyHostname } from '../../../src/net/hostname.js';
+import { verifyHostname } from '../../../src/net/hostname.js';
+import { formatNetIp, parseNetIp } from '../../../src/net/netip.js';
 
 interface HostnameCase {
   cert: { sans: string[]; cn: string };
@@ -252,16 +253,16 @@ describe('net.ParseIP and IP.String as Go has them', () => {
   ];
   it('parses and formats like Go', () => {
     const got = GO_IPS.map(([s]) => {
-      const ip = parseGoIP(s);
-      return [s, ip ? formatGoIP(ip) : null];
+      const ip = parseNetIp(s);
+      return [s, ip ? formatNetIp(ip) : null];
     });
     expect(got).toEqual(GO_IPS);
   });
 
   it('formats 4-byte SAN addresses and odd lengths like net.IP.String', () => {
-    expect(formatGoIP(Buffer.from([192, 0, 2, 1]))).toBe('192.0.2.1');
-    expect(formatGoIP(Buffer.from([1, 2, 3]))).toBe('?010203');
-    expect(formatGoIP(Buffer.alloc(0))).toBe('<nil>');
+    expect(formatNetIp(Buffer.from([192, 0, 2, 1]))).toBe('192.0.2.1');
+    expect(formatNetIp(Buffer.from([1, 2, 3]))).toBe('?010203');
+    expect(formatNetIp(Buffer.alloc(0))).toBe('<nil>');
   });
 });
 
