@@ -10,8 +10,12 @@ import { checkDirect } from './direct.js';
 import { proxyGet, tryProxies, versionPath, type WalkResult } from './gowalk.js';
 import type { StageContext } from './stage.js';
 
-/** Bytes of a zip the probe downloads to hash it (go itself allows 500 MiB). */
-export const ZIP_HASH_CAP = 128 * 1024 * 1024;
+/**
+ * Bytes of a zip the probe downloads to hash it (go itself allows 500 MiB). Past it the zip is judged
+ * (status, redirect chain, zip header) but not hashed. 64 MiB keeps the probe's peak memory near 200 MB
+ * even against an endless body: an initContainer with a tight memory limit must not be OOM-killed.
+ */
+export const ZIP_HASH_CAP = 64 * 1024 * 1024;
 
 export interface ZipBody {
   readonly url: string;
