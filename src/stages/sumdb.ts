@@ -11,7 +11,7 @@ import type { GoSumDB } from '../goenv/gosumdb.js';
 import type { ModuleFetch } from '../state.js';
 import { statusFailure, tryProxies, webFailure, type WalkAttempt, type WalkFailure } from './gowalk.js';
 import { mapLimit } from './limit.js';
-import { fetchZip } from './zipfetch.js';
+import { fetchZip, ZIP_HASH_CAP } from './zipfetch.js';
 import { fail, pass, skip, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
 import { ProbeError } from '../errors.js';
 
@@ -212,7 +212,7 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
     return check;
   }
   if (!zip.value.hash) {
-    check.zip = { deferred: zip.value.truncated ? 'the zip is larger than the probe reads' : `the zip could not be hashed: ${zip.value.hashError ?? 'not a zip'}` };
+    check.zip = { deferred: zip.value.truncated ? `the zip is larger than the ${ZIP_HASH_CAP >> 20} MiB the probe reads, so its hash is not checked (go reads up to 500 MiB and fails beyond)` : `the zip could not be hashed: ${zip.value.hashError ?? 'not a zip'}` };
     if (zip.value.truncated) findings.push({ code: 'sumdb.zip_not_hashed', severity: 'info', target: m.path, message: check.zip.deferred! });
     return check;
   }
