@@ -2,8 +2,9 @@
 // absolute-form forwarding for http, and the faults of real egress proxies: 407, 403, a tunnel that
 // closes at once, and a Location header cut down to its path (the "stripped host" middlebox).
 
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import net, { type AddressInfo, type Socket } from 'node:net';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import net, { type Socket } from 'node:net';
+import { listen, type Listening } from './serve.js';
 
 export interface ForwardProxyFaults {
   /** Require Proxy-Authorization: Basic base64(user:pass), else 407. */
@@ -28,33 +29,24 @@ export interface ForwardProxyOptions {
 export class ForwardProxyFixture {
   readonly requests: string[] = [];
   faults: ForwardProxyFaults = {};
-  readonly #server: Server;
-  readonly #sockets = new Set<Socket>();
+  #listening: Listening | undefined;
   readonly #opts: ForwardProxyOptions;
 
-  private constructor(server: Server, opts: ForwardProxyOptions) {
-    this.#server = server;
+  private constructor(opts: ForwardProxyOptions) {
     this.#opts = opts;
   }
 
   static async start(opts: ForwardProxyOptions): Promise<ForwardProxyFixture> {
     let fixture: ForwardProxyFixture | undefined;
     const server = createServer((req, res) => fixture!.forward(req, res));
-    fixture = new ForwardProxyFixture(server, opts);
+    fixture = new ForwardProxyFixture(opts);
     server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => fixture!.connect(req, socket, head));
-    server.on('connection', (s: Socket) => {
-      fixture!.#sockets.add(s);
-      s.on('close', () => fixture!.#sockets.delete(s));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-    });
+    fixture.#listening = await listen(server, opts);
     return fixture;
   }
 
   get port(): number {
-    return (this.#server.address() as AddressInfo).port;
+    return this.#listening!.port;
   }
 
   url(hostname = '127.0.0.1', userinfo?: string): string {
@@ -62,8 +54,7 @@ export class ForwardProxyFixture {
   }
 
   async close(): Promise<void> {
-    for (const s of this.#sockets) s.destroy();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.#listening?.close();
   }
 
   private authorized(req: IncomingMessage): boolean {

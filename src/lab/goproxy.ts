@@ -2,11 +2,11 @@
 // (list, info, mod, zip, @latest), the checksum database under /sumdb/<name>/, and redirects .zip to an
 // object store. Faults make it misbehave on purpose, one switch per failure the probe must name.
 
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
 import { escapePath, escapeVersion } from '../goenv/module.js';
 import type { BuiltModule } from './modzip.js';
+import { listen, type Listening } from './serve.js';
 import type { SumdbFixture } from './sumdb-server.js';
 
 export interface LabModule {
@@ -56,13 +56,11 @@ export class GoproxyFixture {
   readonly rawRequests: string[] = [];
   faults: GoproxyFaults = {};
   zipLocation: ((escaped: string) => string | undefined) | undefined;
-  readonly #server: Server;
-  readonly #sockets = new Set<Socket>();
+  #listening: Listening | undefined;
   readonly #opts: GoproxyOptions;
   readonly #byEscaped = new Map<string, LabModule[]>();
 
-  private constructor(server: Server, opts: GoproxyOptions) {
-    this.#server = server;
+  private constructor(opts: GoproxyOptions) {
     this.#opts = opts;
     this.zipLocation = opts.zipLocation;
     for (const m of opts.modules) {
@@ -77,24 +75,13 @@ export class GoproxyFixture {
     let fixture: GoproxyFixture | undefined;
     const handler = (req: IncomingMessage, res: ServerResponse): void => fixture!.handle(req, res);
     const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : createHttpServer(handler);
-    fixture = new GoproxyFixture(server, opts);
-    server.on('connection', (s: Socket) => {
-      fixture!.#sockets.add(s);
-      s.on('close', () => fixture!.#sockets.delete(s));
-    });
-    server.on('secureConnection', (s: Socket) => {
-      fixture!.#sockets.add(s);
-      s.on('close', () => fixture!.#sockets.delete(s));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-    });
+    fixture = new GoproxyFixture(opts);
+    fixture.#listening = await listen(server, opts);
     return fixture;
   }
 
   get port(): number {
-    return (this.#server.address() as AddressInfo).port;
+    return this.#listening!.port;
   }
 
   /** Base URL for GOPROXY with the given host name (resolved by the lab DNS). */
@@ -103,8 +90,7 @@ export class GoproxyFixture {
   }
 
   async close(): Promise<void> {
-    for (const s of this.#sockets) s.destroy();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.#listening?.close();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

@@ -1,9 +1,9 @@
 // An object store for the lab: serves module zips the GOPROXY redirects to (the S3/GCS hop), with
 // faults for the redirect failures the probe must name: loops, long chains, https -> http, errors.
 
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import { listen, type Listening } from './serve.js';
 
 export interface StorageFaults {
   /** Answer object requests with this status. */
@@ -29,12 +29,10 @@ export interface StorageOptions {
 export class StorageFixture {
   readonly requests: string[] = [];
   faults: StorageFaults = {};
-  readonly #server: Server;
-  readonly #sockets = new Set<Socket>();
+  #listening: Listening | undefined;
   readonly #opts: StorageOptions;
 
-  private constructor(server: Server, opts: StorageOptions) {
-    this.#server = server;
+  private constructor(opts: StorageOptions) {
     this.#opts = opts;
   }
 
@@ -42,21 +40,13 @@ export class StorageFixture {
     let fixture: StorageFixture | undefined;
     const handler = (req: IncomingMessage, res: ServerResponse): void => fixture!.handle(req, res);
     const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : createHttpServer(handler);
-    fixture = new StorageFixture(server, opts);
-    const track = (s: Socket): void => {
-      fixture!.#sockets.add(s);
-      s.on('close', () => fixture!.#sockets.delete(s));
-    };
-    server.on('connection', track);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-    });
+    fixture = new StorageFixture(opts);
+    fixture.#listening = await listen(server, opts);
     return fixture;
   }
 
   get port(): number {
-    return (this.#server.address() as AddressInfo).port;
+    return this.#listening!.port;
   }
 
   url(hostname: string): string {
@@ -69,8 +59,7 @@ export class StorageFixture {
   }
 
   async close(): Promise<void> {
-    for (const s of this.#sockets) s.destroy();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.#listening?.close();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

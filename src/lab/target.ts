@@ -3,7 +3,7 @@
 // integration tests, the hostile suite, the benchmark and `gomodprobe demo`.
 
 import { createServer as createHttpsServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import type { StageName } from '../causes.js';
 import { escapePath } from '../goenv/module.js';
@@ -12,6 +12,7 @@ import { ForwardProxyFixture } from './forward-proxy.js';
 import { GoproxyFixture, type LabModule } from './goproxy.js';
 import { buildModule } from './modzip.js';
 import { testPki, type TestPki, type IssuedCert } from './pki.js';
+import { listen } from './serve.js';
 import { StorageFixture } from './storage.js';
 import { SumdbFixture } from './sumdb-server.js';
 
@@ -61,7 +62,8 @@ export class LabTarget {
   closedPort = 0;
   /** Set by break(): replaces GOPROXY or adds variables. */
   envOverrides: Record<string, string> = {};
-  readonly #sockets = new Set<Socket>();
+  /** close() of each TLS server listenTls started. */
+  readonly #closers: (() => Promise<void>)[] = [];
 
   private constructor(pki: TestPki, modules: LabModule[]) {
     this.pki = pki;
@@ -118,14 +120,7 @@ export class LabTarget {
 
   private async listenTls(tls: { cert: string; key: string }, handle: (path: string, res: import('node:http').ServerResponse) => void): Promise<Server> {
     const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => handle((req.url ?? '/').split('?')[0]!, res));
-    server.on('connection', (s: Socket) => {
-      this.#sockets.add(s);
-      s.on('close', () => this.#sockets.delete(s));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    this.#closers.push((await listen(server)).close);
     return server;
   }
 
@@ -194,14 +189,12 @@ export class LabTarget {
   }
 
   async close(): Promise<void> {
-    for (const s of this.#sockets) s.destroy();
     await Promise.allSettled([
       this.dns?.close(),
       this.goproxy?.close(),
       this.storage?.close(),
       this.forwardProxy?.close(),
-      new Promise<void>((r) => (this.sumdbServer ? this.sumdbServer.close(() => r()) : r())),
-      new Promise<void>((r) => (this.interceptor ? this.interceptor.close(() => r()) : r())),
+      ...this.#closers.map((close) => close()),
     ]);
   }
 }
