@@ -113,6 +113,11 @@ export function goPathEscape(s: string): string {
   return escape(toByteString(s), Enc.PathSegment);
 }
 
+/** How url.Userinfo.String escapes a user name or password (encodeUserPassword; JS strings as goPathEscape). */
+export function goUserinfoEscape(s: string): string {
+  return escape(toByteString(s), Enc.UserPassword);
+}
+
 function validEncoded(s: string, mode: Enc): boolean {
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;

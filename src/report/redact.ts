@@ -5,6 +5,8 @@
 //     .netrc passwords, tokens) in all the forms it can take on the wire.
 //  3. Shapes: URL userinfo passwords (as Go's url.URL.Redacted does) and Authorization values.
 
+import { goUserinfoEscape } from '../goenv/gourl.js';
+
 export const REDACTED = '[REDACTED]';
 
 /** Shortest secret value the scrubber replaces: shorter ones would shred ordinary text. */
@@ -76,6 +78,8 @@ const AUTH_SCHEME_TOKEN = /\b(?:Basic|Bearer)[ \t]+([A-Za-z0-9._~+/-]{8,}=*)(?![
 const SECRET_QUERY_PARAM = /([?&](?:[A-Za-z0-9_.~-]*[-_.])?(?:signature|sig|token|credential|credentials|password|passwd|pwd|secret|apikey|key|auth|authorization|session|policy|code)=)[^&#\s"'<>\\`]+/gi;
 
 /**
+ * Not goenv's redactURL: that one parses a single URL as go does, to print go's own text; this one
+ * scans any output text, where URLs sit among other words, and masks more than passwords.
  * Redacts credentials recognisable by their shape: `scheme://user:pass@` becomes
  * `scheme://user:xxxxx@` (Go's url.URL.Redacted), Authorization/Proxy-Authorization header
  * values, `Basic/Bearer <token>` and credential-named query parameters (`?X-Amz-Signature=`)
@@ -88,17 +92,6 @@ export function redactUrlCredentials(text: string): string {
     .replace(PLAIN_AUTH_HEADER, (_m, name: string, sep: string) => `${name}${sep}${REDACTED}`)
     .replace(AUTH_SCHEME_TOKEN, (m, token: string) => (/^[a-z]+$/.test(token) ? m : REDACTED))
     .replace(SECRET_QUERY_PARAM, (_m, name: string) => `${name}${REDACTED}`);
-}
-
-/** Go's url escaping for userinfo (net/url shouldEscape, encodeUserPassword mode). */
-function goUserinfoEscape(s: string): string {
-  let out = '';
-  for (const byte of Buffer.from(s, 'utf8')) {
-    const c = String.fromCharCode(byte);
-    if (/[A-Za-z0-9\-_.~$&+,;=]/.test(c)) out += c;
-    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
 }
 
 /** Every form a secret value can take in our outputs: raw, URL-escaped, JSON-escaped, base64. */
