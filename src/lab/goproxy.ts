@@ -2,11 +2,10 @@
 // (list, info, mod, zip, @latest), the checksum database under /sumdb/<name>/, and redirects .zip to an
 // object store. Faults make it misbehave on purpose, one switch per failure the probe must name.
 
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapePath, escapeVersion } from '../goenv/module.js';
 import type { BuiltModule } from './modzip.js';
-import { listen, type Listening } from './serve.js';
+import { serveHttp, type HttpServing } from './serve.js';
 import type { SumdbFixture } from './sumdb-server.js';
 
 export interface LabModule {
@@ -56,7 +55,7 @@ export class GoproxyFixture {
   readonly rawRequests: string[] = [];
   faults: GoproxyFaults = {};
   zipLocation: ((escaped: string) => string | undefined) | undefined;
-  #listening: Listening | undefined;
+  #serving: HttpServing | undefined;
   readonly #opts: GoproxyOptions;
   readonly #byEscaped = new Map<string, LabModule[]>();
 
@@ -72,25 +71,22 @@ export class GoproxyFixture {
   }
 
   static async start(opts: GoproxyOptions): Promise<GoproxyFixture> {
-    let fixture: GoproxyFixture | undefined;
-    const handler = (req: IncomingMessage, res: ServerResponse): void => fixture!.handle(req, res);
-    const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : createHttpServer(handler);
-    fixture = new GoproxyFixture(opts);
-    fixture.#listening = await listen(server, opts);
+    const fixture = new GoproxyFixture(opts);
+    fixture.#serving = await serveHttp(opts, (req, res) => fixture.handle(req, res));
     return fixture;
   }
 
   get port(): number {
-    return this.#listening!.port;
+    return this.#serving!.port;
   }
 
   /** Base URL for GOPROXY with the given host name (resolved by the lab DNS). */
   url(hostname: string): string {
-    return `${this.#opts.tls ? 'https' : 'http'}://${hostname}:${this.port}`;
+    return this.#serving!.url(hostname);
   }
 
   async close(): Promise<void> {
-    await this.#listening?.close();
+    await this.#serving?.close();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

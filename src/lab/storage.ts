@@ -1,9 +1,8 @@
 // An object store for the lab: serves module zips the GOPROXY redirects to (the S3/GCS hop), with
 // faults for the redirect failures the probe must name: loops, long chains, https -> http, errors.
 
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import { listen, type Listening } from './serve.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serveHttp, type HttpServing } from './serve.js';
 
 export interface StorageFaults {
   /** Answer object requests with this status. */
@@ -29,7 +28,7 @@ export interface StorageOptions {
 export class StorageFixture {
   readonly requests: string[] = [];
   faults: StorageFaults = {};
-  #listening: Listening | undefined;
+  #serving: HttpServing | undefined;
   readonly #opts: StorageOptions;
 
   private constructor(opts: StorageOptions) {
@@ -37,20 +36,17 @@ export class StorageFixture {
   }
 
   static async start(opts: StorageOptions): Promise<StorageFixture> {
-    let fixture: StorageFixture | undefined;
-    const handler = (req: IncomingMessage, res: ServerResponse): void => fixture!.handle(req, res);
-    const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : createHttpServer(handler);
-    fixture = new StorageFixture(opts);
-    fixture.#listening = await listen(server, opts);
+    const fixture = new StorageFixture(opts);
+    fixture.#serving = await serveHttp(opts, (req, res) => fixture.handle(req, res));
     return fixture;
   }
 
   get port(): number {
-    return this.#listening!.port;
+    return this.#serving!.port;
   }
 
   url(hostname: string): string {
-    return `${this.#opts.tls ? 'https' : 'http'}://${hostname}:${this.port}`;
+    return this.#serving!.url(hostname);
   }
 
   /** The presigned-style URL of an object, as a proxy would put it in Location. */
@@ -59,7 +55,7 @@ export class StorageFixture {
   }
 
   async close(): Promise<void> {
-    await this.#listening?.close();
+    await this.#serving?.close();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

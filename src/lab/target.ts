@@ -2,7 +2,7 @@
 // store behind the zip redirect, and optionally an egress proxy, all on loopback. One fixture for the
 // integration tests, the hostile suite, the benchmark and `gomodprobe demo`.
 
-import { createServer as createHttpsServer, type Server } from 'node:https';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import type { StageName } from '../causes.js';
@@ -12,7 +12,7 @@ import { ForwardProxyFixture } from './forward-proxy.js';
 import { GoproxyFixture, type LabModule } from './goproxy.js';
 import { buildModule } from './modzip.js';
 import { testPki, type TestPki, type IssuedCert } from './pki.js';
-import { listen } from './serve.js';
+import { serveHttp } from './serve.js';
 import { StorageFixture } from './storage.js';
 import { SumdbFixture } from './sumdb-server.js';
 
@@ -118,10 +118,10 @@ export class LabTarget {
     return lab;
   }
 
-  private async listenTls(tls: { cert: string; key: string }, handle: (path: string, res: import('node:http').ServerResponse) => void): Promise<Server> {
-    const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => handle((req.url ?? '/').split('?')[0]!, res));
-    this.#closers.push((await listen(server)).close);
-    return server;
+  private async listenTls(tls: { cert: string; key: string }, handle: (path: string, res: ServerResponse) => void): Promise<Server> {
+    const serving = await serveHttp({ tls }, (req, res) => handle((req.url ?? '/').split('?')[0]!, res));
+    this.#closers.push(serving.close);
+    return serving.server;
   }
 
   get proxyURL(): string {
