@@ -94,6 +94,22 @@ describe('collectSecrets + the scrubber', () => {
     );
   });
 
+  it('redact the credential parameters of any presigned URL, keeping the names and the expiry', () => {
+    const token = fc.stringMatching(/^[A-Za-z0-9%/+=._~-]{8,40}$/).filter((t) => !/^[0-9]+$/.test(t));
+    const name = fc.constantFrom('X-Amz-Signature', 'X-Amz-Security-Token', 'X-Amz-Credential', 'X-Goog-Signature', 'X-Goog-Credential', 'sig', 'Signature', 'access_token', 'token', 'api_key', 'Policy');
+    fc.assert(
+      fc.property(name, token, fc.constantFrom('"', "'", ' ', '\n', '<', ''), (param, value, after) => {
+        const url = `https://bucket.example/k.zip?X-Amz-Date=20240101T000000Z&${param}=${value}&X-Amz-Expires=300`;
+        const out = createScrubber([])(`Location: ${url}${after}`);
+        expect(out).not.toContain(value);
+        expect(out).toContain(`${param}=[REDACTED]`);
+        expect(out).toContain('X-Amz-Expires=300');
+        expect(out).toContain('X-Amz-Date=20240101T000000Z');
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('collect credentials set with `go env -w` (the GOENV file), not only the process environment', () => {
     const files: Record<string, string> = { '/cfg/go/env': 'GOPROXY=https://fileuser:file-Secret-55@proxy.example\n' };
     const secrets = collectSecrets(options({ GOENV: '/cfg/go/env' }), (p) => files[p]);
