@@ -132,3 +132,8 @@ export function goFields(s: string): string[] {
 export function goTrimSpace(s: string): string {
   return s.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, '');
 }
+
+/** Lower-cases A-Z only, as Go's net (lowerASCII) and crypto/x509 (toLowerCaseASCII) do: never Unicode case folding. */
+export function lowerASCII(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}

@@ -5,6 +5,7 @@
 
 import type { X509Certificate } from 'node:crypto';
 import { CertificateParseError, parseCertificate, type ParsedCertificate } from './der.js';
+import { lowerASCII } from '../goenv/gostrings.js';
 import { formatNetIp, ipEqual, parseNetIp } from './netip.js';
 
 export type HostnameVerdict = { ok: true } | { ok: false; goError: string };
@@ -36,7 +37,7 @@ export function verifyHostnameParsed(cert: HostnameSubject, h: string): Hostname
     for (const san of cert.ipAddresses) if (ipEqual(ip, san)) return { ok: true };
     return { ok: false, goError: hostnameErrorText(cert, candidateIP) };
   }
-  const candidateName = toLowerCaseASCII(h);
+  const candidateName = lowerASCII(h);
   const validCandidate = validHostname(candidateName, false);
   for (const match of cert.dnsNames) {
     // Go always allows exact matches; wildcards and the trailing dot only for valid names.
@@ -88,12 +89,12 @@ export function validHostname(host: string, isPattern: boolean): boolean {
 
 function matchExactly(a: string, b: string): boolean {
   if (a === '' || a === '.' || b === '' || b === '.') return false;
-  return toLowerCaseASCII(a) === toLowerCaseASCII(b);
+  return lowerASCII(a) === lowerASCII(b);
 }
 
 export function matchHostnames(pattern: string, host: string): boolean {
-  pattern = toLowerCaseASCII(pattern);
-  host = toLowerCaseASCII(host.endsWith('.') ? host.slice(0, -1) : host);
+  pattern = lowerASCII(pattern);
+  host = lowerASCII(host.endsWith('.') ? host.slice(0, -1) : host);
   if (pattern.length === 0 || host.length === 0) return false;
   const pp = pattern.split('.');
   const hp = host.split('.');
@@ -103,9 +104,4 @@ export function matchHostnames(pattern: string, host: string): boolean {
     if (pp[i] !== hp[i]) return false;
   }
   return true;
-}
-
-/** ASCII-only lower-casing (RFC 6125 6.4.1): never Unicode case folding. */
-export function toLowerCaseASCII(s: string): string {
-  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }

@@ -4,6 +4,7 @@
 // IP literals come from netip.ts.
 
 import { ParseError } from '../errors.js';
+import { lowerASCII } from '../goenv/gostrings.js';
 import { formatIpAddr, parseIpLiteral } from './netip.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -42,10 +43,6 @@ export function* goLines(text: string, stop?: { stoppedAtLine?: number }): Gener
 /** net's getFields (parse.go): split at space, \r, \t, \n only (not strings.Fields); empty fields dropped. */
 export function goFields(s: string): string[] {
   return s.split(/[ \r\t\n]+/).filter((f) => f.length > 0);
-}
-
-export function lowerASCII(s: string): string {
-  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
 /** absDomainName (dnsclient.go): names with a dot get a trailing dot; dotless names stay as they are. */
