@@ -3,12 +3,13 @@
 
 import type { GoEnv } from './goenv/env.js';
 import type { ProxyEntry } from './goenv/proxylist.js';
-import type { ProxyEnv, ProxyDecision } from './goenv/httpproxy.js';
+import type { ProxyEnv } from './goenv/httpproxy.js';
 import type { GoSumDB } from './goenv/gosumdb.js';
 import type { TrustStore } from './net/truststore.js';
 import type { NetrcEntry } from './goenv/netrc.js';
 import type { ResolvConf } from './net/resolvconf.js';
 import type { HostsTable } from './net/hosts.js';
+import type { HopTarget } from './net/hop.js';
 import type { HostLookupOrder } from './net/nsswitch.js';
 
 export interface PlannedModule {
@@ -24,14 +25,8 @@ export interface PlannedModule {
   readonly insecure: boolean;
 }
 
-/** One host:port that go will dial, and how (directly, or through which proxy). */
-export interface Hop {
-  /** Origin go requests, e.g. https://proxy.golang.org:443 */
-  readonly origin: string;
-  readonly scheme: 'https' | 'http';
-  readonly host: string;
-  readonly port: number;
-  readonly proxy: ProxyDecision;
+/** One host:port that go will dial (origin e.g. https://proxy.golang.org:443), and how: directly, or through which proxy. */
+export interface Hop extends HopTarget {
   /** Why go dials it: "GOPROXY entry 1 for rsc.io/quote", "direct origin of example.com/m", ... */
   readonly roles: readonly string[];
   /**
