@@ -1,4 +1,6 @@
 // Go's url.URL.Redacted for the URLs we put into go's error texts (net/url port: gourl.ts).
+// Not report/redact.ts's scrubber: that one finds credentials anywhere in output text; this one
+// parses one value as go does, so the text stays go's own.
 
 import { maskUserinfoPassword, parseGoURL } from './gourl.js';
 
