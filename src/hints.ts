@@ -103,3 +103,23 @@ export function hintFor(cause: string, f: HintFacts = {}): string {
       return '';
   }
 }
+
+/**
+ * How long go itself waits before giving up on this cause, for failures the probe calls sooner
+ * (go's dial timeout includes DNS; its HTTP client has no overall request timeout).
+ */
+export function goWouldWaitFor(cause: string): string | undefined {
+  const layer = cause.replace(/^(proxy|sumdb|redirect)\.(?=(dns|tcp|tls|http)\.)/, '');
+  switch (layer) {
+    case 'dns.timeout':
+      return 'up to 30s (the dial timeout, DNS included; resolv.conf timeout x attempts per server and name)';
+    case 'tcp.timeout':
+      return 'up to 30s (the dial timeout)';
+    case 'tls.timeout':
+      return '10s (the TLS handshake timeout)';
+    case 'http.timeout':
+      return 'without limit: go has no overall request timeout, so a server that stalls after accepting the request hangs go mod download';
+    default:
+      return undefined;
+  }
+}

@@ -1,7 +1,7 @@
 // Shared by the dns, tcp and tls stages: run one layer for every first hop at once, then judge in plan
 // order. A hop whose failure go survives (a `|` entry with a next entry) yields a finding, not a failure.
 
-import { hintFor } from '../hints.js';
+import { goWouldWaitFor, hintFor } from '../hints.js';
 import { dialTarget, HopError, type HopTarget } from '../net/hop.js';
 import type { Hop } from '../plan.js';
 import { redactURL } from '../goenv/redact.js';
@@ -86,7 +86,7 @@ export function hopFailure(stage: StageName, err: HopError, hop: Pick<Hop, 'host
       ...(diagnosis ? { diagnosis } : {}),
     }),
     goError: inGoWords(err.goError, hop),
-    ...(goWaitFor(err, ctx) ? { goWouldWait: goWaitFor(err, ctx)! } : {}),
+    ...(goWouldWaitFor(err.code) ? { goWouldWait: goWouldWaitFor(err.code)! } : {}),
   };
 }
 
@@ -104,11 +104,3 @@ function variableOf(roles: readonly string[]): string {
   return 'GOPROXY';
 }
 
-/** go waits 30 s to dial (DNS included) and 10 s for a TLS handshake; the probe gives up sooner. */
-function goWaitFor(err: HopError, ctx: StageContext): string | undefined {
-  if (err.code === 'dns.timeout') return 'up to 30s (the dial timeout, DNS included; resolv.conf timeout x attempts per server and name)';
-  if (err.code === 'tcp.timeout') return 'up to 30s (the dial timeout)';
-  if (err.code === 'tls.timeout') return '10s (the TLS handshake timeout)';
-  void ctx;
-  return undefined;
-}

@@ -2,7 +2,7 @@
 // Comma entries fall through only on not-exist (404/410), pipe entries on any error; the reported
 // error is the best one seen (direct/noproxy > other proxy errors > first not-exist).
 
-import { hintFor } from '../hints.js';
+import { goWouldWaitFor, hintFor } from '../hints.js';
 import { entryAction, tryProxies as goTryProxies, type EntryAction, type ProxyEntry } from '../goenv/proxylist.js';
 import { escapePath, escapeVersion, wirePathEscape } from '../goenv/module.js';
 import { redactURL } from '../goenv/redact.js';
@@ -22,6 +22,8 @@ export interface WalkFailure {
   readonly status?: number;
   /** The responses on the way (redirects), when any were seen. */
   readonly hops?: readonly RedirectHop[];
+  /** How long go itself would wait here, when the probe gave up sooner. */
+  readonly goWouldWait?: string;
 }
 
 export interface WalkAttempt {
@@ -219,7 +221,8 @@ export function webFailure(err: GoWebError, plan: Plan, prefix = 'proxy'): WalkF
         : layerCause === 'redirect.bad_location'
           ? `a redirect from ${host} carries a Location go's URL parser rejects (a space, a bad %-escape or port): fix the URL the server, or a middlebox rewriting Location, puts there`
           : hintFor(layerCause, { host });
-  return { cause, target: hop?.target ?? url, detail: err.message, goError: err.goError, hint, notExist: false, hops: err.hops };
+  const wait = goWouldWaitFor(cause);
+  return { cause, target: hop?.target ?? url, detail: err.message, goError: err.goError, hint, notExist: false, hops: err.hops, ...(wait ? { goWouldWait: wait } : {}) };
 }
 
 function diagnosisOf(evidence: Record<string, unknown>): { diagnosis?: string } {

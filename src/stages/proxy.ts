@@ -52,6 +52,7 @@ export const proxyStage: Stage = {
       detail: `${first.path}@${first.version ?? first.query} (${f.op}): ${f.detail}`,
       hint: f.hint,
       goError: goModuleError(first.path, first.version ?? first.query, f.goError),
+      ...(f.goWouldWait ? { goWouldWait: f.goWouldWait } : {}),
     };
     return fail(failure, evidence, findings);
   },

@@ -82,7 +82,7 @@ function judgeChain(ctx: StageContext, m: ModuleFetch, zip: ZipFetch, findings: 
 
 /** Why a zip fetch that did not end in a 200 fails, judged from go's error and the hops seen. */
 export function chainFailure(ctx: StageContext, at: string, f: WalkFailure, hops: readonly RedirectHop[]): Failure {
-  const base = { stage: 'redirect' as const, target: f.target, goError: `${at}: ${f.goError}` };
+  const base = { stage: 'redirect' as const, target: f.target, goError: `${at}: ${f.goError}`, ...(f.goWouldWait ? { goWouldWait: f.goWouldWait } : {}) };
   const redirected = hops.filter((h) => h.location !== undefined);
   const layer = /^(?:proxy|redirect)\.(dns|tcp|tls)\./.exec(f.cause)?.[1];
 

@@ -256,6 +256,7 @@ function lookupFailure(ctx: StageContext, err: unknown, db: Extract<GoSumDB, { k
       target: f.target,
       detail: `${/^sumdb\.(dns|tcp|tls)\./.test(f.cause) ? 'the checksum database host cannot be reached' : f.cause === 'sumdb.http.timeout' ? 'the checksum database did not answer in time' : 'the checksum database answered in a way go cannot use'}: ${f.detail}`,
       hint: `${f.hint} (go reaches the checksum database at ${redactURL(base)}; if it is blocked on purpose, set GONOSUMDB for private modules or GOSUMDB to a reachable mirror)`,
+      ...(f.goWouldWait ? { goWouldWait: f.goWouldWait } : {}),
       goError: goPrefix + f.goError,
     };
   }
