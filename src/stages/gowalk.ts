@@ -230,7 +230,9 @@ function diagnosisOf(evidence: Record<string, unknown>): { diagnosis?: string } 
   return d ? { diagnosis: d } : {};
 }
 
-function safeHost(url: string): string {
+/** host[:port] of a URL for messages; the text itself when it does not parse. */
+export function safeHost(url: string | undefined): string {
+  if (url === undefined) return '?';
   try {
     return new URL(url).host;
   } catch {

@@ -5,7 +5,7 @@
 
 import type { RedirectHop } from '../net/goweb.js';
 import type { ModuleFetch } from '../state.js';
-import type { WalkFailure } from './gowalk.js';
+import { safeHost, type WalkFailure } from './gowalk.js';
 import { mapLimit } from './limit.js';
 import { fetchZip, type ZipFetch } from './zipfetch.js';
 import { LocationDiff, type LocationComparison } from './location-diff.js';
@@ -103,7 +103,7 @@ export function chainFailure(ctx: StageContext, at: string, f: WalkFailure, hops
       cause,
       detail: `${at}: ${via ? `the redirect to ${via.resolved} leads to a host that fails at ${layer}` : `the zip host fails at ${layer}`}: ${f.detail} [${LAYER_ALIAS[layer]}]`,
       hint: via
-        ? `the zip is served from ${hostOf(via.resolved)} after a redirect: allow egress to that host too (NetworkPolicy/firewall/proxy allowlist), not just the GOPROXY host. ${f.hint}`
+        ? `the zip is served from ${safeHost(via.resolved)} after a redirect: allow egress to that host too (NetworkPolicy/firewall/proxy allowlist), not just the GOPROXY host. ${f.hint}`
         : f.hint,
     };
   }
@@ -113,7 +113,7 @@ export function chainFailure(ctx: StageContext, at: string, f: WalkFailure, hops
       return {
         ...base,
         cause: 'redirect.location_truncated',
-        detail: `${at}: a redirect's Location was a bare path ("${stripped.location!.slice(0, 200)}"), so it was followed on ${hostOf(stripped.url)}, which answered ${f.status}: the host of the storage URL was stripped on the way`,
+        detail: `${at}: a redirect's Location was a bare path ("${stripped.location!.slice(0, 200)}"), so it was followed on ${safeHost(stripped.url)}, which answered ${f.status}: the host of the storage URL was stripped on the way`,
         hint: 'a middlebox (an intercepting proxy, a mesh sidecar, a registry mirror) rewrites the Location header to its path: configure it to pass Location through unchanged, or exempt the GOPROXY host from it',
       };
     }
@@ -155,7 +155,7 @@ function judgeRewrite(chain: ChainReport, check: LocationComparison, findings: F
 function noteHops(at: string, hops: readonly RedirectHop[], findings: Finding[]): void {
   for (const h of hops) {
     if (h.location !== undefined && h.host === 'changed') {
-      findings.push({ code: 'redirect.new_host', severity: 'info', target: at, message: `${h.url} redirects to ${h.resolved}: go needs egress to ${hostOf(h.resolved)} too` });
+      findings.push({ code: 'redirect.new_host', severity: 'info', target: at, message: `${h.url} redirects to ${h.resolved}: go needs egress to ${safeHost(h.resolved)} too` });
     }
   }
 }
@@ -176,11 +176,3 @@ function lastUrl(hops: readonly RedirectHop[], fallback: string): string {
   return hops.at(-1)?.url ?? fallback;
 }
 
-function hostOf(url: string | undefined): string {
-  if (!url) return '?';
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
