@@ -169,6 +169,10 @@ export class HttpClient {
     headers['host'] = url.host;
     const started = performance.now();
     const raw = await dispatchCapped(opts.insecure ? this.#insecureAgent : this.#agent, { origin, path, method: 'GET', headers }, opts, rawUrl);
+    // undici hands the connection back to its pool in a setImmediate after the response ends; a request
+    // issued before that (the caller's next one, right after this await) found it busy and opened a new
+    // connection: a DNS lookup, TCP and TLS again for every sequential request to the same origin.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     let body = raw.body;
     const encoding = raw.headers['content-encoding']?.toLowerCase();
     if (encoding === 'gzip' && !raw.truncated) {
