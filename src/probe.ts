@@ -20,6 +20,7 @@ import { sumdbStage } from './stages/sumdb.js';
 import { redirectStage } from './stages/redirect.js';
 import { checkMustBlock } from './stages/mustblock.js';
 import { buildNetServices } from './stages/netsetup.js';
+import { stopPrefetch } from './stages/prefetch.js';
 
 export const NETWORK_STAGES: readonly Stage[] = [dnsStage, tcpStage, tlsStage, proxyStage, sumdbStage, redirectStage];
 
@@ -66,6 +67,8 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
         deps.reporter.stageFinished(result);
         if (result.status === 'fail') break;
       }
+      // Zips fetched ahead of their stage (stages/prefetch.ts) are not needed past this point.
+      stopPrefetch(state);
       if (options.mustBlock.length > 0 && !deps.interrupt.aborted) {
         mustBlock = await checkMustBlock(options.mustBlock, net, runSignal);
       }

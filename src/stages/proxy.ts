@@ -9,6 +9,7 @@ import type { ModuleFetch } from '../state.js';
 import { checkDirect } from './direct.js';
 import { goModuleError, proxyGet, tryProxies, versionPath, type EntryResult, type WalkAttempt, type WalkFailure } from './gowalk.js';
 import { mapLimit } from './limit.js';
+import { prefetchZip } from './prefetch.js';
 import { fail, pass, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
 
 const MAX_META_BYTES = 16 * 1024 * 1024;
@@ -37,6 +38,15 @@ export const proxyStage: Stage = {
   async run(ctx) {
     const findings: Finding[] = [];
     const reports = await mapLimit(ctx.plan.modules, 8, (m) => probeModule(ctx, m, findings));
+    // state.modules fills in the order the modules finished; the later stages walk it (and report its
+    // first failure), so put it back in plan order: the verdict must not depend on which answer came first.
+    const planIndex = new Map<string, number>();
+    ctx.plan.modules.forEach((m, i) => {
+      if (m.version !== undefined && !planIndex.has(`${m.path}@${m.version}`)) planIndex.set(`${m.path}@${m.version}`, i);
+      if (!planIndex.has(m.path)) planIndex.set(m.path, i);
+    });
+    const rank = (f: ModuleFetch): number => planIndex.get(`${f.path}@${f.version}`) ?? planIndex.get(f.path) ?? 0;
+    ctx.state.modules.sort((a, b) => rank(a) - rank(b));
     const failed = reports.filter((r) => r.failure);
     const evidence = { modules: reports };
     if (failed.length === 0) return pass(evidence, findings);
@@ -80,6 +90,9 @@ async function probeModule(ctx: StageContext, m: PlannedModule, findings: Findin
     ctx.state.modules.push({ path: m.path, version, servedBy: 'direct', zipURLs: [] });
     return report;
   }
+  // The zip's redirect chain is the longest path of the run and needs nothing but the version: start it
+  // now, ahead of .mod (so it takes the connection .info just freed); the later stages judge it.
+  prefetchZip(ctx, m.path, version);
   if (info.value.contentType && !/json/i.test(info.value.contentType)) {
     findings.push({ code: 'proxy.odd_content_type', severity: 'info', target: m.path, message: `.info served as ${info.value.contentType}; go ignores Content-Type on a 200` });
   }
