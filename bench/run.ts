@@ -1,0 +1,159 @@
+// npm run bench: start-up, round trips, peers, bounded failure and scale, measured in one run on the
+// e2e lab with a delay relay on the pod's link. Prints the table and writes bench/results.json.
+//
+//   npm run bench                      everything (as root, after .ci/run --setup-only)
+//   npm run bench -- --runs 3          fewer runs per figure
+//   npm run bench -- --only startup,roundtrips,failure,scale
+//   npm run bench -- --no-write        print, do not update bench/results.json
+//   npm run bench -- --keep            keep the lab's and the runs' files (reports, go.mod, scripts)
+
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { failureFigures } from './fig-failure.js';
+import { roundTripFigures } from './fig-roundtrips.js';
+import { scaleFigures } from './fig-scale.js';
+import { startupFigures } from './fig-startup.js';
+import { BenchLab } from './lab.js';
+import { prepareMachine } from './setup.js';
+import { formatTable, round, type Figure } from './stats.js';
+import type { Subjects } from './subjects.js';
+
+const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+const RESULTS = join(REPO, 'bench', 'results.json');
+export const RESULTS_SCHEMA = 'gomodprobe.bench/v1';
+/** One-way delay on the pod's link: 50 ms round trips, a cluster talking to a proxy in another region. */
+const DELAY_MS = 25;
+/** The per-operation timeout of the bounded-failure runs. */
+const FAILURE_TIMEOUT_MS = 3000;
+const SCALE_COUNTS = [10, 100, 500] as const;
+const PARTS = ['startup', 'roundtrips', 'failure', 'scale'] as const;
+type Part = (typeof PARTS)[number];
+
+interface Args {
+  runs: number;
+  only: Set<Part>;
+  write: boolean;
+  keep: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const a: Args = { runs: 5, only: new Set(PARTS), write: true, keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--runs') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1 || n > 50) throw new Error('--runs takes 1..50');
+      a.runs = n;
+    } else if (arg === '--only') {
+      const parts = (argv[++i] ?? '').split(',');
+      const bad = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
+      if (bad.length > 0 || parts.length === 0) throw new Error(`--only takes ${PARTS.join(',')}`);
+      a.only = new Set(parts as Part[]);
+    } else if (arg === '--no-write') a.write = false;
+    else if (arg === '--keep') a.keep = true;
+    else throw new Error(`unknown argument ${arg} (see the top of bench/run.ts)`);
+  }
+  return a;
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`[bench] ${line}\n`);
+};
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const machine = await prepareMachine(REPO, log);
+  const workDir = mkdtempSync(join(tmpdir(), 'gmp-bench-'));
+  chmodSync(workDir, 0o755);
+  // A private copy of the bundle: other builds of dist/ during the run must not change what is measured.
+  const cli = join(workDir, 'gomodprobe.mjs');
+  copyFileSync(machine.cli, cli);
+  const subjects: Subjects = { python: machine.python, node: machine.node, cli, goBin: machine.goBin, workDir };
+  const figures: Figure[] = [];
+  const samples: Record<string, unknown> = {};
+  const extra: Record<string, unknown> = {};
+  let lab: BenchLab | undefined;
+  const stop = (signal: string): void => {
+    log(`${signal}: tearing the lab down`);
+    // The e2e lab's exit hook removes the namespaces and kills the servers and the relay.
+    process.exit(130);
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  try {
+    let startupMs = Number.NaN;
+    if (args.only.has('startup') || args.only.has('failure')) {
+      log('figure 1: start-up');
+      const r = await startupFigures(subjects, Math.max(args.runs * 3, 9), log);
+      startupMs = r.probeMs;
+      if (args.only.has('startup')) figures.push(...r.figures);
+      samples['startup'] = r.samples;
+    }
+    if (args.only.has('roundtrips') || args.only.has('failure') || args.only.has('scale')) {
+      log(`starting the lab (${SCALE_COUNTS.at(-1)} bulk modules, delay ${DELAY_MS} ms each way)`);
+      lab = await BenchLab.start({ bulkModules: args.only.has('scale') ? Math.max(...SCALE_COUNTS) : 0, python: machine.python });
+    }
+    if (lab && (args.only.has('roundtrips') || args.only.has('scale'))) {
+      const pod = await lab.delayedPod(DELAY_MS);
+      if (args.only.has('roundtrips')) {
+        log('figures 2 and 3: healthy run vs lower bound, shell checks and go');
+        const r = await roundTripFigures({ subjects, ns: pod.ns, content: lab.e2e.content, rttMs: 2 * DELAY_MS, runs: args.runs, tools: machine.tools, log });
+        figures.push(...r.figures);
+        samples['roundtrips'] = r.samples;
+        extra['lowerBound'] = r.lowerBound;
+        extra['shellScript'] = r.shellScript;
+      }
+      if (args.only.has('scale')) {
+        log('figure 5: scale');
+        const r = await scaleFigures({ subjects, ns: pod.ns, content: lab.e2e.content, counts: SCALE_COUNTS, runs: Math.min(args.runs, 3), rttMs: 2 * DELAY_MS, log });
+        figures.push(...r.figures);
+        samples['scale'] = r.samples;
+      }
+    }
+    if (lab && args.only.has('failure')) {
+      log('figure 4: bounded failure (go waits up to 30 s here)');
+      const pods = [await lab.plainPod(), await lab.plainPod(), await lab.plainPod()];
+      const r = await failureFigures({ subjects, lab: lab.e2e, pods, content: lab.e2e.content, timeoutMs: FAILURE_TIMEOUT_MS, startupMs, runs: Math.min(args.runs, 3), log });
+      figures.push(...r.figures);
+      samples['failure'] = r.samples;
+    }
+  } finally {
+    await lab?.e2e.stop({ keepFiles: args.keep });
+    if (!args.keep) rmSync(workDir, { recursive: true, force: true });
+    else log(`kept ${workDir}${lab ? ` and ${lab.e2e.dir}` : ''}`);
+  }
+
+  const elapsedS = round((performance.now() - started) / 1000, 1);
+  process.stdout.write(`\ngomodprobe bench (${machine.versions['go']}, node ${process.version}, ${cpus().length} cpus, ${elapsedS} s)\n${formatTable(figures)}\n`);
+  const lb = extra['lowerBound'] as { path: readonly string[] } | undefined;
+  if (lb) process.stdout.write(`\nlower bound path: ${lb.path.join(' -> ')}\n`);
+  const failed = figures.filter((f) => f.holds === false);
+  for (const f of failed) process.stdout.write(`NOT MET: ${f.title}: ${f.detail}\n`);
+
+  if (args.write) {
+    const results = {
+      schema: RESULTS_SCHEMA,
+      generatedAt: new Date().toISOString(),
+      elapsedS,
+      machine: { cpus: cpus().length, kernel: release(), ...machine.versions },
+      lab: { delayMsEachWay: DELAY_MS, rttMs: 2 * DELAY_MS, failureTimeoutMs: FAILURE_TIMEOUT_MS, runs: args.runs, parts: [...args.only] },
+      figures: figures.map((f) => ({ id: f.id, title: f.title, value: f.value, unit: f.unit, target: f.target, holds: f.holds ?? null, detail: f.detail })),
+      ...extra,
+      samples,
+    };
+    writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    log(`wrote ${RESULTS}`);
+  }
+  return failed.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(2);
+  },
+);
