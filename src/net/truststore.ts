@@ -216,6 +216,11 @@ interface PoolBuilder {
   fingerprints: Set<string>;
   skipped: { path: string; reason: string }[];
   skippedDropped: number;
+  /**
+   * DER blocks already parsed -> undefined (a certificate) or why they failed. A Debian /etc/ssl/certs
+   * holds every root twice (the bundle and one file per root): parse each block once.
+   */
+  parsed: Map<string, string | undefined>;
 }
 
 function skip(b: PoolBuilder, path: string, reason: string): void {
@@ -238,9 +243,17 @@ function appendCertsFromPem(b: PoolBuilder, path: string, data: Buffer): number 
       skip(b, path, block.type !== 'CERTIFICATE' ? `PEM block ${blocks} is a ${block.type}, not a CERTIFICATE` : `PEM block ${blocks} has headers`);
       continue;
     }
+    const key = block.bytes.toString('latin1');
+    if (b.parsed.has(key)) {
+      const failed = b.parsed.get(key);
+      if (failed === undefined) parsed++;
+      else skip(b, path, `PEM block ${blocks}: ${failed}`);
+      continue;
+    }
     try {
       const cert = parseCertificate(block.bytes);
       parsed++;
+      b.parsed.set(key, undefined);
       const sum = sha256Hex(cert.raw);
       if (!b.fingerprints.has(sum)) {
         b.fingerprints.add(sum);
@@ -248,6 +261,7 @@ function appendCertsFromPem(b: PoolBuilder, path: string, data: Buffer): number 
       }
     } catch (err) {
       const reason = err instanceof CertificateParseError ? err.message : String(err);
+      b.parsed.set(key, reason);
       skip(b, path, `PEM block ${blocks}: ${reason}`);
     }
   }
@@ -257,7 +271,7 @@ function appendCertsFromPem(b: PoolBuilder, path: string, data: Buffer): number 
 
 /** Load the roots Go would use. Never throws: problems go to `skipped` and `error`. */
 export function loadTrustStore(src: TrustStoreSources, fs: TrustStoreFs = nodeTrustStoreFs): TrustStore {
-  const b: PoolBuilder = { pems: [], fingerprints: new Set(), skipped: [], skippedDropped: 0 };
+  const b: PoolBuilder = { pems: [], fingerprints: new Set(), skipped: [], skippedDropped: 0, parsed: new Map() };
   const loaded: { path: string; kind: 'file' | 'dir'; certs: number }[] = [];
   let firstErr: string | undefined;
 
