@@ -21,8 +21,12 @@ import { redirectStage } from './stages/redirect.js';
 import { checkMustBlock } from './stages/mustblock.js';
 import { buildNetServices } from './stages/netsetup.js';
 import { stopPrefetch } from './stages/prefetch.js';
+import { prepareTrust } from './net/tls.js';
 
 export const NETWORK_STAGES: readonly Stage[] = [dnsStage, tcpStage, tlsStage, proxyStage, sumdbStage, redirectStage];
+
+/** When the trust material is built: after the dns stage has sent its first queries, inside their wait. */
+const PREPARE_TRUST_AFTER_MS = 5;
 
 export interface ProbeDeps {
   readonly reporter: Reporter;
@@ -59,6 +63,10 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     if (plan && configResult.status === 'pass') {
       net = buildNetServices(options, plan);
       const state = new RunState();
+      // The TLS context for the trust store costs tens of ms of CPU (OpenSSL parses every root): build
+      // it while the dns stage waits on the network instead of in front of the first handshake.
+      const prepare = setTimeout(() => prepareTrust(plan!.trust), PREPARE_TRUST_AFTER_MS);
+      prepare.unref();
       for (const stage of NETWORK_STAGES) {
         const ctx: StageContext = { options, signal: runSignal, log: log.child({ stage: stage.name }), net, plan, state, earlier: results };
         deps.reporter.stageStarted(stage.name, []);
@@ -69,6 +77,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       }
       // Zips fetched ahead of their stage (stages/prefetch.ts) are not needed past this point.
       stopPrefetch(state);
+      clearTimeout(prepare);
       if (options.mustBlock.length > 0 && !deps.interrupt.aborted) {
         mustBlock = await checkMustBlock(options.mustBlock, net, runSignal);
       }

@@ -147,6 +147,15 @@ interface TrustMaterial {
 
 const trustCache = new WeakMap<TrustStore, TrustMaterial>();
 
+/**
+ * Builds the trust store's SecureContext and Go-side pool now (tens of milliseconds of CPU for a
+ * system root store), so that the first handshake does not: the pipeline calls it while the dns stage
+ * waits for answers.
+ */
+export function prepareTrust(trust: TrustStore): void {
+  trustMaterial(trust);
+}
+
 /** The SecureContext and Go-side pool for a trust store, built once per store. */
 function trustMaterial(trust: TrustStore): TrustMaterial {
   let m = trustCache.get(trust);
