@@ -26,7 +26,7 @@ import { prepareTrust } from './net/tls.js';
 export const NETWORK_STAGES: readonly Stage[] = [dnsStage, tcpStage, tlsStage, proxyStage, sumdbStage, redirectStage];
 
 /** When the trust material is built: after the dns stage has sent its first queries, inside their wait. */
-const PREPARE_TRUST_AFTER_MS = 5;
+const PREPARE_TRUST_AFTER_MS = 1;
 
 export interface ProbeDeps {
   readonly reporter: Reporter;
