@@ -8,14 +8,17 @@ import { parseVerifierKey, type Verifier } from '../sumdb/note.js';
 import { findHash, lookupAndVerify, SumdbError } from '../sumdb/client.js';
 import { hashGoMod } from '../sumdb/dirhash.js';
 import type { GoSumDB } from '../goenv/gosumdb.js';
-import type { ModuleFetch } from '../state.js';
+import type { ModuleFetch, RunState } from '../state.js';
 import { statusFailure, tryProxies, webFailure, type WalkAttempt, type WalkFailure } from './gowalk.js';
-import { mapLimit } from './limit.js';
+import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip, ZIP_HASH_CAP } from './zipfetch.js';
 import { fail, pass, skip, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
 import { ProbeError } from '../errors.js';
 
 const MAX_SUMDB_BYTES = 4 * 1024 * 1024;
+
+/** Tiles fetched in this run, by URL. */
+const tileCache = new WeakMap<RunState, Map<string, Promise<Uint8Array>>>();
 
 interface BaseChoice {
   readonly base?: string;
@@ -78,7 +81,7 @@ export const sumdbStage: Stage = {
       );
     }
 
-    const checks = await mapLimit(toCheck, 8, (m) => checkModule(ctx, db, verifier, choice.base!, m, findings));
+    const checks = await mapLimit(toCheck, STAGE_CONCURRENCY, (m) => checkModule(ctx, db, verifier, choice.base!, m, findings));
     evidence['modules'] = checks;
     const failed = checks.find((c) => c.failure);
     if (failed) return fail(failed.failure!, evidence, findings);
@@ -123,7 +126,7 @@ async function chooseBase(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' }
 
 async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' }>, verifier: Verifier, base: string, m: ModuleFetch, findings: Finding[]): Promise<ModuleCheck> {
   const check: ModuleCheck = { path: m.path, version: m.version };
-  const fetch = async (path: string, signal: AbortSignal): Promise<Uint8Array> => {
+  const get = async (path: string, signal: AbortSignal): Promise<Uint8Array> => {
     const url = `${base}${path}`;
     const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
       signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.net.timeoutMs * 2)]),
@@ -139,6 +142,17 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
         `Get "${shown}": body larger than ${MAX_SUMDB_BYTES} bytes (the probe's cap; go would still be reading)`, res.hops);
     }
     return res.body;
+  };
+  // A tile's path names its content (level, index, width): like go's client, ask for each one once per
+  // run, not once per module (500 modules asked the same two or three tiles 500 times).
+  const fetch = (path: string, signal: AbortSignal): Promise<Uint8Array> => {
+    if (!path.startsWith('/tile/')) return get(path, signal);
+    let tiles = tileCache.get(ctx.state);
+    if (!tiles) tileCache.set(ctx.state, (tiles = new Map()));
+    const key = `${base}${path}`;
+    let tile = tiles.get(key);
+    if (!tile) tiles.set(key, (tile = get(path, signal)));
+    return tile;
   };
 
   const at = `${m.path}@${m.version}`;
