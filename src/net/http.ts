@@ -140,7 +140,8 @@ export class HttpClient {
       headersTimeout: this.#hops.timeoutMs,
       bodyTimeout: this.#hops.timeoutMs,
       keepAliveTimeout: 30_000,
-      connections: 8,
+      // A stage's workers and the zips fetched ahead of their stage, at once (stages/limit.ts).
+      connections: 64,
       pipelining: 1,
     });
   }

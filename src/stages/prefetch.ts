@@ -10,7 +10,7 @@ import type { StageContext } from './stage.js';
 import { fetchZip } from './zipfetch.js';
 
 /** Zip walks in flight at once: each holds a proxy connection, then a storage one. */
-export const PREFETCH_CONCURRENCY = 8;
+export const PREFETCH_CONCURRENCY = 32;
 
 interface Queue {
   readonly ctx: StageContext;

@@ -8,7 +8,7 @@ import type { PlannedModule } from '../plan.js';
 import type { ModuleFetch } from '../state.js';
 import { checkDirect } from './direct.js';
 import { goModuleError, proxyGet, tryProxies, versionPath, type EntryResult, type WalkAttempt, type WalkFailure } from './gowalk.js';
-import { mapLimit } from './limit.js';
+import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { prefetchZip } from './prefetch.js';
 import { fail, pass, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
 
@@ -37,7 +37,7 @@ export const proxyStage: Stage = {
   name: 'proxy',
   async run(ctx) {
     const findings: Finding[] = [];
-    const reports = await mapLimit(ctx.plan.modules, 8, (m) => probeModule(ctx, m, findings));
+    const reports = await mapLimit(ctx.plan.modules, STAGE_CONCURRENCY, (m) => probeModule(ctx, m, findings));
     // state.modules fills in the order the modules finished; the later stages walk it (and report its
     // first failure), so put it back in plan order: the verdict must not depend on which answer came first.
     const planIndex = new Map<string, number>();

@@ -6,7 +6,7 @@
 import type { RedirectHop } from '../net/goweb.js';
 import type { ModuleFetch } from '../state.js';
 import { safeHost, type WalkFailure } from './gowalk.js';
-import { mapLimit } from './limit.js';
+import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip, type ZipFetch } from './zipfetch.js';
 import { LocationDiff, type LocationComparison } from './location-diff.js';
 import { fail, pass, skip, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
@@ -33,7 +33,7 @@ export const redirectStage: Stage = {
     const diff = new LocationDiff(ctx);
     let chains: ChainReport[];
     try {
-      chains = await mapLimit(modules, 8, async (m) => {
+      chains = await mapLimit(modules, STAGE_CONCURRENCY, async (m) => {
         const chain = judgeChain(ctx, m, await fetchZip(ctx, m), findings);
         const check = await diff.compare(chain.hops[0]);
         if (check) judgeRewrite(chain, check, findings);
