@@ -1,6 +1,7 @@
 // The pipeline: fixed stage order, one deadline for the run, stop at the first failure, and the exit
 // code. Stages only probe; this file owns timing, logging of verdicts and the final report.
 
+import { isIPv6 } from 'node:net';
 import { EXIT, STAGE_EXIT_CODES, type StageName } from './causes.js';
 import { errorMessage } from './errors.js';
 import type { Options } from './options.js';
@@ -64,8 +65,12 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       net = buildNetServices(options, plan);
       const state = new RunState();
       // The TLS context for the trust store costs tens of ms of CPU (OpenSSL parses every root): build
-      // it while the dns stage waits on the network instead of in front of the first handshake.
-      const prepare = setTimeout(() => prepareTrust(plan!.trust), PREPARE_TRUST_AFTER_MS);
+      // it while the dns stage waits on the network instead of in front of the first handshake. Same
+      // for node:net's IPv6 pattern, compiled on the first isIPv6() (~2 ms, the dialer's first call).
+      const prepare = setTimeout(() => {
+        prepareTrust(plan!.trust);
+        isIPv6('::1');
+      }, PREPARE_TRUST_AFTER_MS);
       prepare.unref();
       for (const stage of NETWORK_STAGES) {
         const ctx: StageContext = { options, signal: runSignal, log: log.child({ stage: stage.name }), net, plan, state, earlier: results };
