@@ -104,6 +104,7 @@ async function main(): Promise<number> {
         figures.push(...r.figures);
         samples['roundtrips'] = r.samples;
         extra['lowerBound'] = r.lowerBound;
+        extra['measuredRttMs'] = r.measuredRttMs;
         extra['shellScript'] = r.shellScript;
       }
       if (args.only.has('scale')) {

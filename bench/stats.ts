@@ -33,7 +33,7 @@ export function formatValue(f: Pick<Figure, 'value' | 'unit'>): string {
     case 'x':
       return `${f.value.toFixed(2)}x`;
     case 'ms':
-      return `${Math.round(f.value)} ms`;
+      return f.value < 100 ? `${f.value.toFixed(1)} ms` : `${Math.round(f.value)} ms`;
     case 'MB':
       return `${f.value.toFixed(1)} MB`;
     case 'rtt':
