@@ -70,6 +70,9 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       const prepare = setTimeout(() => {
         prepareTrust(plan!.trust);
         isIPv6('::1');
+        // The HTTP client (undici, with node's http and http2) loads in the next wait: after this turn,
+        // so that an answer that came in meanwhile is handled first.
+        setImmediate(() => void net!.http.prepare().catch(() => undefined));
       }, PREPARE_TRUST_AFTER_MS);
       prepare.unref();
       for (const stage of NETWORK_STAGES) {
