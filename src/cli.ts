@@ -2,7 +2,6 @@
 // process.env/argv, installs signal handlers and decides how the process ends.
 
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { STAGE_EXIT_CODES, EXIT } from './causes.js';
 import { InputError, errorMessage } from './errors.js';
 import { helpText, parseOptions, type Options } from './options.js';
@@ -86,6 +85,8 @@ export async function probeOnce(options: Options, io: ProbeIo = {}): Promise<num
   // mid-run (~35 MB transient; set before the first connection compiles it), the young generation grew
   // to tens of MB of garbage, and optimizing compiles cost memory and CPU on a 2-core node. Peak RSS:
   // one module 102 -> 66 MB, 500 modules 135 -> 87 MB, at the same speed.
+  // (node:v8 is imported here, not at the top: --version and --help never load it.)
+  const { setFlagsFromString } = await import('node:v8');
   for (const flag of ['--liftoff-only', '--no-opt', '--optimize-for-size', '--semi-space-growth-factor=1']) setFlagsFromString(flag);
   // Loaded here, not at the top: --help and --version must start as fast as `node -e 0` allows.
   const [{ runProbe }, { createReporter }, { collectSecrets }] = await Promise.all([
