@@ -33,11 +33,16 @@ export interface RoundTripOptions {
   readonly log: (line: string) => void;
 }
 
-/** A failed run is tried again once (a noisy machine); a second failure is the result. */
-async function twice<T extends Measured>(what: string, fn: () => Promise<T>, ok: (r: T) => boolean, log: (line: string) => void): Promise<T> {
+/**
+ * A failed run is tried again once (a noisy machine); a second failure is the result. Every retry is
+ * recorded and shown in the figures' details: a retried healthy run is still a finding.
+ */
+async function twice<T extends Measured>(what: string, fn: () => Promise<T>, ok: (r: T) => boolean, log: (line: string) => void, retries: string[]): Promise<T> {
   const first = await fn();
   if (ok(first)) return first;
-  log(`  ${what} failed (exit ${first.exit}), trying once more: ${first.stderr.slice(-300).trim()}`);
+  const why = `${what} failed (exit ${first.exit}${first.timedOut ? ', timed out' : ''}): ${first.stderr.slice(-300).trim()}`;
+  retries.push(why);
+  log(`  ${why}; trying once more`);
   return fn();
 }
 
@@ -46,9 +51,10 @@ const probeOk = (r: ProbeRun): boolean => r.exit === 0 && r.report?.verdict === 
 export async function roundTripFigures(o: RoundTripOptions): Promise<RoundTripResult> {
   const s = o.subjects;
   const labEnv = baseLabEnv(o.content);
+  const retries: string[] = [];
   const probe = (): Promise<ProbeRun> =>
-    twice('probe', () => runProbe(s, { ns: o.ns, labEnv, args: ['--module', MODULE_AT_VERSION], timeoutS: 120 }), probeOk, o.log);
-  const go = (): Promise<Measured> => twice('go', () => runGo(s, { ns: o.ns, labEnv, module: MODULE_AT_VERSION, timeoutS: 120 }), (r) => r.exit === 0, o.log);
+    twice('probe', () => runProbe(s, { ns: o.ns, labEnv, args: ['--module', MODULE_AT_VERSION], timeoutS: 120 }), probeOk, o.log, retries);
+  const go = (): Promise<Measured> => twice('go', () => runGo(s, { ns: o.ns, labEnv, module: MODULE_AT_VERSION, timeoutS: 120 }), (r) => r.exit === 0, o.log, retries);
 
   const rttProbe = { ns: o.ns, node: s.node, host: HOST_IPS.proxy, port: 443 };
   const rttBefore = await measureRtt(rttProbe);
@@ -56,7 +62,7 @@ export async function roundTripFigures(o: RoundTripOptions): Promise<RoundTripRe
   const warm = await probe();
   if (!probeOk(warm) || !warm.report) throw new Error(`the healthy run does not pass (exit ${warm.exit}): ${warm.stderr.slice(-500)} ${warm.stdout.slice(-1000)}`);
   const script = shellScript(shellChecks({ ...o.tools, caFile: o.content.caFile, ...shellTargets(warm.report, o.content) }));
-  const shell = (): Promise<Measured> => twice('shell checks', () => runShell(s, { ns: o.ns, labEnv, script, timeoutS: 120 }), (r) => r.exit === 0, o.log);
+  const shell = (): Promise<Measured> => twice('shell checks', () => runShell(s, { ns: o.ns, labEnv, script, timeoutS: 120 }), (r) => r.exit === 0, o.log, retries);
   await go();
   await shell();
 
@@ -102,7 +108,7 @@ export async function roundTripFigures(o: RoundTripOptions): Promise<RoundTripRe
   const shellRatio = median(shellRatios);
   const rss = median(samples.probeRssKb) / 1024;
   const clean = failures.length === 0;
-  const failed = clean ? '' : `; FAILED RUNS: ${failures.join('; ')}`;
+  const failed = (clean ? '' : `; FAILED RUNS: ${failures.join('; ')}`) + (retries.length > 0 ? `; RETRIED: ${retries.join('; ')}` : '');
   return {
     lowerBound: bound,
     measuredRttMs: [rttBefore.medianMs, rttAfter.medianMs],
