@@ -38,7 +38,8 @@ export class MeasureError extends Error {
 }
 
 export async function measure(o: MeasureOptions): Promise<Measured> {
-  const scratch = mkdtempSync(join(tmpdir(), 'gmp-bench-m-'));
+  // Inside the run's directory when there is one: an interrupted bench removes it with the rest.
+  const scratch = mkdtempSync(join(o.cwd ?? tmpdir(), 'gmp-bench-m-'));
   const out = join(scratch, 'measured.json');
   try {
     const inner = ['timeout', '-k', '5', String(o.timeoutS), o.python, MEASURE, out, ...o.cmd];

@@ -78,7 +78,11 @@ async function main(): Promise<number> {
   let lab: BenchLab | undefined;
   const stop = (signal: string): void => {
     log(`${signal}: tearing the lab down`);
-    // The e2e lab's exit hook removes the namespaces and kills the servers and the relay.
+    // The e2e lab's exit hook removes the namespaces and kills the servers and the relay; the files go here.
+    if (!args.keep) {
+      rmSync(workDir, { recursive: true, force: true });
+      if (lab) rmSync(lab.e2e.dir, { recursive: true, force: true });
+    }
     process.exit(130);
   };
   process.once('SIGINT', () => stop('SIGINT'));
@@ -93,8 +97,9 @@ async function main(): Promise<number> {
       samples['startup'] = r.samples;
     }
     if (args.only.has('roundtrips') || args.only.has('failure') || args.only.has('scale')) {
-      log(`starting the lab (${SCALE_COUNTS.at(-1)} bulk modules, delay ${DELAY_MS} ms each way)`);
-      lab = await BenchLab.start({ bulkModules: args.only.has('scale') ? Math.max(...SCALE_COUNTS) : 0, python: machine.python });
+      const bulkModules = args.only.has('scale') ? Math.max(...SCALE_COUNTS) : 0;
+      log(`starting the lab (${bulkModules} bulk modules, delay ${DELAY_MS} ms each way)`);
+      lab = await BenchLab.start({ bulkModules, python: machine.python });
     }
     if (lab && (args.only.has('roundtrips') || args.only.has('scale'))) {
       const pod = await lab.delayedPod(DELAY_MS);
