@@ -62,6 +62,17 @@ const log = (line: string): void => {
   process.stderr.write(`[bench] ${line}\n`);
 };
 
+/** A part that cannot be measured is a failed figure in the table, not the end of the run. */
+async function part(name: string, figures: Figure[], fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log(`${name} FAILED: ${err instanceof Error ? (err.stack ?? message) : message}`);
+    figures.push({ id: `${name}.error`, title: `${name}: could not be measured`, value: Number.NaN, unit: 'ms', target: 'runs', holds: false, detail: message.slice(0, 2000) });
+  }
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
@@ -90,11 +101,13 @@ async function main(): Promise<number> {
   try {
     let startupMs = Number.NaN;
     if (args.only.has('startup') || args.only.has('failure')) {
-      log('figure 1: start-up');
-      const r = await startupFigures(subjects, Math.max(args.runs * 3, 9), log);
-      startupMs = r.probeMs;
-      if (args.only.has('startup')) figures.push(...r.figures);
-      samples['startup'] = r.samples;
+      await part('startup', figures, async () => {
+        log('figure 1: start-up');
+        const r = await startupFigures(subjects, Math.max(args.runs * 3, 9), log);
+        startupMs = r.probeMs;
+        if (args.only.has('startup')) figures.push(...r.figures);
+        samples['startup'] = r.samples;
+      });
     }
     if (args.only.has('roundtrips') || args.only.has('failure') || args.only.has('scale')) {
       const bulkModules = args.only.has('scale') ? Math.max(...SCALE_COUNTS) : 0;
@@ -103,28 +116,38 @@ async function main(): Promise<number> {
     }
     if (lab && (args.only.has('roundtrips') || args.only.has('scale'))) {
       const pod = await lab.delayedPod(DELAY_MS);
+      const content = lab.e2e.content;
       if (args.only.has('roundtrips')) {
-        log('figures 2 and 3: healthy run vs lower bound, shell checks and go');
-        const r = await roundTripFigures({ subjects, ns: pod.ns, content: lab.e2e.content, rttMs: 2 * DELAY_MS, runs: args.runs, tools: machine.tools, log });
-        figures.push(...r.figures);
-        samples['roundtrips'] = r.samples;
-        extra['lowerBound'] = r.lowerBound;
-        extra['measuredRttMs'] = r.measuredRttMs;
-        extra['shellScript'] = r.shellScript;
+        await part('roundtrips', figures, async () => {
+          log('figures 2 and 3: healthy run vs lower bound, shell checks and go');
+          const r = await roundTripFigures({ subjects, ns: pod.ns, content, rttMs: 2 * DELAY_MS, runs: args.runs, tools: machine.tools, log });
+          figures.push(...r.figures);
+          samples['roundtrips'] = r.samples;
+          extra['lowerBound'] = r.lowerBound;
+          extra['measuredRttMs'] = r.measuredRttMs;
+          extra['shellScript'] = r.shellScript;
+        });
       }
       if (args.only.has('scale')) {
-        log('figure 5: scale');
-        const r = await scaleFigures({ subjects, ns: pod.ns, content: lab.e2e.content, counts: SCALE_COUNTS, runs: Math.min(args.runs, 3), rttMs: 2 * DELAY_MS, log });
-        figures.push(...r.figures);
-        samples['scale'] = r.samples;
+        await part('scale', figures, async () => {
+          log('figure 5: scale');
+          const r = await scaleFigures({ subjects, ns: pod.ns, content, counts: SCALE_COUNTS, runs: Math.min(args.runs, 3), rttMs: 2 * DELAY_MS, log });
+          figures.push(...r.figures);
+          samples['scale'] = r.samples;
+        });
       }
     }
     if (lab && args.only.has('failure')) {
-      log('figure 4: bounded failure (go waits up to 30 s here)');
-      const pods = [await lab.plainPod(), await lab.plainPod(), await lab.plainPod()];
-      const r = await failureFigures({ subjects, lab: lab.e2e, pods, content: lab.e2e.content, timeoutMs: FAILURE_TIMEOUT_MS, startupMs, runs: Math.min(args.runs, 3), log });
-      figures.push(...r.figures);
-      samples['failure'] = r.samples;
+      const bench = lab;
+      const e2e = lab.e2e;
+      await part('failure', figures, async () => {
+        log('figure 4: bounded failure (go waits up to 30 s here)');
+        const pods = [await bench.plainPod(), await bench.plainPod(), await bench.plainPod()];
+        if (!Number.isFinite(startupMs)) throw new Error('no start-up figure to allow for');
+        const r = await failureFigures({ subjects, lab: e2e, pods, content: e2e.content, timeoutMs: FAILURE_TIMEOUT_MS, startupMs, runs: Math.min(args.runs, 3), log });
+        figures.push(...r.figures);
+        samples['failure'] = r.samples;
+      });
     }
   } finally {
     await lab?.e2e.stop({ keepFiles: args.keep });
