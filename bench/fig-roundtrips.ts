@@ -111,7 +111,7 @@ export async function roundTripFigures(o: RoundTripOptions): Promise<RoundTripRe
   const failed = (clean ? '' : `; FAILED RUNS: ${failures.join('; ')}`) + (retries.length > 0 ? `; RETRIED: ${retries.join('; ')}` : '');
   return {
     lowerBound: bound,
-    measuredRttMs: [rttBefore.medianMs, rttAfter.medianMs],
+    measuredRttMs: [round(rttBefore.medianMs, 2), round(rttAfter.medianMs, 2)],
     shellScript: script,
     samples,
     figures: [
