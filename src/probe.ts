@@ -75,6 +75,11 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
         setImmediate(() => void net!.http.prepare().catch(() => undefined));
       }, PREPARE_TRUST_AFTER_MS);
       prepare.unref();
+      // --must-block targets are independent of the pipeline: check them while it runs, so a dropped
+      // target costs its timeout once, not after every stage.
+      const mustBlockRun = options.mustBlock.length > 0
+        ? checkMustBlock(options.mustBlock, net, runSignal).then((ok) => ({ ok }), (err: unknown) => ({ err }))
+        : undefined;
       for (const stage of NETWORK_STAGES) {
         const ctx: StageContext = { options, signal: runSignal, log: log.child({ stage: stage.name }), net, plan, state, earlier: results };
         deps.reporter.stageStarted(stage.name, []);
@@ -86,8 +91,10 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       // Zips fetched ahead of their stage (stages/prefetch.ts) are not needed past this point.
       stopPrefetch(state);
       clearTimeout(prepare);
-      if (options.mustBlock.length > 0 && !deps.interrupt.aborted) {
-        mustBlock = await checkMustBlock(options.mustBlock, net, runSignal);
+      if (mustBlockRun && !deps.interrupt.aborted) {
+        const outcome = await mustBlockRun;
+        if ('err' in outcome) throw outcome.err;
+        mustBlock = outcome.ok;
       }
     }
   } catch (err) {

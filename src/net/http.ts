@@ -103,6 +103,8 @@ export class HttpClient {
   readonly #proxyOrigins = new Set<string>();
   readonly #hops: HopContext;
   readonly #sessions: SessionCache;
+  /** Aborted by close(): connects still under way (a dropped host) end at once instead of holding the run open. */
+  readonly #closing = new AbortController();
   /** Every origin this client connected to (or failed to), first attempt first. */
   readonly opened: OpenedOrigin[] = [];
 
@@ -138,7 +140,7 @@ export class HttpClient {
         if (this.#proxyOrigins.has(origin)) hop = { ...hop, proxy: { proxy: null, reason: 'the HTTP proxy itself' } };
         const via = hop.proxy.proxy ? 'proxy' : 'direct';
         // Each layer has its own budget inside openHop; this bounds the whole connect.
-        openHop(this.#hops, hop, AbortSignal.timeout(this.#hops.timeoutMs * 3), ['http/1.1'], { verify })
+        openHop(this.#hops, hop, AbortSignal.any([this.#closing.signal, AbortSignal.timeout(this.#hops.timeoutMs * 3)]), ['http/1.1'], { verify })
           .then((h) => {
             const leaf = h.tls?.chain[0];
             const ok = h.tcp.attempts.find((a) => a.ok);
@@ -215,9 +217,12 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
+    this.#closing.abort(new Error('the HTTP client is closing'));
     const agents = await this.#agents?.catch(() => undefined);
     if (!agents) return;
-    await Promise.all([agents.verified.destroy().catch(() => undefined), agents.insecure.destroy().catch(() => undefined)]);
+    // destroy() waits for every client to close; a connect blocked in the kernel must not hold the run.
+    const destroyed = Promise.all([agents.verified.destroy().catch(() => undefined), agents.insecure.destroy().catch(() => undefined)]);
+    await Promise.race([destroyed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
   }
 }
 
