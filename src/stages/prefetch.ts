@@ -1,9 +1,9 @@
 // Work a later stage will certainly need, started as soon as it is known: a module's zip, fetched through
-// the GOPROXY walk with its redirect chain, once the proxy stage has its version. That chain (.zip ->
-// 302 -> a new host's dns, tcp and tls -> the body) is the longest path of a healthy run; waiting for the
-// sumdb stage to ask for it added the whole proxy and sumdb stages in front of it. Results wait in
-// fetchZip's memo and are judged by the sumdb and redirect stages in stage order; nothing is reported
-// from here. Only a proxy that has answered gets these requests (a silent one sees only go's first).
+// the GOPROXY walk with its redirect chain, as soon as its version is known (at once for a canonical
+// version, after .info for a query). That chain (.zip -> 302 -> a new host's dns, tcp and tls -> the
+// body) is the longest path of a healthy run; waiting for the sumdb stage to ask for it added the whole
+// proxy and sumdb stages in front of it. Results wait in fetchZip's memo and are judged by the sumdb and
+// redirect stages in stage order; nothing is reported from here.
 
 import type { RunState } from '../state.js';
 import type { StageContext } from './stage.js';
