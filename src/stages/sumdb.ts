@@ -5,7 +5,7 @@
 import { redactURL } from '../goenv/redact.js';
 import { goGet, GoWebError } from '../net/goweb.js';
 import { parseVerifierKey, type Verifier } from '../sumdb/note.js';
-import { findHash, lookupAndVerify, SumdbError } from '../sumdb/client.js';
+import { findHash, lookupAndVerify, SumdbError, type LookupVerified } from '../sumdb/client.js';
 import { hashGoMod } from '../sumdb/dirhash.js';
 import type { GoSumDB } from '../goenv/gosumdb.js';
 import type { ModuleFetch, RunState } from '../state.js';
@@ -89,8 +89,51 @@ export const sumdbStage: Stage = {
   },
 };
 
+/** One base choice per run, as go's initBase runs once (the proxy stage may start it early). */
+const baseCache = new WeakMap<RunState, Promise<BaseChoice>>();
+/** One verified lookup per module version per run; settled, so an early start never rejects unheard. */
+type LookupOutcome = { readonly ok: LookupVerified } | { readonly err: unknown };
+const lookupCache = new WeakMap<RunState, Map<string, Promise<LookupOutcome>>>();
+
+function chooseBase(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' }>): Promise<BaseChoice> {
+  let choice = baseCache.get(ctx.state);
+  if (!choice) baseCache.set(ctx.state, (choice = walkForBase(ctx, db)));
+  return choice;
+}
+
+/**
+ * Starts what the sumdb stage will ask for a module (the base choice, then the lookup and its tiles)
+ * while the proxy stage runs: go asks the same things, only later. The stage judges the results in
+ * order; nothing is reported from here.
+ */
+export function prefetchSumdb(ctx: StageContext, path: string, version: string): void {
+  const db = ctx.plan.sumdb;
+  if (db.kind === 'off' || ctx.plan.modules.find((p) => p.path === path)?.sumdbSkipReason) return;
+  let verifier: Verifier;
+  try {
+    verifier = parseVerifierKey(db.verifierKey);
+  } catch {
+    return;
+  }
+  void chooseBase(ctx, db).then((choice) => {
+    if (choice.base) void lookup(ctx, verifier, choice.base, path, version);
+  }, () => undefined);
+}
+
+function lookup(ctx: StageContext, verifier: Verifier, base: string, path: string, version: string): Promise<LookupOutcome> {
+  let lookups = lookupCache.get(ctx.state);
+  if (!lookups) lookupCache.set(ctx.state, (lookups = new Map()));
+  const key = `${base} ${path}@${version}`;
+  let pending = lookups.get(key);
+  if (!pending) {
+    pending = lookupAndVerify(sumdbFetch(ctx, base), verifier, path, version, ctx.signal).then((ok) => ({ ok }), (err: unknown) => ({ err }));
+    lookups.set(key, pending);
+  }
+  return pending;
+}
+
 /** initBase in cmd/go's sumdb.go: an explicit URL, else the first proxy that says /supported, else direct. */
-async function chooseBase(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' }>): Promise<BaseChoice> {
+async function walkForBase(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' }>): Promise<BaseChoice> {
   const direct = `https://${db.name}`;
   if (db.url) return { base: db.url, how: `GOSUMDB names the URL ${redactURL(db.url)}: go uses it and nothing else` };
   const walk = await tryProxies<string>(
@@ -124,8 +167,8 @@ async function chooseBase(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' }
   return { how: 'the /supported walk ended in an error: go treats the checksum database as unavailable', attempts: walk.attempts, failure: walk.failure };
 }
 
-async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' }>, verifier: Verifier, base: string, m: ModuleFetch, findings: Finding[]): Promise<ModuleCheck> {
-  const check: ModuleCheck = { path: m.path, version: m.version };
+/** GETs relative to the sumdb base as go's client does them, each tile once per run. */
+function sumdbFetch(ctx: StageContext, base: string): (path: string, signal: AbortSignal) => Promise<Uint8Array> {
   const get = async (path: string, signal: AbortSignal): Promise<Uint8Array> => {
     const url = `${base}${path}`;
     const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
@@ -155,15 +198,19 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
     return tile;
   };
 
+  return fetch;
+}
+
+async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' }>, verifier: Verifier, base: string, m: ModuleFetch, findings: Finding[]): Promise<ModuleCheck> {
+  const check: ModuleCheck = { path: m.path, version: m.version };
   const at = `${m.path}@${m.version}`;
   const goPrefix = `${at}: verifying go.mod: ${at}/go.mod: `;
-  let result;
-  try {
-    result = await lookupAndVerify(fetch, verifier, m.path, m.version, ctx.signal);
-  } catch (err) {
-    check.failure = lookupFailure(ctx, err, db, base, goPrefix, at);
+  const outcome = await lookup(ctx, verifier, base, m.path, m.version);
+  if ('err' in outcome) {
+    check.failure = lookupFailure(ctx, outcome.err, db, base, goPrefix, at);
     return check;
   }
+  const result = outcome.ok;
   check.recordId = result.recordId;
   check.tree = result.tree;
   check.signedBy = result.signedBy;
