@@ -47,6 +47,14 @@ export interface ProbeInputs {
   readonly args: readonly string[];
 }
 
+let sharedPki: TestPki | undefined;
+
+/** The lab's PKI, made once per process (RSA keys are slow): every LabTarget of a test file can share it. */
+export function labPki(): TestPki {
+  sharedPki ??= testPki([LAB_NAMES.proxy, LAB_NAMES.sum, LAB_NAMES.storage, LAB_NAMES.egress, '127.0.0.1']);
+  return sharedPki;
+}
+
 export class LabTarget {
   readonly pki: TestPki;
   readonly modules: LabModule[];
@@ -186,6 +194,24 @@ export class LabTarget {
         this.goproxy.zipLocation = (escaped) => `https://${LAB_NAMES.storage}:${this.closedPort}/bucket/${escaped}`;
         return `the .zip redirect leads to ${LAB_NAMES.storage}:${this.closedPort}, which egress does not allow`;
     }
+  }
+
+  /** Undo every fault, override and DNS change, and forget the request logs: one lab serves many tests. */
+  reset(): void {
+    this.goproxy.faults = {};
+    this.storage.faults = {};
+    this.sumdb.faults = {};
+    if (this.forwardProxy) this.forwardProxy.faults = {};
+    this.envOverrides = {};
+    this.goproxy.zipLocation = (escaped) => this.storage.objectURL(LAB_NAMES.storage, escaped);
+    for (const name of Object.values(LAB_NAMES)) this.dns.set(name, { a: ['127.0.0.1'], ttl: 30 });
+    // The origin of the lab modules (what `direct` dials) does not resolve unless a test says so.
+    this.dns.set('lab.test', { behaviour: 'nxdomain' });
+    this.dns.queries.length = 0;
+    this.goproxy.requests.length = 0;
+    this.goproxy.rawRequests.length = 0;
+    this.storage.requests.length = 0;
+    this.forwardProxy?.requests.splice(0);
   }
 
   async close(): Promise<void> {

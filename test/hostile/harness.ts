@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import { LAYER_CAUSES, STAGE_CAUSES, STAGE_EXIT_CODES, type StageName } from '../../src/causes.js';
-import { LAB_MODULE, LAB_NAMES, LabTarget, type LabTargetOptions } from '../../src/lab/target.js';
-import { testPki, type TestPki } from '../../src/lab/pki.js';
+import { LAB_MODULE, LAB_NAMES, LabTarget, labPki, type LabTargetOptions } from '../../src/lab/target.js';
 import type { RunReport } from '../../src/report/types.js';
 
 export { LAB_MODULE, LAB_NAMES };
@@ -24,25 +23,16 @@ const GNU_TIME = '/usr/bin/time';
 /** Generous: the probe starts at ~60 MB; a cap that misses a leak of hundreds of MB is still a leak detector. */
 export const PEAK_RSS_CAP_KB = 300 * 1024;
 
-let sharedPki: TestPki | undefined;
-export function labPki(): TestPki {
-  sharedPki ??= testPki([LAB_NAMES.proxy, LAB_NAMES.sum, LAB_NAMES.storage, LAB_NAMES.egress, '127.0.0.1']);
-  return sharedPki;
-}
+/** One PKI for the whole file (RSA keys are slow): every LabTarget and extra server uses it. */
+export { labPki };
 
 export function startLab(opts: Omit<LabTargetOptions, 'pki'> = {}): Promise<LabTarget> {
   return LabTarget.start({ ...opts, pki: labPki() });
 }
 
-/** Undo every fault a test may have set on the shared lab. */
+/** Undo every fault and override a test may have set, so tests in one file do not leak into each other. */
 export function resetLab(lab: LabTarget): void {
-  lab.goproxy.faults = {};
-  lab.storage.faults = {};
-  lab.sumdb.faults = {};
-  if (lab.forwardProxy) lab.forwardProxy.faults = {};
-  lab.envOverrides = {};
-  lab.goproxy.zipLocation = (escaped) => lab.storage.objectURL(LAB_NAMES.storage, escaped);
-  for (const name of Object.values(LAB_NAMES)) lab.dns.set(name, { a: ['127.0.0.1'], ttl: 30 });
+  lab.reset();
 }
 
 export interface SpawnOptions {

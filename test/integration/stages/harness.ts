@@ -7,8 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import { LAB_MODULE, LAB_NAMES, LabTarget, type LabTargetOptions } from '../../../src/lab/target.js';
-import { testPki, type TestPki } from '../../../src/lab/pki.js';
+import { LAB_MODULE, LAB_NAMES, LabTarget, labPki, type LabTargetOptions } from '../../../src/lab/target.js';
 import { parseOptions } from '../../../src/options.js';
 import { runProbe } from '../../../src/probe.js';
 import { createReporter } from '../../../src/report/reporter.js';
@@ -22,13 +21,8 @@ export { LAB_MODULE, LAB_NAMES };
 export const REPO = resolve(import.meta.dirname, '../../..');
 export const CLI = join(REPO, 'dist/gomodprobe.mjs');
 
-let sharedPki: TestPki | undefined;
-
-/** One PKI per test file (RSA keys are slow): every LabTarget and extra server of the file uses it. */
-export function labPki(): TestPki {
-  sharedPki ??= testPki([LAB_NAMES.proxy, LAB_NAMES.sum, LAB_NAMES.storage, LAB_NAMES.egress, '127.0.0.1']);
-  return sharedPki;
-}
+/** One PKI for the whole file (RSA keys are slow): every LabTarget and extra server uses it. */
+export { labPki };
 
 export function startLab(opts: Omit<LabTargetOptions, 'pki'> = {}): Promise<LabTarget> {
   return LabTarget.start({ ...opts, pki: labPki() });
@@ -36,20 +30,7 @@ export function startLab(opts: Omit<LabTargetOptions, 'pki'> = {}): Promise<LabT
 
 /** Undo every fault and override a test may have set, so tests in one file do not leak into each other. */
 export function resetLab(lab: LabTarget): void {
-  lab.goproxy.faults = {};
-  lab.storage.faults = {};
-  lab.sumdb.faults = {};
-  if (lab.forwardProxy) lab.forwardProxy.faults = {};
-  lab.envOverrides = {};
-  lab.goproxy.zipLocation = (escaped) => lab.storage.objectURL(LAB_NAMES.storage, escaped);
-  for (const name of Object.values(LAB_NAMES)) lab.dns.set(name, { a: ['127.0.0.1'], ttl: 30 });
-  // The origin of the lab modules (what `direct` dials) does not resolve unless a test says so.
-  lab.dns.set('lab.test', { behaviour: 'nxdomain' });
-  lab.dns.queries.length = 0;
-  lab.goproxy.requests.length = 0;
-  lab.goproxy.rawRequests.length = 0;
-  lab.storage.requests.length = 0;
-  lab.forwardProxy?.requests.splice(0);
+  lab.reset();
 }
 
 export interface RunOptions {
