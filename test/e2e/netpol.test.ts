@@ -30,6 +30,7 @@ describe('k8s/netpol-test/policies', () => {
     expect(policies.map((p) => [p.file, p.expect])).toEqual([
       ['allow-go-module-egress.yaml', 'pass'],
       ['allow-proxy-deny-storage.yaml', 'fail:redirect'],
+      ['deny-all-egress.yaml', 'fail:dns'],
       ['deny-all-except-dns.yaml', 'fail:tcp'],
     ]);
     for (const p of policies) {
