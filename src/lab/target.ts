@@ -2,11 +2,12 @@
 // store behind the zip redirect, and optionally an egress proxy, all on loopback. One fixture for the
 // integration tests, the hostile suite, the benchmark and `gomodprobe demo`.
 
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import type { StageName } from '../causes.js';
-import { escapePath } from '../goenv/module.js';
 import { DnsFixture } from './dns-server.js';
 import { ForwardProxyFixture } from './forward-proxy.js';
 import { GoproxyFixture, type LabModule } from './goproxy.js';
@@ -36,6 +37,12 @@ export interface LabTargetOptions {
   readonly forwardProxy?: boolean;
   /** Reuse a PKI (RSA keys are slow to make). */
   readonly pki?: TestPki;
+}
+
+export interface InputChanges {
+  readonly files?: Readonly<Record<string, string>>;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly modules?: readonly string[];
 }
 
 export interface ProbeInputs {
@@ -172,6 +179,32 @@ export class LabTarget {
     return { files, env, args };
   }
 
+  /**
+   * Writes the inputs into `dir` for a probe run, with a test's changes: extra or replaced files (paths
+   * relative to dir), env variables to set or (undefined) remove, and the module list. "{dir}" in a
+   * value stands for the directory. Returns the env and flags to run the probe with.
+   */
+  writeInputs(dir: string, changes: InputChanges = {}): { env: Record<string, string>; args: string[] } {
+    const inputs = this.inputs(dir);
+    const files: Record<string, string> = { ...inputs.files };
+    for (const [rel, text] of Object.entries(changes.files ?? {})) files[join(dir, rel)] = text.replaceAll('{dir}', dir);
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+    }
+    const env: Record<string, string> = { ...inputs.env };
+    for (const [k, v] of Object.entries(changes.env ?? {})) {
+      if (v === undefined) delete env[k];
+      else env[k] = v.replaceAll('{dir}', dir);
+    }
+    const args = [...inputs.args];
+    if (changes.modules) {
+      args.splice(args.indexOf('--module'), 2);
+      for (const m of changes.modules) args.push('--module', m);
+    }
+    return { env, args };
+  }
+
   /** Break the lab at one stage, the way it breaks in real clusters. */
   breakAt(stage: Exclude<StageName, 'config'>): string {
     switch (stage) {
@@ -223,10 +256,6 @@ export class LabTarget {
       ...this.#closers.map((close) => close()),
     ]);
   }
-}
-
-export function escapedModule(path: string): string {
-  return escapePath(path);
 }
 
 async function freePort(): Promise<number> {

@@ -5,9 +5,9 @@
 // budget; every output written and parseable; no crash text; memory bounded.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import { LAYER_CAUSES, STAGE_CAUSES, STAGE_EXIT_CODES, type StageName } from '../../src/causes.js';
 import { LAB_MODULE, LAB_NAMES, LabTarget, labPki, type LabTargetOptions } from '../../src/lab/target.js';
@@ -192,25 +192,14 @@ const runDirs: string[] = [];
 export async function probeLab(lab: LabTarget, opts: ProbeRunOptions = {}): Promise<ProbeRun> {
   const dir = mkdtempSync(join(tmpdir(), 'gmp-hostile-'));
   runDirs.push(dir);
-  const inputs = lab.inputs(dir);
-  const files: Record<string, string> = { ...inputs.files };
-  for (const [rel, text] of Object.entries(opts.files ?? {})) files[join(dir, rel)] = text.replaceAll('{dir}', dir);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
-  }
-  const env: Record<string, string> = { ...inputs.env };
-  for (const [k, v] of Object.entries(opts.env ?? {})) {
-    if (v === undefined) delete env[k];
-    else env[k] = v.replaceAll('{dir}', dir);
-  }
-  let args = [...inputs.args];
+  const written = lab.writeInputs(dir, {
+    ...(opts.files ? { files: opts.files } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.modules ? { modules: opts.modules } : {}),
+  });
+  const env = written.env;
+  let args = written.args;
   if (opts.dnsPort !== undefined) args[args.indexOf('--dns-port') + 1] = String(opts.dnsPort);
-  if (opts.modules) {
-    const i = args.indexOf('--module');
-    args.splice(i, 2);
-    for (const m of opts.modules) args.push('--module', m);
-  }
   const outDir = opts.reportDir === null ? undefined : (opts.reportDir ?? join(dir, 'out')).replaceAll('{dir}', dir);
   const termination = join(dir, 'termination-log');
   const junit = join(dir, 'junit.xml');

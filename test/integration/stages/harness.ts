@@ -3,9 +3,9 @@
 // the exit code, report.json parsed, the JSON lines on stdout and the termination message.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { LAB_MODULE, LAB_NAMES, LabTarget, labPki, type LabTargetOptions } from '../../../src/lab/target.js';
 import { parseOptions } from '../../../src/options.js';
@@ -74,29 +74,15 @@ const tempDirs: string[] = [];
 export async function probeLab(lab: LabTarget, opts: RunOptions = {}): Promise<ProbeRun> {
   const dir = mkdtempSync(join(tmpdir(), 'gmp-stage-'));
   tempDirs.push(dir);
-  const inputs = lab.inputs(dir);
-  const files: Record<string, string> = { ...inputs.files };
-  for (const [rel, text] of Object.entries(opts.replaceFiles ?? {})) files[join(dir, rel)] = text.replaceAll('{dir}', dir);
-  for (const [rel, text] of Object.entries(opts.files ?? {})) files[join(dir, rel)] = text.replaceAll('{dir}', dir);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
-  }
-  const env: Record<string, string> = { ...inputs.env };
-  for (const [k, v] of Object.entries(opts.env ?? {})) {
-    if (v === undefined) delete env[k];
-    else env[k] = v.replaceAll('{dir}', dir);
-  }
-  const args = [...inputs.args];
+  const { env, args } = lab.writeInputs(dir, {
+    files: { ...opts.replaceFiles, ...opts.files },
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.modules ? { modules: opts.modules } : {}),
+  });
   for (const [flag, value] of Object.entries(opts.setFlags ?? {})) {
     const i = args.indexOf(flag);
     if (i < 0) throw new Error(`the lab sets no ${flag}`);
     args[i + 1] = value.replaceAll('{dir}', dir);
-  }
-  if (opts.modules) {
-    const i = args.indexOf('--module');
-    args.splice(i, 2);
-    for (const m of opts.modules) args.push('--module', m);
   }
   const reportDir = join(dir, 'out');
   const termination = join(dir, 'termination-log');
