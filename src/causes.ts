@@ -110,8 +110,3 @@ export function describeCause(cause: string): string {
   const layer = cause.slice(cause.indexOf('.') + 1);
   return table[layer] ?? cause;
 }
-
-/** The stage a layer cause belongs to when a stage-1..3 target fails (`tls.expired` -> tls). */
-export function layerOf(cause: LayerCause): 'dns' | 'tcp' | 'tls' | 'http' {
-  return cause.slice(0, cause.indexOf('.')) as 'dns' | 'tcp' | 'tls' | 'http';
-}

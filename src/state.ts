@@ -19,8 +19,6 @@ export interface ModuleFetch {
   /** The base URL of the GOPROXY entry that served .info and .mod, or 'direct'. */
   readonly servedBy: string;
   readonly goMod?: Buffer;
-  /** The entries go would try for .zip, in order, with their modes (the walk repeats per file). */
-  readonly zipURLs: readonly { readonly url: string; readonly fallBackOnAnyError: boolean }[];
 }
 
 export class RunState {

@@ -109,7 +109,3 @@ export function parseHosts(text: string): HostsTable {
   };
 }
 
-/** An empty table: for a missing /etc/hosts (Go treats not-exist and permission errors as empty). */
-export function emptyHosts(): HostsTable {
-  return parseHosts('');
-}

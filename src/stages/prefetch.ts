@@ -53,7 +53,7 @@ async function work(q: Queue): Promise<void> {
   try {
     for (let m = q.pending.shift(); m && !q.stopped && !q.ctx.signal.aborted; m = q.pending.shift()) {
       try {
-        await fetchZip(q.ctx, { path: m.path, version: m.version, servedBy: '', zipURLs: [] });
+        await fetchZip(q.ctx, { path: m.path, version: m.version, servedBy: '' });
       } catch {
         // The stage that needs this zip awaits the same promise and deals with the error there.
       }

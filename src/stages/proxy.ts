@@ -96,7 +96,7 @@ async function probeModule(ctx: StageContext, m: PlannedModule, findings: Findin
   report.version = version;
   report.servedBy = info.servedBy;
   if (info.value.direct) {
-    ctx.state.modules.push({ path: m.path, version, servedBy: 'direct', zipURLs: [] });
+    ctx.state.modules.push({ path: m.path, version, servedBy: 'direct' });
     return report;
   }
   // The zip's redirect chain is the longest path of the run and needs nothing but the version: start it
@@ -129,7 +129,7 @@ async function probeModule(ctx: StageContext, m: PlannedModule, findings: Findin
   }
   checkGoModBody(m, version, mod.value.body, findings);
 
-  const fetch: ModuleFetch = { path: m.path, version, servedBy: mod.servedBy, goMod: mod.value.body, zipURLs: [] };
+  const fetch: ModuleFetch = { path: m.path, version, servedBy: mod.servedBy, goMod: mod.value.body };
   ctx.state.modules.push(fetch);
   return report;
 }
