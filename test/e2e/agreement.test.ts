@@ -21,6 +21,9 @@ describe.skipIf(!suite.ci)('e2e prerequisites (CI)', () => {
   it('has everything the lab needs', () => {
     expect(suite.pre.ok, `CI=true but the e2e lab cannot run: ${suite.pre.reason}`).toBe(true);
   });
+  it('has go 1.23, 1.24 and 1.27 (the ground truths per version)', () => {
+    expect(suite.pre.gos.missing, 'CI=true but a go the agreement test compares with is missing').toBe('');
+  });
 });
 
 describe.skipIf(!suite.run)('e2e: agreement with the real go command', () => {

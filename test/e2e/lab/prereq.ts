@@ -3,6 +3,7 @@
 
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { findLabGos, type LabGos } from './gos.js';
 import { run } from './sh.js';
 
 export interface Prerequisites {
@@ -12,6 +13,8 @@ export interface Prerequisites {
   readonly goVersion: string;
   readonly node: string;
   readonly cli: string;
+  /** The gos the agreement test compares with (go 1.23, 1.24, 1.27), and which are missing. */
+  readonly gos: LabGos;
 }
 
 const COMMANDS = ['ip', 'nft', 'dnsmasq', 'nginx', 'tinyproxy', 'ss', 'timeout', 'env'] as const;
@@ -36,7 +39,8 @@ export function findOnPath(name: string, pathVar: string | undefined): string | 
 export async function checkPrerequisites(env: NodeJS.ProcessEnv, repoRoot: string): Promise<Prerequisites> {
   const pathVar = `${env['PATH'] ?? ''}${delimiter}/usr/sbin${delimiter}/sbin`;
   const cli = resolve(repoRoot, 'dist', 'gomodprobe.mjs');
-  const base = { goBin: '', goVersion: '', node: process.execPath, cli };
+  const gos = await findLabGos(env);
+  const base = { goBin: '', goVersion: '', node: process.execPath, cli, gos };
   const missing = (reason: string): Prerequisites => ({ ok: false, reason, ...base });
   if (process.platform !== 'linux') return missing(`network namespaces need Linux (this is ${process.platform})`);
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return missing('not root (network namespaces, veth pairs and nftables need root)');
