@@ -6,8 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import net from 'node:net';
 import type { StageName } from '../causes.js';
+import { ClosedPort } from './closed-port.js';
 import { DnsFixture } from './dns-server.js';
 import { ForwardProxyFixture } from './forward-proxy.js';
 import { GoproxyFixture, type LabModule } from './goproxy.js';
@@ -73,8 +73,9 @@ export class LabTarget {
   forwardProxy: ForwardProxyFixture | undefined;
   /** A TLS server presenting a certificate from an untrusted, inspection-looking CA (for the tls break). */
   interceptor!: Server;
-  /** A port where nothing listens (for the tcp break). */
+  /** A port where nothing listens, held for the life of the lab (for the tcp break). */
   closedPort = 0;
+  #closedPortHold: ClosedPort | undefined;
   /** Set by break(): replaces GOPROXY or adds variables. */
   envOverrides: Record<string, string> = {};
   /** close() of each TLS server listenTls started. */
@@ -122,7 +123,8 @@ export class LabTarget {
       res.writeHead(200);
       res.end('intercepted');
     });
-    lab.closedPort = await freePort();
+    lab.#closedPortHold = await ClosedPort.hold();
+    lab.closedPort = lab.#closedPortHold.port;
     if (opts.forwardProxy) {
       lab.forwardProxy = await ForwardProxyFixture.start({ resolve: (h) => (Object.values(LAB_NAMES).includes(h as never) ? '127.0.0.1' : undefined) });
     }
@@ -248,6 +250,7 @@ export class LabTarget {
   }
 
   async close(): Promise<void> {
+    this.#closedPortHold?.close();
     await Promise.allSettled([
       this.dns?.close(),
       this.goproxy?.close(),
@@ -256,15 +259,4 @@ export class LabTarget {
       ...this.#closers.map((close) => close()),
     ]);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }

@@ -1,5 +1,7 @@
 // Shared setup for the resolver's loopback tests: DNS fixtures that share one port on several
 // 127.0.0.x addresses (Go sends every query to port 53, so servers differ by address only).
+import { onTestFinished } from 'vitest';
+import { ClosedPort } from '../../../src/lab/closed-port.js';
 import { DnsFixture } from '../../../src/lab/dns-server.js';
 import type { DnsFixtureOptions } from '../../../src/lab/dns-server.js';
 import { DnsLookupError, Resolver } from '../../../src/net/resolver.js';
@@ -24,12 +26,11 @@ export async function startFixtures(hosts: string[], opts: (host: string) => Omi
   throw new Error('no common port for the fixtures');
 }
 
-/** A port with nothing listening on 127.0.0.1 (UDP or TCP) right now. */
+/** A port where nothing listens on 127.0.0.1 (UDP or TCP), held so until the calling test ends. */
 export async function closedPort(): Promise<number> {
-  const fx = await DnsFixture.start({ zone: {} });
-  const port = fx.port;
-  await fx.close();
-  return port;
+  const held = await ClosedPort.hold();
+  onTestFinished(() => held.close());
+  return held.port;
 }
 
 export interface MakeResolver {
