@@ -1,6 +1,8 @@
 // What to change, per cause. One table used by every stage (a sumdb host's DNS timeout gets the same
 // advice as the proxy host's), filled with the facts of the failure.
 
+import { joinHostPort } from './net/netip.js';
+
 export interface HintFacts {
   /** The host go wanted (origin host). */
   readonly host?: string;
@@ -19,7 +21,7 @@ export function hintFor(cause: string, f: HintFacts = {}): string {
   const layer = cause.replace(/^(proxy|sumdb|redirect)\.(?=(dns|tcp|tls|http)\.)/, '');
   const host = f.host ?? 'the host';
   const port = f.port ?? 443;
-  const dialed = f.dialed ?? `${host}:${port}`;
+  const dialed = f.dialed ?? joinHostPort(host, port);
   const ns = f.nameservers && f.nameservers.length > 0 ? f.nameservers.join(', ') : 'the cluster DNS';
   switch (layer) {
     case 'dns.timeout':

@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import { ProbeError, sysCode } from '../errors.js';
 import { goQuote } from '../goenv/gostrings.js';
 import type { LayerCause } from '../causes.js';
+import { joinHostPort } from './netip.js';
 
 export interface DialAttempt {
   readonly address: string;
@@ -16,6 +17,14 @@ export interface DialAttempt {
   readonly latencyMs: number;
   readonly cause?: LayerCause;
   readonly goError?: string;
+  /** In go's dialParallel: the first address's family is primary, the other family the fallback. */
+  readonly race?: 'primary' | 'fallback';
+  /** When go would start this connect, in ms after the dial began; absent when go never gets to it. */
+  readonly goStartMs?: number;
+  /** Still without an answer when go had its connection: abandoned, as go abandons it (not a verdict on the address). */
+  readonly abandoned?: boolean;
+  /** The connection go keeps. */
+  readonly chosen?: boolean;
 }
 
 export class DialError extends ProbeError {
@@ -32,15 +41,16 @@ export class DialError extends ProbeError {
 
 export interface DialOptions {
   readonly signal: AbortSignal;
+  /** The time a whole dial may take, shared among addresses as go's partialDeadline shares it (default go's 30 s). */
+  readonly budgetMs?: number;
 }
 
-function hostPort(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
+/** http.DefaultTransport's net.Dialer Timeout (src/net/http/transport.go). */
+export const GO_DIAL_TIMEOUT_MS = 30_000;
 
 /** Maps a connect failure to a cause and the text Go's net package prints for it. */
 function classifyConnectError(err: unknown, address: string, port: number, timedOut: boolean): { cause: LayerCause; goError: string } {
-  const where = `dial tcp ${hostPort(address, port)}`;
+  const where = `dial tcp ${joinHostPort(address, port)}`;
   if (timedOut) return { cause: 'tcp.timeout', goError: `${where}: i/o timeout` };
   switch (sysCode(err)) {
     case 'ECONNREFUSED':
@@ -98,16 +108,119 @@ export function dialAddress(address: string, port: number, opts: DialOptions): P
   });
 }
 
+/** net.Dialer.fallbackDelay (src/net/dial.go): the fallback family's racer starts this long after the primary's. */
+export const GO_FALLBACK_DELAY_MS = 300;
+/** partialDeadline's saneMinimum (src/net/dial.go): no address gets less, time is stolen from the end of the list. */
+const GO_SANE_MINIMUM_MS = 2000;
+/** How often an undecided race is looked at again (the passage of time alone can decide it). */
+const RACE_TICK_MS = 20;
+
+/** Go's partialDeadline: the remaining time shared equally by the remaining addresses, at least 2 s each. */
+export function goPartialDeadline(nowMs: number, deadlineMs: number, addrsRemaining: number): number {
+  const remaining = deadlineMs - nowMs;
+  if (remaining <= 0) return nowMs;
+  let timeout = remaining / addrsRemaining;
+  if (timeout < GO_SANE_MINIMUM_MS) timeout = Math.min(remaining, GO_SANE_MINIMUM_MS);
+  return nowMs + timeout;
+}
+
+/** What one real connect showed, in ms after the dial began. */
+interface Outcome {
+  readonly ok: boolean;
+  readonly atMs: number;
+}
+
+/** Where go's serial walk of one family's addresses (dialSerial) stands, in go's time. */
+type ChainState =
+  | { readonly state: 'connected'; readonly index: number; readonly atMs: number; readonly starts: readonly number[] }
+  | { readonly state: 'failed'; readonly atMs: number; readonly starts: readonly number[] }
+  | { readonly state: 'pending'; readonly atLeastMs: number; readonly starts: readonly number[] };
+
 /**
- * Dials every address of a host at once (evidence for each) and keeps the connection Go would use:
- * Go tries the first address family's addresses in order and races the other family after 300 ms,
- * so with any reachable address Go connects. The chosen socket is the first success in Go's order.
+ * Go's dialSerial over one family, replayed on connects that all started at once: address i starts when
+ * address i-1 failed or ran out of its partial deadline. `outcomes[i]` is undefined while that connect has
+ * no answer; `nowMs` is how long the real connects have run.
  */
-export async function dialHost(addresses: readonly string[], port: number, opts: DialOptions): Promise<{ socket: net.Socket; attempts: DialAttempt[] }> {
+function replaySerial(outcomes: readonly (Outcome | undefined)[], startMs: number, deadlineMs: number, nowMs: number): ChainState {
+  const starts: number[] = [];
+  let t = startMs;
+  for (let i = 0; i < outcomes.length; i++) {
+    if (t >= deadlineMs) return { state: 'failed', atMs: t, starts };
+    starts.push(t);
+    const window = goPartialDeadline(t, deadlineMs, outcomes.length - i) - t;
+    const o = outcomes[i];
+    if (o && o.atMs <= window) {
+      if (o.ok) return { state: 'connected', index: i, atMs: t + o.atMs, starts };
+      t += o.atMs;
+    } else if (o || nowMs >= window) {
+      t += window; // go gives up on this address at its partial deadline (i/o timeout)
+    } else {
+      return { state: 'pending', atLeastMs: t + nowMs, starts };
+    }
+  }
+  return { state: 'failed', atMs: t, starts };
+}
+
+/** Go's decision so far: which address it connects to (and when, in go's time), that all failed, or not yet known. */
+export type RaceDecision =
+  | { readonly decided: 'connected'; readonly address: number; readonly atMs: number; readonly starts: ReadonlyMap<number, number> }
+  | { readonly decided: 'failed'; readonly starts: ReadonlyMap<number, number> }
+  | { readonly decided: false };
+
+/**
+ * dialParallel (src/net/dial.go), replayed: the primary family (the first address's) is walked serially;
+ * the fallback family's walk starts after GO_FALLBACK_DELAY_MS, or as soon as the whole primary walk failed;
+ * the first connection wins. `outcomes` are in goDialOrder (primaries first), `primaries` of them primary.
+ */
+export function replayGoRace(outcomes: readonly (Outcome | undefined)[], primaries: number, deadlineMs: number, nowMs: number): RaceDecision {
+  const primary = replaySerial(outcomes.slice(0, primaries), 0, deadlineMs, nowMs);
+  const starts = (chain: ChainState, offset: number, into = new Map<number, number>()): Map<number, number> => {
+    chain.starts.forEach((s, i) => into.set(offset + i, s));
+    return into;
+  };
+  if (primaries === outcomes.length) {
+    if (primary.state === 'connected') return { decided: 'connected', address: primary.index, atMs: primary.atMs, starts: starts(primary, 0) };
+    if (primary.state === 'failed') return { decided: 'failed', starts: starts(primary, 0) };
+    return { decided: false };
+  }
+  if (primary.state === 'connected' && primary.atMs <= GO_FALLBACK_DELAY_MS) {
+    return { decided: 'connected', address: primary.index, atMs: primary.atMs, starts: starts(primary, 0) };
+  }
+  // Until the primary walk has run past the delay (or failed), when the fallback starts is not known.
+  if (primary.state === 'pending' && primary.atLeastMs < GO_FALLBACK_DELAY_MS) return { decided: false };
+  const fallbackStart = primary.state === 'failed' ? Math.min(GO_FALLBACK_DELAY_MS, primary.atMs) : GO_FALLBACK_DELAY_MS;
+  const fallback = replaySerial(outcomes.slice(primaries), fallbackStart, deadlineMs, nowMs);
+  const all = starts(fallback, primaries, starts(primary, 0));
+  const primaryBy = primary.state === 'connected' ? primary.atMs : primary.state === 'pending' ? primary.atLeastMs : Infinity;
+  const fallbackBy = fallback.state === 'connected' ? fallback.atMs : fallback.state === 'pending' ? fallback.atLeastMs : Infinity;
+  if (primary.state === 'connected' && primary.atMs <= fallbackBy) return { decided: 'connected', address: primary.index, atMs: primary.atMs, starts: all };
+  if (fallback.state === 'connected' && fallback.atMs <= primaryBy) return { decided: 'connected', address: primaries + fallback.index, atMs: fallback.atMs, starts: all };
+  if (primary.state === 'failed' && fallback.state === 'failed') return { decided: 'failed', starts: all };
+  return { decided: false };
+}
+
+export interface DialHostResult {
+  readonly socket: net.Socket;
+  /** Every address, in go's order, with what it showed and where it stood in go's race. */
+  readonly attempts: DialAttempt[];
+  /** When go has its connection, in ms after the dial began (go's time: the fallback waits out its delay). */
+  readonly goConnectMs: number;
+}
+
+/**
+ * Dials a host the way go's dialer does (dialParallel, src/net/dial.go) and keeps the connection go would
+ * use. Every address is connected at once (evidence for each, and no waiting out one dropped address after
+ * another), and go's race is replayed on the answers: the first address's family walked in order, each
+ * address within its partial deadline of `budgetMs`, the other family 300 ms later. A connect still without
+ * an answer when go's choice is made is given until the fallback delay has passed, then abandoned.
+ */
+export async function dialHost(addresses: readonly string[], port: number, opts: DialOptions): Promise<DialHostResult> {
   const ordered = goDialOrder(addresses).slice(0, 16);
   if (ordered.length === 0) {
     throw new DialError('tcp.unreachable', 'no addresses to dial', 'dial tcp: no addresses', []);
   }
+  const primaries = ordered.filter((a) => net.isIPv6(a) === net.isIPv6(ordered[0]!)).length;
+  const budgetMs = opts.budgetMs ?? GO_DIAL_TIMEOUT_MS;
   // One listener per address on the caller's signal would trip Node's MaxListeners warning (a line on
   // stderr) once a name has more than 10 addresses: the dials share one signal of their own instead.
   const shared = new AbortController();
@@ -115,23 +228,73 @@ export async function dialHost(addresses: readonly string[], port: number, opts:
   const forward = (): void => shared.abort(opts.signal.reason);
   if (opts.signal.aborted) forward();
   else opts.signal.addEventListener('abort', forward, { once: true });
-  const settled = await Promise.allSettled(ordered.map((a) => dialAddress(a, port, { signal: shared.signal }))).finally(() =>
-    opts.signal.removeEventListener('abort', forward),
+
+  const started = performance.now();
+  const outcomes: (Outcome | undefined)[] = ordered.map(() => undefined);
+  const results: ({ socket?: net.Socket; attempt: DialAttempt } | undefined)[] = ordered.map(() => undefined);
+  let wake: () => void = () => undefined;
+  const dials = ordered.map((address, i) =>
+    dialAddress(address, port, { signal: shared.signal }).then(
+      (v) => {
+        results[i] = v;
+        outcomes[i] = { ok: true, atMs: v.attempt.latencyMs };
+        wake();
+      },
+      (err: unknown) => {
+        const attempt = (err as DialError).attempts?.[0] ?? { address, port, family: net.isIPv6(address) ? 6 : 4, ok: false, latencyMs: since(started), cause: 'tcp.unreachable' as const };
+        results[i] = { attempt };
+        outcomes[i] = { ok: false, atMs: attempt.latencyMs };
+        wake();
+      },
+    ),
   );
-  const attempts: DialAttempt[] = [];
-  let chosen: net.Socket | undefined;
-  for (const s of settled) {
-    if (s.status === 'fulfilled') {
-      attempts.push(s.value.attempt);
-      if (!chosen) chosen = s.value.socket;
-      else s.value.socket.destroy();
-    } else {
-      const e = s.reason as DialError;
-      attempts.push(...(e.attempts ?? []));
+  const all = Promise.all(dials);
+  let decision: RaceDecision = { decided: false };
+  try {
+    for (;;) {
+      decision = replayGoRace(outcomes, primaries, budgetMs, performance.now() - started);
+      if (decision.decided || results.every((r) => r !== undefined)) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, RACE_TICK_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
+    if (decision.decided === 'connected') {
+      // The other family's answer is evidence (a dead IPv4 path behind a working IPv6 one), worth the delay go itself would give it.
+      const left = GO_FALLBACK_DELAY_MS - (performance.now() - started);
+      if (left > 0 && results.some((r) => r === undefined)) {
+        await Promise.race([all, new Promise<void>((resolve) => setTimeout(resolve, left).unref())]);
+      }
+    }
+  } finally {
+    opts.signal.removeEventListener('abort', forward);
   }
-  if (chosen) return { socket: chosen, attempts };
-  // Go reports the first (primary) address's error.
+  const unanswered = new Set(results.flatMap((r, i) => (r === undefined ? [i] : [])));
+  shared.abort(new Error('go has made its choice'));
+  await all;
+
+  const winner = decision.decided === 'connected' ? decision.address : -1;
+  const starts = decision.decided ? decision.starts : new Map<number, number>();
+  const attempts = results.map((r, i): DialAttempt => {
+    const goStartMs = starts.get(i);
+    return {
+      ...r!.attempt,
+      race: i < primaries ? 'primary' : 'fallback',
+      ...(goStartMs !== undefined ? { goStartMs: Math.round(goStartMs) } : {}),
+      ...(unanswered.has(i) && winner >= 0 ? { abandoned: true } : {}),
+      ...(i === winner ? { chosen: true } : {}),
+    };
+  });
+  results.forEach((r, i) => {
+    if (i !== winner) r?.socket?.destroy();
+  });
+  if (decision.decided === 'connected') {
+    return { socket: results[winner]!.socket!, attempts, goConnectMs: Math.round(decision.atMs) };
+  }
+  // dialParallel returns the primary walk's error, and dialSerial its first address's.
   const first = attempts[0]!;
   throw new DialError(first.cause ?? 'tcp.unreachable', first.goError ?? 'dial failed', first.goError ?? 'dial failed', attempts);
 }

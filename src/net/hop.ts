@@ -10,6 +10,7 @@ import { ProbeError } from '../errors.js';
 import { proxyFor, type ProxyDecision, type ProxyEnv } from '../goenv/httpproxy.js';
 import { redactURL } from '../goenv/redact.js';
 import { connectTunnel, dialHost, DialError, type DialAttempt } from './dialer.js';
+import { joinHostPort } from './netip.js';
 import { DnsLookupError, type LookupResult, type Resolver } from './resolver.js';
 import { TlsError, tlsHandshake, type TlsResult } from './tls.js';
 import type { TrustStore } from './truststore.js';
@@ -102,17 +103,20 @@ export async function resolveHop(ctx: HopContext, hop: HopTarget, signal: AbortS
 export interface TcpLayerResult {
   readonly socket: net.Socket;
   readonly attempts: readonly DialAttempt[];
+  /** When go has its connection (dialHost's replay of go's race), in ms after the dial began. */
+  readonly goConnectMs: number;
   readonly tunnel?: { readonly status: number; readonly statusText: string; readonly authority: string };
 }
 
 /** Layer 2: connect to the resolved addresses; through a proxy, also open the CONNECT tunnel for https. */
 export async function connectHop(ctx: HopContext, hop: HopTarget, lookup: LookupResult, signal: AbortSignal): Promise<TcpLayerResult> {
   const dial = dialTarget(hop);
-  const target = `${dial.host}:${dial.port}`;
+  const target = joinHostPort(dial.host, dial.port);
   let socket: net.Socket;
   let attempts: DialAttempt[];
+  let goConnectMs: number;
   try {
-    ({ socket, attempts } = await dialHost(lookup.addresses, dial.port, { signal: opSignal(signal, ctx.timeoutMs) }));
+    ({ socket, attempts, goConnectMs } = await dialHost(lookup.addresses, dial.port, { signal: opSignal(signal, ctx.timeoutMs), budgetMs: ctx.timeoutMs }));
   } catch (err) {
     if (err instanceof DialError) {
       const code: LayerCause = dial.viaProxy && err.code === 'tcp.refused' ? 'tcp.proxy_refused' : err.code;
@@ -121,13 +125,13 @@ export async function connectHop(ctx: HopContext, hop: HopTarget, lookup: Lookup
     throw err;
   }
   const proxy = hop.proxy.proxy;
-  if (!proxy || hop.scheme === 'http') return { socket, attempts };
+  if (!proxy || hop.scheme === 'http') return { socket, attempts, goConnectMs };
   if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
     socket.destroy();
     throw new HopError('tcp', 'tcp.proxy_unsupported', target, `proxy scheme ${proxy.protocol} is not supported by the probe`,
       `proxy scheme ${proxy.protocol}`, { attempts });
   }
-  const authority = hop.host.includes(':') ? `[${hop.host}]:${hop.port}` : `${hop.host}:${hop.port}`;
+  const authority = joinHostPort(hop.host, hop.port);
   try {
     const tunnel = await connectTunnel(socket, {
       signal: opSignal(signal, ctx.timeoutMs),
@@ -137,7 +141,7 @@ export async function connectHop(ctx: HopContext, hop: HopTarget, lookup: Lookup
         ? { proxyTls: { servername: dial.host, ca: [...ctx.trust.pems], ALPNProtocols: ['http/1.1'] } }
         : {}),
     });
-    return { socket: tunnel.socket, attempts, tunnel: { status: tunnel.status, statusText: tunnel.statusText, authority } };
+    return { socket: tunnel.socket, attempts, goConnectMs, tunnel: { status: tunnel.status, statusText: tunnel.statusText, authority } };
   } catch (err) {
     if (err instanceof DialError) {
       // The dialer words it as go does: "proxyconnect tcp: " for TLS to the proxy, nothing for the CONNECT answer.
@@ -154,7 +158,7 @@ export interface SecureOptions {
 }
 
 export async function secureHop(ctx: HopContext, hop: HopTarget, socket: net.Socket, signal: AbortSignal, alpn?: string[], opts: SecureOptions = {}): Promise<TlsResult> {
-  const target = `${hop.host}:${hop.port}`;
+  const target = joinHostPort(hop.host, hop.port);
   let result: TlsResult;
   try {
     result = await tlsHandshake(socket, {

@@ -126,7 +126,9 @@ export class HttpClient {
   #makeAgent(UndiciAgent: typeof UndiciAgentClass, verify: boolean): Dispatcher {
     return new UndiciAgent({
       connect: (opts, callback) => {
-        const origin = `${opts.protocol}//${opts.host ?? `${opts.hostname}:${opts.port}`}`;
+        // undici hands over an IPv6 literal without its brackets: put them back before building a URL of it.
+        const url = new URL(`${opts.protocol}//${opts.hostname.includes(':') ? `[${opts.hostname}]` : opts.hostname}${opts.port ? `:${opts.port}` : ''}/`);
+        const origin = `${url.protocol}//${url.host}`;
         const reused = verify ? this.#sessions.take(origin) : undefined;
         if (reused) {
           this.opened.push({ origin, ok: true, via: 'reused' });
@@ -134,7 +136,6 @@ export class HttpClient {
           setImmediate(() => callback(null, reused));
           return;
         }
-        const url = new URL(`${opts.protocol}//${opts.hostname}${opts.port ? `:${opts.port}` : ''}/`);
         let hop = hopForURL(url, this.#hops.proxyEnv);
         // Absolute-form requests go to the HTTP proxy itself: dial it directly.
         if (this.#proxyOrigins.has(origin)) hop = { ...hop, proxy: { proxy: null, reason: 'the HTTP proxy itself' } };

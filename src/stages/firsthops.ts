@@ -3,6 +3,7 @@
 
 import { goWouldWaitFor, hintFor } from '../hints.js';
 import { dialTarget, HopError, type HopTarget } from '../net/hop.js';
+import { joinHostPort } from '../net/netip.js';
 import type { Hop } from '../plan.js';
 import { redactURL } from '../goenv/redact.js';
 import type { HopProgress } from '../state.js';
@@ -79,7 +80,7 @@ export function hopFailure(stage: StageName, err: HopError, hop: Pick<Hop, 'host
     hint: hintFor(err.code, {
       host: hop.host,
       port: hop.port,
-      dialed: `${dial.host}:${dial.port}`,
+      dialed: joinHostPort(dial.host, dial.port),
       viaProxy: dial.viaProxy,
       nameservers: ctx.plan.dns.conf.servers,
       variable: variableOf(hop.roles),

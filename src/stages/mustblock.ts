@@ -3,6 +3,7 @@
 // (no proxy): a name that does not resolve or a connection that fails counts as blocked.
 
 import { dialHost, DialError } from '../net/dialer.js';
+import { joinHostPort } from '../net/netip.js';
 import { DnsLookupError } from '../net/resolver.js';
 import type { NetServices } from '../net/services.js';
 import type { MustBlockTarget } from '../options.js';
@@ -11,7 +12,7 @@ import type { MustBlockResult } from '../report/types.js';
 export async function checkMustBlock(targets: readonly MustBlockTarget[], net: NetServices, signal: AbortSignal): Promise<MustBlockResult[]> {
   return Promise.all(
     targets.map(async (t): Promise<MustBlockResult> => {
-      const target = `${t.host}:${t.port}`;
+      const target = joinHostPort(t.host, t.port);
       const op = AbortSignal.any([signal, AbortSignal.timeout(net.timeoutMs)]);
       let addresses: readonly string[];
       try {
@@ -21,10 +22,10 @@ export async function checkMustBlock(targets: readonly MustBlockTarget[], net: N
         throw err;
       }
       try {
-        const { socket, attempts } = await dialHost(addresses, t.port, { signal: AbortSignal.any([signal, AbortSignal.timeout(net.timeoutMs)]) });
+        const { socket, attempts } = await dialHost(addresses, t.port, { signal: AbortSignal.any([signal, AbortSignal.timeout(net.timeoutMs)]), budgetMs: net.timeoutMs });
         socket.destroy();
         const ok = attempts.find((a) => a.ok);
-        return { target, blocked: false, detail: `TCP connect to ${ok?.address ?? addresses[0]}:${t.port} succeeded in ${ok?.latencyMs ?? '?'} ms: the egress policy lets it through` };
+        return { target, blocked: false, detail: `TCP connect to ${joinHostPort(ok?.address ?? addresses[0]!, t.port)} succeeded in ${ok?.latencyMs ?? '?'} ms: the egress policy lets it through` };
       } catch (err) {
         if (err instanceof DialError) return { target, blocked: true, detail: `connect failed (${err.code}): ${err.goError}` };
         throw err;

@@ -1,9 +1,11 @@
 // Stage 2: a TCP connection opens to each first hop (or to its HTTP(S) proxy, then a CONNECT tunnel).
 // The connection stays open for the tls stage and the HTTP requests after it.
 
-import { connectHop } from '../net/hop.js';
+import type { DialAttempt } from '../net/dialer.js';
+import { connectHop, type TcpLayerResult } from '../net/hop.js';
+import { joinHostPort } from '../net/netip.js';
 import { forEachFirstHop, hopTarget, judge } from './firsthops.js';
-import { fail, pass, type Stage } from './stage.js';
+import { fail, pass, type Finding, type Stage } from './stage.js';
 
 export const tcpStage: Stage = {
   name: 'tcp',
@@ -24,17 +26,48 @@ export const tcpStage: Stage = {
       })),
     };
     const { failure, findings } = judge('tcp', runs, ctx);
-    for (const r of runs) {
-      const failedAddrs = r.value?.attempts.filter((a) => !a.ok) ?? [];
-      if (r.value && failedAddrs.length > 0) {
-        findings.push({
-          code: 'tcp.some_addresses_failed',
-          severity: 'warn',
-          target: r.hop.origin,
-          message: `${failedAddrs.length} of ${r.value.attempts.length} addresses failed (${failedAddrs.map((a) => `${a.address}: ${a.cause}`).join(', ')}); go connects through the others, after a delay when the first one fails`,
-        });
-      }
-    }
+    for (const r of runs) if (r.value) findings.push(...dialFindings(r.hop.origin, r.value));
     return failure ? fail(failure, evidence, findings) : pass(evidence, findings);
   },
 };
+
+const familyName = (a: DialAttempt): string => (a.family === 6 ? 'IPv6' : 'IPv4');
+const describe = (a: DialAttempt): string =>
+  `${joinHostPort(a.address, a.port)} ${a.abandoned ? `(no answer in ${Math.round(a.latencyMs)} ms)` : `(${a.cause ?? 'failed'})`}`;
+
+/**
+ * What go's dual-stack dialing makes of addresses that did not connect: a fallback family that go reaches
+ * only after its delay, a family go does not need today, or some addresses of the family go uses.
+ */
+export function dialFindings(origin: string, tcp: Pick<TcpLayerResult, 'attempts' | 'goConnectMs'>): Finding[] {
+  const chosen = tcp.attempts.find((a) => a.chosen);
+  const failed = tcp.attempts.filter((a) => !a.ok);
+  if (!chosen || failed.length === 0) return [];
+  const list = (as: readonly DialAttempt[]): string => as.map(describe).join(', ');
+  if (chosen.race === 'fallback') {
+    const primary = failed.filter((a) => a.race === 'primary');
+    return [{
+      code: 'tcp.family_fallback',
+      severity: 'warn',
+      target: origin,
+      message: `go connects over ${familyName(chosen)} only after its 300 ms fallback delay (at ${tcp.goConnectMs} ms): the ${familyName(primary[0] ?? chosen)} address${primary.length > 1 ? 'es' : ''} it tries first did not connect: ${list(primary)}`,
+      hint: `Every new connection to this host waits 300 ms. Allow ${familyName(primary[0] ?? chosen)} egress to it (a NetworkPolicy needs an ipBlock for each family's CIDR), or remove the ${primary[0]?.family === 6 ? 'AAAA' : 'A'} records the pod cannot reach.`,
+    }];
+  }
+  const otherFamily = failed.filter((a) => a.family !== chosen.family);
+  if (otherFamily.length === failed.length) {
+    return [{
+      code: 'tcp.family_unreachable',
+      severity: 'info',
+      target: origin,
+      message: `the ${familyName(otherFamily[0]!)} address${otherFamily.length > 1 ? 'es' : ''} did not connect: ${list(otherFamily)}; go connects over ${familyName(chosen)} first and does not need them`,
+      hint: `A pod or a node whose address order prefers ${familyName(otherFamily[0]!)} would pay go's 300 ms fallback delay or fail: allow ${familyName(otherFamily[0]!)} egress too if the cluster is dual-stack.`,
+    }];
+  }
+  return [{
+    code: 'tcp.some_addresses_failed',
+    severity: 'warn',
+    target: origin,
+    message: `${failed.length} of ${tcp.attempts.length} addresses failed (${list(failed)}); go connects to ${joinHostPort(chosen.address, chosen.port)} at ${tcp.goConnectMs} ms (it tries the addresses in order, each failure before it costs it time)`,
+  }];
+}

@@ -2,6 +2,7 @@
 // the whole presented chain is dumped, also (above all) when verification fails.
 
 import { secureHop, summarizeTls } from '../net/hop.js';
+import { joinHostPort } from '../net/netip.js';
 import type { CertSummary } from '../report/types.js';
 import type { CertInfo } from '../net/x509.js';
 import { forEachFirstHop, hopTarget, judge } from './firsthops.js';
@@ -27,7 +28,7 @@ export const tlsStage: Stage = {
     for (const r of runs) {
       const chain: readonly CertInfo[] | undefined = r.value?.chain ?? (r.error?.evidence['tls'] as { chain?: CertInfo[] } | undefined)?.chain;
       for (const [i, c] of (chain ?? []).entries()) {
-        certificates.push({ target: `${r.hop.host}:${r.hop.port}`, subject: c.subject, issuer: c.issuer, sha256: c.sha256, notAfter: c.notAfter, isLeaf: i === 0 });
+        certificates.push({ target: joinHostPort(r.hop.host, r.hop.port), subject: c.subject, issuer: c.issuer, sha256: c.sha256, notAfter: c.notAfter, isLeaf: i === 0 });
       }
     }
     const evidence = {
