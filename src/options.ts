@@ -4,6 +4,7 @@
 import { STAGE_NAMES, type StageName } from './causes.js';
 import { parseDuration } from './duration.js';
 import { InputError, ParseError } from './errors.js';
+import { MODELLED_RANGE, NEWEST_MODELLED, formatGoVersion, parseGoVersion, type GoVersionSetting } from './goenv/goversion.js';
 
 export type Expectation = { readonly kind: 'pass' } | { readonly kind: 'fail'; readonly stage: StageName };
 export type OutputFormat = 'json' | 'pretty';
@@ -40,6 +41,8 @@ export interface Options {
   readonly format: OutputFormat;
   readonly color: boolean;
   readonly logLevel: 'info' | 'debug';
+  /** The go the build runs (--go-version), whose rules the verdict follows; where that came from. */
+  readonly goVersion: GoVersionSetting;
   /** `demo --break STAGE`. */
   readonly demoBreak: StageName | undefined;
   /**
@@ -66,6 +69,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'module', env: 'GOMODPROBE_MODULE', arg: 'PATH@VERSION', repeatable: true,
     help: `module to probe as PATH@VERSION or PATH@latest (repeatable; env: comma-separated). Default ${DEFAULT_MODULE}` },
   { name: 'gomod', env: 'GOMODPROBE_GOMOD', arg: 'FILE', help: "probe the modules required by this go.mod (its require and replace lines) instead of --module" },
+  { name: 'go-version', env: 'GOMODPROBE_GO_VERSION', arg: 'VERSION',
+    help: `the go the build image runs (1.27, 1.27.3 or go1.27.3; modelled: ${MODELLED_RANGE}): verdicts follow its rules. Default: the newest modelled, ${formatGoVersion(NEWEST_MODELLED)}` },
   { name: 'gosum', env: 'GOMODPROBE_GOSUM', arg: 'FILE', help: 'compare these go.sum lines with the checksum database before the build does' },
   { name: 'max-modules', env: 'GOMODPROBE_MAX_MODULES', arg: 'N', help: 'probe at most N modules from --gomod (default 50)' },
   { name: 'report-dir', env: 'GOMODPROBE_REPORT_DIR', arg: 'DIR', help: 'write gomodprobe.ndjson, report.json and metrics.prom here (the shared volume)' },
@@ -215,6 +220,7 @@ export function parseOptions(ctx: ParseContext): Options {
     format: (format as OutputFormat | undefined) ?? (ctx.stdoutIsTTY ? 'pretty' : 'json'),
     color: ctx.stdoutIsTTY && !ctx.env['NO_COLOR'],
     logLevel,
+    goVersion: goVersionSetting(one('go-version'), source('go-version')),
     demoBreak: breakStage as StageName | undefined,
     env: Object.freeze(env),
   });
@@ -251,6 +257,16 @@ function mustBlockTarget(raw: string, source: string): MustBlockTarget {
   }
   if (port < 1 || port > 65535) throw new InputError(source, `"${printable(raw)}" has an invalid port`);
   return Object.freeze({ host: host.toLowerCase(), port, raw });
+}
+
+function goVersionSetting(raw: string | undefined, source: string): GoVersionSetting {
+  if (raw === undefined) return Object.freeze({ version: NEWEST_MODELLED, source: 'default' });
+  try {
+    return Object.freeze({ version: parseGoVersion(raw), source: source === '--go-version' ? '--go-version' : 'GOMODPROBE_GO_VERSION' });
+  } catch (err) {
+    if (err instanceof ParseError) throw new InputError(source, err.message);
+    throw err;
+  }
 }
 
 function durationValue(raw: string | undefined, fallback: number, source: string): number {

@@ -2,6 +2,7 @@
 // stage: the proxy list, the checksum database, the modules, and the hops go will certainly dial first.
 
 import type { GoEnv } from './goenv/env.js';
+import type { GoRules } from './goenv/goversion.js';
 import type { ProxyEntry } from './goenv/proxylist.js';
 import type { ProxyEnv } from './goenv/httpproxy.js';
 import type { GoSumDB } from './goenv/gosumdb.js';
@@ -42,6 +43,8 @@ export interface Hop extends HopTarget {
 }
 
 export interface Plan {
+  /** The rules of the go the build runs (--go-version). */
+  readonly go: GoRules;
   readonly goEnv: GoEnv;
   readonly proxyList: readonly ProxyEntry[];
   readonly gonoproxy: string;

@@ -4,6 +4,7 @@
 import { isIPv6 } from 'node:net';
 import { EXIT, STAGE_EXIT_CODES, type StageName } from './causes.js';
 import { errorMessage } from './errors.js';
+import { formatGoVersion } from './goenv/goversion.js';
 import type { Options } from './options.js';
 import type { Plan } from './plan.js';
 import type { TrustStoreFs } from './net/truststore.js';
@@ -199,8 +200,9 @@ function collectCertificates(results: ReadonlyMap<StageName, StageResult>): Cert
   return certs;
 }
 
-function settingsSummary(options: Options): Record<string, unknown> {
+function settingsSummary(options: Options): RunReport['settings'] {
   return {
+    goVersion: { version: formatGoVersion(options.goVersion.version), source: options.goVersion.source },
     modules: options.modules,
     gomod: options.gomodFile,
     gosum: options.gosumFile,

@@ -3,6 +3,7 @@
 //
 // Families (labels):
 //   gomodprobe_build_info{version}                       1
+//   gomodprobe_go_info{go_version,source}                1: the go whose rules the verdict follows
 //   gomodprobe_run_success                               1 when the verdict is pass, else 0
 //   gomodprobe_run_duration_seconds
 //   gomodprobe_exit_code
@@ -84,6 +85,10 @@ function families(report: RunReport): Family[] {
   const ran = new Map(report.stages.map((s) => [s.stage as string, s]));
   const out: Family[] = [
     { name: 'gomodprobe_build_info', help: 'gomodprobe version.', samples: [sample(1, { version: report.tool.version })] },
+    ...(report.settings.goVersion
+      ? [{ name: 'gomodprobe_go_info', help: 'The go version the verdict is for (--go-version) and where it came from.',
+          samples: [sample(1, { go_version: report.settings.goVersion.version, source: report.settings.goVersion.source })] }]
+      : []),
     { name: 'gomodprobe_run_success', help: 'Whether the last run passed (1) or not (0).', samples: [sample(report.verdict === 'pass' ? 1 : 0)] },
     { name: 'gomodprobe_run_duration_seconds', help: 'Duration of the last run in seconds.', samples: [sample(report.durationMs / 1000)] },
     { name: 'gomodprobe_exit_code', help: 'Exit code of the last run.', samples: [sample(report.exitCode)] },

@@ -43,5 +43,8 @@ export interface RunReport {
   mustBlock?: MustBlockResult[];
   certificates: CertSummary[];
   /** The effective options and Go env (redacted by the caller; the reporter scrubs again). */
-  settings: Record<string, unknown>;
+  settings: Record<string, unknown> & {
+    /** The go whose rules the verdict follows ("go1.27.x" when only the minor is known) and where that came from. */
+    goVersion?: { version: string; source: string };
+  };
 }

@@ -4,7 +4,9 @@
 import type { Logger } from 'pino';
 import { InputError, ParseError, errorMessage } from '../errors.js';
 import { readGoEnv, type GoEnv, type GoEnvName } from '../goenv/env.js';
+import { fetchGodebugNotes, removedGodebug } from '../goenv/godebug.js';
 import { parseGoFlags } from '../goenv/goflags.js';
+import { formatGoVersion, rulesFor, type GoRules } from '../goenv/goversion.js';
 import { parseGoMod } from '../goenv/gomod.js';
 import { parseGoSum } from '../goenv/gosum.js';
 import { parseGoSumDB, type GoSumDB } from '../goenv/gosumdb.js';
@@ -84,6 +86,7 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
   const { options } = ctx;
   const env = options.env;
   checkEnvValues(env);
+  const go = goRules(options, findings);
   const goEnv = readGoEnv(env, ctx.readFile);
   for (const w of goEnv.warnings) findings.push({ code: 'config.goenv_file', severity: 'warn', message: w });
   const v = (name: GoEnvName): string => goEnv.vars[name].value;
@@ -154,6 +157,7 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
   }
 
   return {
+    go,
     goEnv,
     proxyList: list.entries,
     gonoproxy,
@@ -167,6 +171,30 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
     dns,
     netrc,
   };
+}
+
+/**
+ * The rules of the go the build runs (--go-version), stated first so every reader knows whose verdict
+ * this is; and GODEBUG as that go reads it at start-up, before it touches the network.
+ */
+function goRules(options: Options, findings: Finding[]): GoRules {
+  const { version, source } = options.goVersion;
+  const rules = rulesFor(version);
+  const name = formatGoVersion(version);
+  findings.push(source === 'default'
+    ? { code: 'config.go_version', severity: 'info', message: `assuming ${name}; set --go-version to the build image's go`,
+        hint: `set GOMODPROBE_GO_VERSION to the go of the build image (e.g. 1.${version.minor}.3 for golang:1.${version.minor}.3): rules differ between go versions` }
+    : { code: 'config.go_version', severity: 'info', target: source, message: `verdicts for ${name}` });
+  const godebug = options.env['GODEBUG'] ?? '';
+  const removed = removedGodebug(godebug, rules);
+  if (removed) {
+    const field = `${removed.setting.name}=${removed.value}`;
+    throw new Rejected('GODEBUG', `${name} refuses to start: GODEBUG sets ${field}, a setting removed in go1.${removed.setting.removed}, to its old value (every go command exits 2 before using the network)`,
+      `remove ${field} from GODEBUG (in the build image's env or the pipeline's variables): ${name} no longer has the old behaviour it asks for`,
+      removed.goError);
+  }
+  for (const note of fetchGodebugNotes(godebug, rules)) findings.push({ code: 'config.godebug', severity: 'info', target: 'GODEBUG', message: note });
+  return rules;
 }
 
 function checkEnvValues(env: Readonly<Record<string, string>>): void {

@@ -127,7 +127,7 @@ function fullReport(): RunReport {
     stages: [{ stage: 'tls', status: 'fail', findings: [], evidence: {}, failure, startedAt: '2024-01-01T00:00:00Z', durationMs: 5 }],
     mustBlock: [{ target: 'HOST:443', blocked: true, detail: 'd' }],
     certificates: [{ target: 'HOST:443', subject: 'CN=HOST', issuer: 'CN=CA', sha256: '00', notAfter: '2025-01-01T00:00:00Z', isLeaf: true }],
-    settings: {},
+    settings: { goVersion: { version: 'go1.27.x', source: 'default' } },
   };
 }
 

@@ -1,0 +1,150 @@
+// Which go the build runs, and what follows from it. The verdict is for that go: its GOAUTH and .netrc
+// rules, its GODEBUG handling, its User-Agent, its URL parser. Each rule below names the go source file
+// it comes from (under $GOROOT/src) and the first go version that has it.
+//
+// Versions are modelled from go 1.21 (the first with toolchain switching and go.env) to go 1.27. The
+// sources of 1.23, 1.24 and 1.27 were read and their behaviour measured in the e2e lab; a change that
+// happened between two of those is placed at the version its release notes name, or, when they do
+// not say, at the first of the three that has it (noted at the rule).
+
+import { ParseError } from '../errors.js';
+
+export interface GoVersion {
+  /** Always 1. */
+  readonly major: 1;
+  readonly minor: number;
+  /** undefined for "1.27" (any patch release of go 1.27). */
+  readonly patch: number | undefined;
+}
+
+export const OLDEST_MODELLED_MINOR = 21;
+export const NEWEST_MODELLED_MINOR = 27;
+export const NEWEST_MODELLED: GoVersion = Object.freeze({ major: 1, minor: NEWEST_MODELLED_MINOR, patch: undefined });
+export const MODELLED_RANGE = `go1.${OLDEST_MODELLED_MINOR}–go1.${NEWEST_MODELLED_MINOR}`;
+
+/**
+ * Parses the forms a build image's go is named by: "1.27", "1.27.3", "go1.27.3" (as `go version`
+ * prints it, and as GOTOOLCHAIN names it). Throws ParseError('goversion.syntax') for anything else and
+ * ParseError('goversion.range') outside the modelled range.
+ */
+export function parseGoVersion(raw: string): GoVersion {
+  const m = /^(?:go)?1\.(0|[1-9]\d{0,2})(?:\.(0|[1-9]\d{0,3}))?$/.exec(raw.trim());
+  if (!m) throw new ParseError('goversion.syntax', `"${raw}" is not a go version (write 1.27, 1.27.3 or go1.27.3)`);
+  const minor = Number(m[1]);
+  const v: GoVersion = Object.freeze({ major: 1, minor, patch: m[2] === undefined ? undefined : Number(m[2]) });
+  if (minor < OLDEST_MODELLED_MINOR || minor > NEWEST_MODELLED_MINOR) {
+    throw new ParseError('goversion.range', `go1.${minor} is outside the modelled range ${MODELLED_RANGE}`);
+  }
+  return v;
+}
+
+/** "go1.27.3", or "go1.27.x" when the patch release is not known. */
+export function formatGoVersion(v: GoVersion): string {
+  return `go1.${v.minor}.${v.patch ?? 'x'}`;
+}
+
+/** Where the modelled version came from (shown beside it in report.json, metrics and the log). */
+export type GoVersionSource = '--go-version' | 'GOMODPROBE_GO_VERSION' | 'default';
+
+export interface GoVersionSetting {
+  readonly version: GoVersion;
+  readonly source: GoVersionSource;
+}
+
+/** A GODEBUG setting that a go version refuses at start-up when set to one of its old values. */
+export interface RemovedGodebug {
+  readonly name: string;
+  /** The minor version that removed it (go links to https://go.dev/doc/godebug#go-1<removed>). */
+  readonly removed: number;
+  readonly old: readonly string[];
+}
+
+/**
+ * internal/godebugs/table.go `Removed` (go 1.27): settings whose old value makes the runtime exit before
+ * main (runtime/runtime1.go parsegodebug, runtime/proc.go `fatal("removed GODEBUG ...")`).
+ */
+const REMOVED_GODEBUGS_1_27: readonly RemovedGodebug[] = [
+  { name: 'x509sha1', removed: 24, old: ['1'] },
+  { name: 'tlskyber', removed: 24, old: ['0'] },
+  { name: 'gotypesalias', removed: 27, old: ['0'] },
+  { name: 'tlsunsafeekm', removed: 27, old: ['1'] },
+  { name: 'tlsrsakex', removed: 27, old: ['1'] },
+  { name: 'tls3des', removed: 27, old: ['1'] },
+  { name: 'tls10server', removed: 27, old: ['1'] },
+  { name: 'x509keypairleaf', removed: 27, old: ['0'] },
+  { name: 'asynctimerchan', removed: 27, old: ['1', '2'] },
+];
+
+/** How an https request gets its Authorization header from GOAUTH / .netrc. */
+export type CredentialMatching =
+  /**
+   * go ≤1.23 (cmd/go/internal/auth/auth.go AddCredentials): .netrc only, read once; the first machine
+   * equal to the request's Host as written in the URL (an explicit port stays), sent with the first
+   * request.
+   */
+  | 'netrc-host'
+  /**
+   * go 1.24–1.26 (auth.go loadCredential): GOAUTH; credentials stored under URL prefixes without
+   * "https://" (a .netrc machine is a prefix); looked up by the whole URL, then by its host[:port]
+   * (strings.Cut at the first "/"). Sent with the first request, and GOAUTH runs again with the URL
+   * after a 4xx (web/http.go get).
+   */
+  | 'prefix-host'
+  /**
+   * go 1.27 (auth.go loadCredential, first seen in 1.27's source): as above, but the lookup walks up
+   * the path one segment at a time (example.com/a/b, example.com/a, example.com) and trailing slashes
+   * are ignored.
+   */
+  | 'prefix-path';
+
+/** The rules of one go version, the questions later stages ask. */
+export interface GoRules {
+  readonly version: GoVersion;
+  /** GOAUTH exists (cmd/go/internal/auth/auth.go, go 1.24); before it, only .netrc. */
+  readonly goauth: boolean;
+  readonly credentials: CredentialMatching;
+  /** User-Agent of cmd/go's requests (cmd/go/internal/web/http.go; net/http's default before 1.27). */
+  readonly userAgent: string;
+  /** GODEBUG settings that stop this go at start-up when set to an old value (empty before 1.27). */
+  readonly removedGodebugs: readonly RemovedGodebug[];
+  /**
+   * The go-import meta tag may carry a fourth field, the module's subdirectory in the repository
+   * (cmd/go/internal/vcs/vcs.go parseMetaGoImports, go 1.25); older gos ignore such a tag.
+   */
+  readonly goImportSubdir: boolean;
+  /**
+   * net/url rejects a colon in the host that is not the port separator, e.g. "https://a:b:443"
+   * (net/url/url.go, GODEBUG urlstrictcolons, internal/godebugs/table.go Changed: 26).
+   */
+  readonly urlStrictColons: boolean;
+  /**
+   * Key shares go's ClientHello offers by default (crypto/tls/defaults.go; tlsmlkem Changed: 24,
+   * tlssecpmlkem Changed: 26). Issue #14 puts them on the wire; here they explain the big hello.
+   */
+  readonly tlsKeyShares: readonly string[];
+  /**
+   * SHA-1 signatures in TLS 1.2 handshakes are refused (crypto/tls, GODEBUG tlssha1, Changed: 25).
+   */
+  readonly tlsRejectsSha1Handshake: boolean;
+  /**
+   * Certificates with a negative serial number are rejected unless GODEBUG=x509negativeserial=1
+   * (crypto/x509/parser.go, go 1.23).
+   */
+  readonly x509RejectsNegativeSerial: boolean;
+}
+
+export function rulesFor(v: GoVersion): GoRules {
+  const at = (minor: number): boolean => v.minor >= minor;
+  return Object.freeze({
+    version: v,
+    goauth: at(24),
+    credentials: at(27) ? 'prefix-path' : at(24) ? 'prefix-host' : 'netrc-host',
+    userAgent: at(27) ? 'GoCommand/1 (+https://go.dev/cmd/go)' : 'Go-http-client/1.1',
+    removedGodebugs: at(27) ? REMOVED_GODEBUGS_1_27 : [],
+    goImportSubdir: at(25),
+    urlStrictColons: at(26),
+    tlsKeyShares: at(24) ? ['X25519MLKEM768', 'x25519'] : ['x25519'],
+    tlsRejectsSha1Handshake: at(25),
+    x509RejectsNegativeSerial: at(23),
+  });
+}
