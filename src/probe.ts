@@ -24,6 +24,8 @@ import { checkMustBlock } from './stages/mustblock.js';
 import { buildNetServices } from './stages/netsetup.js';
 import { stopPrefetch } from './stages/prefetch.js';
 import { prepareTrust } from './net/tls.js';
+import { buildEgress, type EgressDestination } from './egress.js';
+import { RunResolver } from './net/run-resolver.js';
 
 export const NETWORK_STAGES: readonly Stage[] = [dnsStage, tcpStage, tlsStage, proxyStage, sumdbStage, redirectStage];
 
@@ -49,6 +51,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
   let net: NetServices | undefined;
   let internal: { code: string; message: string } | undefined;
   let mustBlock: MustBlockResult[] | undefined;
+  let egress: EgressDestination[] | undefined;
 
   try {
     // Stage 0: config decides the plan every later stage reads.
@@ -91,6 +94,14 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       }
       // Zips fetched ahead of their stage (stages/prefetch.ts) are not needed past this point.
       stopPrefetch(state);
+      const resolver = net.resolver;
+      egress = buildEgress({
+        plan,
+        results,
+        opened: net.http.opened,
+        answered: (host) => (resolver instanceof RunResolver ? resolver.answered(host) : undefined),
+        dnsPort: options.dnsPort,
+      });
       clearTimeout(prepare);
       if (mustBlockRun && !deps.interrupt.aborted) {
         const outcome = await mustBlockRun;
@@ -130,6 +141,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     ...(internal ? { error: internal } : {}),
     stages,
     ...(mustBlock ? { mustBlock } : {}),
+    ...(egress ? { egress } : {}),
     certificates: collectCertificates(results),
     settings: settingsSummary(options),
   };

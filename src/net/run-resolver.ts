@@ -16,4 +16,9 @@ export class RunResolver extends Resolver {
     this.#answers.set(host, result);
     return result;
   }
+
+  /** The answer this run got for a host, if it asked (the evidence of where report.json's egress[] resolved). */
+  answered(host: string): LookupResult | undefined {
+    return this.#answers.get(host);
+  }
 }

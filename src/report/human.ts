@@ -5,6 +5,7 @@
 
 import { describeCause } from '../causes.js';
 import type { Finding, StageResult } from '../stages/stage.js';
+import type { EgressDestination } from '../egress.js';
 import type { RunReport } from './types.js';
 import { formatDuration, singleLine, stripControl, truncateUtf8 } from './text.js';
 
@@ -100,9 +101,28 @@ export function formatSummary(report: RunReport, ctx: SummaryContext, p: Palette
     if (f.goWouldWait) lines.push(labelled('go waits', f.goWouldWait, p));
   }
   for (const m of reachable) lines.push(labelled('reachable', `${m.target} must be blocked: ${m.detail}`, p));
+  if (report.egress && report.egress.length > 0) lines.push(formatEgress(report.egress, p));
   if (ctx.written.length > 0) lines.push(labelled('reports', ctx.written.join(', '), p));
   for (const w of ctx.warnings) lines.push(`  ${p.warn('warning')}  ${singleLine(w)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The egress table, one line per destination in go's order: reached (✓), failed (✗) or not dialed in
+ * this run (·), protocol, host:port, always/fallback, why, and the addresses (or the proxy it goes through).
+ */
+export function formatEgress(egress: readonly EgressDestination[], p: Palette): string {
+  const rows = egress.map((d) => {
+    const mark = d.reached ? p.ok('✓') : d.dialed ? p.bad('✗') : p.dim('·');
+    const at = d.host.includes(':') ? `[${d.host}]:${d.port}` : `${d.host}:${d.port}`;
+    const where = d.via ? `via ${d.via}` : d.addresses.filter((a) => a !== d.host).join(' ');
+    const state = d.failure ? p.bad(d.failure.cause) : d.dialed ? where : p.dim('not dialed');
+    return { mark, cells: [d.protocol, singleLine(at), d.needed, singleLine(d.why.map((w) => w.text).join('; '))], state: singleLine(state) };
+  });
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r.cells[i]!.length)));
+  const pad = ' '.repeat(11);
+  const body = rows.map((r) => `${r.mark} ${r.cells.slice(0, 3).map((c, i) => c.padEnd(widths[i]!)).join('  ')}  ${r.cells[3]}${r.state ? `  ${p.dim(r.state)}` : ''}`);
+  return [`  ${p.dim('egress'.padEnd(9))}${body[0] ?? ''}`, ...body.slice(1).map((l) => `${pad}${l}`)].join('\n');
 }
 
 /**

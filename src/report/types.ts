@@ -1,6 +1,7 @@
 // The shape of report.json: the one structured verdict every other output is derived from.
 // Versioned so that consumers on the shared volume can tell what they are reading.
 
+import type { EgressDestination } from '../egress.js';
 import type { Failure, StageResult } from '../stages/stage.js';
 
 export const REPORT_SCHEMA = 'gomodprobe.report/v1';
@@ -41,6 +42,8 @@ export interface RunReport {
   /** In run order; stages not run are absent. */
   stages: StageResult[];
   mustBlock?: MustBlockResult[];
+  /** Every destination the go of this run dials, in go's order (absent when the network stages did not run). */
+  egress?: EgressDestination[];
   certificates: CertSummary[];
   /** The effective options and Go env (redacted by the caller; the reporter scrubs again). */
   settings: Record<string, unknown> & {
