@@ -25,6 +25,8 @@ export interface Options {
   readonly reportDir: string | undefined;
   readonly terminationLog: string | undefined;
   readonly junitFile: string | undefined;
+  /** --emit-networkpolicy: write report.json's egress[] as an egress policy for the build pod. */
+  readonly networkPolicy: { readonly file: string; readonly format: 'kubernetes' | 'cilium' } | undefined;
   /** Budget of each network operation (a lookup, a connect, a handshake, a request). */
   readonly timeoutMs: number;
   /** Budget of the whole run. */
@@ -76,6 +78,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'report-dir', env: 'GOMODPROBE_REPORT_DIR', arg: 'DIR', help: 'write gomodprobe.ndjson, report.json and metrics.prom here (the shared volume)' },
   { name: 'termination-log', env: 'GOMODPROBE_TERMINATION_LOG', arg: 'FILE', help: 'short failure summary for `kubectl describe pod` (default /dev/termination-log when it exists)' },
   { name: 'junit', env: 'GOMODPROBE_JUNIT', arg: 'FILE', help: 'also write JUnit XML: one testcase per stage and per --must-block target' },
+  { name: 'emit-networkpolicy', env: 'GOMODPROBE_EMIT_NETWORKPOLICY', arg: 'FILE', help: 'write the egress go needs (report.json egress[]) as a NetworkPolicy for the build pod to review and apply' },
+  { name: 'emit-networkpolicy-format', env: 'GOMODPROBE_EMIT_NETWORKPOLICY_FORMAT', arg: 'kubernetes|cilium', help: 'kubernetes: ipBlock rules with the addresses resolved in this run (default); cilium: a CiliumNetworkPolicy with toFQDNs rules' },
   { name: 'timeout', env: 'GOMODPROBE_TIMEOUT', arg: 'DURATION', help: 'budget of each network operation: lookup, connect, handshake, request (default 5s; go itself waits up to 30s to dial and 10s for TLS)' },
   { name: 'deadline', env: 'GOMODPROBE_DEADLINE', arg: 'DURATION', help: 'budget of the whole run (default 60s)' },
   { name: 'expect', env: 'GOMODPROBE_EXPECT', arg: 'pass|fail:STAGE', help: 'NetworkPolicy regression mode: exit 0 when the outcome is exactly this, 3 otherwise' },
@@ -196,6 +200,15 @@ export function parseOptions(ctx: ParseContext): Options {
     if (v !== undefined) env[name] = v;
   }
 
+  const policyFormat = one('emit-networkpolicy-format');
+  if (policyFormat !== undefined && policyFormat !== 'kubernetes' && policyFormat !== 'cilium') {
+    throw new InputError(source('emit-networkpolicy-format'), `"${printable(policyFormat)}" is not kubernetes or cilium`);
+  }
+  const policyFile = one('emit-networkpolicy');
+  if (policyFormat !== undefined && policyFile === undefined) {
+    throw new InputError(source('emit-networkpolicy-format'), 'needs --emit-networkpolicy FILE');
+  }
+
   const terminationLog = one('termination-log') ?? (ctx.terminationLogExists ? '/dev/termination-log' : undefined);
 
   return Object.freeze({
@@ -207,6 +220,7 @@ export function parseOptions(ctx: ParseContext): Options {
     reportDir: one('report-dir'),
     terminationLog,
     junitFile: one('junit'),
+    networkPolicy: policyFile === undefined ? undefined : Object.freeze({ file: policyFile, format: (policyFormat as 'kubernetes' | 'cilium' | undefined) ?? 'kubernetes' }),
     timeoutMs,
     deadlineMs,
     expect: expectation(one('expect'), source('expect')),

@@ -14,6 +14,7 @@ import type { StageResult } from '../stages/stage.js';
 import { prepareDirectory, writeOutputFile } from './files.js';
 import { HumanView } from './human.js';
 import { formatJUnit } from './junit.js';
+import { renderNetworkPolicy, type NetworkPolicyFormat } from './networkpolicy.js';
 import { createLogger, type LogLevel } from './logger.js';
 import { formatMetrics } from './metrics.js';
 import { createScrubber, scrubDeep } from './redact.js';
@@ -46,6 +47,8 @@ export interface ReporterOptions {
   reportDir?: string;
   terminationLog?: string;
   junitFile?: string;
+  /** --emit-networkpolicy: the egress policy file and its flavour. */
+  networkPolicy?: { readonly file: string; readonly format: NetworkPolicyFormat };
   /** Secret values to remove from every output (proxy passwords, tokens, "user:pass" pairs). */
   secrets: readonly string[];
   level?: LogLevel;
@@ -194,6 +197,10 @@ export function createReporter(opts: ReporterOptions): Reporter {
       write(opts.terminationLog, text, false);
     }
     if (opts.junitFile !== undefined) write(opts.junitFile, () => formatJUnit(safe), true);
+    // Without network stages (a config failure) there is nothing to allow: no policy rather than a DNS-only one.
+    const policy = opts.networkPolicy;
+    if (policy !== undefined && safe.egress !== undefined) write(policy.file, () => renderNetworkPolicy(safe, policy.format), true);
+    else if (policy !== undefined) warn(`${policy.file}: not written: the run ended before any network stage, so nothing is known about its egress`);
     if (ndjson && !ndjson.failed && opts.reportDir !== undefined) written.push(join(opts.reportDir, NDJSON_FILE));
     return written;
   }

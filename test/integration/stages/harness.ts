@@ -139,6 +139,7 @@ async function runInProcess(argv: string[], env: Record<string, string>): Promis
     stdoutIsTTY: false,
     ...(options.reportDir ? { reportDir: options.reportDir } : {}),
     ...(options.terminationLog ? { terminationLog: options.terminationLog } : {}),
+    ...(options.networkPolicy ? { networkPolicy: options.networkPolicy } : {}),
     secrets: collectSecrets(options, readFileOrUndefined),
     level: options.logLevel,
   });
