@@ -81,7 +81,7 @@ function readOne(
   }
   let url: URL;
   try {
-    url = new URL(parsed.url.string());
+    url = new URL(asWhatwgURL(parsed.url));
   } catch {
     ignored.push({
       variable: found.name,
@@ -91,6 +91,19 @@ function readOne(
     return undefined;
   }
   return { url, variable: found.name };
+}
+
+/**
+ * The proxy URL as a WHATWG URL string. go takes an unbracketed IPv6 host such as `2001:db8::13:3128`
+ * (url.Parse keeps the host as written; Hostname() and Port() split it at the last colon, and the transport
+ * dials JoinHostPort of the two), which a WHATWG URL cannot hold: written with brackets, it is the same dial.
+ */
+function asWhatwgURL(u: GoURL): string {
+  const hostname = u.hostname;
+  if (u.host.startsWith('[') || u.port === '' || !hostname.includes(':') || !parseNetIp(hostname)) return u.string();
+  const bracketed = u.clone();
+  bracketed.host = `[${hostname}]:${u.port}`;
+  return bracketed.string();
 }
 
 /** httpproxy.FromEnvironment: read once, uppercase names first, empty values unset. */

@@ -359,7 +359,7 @@ export async function connectTunnel(proxySocket: net.Socket, opts: ConnectTunnel
     '',
   ].join('\r\n');
 
-  const addresses = `${socket.localAddress ?? '?'}:${socket.localPort ?? '?'}->${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+  const addresses = `${joinHostPort(socket.localAddress ?? '?', socket.localPort ?? '?')}->${joinHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? '?')}`;
   return new Promise<TunnelResult>((resolve, reject) => {
     let buf = Buffer.alloc(0);
     const done = (err: DialError | undefined, result?: TunnelResult): void => {

@@ -11,6 +11,7 @@ import type UndiciAgentClass from 'undici/lib/dispatcher/agent.js';
 import { ProbeError } from '../errors.js';
 import type { LayerCause } from '../causes.js';
 import { basicAuth, hopForURL, HopError, openHop, type HopContext } from './hop.js';
+import { joinHostPort } from './netip.js';
 
 export interface HttpRequestOptions {
   readonly signal: AbortSignal;
@@ -150,7 +151,7 @@ export class HttpClient {
               ok: true,
               via,
               addresses: h.lookup.addresses,
-              ...(ok ? { connectedTo: `${ok.address}:${ok.port}` } : {}),
+              ...(ok ? { connectedTo: joinHostPort(ok.address, ok.port) } : {}),
               ...(h.tls ? { tls: { protocol: h.tls.protocol, ...(leaf ? { leaf: leaf.subject, issuer: leaf.issuer } : {}) } } : {}),
             });
             callback(null, h.socket);

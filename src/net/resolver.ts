@@ -599,7 +599,7 @@ function udpRoundTrip(server: Server, q: QueryWire, deadline: number, signal: Ab
       // connect() already filters in the kernel; this keeps the rule explicit.
       const from = parseIpLiteral(rinfo.address.split('%')[0]!);
       if (rinfo.port !== server.port || !from || formatNetIp(from.bytes) !== formatNetIp(server.ip.bytes)) {
-        ignored.push(`reply from ${rinfo.address}:${rinfo.port}`);
+        ignored.push(`reply from ${joinHostPort(rinfo.address, rinfo.port)}`);
         return;
       }
       // Go reads into a maxDNSPacketSize buffer: anything longer is cut off, not rejected.

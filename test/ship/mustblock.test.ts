@@ -3,6 +3,7 @@
 // testcase of its own, an unreachable one (refused, or a name that does not resolve) passes.
 
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -105,6 +106,21 @@ describe('--must-block against the lab target', () => {
       ['proxy.golang.org:443', false],
     ]);
     expect(read(run, 'junit.xml')).toMatch(/<testsuites [^>]*failures="0"/);
+  });
+
+  it('an IPv6 literal, written [addr]:port as go writes it, is dialed and named with its brackets', async () => {
+    const v6 = createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => v6.listen({ host: '::1', port: 0, ipv6Only: true }, resolve));
+    try {
+      const target = `[::1]:${(v6.address() as AddressInfo).port}`;
+      const run = await probe('ipv6-literal', ['--must-block', target]);
+      expect(run.code).toBe(4);
+      const report = JSON.parse(read(run, 'report/report.json'));
+      expect(report.mustBlock).toEqual([expect.objectContaining({ target, blocked: false, detail: expect.stringContaining(`TCP connect to ${target} succeeded`) })]);
+      expect(read(run, 'termination-log')).toContain(`reachable but must be blocked: ${target}`);
+    } finally {
+      v6.close();
+    }
   });
 
   it('a reachable must-block target fails the run even when --expect holds', async () => {
