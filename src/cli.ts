@@ -63,6 +63,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     const { runDemo } = await import('./demo.js');
     return runDemo(options, { version: VERSION });
   }
+  if (options.command === 'serve') {
+    const { runServe } = await import('./serve/serve.js');
+    return runServe(options, { version: VERSION });
+  }
   return probeOnce(options);
 }
 
@@ -80,14 +84,7 @@ export async function probeOnce(options: Options, io: ProbeIo = {}): Promise<num
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  // A probe lives for seconds, and V8's defaults are a long-running server's: they trade memory for
-  // throughput it never reaches. undici's WebAssembly HTTP parser was recompiled by the optimizing tier
-  // mid-run (~35 MB transient; set before the first connection compiles it), the young generation grew
-  // to tens of MB of garbage, and optimizing compiles cost memory and CPU on a 2-core node. Peak RSS:
-  // one module 102 -> 66 MB, 500 modules 135 -> 87 MB, at the same speed.
-  // (node:v8 is imported here, not at the top: --version and --help never load it.)
-  const { setFlagsFromString } = await import('node:v8');
-  for (const flag of ['--liftoff-only', '--no-opt', '--optimize-for-size', '--semi-space-growth-factor=1']) setFlagsFromString(flag);
+  await tuneV8();
   // Loaded here, not at the top: --help and --version must start as fast as `node -e 0` allows.
   const [{ runProbe }, { createReporter }, { collectSecrets }] = await Promise.all([
     import('./probe.js'),
@@ -121,6 +118,20 @@ export async function probeOnce(options: Options, io: ProbeIo = {}): Promise<num
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }
+}
+
+/**
+ * A probe lives for seconds, and V8's defaults are a long-running server's: they trade memory for
+ * throughput it never reaches. undici's WebAssembly HTTP parser was recompiled by the optimizing tier
+ * mid-run (~35 MB transient; set before the first connection compiles it), the young generation grew
+ * to tens of MB of garbage, and optimizing compiles cost memory and CPU on a 2-core node. Peak RSS:
+ * one module 102 -> 66 MB, 500 modules 135 -> 87 MB, at the same speed. `serve` runs the same short
+ * probes, one every few minutes, and idles in between: the same trade holds.
+ * (node:v8 is imported here, not at the top: --version and --help never load it.)
+ */
+export async function tuneV8(): Promise<void> {
+  const { setFlagsFromString } = await import('node:v8');
+  for (const flag of ['--liftoff-only', '--no-opt', '--optimize-for-size', '--semi-space-growth-factor=1']) setFlagsFromString(flag);
 }
 
 function isMain(): boolean {

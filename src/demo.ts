@@ -111,7 +111,7 @@ export function demoArgv(user: Options, labArgs: readonly string[], run: string)
 }
 
 /** The lab's Go environment without the empty assignments it uses to mask a parent's environment (a demo has none). */
-function demoEnv(labEnv: Readonly<Record<string, string>>, color: boolean): Record<string, string> {
+export function demoEnv(labEnv: Readonly<Record<string, string>>, color: boolean): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(labEnv)) if (v !== '') env[k] = v;
   if (!color) env['NO_COLOR'] = '1';

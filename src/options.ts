@@ -16,7 +16,7 @@ export interface MustBlockTarget {
 }
 
 export interface Options {
-  readonly command: 'probe' | 'demo' | 'help' | 'version';
+  readonly command: 'probe' | 'demo' | 'serve' | 'help' | 'version';
   /** `--module` values as given (validated by the config stage, which owns Go's module-path rules). */
   readonly modules: readonly string[];
   readonly gomodFile: string | undefined;
@@ -45,14 +45,30 @@ export interface Options {
   readonly logLevel: 'info' | 'debug';
   /** The go the build runs (--go-version), whose rules the verdict follows; where that came from. */
   readonly goVersion: GoVersionSetting;
-  /** `demo --break STAGE`. */
+  /** `demo --break STAGE`, `serve --demo --break STAGE`. */
   readonly demoBreak: StageName | undefined;
+  /** `serve` only (fleet mode): see src/serve/. */
+  readonly serve: ServeOptions;
   /**
    * The environment `go` would see: the Go variables, proxy variables, SSL_CERT_*, HOME and friends.
    * The config stage parses it with Go's rules (a value Go rejects fails that stage, not the CLI).
    */
   readonly env: Readonly<Record<string, string>>;
 }
+
+export interface ServeOptions {
+  /** Where /metrics, /probe, /report.json, /-/healthy and /-/ready are served. */
+  readonly listen: { readonly host: string; readonly port: number };
+  /** Time between the starts of two scheduled runs (jittered by the scheduler). */
+  readonly intervalMs: number;
+  /** Identity labels of every series: the probed set's name and the pod's namespace. */
+  readonly name: string;
+  readonly namespace: string | undefined;
+  /** Probe the embedded demo target instead of the process's Go environment. */
+  readonly demo: boolean;
+}
+
+export const DEFAULT_SERVE_PORT = 9615;
 
 export const DEFAULT_MODULE = 'rsc.io/quote@v1.5.2';
 const MAX_VALUE_BYTES = 64 * 1024;
@@ -90,7 +106,12 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'dns-port', env: 'GOMODPROBE_DNS_PORT', arg: 'PORT', help: 'port of the resolv.conf nameservers (default 53, as go; for test targets on high ports)' },
   { name: 'format', env: 'GOMODPROBE_FORMAT', arg: 'json|pretty', help: 'stdout format (default: pretty on a TTY, JSON lines otherwise)' },
   { name: 'log-level', env: 'GOMODPROBE_LOG_LEVEL', arg: 'info|debug', help: 'log verbosity (default info)' },
-  { name: 'break', arg: 'STAGE', help: 'demo only: probe a variant of the demo target broken at this stage', commands: ['demo'] },
+  { name: 'break', arg: 'STAGE', help: 'probe a variant of the demo target broken at this stage (serve: with --demo)', commands: ['demo', 'serve'] },
+  { name: 'listen', env: 'GOMODPROBE_LISTEN', arg: '[HOST]:PORT', help: `serve /metrics, /probe, /report.json, /-/healthy and /-/ready here (default :${DEFAULT_SERVE_PORT}, every address)`, commands: ['serve'] },
+  { name: 'interval', env: 'GOMODPROBE_INTERVAL', arg: 'DURATION', help: 'time between two scheduled runs, jittered by up to 10% (default 5m; a run never overlaps the next)', commands: ['serve'] },
+  { name: 'name', env: 'GOMODPROBE_NAME', arg: 'NAME', help: 'the `name` label of every series: what this exporter probes (default "default"; letters, digits, . _ -, at most 63)', commands: ['serve'] },
+  { name: 'namespace', env: 'GOMODPROBE_NAMESPACE', arg: 'NAMESPACE', help: 'the `namespace` label of every series (set it from the downward API: metadata.namespace)', commands: ['serve'] },
+  { name: 'demo', help: 'probe the embedded demo target (as `gomodprobe demo` does), to see the exporter, alerts and dashboard work', commands: ['serve'] },
   { name: 'help', help: 'show this help' },
   { name: 'version', help: 'print the version' },
 ];
@@ -115,8 +136,8 @@ export function parseOptions(ctx: ParseContext): Options {
   const values = new Map<string, string[]>();
   let command: Options['command'] = 'probe';
   const args = [...ctx.argv];
-  if (args[0] === 'demo') {
-    command = 'demo';
+  if (args[0] === 'demo' || args[0] === 'serve') {
+    command = args[0];
     args.shift();
   }
 
@@ -193,6 +214,9 @@ export function parseOptions(ctx: ParseContext): Options {
   if (breakStage !== undefined && (!isStage(breakStage) || breakStage === 'config')) {
     throw new InputError('--break', `"${printable(breakStage)}" is not one of dns, tcp, tls, proxy, sumdb, redirect`);
   }
+  if (command === 'serve' && breakStage !== undefined && !values.has('demo')) {
+    throw new InputError('--break', 'breaks the demo target: use it with serve --demo');
+  }
 
   const env: Record<string, string> = {};
   for (const name of GO_ENV_NAMES) {
@@ -236,8 +260,39 @@ export function parseOptions(ctx: ParseContext): Options {
     logLevel,
     goVersion: goVersionSetting(one('go-version'), source('go-version')),
     demoBreak: breakStage as StageName | undefined,
+    serve: serveOptions(one, source),
     env: Object.freeze(env),
   });
+}
+
+function serveOptions(one: (name: string) => string | undefined, source: (name: string) => string): ServeOptions {
+  const intervalMs = durationValue(one('interval'), 5 * 60_000, source('interval'));
+  if (intervalMs < 1000) throw new InputError(source('interval'), 'must be at least 1s');
+  const name = one('name') ?? 'default';
+  // Label values are identities: short and from a small alphabet, so that no value can blow up a series count.
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(name)) {
+    throw new InputError(source('name'), `"${printable(name)}" is not a name (letters, digits, . _ -, at most 63)`);
+  }
+  const namespace = one('namespace');
+  if (namespace !== undefined && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(namespace)) {
+    throw new InputError(source('namespace'), `"${printable(namespace)}" is not a Kubernetes namespace name`);
+  }
+  return Object.freeze({
+    listen: listenAddress(one('listen'), source('listen')),
+    intervalMs,
+    name,
+    namespace,
+    demo: one('demo') === 'true',
+  });
+}
+
+/** `[HOST]:PORT`, `HOST:PORT` or `:PORT` (every address), as Go servers take --web.listen-address. */
+function listenAddress(raw: string | undefined, source: string): { host: string; port: number } {
+  if (raw === undefined) return { host: '', port: DEFAULT_SERVE_PORT };
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s/]*)):(\d{1,5})$/.exec(raw);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 0 || port > 65535) throw new InputError(source, `"${printable(raw)}" is not [HOST]:PORT`);
+  return { host: m[1] ?? m[2] ?? '', port };
 }
 
 function isStage(s: string): s is StageName {
@@ -321,6 +376,7 @@ export function helpText(version: string): string {
     'Usage:',
     '  gomodprobe [flags]                 probe with the Go environment of this process',
     '  gomodprobe demo [--break STAGE]    start a built-in target on loopback and probe it',
+    '  gomodprobe serve [flags]           fleet mode: probe every --interval, serve /metrics and /probe',
     '',
     'Flags (each also read from the GOMODPROBE_* variable shown; a flag wins over its variable):',
   ];

@@ -9,6 +9,7 @@ import type { Options } from './options.js';
 import type { Plan } from './plan.js';
 import type { TrustStoreFs } from './net/truststore.js';
 import type { NetServices } from './net/services.js';
+import type { OpenedOrigin } from './net/http.js';
 import type { Reporter } from './report/reporter.js';
 import { REPORT_SCHEMA, type CertSummary, type MustBlockResult, type RunReport } from './report/types.js';
 import type { Stage, StageContext, StageOutcome, StageResult } from './stages/stage.js';
@@ -142,7 +143,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     stages,
     ...(mustBlock ? { mustBlock } : {}),
     ...(egress ? { egress } : {}),
-    certificates: collectCertificates(results),
+    certificates: collectCertificates(results, net?.http.opened ?? []),
     settings: settingsSummary(options),
   };
   return report;
@@ -206,9 +207,19 @@ export function decideExit(
   return failed ? STAGE_EXIT_CODES[failed.stage] : EXIT.ok;
 }
 
-function collectCertificates(results: ReadonlyMap<StageName, StageResult>): CertSummary[] {
+/** The first hops' chains (tls stage), then those of every host reached later (sumdb, storage, toolchain, git). */
+function collectCertificates(results: ReadonlyMap<StageName, StageResult>, opened: readonly OpenedOrigin[]): CertSummary[] {
   const tls = results.get('tls');
-  const certs = (tls?.evidence['certificates'] as CertSummary[] | undefined) ?? [];
+  const certs = [...((tls?.evidence['certificates'] as CertSummary[] | undefined) ?? [])];
+  const seen = new Set(certs.map((c) => c.target));
+  for (const o of opened) {
+    if (!o.ok || !o.tls?.chain) continue;
+    const url = new URL(o.origin);
+    const target = `${url.hostname.replace(/^\[|\]$/g, '')}:${url.port || '443'}`;
+    if (seen.has(target)) continue;
+    seen.add(target);
+    for (const [i, c] of o.tls.chain.entries()) certs.push({ target, ...c, isLeaf: i === 0 });
+  }
   return certs;
 }
 

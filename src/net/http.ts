@@ -80,7 +80,13 @@ export interface OpenedOrigin {
   readonly via: 'direct' | 'proxy' | 'reused';
   readonly addresses?: readonly string[];
   readonly connectedTo?: string;
-  readonly tls?: { readonly protocol: string; readonly leaf?: string; readonly issuer?: string };
+  readonly tls?: {
+    readonly protocol: string;
+    readonly leaf?: string;
+    readonly issuer?: string;
+    /** The presented chain, leaf first: report.json and the metrics show every reached host's expiry. */
+    readonly chain?: readonly { readonly subject: string; readonly issuer: string; readonly sha256: string; readonly notAfter: string }[];
+  };
   readonly error?: { readonly layer: string; readonly cause: string; readonly detail: string };
 }
 
@@ -152,7 +158,15 @@ export class HttpClient {
               via,
               addresses: h.lookup.addresses,
               ...(ok ? { connectedTo: joinHostPort(ok.address, ok.port) } : {}),
-              ...(h.tls ? { tls: { protocol: h.tls.protocol, ...(leaf ? { leaf: leaf.subject, issuer: leaf.issuer } : {}) } } : {}),
+              ...(h.tls
+                ? {
+                    tls: {
+                      protocol: h.tls.protocol,
+                      ...(leaf ? { leaf: leaf.subject, issuer: leaf.issuer } : {}),
+                      chain: h.tls.chain.map((c) => ({ subject: c.subject, issuer: c.issuer, sha256: c.sha256, notAfter: c.notAfter })),
+                    },
+                  }
+                : {}),
             });
             callback(null, h.socket);
           })

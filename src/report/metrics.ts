@@ -25,12 +25,12 @@ import { singleLine } from './text.js';
 
 type Labels = Readonly<Record<string, string>>;
 
-interface Sample {
+export interface Sample {
   readonly labels: Labels;
   readonly value: number;
 }
 
-interface Family {
+export interface Family {
   readonly name: string;
   readonly help: string;
   readonly samples: readonly Sample[];
@@ -41,10 +41,13 @@ const MAX_LABEL_VALUE_CHARS = 256;
 
 const STAGE_STATUSES = ['pass', 'fail', 'skip', 'not_run'] as const;
 
+/** A label value as every output shows it: one line, at most MAX_LABEL_VALUE_CHARS characters. */
+export function boundedLabelValue(value: string): string {
+  return [...singleLine(value)].slice(0, MAX_LABEL_VALUE_CHARS).join('');
+}
+
 export function escapeLabelValue(value: string): string {
-  const clean = singleLine(value);
-  const cut = [...clean].slice(0, MAX_LABEL_VALUE_CHARS).join('');
-  return cut.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return boundedLabelValue(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
 function escapeHelp(text: string): string {
@@ -81,7 +84,8 @@ function renderFamily(family: Family): string {
   return lines.join('\n');
 }
 
-function families(report: RunReport): Family[] {
+/** The families of the last run, with their samples; metrics.prom and `serve`'s /metrics both render these. */
+export function families(report: RunReport): Family[] {
   const ran = new Map(report.stages.map((s) => [s.stage as string, s]));
   const out: Family[] = [
     { name: 'gomodprobe_build_info', help: 'gomodprobe version.', samples: [sample(1, { version: report.tool.version })] },
