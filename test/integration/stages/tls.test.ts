@@ -115,8 +115,12 @@ describe('tls stage: the chain of a good server', () => {
     const store = run.stage('tls').evidence['trustStore'] as { loaded: { path: string; certs: number }[]; roots: number };
     expect(store.roots).toBe(1);
     expect(store.loaded).toContainEqual(expect.objectContaining({ path: `${run.dir}/ca.pem`, certs: 1 }));
-    // The summary at the top of report.json and the expiry metric come from the same chain.
-    expect(run.report.certificates.map((c) => c.sha256)).toEqual([sha256(pki.leaf), sha256(pki.intermediate)]);
+    // The summary at the top of report.json and the expiry metric come from the same chain; after it,
+    // the chains of the hosts reached later (the checksum database, the object store of the zip).
+    const proxyTarget = `${LAB_NAMES.proxy}:${new URL(lab.proxyURL).port}`;
+    expect(run.report.certificates.filter((c) => c.target === proxyTarget).map((c) => c.sha256)).toEqual([sha256(pki.leaf), sha256(pki.intermediate)]);
+    expect(run.report.certificates[0]!.target).toBe(proxyTarget);
+    expect(new Set(run.report.certificates.map((c) => c.target.split(':')[0]))).toEqual(new Set([LAB_NAMES.proxy, LAB_NAMES.sum, LAB_NAMES.storage]));
     expect(run.metrics).toContain(sha256(pki.leaf).slice(0, 16));
   });
 
