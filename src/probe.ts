@@ -10,6 +10,7 @@ import type { Plan } from './plan.js';
 import type { TrustStoreFs } from './net/truststore.js';
 import type { NetServices } from './net/services.js';
 import type { OpenedOrigin } from './net/http.js';
+import { joinHostPort } from './net/netip.js';
 import type { Reporter } from './report/reporter.js';
 import { REPORT_SCHEMA, type CertSummary, type MustBlockResult, type RunReport } from './report/types.js';
 import type { Stage, StageContext, StageOutcome, StageResult } from './stages/stage.js';
@@ -215,7 +216,7 @@ function collectCertificates(results: ReadonlyMap<StageName, StageResult>, opene
   for (const o of opened) {
     if (!o.ok || !o.tls?.chain) continue;
     const url = new URL(o.origin);
-    const target = `${url.hostname.replace(/^\[|\]$/g, '')}:${url.port || '443'}`;
+    const target = joinHostPort(url.hostname.replace(/^\[|\]$/g, ''), url.port || '443');
     if (seen.has(target)) continue;
     seen.add(target);
     for (const [i, c] of o.tls.chain.entries()) certs.push({ target, ...c, isLeaf: i === 0 });
