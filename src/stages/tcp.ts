@@ -60,7 +60,7 @@ export function dialFindings(origin: string, tcp: Pick<TcpLayerResult, 'attempts
       code: 'tcp.family_unreachable',
       severity: 'info',
       target: origin,
-      message: `the ${familyName(otherFamily[0]!)} address${otherFamily.length > 1 ? 'es' : ''} did not connect: ${list(otherFamily)}; go connects over ${familyName(chosen)} first and does not need them`,
+      message: `the ${familyName(otherFamily[0]!)} address${otherFamily.length > 1 ? 'es' : ''} did not connect: ${list(otherFamily)}; go connects over ${familyName(chosen)} first and does not need ${otherFamily.length > 1 ? 'them' : 'it'}`,
       hint: `A pod or a node whose address order prefers ${familyName(otherFamily[0]!)} would pay go's 300 ms fallback delay or fail: allow ${familyName(otherFamily[0]!)} egress too if the cluster is dual-stack.`,
     }];
   }

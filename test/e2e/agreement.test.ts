@@ -33,7 +33,7 @@ describe.skipIf(!suite.run)('e2e: agreement with the real go command', () => {
   beforeAll(async () => {
     lab = await E2eLab.start({ tag: 'agr' });
     const pods: Pod[] = [];
-    for (let i = 0; i < SELECTED.length; i++) pods.push(await lab.addPod());
+    for (let i = 0; i < SELECTED.length; i++) pods.push(await lab.addPod(SELECTED[i]!.pod ? { families: SELECTED[i]!.pod } : {}));
     // Blackholed scenarios take go's full 30 s: start them first so they overlap.
     const order = [...SELECTED.keys()].sort((a, b) => Number(!!SELECTED[b]!.blackholed) - Number(!!SELECTED[a]!.blackholed));
     await mapConcurrent(order, CONCURRENCY, async (i) => {

@@ -63,6 +63,11 @@ export function judge(s: Scenario, go: GoOutcome, probe: ProbeOutcome): string[]
       if (probe.exit !== exitFor[f.stage]) problems.push(`exit code ${probe.exit} does not name stage ${f.stage}`);
     }
   }
+  for (const code of s.findings ?? []) {
+    if (!r.stages.some((st) => st.findings.some((f) => f.code === code))) {
+      problems.push(`finding ${code} missing: ${JSON.stringify(r.stages.flatMap((st) => st.findings.map((f) => f.code)))}`);
+    }
+  }
   // On a blackholed target go waits out its 30 s dial timeout; the probe must be done well before.
   if (s.blackholed && !(probe.ms < go.ms * 0.5)) problems.push(`the probe took ${probe.ms} ms, not well inside go's ${go.ms} ms`);
   return problems;
@@ -79,7 +84,7 @@ export function goErrorAgreement(r: Pick<ScenarioResult, 'go' | 'probe'>): 'same
   const first = (t: string): string =>
     (t.split('\n')[0] ?? '')
       .replace(/^go: /, '')
-      .replace(/(\d+\.\d+\.\d+\.\d+):\d+->/g, '$1:*->')
+      .replace(/(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d+->/g, '$1:*->')
       .replace(/current time \S+ is/g, 'current time * is')
       .trim();
   if (first(predicted) === first(r.go.error)) return 'same';

@@ -11,7 +11,7 @@ import { chainPem, testPki, type IssuedCert } from '../../../src/lab/pki.js';
 import { SumdbFixture } from '../../../src/lab/sumdb-server.js';
 import { generateKey } from '../../../src/sumdb/note.js';
 import { newTiles, tilePath } from '../../../src/sumdb/tlog.js';
-import { HOST_NAMES, LAB_MODULE, LAB_VERSIONS } from './topology.js';
+import { HOST_IPS6, HOST_NAMES, LAB_MODULE, LAB_VERSIONS } from './topology.js';
 
 export interface ServerCert {
   readonly chainFile: string;
@@ -53,7 +53,8 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
   mkdirSync(dir, { recursive: true });
   // nginx workers and tinyproxy read these as an unprivileged user.
   chmodSync(dir, 0o755);
-  const pki = testPki(Object.values(HOST_NAMES));
+  // The IPv6 literals are IP SANs: a GOPROXY or a redirect may name the dual-stack hosts by address.
+  const pki = testPki([...Object.values(HOST_NAMES), HOST_IPS6.dual, HOST_IPS6.dualStorage]);
 
   const certDir = join(dir, 'certs');
   const writeCert = (name: string, chain: IssuedCert[], key: IssuedCert): ServerCert => {

@@ -8,7 +8,7 @@ import { LabNet, type AddPodOptions, type Pod } from './netns.js';
 import { renderPolicy, tableName, type EgressPolicy } from './nft.js';
 import { dnsmasqConf, nginxConf, tinyproxyConf, writeConf } from './servers.js';
 import { run, runOk, ServerProcess, sleep } from './sh.js';
-import { EGRESS_PROXY_PORT, HOST_IPS } from './topology.js';
+import { EGRESS_PROXY_PORT, HOST_IPS, HOST_IPS6 } from './topology.js';
 
 export interface LabOptions {
   /** 1-4 lowercase letters, unique per test file. */
@@ -59,7 +59,7 @@ export class E2eLab {
     spawnIn('dnsmasq', 'dnsmasq', ['--keep-in-foreground', `--conf-file=${dnsConf}`, '--pid-file=', '--user=root']);
     const ngConf = writeConf(runDir, 'nginx.conf', nginxConf({ content: this.content, runDir }));
     spawnIn('nginx', 'nginx', ['-c', ngConf, '-e', join(runDir, 'nginx-error.log')]);
-    for (const [name, listen, auth] of [['egress', HOST_IPS.egress, false], ['egress-auth', HOST_IPS.egressAuth, true]] as const) {
+    for (const [name, listen, auth] of [['egress', HOST_IPS.egress, false], ['egress-auth', HOST_IPS.egressAuth, true], ['egress6', HOST_IPS6.egress6, false]] as const) {
       const conf = writeConf(runDir, `${name}.conf`, tinyproxyConf({ listen, runDir, name, auth }));
       spawnIn(name, 'tinyproxy', ['-d', '-c', conf]);
     }
@@ -71,6 +71,10 @@ export class E2eLab {
       ['tcp', HOST_IPS.storage, 80],
       ['tcp', HOST_IPS.egress, EGRESS_PROXY_PORT],
       ['tcp', HOST_IPS.egressAuth, EGRESS_PROXY_PORT],
+      ['udp', `[${HOST_IPS6.dns}]`, 53],
+      ['tcp', `[${HOST_IPS6.dual}]`, 443],
+      ['tcp', `[${HOST_IPS6.dualStorage}]`, 443],
+      ['tcp', `[${HOST_IPS6.egress6}]`, EGRESS_PROXY_PORT],
     ]);
   }
 

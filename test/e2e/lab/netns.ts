@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labEnv, run, runOk, runSyncQuiet } from './sh.js';
-import { HOST_IPS, POD_RESOLV_CONF, SERVICES_CIDR, podAddressing, type PodAddressing } from './topology.js';
+import { HOST_IPS, HOST_IPS6, POD_RESOLV_CONF, SERVICES_CIDR, SERVICES_CIDR6, podAddressing, podAddressing6, podResolvConf, type PodAddressing, type PodAddressing6, type PodFamilies } from './topology.js';
 
 const PREFIX = 'gmp-';
 const NAME_RE = /^gmp-([a-z]{1,4})-(\d+)-(svc|p\d+)$/;
@@ -20,6 +20,9 @@ export interface Pod {
   /** The services-namespace end of this pod's veth: where a CNI would enforce the pod's egress policy. */
   readonly hostIf: string;
   readonly addressing: PodAddressing;
+  readonly families: PodFamilies;
+  /** The pod's IPv6 /64, when it is dual-stack or IPv6-only. */
+  readonly addressing6?: PodAddressing6;
 }
 
 /** The names a pod's link joins: `podIf` must end up in `ns`, `hostIf` in `servicesNs`, both down and unaddressed. */
@@ -34,6 +37,8 @@ export interface PodLinkNames {
 export interface AddPodOptions {
   /** Creates the pod's link (default: a veth pair). The benchmark puts a delaying relay there instead. */
   readonly link?: (names: PodLinkNames) => Promise<void>;
+  /** The pod's address families (default IPv4 only, as every scenario before the IPv6 ones). */
+  readonly families?: PodFamilies;
 }
 
 async function vethLink(n: PodLinkNames): Promise<void> {
@@ -74,6 +79,8 @@ export class LabNet {
     await runOk('ip', ['netns', 'add', s]);
     await runOk('ip', ['-n', s, 'link', 'set', 'lo', 'up']);
     for (const ip of new Set(Object.values(HOST_IPS))) await runOk('ip', ['-n', s, 'addr', 'add', `${ip}/32`, 'dev', 'lo']);
+    // nodad: no duplicate address detection, so the addresses are usable at once (not "tentative" for ~1 s).
+    for (const ip of new Set(Object.values(HOST_IPS6))) await runOk('ip', ['-n', s, 'addr', 'add', `${ip}/128`, 'dev', 'lo', 'nodad']);
     // A reject policy answers every blocked UDP packet with ICMP port unreachable. The kernel's per-peer
     // ICMP rate limit (1/s) would turn most of them into silent drops, and which ones depends on timing
     // (go and the probe share the pod's address): reject means reject here.
@@ -97,20 +104,30 @@ export class LabNet {
     const hostIf = `${short}s`;
     if (hostIf.length > 15) throw new RangeError(`interface name too long: ${hostIf}`);
     const a = podAddressing(index);
-    const pod: Pod = { index, ns, hostIf, addressing: a };
+    const families = opts.families ?? 'ipv4';
+    const a6 = families === 'ipv4' ? undefined : podAddressing6(index);
+    const pod: Pod = { index, ns, hostIf, addressing: a, families, ...(a6 ? { addressing6: a6 } : {}) };
     this.pods.push(pod);
     const s = this.servicesNs;
     await runOk('ip', ['netns', 'add', ns]);
     await (opts.link ?? vethLink)({ index, ns, servicesNs: s, podIf, hostIf });
     await runOk('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    await runOk('ip', ['-n', ns, 'addr', 'add', `${a.pod}/${a.prefix}`, 'dev', podIf]);
+    if (families !== 'ipv6-only') {
+      await runOk('ip', ['-n', ns, 'addr', 'add', `${a.pod}/${a.prefix}`, 'dev', podIf]);
+      await runOk('ip', ['-n', s, 'addr', 'add', `${a.gateway}/${a.prefix}`, 'dev', hostIf]);
+    }
+    if (a6) {
+      await runOk('ip', ['-n', ns, 'addr', 'add', `${a6.pod}/${a6.prefix}`, 'dev', podIf, 'nodad']);
+      await runOk('ip', ['-n', s, 'addr', 'add', `${a6.gateway}/${a6.prefix}`, 'dev', hostIf, 'nodad']);
+    }
     await runOk('ip', ['-n', ns, 'link', 'set', podIf, 'up']);
-    await runOk('ip', ['-n', s, 'addr', 'add', `${a.gateway}/${a.prefix}`, 'dev', hostIf]);
     await runOk('ip', ['-n', s, 'link', 'set', hostIf, 'up']);
-    // Only the services subnet is reachable: no default route, so nothing leaks to the machine's network.
-    await runOk('ip', ['-n', ns, 'route', 'add', SERVICES_CIDR, 'via', a.gateway]);
+    // Only the services subnets are reachable: no default route, so nothing leaks to the machine's network.
+    if (families !== 'ipv6-only') await runOk('ip', ['-n', ns, 'route', 'add', SERVICES_CIDR, 'via', a.gateway]);
+    if (a6) await runOk('ip', ['-n', ns, '-6', 'route', 'add', SERVICES_CIDR6, 'via', a6.gateway]);
     writeEtc(ns, {
-      'resolv.conf': POD_RESOLV_CONF,
+      // An IPv6-only cluster's DNS service has an IPv6 address.
+      'resolv.conf': families === 'ipv6-only' ? podResolvConf(HOST_IPS6.dns) : POD_RESOLV_CONF,
       hosts: '127.0.0.1 localhost\n::1 localhost ip6-localhost\n',
       'nsswitch.conf': 'hosts: files dns\n',
     });

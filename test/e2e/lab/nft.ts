@@ -3,14 +3,19 @@
 // silent for the pod (its SYNs and DNS queries just vanish); a drop in the pod's own output chain would not
 // be (EPERM at once), so it would test the wrong thing.
 
-import { HOST_IPS, type LabHost } from './topology.js';
+import { parseCIDR } from '../../../src/net/netip.js';
+import { HOST_IPS, HOST_IPS6, type LabHost } from './topology.js';
+
+export type LabHost6 = keyof typeof HOST_IPS6;
 
 export type Verdict = 'drop' | 'reject';
 export type Proto = 'tcp' | 'udp' | 'any';
 
 /** Traffic from the pod to these destinations; an empty `to` means every destination. */
 export interface Match {
-  readonly to?: readonly (LabHost | { readonly cidr: string })[];
+  readonly to?: readonly (LabHost | LabHost6 | { readonly cidr: string })[];
+  /** Which addresses of the `to` hosts: IPv4 (the default) or IPv6 (2001:db8::/32 only). */
+  readonly family?: 'ipv4' | 'ipv6';
   readonly proto?: Proto;
   readonly ports?: readonly (number | { readonly from: number; readonly to: number })[];
 }
@@ -33,8 +38,20 @@ export type EgressPolicy = DenyPolicy | AllowPolicy;
 
 const CIDR_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/;
 
-function address(to: LabHost | { readonly cidr: string }): string {
-  if (typeof to === 'string') return HOST_IPS[to];
+function address(to: LabHost | LabHost6 | { readonly cidr: string }, family: 'ipv4' | 'ipv6'): string {
+  if (typeof to === 'string') {
+    const ip = family === 'ipv6' ? (HOST_IPS6 as Readonly<Record<string, string>>)[to] : (HOST_IPS as Readonly<Record<string, string>>)[to];
+    if (!ip) throw new RangeError(`lab host ${to} has no ${family} address`);
+    return ip;
+  }
+  if (family === 'ipv6') {
+    // Only the documentation prefix: a lab policy never names an address that could be routed somewhere.
+    const net = to.cidr.includes(':') ? parseCIDR(to.cidr.includes('/') ? to.cidr : `${to.cidr}/128`) : undefined;
+    if (!net || net.mask.length !== 16 || net.ip[0] !== 0x20 || net.ip[1] !== 0x01 || net.ip[2] !== 0x0d || net.ip[3] !== 0xb8) {
+      throw new RangeError(`not an IPv6 address or CIDR inside 2001:db8::/32: ${to.cidr}`);
+    }
+    return to.cidr;
+  }
   const m = CIDR_RE.exec(to.cidr);
   if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || (m[6] !== undefined && Number(m[6]) > 32)) {
     throw new RangeError(`not an IPv4 address or CIDR: ${to.cidr}`);
@@ -53,7 +70,9 @@ function portText(p: number | { readonly from: number; readonly to: number }): s
 /** The nft match expression of one rule (without a verdict). */
 export function matchExpr(m: Match): string {
   const parts: string[] = [];
-  if (m.to && m.to.length > 0) parts.push(`ip daddr { ${[...new Set(m.to.map(address))].join(', ')} }`);
+  const family = m.family ?? 'ipv4';
+  if (m.to && m.to.length > 0) parts.push(`${family === 'ipv6' ? 'ip6' : 'ip'} daddr { ${[...new Set(m.to.map((t) => address(t, family)))].join(', ')} }`);
+  else if (m.family) parts.push(`meta nfproto ${family}`);
   const ports = m.ports && m.ports.length > 0 ? `{ ${m.ports.map(portText).join(', ')} }` : undefined;
   const proto = m.proto ?? 'any';
   if (proto === 'any') {

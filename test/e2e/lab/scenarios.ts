@@ -5,7 +5,8 @@
 import type { LabContent } from './content.js';
 import { POLICIES, type EgressPolicy } from './nft.js';
 import { GOPROXY_PATHS } from './servers.js';
-import { EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_NAMES, LAB_MODULE, PROBED_VERSION } from './topology.js';
+import { IPV6_SCENARIOS } from './scenarios-ipv6.js';
+import { EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_NAMES, LAB_MODULE, PROBED_VERSION, type PodFamilies } from './topology.js';
 
 /** Variables to set, or to remove (null) from the healthy base environment. */
 export type EnvChange = Readonly<Record<string, string | null>>;
@@ -31,6 +32,10 @@ export interface Scenario {
   readonly expect: Expectation;
   /** go waits out its 30 s dial timeout here; the probe must finish well inside that. */
   readonly blackholed?: boolean;
+  /** The pod's address families (default IPv4 only). */
+  readonly pod?: PodFamilies;
+  /** Finding codes the probe must report (on a pass, what go survives but costs it). */
+  readonly findings?: readonly string[];
 }
 
 const proxy = `https://${HOST_NAMES.proxy}`;
@@ -286,4 +291,5 @@ export const SCENARIOS: readonly Scenario[] = [
     blackholed: true,
     expect: { pass: false, stage: 'tcp', cause: 'tcp.timeout', hint: /proxy\.lab\.test/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.proxy)}:443: (i/o timeout|connect: connection timed out)`) },
   },
+  ...IPV6_SCENARIOS,
 ];

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabContent } from './content.js';
-import { EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_NAMES, type LabHost } from './topology.js';
+import { EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_IPS6, HOST_NAMES, type LabHost } from './topology.js';
 
 export const GOPROXY_PATHS = Object.freeze({
   /** The tree with the checksum database mounted at /sumdb/sum.lab.test/ and .zip redirected to storage. */
@@ -20,19 +20,23 @@ export const GOPROXY_PATHS = Object.freeze({
   html: '/html',
   /** .zip redirects to http://storage.lab.test (https -> http). */
   httpRedirect: '/httpredir',
+  /** On dual.lab.test: .zip redirects to the storage host's IPv6 literal, https://[2001:db8:1::52]/bucket/…; sumdb served. */
+  ipv6LiteralRedirect: '/v6lit',
 });
 
 /** The object-store URL the .zip redirect points at, with a presigned-looking query. */
 const STORAGE_QUERY = '?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=300&X-Amz-Signature=0123456789abcdef';
 
 export function dnsmasqConf(opts: { readonly logFile: string }): string {
-  const records = (Object.keys(HOST_NAMES) as Exclude<LabHost, 'dns'>[]).map((h) => `host-record=${HOST_NAMES[h]},${HOST_IPS[h]}`);
+  const v6 = HOST_IPS6 as Readonly<Partial<Record<LabHost, string>>>;
+  // An AAAA record beside the A record for the hosts that have an IPv6 address.
+  const records = (Object.keys(HOST_NAMES) as Exclude<LabHost, 'dns'>[]).map((h) => `host-record=${HOST_NAMES[h]},${HOST_IPS[h]}${v6[h] ? `,${v6[h]}` : ''}`);
   return [
     '# The cluster DNS of the lab: answers the lab names, NXDOMAIN for the rest of lab.test and cluster.local.',
     'no-resolv',
     'no-hosts',
     'no-poll',
-    `listen-address=${HOST_IPS.dns}`,
+    `listen-address=${HOST_IPS.dns},${HOST_IPS6.dns}`,
     'bind-dynamic',
     'local=/lab.test/',
     'local=/cluster.local/',
@@ -57,10 +61,10 @@ export function nginxConf({ content, runDir }: NginxConfOptions): string {
     `ssl_certificate ${cert.chainFile};\n    ssl_certificate_key ${cert.keyFile};`;
   const p = GOPROXY_PATHS;
   const mod = 'lab\\.test/.+';
-  // The module proxy protocol as static files, reused by every proxy host.
-  const goproxyLocations = `
-    rewrite ^${p.httpRedirect}/(${mod}\\.zip)$ http://${HOST_NAMES.storage}/bucket/$1 redirect;
-    rewrite ^(?:${p.noSumdb})?/(${mod}\\.zip)$ https://${HOST_NAMES.storage}/bucket/$1${STORAGE_QUERY} redirect;
+  // The module proxy protocol as static files, reused by every proxy host; .zip redirects to `storage`.
+  const goproxyLocations = (storage: string): string => `
+    rewrite ^${p.httpRedirect}/(${mod}\\.zip)$ http://${storage}/bucket/$1 redirect;
+    rewrite ^(?:${p.noSumdb})?/(${mod}\\.zip)$ https://${storage}/bucket/$1${STORAGE_QUERY} redirect;
     location = /sumdb/${content.sumdbName}/supported { return 200 ""; }
     location ^~ /sumdb/${content.sumdbName}/ { alias ${sumdb}/; }
     location ^~ ${p.noSumdb}/sumdb/ { return 404 "not found\\n"; }
@@ -73,9 +77,16 @@ export function nginxConf({ content, runDir }: NginxConfOptions): string {
       return 200 "<!DOCTYPE html><html><head><title>Sign in</title></head><body><h1>Network login required</h1></body></html>";
     }
     location / { root ${www}; }`;
+  // The dual-stack proxy's extra tree: the same module proxy, its .zip redirected to an IPv6-literal URL.
+  const ipv6LiteralLocations = `
+    rewrite ^${p.ipv6LiteralRedirect}/(${mod}\\.zip)$ https://[${HOST_IPS6.dualStorage}]/bucket/$1${STORAGE_QUERY} redirect;
+    location = ${p.ipv6LiteralRedirect}/sumdb/${content.sumdbName}/supported { return 200 ""; }
+    location ^~ ${p.ipv6LiteralRedirect}/sumdb/${content.sumdbName}/ { alias ${sumdb}/; }
+    location ^~ ${p.ipv6LiteralRedirect}/ { alias ${www}/; }`;
+  const v6 = HOST_IPS6 as Readonly<Partial<Record<LabHost, string>>>;
   const server = (host: LabHost, cert: { chainFile: string; keyFile: string }, body: string): string => `
   server {
-    listen ${HOST_IPS[host]}:443 ssl;
+    listen ${HOST_IPS[host]}:443 ssl;${v6[host] ? `\n    listen [${v6[host]}]:443 ssl;` : ''}
     server_name ${host === 'dns' ? '_' : HOST_NAMES[host]};
     ${tls(cert)}
 ${body}
@@ -99,10 +110,12 @@ http {
   sendfile off;
   keepalive_timeout 30s;
   ssl_protocols TLSv1.2 TLSv1.3;
-${server('proxy', c.good, goproxyLocations)}
-${server('expired', c.expired, goproxyLocations)}
-${server('wrongname', c.wrongName, goproxyLocations)}
-${server('nochain', c.noIntermediate, goproxyLocations)}
+${server('proxy', c.good, goproxyLocations(HOST_NAMES.storage))}
+${server('expired', c.expired, goproxyLocations(HOST_NAMES.storage))}
+${server('wrongname', c.wrongName, goproxyLocations(HOST_NAMES.storage))}
+${server('nochain', c.noIntermediate, goproxyLocations(HOST_NAMES.storage))}
+${server('dual', c.good, `${ipv6LiteralLocations}\n${goproxyLocations(HOST_NAMES.dualStorage)}`)}
+${server('dualStorage', c.good, `    location ^~ /bucket/ { alias ${www}/; }\n    location / { return 404 "NoSuchKey\\n"; }`)}
 ${server('sum', c.good, `    root ${sumdb};`)}
 ${server('storage', c.good, `    location ^~ /bucket/ { alias ${www}/; }\n    location / { return 404 "NoSuchKey\\n"; }`)}
   server {
@@ -142,6 +155,7 @@ export function tinyproxyConf(o: TinyproxyConfOptions): string {
     'Timeout 30',
     'MaxClients 64',
     'Allow 198.18.0.0/15',
+    'Allow 2001:db8::/32',
     'ConnectPort 443',
     'DisableViaHeader Yes',
     'LogLevel Info',

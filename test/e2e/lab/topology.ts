@@ -1,5 +1,7 @@
 // Where everything lives in the lab. Only 198.18.0.0/15 (RFC 2544 benchmarking space): the services
 // sit on 198.18.0.0/24 inside the services namespace, each pod gets a /30 out of 198.19.0.0/16.
+// IPv6 only from 2001:db8::/32 (documentation space, routed nowhere): the services' IPv6 addresses on
+// 2001:db8:1::/64, each dual-stack or IPv6-only pod a /64 out of 2001:db8:2::/48.
 
 export const SERVICES_CIDR = '198.18.0.0/24';
 
@@ -16,6 +18,22 @@ export const HOST_IPS = Object.freeze({
   nochain: '198.18.0.22',
   mbox: '198.18.0.30',
   dead: '198.18.0.40',
+  dual: '198.18.0.50',
+  dualStorage: '198.18.0.52',
+});
+
+export const SERVICES_CIDR6 = '2001:db8:1::/64';
+
+/**
+ * The hosts that also have an IPv6 address (an AAAA record beside their A record, or the address alone).
+ * The hosts of the IPv4 scenarios have none, so those scenarios see the lab they always saw.
+ */
+export const HOST_IPS6 = Object.freeze({
+  dns: '2001:db8:1::2',
+  dual: '2001:db8:1::50',
+  dualStorage: '2001:db8:1::52',
+  /** An egress proxy reachable over IPv6 only (no DNS name: HTTPS_PROXY names it by its literal). */
+  egress6: '2001:db8:1::13',
 });
 
 export type LabHost = keyof typeof HOST_IPS;
@@ -32,6 +50,8 @@ export const HOST_NAMES: Readonly<Record<Exclude<LabHost, 'dns'>, string>> = Obj
   nochain: 'nochain.lab.test',
   mbox: 'mbox.lab.test',
   dead: 'dead.lab.test',
+  dual: 'dual.lab.test',
+  dualStorage: 'dualstore.lab.test',
 });
 
 export const EGRESS_PROXY_PORT = 3128;
@@ -39,12 +59,17 @@ export const EGRESS_USER = 'labuser';
 export const EGRESS_PASSWORD = 'lab-secret-pw';
 
 /** What a Kubernetes pod's resolv.conf looks like (ndots:5 and the namespace search list), with short timeouts. */
-export const POD_RESOLV_CONF = [
-  `nameserver ${HOST_IPS.dns}`,
-  'search default.svc.cluster.local svc.cluster.local cluster.local',
-  'options ndots:5 timeout:1 attempts:2',
-  '',
-].join('\n');
+export const POD_RESOLV_CONF = podResolvConf(HOST_IPS.dns);
+
+/** The same for a pod whose cluster DNS service has an IPv6 address (an IPv6-only cluster). */
+export function podResolvConf(nameserver: string): string {
+  return [
+    `nameserver ${nameserver}`,
+    'search default.svc.cluster.local svc.cluster.local cluster.local',
+    'options ndots:5 timeout:1 attempts:2',
+    '',
+  ].join('\n');
+}
 
 export const LAB_MODULE = 'lab.test/hello';
 export const LAB_VERSIONS = ['v1.0.0', 'v1.1.0', 'v1.2.0'] as const;
@@ -65,4 +90,20 @@ export function podAddressing(index: number): PodAddressing {
   const third = Math.floor(base / 256);
   const fourth = base % 256;
   return { gateway: `198.19.${third}.${fourth + 1}`, pod: `198.19.${third}.${fourth + 2}`, prefix: 30 };
+}
+
+/** Which address families a pod has, as a cluster's ipFamilies gives them (default: IPv4 only). */
+export type PodFamilies = 'ipv4' | 'dual-stack' | 'ipv6-only';
+
+export interface PodAddressing6 {
+  readonly gateway: string;
+  readonly pod: string;
+  readonly prefix: 64;
+}
+
+/** Pod i's IPv6 /64 is 2001:db8:2:<i>::/64; the services end is ::1, the pod ::2. */
+export function podAddressing6(index: number): PodAddressing6 {
+  if (!Number.isInteger(index) || index < 0 || index > 0xffff) throw new RangeError(`pod index ${index} out of range`);
+  const net = `2001:db8:2:${index.toString(16)}`;
+  return { gateway: `${net}::1`, pod: `${net}::2`, prefix: 64 };
 }

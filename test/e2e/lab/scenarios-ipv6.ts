@@ -1,0 +1,111 @@
+// The IPv6 and dual-stack scenarios: pods with an IPv6 address (2001:db8::/32) beside their IPv4 one, or
+// instead of it, and the hosts of the lab that have AAAA records (dual.lab.test and its storage). What go
+// does is from src/net/dial.go (dialParallel: the first address's family first, the other 300 ms later),
+// src/net/addrselect.go (RFC 6724 order: IPv6 first when the pod has a route to it) and
+// x/net/http/httpproxy (NO_PROXY CIDRs match IP-literal hosts only).
+
+import { POLICIES, type EgressPolicy } from './nft.js';
+import type { Scenario } from './scenarios.js';
+import { GOPROXY_PATHS } from './servers.js';
+import { EGRESS_PROXY_PORT, HOST_IPS6, HOST_NAMES, SERVICES_CIDR6 } from './topology.js';
+
+const dual = `https://${HOST_NAMES.dual}`;
+const dualLiteral = `https://[${HOST_IPS6.dual}]`;
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const DUAL_HOSTS = ['dual', 'dualStorage'] as const;
+const DROP_DUAL_IPV6: EgressPolicy = {
+  kind: 'deny',
+  name: 'drop TCP to the dual-stack hosts over IPv6 (IPv4 allowed)',
+  rules: [{ to: DUAL_HOSTS, family: 'ipv6', proto: 'tcp', verdict: 'drop' }],
+};
+const DROP_DUAL_IPV4: EgressPolicy = {
+  kind: 'deny',
+  name: 'drop TCP to the dual-stack hosts over IPv4 (IPv6 allowed)',
+  rules: [{ to: DUAL_HOSTS, family: 'ipv4', proto: 'tcp', verdict: 'drop' }],
+};
+
+export const IPV6_SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'ipv6-only',
+    title: 'IPv6-only pod (DNS over IPv6, dual-stack GOPROXY)',
+    pod: 'ipv6-only',
+    env: () => ({ GOPROXY: dual }),
+    // No IPv4 source address: RFC 6724 rule 1 sorts the AAAA answer first, and go never needs the A one.
+    expect: { pass: true },
+  },
+  {
+    id: 'dual-ipv6-dropped',
+    title: 'dual-stack pod, IPv6 path dropped (go falls back to IPv4 after 300 ms)',
+    pod: 'dual-stack',
+    env: () => ({ GOPROXY: dual }),
+    policy: DROP_DUAL_IPV6,
+    findings: ['tcp.family_fallback'],
+    expect: { pass: true },
+  },
+  {
+    id: 'dual-ipv4-dropped',
+    title: 'dual-stack pod, IPv4 path dropped (go uses IPv6 first)',
+    pod: 'dual-stack',
+    env: () => ({ GOPROXY: dual }),
+    policy: DROP_DUAL_IPV4,
+    findings: ['tcp.family_unreachable'],
+    expect: { pass: true },
+  },
+  {
+    id: 'goproxy-ipv6-literal',
+    title: 'GOPROXY as an IPv6 literal (no SNI, IP SAN)',
+    pod: 'dual-stack',
+    env: () => ({ GOPROXY: dualLiteral }),
+    expect: { pass: true },
+  },
+  {
+    id: 'redirect-ipv6-literal',
+    title: 'zip redirect to an IPv6-literal storage URL',
+    pod: 'dual-stack',
+    env: () => ({ GOPROXY: `${dual}${GOPROXY_PATHS.ipv6LiteralRedirect}` }),
+    expect: { pass: true },
+  },
+  {
+    id: 'redirect-ipv6-literal-rejected',
+    title: 'zip redirect to an IPv6-literal storage URL, rejected (RST)',
+    pod: 'dual-stack',
+    env: () => ({ GOPROXY: `${dual}${GOPROXY_PATHS.ipv6LiteralRedirect}` }),
+    policy: { kind: 'deny', name: 'reject TCP to the storage host over IPv6', rules: [{ to: ['dualStorage'], family: 'ipv6', proto: 'tcp', verdict: 'reject' }] },
+    expect: {
+      pass: false,
+      stage: 'redirect',
+      cause: 'redirect.tcp.refused',
+      hint: new RegExp(esc(`[${HOST_IPS6.dualStorage}]:443`)),
+      goError: new RegExp(`Get "https://\\[${esc(HOST_IPS6.dualStorage)}\\]/bucket/.*": dial tcp \\[${esc(HOST_IPS6.dualStorage)}\\]:443: connect: connection refused`),
+    },
+  },
+  {
+    id: 'egress-proxy-ipv6',
+    title: 'HTTPS_PROXY at an IPv6 literal (direct 443 dropped)',
+    pod: 'dual-stack',
+    env: () => ({ HTTPS_PROXY: `http://[${HOST_IPS6.egress6}]:${EGRESS_PROXY_PORT}` }),
+    policy: POLICIES.onlyViaEgressProxy,
+    expect: { pass: true },
+  },
+  {
+    id: 'egress-proxy-ipv6-unbracketed',
+    title: 'HTTPS_PROXY=<IPv6>:<port> without brackets (go dials [addr]:port)',
+    pod: 'dual-stack',
+    env: () => ({ HTTPS_PROXY: `${HOST_IPS6.egress6}:${EGRESS_PROXY_PORT}` }),
+    policy: POLICIES.onlyViaEgressProxy,
+    expect: { pass: true },
+  },
+  {
+    id: 'no-proxy-ipv6-cidr',
+    title: 'NO_PROXY with an IPv6 CIDR: IPv6-literal GOPROXY and storage go direct (the egress proxy rejects)',
+    pod: 'dual-stack',
+    env: () => ({
+      GOPROXY: `${dualLiteral}${GOPROXY_PATHS.ipv6LiteralRedirect}`,
+      HTTPS_PROXY: `http://${HOST_NAMES.egress}:${EGRESS_PROXY_PORT}`,
+      NO_PROXY: SERVICES_CIDR6,
+    }),
+    policy: { kind: 'deny', name: 'reject TCP to the egress proxy', rules: [{ to: ['egress'], proto: 'tcp', verdict: 'reject' }] },
+    expect: { pass: true },
+  },
+];
