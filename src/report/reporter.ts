@@ -153,6 +153,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
             error: safe.error,
             expect: safe.expect,
             mustBlock: safe.mustBlock,
+            egress: safe.egress,
             certificates: safe.certificates,
             settings: safe.settings,
             written,

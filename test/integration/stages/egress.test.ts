@@ -48,6 +48,8 @@ describe('report.json egress[]', () => {
     expect(proxy!.stage).toBe('tcp');
     expect(sum).toMatchObject({ stage: 'sumdb', addresses: ['127.0.0.1'] });
     expect(storage).toMatchObject({ stage: 'redirect', addresses: ['127.0.0.1'], why: [{ kind: 'redirect', module: 'lab.test/hello@v1.1.0' }] });
+    // kubectl logs shows it too: the run's last JSON line carries the same list.
+    expect(run.lines.at(-1)).toMatchObject({ event: 'run.finished', egress: run.report.egress });
   });
 
   it('adds the checksum database to the GOPROXY host when that proxy serves it (GOSUMDB without a URL)', async () => {
@@ -145,8 +147,11 @@ describe('--emit-networkpolicy', () => {
     expect(text).toContain(`# ${LAB_NAMES.storage}:${lab.storage.port}: redirect of lab.test/hello@v1.1.0`);
   });
 
-  it('kubernetes, through an egress proxy: only DNS and the proxy', async () => {
-    const { objects } = await rendered('kubernetes', { HTTPS_PROXY: `http://${LAB_NAMES.egress}:${lab.forwardProxy!.port}` });
+  it('kubernetes, through an egress proxy: only DNS and the proxy, and never its credentials', async () => {
+    const { run, objects, text } = await rendered('kubernetes', { HTTPS_PROXY: `http://builder:s3cret-pw@${LAB_NAMES.egress}:${lab.forwardProxy!.port}` });
+    expect(run.exitCode).toBe(0);
+    expect(text).not.toContain('s3cret-pw');
+    expect(JSON.stringify(run.report.egress)).not.toContain('s3cret-pw');
     const np = objects[0]!;
     expect(await schemaErrors(np)).toBeUndefined();
     const egress = (np['spec'] as { egress: { ports: { port: number }[] }[] }).egress;
