@@ -155,16 +155,7 @@ export function parseGoFlags(value: string): GoFlagsResult {
   if (applyError !== undefined) return { ok: false, error: applyError };
 
   const findings: GoFlagsFinding[] = [];
-  if (flags.some((f) => f.name === 'insecure')) {
-    findings.push({
-      code: 'goflags.insecure',
-      severity: 'warn',
-      message: 'GOFLAGS contains -insecure: go mod download ignores it (only go get defines it), and go get fails with ' +
-        '"go: -insecure flag is no longer supported; use GOINSECURE instead" (removed in Go 1.17)',
-      hint: 'remove -insecure from GOFLAGS; set GOINSECURE to the module path patterns whose origin needs http or an ' +
-        'unverified certificate, and GOPRIVATE or GONOSUMDB for modules the checksum database must not check',
-    });
-  }
+  // -insecure is judged with the other verification switches: VERIFICATION_RULES (verification-rules.ts).
   const ignored = flags.filter((f) => MOD_DOWNLOAD_FLAGS[f.name] === undefined && f.name !== 'insecure');
   if (ignored.length > 0) {
     findings.push({

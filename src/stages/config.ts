@@ -16,6 +16,7 @@ import { parseNetrc, type NetrcEntry } from '../goenv/netrc.js';
 import { matchPrefixPatterns } from '../goenv/patterns.js';
 import { entryAction, parseProxyList, type ProxyEntry } from '../goenv/proxylist.js';
 import { redactURL } from '../goenv/redact.js';
+import { isExternalPlainHttpEntry, VERIFICATION_RULES } from '../goenv/verification-rules.js';
 import { parseHosts } from '../net/hosts.js';
 import { parseNsswitch } from '../net/nsswitch.js';
 import { parseResolvConf } from '../net/resolvconf.js';
@@ -123,16 +124,13 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
       'set GOSUMDB to "sum.golang.org", "off", or "<name>+<hash>+<key> [URL]" as printed by the database operator',
       `verifying go.mod: ${parsed.error}`);
   }
-  if (sumdb.kind === 'off' && parsed.ok) {
-    findings.push({ code: 'config.gosumdb_off', severity: 'warn', target: 'GOSUMDB', message: 'GOSUMDB=off: go will not verify downloaded modules against a checksum database',
-      hint: 'prefer GONOSUMDB/GOPRIVATE for private module paths and keep the checksum database for the rest' });
-  }
   // GOSUMDB would now be finalised with `modules` recomputed when it is off.
   const finalModules = sumdb.kind === 'off'
     ? modules.map((m) => ({ ...m, sumdbSkipReason: m.sumdbSkipReason ?? 'GOSUMDB=off' }))
     : modules;
 
-  insecureFindings(goinsecure, finalModules, findings);
+  verificationFindings(goEnv, findings);
+  insecureModuleFindings(finalModules, findings);
 
   // Proxy environment and trust store.
   const proxyEnv = readProxyEnv(env);
@@ -211,9 +209,10 @@ function checkEnvValues(env: Readonly<Record<string, string>>): void {
 
 function proxyListFindings(entries: readonly ProxyEntry[], raw: string, findings: Finding[]): void {
   for (const [i, e] of entries.entries()) {
-    if (e.kind === 'url' && e.url.startsWith('http://')) {
-      findings.push({ code: 'config.plain_http_proxy', severity: 'warn', target: 'GOPROXY',
-        message: `GOPROXY entry ${i + 1} (${redactURL(e.url)}) is plain http: go allows it, but module contents travel unencrypted (the checksum database still protects them)` });
+    // A plain-http proxy outside the cluster is a verification rule (verificationFindings); inside it, a note.
+    if (e.kind === 'url' && e.url.startsWith('http://') && !isExternalPlainHttpEntry(e.url)) {
+      findings.push({ code: 'config.plain_http_proxy_cluster', severity: 'info', target: 'GOPROXY',
+        message: `GOPROXY entry ${i + 1} (${redactURL(e.url)}) is plain http to an in-cluster host: go allows it; module contents stay on the cluster network unencrypted (the checksum database still protects them)` });
     }
     if (e.kind === 'url' && /^[a-z]+:\/\/[^/]*:[^/]*@/i.test(e.url)) {
       findings.push({ code: 'config.credentials_in_goproxy', severity: 'info', target: 'GOPROXY',
@@ -318,15 +317,19 @@ function moduleSpec(raw: string, source: string): ModuleSpec {
   }
 }
 
-/** Paths that are public on proxy.golang.org: GOINSECURE covering them affects real public fetches. */
-function insecureFindings(goinsecure: string, modules: readonly PlannedModule[], findings: Finding[]): void {
-  if (goinsecure === '') return;
-  const publicProbe = ['github.com/x/y', 'golang.org/x/mod', 'gopkg.in/yaml.v3', 'google.golang.org/grpc'];
-  if (publicProbe.some((p) => matchPrefixPatterns(goinsecure, p))) {
-    findings.push({ code: 'config.goinsecure_public', severity: 'warn', target: 'GOINSECURE',
-      message: `GOINSECURE=${goinsecure} covers public module paths: direct fetches of those skip TLS verification and may use plain http`,
-      hint: 'limit GOINSECURE to the private hosts that need it (e.g. *.corp.example.com)' });
+/**
+ * The values that turn off what protects a download (checksum database, TLS): one warn finding per
+ * rule of VERIFICATION_RULES, the table the admission policy in k8s/policy is generated from.
+ */
+function verificationFindings(goEnv: GoEnv, findings: Finding[]): void {
+  for (const rule of VERIFICATION_RULES) {
+    const value = goEnv.vars[rule.variable].value;
+    if (value === '' || !rule.refuses(value)) continue;
+    findings.push({ code: rule.code, severity: 'warn', target: rule.variable, message: rule.finding(value), hint: rule.fix });
   }
+}
+
+function insecureModuleFindings(modules: readonly PlannedModule[], findings: Finding[]): void {
   for (const m of modules.filter((x) => x.insecure)) {
     findings.push({ code: 'config.goinsecure_module', severity: 'info', target: m.path,
       message: `${m.path} matches GOINSECURE: only direct (origin) fetches are affected; proxy and checksum traffic stay verified` });

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, LAYER_CAUSES, STAGE_CAUSES, STAGE_EXIT_CODES, STAGE_NAMES } from '../../src/causes.js';
+import { VERIFICATION_RULES } from '../../src/goenv/verification-rules.js';
 import { hintFor } from '../../src/hints.js';
 import { FLAGS, GO_ENV_NAMES } from '../../src/options.js';
 import { formatMetrics } from '../../src/report/metrics.js';
@@ -143,7 +144,13 @@ export function metricsTable(): string {
   return table(['metric (gauge)', 'labels', 'meaning'], rows);
 }
 
+/** The verification rules: what k8s/policy refuses at admission and the config stage warns about. */
+export function verificationRuleTable(): string {
+  return table(['variable', 'refused (policy) / warned (config finding)', 'finding', 'fix'], VERIFICATION_RULES.map((r) => [`\`${r.variable}\``, r.summary, `\`${r.code}\``, r.fix]));
+}
+
 export const GENERATED_BLOCKS: Readonly<Record<string, () => string>> = {
+  'verification-rules': verificationRuleTable,
   flags: flagTable,
   'go-env': goEnvList,
   'exit-codes': exitCodeTable,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { KNOWN_GO_FLAGS, MOD_DOWNLOAD_FLAGS, parseGoFlags, quotedSplit } from '../../../src/goenv/goflags.js';
 import { GOFLAGS } from './go123-expected.js';
+import { VERIFICATION_RULES } from '../../../src/goenv/verification-rules.js';
 
 describe('parseGoFlags agrees with `go mod download` of go 1.23', () => {
   it.each(GOFLAGS)('GOFLAGS=%j', (value, error) => {
@@ -36,15 +37,17 @@ describe('GOFLAGS rules (§5)', () => {
     expect(r.modVendor).toBe(false);
   });
 
-  it('reports -insecure: accepted (go get defines it), ignored by go mod download, fatal for go get', () => {
+  it('accepts -insecure (go get defines it) and leaves judging it to the verification rules', () => {
     const r = parseGoFlags('-insecure');
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.findings).toHaveLength(1);
-    expect(r.findings[0]).toMatchObject({ code: 'goflags.insecure', severity: 'warn' });
-    expect(r.findings[0]!.message).toContain('"go: -insecure flag is no longer supported; use GOINSECURE instead"');
-    expect(r.findings[0]!.hint).toMatch(/GOINSECURE/);
-    expect(r.findings[0]!.hint).toMatch(/GOPRIVATE or GONOSUMDB/);
+    expect(r.flags).toEqual([{ name: 'insecure', value: undefined, raw: '-insecure' }]);
+    expect(r.findings).toEqual([]);
+    const rule = VERIFICATION_RULES.find((x) => x.variable === 'GOFLAGS')!;
+    expect(rule.refuses('-insecure')).toBe(true);
+    expect(rule.finding('-insecure')).toContain('"go: -insecure flag is no longer supported; use GOINSECURE instead"');
+    expect(rule.fix).toMatch(/GOINSECURE/);
+    expect(rule.fix).toMatch(/GOPRIVATE or GONOSUMDB/);
   });
 
   it('notes -mod=vendor, which build commands obey and go mod download ignores (last -mod wins)', () => {
