@@ -202,7 +202,7 @@ export interface PodSpec {
 export function podSpecOf(obj: K8sObject): PodSpec | undefined {
   const spec = obj['spec'] as Record<string, unknown> | undefined;
   if (obj.kind === 'Pod') return spec as unknown as PodSpec;
-  if (obj.kind === 'Job') return (spec?.['template'] as { spec: PodSpec } | undefined)?.spec;
+  if (['Job', 'Deployment', 'StatefulSet', 'DaemonSet'].includes(obj.kind)) return (spec?.['template'] as { spec: PodSpec } | undefined)?.spec;
   if (obj.kind === 'CronJob') {
     return ((spec?.['jobTemplate'] as { spec: { template: { spec: PodSpec } } } | undefined)?.spec.template.spec);
   }
