@@ -171,7 +171,7 @@ describe('alerts and dashboard against a real Prometheus', () => {
 
   /** The exporter of the lab target; `healthy` false: GOSUMDB names the port where nothing listens. */
   function startSumdbExporter(healthy: boolean): Promise<Exporter> {
-    const env = { ...sumdbEnv.env, GOMODPROBE_NAMESPACE: 'builds' };
+    const env: Record<string, string> = { ...sumdbEnv.env, GOMODPROBE_NAMESPACE: 'builds' };
     if (!healthy) env['GOSUMDB'] = env['GOSUMDB']!.replace(/:\d+$/, `:${lab.closedPort}`);
     return startExporter([...sumdbEnv.args, '--interval', '1s', '--name', 'sumdb', '--listen', `127.0.0.1:${ports.sumdb}`], env);
   }
