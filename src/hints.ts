@@ -15,6 +15,8 @@ export interface HintFacts {
   readonly detail?: string;
   /** The env var that decided the target (GOPROXY, GOSUMDB, HTTPS_PROXY...). */
   readonly variable?: string;
+  /** Every address of the target is of this family and the pod has no route for it (ENETUNREACH): a single-stack pod. */
+  readonly missingFamily?: 4 | 6;
 }
 
 export function hintFor(cause: string, f: HintFacts = {}): string {
@@ -51,6 +53,12 @@ export function hintFor(cause: string, f: HintFacts = {}): string {
     case 'tcp.refused':
       return `${dialed} refuses connections (RST): nothing listens there or a firewall rejects it; check the port in ${f.variable ?? 'GOPROXY'} and the reject rules on the path.`;
     case 'tcp.unreachable':
+      if (f.missingFamily === 4) {
+        return `The pod has no IPv4 route and ${host} has only IPv4 addresses (go: network is unreachable): an IPv6-only pod reaches IPv4-only hosts through DNS64/NAT64 in the cluster, or through an egress proxy reachable over IPv6 (HTTPS_PROXY); or point ${f.variable ?? 'GOPROXY'} at a host with an AAAA record.`;
+      }
+      if (f.missingFamily === 6) {
+        return `The pod has no IPv6 route and ${host} has only IPv6 addresses (go: network is unreachable): give the pod an IPv6 address (a dual-stack cluster), publish an A record for ${host}, or reach it through an egress proxy (HTTPS_PROXY).`;
+      }
       return `No route to ${dialed}: check the pod's network, the egress gateway, and that the address is reachable from this network.`;
     case 'tcp.permission':
       return `The local system forbids connecting to ${dialed} (a local firewall, seccomp or a restricted network policy in the node).`;

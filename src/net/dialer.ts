@@ -17,6 +17,8 @@ export interface DialAttempt {
   readonly latencyMs: number;
   readonly cause?: LayerCause;
   readonly goError?: string;
+  /** The system error of a failed connect (ENETUNREACH: the pod has no route for this address family at all). */
+  readonly errno?: string;
   /** In go's dialParallel: the first address's family is primary, the other family the fallback. */
   readonly race?: 'primary' | 'fallback';
   /** When go would start this connect, in ms after the dial began; absent when go never gets to it. */
@@ -84,7 +86,8 @@ export function dialAddress(address: string, port: number, opts: DialOptions): P
       cleanup();
       socket.destroy();
       const { cause, goError } = classifyConnectError(err, address, port, timedOut);
-      const attempt: DialAttempt = { address, port, family, ok: false, latencyMs: since(started), cause, goError };
+      const errno = timedOut ? undefined : sysCode(err);
+      const attempt: DialAttempt = { address, port, family, ok: false, latencyMs: since(started), cause, goError, ...(errno ? { errno } : {}) };
       reject(new DialError(cause, goError, goError, [attempt]));
     };
     const onAbort = (): void => finish(opts.signal.reason, true);

@@ -2,6 +2,7 @@
 // order. A hop whose failure go survives (a `|` entry with a next entry) yields a finding, not a failure.
 
 import { goWouldWaitFor, hintFor } from '../hints.js';
+import type { DialAttempt } from '../net/dialer.js';
 import { dialTarget, HopError, type HopTarget } from '../net/hop.js';
 import { joinHostPort } from '../net/netip.js';
 import type { Hop } from '../plan.js';
@@ -85,10 +86,18 @@ export function hopFailure(stage: StageName, err: HopError, hop: Pick<Hop, 'host
       nameservers: ctx.plan.dns.conf.servers,
       variable: variableOf(hop.roles),
       ...(diagnosis ? { diagnosis } : {}),
+      ...missingFamily(err),
     }),
     goError: inGoWords(err.goError, hop),
     ...(goWouldWaitFor(err.code) ? { goWouldWait: goWouldWaitFor(err.code)! } : {}),
   };
+}
+
+/** Every connect failed with ENETUNREACH, all of one family: the pod has no route for that family (a single-stack pod). */
+function missingFamily(err: HopError): { missingFamily?: 4 | 6 } {
+  const attempts = (err.evidence['attempts'] ?? []) as readonly DialAttempt[];
+  if (attempts.length === 0 || !attempts.every((a) => a.errno === 'ENETUNREACH' && a.family === attempts[0]!.family)) return {};
+  return { missingFamily: attempts[0]!.family };
 }
 
 /** go wraps a dial or TLS error in the request that hit it: `<m>@<v>: Get "<url>": <err>`. */

@@ -55,6 +55,8 @@ export function dialFindings(origin: string, tcp: Pick<TcpLayerResult, 'attempts
     }];
   }
   const otherFamily = failed.filter((a) => a.family !== chosen.family);
+  // No route at all for the other family (ENETUNREACH): a single-stack pod, nothing to fix.
+  if (otherFamily.length === failed.length && otherFamily.every((a) => a.errno === 'ENETUNREACH')) return [];
   if (otherFamily.length === failed.length) {
     return [{
       code: 'tcp.family_unreachable',

@@ -7,7 +7,7 @@
 import { POLICIES, type EgressPolicy } from './nft.js';
 import type { Scenario } from './scenarios.js';
 import { GOPROXY_PATHS } from './servers.js';
-import { EGRESS_PROXY_PORT, HOST_IPS6, HOST_NAMES, SERVICES_CIDR6 } from './topology.js';
+import { EGRESS_PROXY_PORT, HOST_IPS, HOST_IPS6, HOST_NAMES, SERVICES_CIDR6 } from './topology.js';
 
 const dual = `https://${HOST_NAMES.dual}`;
 const dualLiteral = `https://[${HOST_IPS6.dual}]`;
@@ -33,6 +33,18 @@ export const IPV6_SCENARIOS: readonly Scenario[] = [
     env: () => ({ GOPROXY: dual }),
     // No IPv4 source address: RFC 6724 rule 1 sorts the AAAA answer first, and go never needs the A one.
     expect: { pass: true },
+  },
+  {
+    id: 'ipv6-only-ipv4-host',
+    title: 'IPv6-only pod, GOPROXY host with an A record only (no DNS64/NAT64)',
+    pod: 'ipv6-only',
+    expect: {
+      pass: false,
+      stage: 'tcp',
+      cause: 'tcp.unreachable',
+      hint: /NAT64/,
+      goError: new RegExp(`dial tcp ${esc(HOST_IPS.proxy)}:443: connect: network is unreachable`),
+    },
   },
   {
     id: 'dual-ipv6-dropped',

@@ -134,6 +134,17 @@ describe('dialHost on loopback, both families', () => {
     expect(dialFindings('https://dual.test', r)).toEqual([expect.objectContaining({ code: 'tcp.family_unreachable', severity: 'info' })]);
   });
 
+  it('a family the pod has no route for at all (ENETUNREACH) is a single-stack pod: no finding', () => {
+    const attempts = [
+      { address: '2001:db8::1', port: 443, family: 6 as const, ok: true, latencyMs: 1, race: 'primary' as const, chosen: true },
+      { address: '198.18.0.1', port: 443, family: 4 as const, ok: false, latencyMs: 0, cause: 'tcp.unreachable' as const, errno: 'ENETUNREACH', race: 'fallback' as const },
+    ];
+    expect(dialFindings('https://dual.test', { attempts, goConnectMs: 1 })).toEqual([]);
+    expect(dialFindings('https://dual.test', { attempts: [attempts[0]!, { ...attempts[1]!, errno: 'EHOSTUNREACH' }], goConnectMs: 1 })).toEqual([
+      expect.objectContaining({ code: 'tcp.family_unreachable' }),
+    ]);
+  });
+
   it('both refused: go\'s error is the primary (first) address\'s', async () => {
     const v4 = await listen('127.0.0.1');
     const port = (v4.address() as net.AddressInfo).port;
