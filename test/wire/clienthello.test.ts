@@ -1,0 +1,69 @@
+// go's ClientHello, field by field: each real go (1.23, 1.24, 1.27, with the GODEBUG settings that change
+// its hello) and the probe's hello for the same go version are captured on the same raw listener and
+// compared. Outside CI a missing go skips its rows with a visible reason; under CI=true it fails.
+
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { listenForHellos } from '../../src/lab/hello-listener.js';
+import { dialAddress } from '../../src/net/dialer.js';
+import { buildClientHello, goHelloProfile, groupName, parseClientHello, sendHello, type ClientHelloFields } from '../../src/net/clienthello.js';
+import { captureGoHello, goBinaries } from './gohello.js';
+
+const CI = process.env['CI'] === 'true';
+/** The settings that change the hello: go's godebugs table for crypto/tls, per version. */
+const GODEBUGS: Readonly<Record<string, readonly string[]>> = {
+  '1.23': ['', 'tlsmlkem=0,tlssecpmlkem=0', 'tlskyber=1', 'tlsrsakex=0,tls3des=0'],
+  '1.24': ['', 'tlsmlkem=0', 'tlsmlkem=0,tlssecpmlkem=0', 'tlsrsakex=1,tls3des=1'],
+  '1.27': ['', 'tlsmlkem=0', 'tlssecpmlkem=0', 'tlsmlkem=0,tlssecpmlkem=0', 'tlssha1=1'],
+};
+
+/** The probe's hello as the listener sees it: built for the go version, sent through the project's dialer. */
+async function captureProbeHello(minor: number, godebug: string): Promise<Buffer> {
+  const listener = await listenForHellos();
+  try {
+    const signal = AbortSignal.timeout(10_000);
+    const { socket } = await dialAddress('127.0.0.1', listener.port, { signal });
+    const hello = buildClientHello(goHelloProfile({ minor, godebug }), '127.0.0.1');
+    const answer = await sendHello(socket, hello, { signal, timeoutMs: 5000 });
+    expect(answer.kind).toBe('closed');
+    return await listener.next(signal);
+  } finally {
+    await listener.close();
+  }
+}
+
+/** The fields that a middlebox (or a server) can act on; randoms and key material are not compared. */
+function comparable(f: ClientHelloFields): Record<string, unknown> {
+  return {
+    recordVersion: f.recordVersion,
+    legacyVersion: f.legacyVersion,
+    sessionIdBytes: f.sessionIdBytes,
+    cipherSuites: f.cipherSuites,
+    compressionMethods: f.compressionMethods,
+    extensions: f.extensions,
+    serverName: f.serverName,
+    supportedGroups: f.supportedGroups.map(groupName),
+    keyShares: f.keyShares.map((k) => `${groupName(k.group)}:${k.bytes}`),
+    signatureAlgorithms: f.signatureAlgorithms,
+    signatureAlgorithmsCert: f.signatureAlgorithmsCert,
+    alpn: f.alpn,
+    supportedVersions: f.supportedVersions,
+    pointFormats: f.pointFormats,
+    pskModes: f.pskModes,
+  };
+}
+
+for (const [version, bin] of Object.entries(goBinaries())) {
+  const present = existsSync(bin);
+  describe.skipIf(!present && !CI)(`go ${version}'s ClientHello${present ? '' : ` (skipped: ${bin} is not installed; scripts/install-gos.sh)`}`, () => {
+    for (const godebug of GODEBUGS[version] ?? ['']) {
+      it(`the probe sends what go ${version} sends${godebug ? ` with GODEBUG=${godebug}` : ''}`, async () => {
+        expect(existsSync(bin), `CI=true but ${bin} is missing`).toBe(true);
+        const go = parseClientHello((await captureGoHello(bin, godebug)).hello);
+        const probe = parseClientHello(await captureProbeHello(Number(version.split('.')[1]), godebug));
+        expect(comparable(probe)).toEqual(comparable(go));
+        expect(Math.abs(probe.recordBytes - go.recordBytes)).toBeLessThanOrEqual(64);
+      }, 60_000);
+    }
+  });
+}

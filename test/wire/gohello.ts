@@ -1,0 +1,71 @@
+// Captures the ClientHello that a real `go mod download` sends: go is pointed at a raw listener on
+// loopback (GOPROXY=https://127.0.0.1:PORT) in an isolated environment, sends its hello, and fails when
+// the listener closes. Nothing can leave the machine: the only address go is given is the listener's.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { listenForHellos } from '../../src/lab/hello-listener.js';
+
+/** The gos whose hellos are recorded: the system's go 1.23, and the 1.24 and 1.27 that scripts/install-gos.sh unpacks. */
+export function goBinaries(): Readonly<Record<string, string>> {
+  const dir = process.env['GOMODPROBE_GOS_DIR'] ?? '/opt/gomodprobe-gos';
+  return {
+    '1.23': '/usr/lib/go-1.23/bin/go',
+    '1.24': join(dir, 'usr/lib/go-1.24/bin/go'),
+    '1.27': join(dir, 'usr/lib/go-1.27/bin/go'),
+  };
+}
+
+export interface GoHelloCapture {
+  readonly hello: Buffer;
+  /** `go version`'s "go1.x.y". */
+  readonly version: string;
+}
+
+/** Runs `goBin mod download` against a raw listener and returns the first ClientHello it sent. */
+export async function captureGoHello(goBin: string, godebug = '', timeoutMs = 30_000): Promise<GoHelloCapture> {
+  const listener = await listenForHellos();
+  const dir = mkdtempSync(join(tmpdir(), 'gohello-'));
+  const env: Record<string, string> = {
+    PATH: '/usr/bin:/bin',
+    HOME: join(dir, 'home'),
+    GOPATH: join(dir, 'gopath'),
+    GOMODCACHE: join(dir, 'gopath/pkg/mod'),
+    GOCACHE: join(dir, 'gocache'),
+    GOENV: 'off',
+    GOTOOLCHAIN: 'local',
+    GOTELEMETRY: 'off',
+    GOPROXY: `https://127.0.0.1:${listener.port}`,
+    GOSUMDB: 'off',
+    GOFLAGS: '-mod=mod',
+    ...(godebug ? { GODEBUG: godebug } : {}),
+  };
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const version = await runToEnd(goBin, ['version'], env, dir, signal);
+    const child = spawn(goBin, ['mod', 'download', '-json', 'example.com/hello@v1.0.0'], { cwd: dir, env, stdio: 'ignore', signal });
+    child.on('error', () => {});
+    try {
+      const hello = await listener.next(signal);
+      return { hello, version: /go\d+\.\d+(\.\d+)?/.exec(version)?.[0] ?? version.trim() };
+    } finally {
+      child.kill('SIGKILL');
+    }
+  } finally {
+    await listener.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function runToEnd(cmd: string, args: string[], env: Record<string, string>, cwd: string, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], signal });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}: ${out.trim()}`))));
+  });
+}

@@ -1,0 +1,23 @@
+// Records the ClientHello of each installed go (and with the GODEBUG settings that change it) and prints
+// the fields, as the table in README "go's bytes on the wire" shows them:
+//
+//   GOMODPROBE_GOS_DIR=/opt/gomodprobe-gos npx tsx test/wire/record-go-hellos.ts [--json]
+
+import { parseClientHello } from '../../src/net/clienthello.js';
+import { captureGoHello, goBinaries } from './gohello.js';
+
+const GODEBUGS = ['', 'tlsmlkem=0', 'tlsmlkem=0,tlssecpmlkem=0'];
+
+const rows: Record<string, unknown>[] = [];
+for (const [minor, bin] of Object.entries(goBinaries())) {
+  for (const godebug of GODEBUGS) {
+    try {
+      const c = await captureGoHello(bin, godebug);
+      rows.push({ go: c.version, minor, godebug, hex: c.hello.toString('hex'), ...parseClientHello(c.hello) });
+    } catch (err) {
+      rows.push({ go: minor, godebug, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
+if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 1));
+else for (const { hex: _hex, ...r } of rows) console.log(JSON.stringify(r));
