@@ -52,6 +52,8 @@ export const LAYER_CAUSES = {
   'tls.timeout': 'the TLS handshake timed out',
   'tls.bad_certificate': 'the certificate could not be parsed or used',
   'tls.no_roots': 'the trust store holds no certificates',
+  'tls.hello_dropped': "go's ClientHello gets no answer while a small one does (a middlebox drops it)",
+  'tls.hello_reset': "go's ClientHello is reset or cut off while a small one is answered (a middlebox kills it)",
   'http.timeout': 'the HTTP response did not arrive in time',
   'http.protocol': 'the server did not answer with valid HTTP',
   'http.too_large': 'the response exceeded the size cap',

@@ -99,6 +99,9 @@ export function hintFor(cause: string, f: HintFacts = {}): string {
       return `The TLS handshake with ${host} stalled: a middlebox may accept the TCP connection but not forward it; check the egress path.`;
     case 'tls.bad_certificate':
       return `The certificate of ${host} cannot be used: reissue it.`;
+    case 'tls.hello_dropped':
+    case 'tls.hello_reset':
+      return `A middlebox on the way to ${dialed} ${layer === 'tls.hello_dropped' ? 'drops' : 'resets'} go's ClientHello (over 1 KB since go 1.24: the post-quantum X25519MLKEM768 key share) but passes small ones, typically an IPS/firewall signature, a TLS-inspecting proxy that cannot read split or large hellos, or an MTU problem. Fix the box (allow large hellos, or update its TLS parser); until then GODEBUG=tlsmlkem=0,tlssecpmlkem=0 in the build's environment makes go send a small hello again.`;
     case 'tls.no_roots':
       return 'No trusted roots were found: install ca-certificates in the image or mount a CA bundle and set SSL_CERT_FILE.';
     case 'http.timeout':
@@ -126,6 +129,7 @@ export function goWouldWaitFor(cause: string): string | undefined {
     case 'tcp.timeout':
       return 'up to 30s (the dial timeout)';
     case 'tls.timeout':
+    case 'tls.hello_dropped':
       return '10s (the TLS handshake timeout)';
     case 'http.timeout':
       return 'without limit: go has no overall request timeout, so a server that stalls after accepting the request hangs go mod download';

@@ -12,6 +12,7 @@ import { redactURL } from '../goenv/redact.js';
 import { connectTunnel, dialHost, DialError, type DialAttempt } from './dialer.js';
 import { joinHostPort } from './netip.js';
 import { DnsLookupError, type LookupResult, type Resolver } from './resolver.js';
+import { judgeGoHello, type GoHelloChecks } from './gohello.js';
 import { TlsError, tlsHandshake, type TlsResult } from './tls.js';
 import type { TrustStore } from './truststore.js';
 
@@ -53,6 +54,8 @@ export interface HopContext {
   readonly trust: TrustStore;
   readonly proxyEnv: ProxyEnv;
   readonly timeoutMs: number;
+  /** Sends the modelled go's own ClientHello beside each verifying handshake (absent: not checked). */
+  readonly goHello?: GoHelloChecks;
 }
 
 export function hopForURL(url: URL, proxyEnv: ProxyEnv): HopTarget {
@@ -155,10 +158,14 @@ export async function connectHop(ctx: HopContext, hop: HopTarget, lookup: Lookup
 export interface SecureOptions {
   /** false for GOINSECURE fetches: the handshake must complete, the certificate is not judged. */
   readonly verify?: boolean;
+  /** The hop's addresses: with them (and ctx.goHello), go's own hello is sent on a connection of its own. */
+  readonly lookup?: LookupResult;
 }
 
 export async function secureHop(ctx: HopContext, hop: HopTarget, socket: net.Socket, signal: AbortSignal, alpn?: string[], opts: SecureOptions = {}): Promise<TlsResult> {
   const target = joinHostPort(hop.host, hop.port);
+  // Concurrent with the verifying handshake: its connect and hello cost at most one round trip more.
+  const goHello = opts.lookup && ctx.goHello ? ctx.goHello.check(ctx, hop, opts.lookup, signal, connectHop) : undefined;
   let result: TlsResult;
   try {
     result = await tlsHandshake(socket, {
@@ -175,6 +182,16 @@ export async function secureHop(ctx: HopContext, hop: HopTarget, socket: net.Soc
       throw new HopError('tls', err.code as LayerCause, target, err.message, tlsGoError(err), { tls: { error: err.message, seen: err.detail } });
     }
     throw err;
+  }
+  if (goHello) {
+    // go's hello comes first: when the path drops it, go never sees the certificate.
+    const check = await goHello;
+    const verdict = judgeGoHello(check, `the probe's own ${result.helloBytes}-byte ClientHello`);
+    if (verdict) {
+      result.socket.destroy();
+      throw new HopError('tls', verdict.cause, target, verdict.message, verdict.goError, { tls: summarizeTls(result), goHello: check });
+    }
+    result.goHello = check;
   }
   if (!result.verification.ok && opts.verify !== false) {
     result.socket.destroy();
@@ -200,6 +217,8 @@ export function summarizeTls(result: TlsResult): Record<string, unknown> {
     chain: result.chain,
     verifiedPath: result.verifiedPath,
     verification: result.verification,
+    helloBytes: result.helloBytes,
+    ...(result.goHello ? { goHello: result.goHello } : {}),
   };
 }
 
@@ -215,7 +234,7 @@ export async function openHop(ctx: HopContext, hop: HopTarget, signal: AbortSign
   const lookup = await resolveHop(ctx, hop, signal);
   const tcp = await connectHop(ctx, hop, lookup, signal);
   if (hop.scheme === 'http') return { socket: tcp.socket, lookup, tcp };
-  const tls = await secureHop(ctx, hop, tcp.socket, signal, alpn, opts);
+  const tls = await secureHop(ctx, hop, tcp.socket, signal, alpn, { ...opts, lookup });
   return { socket: tls.socket, lookup, tcp, tls };
 }
 

@@ -12,7 +12,13 @@ export interface NetServices extends HopContext {
 
 export function createNetServices(opts: HopContext): NetServices {
   const sessions = new SessionCache();
-  const hops: HopContext = { resolver: opts.resolver, trust: opts.trust, proxyEnv: opts.proxyEnv, timeoutMs: opts.timeoutMs };
+  const hops: HopContext = {
+    resolver: opts.resolver,
+    trust: opts.trust,
+    proxyEnv: opts.proxyEnv,
+    timeoutMs: opts.timeoutMs,
+    ...(opts.goHello ? { goHello: opts.goHello } : {}),
+  };
   const http = new HttpClient(hops, sessions);
   return {
     ...hops,
@@ -20,6 +26,7 @@ export function createNetServices(opts: HopContext): NetServices {
     sessions,
     async close() {
       sessions.closeAll();
+      hops.goHello?.close();
       await http.close();
     },
   };

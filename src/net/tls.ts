@@ -29,6 +29,7 @@ import { connect as tlsConnect, createSecureContext, type SecureContext, type TL
 import type { Socket } from 'node:net';
 import type { X509Certificate } from 'node:crypto';
 import { ProbeError } from '../errors.js';
+import type { GoHelloCheck } from './gohello.js';
 import { CertificateParseError, formatName, parseCertificate, type ParsedCertificate } from './der.js';
 import { parseNetIp } from './netip.js';
 import { decodePem, type TrustStore } from './truststore.js';
@@ -79,6 +80,10 @@ export interface TlsResult {
   verification: TlsVerification;
   /** Left open for the HTTP client. A TLSSocket over a stream tap: the raw socket has the addresses. */
   socket: TLSSocket;
+  /** Bytes OpenSSL wrote before the server's first byte arrived: its ClientHello. */
+  helloBytes: number;
+  /** go's own ClientHello toward this origin and what it met (net/gohello.ts), when it was sent. */
+  goHello?: GoHelloCheck;
 }
 
 export type TlsErrorCode = 'tls.protocol' | 'tls.handshake_failed' | 'tls.timeout';
@@ -206,6 +211,8 @@ class WireTap {
   readonly addresses: string;
   captured = Buffer.alloc(0);
   received = 0;
+  /** Bytes written before the peer's first byte: the client's first flight. */
+  sentBeforeAnswer = 0;
   peerEnded = false;
   socketError: Error | undefined;
   // TLS record framing of everything received, so that an EOF can be told apart from an EOF inside a
@@ -244,6 +251,7 @@ class WireTap {
         raw.resume();
       },
       write: (chunk: Buffer, _enc, cb) => {
+        if (this.received === 0) this.sentBeforeAnswer += chunk.length;
         if (raw.destroyed) cb(new Error('socket closed'));
         else raw.write(chunk, (err) => cb(err ?? null));
       },
@@ -361,6 +369,7 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
     verifiedPath,
     verification,
     socket: tlsSocket,
+    helloBytes: tap.sentBeforeAnswer,
   };
 }
 
@@ -597,7 +606,7 @@ const OPENSSL_ALERTS: Readonly<Record<string, number>> = {
   CERTIFICATE_REQUIRED: 116, NO_APPLICATION_PROTOCOL: 120,
 };
 
-function alertText(n: number): string {
+export function alertText(n: number): string {
   const t = ALERT_TEXT[n];
   return t ? `tls: ${t}` : `tls: alert(${n})`;
 }

@@ -15,7 +15,7 @@ export const tlsStage: Stage = {
       ctx,
       (hop, p) => hop.scheme === 'https' && p.socket !== undefined,
       async (hop, progress) => {
-        const result = await secureHop(ctx.net, hopTarget(hop), progress.socket!, ctx.signal);
+        const result = await secureHop(ctx.net, hopTarget(hop), progress.socket!, ctx.signal, undefined, progress.lookup ? { lookup: progress.lookup } : {});
         progress.tls = result;
         // Hand the verified connection to the HTTP client (http/1.1 only: the client speaks HTTP/1.1).
         if (result.alpn !== 'h2') ctx.net.sessions.put(hop.origin, result.socket);
