@@ -7,6 +7,7 @@
 
 import { createECDH, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { godebugValues } from '../goenv/godebug.js';
 import { hostnameInSNI } from './tls.js';
 
 /** Extension type numbers (IANA), the ones go and OpenSSL send. */
@@ -227,24 +228,8 @@ export function parseClientHello(record: Buffer): ClientHelloFields {
 /** The go whose bytes the probe sends: its minor version (1.x) and the GODEBUG it runs with. */
 export interface GoTlsModel {
   readonly minor: number;
-  /** The GODEBUG environment value as the build sets it ('' when unset). */
+  /** The GODEBUG environment value as the build sets it ('' when unset), read as goenv/godebug.ts reads it. */
   readonly godebug: string;
-}
-
-/** The newest go whose hello is modelled (and recorded by test/wire/record-go-hellos.ts). */
-export const NEWEST_MODELLED_MINOR = 27;
-
-/**
- * One GODEBUG setting as the runtime reads it (runtime/runtime1.go parsegodebug): comma-separated
- * key=value pairs, the last one for a key wins; absent → undefined.
- */
-export function godebugSetting(godebug: string, key: string): string | undefined {
-  let value: string | undefined;
-  for (const part of godebug.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq) === key) value = part.slice(eq + 1);
-  }
-  return value;
 }
 
 /** What the modelled go offers; everything in the order go sends it. */
@@ -301,7 +286,8 @@ function cmdGoDefault(minor: number, key: string): string | undefined {
  */
 export function goHelloProfile(model: GoTlsModel): HelloProfile {
   const { minor } = model;
-  const setting = (key: string): string | undefined => godebugSetting(model.godebug, key) ?? cmdGoDefault(minor, key);
+  const godebug = godebugValues(model.godebug);
+  const setting = (key: string): string | undefined => godebug.get(key) ?? cmdGoDefault(minor, key);
   const groups: number[] = [];
   if (minor === 23 && setting('tlskyber') === '1') groups.push(X25519KYBER768DRAFT00);
   const mlkem = minor >= 24 && setting('tlsmlkem') !== '0';

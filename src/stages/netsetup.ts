@@ -1,6 +1,5 @@
 // Builds the run's network services from the plan the config stage decided.
 
-import { NEWEST_MODELLED_MINOR } from '../net/clienthello.js';
 import { GoHelloChecks } from '../net/gohello.js';
 import { RunResolver } from '../net/run-resolver.js';
 import { createNetServices, type NetServices } from '../net/services.js';
@@ -14,7 +13,7 @@ export function buildNetServices(options: Options, plan: Plan): NetServices {
     order: plan.dns.order,
     port: options.dnsPort,
   });
-  // The go modelled: the newest, until --go-version names it.
-  const goHello = new GoHelloChecks({ minor: NEWEST_MODELLED_MINOR, godebug: options.env['GODEBUG'] ?? '' });
+  // go's own ClientHello is that of the go the build runs (--go-version), with the build's GODEBUG.
+  const goHello = new GoHelloChecks({ minor: plan.go.version.minor, godebug: options.env['GODEBUG'] ?? '' });
   return createNetServices({ resolver, trust: plan.trust, proxyEnv: plan.proxyEnv, timeoutMs: options.timeoutMs, goHello });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { buildClientHello, EXT, godebugSetting, goHelloProfile, keyShareBytes, mlkemEncapsulationKey, parseClientHello } from '../../../src/net/clienthello.js';
+import { buildClientHello, EXT, goHelloProfile, keyShareBytes, mlkemEncapsulationKey, parseClientHello } from '../../../src/net/clienthello.js';
 
 describe('ML-KEM encapsulation keys in the key share', () => {
   it('are 768 (1024) twelve-bit coefficients below 3329 plus a 32-byte seed', () => {
@@ -19,14 +19,6 @@ describe('ML-KEM encapsulation keys in the key share', () => {
   it('X25519MLKEM768 is 1216 bytes, as go sends it', () => {
     expect(keyShareBytes(0x11ec)).toBe(1216);
     expect(keyShareBytes(0x001d)).toBe(32);
-  });
-});
-
-describe('GODEBUG as the runtime reads it', () => {
-  it('takes the last setting of a key', () => {
-    expect(godebugSetting('tlsmlkem=0,http2client=0,tlsmlkem=1', 'tlsmlkem')).toBe('1');
-    expect(godebugSetting('http2client=0', 'tlsmlkem')).toBeUndefined();
-    expect(godebugSetting('', 'tlsmlkem')).toBeUndefined();
   });
 });
 

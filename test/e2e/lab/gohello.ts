@@ -6,17 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { listenForHellos } from '../../src/lab/hello-listener.js';
-
-/** The gos whose hellos are recorded: the system's go 1.23, and the 1.24 and 1.27 that scripts/install-gos.sh unpacks. */
-export function goBinaries(): Readonly<Record<string, string>> {
-  const dir = process.env['GOMODPROBE_GOS_DIR'] ?? '/opt/gomodprobe-gos';
-  return {
-    '1.23': '/usr/lib/go-1.23/bin/go',
-    '1.24': join(dir, 'usr/lib/go-1.24/bin/go'),
-    '1.27': join(dir, 'usr/lib/go-1.27/bin/go'),
-  };
-}
+import { listenForHellos } from '../../../src/lab/hello-listener.js';
 
 export interface GoHelloCapture {
   readonly hello: Buffer;

@@ -2,20 +2,27 @@
 // its hello) and the probe's hello for the same go version are captured on the same raw listener and
 // compared. Outside CI a missing go skips its rows with a visible reason; under CI=true it fails.
 
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { listenForHellos } from '../../src/lab/hello-listener.js';
 import { dialAddress } from '../../src/net/dialer.js';
 import { buildClientHello, goHelloProfile, groupName, parseClientHello, sendHello, type ClientHelloFields } from '../../src/net/clienthello.js';
-import { captureGoHello, goBinaries } from './gohello.js';
+import { findLabGos, LAB_GO_MINORS } from './lab/gos.js';
+import { captureGoHello } from './lab/gohello.js';
 
 const CI = process.env['CI'] === 'true';
 /** The settings that change the hello: go's godebugs table for crypto/tls, per version. */
-const GODEBUGS: Readonly<Record<string, readonly string[]>> = {
-  '1.23': ['', 'tlsmlkem=0,tlssecpmlkem=0', 'tlskyber=1', 'tlsrsakex=0,tls3des=0'],
-  '1.24': ['', 'tlsmlkem=0', 'tlsmlkem=0,tlssecpmlkem=0', 'tlsrsakex=1,tls3des=1'],
-  '1.27': ['', 'tlsmlkem=0', 'tlssecpmlkem=0', 'tlsmlkem=0,tlssecpmlkem=0', 'tlssha1=1'],
+const GODEBUGS: Readonly<Record<number, readonly string[]>> = {
+  23: ['', 'tlsmlkem=0,tlssecpmlkem=0', 'tlskyber=1', 'tlsrsakex=0,tls3des=0'],
+  24: ['', 'tlsmlkem=0', 'tlsmlkem=0,tlssecpmlkem=0', 'tlsrsakex=1,tls3des=1'],
+  27: ['', 'tlsmlkem=0', 'tlssecpmlkem=0', 'tlsmlkem=0,tlssecpmlkem=0', 'tlssha1=1'],
 };
+const gos = await findLabGos(process.env);
+
+describe.skipIf(!CI)('the gos whose hello is compared (CI)', () => {
+  it('are all installed', () => {
+    expect(gos.missing, 'CI=true but a go is missing').toBe('');
+  });
+});
 
 /** The probe's hello as the listener sees it: built for the go version, sent through the project's dialer. */
 async function captureProbeHello(minor: number, godebug: string): Promise<Buffer> {
@@ -53,16 +60,15 @@ function comparable(f: ClientHelloFields): Record<string, unknown> {
   };
 }
 
-for (const [version, bin] of Object.entries(goBinaries())) {
-  const present = existsSync(bin);
-  describe.skipIf(!present && !CI)(`go ${version}'s ClientHello${present ? '' : ` (skipped: ${bin} is not installed; scripts/install-gos.sh)`}`, () => {
-    for (const godebug of GODEBUGS[version] ?? ['']) {
-      it(`the probe sends what go ${version} sends${godebug ? ` with GODEBUG=${godebug}` : ''}`, async () => {
-        expect(existsSync(bin), `CI=true but ${bin} is missing`).toBe(true);
-        const go = parseClientHello((await captureGoHello(bin, godebug)).hello);
-        const probe = parseClientHello(await captureProbeHello(Number(version.split('.')[1]), godebug));
-        expect(comparable(probe)).toEqual(comparable(go));
-        expect(Math.abs(probe.recordBytes - go.recordBytes)).toBeLessThanOrEqual(64);
+for (const minor of LAB_GO_MINORS) {
+  const go = gos.found.find((g) => g.minor === minor);
+  describe.skipIf(!go)(`go 1.${minor}'s ClientHello${go ? '' : ` (skipped: ${gos.missing})`}`, () => {
+    for (const godebug of GODEBUGS[minor] ?? ['']) {
+      it(`the probe sends what go 1.${minor} sends${godebug ? ` with GODEBUG=${godebug}` : ''}`, async () => {
+        const captured = parseClientHello((await captureGoHello(go!.bin, godebug)).hello);
+        const probe = parseClientHello(await captureProbeHello(minor, godebug));
+        expect(comparable(probe)).toEqual(comparable(captured));
+        expect(Math.abs(probe.recordBytes - captured.recordBytes)).toBeLessThanOrEqual(64);
       }, 60_000);
     }
   });

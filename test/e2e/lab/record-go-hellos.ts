@@ -1,15 +1,18 @@
 // Records the ClientHello of each installed go (and with the GODEBUG settings that change it) and prints
 // the fields, as the table in README "go's bytes on the wire" shows them:
 //
-//   GOMODPROBE_GOS_DIR=/opt/gomodprobe-gos npx tsx test/wire/record-go-hellos.ts [--json]
+//   GOMODPROBE_GOS_DIR=/opt/gomodprobe-gos npx tsx test/e2e/lab/record-go-hellos.ts [--json]
 
-import { parseClientHello } from '../../src/net/clienthello.js';
-import { captureGoHello, goBinaries } from './gohello.js';
+import { parseClientHello } from '../../../src/net/clienthello.js';
+import { findLabGos } from './gos.js';
+import { captureGoHello } from './gohello.js';
 
 const GODEBUGS = ['', 'tlsmlkem=0', 'tlsmlkem=0,tlssecpmlkem=0'];
+const gos = await findLabGos(process.env);
+if (gos.missing) console.error(gos.missing);
 
 const rows: Record<string, unknown>[] = [];
-for (const [minor, bin] of Object.entries(goBinaries())) {
+for (const { minor, bin } of gos.found) {
   for (const godebug of GODEBUGS) {
     try {
       const c = await captureGoHello(bin, godebug);
