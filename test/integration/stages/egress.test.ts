@@ -10,7 +10,7 @@ import type { LabTarget } from '../../../src/lab/target.js';
 import { policyPlan, renderNetworkPolicy } from '../../../src/report/networkpolicy.js';
 import { parseYamlObjects, schemaErrors, unknownFields, type K8sObject } from '../../ship/k8s.js';
 import { cleanupRuns, LAB_NAMES, probeLab, resetLab, startLab, type ProbeRun } from './harness.js';
-import { ciliumShapeErrors } from './cilium-shape.js';
+import { ciliumShapeErrors } from '../../ship/cilium-shape.js';
 import { formatSummary, palette } from '../../../src/report/human.js';
 import { parseOptions } from '../../../src/options.js';
 
