@@ -1,5 +1,5 @@
 // --emit-networkpolicy, proven in the lab: for each healthy setup (direct, the checksum database on its own
-// host, through an egress proxy) the probe runs in an unrestricted pod and writes its Kubernetes
+// host, through an egress proxy, dual-stack hosts from a dual-stack pod) the probe runs in an unrestricted pod and writes its Kubernetes
 // NetworkPolicy; that policy is then enforced with nftables the way netpol.ts enforces the manifests of
 // k8s/netpol-test (a CNI's drop at the far end of the pod's veth). Real go passes under it; with any one
 // egress rule removed go fails, and the probe fails at the stage its egress[] names for that rule.
@@ -16,7 +16,7 @@ import { goEnv, runGo, runProbe, type GoOutcome, type ProbeOutcome } from './lab
 import { applyEnvChange, baseLabEnv, MODULE_AT_VERSION } from './lab/scenarios.js';
 import type { LabContent } from './lab/content.js';
 import { gate } from './lab/suite.js';
-import { EGRESS_PROXY_PORT, HOST_IPS, HOST_NAMES } from './lab/topology.js';
+import { EGRESS_PROXY_PORT, HOST_IPS, HOST_IPS6, HOST_NAMES, type PodFamilies } from './lab/topology.js';
 
 const suite = await gate('egress policy', process.env);
 
@@ -24,8 +24,10 @@ interface Setup {
   readonly id: string;
   readonly title: string;
   readonly env: (c: LabContent) => Record<string, string>;
-  /** What the generated policy must allow besides DNS, as ip:port. */
-  readonly allows: readonly string[];
+  /** The pod's address families (default IPv4 only). */
+  readonly pod?: PodFamilies;
+  /** What the generated policy must allow besides DNS: per rule, its ip:port ([ip]:port for IPv6) in any order. */
+  readonly allows: readonly (readonly string[])[];
 }
 
 const SETUPS: readonly Setup[] = [
@@ -33,19 +35,26 @@ const SETUPS: readonly Setup[] = [
     id: 'direct',
     title: 'direct: the GOPROXY (which serves the checksum database) and the storage behind the zip redirect',
     env: () => ({}),
-    allows: [`${HOST_IPS.proxy}:443`, `${HOST_IPS.storage}:443`],
+    allows: [[`${HOST_IPS.proxy}:443`], [`${HOST_IPS.storage}:443`]],
   },
   {
     id: 'sumdb-host',
     title: 'the checksum database on its own host (GOSUMDB with its URL)',
     env: (c) => ({ GOSUMDB: `${c.sumdbKey} https://${HOST_NAMES.sum}` }),
-    allows: [`${HOST_IPS.proxy}:443`, `${HOST_IPS.sum}:443`, `${HOST_IPS.storage}:443`],
+    allows: [[`${HOST_IPS.proxy}:443`], [`${HOST_IPS.sum}:443`], [`${HOST_IPS.storage}:443`]],
   },
   {
     id: 'egress-proxy',
     title: 'through an egress proxy (HTTPS_PROXY): only the proxy',
     env: () => ({ HTTPS_PROXY: `http://${HOST_NAMES.egress}:${EGRESS_PROXY_PORT}` }),
-    allows: [`${HOST_IPS.egress}:${EGRESS_PROXY_PORT}`],
+    allows: [[`${HOST_IPS.egress}:${EGRESS_PROXY_PORT}`]],
+  },
+  {
+    id: 'dual-stack',
+    title: 'a dual-stack pod and dual-stack hosts: an IPv4 /32 and an IPv6 /128 per host',
+    pod: 'dual-stack',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.dual}` }),
+    allows: [[`${HOST_IPS.dual}:443`, `[${HOST_IPS6.dual}]:443`], [`${HOST_IPS.dualStorage}:443`, `[${HOST_IPS6.dualStorage}]:443`]],
   },
 ];
 
@@ -69,6 +78,7 @@ interface Generated {
 }
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const hostPort = (ip: string, port: number | string): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 describe.skipIf(!suite.ci)('e2e prerequisites (CI)', () => {
   it('has everything the lab needs', () => {
@@ -88,8 +98,8 @@ describe.skipIf(!suite.run)('e2e: the generated NetworkPolicy, enforced', () => 
     const envOf = (s: Setup): Record<string, string> => applyEnvChange(baseLabEnv(lab!.content), s.env(lab!.content));
 
     // 1. Each setup, unrestricted: the probe passes and writes its policy.
-    const open = await lab.addPod();
-    await mapConcurrent(SETUPS, 3, async (s) => {
+    await mapConcurrent(SETUPS, 4, async (s) => {
+      const open = await lab!.addPod({ families: s.pod ?? 'ipv4' });
       const dir = lab!.freshDir(`${s.id}-emit`);
       const file = join(dir, 'networkpolicy.yaml');
       const probe = await runProbe({ ns: open.ns, node: suite.pre.node, cli: suite.pre.cli, env: goEnv(dir, envOf(s), goBinDir), module: MODULE_AT_VERSION, reportDir: join(dir, 'report'), cwd: dir, extraArgs: ['--emit-networkpolicy', file] });
@@ -108,15 +118,17 @@ describe.skipIf(!suite.run)('e2e: the generated NetworkPolicy, enforced', () => 
         // Rule 0 is DNS; rule i > 0 is the i-th destination the pod dials (each one resolved, so each has a rule).
         const d = i === 0 ? undefined : allowed[i - 1];
         const host = d ? d.host : 'DNS';
+        // go's dial error names the address it tried first (on a dual-stack pod, either family's). With both
+        // families dropped, go's dial to the IPv6 address ends in this lab as "no route to host", after 30 s too.
         const goError = d
-          ? new RegExp(`dial tcp ${esc(d.addresses[0] ?? '?')}:${d.port}: (i/o timeout|connect: connection timed out)`)
+          ? new RegExp(`dial tcp (${d.addresses.map((a) => esc(hostPort(a, d.port))).join('|')}): (i/o timeout|connect: connection timed out|connect: no route to host)`)
           : /lookup [a-z.-]+ on [\d.]+:53: .*i\/o timeout/;
         variants.push({ setup: s, without: i, stage: d ? d.stage : 'dns', goError, label: `without the rule for ${host}${d ? `:${d.port}` : ''}` });
       });
     }
 
     // 3. Each variant in a pod of its own, under the policy as nftables enforces it: go and the probe.
-    const pods = await Promise.all(variants.map(() => lab!.addPod()));
+    const pods = await Promise.all(variants.map((v) => lab!.addPod({ families: v.setup.pod ?? 'ipv4' })));
     // Removed rules blackhole a host: go waits out its 30 s dial timeout, so run them side by side.
     await mapConcurrent([...variants.keys()], 8, async (i) => {
       const v = variants[i]!;
@@ -149,13 +161,13 @@ describe.skipIf(!suite.run)('e2e: the generated NetworkPolicy, enforced', () => 
   }, 60_000);
 
   for (const s of SETUPS) {
-    it(`${s.title}: the probe passes unrestricted and writes a policy allowing DNS and ${s.allows.join(', ')}`, () => {
+    it(`${s.title}: the probe passes unrestricted and writes a policy allowing DNS and ${s.allows.map((r) => r.join(' + ')).join(', ')}`, () => {
       const g = generated.get(s.id);
       expect(g, 'the probe did not run').toBeDefined();
       expect(g!.probe.exit, g!.probe.stderr.slice(0, 500)).toBe(0);
       const rules = g!.policy.doc.spec?.egress ?? [];
-      const allowed = rules.slice(1).flatMap((r) => (r.to ?? []).flatMap((p) => (r.ports ?? []).map((port) => `${String(p.ipBlock?.cidr).replace(/\/32$/, '')}:${String(port.port)}`)));
-      expect(allowed).toEqual(s.allows);
+      const allowed = rules.slice(1).map((r) => (r.to ?? []).flatMap((p) => (r.ports ?? []).map((port) => hostPort(String(p.ipBlock?.cidr).replace(/\/(32|128)$/, ''), String(port.port)))).sort());
+      expect(allowed).toEqual(s.allows.map((r) => [...r].sort()));
       expect(g!.text).toMatch(/resolved at run time and may change/);
     });
   }

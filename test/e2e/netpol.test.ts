@@ -119,6 +119,17 @@ ${extra}`;
     expect(renderPolicy(p!, { index: 0, hostIf: 'x0s' })).toContain('tcp dport { 400-500 } accept');
   });
 
+  it('splits an ipBlock rule by family: IPv6 CIDRs become an ip6 match beside the IPv4 one', () => {
+    const p = egressFor(doc(head('  policyTypes: [Egress]\n  egress:\n    - to: [{ipBlock: {cidr: 198.18.0.50/32}}, {ipBlock: {cidr: "2001:db8:1::50/128"}}]\n      ports: [{port: 443}]\n')), probePod('x'));
+    expect(p?.allow).toEqual([
+      { to: [{ cidr: '198.18.0.50/32' }], proto: 'tcp', ports: [443] },
+      { to: [{ cidr: '2001:db8:1::50/128' }], family: 'ipv6', proto: 'tcp', ports: [443] },
+    ]);
+    const script = renderPolicy(p!, { index: 3, hostIf: 'x3s' });
+    expect(script).toContain('ip daddr { 198.18.0.50/32 } tcp dport { 443 } accept');
+    expect(script).toContain('ip6 daddr { 2001:db8:1::50/128 } tcp dport { 443 } accept');
+  });
+
   it('matches label selectors as metav1.LabelSelector does', () => {
     const labels = { a: '1', b: '2' };
     expect(selectorMatches({}, labels)).toBe(true);

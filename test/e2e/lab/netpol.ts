@@ -179,6 +179,14 @@ function peerHosts(peer: Peer, policyNamespace: string, endpoints: readonly Endp
     .map((e) => e.host);
 }
 
+/** nft matches IPv4 and IPv6 destinations apart: an IPv6 ipBlock becomes a match of its own (selected lab hosts stay IPv4). */
+function byFamily(to: Match['to']): Pick<Match, 'to' | 'family'>[] {
+  if (to === undefined) return [{}];
+  const v6 = to.filter((t) => typeof t !== 'string' && t.cidr.includes(':'));
+  const v4 = to.filter((t) => !v6.includes(t));
+  return [...(v4.length > 0 ? [{ to: v4 }] : []), ...(v6.length > 0 ? [{ to: v6, family: 'ipv6' as const }] : [])];
+}
+
 /**
  * The egress allow-list a CNI enforces for `pod`: the union of the egress rules of every policy that
  * selects it; undefined when none does (then egress is unrestricted).
@@ -192,7 +200,9 @@ export function egressFor(policies: readonly NetworkPolicyFile[], pod: PodIdenti
       const to = rule.to === undefined || rule.to.length === 0 ? undefined : rule.to.flatMap((peer) => peerHosts(peer, p.namespace, endpoints) ?? []);
       // A rule whose peers select nothing allows nothing (an empty `to` list would mean "everywhere").
       if (to !== undefined && to.length === 0) continue;
-      for (const pp of ports(rule.ports)) allow.push({ ...(to ? { to } : {}), proto: pp.proto, ...(pp.ports ? { ports: pp.ports } : {}) });
+      for (const group of byFamily(to)) {
+        for (const pp of ports(rule.ports)) allow.push({ ...group, proto: pp.proto, ...(pp.ports ? { ports: pp.ports } : {}) });
+      }
     }
   }
   return { kind: 'allow', name: `NetworkPolicy ${selecting.map((p) => p.name).join(' + ')}`, allow };
