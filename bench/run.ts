@@ -3,7 +3,7 @@
 //
 //   npm run bench                      everything (as root, after .ci/run --setup-only)
 //   npm run bench -- --runs 3          fewer runs per figure
-//   npm run bench -- --only startup,roundtrips,failure,scale
+//   npm run bench -- --only startup,roundtrips,failure,scale,deadline
 //   npm run bench -- --no-write        print, do not update bench/results.json
 //   npm run bench -- --keep            keep the lab's and the runs' files (reports, go.mod, scripts)
 
@@ -11,6 +11,7 @@ import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { cpus, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deadlineFigures } from './fig-deadline.js';
 import { failureFigures } from './fig-failure.js';
 import { roundTripFigures } from './fig-roundtrips.js';
 import { scaleFigures } from './fig-scale.js';
@@ -28,7 +29,7 @@ const DELAY_MS = 25;
 /** The per-operation timeout of the bounded-failure runs. */
 const FAILURE_TIMEOUT_MS = 3000;
 const SCALE_COUNTS = [10, 100, 500] as const;
-const PARTS = ['startup', 'roundtrips', 'failure', 'scale'] as const;
+const PARTS = ['startup', 'roundtrips', 'failure', 'scale', 'deadline'] as const;
 type Part = (typeof PARTS)[number];
 
 interface Args {
@@ -107,6 +108,14 @@ async function main(): Promise<number> {
         startupMs = r.probeMs;
         if (args.only.has('startup')) figures.push(...r.figures);
         samples['startup'] = r.samples;
+      });
+    }
+    if (args.only.has('deadline')) {
+      await part('deadline', figures, async () => {
+        log('figure 6: a hard deadline against a silent DNS server');
+        const r = await deadlineFigures(subjects, args.runs * 10, log);
+        figures.push(...r.figures);
+        samples['deadline'] = r.samples;
       });
     }
     if (args.only.has('roundtrips') || args.only.has('failure') || args.only.has('scale')) {

@@ -11,6 +11,8 @@ declare const __GOMODPROBE_VERSION__: string | undefined;
 export const VERSION = typeof __GOMODPROBE_VERSION__ === 'string' ? __GOMODPROBE_VERSION__ : '0.0.0-dev';
 
 const MAX_INPUT_FILE = 8 * 1024 * 1024;
+/** How long the process waits for stdout to drain after the verdict before it exits anyway. */
+const EXIT_DRAIN_MS = 100;
 
 /** Reads a small input file; undefined when it is missing or unreadable (the caller decides if that is an error). */
 export function readInputFile(path: string): string | undefined {
@@ -79,7 +81,8 @@ export interface ProbeIo {
 export async function probeOnce(options: Options, io: ProbeIo = {}): Promise<number> {
   const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (!interrupt.signal.aborted) interrupt.abort(new Error(`received ${signal}`));
+    // The reason is the signal's name: the verdict turns it into exit 128+N (src/verdict.ts).
+    if (!interrupt.signal.aborted) interrupt.abort(signal);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -150,8 +153,10 @@ if (isMain()) {
   main(process.argv.slice(2), process.env).then(
     (code) => {
       process.exitCode = code;
-      // Let stdout drain, but never linger on a stray handle (a half-open socket, a keep-alive timer).
-      setTimeout(() => process.exit(code), 2000).unref();
+      // Let stdout drain, but never linger on a stray handle (a half-open socket, a keep-alive timer):
+      // the run promised to end within its deadline.
+      process.stdout.write('', () => process.exit(code));
+      setTimeout(() => process.exit(code), EXIT_DRAIN_MS).unref();
     },
     crash,
   );

@@ -17,6 +17,7 @@ import { prepareDirectory, writeOutputFile } from './report/files.js';
 import { palette } from './report/human.js';
 import { TERMINATION_MESSAGE_MAX_BYTES } from './report/termination.js';
 import { truncateUtf8 } from './report/text.js';
+import { signalExitCode } from './verdict.js';
 
 export type BreakableStage = Exclude<StageName, 'config'>;
 
@@ -132,9 +133,9 @@ export async function runDemo(options: Options, deps: DemoDeps): Promise<number>
   }
 
   // A Ctrl-C between runs must stop the demo, not just the run in progress.
-  let interrupted = false;
-  const onSignal = (): void => {
-    interrupted = true;
+  let interruptedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interruptedBy ??= signal;
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -150,7 +151,7 @@ export async function runDemo(options: Options, deps: DemoDeps): Promise<number>
       () => ({ name: `break-${broken}`, title: `broken at ${broken}: ${lab!.breakAt(broken)}`, expectedExit: STAGE_EXIT_CODES[broken] }),
     ];
     for (const [i, makeRun] of plan.entries()) {
-      if (interrupted) break;
+      if (interruptedBy) break;
       const run = makeRun();
       const inputs = lab.inputs(DEMO_FILES_DIR);
       const runOptions = parseOptions({
@@ -163,10 +164,12 @@ export async function runDemo(options: Options, deps: DemoDeps): Promise<number>
       const exit = await probeOnce(runOptions, overlayIo(inputs.files));
       runs.push({ run, exit });
     }
+    const interrupted = interruptedBy !== undefined;
     const ok = !interrupted && runs.length === plan.length && runs.every((r) => r.exit === r.run.expectedExit);
-    // A healthy run that fails says why with its own exit code; a broken run that fails elsewhere is an expectation not met.
+    // A healthy run that fails says why with its own exit code; a broken run that fails elsewhere is an
+    // expectation not met; a signal is 128+N, as for a single run (src/verdict.ts).
     const healthy = runs[0];
-    const exit = ok ? EXIT.ok : healthy && healthy.exit !== EXIT.ok ? healthy.exit : EXIT.expectNotMet;
+    const exit = interruptedBy ? signalExitCode(interruptedBy) : ok ? EXIT.ok : healthy && healthy.exit !== EXIT.ok ? healthy.exit : EXIT.expectNotMet;
     out.verdict({ ok, broken, runs, exit, durationMs: performance.now() - t0, interrupted });
     if (options.terminationLog !== undefined) {
       const written = writeOutputFile(options.terminationLog, terminationText(ok, broken, runs, exit), { atomic: false });
@@ -191,7 +194,7 @@ function terminationText(ok: boolean, broken: BreakableStage, runs: readonly { r
   const got = runs.map((r) => `${r.run.name} exit ${r.exit} (expected ${r.run.expectedExit})`).join(', ');
   const head = ok
     ? `gomodprobe demo: PASS: the healthy target passed and the target broken at ${broken} failed there (exit 0)`
-    : `gomodprobe demo: FAIL: ${got} (exit ${exit})`;
+    : `gomodprobe demo: ${exit > 128 ? 'ERROR: interrupted' : 'FAIL'}: ${got} (exit ${exit})`;
   return truncateUtf8(head, TERMINATION_MESSAGE_MAX_BYTES);
 }
 

@@ -395,7 +395,7 @@ export function helpText(version: string): string {
     '  config 2   dns 10   tcp 11   tls 12   proxy 13   sumdb 14   redirect 15',
     'Other exit codes:',
     '  0 all passed (or --expect held)   1 internal error   3 --expect not met',
-    '  4 a --must-block target was reachable',
+    '  4 a --must-block target was reachable   130/143 interrupted by SIGINT/SIGTERM',
     '',
     'Bad flags or unreadable input files exit 2 with one line naming what is wrong.',
   );

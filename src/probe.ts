@@ -2,7 +2,7 @@
 // code. Stages only probe; this file owns timing, logging of verdicts and the final report.
 
 import { isIPv6 } from 'node:net';
-import { EXIT, STAGE_EXIT_CODES, type StageName } from './causes.js';
+import type { StageName } from './causes.js';
 import { errorMessage } from './errors.js';
 import { formatGoVersion } from './goenv/goversion.js';
 import type { Options } from './options.js';
@@ -28,16 +28,28 @@ import { stopPrefetch } from './stages/prefetch.js';
 import { prepareTrust } from './net/tls.js';
 import { buildEgress, type EgressDestination } from './egress.js';
 import { RunResolver } from './net/run-resolver.js';
+import { afterAbort, runDeadline } from './signals.js';
+import { decideVerdict, verdictFields } from './verdict.js';
 
 export const NETWORK_STAGES: readonly Stage[] = [dnsStage, tcpStage, tlsStage, proxyStage, sumdbStage, redirectStage];
 
 /** When the trust material is built: after the dns stage has sent its first queries, inside their wait. */
 const PREPARE_TRUST_AFTER_MS = 1;
 
+/**
+ * How long past the deadline (or a signal) the run still waits for a stage, the --must-block checks
+ * and closing the connections, before it abandons them and reports: every operation listens to the
+ * run's signal, so this only matters when one does not. Reporting takes a few ms more; the run ends
+ * within --deadline + 250 ms whatever is pending.
+ */
+export const RUN_GRACE_MS = 100;
+/** What a wait bounded by RUN_GRACE_MS returns when it gave up. */
+const ABANDONED = Symbol('abandoned');
+
 export interface ProbeDeps {
   readonly reporter: Reporter;
   readonly version: string;
-  /** Aborts when SIGTERM/SIGINT arrives. */
+  /** Aborts when SIGTERM/SIGINT arrives; its reason is the signal's name. */
   readonly interrupt: AbortSignal;
   readonly readFile: (path: string) => string | undefined;
   /** How the trust store is read (default: the real file system); the demo overlays its generated CA. */
@@ -47,7 +59,11 @@ export interface ProbeDeps {
 export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunReport> {
   const started = new Date();
   const t0 = performance.now();
-  const runSignal = AbortSignal.any([AbortSignal.timeout(options.deadlineMs), deps.interrupt]);
+  const deadline = runDeadline(options.deadlineMs, deps.interrupt);
+  const runSignal = deadline.signal;
+  // Past this point nothing pending is waited for any more (RUN_GRACE_MS after the deadline or a signal).
+  const grace = afterAbort(runSignal, RUN_GRACE_MS);
+  const bounded = <T>(work: Promise<T>): Promise<T | typeof ABANDONED> => Promise.race([work, grace.expired.then((): typeof ABANDONED => ABANDONED)]);
   const results = new Map<StageName, StageResult>();
   const log = deps.reporter.log;
   let net: NetServices | undefined;
@@ -60,7 +76,8 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     deps.reporter.stageStarted('config', []);
     let plan: Plan | undefined;
     const configResult = await timed('config', async () => {
-      const out = await configStage.run({ options, signal: runSignal, log: log.child({ stage: 'config' }), readFile: deps.readFile, ...(deps.trustFs ? { trustFs: deps.trustFs } : {}) });
+      const out = await bounded(configStage.run({ options, signal: runSignal, log: log.child({ stage: 'config' }), readFile: deps.readFile, ...(deps.trustFs ? { trustFs: deps.trustFs } : {}) }));
+      if (out === ABANDONED) return cutShort('config', deps.interrupt, {});
       plan = out.plan;
       return out.outcome;
     });
@@ -89,7 +106,10 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       for (const stage of NETWORK_STAGES) {
         const ctx: StageContext = { options, signal: runSignal, log: log.child({ stage: stage.name }), net, plan, state, earlier: results };
         deps.reporter.stageStarted(stage.name, []);
-        const result = await timed(stage.name, () => guardStage(stage, ctx, runSignal, deps.interrupt));
+        const result = await timed(stage.name, async () => {
+          const outcome = await bounded(guardStage(stage, ctx, runSignal, deps.interrupt));
+          return outcome === ABANDONED ? cutShort(stage.name, deps.interrupt, {}) : outcome;
+        });
         results.set(stage.name, result);
         deps.reporter.stageFinished(result);
         if (result.status === 'fail') break;
@@ -106,21 +126,29 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       });
       clearTimeout(prepare);
       if (mustBlockRun && !deps.interrupt.aborted) {
-        const outcome = await mustBlockRun;
-        if ('err' in outcome) throw outcome.err;
-        mustBlock = outcome.ok;
+        const outcome = await bounded(mustBlockRun);
+        if (outcome === ABANDONED) {
+          mustBlock = options.mustBlock.map((m) => ({ target: joinHostPort(m.host, m.port), blocked: true, detail: 'no connection before the deadline' }));
+        } else if ('err' in outcome) {
+          throw outcome.err;
+        } else {
+          mustBlock = outcome.ok;
+        }
       }
     }
   } catch (err) {
     internal = { code: 'internal', message: errorMessage(err) };
     log.error({ err: { message: errorMessage(err), stack: err instanceof Error ? err.stack : undefined } }, 'internal error');
   } finally {
-    await net?.close().catch(() => undefined);
+    if (net) await bounded(net.close().catch(() => undefined));
+    grace.cancel();
+    deadline.dispose();
   }
 
   const stages = [...results.values()];
   const failed = stages.find((s) => s.status === 'fail');
-  const exitCode = decideExit(options, failed, internal, mustBlock);
+  const interruptedBy = deps.interrupt.aborted ? signalName(deps.interrupt.reason) : undefined;
+  const v = decideVerdict({ expect: options.expect, failed, internal, mustBlock, interruptedBy });
   const finished = new Date();
   const report: RunReport = {
     schema: REPORT_SCHEMA,
@@ -128,19 +156,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
     durationMs: Math.round(performance.now() - t0),
-    verdict: internal || failed?.stage === 'config' ? 'error' : failed ? 'fail' : 'pass',
-    exitCode,
-    ...(options.expect
-      ? {
-          expect: {
-            expected: options.expect.kind === 'pass' ? 'pass' : `fail:${options.expect.stage}`,
-            firstFailedStage: failed?.stage ?? null,
-            met: expectationMet(options, failed),
-          },
-        }
-      : {}),
-    ...(failed?.failure ? { failure: failed.failure } : {}),
-    ...(internal ? { error: internal } : {}),
+    ...verdictFields(v, failed),
     stages,
     ...(mustBlock ? { mustBlock } : {}),
     ...(egress ? { egress } : {}),
@@ -187,25 +203,9 @@ function cutShort(stage: StageName, interrupt: AbortSignal, evidence: Record<str
   };
 }
 
-function expectationMet(options: Options, failed: StageResult | undefined): boolean {
-  const e = options.expect;
-  if (!e) return false;
-  if (e.kind === 'pass') return failed === undefined;
-  return failed !== undefined && failed.stage === e.stage && failed.failure?.cause !== 'interrupted' && failed.failure?.cause !== 'deadline.exceeded';
-}
-
-export function decideExit(
-  options: Options,
-  failed: StageResult | undefined,
-  internal: { code: string } | undefined,
-  mustBlock: readonly MustBlockResult[] | undefined,
-): number {
-  if (internal) return EXIT.internal;
-  // The probe could not run as configured: never an expected failure.
-  if (failed?.stage === 'config') return STAGE_EXIT_CODES.config;
-  if (mustBlock?.some((m) => !m.blocked)) return EXIT.mustBlockReachable;
-  if (options.expect) return expectationMet(options, failed) ? EXIT.ok : EXIT.expectNotMet;
-  return failed ? STAGE_EXIT_CODES[failed.stage] : EXIT.ok;
+/** The interrupt's reason is the signal's name (cli.ts); anything else counts as SIGTERM. */
+function signalName(reason: unknown): NodeJS.Signals {
+  return typeof reason === 'string' && /^SIG[A-Z0-9]+$/.test(reason) ? (reason as NodeJS.Signals) : 'SIGTERM';
 }
 
 /** The first hops' chains (tls stage), then those of every host reached later (sumdb, storage, toolchain, git). */

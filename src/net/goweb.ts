@@ -13,6 +13,7 @@ import { HopError } from './hop.js';
 import { netrcLookup, type NetrcEntry } from '../goenv/netrc.js';
 import { HttpError, type HttpClient, type HttpResponse } from './http.js';
 import type { ProxyEnv } from '../goenv/httpproxy.js';
+import { timeoutSignal } from '../signals.js';
 
 export type SecurityMode = 'default' | 'insecure';
 
@@ -88,7 +89,7 @@ export interface GoWeb {
  */
 export async function goGetInsecure(web: GoWeb, httpsUrl: string, opts: Omit<GoGetOptions, 'security'>): Promise<GoResponse> {
   try {
-    return await goGet(web, httpsUrl, { ...opts, security: 'insecure', signal: AbortSignal.any([opts.signal, AbortSignal.timeout(5000)]) });
+    return await goGet(web, httpsUrl, { ...opts, security: 'insecure', signal: timeoutSignal(opts.signal, 5000) });
   } catch (err) {
     if (!(err instanceof GoWebError)) throw err;
     return goGet(web, httpsUrl.replace(/^https:/, 'http:'), { ...opts, security: 'insecure' });

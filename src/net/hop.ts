@@ -15,6 +15,7 @@ import { DnsLookupError, type LookupResult, type Resolver } from './resolver.js'
 import { judgeGoHello, type GoHelloChecks } from './gohello.js';
 import { TlsError, tlsHandshake, type TlsResult } from './tls.js';
 import type { TrustStore } from './truststore.js';
+import { timeoutSignal } from '../signals.js';
 
 export interface HopTarget {
   readonly origin: string;
@@ -80,10 +81,6 @@ export function dialTarget(hop: HopTarget): HopDial {
   return { host: hop.host, port: hop.port, viaProxy: false };
 }
 
-function opSignal(parent: AbortSignal, timeoutMs: number): AbortSignal {
-  return AbortSignal.any([parent, AbortSignal.timeout(timeoutMs)]);
-}
-
 /** Go prefixes errors on the way to a proxy with "proxyconnect tcp: ". */
 function goDialError(hop: HopTarget, inner: string): string {
   return hop.proxy.proxy ? `proxyconnect tcp: ${inner}` : inner;
@@ -93,7 +90,7 @@ function goDialError(hop: HopTarget, inner: string): string {
 export async function resolveHop(ctx: HopContext, hop: HopTarget, signal: AbortSignal): Promise<LookupResult> {
   const dial = dialTarget(hop);
   try {
-    return await ctx.resolver.lookup(dial.host, { signal: opSignal(signal, ctx.timeoutMs) });
+    return await ctx.resolver.lookup(dial.host, { signal: timeoutSignal(signal, ctx.timeoutMs) });
   } catch (err) {
     if (err instanceof DnsLookupError) {
       throw new HopError('dns', err.code as LayerCause, `${dial.host}`, err.message,
@@ -119,7 +116,7 @@ export async function connectHop(ctx: HopContext, hop: HopTarget, lookup: Lookup
   let attempts: DialAttempt[];
   let goConnectMs: number;
   try {
-    ({ socket, attempts, goConnectMs } = await dialHost(lookup.addresses, dial.port, { signal: opSignal(signal, ctx.timeoutMs), budgetMs: ctx.timeoutMs }));
+    ({ socket, attempts, goConnectMs } = await dialHost(lookup.addresses, dial.port, { signal: timeoutSignal(signal, ctx.timeoutMs), budgetMs: ctx.timeoutMs }));
   } catch (err) {
     if (err instanceof DialError) {
       const code: LayerCause = dial.viaProxy && err.code === 'tcp.refused' ? 'tcp.proxy_refused' : err.code;
@@ -137,7 +134,7 @@ export async function connectHop(ctx: HopContext, hop: HopTarget, lookup: Lookup
   const authority = joinHostPort(hop.host, hop.port);
   try {
     const tunnel = await connectTunnel(socket, {
-      signal: opSignal(signal, ctx.timeoutMs),
+      signal: timeoutSignal(signal, ctx.timeoutMs),
       authority,
       ...(proxy.username ? { proxyAuthorization: basicAuth(proxy) } : {}),
       ...(proxy.protocol === 'https:'

@@ -12,6 +12,7 @@ import { ProbeError } from '../errors.js';
 import type { LayerCause } from '../causes.js';
 import { basicAuth, hopForURL, HopError, openHop, type HopContext } from './hop.js';
 import { joinHostPort } from './netip.js';
+import { timeoutSignal } from '../signals.js';
 
 export interface HttpRequestOptions {
   readonly signal: AbortSignal;
@@ -148,7 +149,7 @@ export class HttpClient {
         if (this.#proxyOrigins.has(origin)) hop = { ...hop, proxy: { proxy: null, reason: 'the HTTP proxy itself' } };
         const via = hop.proxy.proxy ? 'proxy' : 'direct';
         // Each layer has its own budget inside openHop; this bounds the whole connect.
-        openHop(this.#hops, hop, AbortSignal.any([this.#closing.signal, AbortSignal.timeout(this.#hops.timeoutMs * 3)]), ['http/1.1'], { verify })
+        openHop(this.#hops, hop, timeoutSignal(this.#closing.signal, this.#hops.timeoutMs * 3), ['http/1.1'], { verify })
           .then((h) => {
             const leaf = h.tls?.chain[0];
             const ok = h.tcp.attempts.find((a) => a.ok);

@@ -4,6 +4,7 @@
 // of control characters so a hostile server cannot drive the terminal.
 
 import { describeCause } from '../causes.js';
+import { verdictHeadline, verdictWord } from '../verdict.js';
 import type { Finding, StageResult } from '../stages/stage.js';
 import type { EgressDestination } from '../egress.js';
 import type { RunReport } from './types.js';
@@ -61,8 +62,10 @@ function labelled(label: string, value: string, p: Palette, indent = 11): string
   const text = truncateUtf8(stripControl(value).trim(), MAX_DETAIL_BYTES);
   let lines = text.split('\n');
   if (lines.length > MAX_DETAIL_LINES) lines = [...lines.slice(0, MAX_DETAIL_LINES), '…'];
-  const pad = ' '.repeat(indent);
-  const first = `  ${p.dim(label.padEnd(indent - 2))}${lines[0] ?? ''}`;
+  // A label as wide as the column still gets a space after it ("reachable 127.0.0.1:5399").
+  const width = Math.max(indent - 2, label.length + 1);
+  const pad = ' '.repeat(width + 2);
+  const first = `  ${p.dim(label.padEnd(width))}${lines[0] ?? ''}`;
   return [first, ...lines.slice(1).map((l) => `${pad}${l}`)].join('\n');
 }
 
@@ -78,16 +81,16 @@ export function formatSummary(report: RunReport, ctx: SummaryContext, p: Palette
   const exit = `(exit ${report.exitCode})`;
   const f = report.failure;
   const reachable = (report.mustBlock ?? []).filter((m) => !m.blocked);
-  if (report.verdict === 'error') {
-    const what = report.error ? `${report.error.code}: ${singleLine(report.error.message)}` : 'the probe could not run';
-    lines.push(`${p.bad(p.bold('ERROR'))}  ${what}  ${exit}`);
-  } else if (report.verdict === 'pass') {
-    const what = report.expect ? `expectation met (${report.expect.expected})` : 'go mod download should work from here';
-    lines.push(`${p.ok(p.bold('PASS'))}  ${what}  ${formatDuration(report.durationMs)}  ${exit}`);
-  } else {
-    const what = f ? `stage ${f.stage}` : reachable.length > 0 ? 'a must-block target is reachable' : 'see report';
-    lines.push(`${p.bad(p.bold('FAIL'))}  ${what}  ${formatDuration(report.durationMs)}  ${exit}`);
-  }
+  // The word and the exit code are the verdict's (src/verdict.ts); only the wording is the view's own.
+  const word = verdictWord(report.verdict);
+  const paint = report.verdict === 'pass' ? p.ok : p.bad;
+  const what =
+    report.reason === 'passed' ? 'go mod download should work from here'
+    : report.reason === 'expect_met' ? `expectation met (${report.expect?.expected})`
+    : report.reason === 'stage_failed' && f ? `stage ${f.stage}`
+    : singleLine(verdictHeadline(report));
+  const took = report.verdict === 'error' ? '' : `  ${formatDuration(report.durationMs)}`;
+  lines.push(`${paint(p.bold(word))}  ${what}${took}  ${exit}`);
   if (report.expect) {
     const got = report.expect.firstFailedStage ?? 'none';
     lines.push(labelled('expect', `${report.expect.expected}: ${report.expect.met ? 'met' : 'not met'} (first failed stage: ${got})`, p));

@@ -143,6 +143,7 @@ export function formatJUnit(report: RunReport): string {
     ['version', report.tool.version],
     ['verdict', report.verdict],
     ['exitCode', String(report.exitCode)],
+    ['reason', report.reason],
   ]
     .map(([name, value]) => `      <property${attrs({ name: name!, value: value! })}/>`)
     .join('\n');

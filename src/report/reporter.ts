@@ -148,6 +148,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
             event: EVENTS.runFinished,
             verdict: safe.verdict,
             exitCode: safe.exitCode,
+            reason: safe.reason,
             durationMs: safe.durationMs,
             failure: safe.failure,
             error: safe.error,

@@ -3,6 +3,7 @@
 
 import type { EgressDestination } from '../egress.js';
 import type { Failure, StageResult } from '../stages/stage.js';
+import type { VerdictReason } from '../verdict.js';
 
 export const REPORT_SCHEMA = 'gomodprobe.report/v1';
 
@@ -34,10 +35,12 @@ export interface RunReport {
   /** `error` = the probe could not run (bad input, internal error). */
   verdict: RunVerdict;
   exitCode: number;
+  /** Why: the class of outcome the verdict and exit code come from (src/verdict.ts). */
+  reason: VerdictReason;
   expect?: { expected: string; firstFailedStage: string | null; met: boolean };
   /** The first failing stage's failure. */
   failure?: Failure;
-  /** Set when verdict is `error`. */
+  /** Set when the verdict is `error` by an internal error or an interrupting signal (code `interrupted`). */
   error?: { code: string; message: string };
   /** In run order; stages not run are absent. */
   stages: StageResult[];

@@ -11,6 +11,7 @@ import type { PlannedModule } from '../plan.js';
 import { hintFor } from '../hints.js';
 import type { EntryResult, WalkFailure } from './gowalk.js';
 import type { StageContext } from './stage.js';
+import { timeoutSignal } from '../signals.js';
 
 export interface DirectInfo {
   readonly version: string;
@@ -51,7 +52,7 @@ export async function checkDirect(ctx: StageContext, m: PlannedModule, requests:
   let statusLine: string;
   try {
     const web = { http: ctx.net.http, proxyEnv: ctx.net.proxyEnv };
-    const get = { signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.net.timeoutMs * 2)]), maxBytes: MAX_DISCOVERY_BYTES, netrc: ctx.plan.netrc };
+    const get = { signal: timeoutSignal(ctx.signal, ctx.net.timeoutMs * 2), maxBytes: MAX_DISCOVERY_BYTES, netrc: ctx.plan.netrc };
     const res = m.insecure ? await goGetInsecure(web, url, get) : await goGet(web, url, get);
     body = res.body;
     status = res.status;

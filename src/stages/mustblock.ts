@@ -8,12 +8,13 @@ import { DnsLookupError } from '../net/resolver.js';
 import type { NetServices } from '../net/services.js';
 import type { MustBlockTarget } from '../options.js';
 import type { MustBlockResult } from '../report/types.js';
+import { timeoutSignal } from '../signals.js';
 
 export async function checkMustBlock(targets: readonly MustBlockTarget[], net: NetServices, signal: AbortSignal): Promise<MustBlockResult[]> {
   return Promise.all(
     targets.map(async (t): Promise<MustBlockResult> => {
       const target = joinHostPort(t.host, t.port);
-      const op = AbortSignal.any([signal, AbortSignal.timeout(net.timeoutMs)]);
+      const op = timeoutSignal(signal, net.timeoutMs);
       let addresses: readonly string[];
       try {
         addresses = (await net.resolver.lookup(t.host, { signal: op })).addresses;
@@ -22,7 +23,7 @@ export async function checkMustBlock(targets: readonly MustBlockTarget[], net: N
         throw err;
       }
       try {
-        const { socket, attempts } = await dialHost(addresses, t.port, { signal: AbortSignal.any([signal, AbortSignal.timeout(net.timeoutMs)]), budgetMs: net.timeoutMs });
+        const { socket, attempts } = await dialHost(addresses, t.port, { signal: timeoutSignal(signal, net.timeoutMs), budgetMs: net.timeoutMs });
         socket.destroy();
         const ok = attempts.find((a) => a.ok);
         return { target, blocked: false, detail: `TCP connect to ${joinHostPort(ok?.address ?? addresses[0]!, t.port)} succeeded in ${ok?.latencyMs ?? '?'} ms: the egress policy lets it through` };

@@ -14,6 +14,7 @@ import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip, ZIP_HASH_CAP } from './zipfetch.js';
 import { fail, pass, skip, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
 import { ProbeError } from '../errors.js';
+import { timeoutSignal } from '../signals.js';
 
 const MAX_SUMDB_BYTES = 4 * 1024 * 1024;
 
@@ -144,7 +145,7 @@ async function walkForBase(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
         const url = `${entryURL.replace(/\/+$/, '')}/sumdb/${db.name}/supported`;
         try {
           const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
-            signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.net.timeoutMs * 2)]),
+            signal: timeoutSignal(ctx.signal, ctx.net.timeoutMs * 2),
             maxBytes: 64 * 1024,
             netrc: ctx.plan.netrc,
           });
@@ -172,7 +173,7 @@ function sumdbFetch(ctx: StageContext, base: string): (path: string, signal: Abo
   const get = async (path: string, signal: AbortSignal): Promise<Uint8Array> => {
     const url = `${base}${path}`;
     const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
-      signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.net.timeoutMs * 2)]),
+      signal: timeoutSignal(signal, ctx.net.timeoutMs * 2),
       maxBytes: MAX_SUMDB_BYTES,
       netrc: ctx.plan.netrc,
     });

@@ -146,8 +146,8 @@ describe('stdout and signals', () => {
     expect(r.ndjson).toContain('"event":"run.finished"');
   });
 
-  for (const [signal, stage, exitCode] of [['SIGTERM', 'tls', 12], ['SIGINT', 'tls', 12]] as const) {
-    it(`${signal} in the middle of the ${stage} stage: exit ${exitCode} names the stage, report.json is whole`, async () => {
+  for (const [signal, stage, exitCode] of [['SIGTERM', 'tls', 143], ['SIGINT', 'tls', 130]] as const) {
+    it(`${signal} in the middle of the ${stage} stage: exit ${exitCode} (128+signal), verdict error, report.json is whole`, async () => {
       let sent = false;
       const r = await probeLab(lab, {
         env: { GOPROXY: `https://${LAB_NAMES.proxy}:${silent.port}` },
@@ -164,14 +164,17 @@ describe('stdout and signals', () => {
       expectNoCrash(r);
       expect(r.exitCode).toBe(exitCode);
       expect(r.report!.failure).toMatchObject({ stage, cause: 'interrupted' });
-      expect(r.report!.exitCode).toBe(exitCode);
+      expect(r.report).toMatchObject({ exitCode, verdict: 'error', reason: 'interrupted', error: { code: 'interrupted', message: `received ${signal}` } });
       expect(r.termination).toContain(`stage ${stage}`);
+      expect(r.termination!.split('\n')[0]).toMatch(new RegExp(`^gomodprobe: ERROR: interrupted \\(received ${signal}\\).*\\(exit ${exitCode}\\)$`));
+      expect(r.junit).toContain(`<property name="exitCode" value="${exitCode}"/>`);
+      expect(r.metrics).toContain(`gomodprobe_exit_code ${exitCode}`);
       expectNothingHalfWritten(r.outDir!);
       expect(r.elapsedMs).toBeLessThan(8000);
     });
   }
 
-  it('SIGTERM while a DNS lookup waits for a silent server: exit 10', async () => {
+  it('SIGTERM while a DNS lookup waits for a silent server: exit 143', async () => {
     lab.dns.set(LAB_NAMES.proxy, { behaviour: 'silent' });
     let sent = false;
     const r = await probeLab(lab, {
@@ -185,8 +188,10 @@ describe('stdout and signals', () => {
       },
     });
     expectNoCrash(r);
-    expect(r.exitCode).toBe(10);
+    expect(r.exitCode).toBe(143);
+    expect(r.report).toMatchObject({ verdict: 'error', exitCode: 143 });
     expect(r.report!.failure).toMatchObject({ stage: 'dns', cause: 'interrupted' });
+    expectNothingHalfWritten(r.outDir!);
     expect(r.elapsedMs).toBeLessThan(8000);
   });
 });

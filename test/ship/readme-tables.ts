@@ -12,6 +12,7 @@ import { hintFor } from '../../src/hints.js';
 import { FLAGS, GO_ENV_NAMES } from '../../src/options.js';
 import { formatMetrics } from '../../src/report/metrics.js';
 import { REPORT_SCHEMA, type RunReport } from '../../src/report/types.js';
+import { signalExitCode } from '../../src/verdict.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
@@ -55,7 +56,8 @@ export function exitCodeTable(): string {
     [`\`${EXIT.ok}\``, '—', 'every stage passed (or, with `--expect`, the outcome was the expected one)'],
     [`\`${EXIT.internal}\``, '—', 'internal error: a bug in the probe (still logged as one line, never a bare stack trace)'],
     [`\`${EXIT.expectNotMet}\``, '—', '`--expect` was given and the outcome differs'],
-    [`\`${EXIT.mustBlockReachable}\``, '—', 'a `--must-block` target was reachable (wins over every other outcome but `1` and `2`)'],
+    [`\`${EXIT.mustBlockReachable}\``, '—', 'a `--must-block` target was reachable (wins over every other outcome but `1`, `2` and a signal)'],
+    [`\`${signalExitCode('SIGINT')}\`, \`${signalExitCode('SIGTERM')}\``, '—', 'interrupted by SIGINT or SIGTERM (128+signal): verdict `error`, cause `interrupted`; the reports are still written'],
   ];
   return table(['exit code', 'stage', 'what passing it establishes'], [...other, ...stageRows]);
 }
@@ -121,7 +123,8 @@ function fullReport(): RunReport {
     finishedAt: '2024-01-01T00:00:01Z',
     durationMs: 1000,
     verdict: 'fail',
-    exitCode: 12,
+    exitCode: 3,
+    reason: 'expect_not_met',
     expect: { expected: 'pass', firstFailedStage: 'tls', met: false },
     failure,
     error: { code: 'internal', message: 'm' },

@@ -2,6 +2,8 @@
 // real bundle), --expect and --must-block for NetworkPolicy regression runs, SIGTERM mid-stage, and the
 // modules a go.mod asks for.
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StageName } from '../../../src/causes.js';
 import type { LabTarget } from '../../../src/lab/target.js';
@@ -48,16 +50,27 @@ describe('the built CLI (node dist/gomodprobe.mjs)', () => {
     });
   }
 
-  it('SIGTERM in the middle of a stage: the reports are written and the exit code names that stage', async () => {
-    lab.goproxy.faults = { silent: true };
-    const run = await probeLab(lab, { mode: 'cli', timeout: '20s', signalAt: { stage: 'proxy', signal: 'SIGTERM' } });
-    expect(run.exitCode).toBe(13);
-    expect(run.report.failure).toMatchObject({ stage: 'proxy', cause: 'interrupted' });
-    expect(run.report.stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['config:pass', 'dns:pass', 'tcp:pass', 'tls:pass', 'proxy:fail']);
-    expect(run.termination).toContain('FAIL at stage proxy: interrupted');
-    // Well before the 20 s the silent proxy would otherwise have taken.
-    expect(run.lines.at(-1)).toMatchObject({ event: 'run.finished', exitCode: 13 });
-  });
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    it(`${signal} in the middle of a stage: exit ${code} (128+signal), verdict error, cause interrupted, every output says so`, async () => {
+      lab.goproxy.faults = { silent: true };
+      const run = await probeLab(lab, { mode: 'cli', timeout: '20s', args: ['--expect', 'fail:proxy'], signalAt: { stage: 'proxy', signal } });
+      expect(run.exitCode).toBe(code);
+      expect(run.report).toMatchObject({ verdict: 'error', exitCode: code, reason: 'interrupted', error: { code: 'interrupted', message: `received ${signal}` } });
+      expect(run.report.failure).toMatchObject({ stage: 'proxy', cause: 'interrupted' });
+      // An interrupted stage is never the failure --expect asked for.
+      expect(run.report.expect).toMatchObject({ met: false });
+      expect(run.report.stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['config:pass', 'dns:pass', 'tcp:pass', 'tls:pass', 'proxy:fail']);
+      expect(run.termination.split('\n')[0]).toBe(`gomodprobe: ERROR: interrupted (received ${signal}) during stage proxy (exit ${code})`);
+      expect(run.metrics).toContain(`gomodprobe_exit_code ${code}`);
+      expect(run.metrics).toContain('gomodprobe_run_success 0');
+      expect(run.metrics).toContain('gomodprobe_error_info{code="interrupted"} 1');
+      // Well before the 20 s the silent proxy would otherwise have taken.
+      expect(run.elapsedMs).toBeLessThan(10_000);
+      expect(run.lines.at(-1)).toMatchObject({ event: 'run.finished', verdict: 'error', exitCode: code });
+      // Atomic: no temporary file left beside the reports.
+      expect(readdirSync(join(run.dir, 'out')).sort()).toEqual(['gomodprobe.ndjson', 'metrics.prom', 'report.json']);
+    });
+  }
 
   it('--expect fail:config is refused at the command line (exit 2, one line)', () => {
     const r = spawnSync(process.execPath, [CLI, '--expect', 'fail:config'], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });

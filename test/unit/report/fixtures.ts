@@ -25,6 +25,7 @@ export function failedRun(over: Partial<RunReport> = {}): RunReport {
     durationMs: 1500,
     verdict: 'fail',
     exitCode: 12,
+    reason: 'stage_failed',
     failure,
     stages: [
       stage({ stage: 'config', durationMs: 1 }),
@@ -53,6 +54,7 @@ export function passedRun(over: Partial<RunReport> = {}): RunReport {
     ...base,
     verdict: 'pass',
     exitCode: 0,
+    reason: 'passed',
     stages: ['config', 'dns', 'tcp', 'tls', 'proxy', 'sumdb', 'redirect'].map((s) =>
       stage({ stage: s as StageResult['stage'], status: s === 'redirect' ? 'skip' : 'pass' }),
     ),

@@ -53,11 +53,11 @@ describe('formatTerminationMessage', () => {
 
   it('states the expectation', () => {
     const met = formatTerminationMessage(
-      failedRun({ verdict: 'pass', exitCode: 0, expect: { expected: 'tls', firstFailedStage: 'tls', met: true } }),
+      failedRun({ verdict: 'pass', exitCode: 0, reason: 'expect_met', expect: { expected: 'tls', firstFailedStage: 'tls', met: true } }),
     );
     expect(met).toBe('gomodprobe: PASS: expected tls, first failed stage tls: tls.unknown_authority at proxy.golang.org:443 (exit 0)');
     const notMet = formatTerminationMessage(
-      passedRun({ verdict: 'fail', exitCode: 3, expect: { expected: 'tcp', firstFailedStage: null, met: false } }),
+      passedRun({ verdict: 'fail', exitCode: 3, reason: 'expect_not_met', expect: { expected: 'tcp', firstFailedStage: null, met: false } }),
     );
     expect(notMet).toBe('gomodprobe: FAIL: expected tcp, but the first failed stage was none (all stages passed) (exit 3)');
   });
@@ -67,6 +67,7 @@ describe('formatTerminationMessage', () => {
       passedRun({
         verdict: 'fail',
         exitCode: 4,
+        reason: 'must_block_reachable',
         mustBlock: [
           { target: 'github.com:443', blocked: false, detail: 'connected' },
           { target: 'evil.example:443', blocked: true, detail: 'timed out' },
@@ -74,7 +75,7 @@ describe('formatTerminationMessage', () => {
       }),
     );
     expect(msg.split('\n')).toEqual([
-      'gomodprobe: FAIL: 1 must-block target(s) reachable (exit 4)',
+      'gomodprobe: FAIL: 1 must-block target(s) reachable: github.com:443 (exit 4)',
       'reachable but must be blocked: github.com:443',
     ]);
   });
@@ -85,6 +86,7 @@ describe('formatTerminationMessage', () => {
       ...rest,
       verdict: 'error',
       exitCode: 2,
+      reason: 'config',
       stages: [],
       error: { code: 'config.bad_flag', message: '--timeout: not a duration' },
     });

@@ -1,0 +1,75 @@
+// Deadlines as AbortSignals that always fire. Every timeout of the run is made here, never with
+// AbortSignal.timeout() inside AbortSignal.any(): on Node 20 a composite signal holds its sources
+// weakly and a timeout signal is held only weakly by its own timer, so a garbage collection between
+// creating AbortSignal.any([parent, AbortSignal.timeout(ms)]) and its expiry collects the timeout,
+// and the composite never aborts. That was the "deadline is not hard" race (issue #12): in about one
+// run in ten, a GC during the dns stage lost both the --timeout and the --deadline signal, and the
+// lookup ran on resolv.conf's own timers (timeout:5 attempts:2 = 10 s). Here the timer's closure holds
+// the controller, so the signal lives exactly as long as it can still fire.
+
+/** The reason a timed-out signal carries, as AbortSignal.timeout() gives it. */
+function timeoutReason(): DOMException {
+  return new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+}
+
+/**
+ * A signal that aborts after `ms`, or when `parent` aborts. The timer does not keep the process
+ * alive (as AbortSignal.timeout's does not): the operation it bounds does that.
+ */
+export function timeoutSignal(parent: AbortSignal | undefined, ms: number): AbortSignal {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(timeoutReason()), Math.max(0, ms));
+  timer.unref();
+  ctl.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  return parent ? AbortSignal.any([parent, ctl.signal]) : ctl.signal;
+}
+
+export interface RunDeadline {
+  /** Aborts when the deadline passes or `interrupt` aborts. */
+  readonly signal: AbortSignal;
+  /** Stops the timer once the run is over. */
+  dispose(): void;
+}
+
+/**
+ * The run's deadline. Unlike timeoutSignal, its timer keeps the process alive: a run whose pending
+ * work holds no handle (a promise nobody will settle) must still end at the deadline, not exit 0
+ * early with nothing reported.
+ */
+export function runDeadline(ms: number, interrupt: AbortSignal): RunDeadline {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(timeoutReason()), Math.max(0, ms));
+  const onInterrupt = (): void => ctl.abort(interrupt.reason);
+  if (interrupt.aborted) onInterrupt();
+  else interrupt.addEventListener('abort', onInterrupt, { once: true });
+  return {
+    signal: ctl.signal,
+    dispose() {
+      clearTimeout(timer);
+      interrupt.removeEventListener('abort', onInterrupt);
+    },
+  };
+}
+
+/**
+ * Resolves `graceMs` after `signal` aborts: the point where the run stops waiting for work that
+ * ignored its signal (a bug, or a library that does not honour it). Never rejects; `cancel` drops it.
+ */
+export function afterAbort(signal: AbortSignal, graceMs: number): { readonly expired: Promise<void>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const expired = new Promise<void>((resolve) => {
+    onAbort = () => {
+      timer = setTimeout(resolve, graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return {
+    expired,
+    cancel() {
+      if (timer) clearTimeout(timer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    },
+  };
+}
