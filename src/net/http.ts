@@ -10,7 +10,7 @@ import type { Dispatcher } from 'undici';
 import type UndiciAgentClass from 'undici/lib/dispatcher/agent.js';
 import { ProbeError } from '../errors.js';
 import type { LayerCause } from '../causes.js';
-import { basicAuth, hopForURL, HopError, openHop, type HopContext } from './hop.js';
+import { basicAuth, hopForURL, HopError, openHop, type HopContext, type OpenHop } from './hop.js';
 import { joinHostPort } from './netip.js';
 import { timeoutSignal } from '../signals.js';
 
@@ -91,6 +91,29 @@ export interface OpenedOrigin {
   readonly error?: { readonly layer: string; readonly cause: string; readonly detail: string };
 }
 
+/** The record of one connect (HttpClient.opened): what each layer showed, or where it failed. */
+export function openedOrigin(origin: string, via: 'direct' | 'proxy', result: OpenHop | HopError): OpenedOrigin {
+  if (result instanceof HopError) return { origin, ok: false, via, error: { layer: result.layer, cause: result.code, detail: result.message } };
+  const leaf = result.tls?.chain[0];
+  const ok = result.tcp.attempts.find((a) => a.ok);
+  return {
+    origin,
+    ok: true,
+    via,
+    addresses: result.lookup.addresses,
+    ...(ok ? { connectedTo: joinHostPort(ok.address, ok.port) } : {}),
+    ...(result.tls
+      ? {
+          tls: {
+            protocol: result.tls.protocol,
+            ...(leaf ? { leaf: leaf.subject, issuer: leaf.issuer } : {}),
+            chain: result.tls.chain.map((c) => ({ subject: c.subject, issuer: c.issuer, sha256: c.sha256, notAfter: c.notAfter })),
+          },
+        }
+      : {}),
+  };
+}
+
 /**
  * undici's Agent, loaded on first use: it brings node:http, http2, net and tls with it, none of which a
  * run needs before its first request, and loading them took ~10 ms in front of the dns stage.
@@ -151,28 +174,11 @@ export class HttpClient {
         // Each layer has its own budget inside openHop; this bounds the whole connect.
         openHop(this.#hops, hop, timeoutSignal(this.#closing.signal, this.#hops.timeoutMs * 3), ['http/1.1'], { verify })
           .then((h) => {
-            const leaf = h.tls?.chain[0];
-            const ok = h.tcp.attempts.find((a) => a.ok);
-            this.opened.push({
-              origin,
-              ok: true,
-              via,
-              addresses: h.lookup.addresses,
-              ...(ok ? { connectedTo: joinHostPort(ok.address, ok.port) } : {}),
-              ...(h.tls
-                ? {
-                    tls: {
-                      protocol: h.tls.protocol,
-                      ...(leaf ? { leaf: leaf.subject, issuer: leaf.issuer } : {}),
-                      chain: h.tls.chain.map((c) => ({ subject: c.subject, issuer: c.issuer, sha256: c.sha256, notAfter: c.notAfter })),
-                    },
-                  }
-                : {}),
-            });
+            this.opened.push(openedOrigin(origin, via, h));
             callback(null, h.socket);
           })
           .catch((err: unknown) => {
-            if (err instanceof HopError) this.opened.push({ origin, ok: false, via, error: { layer: err.layer, cause: err.code, detail: err.message } });
+            if (err instanceof HopError) this.opened.push(openedOrigin(origin, via, err));
             callback(err instanceof Error ? err : new Error(String(err)), null);
           });
       },

@@ -7,6 +7,7 @@ import { escapePath, wirePathEscape } from '../goenv/module.js';
 import { redactURL } from '../goenv/redact.js';
 import { goGet, goGetInsecure, GoWebError } from '../net/goweb.js';
 import { hopForURL, HopError, openHop } from '../net/hop.js';
+import { openedOrigin } from '../net/http.js';
 import type { PlannedModule } from '../plan.js';
 import { hintFor } from '../hints.js';
 import type { EntryResult, WalkFailure } from './gowalk.js';
@@ -89,11 +90,17 @@ async function checkVcsHost(ctx: StageContext, m: PlannedModule, repo: string, v
   } catch {
     return { ok: false, failure: { cause: 'proxy.direct_failed', target: repo, detail: `invalid repository URL ${repo}`, goError: `invalid repo root "${repo}"`, hint: 'fix the go-import meta tag', notExist: false } };
   }
+  const target = hopForURL(url, ctx.net.proxyEnv);
+  const origin = `${url.protocol}//${url.host}`;
+  const via = target.proxy.proxy ? 'proxy' : 'direct';
   try {
-    const hop = await openHop(ctx.net, hopForURL(url, ctx.net.proxyEnv), ctx.signal, ['http/1.1'], { verify: !m.insecure });
+    const hop = await openHop(ctx.net, target, ctx.signal, ['http/1.1'], { verify: !m.insecure });
     hop.socket.destroy();
+    // Recorded with the HTTP client's connects: report.json's egress[] lists every origin the run dialed.
+    ctx.net.http.opened.push(openedOrigin(origin, via, hop));
   } catch (err) {
     if (err instanceof HopError) {
+      ctx.net.http.opened.push(openedOrigin(origin, via, err));
       // A TLS failure does not stop go when GOINSECURE covers the path.
       if (!(m.insecure && err.layer === 'tls')) {
         const goError = `${vcs} fetch of ${repo}: ${err.goError}`;

@@ -92,6 +92,23 @@ describe('report.json egress[]', () => {
     expect(policyPlan(direct.report.egress!).notDialed.map((d) => d.port)).toEqual([lab.closedPort]);
   });
 
+  it('lists the origin `direct` dials after a 404: the go-get discovery host, and a known hosting site itself', async () => {
+    const goproxy = `https://${LAB_NAMES.proxy}:${lab.goproxy.port}/nothing-here,direct`;
+    const discovery = await probeLab(lab, { env: { GOPROXY: goproxy } });
+    expect(discovery.exitCode).toBe(13);
+    expect(rows(discovery)).toContain('tcp lab.test:443 fallback failed dns.nxdomain: direct');
+    lab.dns.set('github.com', { a: ['127.0.0.1'], ttl: 30 });
+    try {
+      const known = await probeLab(lab, { env: { GOPROXY: goproxy }, modules: ['github.com/lab/x@v1.0.0'] });
+      expect(known.exitCode).toBe(13);
+      // go goes straight to the repository at github.com (vcs.go's known hosts): nothing listens on 127.0.0.1:443.
+      expect(rows(known)).toContain('tcp github.com:443 fallback failed tcp.refused: direct');
+      expect(known.report.egress!.find((d) => d.host === 'github.com')).toMatchObject({ addresses: ['127.0.0.1'], stage: 'proxy', why: [{ module: 'github.com/lab/x' }] });
+    } finally {
+      lab.dns.set('github.com', { behaviour: 'nxdomain' });
+    }
+  });
+
   it('records a destination go needs but cannot reach, with the cause and the stage that names it', async () => {
     lab.breakAt('redirect');
     const run = await probeLab(lab);
