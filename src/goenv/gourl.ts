@@ -399,7 +399,16 @@ function getScheme(raw: string): [string, string] {
   return ['', raw];
 }
 
-function parseHost(host: string): string {
+/** How a go version's url.Parse differs from go 1.23's, the one this file ports. */
+export interface UrlParseRules {
+  /**
+   * go 1.26+ (net/url/url.go parseHost, GODEBUG urlstrictcolons, unless set to 0): in an http or https
+   * URL, an unbracketed host with more than one colon is an error; the port starts at the first colon.
+   */
+  readonly strictColons?: boolean;
+}
+
+function parseHost(host: string, scheme: string, rules: UrlParseRules): string {
   if (host.startsWith('[')) {
     const i = host.lastIndexOf(']');
     if (i < 0) throw new UrlError("missing ']' in host");
@@ -413,7 +422,8 @@ function parseHost(host: string): string {
       return host1 + host2 + host3;
     }
   } else {
-    const i = host.lastIndexOf(':');
+    const last = host.lastIndexOf(':');
+    const i = rules.strictColons && (scheme === 'http' || scheme === 'https') ? host.indexOf(':') : last;
     if (i !== -1) {
       const colonPort = host.slice(i);
       if (!validOptionalPort(colonPort)) throw new UrlError(`invalid port ${goQuoteBytes(colonPort)} after host`);
@@ -422,9 +432,9 @@ function parseHost(host: string): string {
   return unescape(host, Enc.Host);
 }
 
-function parseAuthority(authority: string): [Userinfo | undefined, string] {
+function parseAuthority(authority: string, scheme: string, rules: UrlParseRules): [Userinfo | undefined, string] {
   const i = authority.lastIndexOf('@');
-  const host = parseHost(i < 0 ? authority : authority.slice(i + 1));
+  const host = parseHost(i < 0 ? authority : authority.slice(i + 1), scheme, rules);
   if (i < 0) return [undefined, host];
   const userinfo = authority.slice(0, i);
   if (!validUserinfo(userinfo)) throw new UrlError('net/url: invalid userinfo');
@@ -437,7 +447,7 @@ function parseAuthority(authority: string): [Userinfo | undefined, string] {
   return [{ username, password, passwordSet: true }, host];
 }
 
-function parseBytes(rawURL: string): GoURL {
+function parseBytes(rawURL: string, rules: UrlParseRules): GoURL {
   if (containsCTL(rawURL)) throw new UrlError('net/url: invalid control character in URL');
   const url = new GoURL();
   if (rawURL === '*') {
@@ -472,7 +482,7 @@ function parseBytes(rawURL: string): GoURL {
       rest = authority.slice(slash);
       authority = authority.slice(0, slash);
     }
-    [url.user, url.host] = parseAuthority(authority);
+    [url.user, url.host] = parseAuthority(authority, url.scheme, rules);
   } else if (url.scheme !== '' && rest.startsWith('/')) {
     url.omitHost = true;
   }
@@ -488,18 +498,18 @@ export type GoURLResult = { ok: true; url: GoURL } | { ok: false; error: string 
  * url.Parse. On failure `error` is go's text (`parse "…": invalid port ":x" after host`), except
  * that a password inside the quoted URL is masked: go prints it verbatim, we never do.
  */
-export function parseGoURL(raw: string): GoURLResult {
-  return parseGoURLBytes(toByteString(raw));
+export function parseGoURL(raw: string, rules: UrlParseRules = {}): GoURLResult {
+  return parseGoURLBytes(toByteString(raw), rules);
 }
 
 /** url.Parse of a byte string (one char per byte: an HTTP header value as it came off the wire). */
-export function parseGoURLBytes(bytes: string): GoURLResult {
+export function parseGoURLBytes(bytes: string, rules: UrlParseRules = {}): GoURLResult {
   const hash = bytes.indexOf('#');
   const u = hash < 0 ? bytes : bytes.slice(0, hash);
   const frag = hash < 0 ? '' : bytes.slice(hash + 1);
   let url: GoURL;
   try {
-    url = parseBytes(u);
+    url = parseBytes(u, rules);
   } catch (err) {
     return { ok: false, error: urlErrorText(u, err) };
   }

@@ -6,7 +6,7 @@
 import { domainToASCII } from 'node:url';
 import { ipNetContains, isLoopbackIp, parseCIDR, parseNetIp, splitHostPort, type IpNet } from '../net/netip.js';
 import { goQuote, goTrimSpace } from './gostrings.js';
-import { parseGoURL, type GoURL } from './gourl.js';
+import { parseGoURL, type GoURL, type UrlParseRules } from './gourl.js';
 import { redactURL } from './redact.js';
 
 export interface ParsedProxy {
@@ -53,10 +53,10 @@ function getEnvAny(env: Env, ...names: string[]): { name: string; value: string 
  * httpproxy.parseProxy: a value that does not parse, or lacks a scheme or host, is read again as
  * "http://" + value (Go 1.23). Returns go's error text when even that fails.
  */
-export function parseProxyValue(proxy: string): { ok: true; url: GoURL } | { ok: false; error: string } {
-  const first = parseGoURL(proxy);
+export function parseProxyValue(proxy: string, rules: UrlParseRules = {}): { ok: true; url: GoURL } | { ok: false; error: string } {
+  const first = parseGoURL(proxy, rules);
   if (!first.ok || first.url.scheme === '' || first.url.host === '') {
-    const retry = parseGoURL('http://' + proxy);
+    const retry = parseGoURL('http://' + proxy, rules);
     if (retry.ok) return retry;
   }
   if (!first.ok) return { ok: false, error: `invalid proxy address ${goQuote(redactURL(proxy))}: ${first.error}` };
@@ -67,6 +67,7 @@ function readOne(
   env: Env,
   names: [string, string],
   ignored: { variable: string; value: string; reason: string }[],
+  rules: UrlParseRules,
 ): ParsedProxy | undefined {
   const found = getEnvAny(env, ...names);
   const other = names[1];
@@ -74,7 +75,7 @@ function readOne(
     ignored.push({ variable: other, value: redactURL(env[other]), reason: `${names[0]} is set and go reads it first` });
   }
   if (!found) return undefined;
-  const parsed = parseProxyValue(found.value);
+  const parsed = parseProxyValue(found.value, rules);
   if (!parsed.ok) {
     ignored.push({ variable: found.name, value: redactURL(found.value), reason: `go ignores it: ${parsed.error}` });
     return undefined;
@@ -106,11 +107,14 @@ function asWhatwgURL(u: GoURL): string {
   return bracketed.string();
 }
 
-/** httpproxy.FromEnvironment: read once, uppercase names first, empty values unset. */
-export function readProxyEnv(env: Env): ProxyEnv {
+/**
+ * httpproxy.FromEnvironment: read once, uppercase names first, empty values unset. `rules`: how the
+ * modelled go's url.Parse reads the values (go 1.26+ refuses `2001:db8::13:3128`, which go 1.23 dials).
+ */
+export function readProxyEnv(env: Env, rules: UrlParseRules = {}): ProxyEnv {
   const ignored: { variable: string; value: string; reason: string }[] = [];
-  const httpProxy = readOne(env, ['HTTP_PROXY', 'http_proxy'], ignored);
-  const httpsProxy = readOne(env, ['HTTPS_PROXY', 'https_proxy'], ignored);
+  const httpProxy = readOne(env, ['HTTP_PROXY', 'http_proxy'], ignored, rules);
+  const httpsProxy = readOne(env, ['HTTPS_PROXY', 'https_proxy'], ignored, rules);
   const noProxyVar = getEnvAny(env, 'NO_PROXY', 'no_proxy');
   const shadowedNoProxy = env['no_proxy'];
   if (noProxyVar?.name === 'NO_PROXY' && shadowedNoProxy !== undefined && shadowedNoProxy !== '' && shadowedNoProxy !== noProxyVar.value) {

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { InputError, ParseError, errorMessage } from '../errors.js';
 import { readGoEnv, type GoEnv, type GoEnvName } from '../goenv/env.js';
-import { fetchGodebugNotes, removedGodebug } from '../goenv/godebug.js';
+import { fetchGodebugNotes, godebugValues, removedGodebug } from '../goenv/godebug.js';
 import { parseGoFlags } from '../goenv/goflags.js';
 import { formatGoVersion, rulesFor, type GoRules } from '../goenv/goversion.js';
 import { parseGoMod } from '../goenv/gomod.js';
@@ -133,7 +133,7 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
   insecureModuleFindings(finalModules, findings);
 
   // Proxy environment and trust store.
-  const proxyEnv = readProxyEnv(env);
+  const proxyEnv = readProxyEnv(env, { strictColons: go.urlStrictColons && godebugValues(env['GODEBUG'] ?? '').get('urlstrictcolons') !== '0' });
   for (const ign of proxyEnv.ignored) {
     findings.push({ code: 'config.proxy_env_ignored', severity: 'warn', target: ign.variable, message: `${ign.variable}=${ign.value} is ignored by go: ${ign.reason}` });
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseProxyValue, proxyFor, readProxyEnv } from '../../../src/goenv/httpproxy.js';
 import { parseCIDR, parseNetIp, splitHostPort } from '../../../src/net/netip.js';
+import { parseGoURL } from '../../../src/goenv/gourl.js';
 import { HTTP_PROXY } from './go123-expected.js';
 
 describe('proxyFor agrees with net/http.ProxyFromEnvironment of go 1.23', () => {
@@ -155,5 +156,31 @@ describe('IPv6 in NO_PROXY and HTTPS_PROXY, as go 1.23 decides', () => {
       expect(pe.ignored, value).toEqual([]);
       expect(proxyFor(pe, new URL('https://proxy.example')).proxy?.href, value).toBe(href);
     }
+  });
+});
+
+describe('go 1.26+ url.Parse: strict colons in http(s) hosts (GODEBUG urlstrictcolons)', () => {
+  // Recorded from go 1.27.3 (a main module at go 1.27): HTTPS_PROXY=2001:db8:1::13:3128 -> direct;
+  // with GODEBUG=urlstrictcolons=0 -> http://2001:db8:1::13:3128; a bracketed or socks5 value is unaffected.
+  it('an unbracketed IPv6 proxy is ignored: go goes direct', () => {
+    const pe = readProxyEnv({ HTTPS_PROXY: '2001:db8:1::13:3128' }, { strictColons: true });
+    expect(proxyFor(pe, new URL('https://proxy.example')).proxy).toBeNull();
+    expect(pe.ignored).toEqual([{
+      variable: 'HTTPS_PROXY',
+      value: '2001:db8:1::13:3128',
+      reason: 'go ignores it: invalid proxy address "2001:db8:1::13:3128": parse "2001:db8:1::13:3128": first path segment in URL cannot contain colon',
+    }]);
+  });
+
+  it('brackets, and schemes other than http(s), parse as before', () => {
+    for (const [value, href] of [['http://[2001:db8:1::13]:3128', 'http://[2001:db8:1::13]:3128/'], ['socks5://2001:db8:1::13:1080', 'socks5://[2001:db8:1::13]:1080']] as const) {
+      expect(proxyFor(readProxyEnv({ HTTPS_PROXY: value }, { strictColons: true }), new URL('https://proxy.example')).proxy?.href, value).toBe(href);
+    }
+  });
+
+  it('url.Parse names the port from the first colon', () => {
+    expect(parseGoURL('https://a:b:443/', { strictColons: true })).toEqual({ ok: false, error: 'parse "https://a:b:443/": invalid port ":b:443" after host' });
+    expect(parseGoURL('https://a:b:443/').ok).toBe(true);
+    expect(parseGoURL('mongodb://a:1,b:2/', { strictColons: true }).ok).toBe(true);
   });
 });
