@@ -18,6 +18,8 @@ export interface Match {
   readonly family?: 'ipv4' | 'ipv6';
   readonly proto?: Proto;
   readonly ports?: readonly (number | { readonly from: number; readonly to: number })[];
+  /** Only packets longer than this (IP header included): a box acting on go's large ClientHello. */
+  readonly longerThan?: number;
 }
 
 /** Deny-list: each match gets the verdict, everything else passes (a firewall rule set). */
@@ -80,6 +82,10 @@ export function matchExpr(m: Match): string {
   } else {
     parts.push(ports ? `${proto} dport ${ports}` : `meta l4proto ${proto}`);
   }
+  if (m.longerThan !== undefined) {
+    if (!Number.isInteger(m.longerThan) || m.longerThan < 0 || m.longerThan > 65535) throw new RangeError(`bad length ${m.longerThan}`);
+    parts.push(`meta length > ${m.longerThan}`);
+  }
   return parts.join(' ');
 }
 
@@ -129,6 +135,9 @@ export const POLICIES = Object.freeze({
   dnsTcpDropped: { kind: 'deny', name: 'drop DNS over TCP only (UDP 53 allowed)', rules: [{ to: ['dns'], proto: 'tcp', ports: [53], verdict: 'drop' }] },
   proxyDropped: { kind: 'deny', name: 'drop TCP 443 to the GOPROXY host', rules: [{ to: ['proxy'], proto: 'tcp', ports: [443], verdict: 'drop' }] },
   proxyRejected: { kind: 'deny', name: 'reject TCP 443 to the GOPROXY host (RST)', rules: [{ to: ['proxy'], proto: 'tcp', ports: [443], verdict: 'reject' }] },
+  // go 1.24+'s ClientHello (1.5 KB) is the first client packet to 443 over 1000 bytes; go 1.23's is ~300.
+  helloDropped: { kind: 'deny', name: 'drop client packets over 1000 bytes to TCP 443 on the GOPROXY host', rules: [{ to: ['proxy'], proto: 'tcp', ports: [443], longerThan: 1000, verdict: 'drop' }] },
+  helloRejected: { kind: 'deny', name: 'reset client packets over 1000 bytes to TCP 443 on the GOPROXY host', rules: [{ to: ['proxy'], proto: 'tcp', ports: [443], longerThan: 1000, verdict: 'reject' }] },
   sumDropped: { kind: 'deny', name: 'drop everything to the checksum database host', rules: [{ to: ['sum'], verdict: 'drop' }] },
   storageRejected: { kind: 'deny', name: 'reject everything to the object storage host', rules: [{ to: ['storage'], verdict: 'reject' }] },
   storageDropped: { kind: 'deny', name: 'drop everything to the object storage host', rules: [{ to: ['storage'], verdict: 'drop' }] },
