@@ -7,7 +7,11 @@ import { listenForHellos } from '../../src/lab/hello-listener.js';
 import { dialAddress } from '../../src/net/dialer.js';
 import { buildClientHello, goHelloProfile, groupName, parseClientHello, sendHello, type ClientHelloFields } from '../../src/net/clienthello.js';
 import { findLabGos, LAB_GO_MINORS } from './lab/gos.js';
-import { captureGoHello } from './lab/gohello.js';
+import { captureGoHello, readmeHelloRow } from './lab/gohello.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tlsHandshake } from '../../src/net/tls.js';
+import { REPO_ROOT } from './lab/suite.js';
 
 const CI = process.env['CI'] === 'true';
 /** The settings that change the hello: go's godebugs table for crypto/tls, per version. */
@@ -17,6 +21,10 @@ const GODEBUGS: Readonly<Record<number, readonly string[]>> = {
   27: ['', 'tlsmlkem=0', 'tlssecpmlkem=0', 'tlsmlkem=0,tlssecpmlkem=0', 'tlssha1=1'],
 };
 const gos = await findLabGos(process.env);
+const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+/** The hellos README's table shows (the rest are compared with the probe's, not shown). */
+const README_ROWS = new Set(['23:', '24:', '24:tlsmlkem=0,tlssecpmlkem=0', '27:', '27:tlsmlkem=0,tlssecpmlkem=0']);
+const readmeMessage = (row: string): string => `README's table under "go's bytes on the wire" lacks (or differs from) this recorded row:\n${row}`;
 
 describe.skipIf(!CI)('the gos whose hello is compared (CI)', () => {
   it('are all installed', () => {
@@ -69,7 +77,30 @@ for (const minor of LAB_GO_MINORS) {
         const probe = parseClientHello(await captureProbeHello(minor, godebug));
         expect(comparable(probe)).toEqual(comparable(captured));
         expect(Math.abs(probe.recordBytes - captured.recordBytes)).toBeLessThanOrEqual(64);
+        if (README_ROWS.has(`${minor}:${godebug}`)) {
+          const row = readmeHelloRow(`go 1.${minor}`, godebug, captured);
+          expect(README.includes(row), readmeMessage(row)).toBe(true);
+        }
       }, 60_000);
     }
   });
 }
+
+// The probe's own verifying handshake (OpenSSL's hello) for README's last row: Node 20's OpenSSL 3.0 is
+// what CI runs; another OpenSSL (the image's Node) sends another hello, so the row is checked on 3.0 only.
+const openssl30 = process.versions.openssl.startsWith('3.0.');
+describe.skipIf(!openssl30)(`the probe's verifying handshake${openssl30 ? '' : ` (skipped: OpenSSL ${process.versions.openssl}, README shows 3.0's)`}`, () => {
+  it("sends OpenSSL 3.0's small hello, as README's table says", async () => {
+    const listener = await listenForHellos();
+    try {
+      const signal = AbortSignal.timeout(10_000);
+      const { socket } = await dialAddress('127.0.0.1', listener.port, { signal });
+      const trust = { pems: [], fingerprints: new Set<string>(), loaded: [], skipped: [] };
+      await expect(tlsHandshake(socket, { host: '127.0.0.1', port: listener.port, trust, signal, timeoutMs: 5000 })).rejects.toThrow();
+      const row = readmeHelloRow('gomodprobe verifying (Node 20, OpenSSL 3.0)', '', parseClientHello(await listener.next(signal)));
+      expect(README.includes(row), readmeMessage(row)).toBe(true);
+    } finally {
+      await listener.close();
+    }
+  });
+});

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { listenForHellos } from '../../../src/lab/hello-listener.js';
+import { groupName, type ClientHelloFields } from '../../../src/net/clienthello.js';
 
 export interface GoHelloCapture {
   readonly hello: Buffer;
@@ -58,4 +59,11 @@ function runToEnd(cmd: string, args: string[], env: Record<string, string>, cwd:
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}: ${out.trim()}`))));
   });
+}
+
+/** README's row for one go's hello (the table under "go's bytes on the wire"), from a capture. */
+export function readmeHelloRow(version: string, godebug: string, f: ClientHelloFields): string {
+  const who = godebug ? `${version}, \`GODEBUG=${godebug}\`` : version;
+  const shares = f.keyShares.map((k) => `${groupName(k.group)} (${k.bytes} B)`).join(' + ');
+  return `| ${who} | ${f.recordBytes} B | ${f.supportedGroups.map(groupName).join(', ')} | ${shares} | ${f.signatureAlgorithms.length}${f.signatureAlgorithmsCert.length > 0 ? ` (+ ${f.signatureAlgorithmsCert.length} for certificates)` : ''} | ${f.cipherSuites.length} | ${f.extensions.join(', ')} |`;
 }
