@@ -93,6 +93,13 @@ export const IPV6_SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    id: 'gosumdb-ipv6-literal',
+    title: 'GOSUMDB with its URL at an IPv6 literal (the proxy does not serve the checksum database)',
+    pod: 'dual-stack',
+    env: (c) => ({ GOPROXY: `${dual}${GOPROXY_PATHS.noSumdb}`, GOSUMDB: `${c.sumdbKey} ${dualLiteral}/sumdb/${c.sumdbName}` }),
+    expect: { pass: true },
+  },
+  {
     id: 'egress-proxy-ipv6',
     title: 'HTTPS_PROXY at an IPv6 literal (direct 443 dropped)',
     pod: 'dual-stack',
