@@ -52,6 +52,11 @@ class Rejected extends Error {
 }
 
 const MAX_GO_VALUE = 64 * 1024;
+/**
+ * What go 1.23 and go 1.27 print for a go.mod without a module line (checked against both by
+ * test/hostile/input.test.ts; go runs in the module's directory, so it names the file "go.mod").
+ */
+export const GO_MISSING_MODULE = 'go: error reading go.mod: missing module declaration. To specify the module path:\n\tgo mod edit -module=example.com/mod';
 
 export const configStage = {
   name: 'config' as const,
@@ -246,6 +251,12 @@ function planModules(ctx: ConfigContext, goEnv: GoEnv, findings: Finding[], gono
       gomod = parseGoMod(text, options.gomodFile);
     } catch (err) {
       throw new Rejected(options.gomodFile, `--gomod: ${errorMessage(err)}`, 'fix the go.mod (go mod tidy) or give the right file', undefined, 'config.bad_file');
+    }
+    // go refuses a go.mod without a module line (an empty file too) before it fetches anything
+    // (cmd/go/internal/modload/init.go: "missing module declaration"), whatever it requires.
+    if (gomod.module === undefined) {
+      throw new Rejected(options.gomodFile, `--gomod ${options.gomodFile}: no module declaration${text.trim() === '' ? ' (the file is empty)' : ''}: go refuses this go.mod before it downloads anything`,
+        'add the module line (go mod edit -module=example.com/mod), or point --gomod at the go.mod the build uses', GO_MISSING_MODULE, 'config.bad_file');
     }
     const replaced = new Map<string, { path: string; version?: string; local: boolean }>();
     for (const r of gomod.replaces) {

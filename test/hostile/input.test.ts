@@ -4,11 +4,14 @@
 // go accepts (a resolv.conf with 50 nameservers or garbage lines: go uses the first 3 and skips the rest)
 // must not fail the run.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LabTarget } from '../../src/lab/target.js';
+import { GO_MISSING_MODULE } from '../../src/stages/config.js';
+import { findLabGos } from '../e2e/lab/gos.js';
 import { budget, cleanupRuns, expectNoCrash, expectOutputs, expectPass, expectWithin, probeLab, resetLab, spawnProbe, startLab, type ProbeRun } from './harness.js';
 
 let lab: LabTarget;
@@ -179,6 +182,42 @@ describe('values go rejects and unusable input files: the config stage fails, ex
   it('a go.mod that is binary garbage', async () => {
     const r = await probeLab(lab, { modules: [], args: ['--gomod', '{dir}/go.mod'], files: { 'go.mod': '\u0000\u0001\u0002PK\u0003\u0004\uffff'.repeat(100) } });
     expectConfigError(r, /go\.mod$/, 'config.bad_file', /--gomod: /);
+  });
+
+  // go refuses these before it downloads anything; the probe used to pass them ("PASS go mod download
+  // should work from here"). go's exact words are checked against the real gos below.
+  for (const [name, text] of [['an empty (0-byte) go.mod', ''], ['a go.mod without a module line', 'go 1.21\n\nrequire lab.test/hello v1.1.0\n']] as const) {
+    it(`${name}: go refuses it, so does the config stage (exit 2, go's words)`, async () => {
+      const r = await probeLab(lab, { modules: [], args: ['--gomod', '{dir}/go.mod', '--expect', 'pass'], files: { 'go.mod': text } });
+      expectConfigError(r, /go\.mod$/, 'config.bad_file', /no module declaration/);
+      expect(r.report!.failure!.goError).toBe(GO_MISSING_MODULE);
+      expect(r.report!.expect).toMatchObject({ met: false });
+      // Nothing about file:// proxies or anything else that does not apply.
+      expect(r.report!.stages[0]!.findings.map((f) => f.code)).not.toContain('config.gomod_no_requires');
+    });
+  }
+
+  it("go 1.23 and go 1.27 print exactly the probe's goError for both go.mods", async () => {
+    const gos = await findLabGos(process.env);
+    const wanted = gos.found.filter((g) => g.minor === 23 || g.minor === 27);
+    // Under CI both must be there (.ci/run installs them); elsewhere at least the system's go 1.23.
+    if (process.env['CI'] === 'true') expect(wanted.map((g) => g.minor), gos.missing).toEqual([23, 27]);
+    expect(wanted.length, `no go 1.23 or 1.27 here: ${gos.missing}`).toBeGreaterThan(0);
+    for (const go of wanted) {
+      for (const text of ['', 'go 1.21\n\nrequire lab.test/hello v1.1.0\n']) {
+        const dir = mkdtempSync(join(scratch, `go${go.minor}-`));
+        writeFileSync(join(dir, 'go.mod'), text);
+        // Nothing from this machine: its own HOME and GOPATH, no proxy, no checksum database, no toolchain switch.
+        const r = spawnSync(go.bin, ['mod', 'download'], {
+          cwd: dir,
+          encoding: 'utf8',
+          timeout: 30_000,
+          env: { PATH: '/usr/bin:/bin', HOME: join(dir, 'home'), GOPATH: join(dir, 'gopath'), GOPROXY: 'off', GOSUMDB: 'off', GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local', GOENV: 'off', GOTELEMETRY: 'off' },
+        });
+        expect(r.status, `${go.version}: ${r.stderr}`).toBe(1);
+        expect(r.stderr.trim(), `${go.version} on ${JSON.stringify(text)}`).toBe(GO_MISSING_MODULE);
+      }
+    }
   });
 
   it('a go.sum that does not parse', async () => {
