@@ -4,6 +4,7 @@
 import type net from 'node:net';
 import type { LookupResult } from './net/resolver.js';
 import type { TlsResult } from './net/tls.js';
+import type { PlannedModule } from './plan.js';
 
 export interface HopProgress {
   lookup?: LookupResult;
@@ -19,6 +20,11 @@ export interface ModuleFetch {
   /** The base URL of the GOPROXY entry that served .info and .mod, or 'direct'. */
   readonly servedBy: string;
   readonly goMod?: Buffer;
+  /**
+   * The planned module this fetch answers (absent for a zip prefetched by path@version alone). Per-module
+   * facts (go.sum lines, GONOSUMDB) are read from it, never looked up by path: m@v1 and m@v2 are two modules.
+   */
+  readonly planned?: PlannedModule;
 }
 
 export class RunState {

@@ -42,12 +42,7 @@ export const proxyStage: Stage = {
     const reports = await mapLimit(ctx.plan.modules, STAGE_CONCURRENCY, (m) => probeModule(ctx, m, findings));
     // state.modules fills in the order the modules finished; the later stages walk it (and report its
     // first failure), so put it back in plan order: the verdict must not depend on which answer came first.
-    const planIndex = new Map<string, number>();
-    ctx.plan.modules.forEach((m, i) => {
-      if (m.version !== undefined && !planIndex.has(`${m.path}@${m.version}`)) planIndex.set(`${m.path}@${m.version}`, i);
-      if (!planIndex.has(m.path)) planIndex.set(m.path, i);
-    });
-    const rank = (f: ModuleFetch): number => planIndex.get(`${f.path}@${f.version}`) ?? planIndex.get(f.path) ?? 0;
+    const rank = (f: ModuleFetch): number => (f.planned ? ctx.plan.modules.indexOf(f.planned) : 0);
     ctx.state.modules.sort((a, b) => rank(a) - rank(b));
     const failed = reports.filter((r) => r.failure);
     const evidence = { modules: reports };
@@ -96,7 +91,7 @@ async function probeModule(ctx: StageContext, m: PlannedModule, findings: Findin
   report.version = version;
   report.servedBy = info.servedBy;
   if (info.value.direct) {
-    ctx.state.modules.push({ path: m.path, version, servedBy: 'direct' });
+    ctx.state.modules.push({ path: m.path, version, servedBy: 'direct', planned: m });
     return report;
   }
   // The zip's redirect chain is the longest path of the run and needs nothing but the version: start it
@@ -129,7 +124,7 @@ async function probeModule(ctx: StageContext, m: PlannedModule, findings: Findin
   }
   checkGoModBody(m, version, mod.value.body, findings);
 
-  const fetch: ModuleFetch = { path: m.path, version, servedBy: mod.servedBy, goMod: mod.value.body };
+  const fetch: ModuleFetch = { path: m.path, version, servedBy: mod.servedBy, goMod: mod.value.body, planned: m };
   ctx.state.modules.push(fetch);
   return report;
 }

@@ -51,7 +51,7 @@ export const sumdbStage: Stage = {
     const findings: Finding[] = [];
     const db = ctx.plan.sumdb;
     const toCheck = ctx.state.modules.filter((m) => {
-      const planned = ctx.plan.modules.find((p) => p.path === m.path);
+      const planned = m.planned;
       if (planned?.sumdbSkipReason) {
         findings.push({ code: 'sumdb.skipped_module', severity: 'info', target: m.path, message: `go does not consult the checksum database for ${m.path}: ${planned.sumdbSkipReason}` });
         return false;
@@ -247,7 +247,8 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
   }
 
   // go.sum lines from --gosum, before the build meets SECURITY ERROR.
-  const planned = ctx.plan.modules.find((p) => p.path === m.path);
+  // This version's own go.sum lines (keyed by path@version: another version of the path has its own).
+  const planned = m.planned;
   if (planned && planned.goSum.size > 0) {
     check.goSum = [];
     for (const [suffix, line] of planned.goSum) {

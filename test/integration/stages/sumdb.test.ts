@@ -291,6 +291,37 @@ describe('sumdb stage: what the proxy serves against the record', () => {
     expect(run.report.failure!.goError).toBe(`verifying ${AT}: checksum mismatch\n\tdownloaded: ${m.built.zipHash}\n\tgo.sum:     h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=`);
   });
 
+  // Two versions of one module path are two modules: each version's go.sum lines are compared with its
+  // own record (they were compared with the first version's, and the second version's never were).
+  describe('two versions of one module (--module m@v1.0.0 --module m@v1.1.0)', () => {
+    const both = [`${LAB_MODULE}@v1.0.0`, `${LAB_MODULE}@v1.1.0`];
+    const v100 = () => lab.modules.find((m) => m.path === LAB_MODULE && m.version === 'v1.0.0')!;
+    const lines = (zip100: string, zip110: string) =>
+      `${LAB_MODULE} v1.0.0 ${zip100}\n${LAB_MODULE} v1.0.0/go.mod ${v100().built.goModHash}\n${LAB_MODULE} v1.1.0 ${zip110}\n${LAB_MODULE} v1.1.0/go.mod ${hello().built.goModHash}\n`;
+
+    it('go.sum lines that agree for both: each compared with its own version\'s record, the run passes', async () => {
+      const run = await probeLab(lab, { modules: both, files: { 'go.sum': lines(v100().built.zipHash, hello().built.zipHash) }, args: ['--gosum', '{dir}/go.sum'] });
+      expect(run.exitCode, JSON.stringify(run.report.failure)).toBe(0);
+      const byVersion = new Map(checks(run).map((c) => [`${c.path}@${c.version}`, c.goSum]));
+      expect(byVersion.get(`${LAB_MODULE}@v1.0.0`)).toEqual([
+        expect.objectContaining({ line: `${LAB_MODULE} v1.0.0 ${v100().built.zipHash}`, recorded: v100().built.zipHash, match: true }),
+        expect.objectContaining({ line: `${LAB_MODULE} v1.0.0/go.mod ${v100().built.goModHash}`, match: true }),
+      ]);
+      expect(byVersion.get(`${LAB_MODULE}@v1.1.0`)).toEqual([
+        expect.objectContaining({ line: `${LAB_MODULE} v1.1.0 ${hello().built.zipHash}`, recorded: hello().built.zipHash, match: true }),
+        expect.objectContaining({ line: `${LAB_MODULE} v1.1.0/go.mod ${hello().built.goModHash}`, match: true }),
+      ]);
+    });
+
+    it('a wrong line for the second version fails, naming that version', async () => {
+      const bad = 'h1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=';
+      const run = await probeLab(lab, { modules: both, files: { 'go.sum': lines(v100().built.zipHash, bad) }, args: ['--gosum', '{dir}/go.sum'] });
+      expectSumdbFailure(run, 'sumdb.checksum_mismatch');
+      expect(run.report.failure!.target).toBe(`go.sum line "${LAB_MODULE} v1.1.0"`);
+      expect(run.report.failure!.goError).toBe(`verifying ${LAB_MODULE}@v1.1.0: checksum mismatch\n\tdownloaded: ${hello().built.zipHash}\n\tgo.sum:     ${bad}`);
+    });
+  });
+
   it('--gosum lines that agree: compared and reported', async () => {
     const m = hello();
     const gosum = `${LAB_MODULE} v1.1.0 ${m.built.zipHash}\n${LAB_MODULE} v1.1.0/go.mod ${m.built.goModHash}\n`;
