@@ -103,6 +103,7 @@ export async function probeOnce(options: Options, io: ProbeIo = {}): Promise<num
     ...(options.reportDir ? { reportDir: options.reportDir } : {}),
     ...(options.terminationLog ? { terminationLog: options.terminationLog } : {}),
     ...(options.junitFile ? { junitFile: options.junitFile } : {}),
+    junitSuite: options.junitSuite,
     ...(options.networkPolicy ? { networkPolicy: options.networkPolicy } : {}),
     secrets: collectSecrets(options, io.readFile ?? readInputFile),
     level: options.logLevel,

@@ -102,11 +102,13 @@ export function demoArgv(user: Options, labArgs: readonly string[], run: string)
   argv.push('--max-modules', String(user.maxModules));
   if (user.reportDir !== undefined) argv.push('--report-dir', join(user.reportDir, run));
   if (user.junitFile !== undefined) argv.push('--junit', perRunPath(user.junitFile, run));
+  if (user.junitSuite !== 'gomodprobe') argv.push('--junit-suite', user.junitSuite);
   if (user.networkPolicy !== undefined) {
     argv.push('--emit-networkpolicy', perRunPath(user.networkPolicy.file, run), '--emit-networkpolicy-format', user.networkPolicy.format);
   }
   argv.push('--timeout', `${user.timeoutMs}ms`, '--deadline', `${user.deadlineMs}ms`);
   for (const m of user.mustBlock) argv.push('--must-block', m.raw);
+  if (user.mustBlockUnresolvableOk) argv.push('--must-block-unresolvable-ok');
   argv.push('--format', user.format, '--log-level', user.logLevel);
   return argv;
 }

@@ -25,6 +25,8 @@ export interface Options {
   readonly reportDir: string | undefined;
   readonly terminationLog: string | undefined;
   readonly junitFile: string | undefined;
+  /** --junit-suite: the JUnit testsuite's name and its testcases' classname prefix (default "gomodprobe"). */
+  readonly junitSuite: string;
   /** --emit-networkpolicy: write report.json's egress[] as an egress policy for the build pod. */
   readonly networkPolicy: { readonly file: string; readonly format: 'kubernetes' | 'cilium' } | undefined;
   /** Budget of each network operation (a lookup, a connect, a handshake, a request). */
@@ -33,6 +35,8 @@ export interface Options {
   readonly deadlineMs: number;
   readonly expect: Expectation | undefined;
   readonly mustBlock: readonly MustBlockTarget[];
+  /** --must-block-unresolvable-ok: a must-block name that does not resolve counts as blocked. */
+  readonly mustBlockUnresolvableOk: boolean;
   readonly resolvConf: string;
   /** True when --resolv-conf was given: then a missing file is an input error, not Go's default config. */
   readonly resolvConfExplicit: boolean;
@@ -94,12 +98,14 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'report-dir', env: 'GOMODPROBE_REPORT_DIR', arg: 'DIR', help: 'write gomodprobe.ndjson, report.json and metrics.prom here (the shared volume)' },
   { name: 'termination-log', env: 'GOMODPROBE_TERMINATION_LOG', arg: 'FILE', help: 'short failure summary for `kubectl describe pod` (default /dev/termination-log when it exists)' },
   { name: 'junit', env: 'GOMODPROBE_JUNIT', arg: 'FILE', help: 'also write JUnit XML: one testcase per stage and per --must-block target' },
+  { name: 'junit-suite', env: 'GOMODPROBE_JUNIT_SUITE', arg: 'NAME', help: 'name of the JUnit testsuite and prefix of its testcases\' classname, e.g. the NetworkPolicy under test (default gomodprobe; letters, digits, . _ -)' },
   { name: 'emit-networkpolicy', env: 'GOMODPROBE_EMIT_NETWORKPOLICY', arg: 'FILE', help: 'write the egress go needs (report.json egress[]) as a NetworkPolicy for the build pod to review and apply' },
   { name: 'emit-networkpolicy-format', env: 'GOMODPROBE_EMIT_NETWORKPOLICY_FORMAT', arg: 'kubernetes|cilium', help: 'kubernetes: ipBlock rules with the addresses resolved in this run (default); cilium: a CiliumNetworkPolicy with toFQDNs rules' },
   { name: 'timeout', env: 'GOMODPROBE_TIMEOUT', arg: 'DURATION', help: 'budget of each network operation: lookup, connect, handshake, request (default 5s; go itself waits up to 30s to dial and 10s for TLS)' },
   { name: 'deadline', env: 'GOMODPROBE_DEADLINE', arg: 'DURATION', help: 'budget of the whole run (default 60s)' },
   { name: 'expect', env: 'GOMODPROBE_EXPECT', arg: 'pass|fail:STAGE', help: 'NetworkPolicy regression mode: exit 0 when the outcome is exactly this, 3 otherwise' },
-  { name: 'must-block', env: 'GOMODPROBE_MUST_BLOCK', arg: 'HOST[:PORT]', repeatable: true, help: 'assert that this target is NOT reachable over TCP (repeatable; default port 443); reachable -> exit 4' },
+  { name: 'must-block', env: 'GOMODPROBE_MUST_BLOCK', arg: 'HOST[:PORT]', repeatable: true, help: 'assert that go cannot reach this target (repeatable; default port 443): connected as go would, through HTTPS_PROXY when go would use it; reachable -> exit 4, and so is a name that does not resolve unless --must-block-unresolvable-ok' },
+  { name: 'must-block-unresolvable-ok', help: 'count a --must-block name that does not resolve as blocked (when the policy under test blocks DNS, or the name exists only outside)' },
   { name: 'resolv-conf', env: 'GOMODPROBE_RESOLV_CONF', arg: 'FILE', help: 'resolver configuration (default /etc/resolv.conf)' },
   { name: 'hosts-file', env: 'GOMODPROBE_HOSTS_FILE', arg: 'FILE', help: 'hosts file (default /etc/hosts)' },
   { name: 'nsswitch', env: 'GOMODPROBE_NSSWITCH', arg: 'FILE', help: 'nsswitch.conf, for the files/dns order (default /etc/nsswitch.conf)' },
@@ -244,11 +250,13 @@ export function parseOptions(ctx: ParseContext): Options {
     reportDir: one('report-dir'),
     terminationLog,
     junitFile: one('junit'),
+    junitSuite: junitSuite(one('junit-suite'), source('junit-suite')),
     networkPolicy: policyFile === undefined ? undefined : Object.freeze({ file: policyFile, format: (policyFormat as 'kubernetes' | 'cilium' | undefined) ?? 'kubernetes' }),
     timeoutMs,
     deadlineMs,
     expect: expectation(one('expect'), source('expect')),
     mustBlock: Object.freeze((values.get('must-block') ?? []).map((v) => mustBlockTarget(v, source('must-block')))),
+    mustBlockUnresolvableOk: values.has('must-block-unresolvable-ok'),
     resolvConf: one('resolv-conf') ?? '/etc/resolv.conf',
     resolvConfExplicit: values.has('resolv-conf'),
     hostsFile: one('hosts-file') ?? '/etc/hosts',
@@ -306,6 +314,12 @@ function expectation(raw: string | undefined, source: string): Expectation | und
   // A config failure means the probe could not run as configured: it never counts as "blocked as expected".
   if (m && isStage(m[1]!) && m[1] !== 'config') return Object.freeze({ kind: 'fail', stage: m[1] as StageName });
   throw new InputError(source, `"${printable(raw)}" is not pass or fail:STAGE (STAGE one of ${NETWORK_STAGES})`);
+}
+
+function junitSuite(raw: string | undefined, source: string): string {
+  if (raw === undefined) return 'gomodprobe';
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(raw)) throw new InputError(source, `"${printable(raw)}" is not a suite name (letters, digits, . _ -, at most 128)`);
+  return raw;
 }
 
 function mustBlockTarget(raw: string, source: string): MustBlockTarget {

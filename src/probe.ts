@@ -101,7 +101,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       // --must-block targets are independent of the pipeline: check them while it runs, so a dropped
       // target costs its timeout once, not after every stage.
       const mustBlockRun = options.mustBlock.length > 0
-        ? checkMustBlock(options.mustBlock, net, runSignal).then((ok) => ({ ok }), (err: unknown) => ({ err }))
+        ? checkMustBlock(options.mustBlock, net, runSignal, { unresolvableOk: options.mustBlockUnresolvableOk }).then((ok) => ({ ok }), (err: unknown) => ({ err }))
         : undefined;
       for (const stage of NETWORK_STAGES) {
         const ctx: StageContext = { options, signal: runSignal, log: log.child({ stage: stage.name }), net, plan, state, earlier: results };

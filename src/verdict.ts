@@ -102,7 +102,8 @@ export function verdictWord(verdict: RunVerdict): 'PASS' | 'FAIL' | 'ERROR' {
 
 /** The must-block targets that were reachable. */
 export function reachableTargets(report: Pick<RunReport, 'mustBlock'>): string[] {
-  return (report.mustBlock ?? []).filter((m) => !m.blocked).map((m) => m.target);
+  // A name that did not resolve was not tested (without --must-block-unresolvable-ok): not blocked, and said so.
+  return (report.mustBlock ?? []).filter((m) => !m.blocked).map((m) => (m.unresolved ? `${m.target} (does not resolve: not tested)` : m.target));
 }
 
 /**

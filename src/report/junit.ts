@@ -64,8 +64,8 @@ interface Case {
   readonly skipped: boolean;
 }
 
-function stageCase(report: RunReport, stage: string, result: StageResult | undefined): Case {
-  const head = (time: number) => `    <testcase${attrs({ classname: 'gomodprobe.stage', name: stage, time: seconds(time) })}`;
+function stageCase(report: RunReport, suite: string, stage: string, result: StageResult | undefined): Case {
+  const head = (time: number) => `    <testcase${attrs({ classname: `${suite}.stage`, name: stage, time: seconds(time) })}`;
   if (!result) {
     const why = report.verdict === 'error' ? 'not run: the probe could not run' : 'not run: an earlier stage failed';
     return { xml: `${head(0)}>\n      <skipped${attrs({ message: why })}/>\n    </testcase>`, failed: false, errored: false, skipped: true };
@@ -93,27 +93,29 @@ function stageCase(report: RunReport, stage: string, result: StageResult | undef
   return { xml, failed, errored: false, skipped };
 }
 
-function mustBlockCases(report: RunReport): Case[] {
+function mustBlockCases(report: RunReport, suite: string): Case[] {
   return (report.mustBlock ?? []).map((m) => {
-    const head = `    <testcase${attrs({ classname: 'gomodprobe.must_block', name: m.target, time: '0.000' })}`;
+    const head = `    <testcase${attrs({ classname: `${suite}.must_block`, name: m.target, time: '0.000' })}`;
     if (m.blocked) {
       return { xml: `${head}>\n      <system-out>${escapeXmlText(m.detail)}</system-out>\n    </testcase>`, failed: false, errored: false, skipped: false };
     }
-    const failure = `      <failure${attrs({ message: `reachable but must be blocked: ${m.target}`, type: 'must_block.reachable' })}>${escapeXmlText(m.detail)}</failure>`;
+    const failure = m.unresolved
+      ? `      <failure${attrs({ message: `does not resolve, so not tested: ${m.target}`, type: 'must_block.unresolved' })}>${escapeXmlText(m.detail)}</failure>`
+      : `      <failure${attrs({ message: `reachable but must be blocked: ${m.target}`, type: 'must_block.reachable' })}>${escapeXmlText(m.detail)}</failure>`;
     return { xml: `${head}>\n${failure}\n    </testcase>`, failed: true, errored: false, skipped: false };
   });
 }
 
-function runCases(report: RunReport): Case[] {
+function runCases(report: RunReport, suite: string): Case[] {
   const cases: Case[] = [];
   if (report.error) {
     const e = report.error;
-    const xml = `    <testcase${attrs({ classname: 'gomodprobe.run', name: 'run', time: seconds(report.durationMs) })}>\n      <error${attrs({ message: e.message, type: e.code })}>${escapeXmlText(`${e.code}: ${e.message}`)}</error>\n    </testcase>`;
+    const xml = `    <testcase${attrs({ classname: `${suite}.run`, name: 'run', time: seconds(report.durationMs) })}>\n      <error${attrs({ message: e.message, type: e.code })}>${escapeXmlText(`${e.code}: ${e.message}`)}</error>\n    </testcase>`;
     cases.push({ xml, failed: false, errored: true, skipped: false });
   }
   if (report.expect) {
     const x = report.expect;
-    const head = `    <testcase${attrs({ classname: 'gomodprobe.run', name: 'expect', time: '0.000' })}`;
+    const head = `    <testcase${attrs({ classname: `${suite}.run`, name: 'expect', time: '0.000' })}`;
     const got = x.firstFailedStage ?? 'none';
     const xml = x.met
       ? `${head}/>`
@@ -123,13 +125,17 @@ function runCases(report: RunReport): Case[] {
   return cases;
 }
 
-/** A JUnit XML document for the run; pure (the caller scrubs secrets from the report first). */
-export function formatJUnit(report: RunReport): string {
+/**
+ * A JUnit XML document for the run; pure (the caller scrubs secrets from the report first). `suite`
+ * names the testsuite and prefixes the testcases' classnames, so that the reports of several runs
+ * (one per NetworkPolicy) stay apart in a CI's test view.
+ */
+export function formatJUnit(report: RunReport, suite = 'gomodprobe'): string {
   const ran = new Map(report.stages.map((s) => [s.stage as string, s]));
   const cases = [
-    ...STAGE_NAMES.map((stage) => stageCase(report, stage, ran.get(stage))),
-    ...mustBlockCases(report),
-    ...runCases(report),
+    ...STAGE_NAMES.map((stage) => stageCase(report, suite, stage, ran.get(stage))),
+    ...mustBlockCases(report, suite),
+    ...runCases(report, suite),
   ];
   const counts = {
     tests: cases.length,
@@ -138,7 +144,7 @@ export function formatJUnit(report: RunReport): string {
     skipped: cases.filter((c) => c.skipped).length,
     time: seconds(report.durationMs),
   };
-  const suite = { name: 'gomodprobe', ...counts, timestamp: report.startedAt };
+  const suiteAttrs = { name: suite, ...counts, timestamp: report.startedAt };
   const properties = [
     ['version', report.tool.version],
     ['verdict', report.verdict],
@@ -150,7 +156,7 @@ export function formatJUnit(report: RunReport): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${attrs({ name: 'gomodprobe', ...counts })}>`,
-    `  <testsuite${attrs(suite)}>`,
+    `  <testsuite${attrs(suiteAttrs)}>`,
     `    <properties>\n${properties}\n    </properties>`,
     ...cases.map((c) => c.xml),
     '  </testsuite>',

@@ -47,6 +47,8 @@ export interface ReporterOptions {
   reportDir?: string;
   terminationLog?: string;
   junitFile?: string;
+  /** --junit-suite: the JUnit testsuite's name (default gomodprobe). */
+  junitSuite?: string;
   /** --emit-networkpolicy: the egress policy file and its flavour. */
   networkPolicy?: { readonly file: string; readonly format: NetworkPolicyFormat };
   /** Secret values to remove from every output (proxy passwords, tokens, "user:pass" pairs). */
@@ -198,7 +200,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
       const text = () => truncateUtf8(scrub(formatTerminationMessage(safe)), TERMINATION_MESSAGE_MAX_BYTES);
       write(opts.terminationLog, text, false);
     }
-    if (opts.junitFile !== undefined) write(opts.junitFile, () => formatJUnit(safe), true);
+    if (opts.junitFile !== undefined) write(opts.junitFile, () => formatJUnit(safe, opts.junitSuite), true);
     // Without network stages (a config failure) there is nothing to allow: no policy rather than a DNS-only one.
     const policy = opts.networkPolicy;
     if (policy !== undefined && safe.egress !== undefined) write(policy.file, () => renderNetworkPolicy(safe, policy.format), true);

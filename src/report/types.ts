@@ -21,6 +21,8 @@ export interface CertSummary {
 export interface MustBlockResult {
   target: string;
   blocked: boolean;
+  /** The name did not resolve and --must-block-unresolvable-ok was not given: not blocked, not tested either. */
+  unresolved?: boolean;
   detail: string;
 }
 

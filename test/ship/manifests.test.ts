@@ -182,6 +182,8 @@ describe('k8s/netpol-test: each NetworkPolicy paired with a Job that expects wha
       expect(selected.map((j) => j.metadata.name), policy.metadata.name).toHaveLength(1);
       const probe = podSpecOf(selected[0]!)!.containers.find((c) => c.name === 'gomodprobe') as Container;
       expect(flag(probe, 'expect')).toBe(expectAnnotation);
+      // Its JUnit suite and testcases carry the policy's name (gomodprobe-<name> without the prefix).
+      expect(flag(probe, 'junit-suite')).toBe(policy.metadata.name.replace(/^gomodprobe-/, ''));
     }
     // And no Job runs under no policy (or under two: egress rules would add up).
     for (const job of jobs) expect(policies.filter((p) => selects(p, labelsOf(job))), job.metadata.name).toHaveLength(1);

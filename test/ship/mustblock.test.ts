@@ -1,6 +1,7 @@
 // --must-block and --junit through the loopback lab target: the normal pipeline must pass while a
 // must-block target is checked; a reachable one fails the run with exit 4 and a failing JUnit
-// testcase of its own, an unreachable one (refused, or a name that does not resolve) passes.
+// testcase of its own, an unreachable one (refused, or with --must-block-unresolvable-ok a name that
+// does not resolve) passes; through HTTPS_PROXY the check goes where go goes: through the egress proxy.
 
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
@@ -33,14 +34,14 @@ interface Run {
   out: string;
 }
 
-async function probe(name: string, extra: string[]): Promise<Run> {
+async function probe(name: string, extra: string[], target: LabTarget = lab, envExtra: Record<string, string> = {}): Promise<Run> {
   const out = join(work, name);
-  const inputs = lab.inputs(join(out, 'files'));
+  const inputs = target.inputs(join(out, 'files'));
   for (const [path, text] of Object.entries(inputs.files)) {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, text);
   }
-  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...Object.fromEntries(Object.entries(inputs.env).filter(([, v]) => v !== '')) };
+  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...Object.fromEntries(Object.entries(inputs.env).filter(([, v]) => v !== '')), ...envExtra };
   const args = [bundle, ...inputs.args, '--report-dir', join(out, 'report'), '--junit', join(out, 'junit.xml'), '--termination-log', join(out, 'termination-log'), ...extra];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -89,9 +90,9 @@ describe('--must-block against the lab target', () => {
     expect(read(run, 'report/metrics.prom')).toContain(`gomodprobe_must_block_blocked{target="${target}"} 0`);
   });
 
-  it('targets that refuse or do not resolve are blocked: the run passes with exit 0 and passing JUnit testcases', async () => {
+  it('targets that refuse, and with --must-block-unresolvable-ok names that do not resolve, are blocked: exit 0 and passing JUnit testcases', async () => {
     const refused = `${LAB_NAMES.storage}:${lab.closedPort}`;
-    const run = await probe('blocked', ['--must-block', refused, '--must-block', 'proxy.golang.org']);
+    const run = await probe('blocked', ['--must-block', refused, '--must-block', 'proxy.golang.org', '--must-block-unresolvable-ok']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const report = JSON.parse(read(run, 'report/report.json'));
@@ -106,6 +107,48 @@ describe('--must-block against the lab target', () => {
       ['proxy.golang.org:443', false],
     ]);
     expect(read(run, 'junit.xml')).toMatch(/<testsuites [^>]*failures="0"/);
+  });
+
+  it('a name that does not resolve is not counted as blocked without --must-block-unresolvable-ok: exit 4, "not tested"', async () => {
+    const run = await probe('unresolved', ['--must-block', 'proxy.golang.org', '--junit-suite', 'deny-all-egress']);
+    expect(run.code).toBe(4);
+    const report = JSON.parse(read(run, 'report/report.json'));
+    expect(report.mustBlock).toEqual([
+      { target: 'proxy.golang.org:443', blocked: false, unresolved: true, detail: expect.stringContaining('the policy was not tested') },
+    ]);
+    const xml = read(run, 'junit.xml');
+    // The suite and every testcase carry the name given with --junit-suite (the policy under test).
+    expect(xml).toMatch(/<testsuite name="deny-all-egress" /);
+    const cases = testcases(xml);
+    expect(cases.length).toBeGreaterThan(7);
+    expect(cases.every((c) => c.classname.startsWith('deny-all-egress.'))).toBe(true);
+    expect(cases.find((c) => c.classname === 'deny-all-egress.must_block')).toMatchObject({ failed: true, failureType: 'must_block.unresolved' });
+    expect(read(run, 'termination-log')).toContain('proxy.golang.org:443 (does not resolve: not tested)');
+  });
+
+  it('through HTTPS_PROXY when go would use it: a tunnel the egress proxy opens is reachable, one it refuses is blocked', async () => {
+    const proxied = await LabTarget.start({ forwardProxy: true });
+    try {
+      const egress = proxied.forwardProxy!;
+      const sum = `${LAB_NAMES.sum}:${new URL(proxied.sumdbURL).port}`;
+      // proxy.golang.org does not resolve here, but go never resolves it: it asks the egress proxy, which refuses.
+      const run = await probe('via-proxy', ['--must-block', sum, '--must-block', 'proxy.golang.org'], proxied, { HTTPS_PROXY: egress.url() });
+      expect(run.code).toBe(4);
+      const report = JSON.parse(read(run, 'report/report.json'));
+      expect(report.mustBlock).toEqual([
+        { target: sum, blocked: false, detail: expect.stringMatching(new RegExp(`through http://127\\.0\\.0\\.1:${egress.port}/? \\(HTTPS_PROXY\\) answered CONNECT ${sum.replace(/\./g, '\\.')} with 200`)) },
+        { target: 'proxy.golang.org:443', blocked: true, detail: expect.stringContaining('through http://127.0.0.1') },
+      ]);
+      expect(egress.requests).toEqual(expect.arrayContaining([`CONNECT ${sum}`, 'CONNECT proxy.golang.org:443']));
+      // NO_PROXY exempts the target: go then connects directly, and so does the check.
+      egress.requests.splice(0);
+      const direct = await probe('no-proxy', ['--must-block', sum], proxied, { HTTPS_PROXY: egress.url(), NO_PROXY: LAB_NAMES.sum });
+      expect(direct.code).toBe(4);
+      expect(JSON.parse(read(direct, 'report/report.json')).mustBlock[0].detail).toMatch(/^TCP connect to 127\.0\.0\.1:\d+ succeeded/);
+      expect(egress.requests).not.toContain(`CONNECT ${sum}`);
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('an IPv6 literal, written [addr]:port as go writes it, is dialed and named with its brackets', async () => {

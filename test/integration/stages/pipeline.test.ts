@@ -119,14 +119,21 @@ describe('--expect: the NetworkPolicy regression mode', () => {
 });
 
 describe('--must-block', () => {
-  it('a closed port and a name that does not resolve are blocked: exit 0', async () => {
+  it('a closed port, and with --must-block-unresolvable-ok a name that does not resolve, are blocked: exit 0', async () => {
     lab.dns.set('forbidden.lab.test', { behaviour: 'nxdomain' });
-    const run = await probeLab(lab, { args: ['--must-block', `127.0.0.1:${lab.closedPort}`, '--must-block', 'forbidden.lab.test'] });
+    const run = await probeLab(lab, { args: ['--must-block', `127.0.0.1:${lab.closedPort}`, '--must-block', 'forbidden.lab.test', '--must-block-unresolvable-ok'] });
     expect(run.exitCode).toBe(0);
     expect(run.report.mustBlock).toEqual([
       expect.objectContaining({ target: `127.0.0.1:${lab.closedPort}`, blocked: true }),
       expect.objectContaining({ target: 'forbidden.lab.test:443', blocked: true }),
     ]);
+  });
+
+  it('a name that does not resolve, without --must-block-unresolvable-ok, is not tested: exit 4', async () => {
+    lab.dns.set('forbidden.lab.test', { behaviour: 'nxdomain' });
+    const run = await probeLab(lab, { args: ['--must-block', 'forbidden.lab.test'] });
+    expect(run.exitCode).toBe(4);
+    expect(run.report.mustBlock).toEqual([expect.objectContaining({ target: 'forbidden.lab.test:443', blocked: false, unresolved: true })]);
   });
 
   it('a reachable target: exit 4, even though every stage passed', async () => {
