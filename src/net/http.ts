@@ -10,6 +10,7 @@ import type { Dispatcher } from 'undici';
 import type UndiciAgentClass from 'undici/lib/dispatcher/agent.js';
 import { ProbeError } from '../errors.js';
 import type { LayerCause } from '../causes.js';
+import type { DialAttempt } from './dialer.js';
 import { basicAuth, hopForURL, HopError, openHop, type HopContext, type OpenHop } from './hop.js';
 import { joinHostPort } from './netip.js';
 import { timeoutSignal } from '../signals.js';
@@ -81,6 +82,8 @@ export interface OpenedOrigin {
   readonly via: 'direct' | 'proxy' | 'reused';
   readonly addresses?: readonly string[];
   readonly connectedTo?: string;
+  /** Every address dialed, in go's order, and when go has its connection (dialHost). */
+  readonly dial?: { readonly attempts: readonly DialAttempt[]; readonly goConnectMs: number };
   readonly tls?: {
     readonly protocol: string;
     readonly leaf?: string;
@@ -95,13 +98,14 @@ export interface OpenedOrigin {
 export function openedOrigin(origin: string, via: 'direct' | 'proxy', result: OpenHop | HopError): OpenedOrigin {
   if (result instanceof HopError) return { origin, ok: false, via, error: { layer: result.layer, cause: result.code, detail: result.message } };
   const leaf = result.tls?.chain[0];
-  const ok = result.tcp.attempts.find((a) => a.ok);
+  const chosen = result.tcp.attempts.find((a) => a.chosen);
   return {
     origin,
     ok: true,
     via,
     addresses: result.lookup.addresses,
-    ...(ok ? { connectedTo: joinHostPort(ok.address, ok.port) } : {}),
+    ...(chosen ? { connectedTo: joinHostPort(chosen.address, chosen.port) } : {}),
+    dial: { attempts: result.tcp.attempts, goConnectMs: result.tcp.goConnectMs },
     ...(result.tls
       ? {
           tls: {

@@ -9,6 +9,7 @@ import { safeHost, type WalkFailure } from './gowalk.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip, type ZipFetch } from './zipfetch.js';
 import { LocationDiff, type LocationComparison } from './location-diff.js';
+import { dialFindings } from './tcp.js';
 import { fail, pass, skip, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
 
 interface ChainReport {
@@ -43,6 +44,14 @@ export const redirectStage: Stage = {
       await diff.close();
     }
     const newHosts = ctx.net.http.opened.filter((o) => !ctx.plan.firstHops.some((h) => h.origin === o.origin));
+    // The tcp stage judged the first hops' dual-stack dialing; the hosts met later (storage, the checksum
+    // database, a later GOPROXY entry) are judged here, once each, from their first direct connect.
+    const judged = new Set<string>();
+    for (const o of newHosts) {
+      if (!o.dial || o.via !== 'direct' || judged.has(o.origin)) continue;
+      judged.add(o.origin);
+      findings.push(...dialFindings(o.origin, o.dial));
+    }
     const evidence = { chains, hostsReached: newHosts };
     const failed = chains.find((c) => c.failure);
     return failed ? fail(failed.failure!, evidence, findings) : pass(evidence, findings);

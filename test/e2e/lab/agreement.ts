@@ -63,9 +63,10 @@ export function judge(s: Scenario, go: GoOutcome, probe: ProbeOutcome): string[]
       if (probe.exit !== exitFor[f.stage]) problems.push(`exit code ${probe.exit} does not name stage ${f.stage}`);
     }
   }
-  for (const code of s.findings ?? []) {
-    if (!r.stages.some((st) => st.findings.some((f) => f.code === code))) {
-      problems.push(`finding ${code} missing: ${JSON.stringify(r.stages.flatMap((st) => st.findings.map((f) => f.code)))}`);
+  for (const want of s.findings ?? []) {
+    const [stage, code] = want.includes(':') ? want.split(':', 2) : [undefined, want];
+    if (!r.stages.some((st) => (stage === undefined || st.stage === stage) && st.findings.some((f) => f.code === code))) {
+      problems.push(`finding ${want} missing: ${JSON.stringify(r.stages.flatMap((st) => st.findings.map((f) => `${st.stage}:${f.code}`)))}`);
     }
   }
   // On a blackholed target go waits out its 30 s dial timeout; the probe must be done well before.

@@ -52,7 +52,8 @@ export const IPV6_SCENARIOS: readonly Scenario[] = [
     pod: 'dual-stack',
     env: () => ({ GOPROXY: dual }),
     policy: DROP_DUAL_IPV6,
-    findings: ['tcp.family_fallback'],
+    // The GOPROXY host at the tcp stage, the storage host behind the zip redirect at the redirect stage.
+    findings: ['tcp:tcp.family_fallback', 'redirect:tcp.family_fallback'],
     expect: { pass: true },
   },
   {
@@ -61,7 +62,7 @@ export const IPV6_SCENARIOS: readonly Scenario[] = [
     pod: 'dual-stack',
     env: () => ({ GOPROXY: dual }),
     policy: DROP_DUAL_IPV4,
-    findings: ['tcp.family_unreachable'],
+    findings: ['tcp:tcp.family_unreachable', 'redirect:tcp.family_unreachable'],
     expect: { pass: true },
   },
   {

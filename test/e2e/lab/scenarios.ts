@@ -34,7 +34,7 @@ export interface Scenario {
   readonly blackholed?: boolean;
   /** The pod's address families (default IPv4 only). */
   readonly pod?: PodFamilies;
-  /** Finding codes the probe must report (on a pass, what go survives but costs it). */
+  /** Finding codes the probe must report, `stage:code` for a given stage (on a pass, what go survives but costs it). */
   readonly findings?: readonly string[];
 }
 
