@@ -47,6 +47,20 @@ export const IPV6_SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    id: 'ipv6-only-dns-dropped',
+    title: 'IPv6-only pod, DNS over IPv6 dropped',
+    pod: 'ipv6-only',
+    env: () => ({ GOPROXY: dual }),
+    policy: { kind: 'deny', name: 'drop DNS to the cluster DNS over IPv6', rules: [{ to: ['dns'], family: 'ipv6', proto: 'any', ports: [53], verdict: 'drop' }] },
+    expect: {
+      pass: false,
+      stage: 'dns',
+      cause: 'dns.timeout',
+      hint: new RegExp(esc(HOST_IPS6.dns)),
+      goError: new RegExp(`lookup dual\\.lab\\.test.* on \\[${esc(HOST_IPS6.dns)}\\]:53: read udp \\[[0-9a-f:]+\\]:\\d+->\\[${esc(HOST_IPS6.dns)}\\]:53: i/o timeout`),
+    },
+  },
+  {
     id: 'dual-ipv6-dropped',
     title: 'dual-stack pod, IPv6 path dropped (go falls back to IPv4 after 300 ms)',
     pod: 'dual-stack',
