@@ -70,6 +70,8 @@ export function hintFor(cause: string, f: HintFacts = {}): string {
       return 'The proxy requires authentication (407): put the credentials in the proxy URL (HTTPS_PROXY=http://user:password@proxy:port), as go sends them from there.';
     case 'tcp.proxy_forbidden':
       return `The proxy forbids CONNECT to ${host}:${port} (403): allow this destination in the proxy's ACL, or exclude it with NO_PROXY if it is reachable directly.`;
+    case 'tcp.proxy_connect_timeout':
+      return `The proxy ${dialed} accepted the connection but did not answer CONNECT ${host}:${port} in time: the path to the proxy is open, so look at the proxy itself (its logs and load, its own DNS and egress to ${host}), or raise --timeout if it is only slow.`;
     case 'tcp.proxy_connect_failed':
       return `The proxy could not open a tunnel to ${host}:${port}: check the proxy's logs and its own egress.`;
     case 'tcp.proxy_unsupported':
@@ -128,6 +130,8 @@ export function goWouldWaitFor(cause: string): string | undefined {
       return 'up to 30s (the dial timeout, DNS included; resolv.conf timeout x attempts per server and name)';
     case 'tcp.timeout':
       return 'up to 30s (the dial timeout)';
+    case 'tcp.proxy_connect_timeout':
+      return "1m (net/http's CONNECT timeout when the request has no deadline of its own)";
     case 'tls.timeout':
     case 'tls.hello_dropped':
       return '10s (the TLS handshake timeout)';

@@ -378,7 +378,7 @@ export async function connectTunnel(proxySocket: net.Socket, opts: ConnectTunnel
     // Go's texts for the CONNECT exchange carry no "proxyconnect" prefix (only the dial does): the
     // transport returns ReadResponse's error, or the context's after its 1-minute CONNECT timeout.
     const onAbort = (): void =>
-      done(new DialError('tcp.timeout', 'the proxy did not answer CONNECT in time', 'context deadline exceeded', []));
+      done(new DialError('tcp.proxy_connect_timeout', `the proxy accepted the TCP connection (${addresses}) but sent no answer to CONNECT ${opts.authority} in time`, 'context deadline exceeded', []));
     const onError = (err: Error): void =>
       done(new DialError('tcp.proxy_connect_failed', `proxy connection failed: ${err.message}`,
         sysCode(err) === 'ECONNRESET' ? `read tcp ${addresses}: read: connection reset by peer` : err.message, []));

@@ -18,7 +18,7 @@ import { renderNetworkPolicy, type NetworkPolicyFormat } from './networkpolicy.j
 import { createLogger, type LogLevel } from './logger.js';
 import { formatMetrics } from './metrics.js';
 import { createScrubber, scrubDeep } from './redact.js';
-import { FileSink, StreamSink, type LineSink } from './sinks.js';
+import { CappedLineSink, FileSink, MAX_STDOUT_LINE_BYTES, StreamSink, type LineSink } from './sinks.js';
 import { formatTerminationMessage, TERMINATION_MESSAGE_MAX_BYTES } from './termination.js';
 import { truncateUtf8 } from './text.js';
 import type { RunReport } from './types.js';
@@ -104,7 +104,10 @@ export function createReporter(opts: ReporterOptions): Reporter {
   }
 
   const sinks: { level: 'debug' | 'warn'; sink: LineSink }[] = [];
-  if (opts.format === 'json') sinks.push({ level: 'debug', sink: stdout });
+  if (opts.format === 'json') {
+    const whole = ndjson && opts.reportDir !== undefined ? `${join(opts.reportDir, NDJSON_FILE)} and ${join(opts.reportDir, REPORT_FILE)}` : 'report.json and gomodprobe.ndjson with --report-dir';
+    sinks.push({ level: 'debug', sink: new CappedLineSink(stdout, MAX_STDOUT_LINE_BYTES, whole) });
+  }
   if (ndjson) sinks.push({ level: 'debug', sink: ndjson });
   if (human) sinks.push({ level: 'warn', sink: { write: (line) => human.logLine(line) } });
   log = createLogger({ level: opts.level ?? 'info', sinks, scrub });

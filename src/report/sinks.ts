@@ -122,3 +122,59 @@ export class FileSink implements LineSink {
     this.#fd = null;
   }
 }
+
+/**
+ * Container runtimes split a stdout line longer than 16 KiB into partial records, and log pipelines
+ * that do not reassemble them (a common default) receive broken JSON. Every stdout line stays within
+ * this; the whole line is in gomodprobe.ndjson (and report.json).
+ */
+export const MAX_STDOUT_LINE_BYTES = 16 * 1024;
+
+/**
+ * The largest fields of an over-long JSON log line are replaced, biggest first, by a note pointing at
+ * where the whole line is (`omitted` lists them) until the line fits; the fields that say what happened
+ * (event, stage, status, verdict, exitCode, cause, msg) are kept whole whenever they fit.
+ */
+export function capLogLine(line: string, maxBytes: number, whereWhole: string): string {
+  // maxBytes counts the newline the sink adds.
+  if (Buffer.byteLength(line, 'utf8') < maxBytes) return line;
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return JSON.stringify({ level: 'warn', msg: 'log line too long for stdout', omitted: ['line'], whole: whereWhole });
+  }
+  const omitted: string[] = [];
+  const size = (v: unknown): number => Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8');
+  const render = (): string => JSON.stringify({ ...entry, ...(omitted.length > 0 ? { omitted, whole: whereWhole } : {}) });
+  let out = render();
+  while (Buffer.byteLength(out, 'utf8') >= maxBytes) {
+    const biggest = Object.keys(entry)
+      .filter((k) => !omitted.includes(k))
+      .sort((a, b) => size(entry[b]) - size(entry[a]))[0];
+    if (biggest === undefined) break;
+    const bytes = size(entry[biggest]);
+    entry[biggest] = `(${bytes} bytes, omitted here)`;
+    omitted.push(biggest);
+    out = render();
+  }
+  return out;
+}
+
+/** A LineSink whose lines never exceed `maxBytes` (see capLogLine). */
+export class CappedLineSink implements LineSink {
+  readonly #inner: LineSink;
+  readonly #maxBytes: number;
+  readonly #whereWhole: string;
+
+  constructor(inner: LineSink, maxBytes: number, whereWhole: string) {
+    this.#inner = inner;
+    this.#maxBytes = maxBytes;
+    this.#whereWhole = whereWhole;
+  }
+
+  write(chunk: string): void {
+    // pino writes one line (with its newline) per call.
+    this.#inner.write(`${capLogLine(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk, this.#maxBytes, this.#whereWhole)}\n`);
+  }
+}

@@ -29,9 +29,16 @@ async function viaProxy(onConnection: Parameters<typeof TcpPeer.start>[0]) {
 }
 
 describe('a hostile egress proxy', () => {
-  it('accepts and never answers CONNECT: the tcp stage times out', async () => {
+  it('accepts and never answers CONNECT: the proxy is named, not the network', async () => {
     const r = await viaProxy(() => undefined);
-    expectNamedFailure(r, { stage: 'tcp', cause: 'tcp.timeout', withinMs: budget(2) });
+    // The connect succeeded: no "SYN dropped", no NetworkPolicy fix; the proxy is what stalls.
+    expectNamedFailure(r, { stage: 'tcp', cause: 'tcp.proxy_connect_timeout', withinMs: budget(2) });
+    const f = r.report!.failure!;
+    expect(f.detail).toMatch(/accepted the TCP connection .* but sent no answer to CONNECT proxy\.lab\.test:\d+ in time/);
+    expect(f.hint).toMatch(/^The proxy 127\.0\.0\.1:\d+ accepted the connection but did not answer CONNECT/);
+    expect(f.hint).not.toMatch(/NetworkPolicy|dropped/);
+    expect(f.goWouldWait).toMatch(/^1m/);
+    expect(r.termination).toContain('did not answer CONNECT in time');
     // go waits up to a minute for the answer, then its context ends the request.
     expect(r.report!.failure!.goError).toMatch(/": context deadline exceeded$/);
   });
