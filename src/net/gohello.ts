@@ -34,13 +34,15 @@ export class GoHelloChecks {
 
   /**
    * Starts (or returns the running) check of hop's origin: its own connection through the same dialer
-   * and CONNECT tunnel as the verifying handshake, then go's hello. Never rejects.
+   * and CONNECT tunnel as the verifying handshake, then go's hello. Never rejects. Bounded by the run's
+   * per-operation timeout (connect, then the answer) and the run's end, not by the caller's signal: the
+   * result is shared, and one caller giving up must not read as silence to the next.
    */
-  check(ctx: HopContext, hop: HopTarget, lookup: LookupResult, signal: AbortSignal, connect: ConnectFn): Promise<GoHelloCheck> {
+  check(ctx: HopContext, hop: HopTarget, lookup: LookupResult, connect: ConnectFn): Promise<GoHelloCheck> {
     const key = `${hop.origin} ${hop.proxy.proxy?.href ?? 'direct'}`;
     let running = this.#checks.get(key);
     if (!running) {
-      running = this.#run(ctx, hop, lookup, AbortSignal.any([signal, this.#closing.signal]), connect);
+      running = this.#run(ctx, hop, lookup, this.#closing.signal, connect);
       this.#checks.set(key, running);
     }
     return running;

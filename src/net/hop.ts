@@ -12,7 +12,7 @@ import { redactURL } from '../goenv/redact.js';
 import { connectTunnel, dialHost, DialError, type DialAttempt } from './dialer.js';
 import { joinHostPort } from './netip.js';
 import { DnsLookupError, type LookupResult, type Resolver } from './resolver.js';
-import { judgeGoHello, type GoHelloChecks } from './gohello.js';
+import { judgeGoHello, type GoHelloCheck, type GoHelloChecks } from './gohello.js';
 import { TlsError, tlsHandshake, type TlsResult } from './tls.js';
 import type { TrustStore } from './truststore.js';
 import { timeoutSignal } from '../signals.js';
@@ -159,10 +159,19 @@ export interface SecureOptions {
   readonly lookup?: LookupResult;
 }
 
+/**
+ * Starts go's own ClientHello toward an https hop on a connection of its own (net/gohello.ts), once per
+ * origin; callers start it beside their connect, so that it costs no round trip of its own.
+ */
+export function startGoHello(ctx: HopContext, hop: HopTarget, lookup: LookupResult): Promise<GoHelloCheck> | undefined {
+  if (hop.scheme !== 'https' || !ctx.goHello) return undefined;
+  return ctx.goHello.check(ctx, hop, lookup, connectHop);
+}
+
 export async function secureHop(ctx: HopContext, hop: HopTarget, socket: net.Socket, signal: AbortSignal, alpn?: string[], opts: SecureOptions = {}): Promise<TlsResult> {
   const target = joinHostPort(hop.host, hop.port);
-  // Concurrent with the verifying handshake: its connect and hello cost at most one round trip more.
-  const goHello = opts.lookup && ctx.goHello ? ctx.goHello.check(ctx, hop, opts.lookup, signal, connectHop) : undefined;
+  // Started with the connect (startGoHello) or here: it runs beside the verifying handshake.
+  const goHello = opts.lookup ? startGoHello(ctx, hop, opts.lookup) : undefined;
   let result: TlsResult;
   try {
     result = await tlsHandshake(socket, {
@@ -229,6 +238,7 @@ export interface OpenHop {
 /** All three layers at once: how the HTTP client and later stages open a hop they discover. */
 export async function openHop(ctx: HopContext, hop: HopTarget, signal: AbortSignal, alpn?: string[], opts: SecureOptions = {}): Promise<OpenHop> {
   const lookup = await resolveHop(ctx, hop, signal);
+  void startGoHello(ctx, hop, lookup);
   const tcp = await connectHop(ctx, hop, lookup, signal);
   if (hop.scheme === 'http') return { socket: tcp.socket, lookup, tcp };
   const tls = await secureHop(ctx, hop, tcp.socket, signal, alpn, { ...opts, lookup });

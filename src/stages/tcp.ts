@@ -2,7 +2,7 @@
 // The connection stays open for the tls stage and the HTTP requests after it.
 
 import type { DialAttempt } from '../net/dialer.js';
-import { connectHop, type TcpLayerResult } from '../net/hop.js';
+import { connectHop, startGoHello, type TcpLayerResult } from '../net/hop.js';
 import { joinHostPort } from '../net/netip.js';
 import { forEachFirstHop, hopTarget, judge } from './firsthops.js';
 import { fail, pass, type Finding, type Stage } from './stage.js';
@@ -11,6 +11,8 @@ export const tcpStage: Stage = {
   name: 'tcp',
   async run(ctx) {
     const runs = await forEachFirstHop(ctx, (_hop, p) => p.lookup !== undefined, async (hop, progress) => {
+      // go's own ClientHello goes out beside this connect; the tls stage judges it (net/gohello.ts).
+      void startGoHello(ctx.net, hopTarget(hop), progress.lookup!);
       const tcp = await connectHop(ctx.net, hopTarget(hop), progress.lookup!, ctx.signal);
       progress.socket = tcp.socket;
       if (hop.scheme === 'http') ctx.net.sessions.put(hop.origin, tcp.socket);
