@@ -65,6 +65,7 @@ export const STAGE_CAUSES = {
   'config.invalid': 'a Go environment value that go rejects',
   'config.bad_flag': 'a command-line flag or GOMODPROBE_* value is invalid',
   'config.bad_file': 'an input file is missing or cannot be parsed',
+  'config.unsupported_url': 'a URL go accepts that the probe cannot check (an IPv6 zone, an IPv4 address in brackets)',
   'proxy.not_found': 'the module or version does not exist on the proxy (404/410 on the last entry)',
   'proxy.gone': 'the proxy answered 410 Gone on the last entry',
   'proxy.server_error': 'the proxy answered with a server error',

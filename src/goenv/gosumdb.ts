@@ -3,7 +3,7 @@
 
 import { NoteError, parseVerifierKey } from '../sumdb/note.js';
 import { goFields } from './gostrings.js';
-import { parseGoURL } from './gourl.js';
+import { parseGoURL, type UrlParseRules } from './gourl.js';
 
 export const SUM_GOLANG_ORG_KEY = 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8';
 
@@ -26,7 +26,7 @@ export type GoSumDB =
 export type GoSumDBResult = { ok: true; db: GoSumDB } | { ok: false; error: string };
 
 /** dbDial: parse a GOSUMDB value; errors carry go's exact text. */
-export function parseGoSumDB(value: string): GoSumDBResult {
+export function parseGoSumDB(value: string, rules: UrlParseRules = {}): GoSumDBResult {
   let gosumdb = value;
   if (gosumdb === 'sum.golang.google.cn') gosumdb = 'sum.golang.org https://sum.golang.google.cn';
   if (gosumdb === 'off') return { ok: true, db: { kind: 'off' } };
@@ -67,7 +67,7 @@ export function parseGoSumDB(value: string): GoSumDBResult {
 
   let url: string | undefined;
   if (key.length >= 2) {
-    const parsed = parseGoURL(key[1]!);
+    const parsed = parseGoURL(key[1]!, rules);
     if (!parsed.ok) return { ok: false, error: `invalid GOSUMDB URL: ${parsed.error}` };
     url = key[1];
   }

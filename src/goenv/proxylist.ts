@@ -5,7 +5,7 @@ import { ParseError } from '../errors.js';
 import { escapePath, wirePathEscape } from './module.js';
 import { matchPrefixPatterns, pathJoin } from './patterns.js';
 import { goTrimSpace } from './gostrings.js';
-import { parseGoURL, type GoURL } from './gourl.js';
+import { parseGoURL, type GoURL, type UrlParseRules } from './gourl.js';
 
 export type ProxyEntry =
   | { readonly kind: 'url'; readonly url: string; readonly fallBackOnAnyError: boolean }
@@ -20,8 +20,8 @@ export const EMPTY_PROXY_LIST_ERROR = 'GOPROXY list is not the empty string, but
  * newProxyRepo's checks of a proxy base URL: go's error text (password masked), or the parsed URL.
  * Only https, http and file are accepted; a file: URL may carry nothing but a path.
  */
-export function checkProxyURL(baseURL: string): { ok: true; url: GoURL } | { ok: false; error: string } {
-  const parsed = parseGoURL(baseURL);
+export function checkProxyURL(baseURL: string, rules: UrlParseRules = {}): { ok: true; url: GoURL } | { ok: false; error: string } {
+  const parsed = parseGoURL(baseURL, rules);
   if (!parsed.ok) return parsed;
   const base = parsed.url;
   const redacted = base.redacted();
@@ -48,7 +48,7 @@ export function checkProxyURL(baseURL: string): { ok: true; url: GoURL } | { ok:
  * entries get "https://", and the first bad URL fails every fetch. A non-empty GONOPROXY puts the
  * `noproxy` pseudo-entry first, unless GOPROXY is exactly "direct".
  */
-export function parseProxyList(goproxy: string, gonoproxy: string): ProxyListResult {
+export function parseProxyList(goproxy: string, gonoproxy: string, rules: UrlParseRules = {}): ProxyListResult {
   const entries: ProxyEntry[] = [];
   if (gonoproxy !== '' && goproxy !== 'direct') entries.push({ kind: 'noproxy', fallBackOnAnyError: false });
   let rest = goproxy;
@@ -79,7 +79,7 @@ export function parseProxyList(goproxy: string, gonoproxy: string): ProxyListRes
     // Single words are reserved for built-in behaviours; anything with ":/" or an absolute path
     // must be a complete URL; everything else is a host and gets https://.
     if (/[.:/]/.test(url) && !url.includes(':/') && !url.startsWith('/')) url = 'https://' + url;
-    const checked = checkProxyURL(url);
+    const checked = checkProxyURL(url, rules);
     if (!checked.ok) return { ok: false, error: checked.error };
     entries.push({ kind: 'url', url, fallBackOnAnyError });
   }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { InputError, ParseError, errorMessage } from '../errors.js';
 import { readGoEnv, type GoEnv, type GoEnvName } from '../goenv/env.js';
 import { fetchGodebugNotes, godebugValues, removedGodebug } from '../goenv/godebug.js';
+import { parseGoURL } from '../goenv/gourl.js';
 import { parseGoFlags } from '../goenv/goflags.js';
 import { formatGoVersion, rulesFor, type GoRules } from '../goenv/goversion.js';
 import { parseGoMod } from '../goenv/gomod.js';
@@ -108,12 +109,14 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
   const gonoproxy = goEnv.effectiveNoProxy;
   const gonosumdb = goEnv.effectiveNoSumDB;
   const goinsecure = v('GOINSECURE');
-  const list = parseProxyList(v('GOPROXY'), gonoproxy);
+  const urlRules = { strictColons: go.urlStrictColons && godebugValues(env['GODEBUG'] ?? '').get('urlstrictcolons') !== '0' };
+  const list = parseProxyList(v('GOPROXY'), gonoproxy, urlRules);
   if (!list.ok) {
     throw new Rejected('GOPROXY', `go rejects GOPROXY=${printable(redactURL(v('GOPROXY')))}: ${list.error}`,
       'set GOPROXY to a comma- or pipe-separated list of https://, http:// or file:// URLs, "direct" or "off" (default https://proxy.golang.org,direct)',
       list.error);
   }
+  for (const e of list.entries) if (e.kind === 'url' && !e.url.startsWith('file:')) checkRepresentable('GOPROXY', e.url);
   proxyListFindings(list.entries, v('GOPROXY'), findings);
 
   // Modules: flags, go.mod, or the default.
@@ -122,13 +125,14 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
   // GOSUMDB: go parses it lazily, when the first module needs verifying; then every such module fails.
   let sumdb: GoSumDB = { kind: 'off' };
   const needSumdb = modules.some((m) => m.sumdbSkipReason === undefined);
-  const parsed = parseGoSumDB(v('GOSUMDB'));
+  const parsed = parseGoSumDB(v('GOSUMDB'), urlRules);
   if (parsed.ok) sumdb = parsed.db;
   else if (needSumdb) {
     throw new Rejected('GOSUMDB', `go rejects GOSUMDB=${printable(v('GOSUMDB'))}: ${parsed.error}`,
       'set GOSUMDB to "sum.golang.org", "off", or "<name>+<hash>+<key> [URL]" as printed by the database operator',
       `verifying go.mod: ${parsed.error}`);
   }
+  if (sumdb.kind === 'db' && sumdb.url !== undefined && needSumdb) checkRepresentable('GOSUMDB', sumdb.url);
   // GOSUMDB would now be finalised with `modules` recomputed when it is off.
   const finalModules = sumdb.kind === 'off'
     ? modules.map((m) => ({ ...m, sumdbSkipReason: m.sumdbSkipReason ?? 'GOSUMDB=off' }))
@@ -138,7 +142,7 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
   insecureModuleFindings(finalModules, findings);
 
   // Proxy environment and trust store.
-  const proxyEnv = readProxyEnv(env, { strictColons: go.urlStrictColons && godebugValues(env['GODEBUG'] ?? '').get('urlstrictcolons') !== '0' });
+  const proxyEnv = readProxyEnv(env, urlRules);
   for (const ign of proxyEnv.ignored) {
     findings.push({ code: 'config.proxy_env_ignored', severity: 'warn', target: ign.variable, message: `${ign.variable}=${ign.value} is ignored by go: ${ign.reason}` });
   }
@@ -198,6 +202,36 @@ function goRules(options: Options, findings: Finding[]): GoRules {
   }
   for (const note of fetchGodebugNotes(godebug, rules)) findings.push({ code: 'config.godebug', severity: 'info', target: 'GODEBUG', message: note });
   return rules;
+}
+
+/**
+ * A URL go accepts (go's url.Parse, as ported) must also be one the probe can dial and name (a WHATWG
+ * URL). Two kinds are not: an IPv6 address without brackets (go up to 1.25 takes the host up to the last
+ * colon, e.g. "2001:db8::" of "https://2001:db8::50", and fails to resolve it; 1.26+ refuses the URL),
+ * and hosts WHATWG refuses that go dials (an IPv6 zone "[fe80::1%25eth0]", an IPv4 address in brackets).
+ */
+function checkRepresentable(variable: string, raw: string): void {
+  try {
+    new URL(raw);
+    return;
+  } catch {
+    // below
+  }
+  const shown = printable(redactURL(raw));
+  const parsed = parseGoURL(raw);
+  const host = parsed.ok ? parsed.url.host : '';
+  const port = parsed.ok ? parsed.url.port : '';
+  if (port !== '' && Number(port) > 65535) {
+    throw new Rejected(variable, `${variable} entry ${shown} has port ${port}: go accepts the URL but fails every dial to it`,
+      'use a port from 1 to 65535', `dial tcp: address ${port}: invalid port`);
+  }
+  if (!host.startsWith('[') && (host.match(/:/g) ?? []).length > 1) {
+    const hostname = parsed.ok ? parsed.url.hostname : host;
+    throw new Rejected(variable, `${variable} entry ${shown} has an IPv6 address without brackets: go reads the host as "${hostname}" and the rest as its port, and fails to resolve it`,
+      `write the IPv6 address in brackets: https://[address]:port`, `dial tcp: lookup ${hostname}: no such host`);
+  }
+  throw new Rejected(variable, `${variable} entry ${shown} names its host in a form go accepts but the probe cannot dial or check (an IPv6 zone such as [fe80::1%25eth0], or an IPv4 address in brackets); the verdict for it would be a guess`,
+    'name the host by a DNS name, a plain IPv4 address, or an IPv6 address in brackets without a zone', undefined, 'config.unsupported_url');
 }
 
 function checkEnvValues(env: Readonly<Record<string, string>>): void {
