@@ -210,7 +210,18 @@ function collectOrigins(input: EgressInput): Origin[] {
       add(to, { kind: 'redirect', module: `${chain.path}@${chain.version}`, text: `redirect of ${chain.path}@${chain.version} from ${new URL(from).host}` }, 'always', 'redirect');
     }
   }
-  return [...byOrigin.values()].filter((o) => o.origin !== '');
+  return [...byOrigin.values()].filter((o) => o.origin !== '').map((o) => ({ ...o, why: condense(o.why) }));
+}
+
+/** 500 modules behind one storage host are one reason with a count, not 500 lines of report and policy comments. */
+function condense(why: readonly EgressWhy[]): EgressWhy[] {
+  const out: EgressWhy[] = [];
+  for (const w of why) {
+    const same = why.filter((x) => x.kind === w.kind && x.module !== undefined);
+    if (w.module === undefined || same.length === 1) out.push(w);
+    else if (same[0] === w) out.push({ ...w, text: `${w.text} (and ${same.length - 1} more module${same.length > 2 ? 's' : ''})` });
+  }
+  return out;
 }
 
 function whyOfRole(role: string, plan: Plan): EgressWhy {

@@ -109,6 +109,14 @@ describe('report.json egress[]', () => {
     }
   });
 
+  it('counts the modules behind one redirect host instead of listing each', async () => {
+    const run = await probeLab(lab, { modules: ['lab.test/hello@v1.1.0', 'lab.test/hello@v1.0.0'] });
+    expect(run.exitCode).toBe(0);
+    const storage = run.report.egress!.filter((d) => d.why.some((w) => w.kind === 'redirect'));
+    expect(storage).toHaveLength(1);
+    expect(storage[0]!.why).toEqual([{ kind: 'redirect', module: 'lab.test/hello@v1.1.0', text: `redirect of lab.test/hello@v1.1.0 from ${LAB_NAMES.proxy}:${lab.goproxy.port} (and 1 more module)` }]);
+  });
+
   it('records a destination go needs but cannot reach, with the cause and the stage that names it', async () => {
     lab.breakAt('redirect');
     const run = await probeLab(lab);
