@@ -118,7 +118,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'name', env: 'GOMODPROBE_NAME', arg: 'NAME', help: 'the `name` label of every series: what this exporter probes (default "default"; letters, digits, . _ -, at most 63)', commands: ['serve'] },
   { name: 'namespace', env: 'GOMODPROBE_NAMESPACE', arg: 'NAMESPACE', help: 'the `namespace` label of every series (set it from the downward API: metadata.namespace)', commands: ['serve'] },
   { name: 'demo', help: 'probe the embedded demo target (as `gomodprobe demo` does), to see the exporter, alerts and dashboard work', commands: ['serve'] },
-  { name: 'help', help: 'show this help' },
+  { name: 'help', help: 'show this help (also -h)' },
   { name: 'version', help: 'print the version' },
 ];
 
@@ -142,9 +142,12 @@ export function parseOptions(ctx: ParseContext): Options {
   const values = new Map<string, string[]>();
   let command: Options['command'] = 'probe';
   const args = [...ctx.argv];
-  if (args[0] === 'demo' || args[0] === 'serve') {
-    command = args[0];
-    args.shift();
+  // The subcommand may come before or after the flags (`gomodprobe --break tls demo`): find it where it
+  // is not a flag's value, and take it out.
+  const sub = subcommandIndex(args);
+  if (sub >= 0) {
+    command = args[sub] as 'demo' | 'serve';
+    args.splice(sub, 1);
   }
 
   for (let i = 0; i < args.length; i++) {
@@ -154,9 +157,9 @@ export function parseOptions(ctx: ParseContext): Options {
     }
     const body = arg.replace(/^--?/, '');
     const eq = body.indexOf('=');
-    const name = eq >= 0 ? body.slice(0, eq) : body;
+    const name = flagName(eq >= 0 ? body.slice(0, eq) : body);
     const spec = FLAGS.find((f) => f.name === name);
-    if (!spec) throw new InputError(`--${printable(name)}`, 'unknown flag (see --help)');
+    if (!spec) throw new InputError(`--${printable(name)}`, `unknown flag${didYouMean(name, FLAGS.map((f) => f.name), '--')} (see --help)`);
     if (spec.commands && !spec.commands.includes(command)) {
       throw new InputError(`--${name}`, `only valid with: gomodprobe ${spec.commands.join(', ')}`);
     }
@@ -181,6 +184,14 @@ export function parseOptions(ctx: ParseContext): Options {
 
   if (values.has('help')) command = 'help';
   else if (values.has('version')) command = 'version';
+
+  // A misspelt GOMODPROBE_* variable would be ignored, and the probe would check something else than
+  // asked (rsc.io/quote through proxy.golang.org): refuse it.
+  const knownEnv = FLAGS.flatMap((f) => (f.env ? [f.env] : []));
+  for (const name of Object.keys(ctx.env).sort()) {
+    if (!name.startsWith(ENV_PREFIX) || knownEnv.includes(name)) continue;
+    throw new InputError(printable(name), `unknown variable${didYouMean(name, knownEnv, '')} (the GOMODPROBE_* variables are listed in --help)`);
+  }
 
   // GOMODPROBE_* fill in what flags did not set.
   for (const spec of FLAGS) {
@@ -301,6 +312,51 @@ function listenAddress(raw: string | undefined, source: string): { host: string;
   const port = m ? Number(m[3]) : NaN;
   if (!m || port < 0 || port > 65535) throw new InputError(source, `"${printable(raw)}" is not [HOST]:PORT`);
   return { host: m[1] ?? m[2] ?? '', port };
+}
+
+const ENV_PREFIX = 'GOMODPROBE_';
+
+/** `-h` is `--help`, as everywhere else. */
+function flagName(name: string): string {
+  return name === 'h' ? 'help' : name;
+}
+
+/** Where the subcommand is among the arguments (-1 when there is none): a bare word that is not a flag's value. */
+function subcommandIndex(args: readonly string[]): number {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === 'demo' || arg === 'serve') return i;
+    if (!arg.startsWith('-') || arg.includes('=')) continue;
+    const spec = FLAGS.find((f) => f.name === flagName(arg.replace(/^--?/, '')));
+    if (spec?.arg) i++; // its value follows
+  }
+  return -1;
+}
+
+/** " (did you mean --module?)" for a name within a couple of edits of a known one, else "". */
+export function didYouMean(name: string, known: readonly string[], prefix: string): string {
+  const limit = Math.max(2, Math.floor(name.length / 5));
+  let best: { name: string; d: number } | undefined;
+  for (const k of known) {
+    const d = editDistance(name.toUpperCase() === name ? name : name.toLowerCase(), k);
+    if (d <= limit && (!best || d < best.d)) best = { name: k, d };
+  }
+  return best ? ` (did you mean ${prefix}${best.name}?)` : '';
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours cost 1. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 function isStage(s: string): s is StageName {

@@ -4,6 +4,7 @@
 import { isIPv6 } from 'node:net';
 import type { StageName } from './causes.js';
 import { errorMessage } from './errors.js';
+import { redactURL } from './goenv/redact.js';
 import { formatGoVersion } from './goenv/goversion.js';
 import type { Options } from './options.js';
 import type { Plan } from './plan.js';
@@ -12,7 +13,7 @@ import type { NetServices } from './net/services.js';
 import type { OpenedOrigin } from './net/http.js';
 import { joinHostPort } from './net/netip.js';
 import type { Reporter } from './report/reporter.js';
-import { REPORT_SCHEMA, type CertSummary, type MustBlockResult, type RunReport } from './report/types.js';
+import { REPORT_SCHEMA, type CertSummary, type MustBlockResult, type RunReport, type RunStart } from './report/types.js';
 import type { Stage, StageContext, StageOutcome, StageResult } from './stages/stage.js';
 import { configStage } from './stages/config.js';
 import { RunState } from './state.js';
@@ -85,6 +86,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     deps.reporter.stageFinished(configResult);
 
     if (plan && configResult.status === 'pass') {
+      deps.reporter.runStarted(runStartOf(plan));
       net = buildNetServices(options, plan);
       const state = new RunState();
       // The TLS context for the trust store costs tens of ms of CPU (OpenSSL parses every root): build
@@ -200,6 +202,23 @@ function cutShort(stage: StageName, interrupt: AbortSignal, evidence: Record<str
       detail: interrupted ? 'the run was interrupted by a signal during this stage' : 'the global deadline ran out during this stage',
       hint: interrupted ? 'the pod was stopped; rerun the probe' : 'raise --deadline, or look at which operation was slow in gomodprobe.ndjson',
     },
+  };
+}
+
+/** Modules named in the run.started line; the rest are counted (2,000 modules would make a line too long). */
+const RUN_START_MODULES = 10;
+
+function runStartOf(plan: Plan): RunStart {
+  const v = plan.goEnv.vars;
+  return {
+    goproxy: { value: redactURL(v.GOPROXY.value), source: v.GOPROXY.source },
+    gosumdb: { value: redactURL(v.GOSUMDB.value), source: v.GOSUMDB.source },
+    moduleCount: plan.modules.length,
+    modules: plan.modules.slice(0, RUN_START_MODULES).map((m) => `${m.path}@${m.version ?? 'latest'}`),
+    hops: plan.firstHops.map((h) => ({
+      origin: h.origin,
+      via: h.proxy.proxy ? `via ${redactURL(h.proxy.proxy.href)} (${h.proxy.variable ?? 'proxy'})` : `direct (${h.proxy.reason})`,
+    })),
   };
 }
 

@@ -7,7 +7,7 @@ import { describeCause } from '../causes.js';
 import { verdictHeadline, verdictWord } from '../verdict.js';
 import type { Finding, StageResult } from '../stages/stage.js';
 import type { EgressDestination } from '../egress.js';
-import type { RunReport } from './types.js';
+import type { RunReport, RunStart } from './types.js';
 import { formatDuration, singleLine, stripControl, truncateUtf8 } from './text.js';
 
 const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -45,6 +45,19 @@ function formatFinding(f: Finding, p: Palette): string {
   const lines = [`    ${mark} ${singleLine(f.code)}: ${singleLine(f.message)}${target}`];
   if (f.hint) lines.push(`      ${p.dim('→')} ${singleLine(f.hint)}`);
   return lines.join('\n');
+}
+
+/** The run's header: what it checks (GOPROXY, GOSUMDB, the modules, how each first hop is reached). */
+export function formatRunStart(start: RunStart, p: Palette): string {
+  const more = start.moduleCount > start.modules.length ? ` (+${start.moduleCount - start.modules.length} more)` : '';
+  const from = (source: string): string => (source === 'env' ? '' : p.dim(` (${source === 'default' ? "go's default" : source})`));
+  const lines = [
+    `  GOPROXY=${singleLine(start.goproxy.value)}${from(start.goproxy.source)}`,
+    `  GOSUMDB=${singleLine(start.gosumdb.value)}${from(start.gosumdb.source)}`,
+    `  modules  ${start.modules.map(singleLine).join(', ') || 'none'}${more}`,
+    ...start.hops.map((h) => `  ${p.dim('dials')}    ${singleLine(h.origin)} ${singleLine(h.via)}`),
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 /** "✓ dns  12 ms", "✗ tcp  5.0 s  tcp.timeout", "– proxy  skipped  1 ms", then findings. */
@@ -163,6 +176,11 @@ export class HumanView {
   constructor(opts: HumanViewOptions) {
     this.#opts = opts;
     this.#p = palette(opts.color);
+  }
+
+  runStarted(start: RunStart): void {
+    this.#stopSpinner();
+    this.#opts.write(formatRunStart(start, this.#p));
   }
 
   stageStarted(stage: string, targets: readonly string[]): void {

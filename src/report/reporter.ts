@@ -21,7 +21,7 @@ import { createScrubber, scrubDeep } from './redact.js';
 import { CappedLineSink, FileSink, MAX_STDOUT_LINE_BYTES, StreamSink, type LineSink } from './sinks.js';
 import { formatTerminationMessage, TERMINATION_MESSAGE_MAX_BYTES } from './termination.js';
 import { truncateUtf8 } from './text.js';
-import type { RunReport } from './types.js';
+import type { RunReport, RunStart } from './types.js';
 
 export const NDJSON_FILE = 'gomodprobe.ndjson';
 export const REPORT_FILE = 'report.json';
@@ -29,6 +29,7 @@ export const METRICS_FILE = 'metrics.prom';
 
 /** The `event` field of the reporter's own log lines (the human view shows these its own way). */
 export const EVENTS = {
+  runStarted: 'run.started',
   stageStarted: 'stage.started',
   stageFinished: 'stage.finished',
   runFinished: 'run.finished',
@@ -59,6 +60,8 @@ export interface ReporterOptions {
 export interface Reporter {
   /** Stages get log.child({ stage }). */
   readonly log: Logger;
+  /** What the run checks (after the config stage decided it): the run.started line and the human view's header. */
+  runStarted(start: RunStart): void;
   stageStarted(stage: StageName, targets: readonly string[]): void;
   stageFinished(result: StageResult): void;
   /**
@@ -117,6 +120,12 @@ export function createReporter(opts: ReporterOptions): Reporter {
 
   return {
     log: logger,
+
+    runStarted(start) {
+      const safe = scrubDeep(start, scrub) as RunStart;
+      logger.info({ event: EVENTS.runStarted, ...safe }, 'run started');
+      human?.runStarted(safe);
+    },
 
     stageStarted(stage, targets) {
       const safeTargets = targets.map(scrub);

@@ -56,3 +56,18 @@ export interface RunReport {
     goVersion?: { version: string; source: string };
   };
 }
+
+/**
+ * What a run checks, decided by the config stage: shown at the start of the human view and logged as
+ * the `run.started` line, so that a typo or a default never goes unnoticed.
+ */
+export interface RunStart {
+  /** GOPROXY and GOSUMDB as go will use them (redacted), each with where it came from. */
+  readonly goproxy: { readonly value: string; readonly source: string };
+  readonly gosumdb: { readonly value: string; readonly source: string };
+  /** How many modules, and the first few as PATH@VERSION. */
+  readonly moduleCount: number;
+  readonly modules: readonly string[];
+  /** Per first hop: the origin and how go reaches it ("direct" or "via <proxy> (<variable>)"). */
+  readonly hops: readonly { readonly origin: string; readonly via: string }[];
+}

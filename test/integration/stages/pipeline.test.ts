@@ -37,6 +37,23 @@ describe('the built CLI (node dist/gomodprobe.mjs)', () => {
     expect(run.lines.at(-1)).toMatchObject({ event: 'run.finished', verdict: 'pass', exitCode: 0 });
   });
 
+  it('says what it checks at the start: a run.started line with GOPROXY, GOSUMDB, the modules and how each first hop is reached', async () => {
+    const run = await probeLab(lab, { mode: 'cli', env: { HTTPS_PROXY: 'http://user:hunter2@127.0.0.1:1', NO_PROXY: LAB_NAMES.proxy } });
+    const started = run.lines.find((l) => l['event'] === 'run.started')!;
+    expect(started).toMatchObject({
+      goproxy: { value: lab.proxyURL, source: 'env' },
+      gosumdb: { source: 'env' },
+      moduleCount: 1,
+      modules: [`${LAB_MODULE}@v1.1.0`],
+      hops: [{ origin: expect.stringContaining(LAB_NAMES.proxy), via: expect.stringMatching(/^direct \(.*NO_PROXY/) }],
+    });
+    // Logged after the config stage decided it, before any network stage.
+    const order = run.lines.map((l) => `${String(l['event'])}:${String(l['stage'] ?? '')}`);
+    expect(order.indexOf('run.started:')).toBeGreaterThan(order.indexOf('stage.finished:config'));
+    expect(order.indexOf('run.started:')).toBeLessThan(order.indexOf('stage.started:dns'));
+    expect(JSON.stringify(started)).not.toContain('hunter2');
+  });
+
   for (const [stage, code, cause] of BREAKS) {
     it(`broken at ${stage}: exit ${code}, cause ${cause}, and the stages after it never run`, async () => {
       lab.breakAt(stage);

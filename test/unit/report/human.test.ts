@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  formatRunStart,
   formatStageFinished,
   formatStageStarted,
   formatSummary,
@@ -13,6 +14,23 @@ const plain = palette(false);
 const ANSI = /\x1b\[/;
 
 describe('human view formatting', () => {
+  it('starts with what the run checks: GOPROXY, GOSUMDB, the modules, how each first hop is reached', () => {
+    const text = formatRunStart({
+      goproxy: { value: 'https://proxy.golang.org,direct', source: 'default' },
+      gosumdb: { value: 'sum.golang.org', source: 'env' },
+      moduleCount: 12,
+      modules: ['rsc.io/quote@v1.5.2', 'golang.org/x/text@latest'],
+      hops: [{ origin: 'https://proxy.golang.org:443', via: 'via http://egress:3128 (HTTPS_PROXY)' }],
+    }, plain);
+    expect(text.split('\n')).toEqual([
+      "  GOPROXY=https://proxy.golang.org,direct (go's default)",
+      '  GOSUMDB=sum.golang.org',
+      '  modules  rsc.io/quote@v1.5.2, golang.org/x/text@latest (+10 more)',
+      '  dials    https://proxy.golang.org:443 via http://egress:3128 (HTTPS_PROXY)',
+      '',
+    ]);
+  });
+
   it('prints stage starts and ends', () => {
     expect(formatStageStarted('dns', ['proxy.golang.org', 'sum.golang.org'], 80)).toBe('▸ dns  proxy.golang.org, sum.golang.org');
     expect(formatStageStarted('dns', ['x'.repeat(200)], 40)).toHaveLength(40);
