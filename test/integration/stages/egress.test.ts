@@ -2,7 +2,7 @@
 // go dials, in go's order, with why, reached or not, always or on a fallback; the policies rendered from
 // it validate against the Kubernetes API schemas (NetworkPolicy) and Cilium's CRD shape.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EgressDestination } from '../../../src/egress.js';
@@ -202,6 +202,17 @@ describe('--emit-networkpolicy', () => {
     expect(ciliumShapeErrors(objects[0]!)).toEqual([]);
     const egress = (objects[0]!['spec'] as { egress: { toFQDNs?: { matchName: string }[] }[] }).egress;
     expect(egress.slice(1).map((r) => r.toFQDNs?.[0]?.matchName)).toEqual([LAB_NAMES.egress]);
+  });
+
+  it('an unwritable policy file is a warning: the verdict and the exit code stay the run\'s; a config failure writes none', async () => {
+    const run = await probeLab(lab, { args: ['--emit-networkpolicy', '{dir}/no-such-dir/np.yaml'] });
+    expect(run.exitCode).toBe(0);
+    expect(run.report.verdict).toBe('pass');
+    expect(run.lines.some((l) => l['event'] === 'output.problem' && String(l['warning']).includes('no-such-dir/np.yaml'))).toBe(true);
+    const config = await probeLab(lab, { env: { GOPROXY: 'ftp://nope' }, args: ['--emit-networkpolicy', '{dir}/np.yaml'] });
+    expect(config.exitCode).toBe(2);
+    expect(existsSync(join(config.dir, 'np.yaml'))).toBe(false);
+    expect(config.lines.some((l) => l['event'] === 'output.problem' && /np\.yaml: not written: the run ended before any network stage/.test(String(l['warning'])))).toBe(true);
   });
 
   it('the shape check rejects what Cilium would reject', () => {
