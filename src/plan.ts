@@ -2,6 +2,7 @@
 // stage: the proxy list, the checksum database, the modules, and the hops go will certainly dial first.
 
 import type { GoEnv } from './goenv/env.js';
+import type { GoAuth } from './goenv/goauth.js';
 import type { GoRules } from './goenv/goversion.js';
 import type { ProxyEntry } from './goenv/proxylist.js';
 import type { ProxyEnv } from './goenv/httpproxy.js';
@@ -60,4 +61,6 @@ export interface Plan {
   readonly dns: { readonly conf: ResolvConf; readonly hosts: HostsTable; readonly order: HostLookupOrder };
   /** .netrc entries go would send as Basic auth to https hosts (GOAUTH=netrc); never logged. */
   readonly netrc: readonly NetrcEntry[];
+  /** The credentials go sends with https requests (GOAUTH / .netrc, by go version). */
+  readonly auth: GoAuth;
 }

@@ -10,7 +10,7 @@ import { goQuoteBytes } from '../goenv/gostrings.js';
 import { parseGoURL, parseGoURLBytes } from '../goenv/gourl.js';
 import { redactURL } from '../goenv/redact.js';
 import { HopError } from './hop.js';
-import { netrcLookup, type NetrcEntry } from '../goenv/netrc.js';
+import type { GoAuth } from '../goenv/goauth.js';
 import { HttpError, type HttpClient, type HttpResponse } from './http.js';
 import type { ProxyEnv } from '../goenv/httpproxy.js';
 import { timeoutSignal } from '../signals.js';
@@ -66,8 +66,8 @@ export interface GoGetOptions {
   readonly signal: AbortSignal;
   readonly maxBytes: number;
   readonly security?: SecurityMode;
-  /** .netrc entries: go sends the one matching the URL's host (as written) to https URLs only. */
-  readonly netrc?: readonly NetrcEntry[];
+  /** The run's credentials (GOAUTH / .netrc, by go version): sent to https URLs only. */
+  readonly auth?: GoAuth;
   /** Called for every URL a redirect leads to, before it is requested (the redirect stage checks new hosts). */
   readonly beforeHop?: (url: URL, index: number) => Promise<void>;
   readonly maxRedirects?: number;
@@ -106,6 +106,24 @@ export async function goGet(web: GoWeb, rawUrl: string, opts: GoGetOptions): Pro
     const msg = `refusing to pass credentials to insecure URL: ${redactURL(rawUrl)}`;
     throw new GoWebError('http.insecure_credentials', rawUrl, msg, msg, []);
   }
+  const written = opts.rawUrl ?? rawUrl;
+  const credentials = start.protocol === 'https:' && opts.auth ? await opts.auth.initial(written) : {};
+  const res = await follow(web, start, opts, credentials);
+  // go 1.24+ (web/http.go get): an https 4xx runs GOAUTH again with the URL, and the request is sent again
+  // with what it stored. Sent again only when there is something new to send: the same request twice
+  // would get the same answer.
+  if (start.protocol === 'https:' && res.status >= 400 && res.status < 500 && opts.auth?.retriesAfterClientError) {
+    const again = await opts.auth.afterClientError(written, { statusLine: res.statusLine, headers: res.headers });
+    if (Object.keys(again).length > 0 && JSON.stringify(again) !== JSON.stringify(credentials)) {
+      const retried = await follow(web, start, opts, again);
+      return { ...retried, hops: [...res.hops, ...retried.hops] };
+    }
+  }
+  return res;
+}
+
+/** One request and its redirects, with the credentials of the first request (kept on same-host hops). */
+async function follow(web: GoWeb, start: URL, opts: GoGetOptions, credentials: Readonly<Record<string, string>>): Promise<GoResponse> {
   const hops: RedirectHop[] = [];
   let url = start;
   const limit = opts.maxRedirects ?? GO_MAX_REDIRECTS;
@@ -113,7 +131,7 @@ export async function goGet(web: GoWeb, rawUrl: string, opts: GoGetOptions): Pro
     if (i > 0 && opts.beforeHop) await opts.beforeHop(url, i);
     let res: HttpResponse;
     try {
-      res = await opts_get(web, url, start, { ...opts, rawUrl: opts.rawUrl ?? rawUrl });
+      res = await opts_get(web, url, start, opts, credentials);
     } catch (err) {
       throw wrap(err, url, hops);
     }
@@ -221,18 +239,18 @@ function effectivePort(u: URL): string {
   return u.port || (u.protocol === 'https:' ? '443' : '80');
 }
 
-async function opts_get(web: GoWeb, url: URL, start: URL, opts: GoGetOptions): Promise<HttpResponse> {
-  // Credentials: the URL's own user info, else .netrc for the host (Go 1.23 matches the host name without port).
-  let authorization: string | undefined;
+async function opts_get(web: GoWeb, url: URL, start: URL, opts: GoGetOptions, credentials: Readonly<Record<string, string>>): Promise<HttpResponse> {
+  // Credentials go only over https. GOAUTH/.netrc headers are set on the request go builds from the URL
+  // as written; net/http keeps them on redirects to the same host and drops them elsewhere. The URL's
+  // own user info is used only when they set no Authorization (net/http's transport).
+  let headers: Record<string, string> = {};
   if (url.protocol === 'https:') {
-    if (url.username) authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-    else if (url.host === start.host && opts.netrc && opts.netrc.length > 0) {
-      // auth.AddCredentials runs on the request go builds from the URL as written; redirects to the
-      // same host keep the header (net/http), other hosts do not get it.
-      const entry = netrcLookup(opts.netrc, url.href === start.href ? opts.rawUrl ?? url.href : url.href);
-      if (entry) authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString('base64')}`;
+    if (url.host === start.host) headers = { ...credentials };
+    if (url.username && headers['authorization'] === undefined) {
+      headers['authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
     }
   }
+  const { authorization, ...others } = headers;
   const clean = new URL(url.href);
   clean.username = '';
   clean.password = '';
@@ -240,6 +258,7 @@ async function opts_get(web: GoWeb, url: URL, start: URL, opts: GoGetOptions): P
     signal: opts.signal,
     maxBytes: opts.maxBytes,
     ...(authorization ? { authorization } : {}),
+    ...(Object.keys(others).length > 0 ? { headers: others } : {}),
     ...(opts.security === 'insecure' && url.protocol === 'https:' ? { insecure: true } : {}),
   });
 }

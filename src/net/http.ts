@@ -143,9 +143,13 @@ export class HttpClient {
   /** Every origin this client connected to (or failed to), first attempt first. */
   readonly opened: OpenedOrigin[] = [];
 
-  constructor(hops: HopContext, sessions: SessionCache) {
+  /** The User-Agent of the modelled go's requests (GoRules.userAgent). */
+  readonly #userAgent: string;
+
+  constructor(hops: HopContext, sessions: SessionCache, userAgent = 'Go-http-client/1.1') {
     this.#hops = hops;
     this.#sessions = sessions;
+    this.#userAgent = userAgent;
   }
 
   /** Loads the HTTP machinery now rather than at the first request. */
@@ -201,7 +205,7 @@ export class HttpClient {
     const url = new URL(rawUrl);
     const hop = hopForURL(url, this.#hops.proxyEnv);
     const headers: Record<string, string> = {
-      'user-agent': 'Go-http-client/1.1',
+      'user-agent': this.#userAgent,
       // Go's transport asks for gzip and decodes it transparently.
       'accept-encoding': 'gzip',
       ...opts.headers,

@@ -10,7 +10,7 @@ export interface NetServices extends HopContext {
   close(): Promise<void>;
 }
 
-export function createNetServices(opts: HopContext): NetServices {
+export function createNetServices(opts: HopContext & { readonly userAgent?: string }): NetServices {
   const sessions = new SessionCache();
   const hops: HopContext = {
     resolver: opts.resolver,
@@ -19,7 +19,7 @@ export function createNetServices(opts: HopContext): NetServices {
     timeoutMs: opts.timeoutMs,
     ...(opts.goHello ? { goHello: opts.goHello } : {}),
   };
-  const http = new HttpClient(hops, sessions);
+  const http = new HttpClient(hops, sessions, opts.userAgent);
   return {
     ...hops,
     http,

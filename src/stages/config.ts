@@ -1,9 +1,11 @@
 // Stage 0: read the Go environment exactly as `go` reads it and decide the plan every later stage
 // follows. A value go rejects fails here with go's own reason; a legal but risky value is a finding.
 
+import { statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { InputError, ParseError, errorMessage } from '../errors.js';
 import { readGoEnv, type GoEnv, type GoEnvName } from '../goenv/env.js';
+import { authCommandRunner, GoAuth, GoAuthError, parseGoAuth, type GoAuthMethod } from '../goenv/goauth.js';
 import { fetchGodebugNotes, godebugValues, removedGodebug } from '../goenv/godebug.js';
 import { parseGoURL } from '../goenv/gourl.js';
 import { parseGoFlags } from '../goenv/goflags.js';
@@ -156,7 +158,7 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
   checkTrust(env, trust, findings);
 
   const dns = readDnsConfig(ctx, findings);
-  const netrc = readNetrc(ctx, goEnv, findings);
+  const { auth, netrc } = planAuth(ctx, go, goEnv, findings);
 
   const firstHops = planFirstHops(list.entries, gonoproxy, finalModules, proxyEnv);
   if (firstHops.length === 0) {
@@ -177,6 +179,7 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
     firstHops,
     dns,
     netrc,
+    auth,
   };
 }
 
@@ -441,9 +444,46 @@ function inputFile<T>(flag: string, path: string, parse: () => T): T {
   }
 }
 
-/** .netrc entries go sends to https hosts (GOAUTH=netrc, the default). Their passwords are secrets. */
-function readNetrc(ctx: ConfigContext, goEnv: GoEnv, findings: Finding[]): NetrcEntry[] {
-  if (goEnv.vars.GOAUTH.value === 'off') return [];
+/**
+ * The credentials go sends with https requests: .netrc alone up to go1.23; GOAUTH from go1.24 (default
+ * "netrc"), whose values go refuses fail here with go's text. .netrc passwords and whatever GOAUTH
+ * commands print are secrets: they only ever become request headers.
+ */
+function planAuth(ctx: ConfigContext, go: GoRules, goEnv: GoEnv, findings: Finding[]): { auth: GoAuth; netrc: NetrcEntry[] } {
+  const goauth = goEnv.vars.GOAUTH;
+  let methods: GoAuthMethod[] = [];
+  if (go.goauth) {
+    try {
+      methods = parseGoAuth(goauth.value, isDirectory);
+    } catch (err) {
+      if (!(err instanceof GoAuthError)) throw err;
+      throw new Rejected('GOAUTH', `${formatGoVersion(go.version)} rejects GOAUTH=${printable(goauth.value)}: ${err.message}`,
+        'set GOAUTH to "netrc" (the default), "off", "git /abs/dir" or a command, separated by ";"', err.goError);
+    }
+    const commands = methods.filter((m) => m.kind !== 'netrc' && m.kind !== 'off');
+    if (commands.length > 0) {
+      findings.push({ code: 'config.goauth', severity: 'info', target: 'GOAUTH',
+        message: `${formatGoVersion(go.version)} runs ${commands.map((m) => (m.kind === 'git' ? `git credential fill (in ${m.dir})` : `"${m.command}"`)).join(' and ')} for credentials (before the first https request, again after a 4xx); the probe runs them too` });
+    }
+  } else if (goauth.source !== 'default') {
+    findings.push({ code: 'config.goauth_ignored', severity: 'warn', target: 'GOAUTH',
+      message: `GOAUTH=${printable(goauth.value)} is ignored by ${formatGoVersion(go.version)}: GOAUTH came with go1.24; this go sends only .netrc credentials`,
+      hint: 'put the credentials in .netrc (machine HOST[:PORT] login USER password TOKEN), or build with go1.24 or later' });
+  }
+  const netrc = !go.goauth || methods.some((m) => m.kind === 'netrc') ? readNetrc(ctx, go, findings) : [];
+  return { auth: new GoAuth(go, methods, netrc, authCommandRunner(ctx.options.timeoutMs)), netrc };
+}
+
+function isDirectory(path: string): boolean | undefined {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return undefined;
+  }
+}
+
+/** .netrc entries go sends to https hosts (go ≤1.23 always; go1.24+ with GOAUTH=netrc, the default). Their passwords are secrets. */
+function readNetrc(ctx: ConfigContext, go: GoRules, findings: Finding[]): NetrcEntry[] {
   const env = ctx.options.env;
   const path = env['NETRC'] || (env['HOME'] ? `${env['HOME']}/.netrc` : undefined);
   const text = path ? ctx.readFile(path) : undefined;
@@ -456,8 +496,11 @@ function readNetrc(ctx: ConfigContext, goEnv: GoEnv, findings: Finding[]): Netrc
     throw new Rejected('NETRC', `${printable(path!)}: ${err.message}`, 'point NETRC (or $HOME/.netrc) at a real .netrc file: machine HOST login USER password TOKEN', undefined, 'config.bad_file');
   }
   if (entries.length > 0) {
+    const match = go.goauth
+      ? 'whose host[:port] (or a longer URL prefix) is a machine name'
+      : 'whose host, with the port exactly as written in the URL, is a machine name';
     findings.push({ code: 'config.netrc', severity: 'info', target: 'NETRC',
-      message: `${entries.length} .netrc machine(s) found (${entries.map((e) => e.machine).join(', ')}): go sends their credentials to https URLs whose host (with any port) matches exactly` });
+      message: `${entries.length} .netrc machine(s) found (${entries.map((e) => e.machine).join(', ')}): ${formatGoVersion(go.version)} sends their credentials to https URLs ${match}` });
   }
   return entries;
 }

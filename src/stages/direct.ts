@@ -53,7 +53,7 @@ export async function checkDirect(ctx: StageContext, m: PlannedModule, requests:
   let statusLine: string;
   try {
     const web = { http: ctx.net.http, proxyEnv: ctx.net.proxyEnv };
-    const get = { signal: timeoutSignal(ctx.signal, ctx.net.timeoutMs * 2), maxBytes: MAX_DISCOVERY_BYTES, netrc: ctx.plan.netrc };
+    const get = { signal: timeoutSignal(ctx.signal, ctx.net.timeoutMs * 2), maxBytes: MAX_DISCOVERY_BYTES, auth: ctx.plan.auth };
     const res = m.insecure ? await goGetInsecure(web, url, get) : await goGet(web, url, get);
     body = res.body;
     status = res.status;

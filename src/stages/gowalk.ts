@@ -129,10 +129,13 @@ export async function proxyGet(
 ): Promise<{ ok: true; res: GoResponse } | { ok: false; failure: WalkFailure }> {
   const signal = timeoutSignal(opts.signal, net.timeoutMs * 2);
   try {
-    const res = await goGet({ http: net.http, proxyEnv: net.proxyEnv }, url, { signal, maxBytes: opts.maxBytes, netrc: plan.netrc });
+    const res = await goGet({ http: net.http, proxyEnv: net.proxyEnv }, url, { signal, maxBytes: opts.maxBytes, auth: plan.auth });
     if (res.status === 200 && res.truncated && !opts.allowTruncated) return { ok: false, failure: tooLargeFailure(url, opts.maxBytes) };
     if (res.status === 200) return { ok: true, res };
-    return { ok: false, failure: statusFailure(res, url) };
+    const failure = statusFailure(res, url);
+    // Credentials that go would have tried and that did not come: say why (never what they are).
+    const problems = (res.status === 401 || res.status === 403) ? plan.auth.problems : [];
+    return { ok: false, failure: problems.length > 0 ? { ...failure, detail: `${failure.detail}; ${problems.join('; ')}` } : failure };
   } catch (err) {
     if (err instanceof GoWebError) return { ok: false, failure: webFailure(err, plan) };
     throw err;
@@ -174,7 +177,7 @@ export function statusFailure(res: GoResponse, url: string): WalkFailure {
     s === 404 || s === 410
       ? `the proxy at ${host} does not have this module or version: check the module path and version, or let GOPROXY fall back (",direct" for public modules, GOPRIVATE/GONOPROXY for private ones)`
       : s === 401 || s === 403
-        ? `the proxy at ${host} wants credentials: go sends them from .netrc (machine ${host}) or from the GOPROXY URL (https://user:token@host); mount the .netrc in the build container too`
+        ? `the proxy at ${host} wants credentials: go sends them from .netrc (machine ${host}), from a GOAUTH command (go1.24+) or from the GOPROXY URL (https://user:token@host); give the build container the same .netrc or GOAUTH`
         : s >= 500
           ? `the proxy at ${host} is failing (${res.statusLine}): check its logs and upstream; a "|" after this entry would let go fall through on errors`
           : `the proxy at ${host} answered ${res.statusLine}, which go treats as an error: check the URL in GOPROXY`;

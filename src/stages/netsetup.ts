@@ -15,5 +15,5 @@ export function buildNetServices(options: Options, plan: Plan): NetServices {
   });
   // go's own ClientHello is that of the go the build runs (--go-version), with the build's GODEBUG.
   const goHello = new GoHelloChecks({ minor: plan.go.version.minor, godebug: options.env['GODEBUG'] ?? '' });
-  return createNetServices({ resolver, trust: plan.trust, proxyEnv: plan.proxyEnv, timeoutMs: options.timeoutMs, goHello });
+  return createNetServices({ resolver, trust: plan.trust, proxyEnv: plan.proxyEnv, timeoutMs: options.timeoutMs, goHello, userAgent: plan.go.userAgent });
 }

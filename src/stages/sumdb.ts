@@ -147,7 +147,7 @@ async function walkForBase(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
           const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
             signal: timeoutSignal(ctx.signal, ctx.net.timeoutMs * 2),
             maxBytes: 64 * 1024,
-            netrc: ctx.plan.netrc,
+            auth: ctx.plan.auth,
           });
           if (res.status === 200) return { ok: true, value: `${entryURL.replace(/\/+$/, '')}/sumdb/${db.name}` };
           return { ok: false, failure: statusFailure(res, url) };
@@ -175,7 +175,7 @@ function sumdbFetch(ctx: StageContext, base: string): (path: string, signal: Abo
     const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
       signal: timeoutSignal(signal, ctx.net.timeoutMs * 2),
       maxBytes: MAX_SUMDB_BYTES,
-      netrc: ctx.plan.netrc,
+      auth: ctx.plan.auth,
     });
     if (res.status !== 200) throw new SumdbHttpError(statusFailure(res, url));
     if (res.truncated) {

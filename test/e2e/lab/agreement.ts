@@ -3,40 +3,74 @@
 
 import { join } from 'node:path';
 import type { E2eLab } from './lab.js';
+import type { LabGo, LabGoMinor } from './gos.js';
 import type { Pod } from './netns.js';
 import type { Prerequisites } from './prereq.js';
 import { goEnv, runGo, runProbe, type GoOutcome, type ProbeOutcome } from './runners.js';
-import { applyEnvChange, baseLabEnv, MODULE_AT_VERSION, type Scenario } from './scenarios.js';
+import { applyEnvChange, baseLabEnv, expectationFor, MODULE_AT_VERSION, probeExpectationFor, type Scenario } from './scenarios.js';
+
+/** One go and the probe told it models that go, side by side in the scenario's pod. */
+export interface GoRun {
+  readonly go: LabGo;
+  readonly goOutcome: GoOutcome;
+  readonly probe: ProbeOutcome;
+  readonly problems: readonly string[];
+}
 
 export interface ScenarioResult {
   readonly scenario: Scenario;
   readonly pod: Pod;
   readonly env: Readonly<Record<string, string>>;
-  readonly go: GoOutcome;
-  readonly probe: ProbeOutcome;
-  readonly problems: readonly string[];
+  /** One per go the lab runs (go 1.23, 1.24, 1.27), in that order. */
+  readonly runs: readonly GoRun[];
 }
 
-export async function runScenario(lab: E2eLab, pod: Pod, s: Scenario, pre: Prerequisites): Promise<ScenarioResult> {
+/** "go version go1.24.4 linux/amd64" -> "go1.24.4": what --go-version is told. */
+export function goVersionArg(go: LabGo): string {
+  const m = /\bgo(1\.\d+(?:\.\d+)?)/.exec(go.version.replace(/^go version /, ''));
+  if (!m) throw new Error(`cannot read the version of ${go.bin}: ${go.version}`);
+  return `go${m[1]}`;
+}
+
+/**
+ * Applies the scenario's policy to its pod, then runs every go and, beside each, the probe with
+ * --go-version set to that go, all at once: go spends most of its time waiting on the network (30 s on
+ * a dropped SYN), so the runs overlap instead of adding up.
+ */
+export async function runScenario(
+  lab: E2eLab, pod: Pod, s: Scenario, pre: Prerequisites, gos: readonly LabGo[],
+  /** Bounds the probes running at once across scenarios (node's start-up is the CPU-heavy part of a run). */
+  probeSlot: <R>(fn: () => Promise<R>) => Promise<R> = (fn) => fn(),
+): Promise<ScenarioResult> {
   await lab.applyPolicy(pod, s.policy);
   const labEnv = applyEnvChange(baseLabEnv(lab.content), s.env?.(lab.content) ?? {});
-  const goBinDir = pre.goBin.replace(/\/go$/, '');
   const module = s.module ?? MODULE_AT_VERSION;
-  const goDir = lab.freshDir(`${s.id}-go`);
-  const probeDir = lab.freshDir(`${s.id}-probe`);
-  const [go, probe] = await Promise.all([
-    runGo({ ns: pod.ns, goBin: pre.goBin, env: goEnv(goDir, labEnv, goBinDir), module, cwd: goDir }),
-    runProbe({ ns: pod.ns, node: pre.node, cli: pre.cli, env: goEnv(probeDir, labEnv, goBinDir), module, reportDir: join(probeDir, 'report'), cwd: probeDir }),
-  ]);
+  const runs = await Promise.all(
+    gos.map(async (go): Promise<GoRun> => {
+      const goBinDir = go.bin.replace(/\/go$/, '');
+      const goDir = lab.freshDir(`${s.id}-go1${go.minor}`);
+      const probeDir = lab.freshDir(`${s.id}-probe1${go.minor}`);
+      const [goOutcome, probe] = await Promise.all([
+        runGo({ ns: pod.ns, goBin: go.bin, env: goEnv(goDir, labEnv, goBinDir), module, cwd: goDir }),
+        probeSlot(() => runProbe({
+          ns: pod.ns, node: pre.node, cli: pre.cli, env: goEnv(probeDir, labEnv, goBinDir), module, reportDir: join(probeDir, 'report'), cwd: probeDir,
+          extraArgs: ['--go-version', goVersionArg(go)],
+        })),
+      ]);
+      return { go, goOutcome, probe, problems: judge(s, go.minor, goOutcome, probe) };
+    }),
+  );
   await lab.clearPolicy(pod);
-  return { scenario: s, pod, env: labEnv, go, probe, problems: judge(s, go, probe) };
+  return { scenario: s, pod, env: labEnv, runs };
 }
 
-/** Every way the probe and go (or go and the scenario's premise) disagree; empty when all agree. */
-export function judge(s: Scenario, go: GoOutcome, probe: ProbeOutcome): string[] {
+const EXIT_FOR_STAGE: Readonly<Record<string, number>> = { config: 2, dns: 10, tcp: 11, tls: 12, proxy: 13, sumdb: 14, redirect: 15 };
+
+/** Every way the probe and go 1.<minor> (or go and the scenario's premise) disagree; empty when all agree. */
+export function judge(s: Scenario, minor: LabGoMinor, go: GoOutcome, probe: ProbeOutcome): string[] {
   const problems: string[] = [];
   const goPassed = go.exit === 0;
-  const e = s.expect;
+  const e = expectationFor(s, minor);
   // The premise: go does what the scenario says (else the lab, not the probe, is wrong).
   if (go.timedOut) problems.push(`go was killed by timeout after ${go.ms} ms`);
   if (e.pass && !goPassed) problems.push(`premise: go should succeed but exited ${go.exit}: ${go.firstError}`);
@@ -49,18 +83,20 @@ export function judge(s: Scenario, go: GoOutcome, probe: ProbeOutcome): string[]
     return problems;
   }
   const probePassed = probe.exit === 0 && r.verdict === 'pass';
-  if (probePassed !== goPassed) {
+  const pe = probeExpectationFor(s, minor);
+  if (pe !== e && probePassed !== pe.pass) {
+    problems.push(`the known divergence is gone (${s.knownDivergence!.why}): the probe ${probePassed ? 'passed' : `failed at ${r.failure?.stage ?? '?'}`}; update the scenario`);
+  } else if (pe === e && probePassed !== goPassed) {
     problems.push(`disagreement: go ${goPassed ? 'succeeded' : 'failed'}, the probe ${probePassed ? 'passed' : `failed at ${r.failure?.stage ?? '?'} (${r.failure?.cause ?? r.verdict})`}`);
   }
-  if (!e.pass && !probePassed) {
+  if (!pe.pass && !probePassed) {
     const f = r.failure;
     if (!f) problems.push(`the probe failed (exit ${probe.exit}) without a failure record`);
     else {
-      if (f.stage !== e.stage) problems.push(`stage: expected ${e.stage}, the probe said ${f.stage} (${f.cause}: ${f.detail.slice(0, 300)})`);
-      if (f.cause !== e.cause) problems.push(`cause: expected ${e.cause}, the probe said ${f.cause} (${f.detail.slice(0, 300)})`);
-      if (!f.hint || !e.hint.test(f.hint)) problems.push(`hint does not name the fix (${e.hint}): ${JSON.stringify(f.hint)}`);
-      const exitFor: Record<string, number> = { dns: 10, tcp: 11, tls: 12, proxy: 13, sumdb: 14, redirect: 15 };
-      if (probe.exit !== exitFor[f.stage]) problems.push(`exit code ${probe.exit} does not name stage ${f.stage}`);
+      if (f.stage !== pe.stage) problems.push(`stage: expected ${pe.stage}, the probe said ${f.stage} (${f.cause}: ${f.detail.slice(0, 300)})`);
+      if (f.cause !== pe.cause) problems.push(`cause: expected ${pe.cause}, the probe said ${f.cause} (${f.detail.slice(0, 300)})`);
+      if (!f.hint || !pe.hint.test(f.hint)) problems.push(`hint does not name the fix (${pe.hint}): ${JSON.stringify(f.hint)}`);
+      if (probe.exit !== EXIT_FOR_STAGE[f.stage]) problems.push(`exit code ${probe.exit} does not name stage ${f.stage}`);
     }
   }
   for (const want of s.findings ?? []) {
@@ -78,9 +114,9 @@ export function judge(s: Scenario, go: GoOutcome, probe: ProbeOutcome): string[]
  * Whether the probe's predicted go error (failure.goError) is go's error text, first line compared.
  * Shown in the table as evidence, not asserted: the verdict and the stage are the contract.
  */
-export function goErrorAgreement(r: Pick<ScenarioResult, 'go' | 'probe'>): 'same' | 'inner' | 'differs' | '-' {
+export function goErrorAgreement(r: Pick<GoRun, 'goOutcome' | 'probe'>): 'same' | 'inner' | 'differs' | '-' {
   const predicted = r.probe.report?.failure?.goError;
-  if (r.go.exit === 0 || predicted === undefined) return '-';
+  if (r.goOutcome.exit === 0 || predicted === undefined) return '-';
   // Ephemeral source ports and the verifier's clock reading cannot match between two processes.
   const first = (t: string): string =>
     (t.split('\n')[0] ?? '')
@@ -88,34 +124,40 @@ export function goErrorAgreement(r: Pick<ScenarioResult, 'go' | 'probe'>): 'same
       .replace(/(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d+->/g, '$1:*->')
       .replace(/current time \S+ is/g, 'current time * is')
       .trim();
-  if (first(predicted) === first(r.go.error)) return 'same';
+  if (first(predicted) === first(r.goOutcome.error)) return 'same';
   // The first-hop stages predict the innermost error (the dial's, the handshake's) without go's wrapping.
-  return first(r.go.error).endsWith(`: ${first(predicted)}`) ? 'inner' : 'differs';
+  return first(r.goOutcome.error).endsWith(`: ${first(predicted)}`) ? 'inner' : 'differs';
 }
 
 const trim = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-/** The scenario table: scenario, go's exit and first error line, the probe's exit, stage, cause, agree?. */
-export function formatTable(results: readonly ScenarioResult[], goVersion: string): string {
-  const rows = results.map((r) => {
-    const f = r.probe.report?.failure;
-    return [
-      r.scenario.title,
-      `${r.go.exit ?? 'killed'} (${(r.go.ms / 1000).toFixed(1)}s)`,
-      r.go.exit === 0 ? '-' : trim(r.go.firstError.replace(/\s+/g, ' '), 110),
-      `${r.probe.exit ?? 'killed'} (${(r.probe.ms / 1000).toFixed(1)}s)`,
-      f?.stage ?? (r.probe.exit === 0 ? 'pass' : '?'),
-      f?.cause ?? '-',
-      goErrorAgreement(r),
-      r.problems.length === 0 ? 'yes' : `NO: ${trim(r.problems.join('; '), 200)}`,
-    ];
-  });
-  const head = ['scenario', 'go exit', "go's first error line", 'probe exit', 'stage', 'cause', 'goError', 'agree?'];
+/** The scenario table: one row per scenario and go: go's exit and first error line, the probe's exit, stage, cause, agree?. */
+export function formatTable(results: readonly ScenarioResult[]): string {
+  const rows = results.flatMap((res) =>
+    res.runs.map((r) => {
+      const f = r.probe.report?.failure;
+      const g = r.goOutcome;
+      return [
+        res.scenario.title,
+        `1.${r.go.minor}`,
+        `${g.exit ?? 'killed'} (${(g.ms / 1000).toFixed(1)}s)`,
+        g.exit === 0 ? '-' : trim(g.firstError.replace(/\s+/g, ' '), 110),
+        `${r.probe.exit ?? 'killed'} (${(r.probe.ms / 1000).toFixed(1)}s)`,
+        f?.stage ?? (r.probe.exit === 0 ? 'pass' : '?'),
+        f?.cause ?? '-',
+        goErrorAgreement(r),
+        r.problems.length === 0 ? (res.scenario.knownDivergence?.gos.includes(r.go.minor) ? 'known divergence' : 'yes') : `NO: ${trim(r.problems.join('; '), 200)}`,
+      ];
+    }),
+  );
+  const head = ['scenario', 'go', 'go exit', "go's first error line", 'probe exit', 'stage', 'cause', 'goError', 'agree?'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  const agreed = results.filter((r) => r.problems.length === 0).length;
+  const all = results.flatMap((r) => r.runs);
+  const agreed = all.filter((r) => r.problems.length === 0).length;
+  const gos = [...new Map(all.map((r) => [r.go.minor, r.go.version.replace(/^go version /, '').replace(/ .*/, '')])).values()].join(', ');
   return [
-    `gomodprobe e2e: agreement with ${goVersion} (${agreed}/${results.length} scenarios agree)`,
+    `gomodprobe e2e: agreement with ${gos} (${agreed}/${all.length} runs agree, ${results.length} scenarios)`,
     line(head),
     `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
     ...rows.map(line),

@@ -11,6 +11,7 @@ import { chainPem, testPki, type IssuedCert } from '../../../src/lab/pki.js';
 import { SumdbFixture } from '../../../src/lab/sumdb-server.js';
 import { generateKey } from '../../../src/sumdb/note.js';
 import { newTiles, tilePath } from '../../../src/sumdb/tlog.js';
+import { writeLabCredentials, type LabCredentials } from './credentials.js';
 import { HOST_IPS6, HOST_NAMES, LAB_MODULE, LAB_VERSIONS } from './topology.js';
 
 export interface ServerCert {
@@ -36,6 +37,8 @@ export interface LabContent {
   readonly goSum: readonly string[];
   /** The extra modules asked for with `bulkModules` (each at v1.0.0), served and recorded like lab.test/hello. */
   readonly bulk: readonly { readonly path: string; readonly version: string }[];
+  /** auth.lab.test's password file, GOAUTH commands and .netrc files. */
+  readonly credentials: LabCredentials;
 }
 
 export interface LabContentOptions {
@@ -150,6 +153,7 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
     sumdbName: SUMDB_NAME,
     goSum,
     bulk,
+    credentials: writeLabCredentials(join(dir, 'credentials')),
   };
 }
 

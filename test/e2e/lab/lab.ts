@@ -8,7 +8,7 @@ import { LabNet, type AddPodOptions, type Pod } from './netns.js';
 import { renderPolicy, tableName, type EgressPolicy } from './nft.js';
 import { dnsmasqConf, nginxConf, tinyproxyConf, writeConf } from './servers.js';
 import { run, runOk, ServerProcess, sleep } from './sh.js';
-import { EGRESS_PROXY_PORT, HOST_IPS, HOST_IPS6 } from './topology.js';
+import { AUTH_ALT_PORT, EGRESS_PROXY_PORT, HOST_IPS, HOST_IPS6 } from './topology.js';
 
 export interface LabOptions {
   /** 1-4 lowercase letters, unique per test file. */
@@ -68,6 +68,7 @@ export class E2eLab {
       ['tcp', HOST_IPS.dns, 53],
       ['tcp', HOST_IPS.proxy, 443],
       ['tcp', HOST_IPS.mbox, 443],
+      ['tcp', HOST_IPS.auth, AUTH_ALT_PORT],
       ['tcp', HOST_IPS.storage, 80],
       ['tcp', HOST_IPS.egress, EGRESS_PROXY_PORT],
       ['tcp', HOST_IPS.egressAuth, EGRESS_PROXY_PORT],

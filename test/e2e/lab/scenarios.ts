@@ -3,10 +3,11 @@
 // were never tuned to the probe's output.
 
 import type { LabContent } from './content.js';
+import type { LabGoMinor } from './gos.js';
 import { POLICIES, type EgressPolicy } from './nft.js';
 import { GOPROXY_PATHS } from './servers.js';
 import { IPV6_SCENARIOS } from './scenarios-ipv6.js';
-import { EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_NAMES, LAB_MODULE, PROBED_VERSION, type PodFamilies } from './topology.js';
+import { AUTH_ALT_PORT, EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_NAMES, LAB_MODULE, PROBED_VERSION, type PodFamilies } from './topology.js';
 
 /** Variables to set, or to remove (null) from the healthy base environment. */
 export type EnvChange = Readonly<Record<string, string | null>>;
@@ -15,7 +16,7 @@ export type Expectation =
   | { readonly pass: true }
   | {
       readonly pass: false;
-      readonly stage: 'dns' | 'tcp' | 'tls' | 'proxy' | 'sumdb' | 'redirect';
+      readonly stage: 'config' | 'dns' | 'tcp' | 'tls' | 'proxy' | 'sumdb' | 'redirect';
       readonly cause: string;
       /** What the hint must say: the fix. */
       readonly hint: RegExp;
@@ -29,7 +30,15 @@ export interface Scenario {
   readonly env?: (c: LabContent) => EnvChange;
   readonly policy?: EgressPolicy;
   readonly module?: string;
+  /** What go does here, and so what the probe must say: for every go the lab runs, unless `byGo` says otherwise. */
   readonly expect: Expectation;
+  /** Where go versions differ: the expectation for that go (1.23, 1.24, 1.27). */
+  readonly byGo?: Partial<Record<LabGoMinor, Expectation>>;
+  /**
+   * A known, documented divergence: for these gos the probe is expected to say `probe` while go does
+   * what `expect`/`byGo` say (the test fails when the divergence goes away, so the entry gets removed).
+   */
+  readonly knownDivergence?: { readonly gos: readonly LabGoMinor[]; readonly probe: Expectation; readonly why: string };
   /** go waits out its 30 s dial timeout here; the probe must finish well inside that. */
   readonly blackholed?: boolean;
   /** The pod's address families (default IPv4 only). */
@@ -40,6 +49,12 @@ export interface Scenario {
 
 const proxy = `https://${HOST_NAMES.proxy}`;
 const P = GOPROXY_PATHS;
+const authProxy = `https://${HOST_NAMES.auth}`;
+/** go's error when the proxy behind Basic auth gets no (or wrong) credentials. */
+const unauthorized = (base: string): Expectation => ({
+  pass: false, stage: 'proxy', cause: 'proxy.auth_required', hint: /GOAUTH|\.netrc/,
+  goError: new RegExp(`reading ${esc(base)}/lab\\.test/hello/@v/v1\\.1\\.0\\.info: 401 Unauthorized`),
+});
 const egress = `http://${HOST_NAMES.egress}:${EGRESS_PROXY_PORT}`;
 const egressAuth = `http://${HOST_NAMES.egressAuth}:${EGRESS_PROXY_PORT}`;
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -56,6 +71,16 @@ export function applyEnvChange(base: Readonly<Record<string, string>>, change: E
     else out[k] = v;
   }
   return out;
+}
+
+/** What go 1.<minor> does in this scenario. */
+export function expectationFor(s: Scenario, minor: LabGoMinor): Expectation {
+  return s.byGo?.[minor] ?? s.expect;
+}
+
+/** What the probe, told it models go 1.<minor>, must say: go's outcome, bar a known divergence. */
+export function probeExpectationFor(s: Scenario, minor: LabGoMinor): Expectation {
+  return s.knownDivergence?.gos.includes(minor) ? s.knownDivergence.probe : expectationFor(s, minor);
 }
 
 export const MODULE_AT_VERSION = `${LAB_MODULE}@${PROBED_VERSION}`;
@@ -281,6 +306,59 @@ export const SCENARIOS: readonly Scenario[] = [
     policy: POLICIES.onlyViaEgressProxy,
     blackholed: true,
     expect: { pass: false, stage: 'tcp', cause: 'tcp.timeout', hint: /proxy\.lab\.test/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.proxy)}:443: (i/o timeout|connect: connection timed out)`) },
+  },
+  // go 1.27 refuses to start on a removed GODEBUG setting at its old value (runtime/proc.go); 1.24 accepts
+  // it, 1.23 still knows the setting. Measured: go1.27.3 exits 2 with this text before any network use.
+  {
+    id: 'godebug-removed',
+    title: 'GODEBUG=tlskyber=0 (a go1.23 workaround, removed in go1.24)',
+    env: () => ({ GODEBUG: 'tlskyber=0' }),
+    expect: { pass: true },
+    byGo: {
+      27: { pass: false, stage: 'config', cause: 'config.invalid', hint: /remove tlskyber=0 from GODEBUG/,
+        goError: /^fatal error: removed GODEBUG "tlskyber" set to old value "0" in environment \(https:\/\/go\.dev\/doc\/godebug#go-124\)/ },
+    },
+  },
+  // Credentials by go version (cmd/go/internal/auth): go ≤1.23 reads only .netrc; go ≥1.24 runs GOAUTH
+  // (default "netrc") before the first request and again, with the URL, after a 4xx.
+  {
+    id: 'goauth-command',
+    title: 'GOAUTH command that supplies credentials after a 401',
+    env: (c) => ({ GOPROXY: authProxy, GOAUTH: c.credentials.goauthOk }),
+    expect: { pass: true },
+    byGo: { 23: unauthorized(authProxy) },
+  },
+  {
+    id: 'goauth-command-fails',
+    title: 'GOAUTH command that fails',
+    env: (c) => ({ GOPROXY: authProxy, GOAUTH: c.credentials.goauthFails }),
+    expect: unauthorized(authProxy),
+  },
+  {
+    id: 'goauth-off-netrc',
+    title: 'GOAUTH=off with a matching .netrc',
+    env: (c) => ({ GOPROXY: authProxy, GOAUTH: 'off', NETRC: c.credentials.netrcWithoutPort }),
+    // go 1.23 has no GOAUTH: it sends the .netrc credentials anyway.
+    expect: unauthorized(authProxy),
+    byGo: { 23: { pass: true } },
+  },
+  {
+    id: 'netrc-port-with',
+    title: '.netrc machine host:port, GOPROXY host:port',
+    env: (c) => ({ GOPROXY: `${authProxy}:${AUTH_ALT_PORT}`, NETRC: c.credentials.netrcWithPort }),
+    expect: { pass: true },
+  },
+  {
+    id: 'netrc-port-without',
+    title: '.netrc machine host (no port), GOPROXY host:port',
+    env: (c) => ({ GOPROXY: `${authProxy}:${AUTH_ALT_PORT}`, NETRC: c.credentials.netrcWithoutPort }),
+    expect: unauthorized(`${authProxy}:${AUTH_ALT_PORT}`),
+  },
+  {
+    id: 'netrc-no-port',
+    title: '.netrc machine host, GOPROXY host',
+    env: (c) => ({ GOPROXY: authProxy, NETRC: c.credentials.netrcWithoutPort }),
+    expect: { pass: true },
   },
   { id: 'https-proxy-lowercase', title: 'https_proxy (lower case) set', env: () => ({ https_proxy: egress }), policy: POLICIES.onlyViaEgressProxy, expect: { pass: true } },
   {

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabContent } from './content.js';
-import { EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_IPS6, HOST_NAMES, type LabHost } from './topology.js';
+import { AUTH_ALT_PORT, EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_IPS6, HOST_NAMES, type LabHost } from './topology.js';
 
 export const GOPROXY_PATHS = Object.freeze({
   /** The tree with the checksum database mounted at /sumdb/sum.lab.test/ and .zip redirected to storage. */
@@ -123,6 +123,16 @@ ${server('storage', c.good, `    location ^~ /bucket/ { alias ${www}/; }\n    lo
     server_name ${HOST_NAMES.storage};
     location ^~ /bucket/ { alias ${www}/; }
     location / { return 404 "NoSuchKey\\n"; }
+  }
+  server {
+    # The module proxy behind Basic auth, on 443 and on another port (for host:port .netrc matching).
+    listen ${HOST_IPS.auth}:443 ssl;
+    listen ${HOST_IPS.auth}:${AUTH_ALT_PORT} ssl;
+    server_name ${HOST_NAMES.auth};
+    ${tls(c.good)}
+    auth_basic "lab modules";
+    auth_basic_user_file ${content.credentials.htpasswd};
+${goproxyLocations}
   }
 ${server('mbox', c.good, `
     # A middlebox (a registry mirror or an inspecting proxy) that cuts every Location to its path.

@@ -20,6 +20,7 @@ export const HOST_IPS = Object.freeze({
   dead: '198.18.0.40',
   dual: '198.18.0.50',
   dualStorage: '198.18.0.52',
+  auth: '198.18.0.15',
 });
 
 export const SERVICES_CIDR6 = '2001:db8:1::/64';
@@ -52,9 +53,14 @@ export const HOST_NAMES: Readonly<Record<Exclude<LabHost, 'dns'>, string>> = Obj
   dead: 'dead.lab.test',
   dual: 'dual.lab.test',
   dualStorage: 'dualstore.lab.test',
+  auth: 'auth.lab.test',
 });
 
 export const EGRESS_PROXY_PORT = 3128;
+/** auth.lab.test serves the module proxy behind Basic auth on 443 and on this port (host:port GOPROXYs). */
+export const AUTH_ALT_PORT = 8443;
+export const MODULE_USER = 'moduser';
+export const MODULE_PASSWORD = 'mod-token-pw';
 export const EGRESS_USER = 'labuser';
 export const EGRESS_PASSWORD = 'lab-secret-pw';
 
