@@ -124,8 +124,14 @@ describe('k8s/base: the initContainer gate', () => {
     expect(byKind('base', 'ConfigMap').find((c) => c.metadata.name === probeRefs[0])).toBeDefined();
     for (const k of ['GOPROXY', 'GOSUMDB', 'SSL_CERT_DIR', 'GOMODPROBE_MODULE']) expect(data[k], k).toBeTruthy();
     expect(script(build)).toContain('$GOMODPROBE_MODULE');
-    // Nothing in the probe's own env that the build would not see.
-    expect(probe!.env ?? []).toEqual([]);
+    // Nothing in the probe's own env that the build would not see, but which go the build image runs.
+    expect((probe!.env ?? []).map((e) => e.name)).toEqual(['GOMODPROBE_GO_VERSION']);
+  });
+
+  it('tells the probe the go of the build image (GOMODPROBE_GO_VERSION next to its tag)', () => {
+    const tag = /^golang:(1\.\d+(?:\.\d+)?)\b/.exec(build.image ?? '');
+    expect(tag, `build image ${build.image}`).not.toBeNull();
+    expect(probe!.env!.find((e) => e.name === 'GOMODPROBE_GO_VERSION')?.value).toBe(tag![1]);
   });
 
   it('mounts the CA bundle at the same path in both containers, and SSL_CERT_DIR adds it to the system roots', () => {
