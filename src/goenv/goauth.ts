@@ -18,6 +18,7 @@
 
 import { execFile } from 'node:child_process';
 import { ParseError } from '../errors.js';
+import { quotedSplit } from './goflags.js';
 import type { GoRules } from './goversion.js';
 import { netrcLookup, type NetrcEntry } from './netrc.js';
 
@@ -25,7 +26,7 @@ export type GoAuthMethod =
   | { readonly kind: 'off' }
   | { readonly kind: 'netrc' }
   | { readonly kind: 'git'; readonly dir: string }
-  | { readonly kind: 'command'; readonly command: string; readonly argv: readonly string[] };
+  | { readonly kind: 'command'; readonly command: string };
 
 /** What go's base.Fatalf says for a GOAUTH it cannot use (exit 1 at the first https request). */
 export class GoAuthError extends ParseError {
@@ -63,34 +64,8 @@ export function parseGoAuth(value: string, isDir: (path: string) => boolean | un
         break;
       }
       default:
-        out.push({ kind: 'command', command, argv: splitQuoted(command) });
+        out.push({ kind: 'command', command });
     }
-  }
-  return out;
-}
-
-/**
- * cmd/internal/quoted.Split: fields separated by spaces, a field may be wrapped in single or double
- * quotes (quotes inside a field are kept). Throws on an unterminated quote, as go does.
- */
-export function splitQuoted(s: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i < s.length) {
-    while (i < s.length && /[ \t\n\r]/.test(s[i]!)) i++;
-    if (i >= s.length) break;
-    const q = s[i];
-    if (q === '"' || q === "'") {
-      const end = s.indexOf(q, i + 1);
-      if (end < 0) throw new GoAuthError(`go: cannot parse GOAUTH command ${s}: unterminated ${q} string`);
-      out.push(s.slice(i + 1, end));
-      i = end + 1;
-      if (i < s.length && !/[ \t\n\r]/.test(s[i]!)) throw new GoAuthError(`go: cannot parse GOAUTH command ${s}: quoted string must be followed by space`);
-      continue;
-    }
-    const start = i;
-    while (i < s.length && !/[ \t\n\r]/.test(s[i]!)) i++;
-    out.push(s.slice(start, i));
   }
   return out;
 }
@@ -220,7 +195,13 @@ export class GoAuth {
           break;
         }
         case 'command': {
-          const r = await this.#run(url === undefined ? m.argv : [...m.argv, url], res ? responseText(res) : undefined, {});
+          // userauth.go buildCommand: cmd/internal/quoted.Split; a command it cannot split is an error of that method only.
+          const split = quotedSplit(m.command);
+          if (!split.ok || split.words.length === 0) {
+            this.problems.push(`GOAUTH=${m.command}: cannot parse GOAUTH command ${m.command}: ${split.ok ? 'empty command' : split.error}`);
+            break;
+          }
+          const r = await this.#run(url === undefined ? split.words : [...split.words, url], res ? responseText(res) : undefined, {});
           if (!r.ok) {
             this.problems.push(`GOAUTH=${m.command}: could not run command ${m.command}: ${r.error}`);
             break;

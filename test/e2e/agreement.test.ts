@@ -9,7 +9,7 @@ import { formatTable, runScenario, type ScenarioResult } from './lab/agreement.j
 import { E2eLab } from './lab/lab.js';
 import type { Pod } from './lab/netns.js';
 import { limiter, mapConcurrent } from './lab/pool.js';
-import { expectationFor, probeExpectationFor, SCENARIOS } from './lab/scenarios.js';
+import { expectationFor, SCENARIOS } from './lab/scenarios.js';
 import { gate } from './lab/suite.js';
 
 const suite = await gate('agreement with go', process.env);
@@ -61,10 +61,7 @@ describe.skipIf(!suite.run)('e2e: agreement with the real go command', () => {
   for (const s of SELECTED) {
     for (const go of GOS) {
       const e = expectationFor(s, go.minor);
-      const pe = probeExpectationFor(s, go.minor);
-      const what = e.pass ? 'go succeeds and the probe passes' : `go fails and the probe names ${e.stage} (${e.cause})`;
-      const title = pe === e ? what : `KNOWN DIVERGENCE (${s.knownDivergence!.why}): go ${e.pass ? 'succeeds' : 'fails'}, the probe ${pe.pass ? 'passes' : `names ${pe.stage}`}`;
-      it(`${s.title} [go1.${go.minor}]: ${title}`, () => {
+      it(`${s.title} [go1.${go.minor}]: ${e.pass ? 'go succeeds and the probe passes' : `go fails and the probe names ${e.stage} (${e.cause})`}`, () => {
         const r = results.get(s.id)?.runs.find((x) => x.go.minor === go.minor);
         expect(r, 'scenario did not run').toBeDefined();
         expect(r!.problems, `go: exit ${r!.goOutcome.exit} ${r!.goOutcome.firstError}\nprobe: exit ${r!.probe.exit} ${JSON.stringify(r!.probe.report?.failure ?? r!.probe.stderr.slice(0, 500))}`).toEqual([]);

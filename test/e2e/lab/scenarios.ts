@@ -34,11 +34,6 @@ export interface Scenario {
   readonly expect: Expectation;
   /** Where go versions differ: the expectation for that go (1.23, 1.24, 1.27). */
   readonly byGo?: Partial<Record<LabGoMinor, Expectation>>;
-  /**
-   * A known, documented divergence: for these gos the probe is expected to say `probe` while go does
-   * what `expect`/`byGo` say (the test fails when the divergence goes away, so the entry gets removed).
-   */
-  readonly knownDivergence?: { readonly gos: readonly LabGoMinor[]; readonly probe: Expectation; readonly why: string };
   /** go waits out its 30 s dial timeout here; the probe must finish well inside that. */
   readonly blackholed?: boolean;
   /** The pod's address families (default IPv4 only). */
@@ -76,11 +71,6 @@ export function applyEnvChange(base: Readonly<Record<string, string>>, change: E
 /** What go 1.<minor> does in this scenario. */
 export function expectationFor(s: Scenario, minor: LabGoMinor): Expectation {
   return s.byGo?.[minor] ?? s.expect;
-}
-
-/** What the probe, told it models go 1.<minor>, must say: go's outcome, bar a known divergence. */
-export function probeExpectationFor(s: Scenario, minor: LabGoMinor): Expectation {
-  return s.knownDivergence?.gos.includes(minor) ? s.knownDivergence.probe : expectationFor(s, minor);
 }
 
 export const MODULE_AT_VERSION = `${LAB_MODULE}@${PROBED_VERSION}`;
@@ -363,20 +353,16 @@ export const SCENARIOS: readonly Scenario[] = [
   // A middlebox (an IPS signature, a TLS-inspecting proxy, a broken MTU path) that drops client packets
   // over 1000 bytes to 443. go1.24+ offers a post-quantum key share (X25519MLKEM768, 1216 bytes), so its
   // ClientHello (~1.5 KB) never arrives and go gives up after net/http's 10 s TLS handshake timeout;
-  // go1.23's 256-byte hello passes (go-fetch-semantics.md §11.1, measured).
+  // go1.23's 256-byte hello passes (go-fetch-semantics.md §11.1, measured). The probe sends the modelled
+  // go's hello beside its own handshake (src/net/gohello.ts), so it sees the same.
   {
     id: 'pq-middlebox',
     title: 'middlebox drops client packets over 1000 bytes to 443 (post-quantum ClientHello)',
     policy: { kind: 'deny', name: 'drop client packets over 1000 bytes to the proxy on 443', rules: [{ to: ['proxy'], proto: 'tcp', ports: [443], longerThan: 1000, verdict: 'drop' }] },
     expect: { pass: true },
     byGo: Object.fromEntries(([24, 27] as const).map((m) => [m, {
-      pass: false, stage: 'tls', cause: 'tls.timeout', hint: /tlsmlkem|ClientHello|MTU/, goError: /net\/http: TLS handshake timeout/,
+      pass: false, stage: 'tls', cause: 'tls.hello_dropped', hint: /tlsmlkem=0/, goError: /net\/http: TLS handshake timeout/,
     } satisfies Expectation])),
-    knownDivergence: {
-      gos: [24, 27],
-      probe: { pass: true },
-      why: "the probe's handshake is Node's 240-byte ClientHello, not go's: sending go's hello is issue #14",
-    },
   },
   { id: 'https-proxy-lowercase', title: 'https_proxy (lower case) set', env: () => ({ https_proxy: egress }), policy: POLICIES.onlyViaEgressProxy, expect: { pass: true } },
   {

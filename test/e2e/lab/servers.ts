@@ -132,7 +132,7 @@ ${server('storage', c.good, `    location ^~ /bucket/ { alias ${www}/; }\n    lo
     ${tls(c.good)}
     auth_basic "lab modules";
     auth_basic_user_file ${content.credentials.htpasswd};
-${goproxyLocations}
+${goproxyLocations(HOST_NAMES.storage)}
   }
 ${server('mbox', c.good, `
     # A middlebox (a registry mirror or an inspecting proxy) that cuts every Location to its path.

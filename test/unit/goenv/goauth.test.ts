@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { authCommandRunner, GoAuth, GoAuthError, parseGoAuth, parseUserAuth, splitQuoted } from '../../../src/goenv/goauth.js';
+import { authCommandRunner, GoAuth, GoAuthError, parseGoAuth, parseUserAuth } from '../../../src/goenv/goauth.js';
 import { parseGoVersion, rulesFor } from '../../../src/goenv/goversion.js';
 import type { NetrcEntry } from '../../../src/goenv/netrc.js';
 
@@ -30,7 +30,7 @@ describe('parseGoAuth: GOAUTH as go1.24+ reads it, with its errors', () => {
   const isDir = (p: string) => (p === '/repo' ? true : p === '/file' ? false : undefined);
   it('methods in go\'s order (reversed: the first listed wins)', () => {
     expect(parseGoAuth('netrc; git /repo ;my-helper --flag "a b"', isDir)).toEqual([
-      { kind: 'command', command: 'my-helper --flag "a b"', argv: ['my-helper', '--flag', 'a b'] },
+      { kind: 'command', command: 'my-helper --flag "a b"' },
       { kind: 'git', dir: '/repo' },
       { kind: 'netrc' },
     ]);
@@ -52,10 +52,6 @@ describe('parseGoAuth: GOAUTH as go1.24+ reads it, with its errors', () => {
     }
     expect(err).toBeInstanceOf(GoAuthError);
     expect((err as GoAuthError).goError).toBe(goError);
-  });
-  it('quoted.Split', () => {
-    expect(splitQuoted(`a 'b c' "d'e" f`)).toEqual(['a', 'b c', "d'e", 'f']);
-    expect(() => splitQuoted('a "b')).toThrow(/unterminated/);
   });
 });
 
@@ -124,10 +120,11 @@ describe('GoAuth: the header sent with a request, by go version', () => {
   it('a command that fails or prints garbage: no credentials, and a problem that names the command, not its output', async () => {
     const fails = script('fails.sh', 'echo "secret-token-in-stderr" >&2; exit 3');
     const garbage = script('garbage.sh', 'echo not-a-url');
-    const auth = new GoAuth(rules('1.24'), parseGoAuth(`${fails};${garbage}`, () => undefined), [], run);
+    const auth = new GoAuth(rules('1.24'), parseGoAuth(`${fails};${garbage};"unterminated`, () => undefined), [], run);
     expect(await auth.afterClientError('https://proxy.example/m', { statusLine: '403 Forbidden', headers: {} })).toEqual({});
     expect(auth.problems.join('\n')).toContain(`GOAUTH=${fails}: could not run command ${fails}: exit status 3`);
     expect(auth.problems.join('\n')).toContain(`cannot parse output of GOAUTH command ${garbage}`);
+    expect(auth.problems.join('\n')).toContain('cannot parse GOAUTH command "unterminated: unterminated " string');
     expect(auth.problems.join('\n')).not.toContain('secret-token');
   });
 
