@@ -78,7 +78,7 @@ describe.skipIf(!suite.run)("e2e: go's ClientHello through a size-filtering box,
         runProbe({ ns: pod.ns, node: suite.pre.node, cli: suite.pre.cli, env: goEnv(probeDir, env, goBinDir), module: MODULE_AT_VERSION, reportDir: join(probeDir, 'report'), cwd: probeDir, extraArgs: ['--go-version', `1.${minor}`] }),
       ]);
       await lab!.clearPolicy(pod);
-      runs.set(scenario.id, { scenario, minor, go: goRun, probe, problems: judge(scenario, goRun, probe) });
+      runs.set(scenario.id, { scenario, minor, go: goRun, probe, problems: judge(scenario, minor, goRun, probe) });
     });
   }, 600_000);
 

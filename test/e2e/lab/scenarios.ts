@@ -350,20 +350,6 @@ export const SCENARIOS: readonly Scenario[] = [
     env: (c) => ({ GOPROXY: authProxy, NETRC: c.credentials.netrcWithoutPort }),
     expect: { pass: true },
   },
-  // A middlebox (an IPS signature, a TLS-inspecting proxy, a broken MTU path) that drops client packets
-  // over 1000 bytes to 443. go1.24+ offers a post-quantum key share (X25519MLKEM768, 1216 bytes), so its
-  // ClientHello (~1.5 KB) never arrives and go gives up after net/http's 10 s TLS handshake timeout;
-  // go1.23's 256-byte hello passes (go-fetch-semantics.md §11.1, measured). The probe sends the modelled
-  // go's hello beside its own handshake (src/net/gohello.ts), so it sees the same.
-  {
-    id: 'pq-middlebox',
-    title: 'middlebox drops client packets over 1000 bytes to 443 (post-quantum ClientHello)',
-    policy: { kind: 'deny', name: 'drop client packets over 1000 bytes to the proxy on 443', rules: [{ to: ['proxy'], proto: 'tcp', ports: [443], longerThan: 1000, verdict: 'drop' }] },
-    expect: { pass: true },
-    byGo: Object.fromEntries(([24, 27] as const).map((m) => [m, {
-      pass: false, stage: 'tls', cause: 'tls.hello_dropped', hint: /tlsmlkem=0/, goError: /net\/http: TLS handshake timeout/,
-    } satisfies Expectation])),
-  },
   { id: 'https-proxy-lowercase', title: 'https_proxy (lower case) set', env: () => ({ https_proxy: egress }), policy: POLICIES.onlyViaEgressProxy, expect: { pass: true } },
   {
     id: 'no-proxy-excludes',
