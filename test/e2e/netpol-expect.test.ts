@@ -6,15 +6,16 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E2eLab } from './lab/lab.js';
-import { egressFor, loadPolicyDir, podSelectedBy, type NetworkPolicyFile } from './lab/netpol.js';
+import { egressFor, labSuitePolicies, podSelectedBy, type NetworkPolicyFile } from './lab/netpol.js';
 import { mapConcurrent } from './lab/pool.js';
 import { goEnv, runGo, runProbe, type GoOutcome, type ProbeOutcome } from './lab/runners.js';
 import { baseLabEnv, MODULE_AT_VERSION } from './lab/scenarios.js';
-import { gate, REPO_ROOT } from './lab/suite.js';
+import { gate } from './lab/suite.js';
 import { HOST_IPS, HOST_NAMES } from './lab/topology.js';
 
 const suite = await gate('NetworkPolicy --expect', process.env);
-const POLICIES = loadPolicyDir(join(REPO_ROOT, 'k8s', 'netpol-test', 'policies'));
+// k8s/netpol-test rendered by kustomize with suite.env describing the lab (labSuitePolicies).
+const POLICIES = labSuitePolicies();
 const EXPECTATIONS = ['pass', 'fail:dns', 'fail:tcp', 'fail:redirect'] as const;
 /** The host go's error must name when a policy breaks it at this stage. */
 const BROKEN_HOST: Readonly<Record<string, string>> = { 'fail:tcp': HOST_IPS.proxy, 'fail:redirect': HOST_IPS.storage };

@@ -1,15 +1,14 @@
 // The NetworkPolicy manifests in k8s/netpol-test/policies/ and their translation to the lab's nftables
 // rules. Runs without root: the e2e suite (netpol-expect.test.ts) then enforces the same rules for real.
 
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { egressFor, loadPolicyDir, NetpolError, parsePolicies, podSelectedBy, probePod, selectorMatches, type NetworkPolicyFile } from './lab/netpol.js';
+import { egressFor, labSuitePolicies, NetpolError, parsePolicies, podSelectedBy, probePod, selectorMatches, type NetworkPolicyFile } from './lab/netpol.js';
 import { renderPolicy, type AllowPolicy, type Match } from './lab/nft.js';
-import { REPO_ROOT } from './lab/suite.js';
 import { HOST_IPS, type LabHost } from './lab/topology.js';
 
-const POLICY_DIR = join(REPO_ROOT, 'k8s', 'netpol-test', 'policies');
-const policies = loadPolicyDir(POLICY_DIR);
+// The policies as kustomize renders them with suite.env describing the lab (its DNS pods, the GOPROXY,
+// checksum database and storage addresses), as a user adapts them to a cluster.
+const policies = labSuitePolicies();
 
 /** Whether an allow-list lets a new flow from the pod through (the semantics the nft script encodes). */
 function allows(p: AllowPolicy | undefined, host: LabHost, proto: 'tcp' | 'udp', port: number): boolean {
@@ -39,6 +38,19 @@ describe('k8s/netpol-test/policies', () => {
       const rules = egressFor(policies, podSelectedBy(p));
       expect(rules?.name).toBe(`NetworkPolicy ${p.name}`);
     }
+  });
+
+  it('takes its destinations from suite.env: the DNS pods by namespace and label, the hosts by CIDR', () => {
+    const custom = labSuitePolicies({ DNS_NAMESPACE: 'dns-system', DNS_POD_LABEL: 'coredns', GOPROXY_CIDR: '10.1.0.0/24', SUMDB_CIDR: '10.2.0.5/32', STORAGE_CIDR: '10.3.0.0/16' });
+    const spec = (name: string) => JSON.stringify(custom.find((p) => p.name === `gomodprobe-${name}`)!.doc.spec);
+    for (const name of ['deny-all-except-dns', 'allow-proxy-deny-storage', 'allow-go-module-egress']) {
+      expect(spec(name)).toContain('{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"dns-system"}},"podSelector":{"matchLabels":{"k8s-app":"coredns"}}}');
+    }
+    expect(spec('allow-proxy-deny-storage')).toContain('[{"ipBlock":{"cidr":"10.1.0.0/24"}},{"ipBlock":{"cidr":"10.2.0.5/32"}}]');
+    expect(spec('allow-proxy-deny-storage')).not.toContain('10.3.0.0/16');
+    expect(spec('allow-go-module-egress')).toContain('[{"ipBlock":{"cidr":"10.1.0.0/24"}},{"ipBlock":{"cidr":"10.2.0.5/32"}},{"ipBlock":{"cidr":"10.3.0.0/16"}}]');
+    // Nothing of a namespace that only the lab would have.
+    expect(JSON.stringify(custom.map((p) => p.doc))).not.toMatch(/gomodprobe-lab|lab-role/);
   });
 
   it('deny-all-except-dns lets only DNS (UDP and TCP 53 to kube-dns) through', () => {
@@ -71,7 +83,7 @@ describe('k8s/netpol-test/policies', () => {
     expect(script).toContain('type filter hook input priority filter; policy accept;');
     expect(script).toContain('iifname != "gagr1s" accept');
     expect(script).toContain(`ip daddr { ${HOST_IPS.dns} } udp dport { 53 } accept`);
-    expect(script).toContain(`ip daddr { ${HOST_IPS.proxy}, ${HOST_IPS.sum} } tcp dport { 443 } accept`);
+    expect(script).toContain(`ip daddr { ${HOST_IPS.proxy}/32, ${HOST_IPS.sum}/32 } tcp dport { 443 } accept`);
     expect(script).not.toContain(HOST_IPS.storage);
     expect(script.trimEnd().split('\n').slice(-3)[0]!.trim()).toBe('drop');
   });

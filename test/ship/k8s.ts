@@ -5,7 +5,8 @@
 // would otherwise be silently dropped), and judged against the restricted Pod Security Standard.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { REPO_DIR } from './image-plan.js';
@@ -23,6 +24,31 @@ export function renderKustomization(dir: string): K8sObject[] {
   if (r.error) throw new Error(`kustomize could not run (the optional dependency @install-binary/${KUSTOMIZE_PKG} is needed for the manifest tests): ${r.error.message}`);
   if (r.status !== 0) throw new Error(`kustomize build ${dir} failed: ${r.stderr}`);
   return parseYamlObjects(r.stdout);
+}
+
+/**
+ * k8s/netpol-test as `kubectl apply -k` sends it after a user set these values in its suite.env
+ * (the file's other lines kept): how the suite is adapted to a cluster, and to the e2e lab.
+ */
+export function renderNetpolSuite(values: Readonly<Record<string, string>>): K8sObject[] {
+  const dir = mkdtempSync(join(tmpdir(), 'gomodprobe-netpol-suite-'));
+  try {
+    cpSync(join(REPO_DIR, 'k8s', 'netpol-test'), dir, { recursive: true });
+    const envFile = join(dir, 'suite.env');
+    const left = new Map(Object.entries(values));
+    const lines = readFileSync(envFile, 'utf8').split('\n').map((line) => {
+      const key = /^([A-Z_][A-Z0-9_]*)=/.exec(line)?.[1];
+      if (key === undefined || !left.has(key)) return line;
+      const value = left.get(key)!;
+      left.delete(key);
+      return `${key}=${value}`;
+    });
+    for (const [k, v] of left) lines.push(`${k}=${v}`);
+    writeFileSync(envFile, lines.join('\n'));
+    return renderKustomization(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function parseYamlObjects(text: string): K8sObject[] {

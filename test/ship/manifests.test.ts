@@ -170,14 +170,44 @@ describe('k8s/netpol-test: each NetworkPolicy paired with a Job that expects wha
     return Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
   };
 
-  it('applies every policy file under policies/, unchanged', () => {
+  it('applies every policy file under policies/, its destinations replaced by suite.env\'s', () => {
     expect(policies).toHaveLength(policyFiles.length);
+    const suite = configMapData('netpol-test', 'netpol-suite');
     for (const f of policyFiles) {
       const [src] = parseYamlObjects(readFileSync(join(K8S, 'netpol-test', 'policies', f), 'utf8'));
       const out = policies.find((p) => p.metadata.name === src!.metadata.name);
       expect(out, f).toBeDefined();
-      expect(out!['spec']).toEqual(src!['spec']);
+      const text = JSON.stringify(out!['spec']);
+      expect(text).not.toMatch(/gomodprobe-lab|lab-role/);
+      if (f !== 'deny-all-egress.yaml') {
+        expect(text, f).toContain(`"kubernetes.io/metadata.name":"${suite['DNS_NAMESPACE']}"`);
+        expect(text, f).toContain(`"k8s-app":"${suite['DNS_POD_LABEL']}"`);
+      }
     }
+    const cidrs = (name: string) => [...JSON.stringify(policies.find((p) => p.metadata.name === name)!['spec']).matchAll(/"cidr":"([^"]+)"/g)].map((m) => m[1]);
+    expect(cidrs('gomodprobe-allow-proxy-deny-storage')).toEqual([suite['GOPROXY_CIDR'], suite['SUMDB_CIDR']]);
+    expect(cidrs('gomodprobe-allow-go-module-egress')).toEqual([suite['GOPROXY_CIDR'], suite['SUMDB_CIDR'], suite['STORAGE_CIDR']]);
+  });
+
+  it('reads one env file naming the DNS service, GOPROXY, checksum database, storage host and an optional CA', () => {
+    const suite = configMapData('netpol-test', 'netpol-suite');
+    for (const k of ['DNS_NAMESPACE', 'DNS_POD_LABEL', 'GOPROXY', 'GOSUMDB', 'GOPROXY_CIDR', 'SUMDB_CIDR', 'STORAGE_CIDR', 'STORAGE_HOST', 'MUST_BLOCK', 'SSL_CERT_DIR']) expect(suite[k], k).toBeTruthy();
+    for (const job of jobs) {
+      const spec = podSpecOf(job)!;
+      const probe = spec.containers.find((c) => c.name === 'gomodprobe') as Container;
+      const suiteRef = probe.envFrom!.map((e) => e.configMapRef?.name);
+      expect(suiteRef, job.metadata.name).toEqual([byKind('netpol-test', 'ConfigMap').find((c) => c.metadata.name.startsWith('netpol-suite-'))!.metadata.name]);
+      const caVolume = spec.volumes!.find((v) => 'configMap' in v && String((v['configMap'] as { name: string }).name).startsWith('netpol-ca-'))!;
+      const mount = probe.volumeMounts!.find((m) => m.name === caVolume.name)!;
+      expect(suite['SSL_CERT_DIR']!.split(':')).toEqual(['/etc/ssl/certs', mount.mountPath]);
+    }
+  });
+
+  it('reruns by delete and apply: no Namespace in the kustomization (the README documents the commands)', () => {
+    expect(byKind('netpol-test', 'Namespace')).toEqual([]);
+    const readme = readFileSync(join(REPO_DIR, 'README.md'), 'utf8');
+    expect(readme).toContain('kubectl apply -f k8s/netpol-test/namespace.yaml');
+    expect(readme).toContain('kubectl delete -k k8s/netpol-test --wait && kubectl apply -k k8s/netpol-test');
   });
 
   it('pairs every policy with exactly one Job, whose pod it selects and whose --expect is its gomodprobe.dev/expect', () => {
@@ -199,7 +229,8 @@ describe('k8s/netpol-test: each NetworkPolicy paired with a Job that expects wha
     for (const job of jobs) {
       const spec = podSpecOf(job)!;
       const probe = spec.containers.find((c) => c.name === 'gomodprobe') as Container;
-      expect(flag(probe, 'must-block')).toBe('proxy.golang.org:443');
+      // The target comes from suite.env (MUST_BLOCK), expanded by the kubelet from the container's env.
+      expect(flag(probe, 'must-block')).toBe('$(MUST_BLOCK)');
       const junit = flag(probe, 'junit')!;
       const printer = spec.containers.find((c) => c.name === 'junit') as Container;
       expect(script(printer)).toContain(`cat ${junit}`);
@@ -212,10 +243,11 @@ describe('k8s/netpol-test: each NetworkPolicy paired with a Job that expects wha
   });
 
   it('runs in a namespace that enforces the restricted Pod Security Standard', () => {
-    const ns = byKind('netpol-test', 'Namespace')[0]!;
-    expect(ns.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    for (const o of rendered['netpol-test']!.filter((x) => x.kind !== 'Namespace')) {
-      expect((o.metadata as { namespace?: string }).namespace).toBe(ns.metadata.name);
+    const [ns] = parseYamlObjects(readFileSync(join(K8S, 'netpol-test', 'namespace.yaml'), 'utf8'));
+    expect(ns!.kind).toBe('Namespace');
+    expect(ns!.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    for (const o of rendered['netpol-test']!) {
+      expect((o.metadata as { namespace?: string }).namespace).toBe(ns!.metadata.name);
     }
   });
 });

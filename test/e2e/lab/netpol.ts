@@ -1,12 +1,12 @@
 // Kubernetes NetworkPolicy (egress) -> the lab's nftables allow-list, so the e2e suite enforces exactly
-// the manifests in k8s/netpol-test/policies/ that a real cluster would. The lab's endpoints carry the
-// labels and namespaces those manifests select (kube-dns in kube-system, lab services in gomodprobe-lab).
+// the manifests in k8s/netpol-test/policies/ that a real cluster would, rendered by kustomize with a
+// suite.env that describes the lab (LAB_SUITE_VALUES) as a user describes a cluster. The lab's
+// endpoints carry the labels and namespaces a cluster's would (kube-dns in kube-system).
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { AllowPolicy, Match, Proto } from './nft.js';
-import type { LabHost } from './topology.js';
+import { renderNetpolSuite } from '../../ship/k8s.js';
+import { HOST_IPS, HOST_NAMES, type LabHost } from './topology.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -134,13 +134,6 @@ export function parsePolicies(text: string, file: string): NetworkPolicyFile[] {
   return out;
 }
 
-export function loadPolicyDir(dir: string): NetworkPolicyFile[] {
-  return readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f) && !/^kustomization\.ya?ml$/.test(f))
-    .sort()
-    .flatMap((f) => parsePolicies(readFileSync(join(dir, f), 'utf8'), f));
-}
-
 function isEgressPolicy(doc: PolicyDoc): boolean {
   const types = doc.spec?.policyTypes;
   // Without policyTypes, Egress applies only when egress rules are present (the API server's default).
@@ -206,4 +199,35 @@ export function egressFor(policies: readonly NetworkPolicyFile[], pod: PodIdenti
     }
   }
   return { kind: 'allow', name: `NetworkPolicy ${selecting.map((p) => p.name).join(' + ')}`, allow };
+}
+
+/**
+ * The suite.env values that describe the lab to k8s/netpol-test: its DNS pods by namespace and label,
+ * and the GOPROXY, checksum database and storage hosts by address, as a user describes a cluster.
+ */
+export const LAB_SUITE_VALUES: Readonly<Record<string, string>> = Object.freeze({
+  DNS_NAMESPACE: 'kube-system',
+  DNS_POD_LABEL: 'kube-dns',
+  GOPROXY_CIDR: `${HOST_IPS.proxy}/32`,
+  SUMDB_CIDR: `${HOST_IPS.sum}/32`,
+  STORAGE_CIDR: `${HOST_IPS.storage}/32`,
+  STORAGE_HOST: HOST_NAMES.storage,
+});
+
+/** k8s/netpol-test's policies as kustomize renders them for the lab (LAB_SUITE_VALUES), named by their file. */
+export function labSuitePolicies(values: Readonly<Record<string, string>> = LAB_SUITE_VALUES): NetworkPolicyFile[] {
+  return renderNetpolSuite(values)
+    .filter((o) => o.kind === 'NetworkPolicy')
+    .map((o) => {
+      const doc = o as unknown as PolicyDoc;
+      const expect = doc.metadata?.annotations?.['gomodprobe.dev/expect'];
+      return {
+        file: `${String(doc.metadata?.name ?? '').replace(/^gomodprobe-/, '')}.yaml`,
+        name: String(doc.metadata?.name ?? ''),
+        namespace: String(doc.metadata?.namespace ?? 'default'),
+        expect: typeof expect === 'string' ? expect : undefined,
+        doc,
+      };
+    })
+    .sort((a, b) => a.file.localeCompare(b.file));
 }
