@@ -98,6 +98,7 @@ export const STAGE_CAUSES = {
   'must_block.reachable': 'a target that must be blocked was reachable',
   'deadline.exceeded': 'the global deadline ran out during the stage',
   'interrupted': 'the run was interrupted by a signal',
+  'strict.warning': 'with --strict, a warn-level finding (the failure names it)',
 } as const;
 
 export type LayerCause = keyof typeof LAYER_CAUSES;

@@ -35,6 +35,10 @@ export interface Options {
   readonly deadlineMs: number;
   readonly expect: Expectation | undefined;
   readonly mustBlock: readonly MustBlockTarget[];
+  /** --strict: warn-level findings fail their stage (src/strict.ts). */
+  readonly strict: boolean;
+  /** A certificate expiring within this many days is a warn finding. */
+  readonly certWarnDays: number;
   /** --must-block-unresolvable-ok: a must-block name that does not resolve counts as blocked. */
   readonly mustBlockUnresolvableOk: boolean;
   readonly resolvConf: string;
@@ -103,6 +107,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'emit-networkpolicy-format', env: 'GOMODPROBE_EMIT_NETWORKPOLICY_FORMAT', arg: 'kubernetes|cilium', help: 'kubernetes: ipBlock rules with the addresses resolved in this run (default); cilium: a CiliumNetworkPolicy with toFQDNs rules' },
   { name: 'timeout', env: 'GOMODPROBE_TIMEOUT', arg: 'DURATION', help: 'budget of each network operation: lookup, connect, handshake, request (default 5s; go itself waits up to 30s to dial and 10s for TLS)' },
   { name: 'deadline', env: 'GOMODPROBE_DEADLINE', arg: 'DURATION', help: 'budget of the whole run (default 60s)' },
+  { name: 'strict', env: 'GOMODPROBE_STRICT', help: 'warn-level findings fail the gate too (GOSUMDB=off, GONOSUMDB/GOPRIVATE covering every module, GOINSECURE=*, GOFLAGS=-insecure, a certificate expiring within --cert-warn-days, ...): exit 2 for a config finding, the stage\'s code for a host\'s (env: true or false)' },
+  { name: 'cert-warn-days', env: 'GOMODPROBE_CERT_WARN_DAYS', arg: 'N', help: 'a certificate of a reached host expiring within N days is a warn finding (default 14)' },
   { name: 'expect', env: 'GOMODPROBE_EXPECT', arg: 'pass|fail:STAGE', help: 'NetworkPolicy regression mode: exit 0 when the outcome is exactly this, 3 otherwise' },
   { name: 'must-block', env: 'GOMODPROBE_MUST_BLOCK', arg: 'HOST[:PORT]', repeatable: true, help: 'assert that go cannot reach this target (repeatable; default port 443): connected as go would, through HTTPS_PROXY when go would use it; reachable -> exit 4, and so is a name that does not resolve unless --must-block-unresolvable-ok' },
   { name: 'must-block-unresolvable-ok', help: 'count a --must-block name that does not resolve as blocked (when the policy under test blocks DNS, or the name exists only outside)' },
@@ -266,6 +272,8 @@ export function parseOptions(ctx: ParseContext): Options {
     timeoutMs,
     deadlineMs,
     expect: expectation(one('expect'), source('expect')),
+    strict: booleanValue(one('strict'), source('strict')),
+    certWarnDays: intValue(one('cert-warn-days'), 14, 0, 3650, source('cert-warn-days')),
     mustBlock: Object.freeze((values.get('must-block') ?? []).map((v) => mustBlockTarget(v, source('must-block')))),
     mustBlockUnresolvableOk: values.has('must-block-unresolvable-ok'),
     resolvConf: one('resolv-conf') ?? '/etc/resolv.conf',
@@ -416,6 +424,13 @@ function durationValue(raw: string | undefined, fallback: number, source: string
     if (err instanceof ParseError) throw new InputError(source, err.message);
     throw err;
   }
+}
+
+/** A flag without a value is 'true'; its variable may say true/false (or 1/0). */
+function booleanValue(raw: string | undefined, source: string): boolean {
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new InputError(source, `"${printable(raw)}" is not true or false`);
 }
 
 function intValue(raw: string | undefined, fallback: number, min: number, max: number, source: string): number {

@@ -31,6 +31,7 @@ import { buildEgress, type EgressDestination } from './egress.js';
 import { RunResolver } from './net/run-resolver.js';
 import { afterAbort, runDeadline } from './signals.js';
 import { decideVerdict, verdictFields } from './verdict.js';
+import { applyStrict, certExpiryFindings } from './strict.js';
 
 export const NETWORK_STAGES: readonly Stage[] = [dnsStage, tcpStage, tlsStage, proxyStage, sumdbStage, redirectStage];
 
@@ -82,10 +83,10 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       plan = out.plan;
       return out.outcome;
     });
-    results.set('config', configResult);
-    deps.reporter.stageFinished(configResult);
+    results.set('config', options.strict ? applyStrict(configResult) : configResult);
+    deps.reporter.stageFinished(results.get('config')!);
 
-    if (plan && configResult.status === 'pass') {
+    if (plan && results.get('config')!.status === 'pass') {
       deps.reporter.runStarted(runStartOf(plan));
       net = buildNetServices(options, plan);
       const state = new RunState();
@@ -105,13 +106,22 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       const mustBlockRun = options.mustBlock.length > 0
         ? checkMustBlock(options.mustBlock, net, runSignal, { unresolvableOk: options.mustBlockUnresolvableOk }).then((ok) => ({ ok }), (err: unknown) => ({ err }))
         : undefined;
+      const certsJudged = new Set<string>();
       for (const stage of NETWORK_STAGES) {
         const ctx: StageContext = { options, signal: runSignal, log: log.child({ stage: stage.name }), net, plan, state, earlier: results };
         deps.reporter.stageStarted(stage.name, []);
-        const result = await timed(stage.name, async () => {
+        let result = await timed(stage.name, async () => {
           const outcome = await bounded(guardStage(stage, ctx, runSignal, deps.interrupt));
           return outcome === ABANDONED ? cutShort(stage.name, deps.interrupt, {}) : outcome;
         });
+        // Hosts first reached in this stage (the checksum database, storage, later GOPROXY entries): their
+        // certificates are judged here, as the tls stage judged the first hops'.
+        const reached = collectCertificates(results, net.http.opened).filter((c) => !certsJudged.has(c.target));
+        for (const c of reached) certsJudged.add(c.target);
+        if (stage.name !== 'tls' && reached.length > 0) {
+          result = { ...result, findings: [...result.findings, ...certExpiryFindings(reached, options.certWarnDays)] };
+        }
+        if (options.strict) result = applyStrict(result);
         results.set(stage.name, result);
         deps.reporter.stageFinished(result);
         if (result.status === 'fail') break;

@@ -6,7 +6,8 @@ import { joinHostPort } from '../net/netip.js';
 import type { CertSummary } from '../report/types.js';
 import type { CertInfo } from '../net/x509.js';
 import { forEachFirstHop, hopTarget, judge } from './firsthops.js';
-import { fail, pass, type Finding, type Stage } from './stage.js';
+import { certExpiryFindings } from '../strict.js';
+import { fail, pass, type Stage } from './stage.js';
 
 export const tlsStage: Stage = {
   name: 'tls',
@@ -49,7 +50,7 @@ export const tlsStage: Stage = {
       certificates,
     };
     const { failure, findings } = judge('tls', runs, ctx);
-    findings.push(...expiryFindings(certificates));
+    findings.push(...certExpiryFindings(certificates, ctx.options.certWarnDays));
     if (ctx.plan.firstHops.every((h) => h.scheme === 'http')) {
       findings.push({ code: 'tls.no_https_hops', severity: 'info', message: 'no https hop to check: every first hop is plain http' });
     }
@@ -57,22 +58,3 @@ export const tlsStage: Stage = {
   },
 };
 
-const SOON_MS = 14 * 24 * 3600 * 1000;
-
-function expiryFindings(certs: readonly CertSummary[]): Finding[] {
-  const now = Date.now();
-  const out: Finding[] = [];
-  for (const c of certs) {
-    const t = Date.parse(c.notAfter);
-    if (Number.isFinite(t) && t > now && t - now < SOON_MS) {
-      out.push({
-        code: 'tls.expires_soon',
-        severity: 'warn',
-        target: c.target,
-        message: `certificate "${c.subject}" expires ${c.notAfter}`,
-        hint: 'renew it before go starts failing with "certificate has expired"',
-      });
-    }
-  }
-  return out;
-}

@@ -57,6 +57,7 @@ export function exitCodeTable(): string {
     [`\`${EXIT.internal}\``, '—', 'internal error: a bug in the probe (still logged as one line, never a bare stack trace)'],
     [`\`${EXIT.expectNotMet}\``, '—', '`--expect` was given and the outcome differs'],
     [`\`${EXIT.mustBlockReachable}\``, '—', 'a `--must-block` target was reachable (wins over every other outcome but `1`, `2` and a signal)'],
+    ['`2`, `10`-`15`', '—', 'with `--strict`: a warn-level finding failed its stage (`strict.warning`): `2` for the config stage\'s (GOSUMDB=off, GONOSUMDB/GOPRIVATE covering every module, GOINSECURE=*, GOFLAGS=-insecure, ...), the stage\'s own code for a host\'s (a certificate expiring within `--cert-warn-days`)'],
     [`\`${signalExitCode('SIGINT')}\`, \`${signalExitCode('SIGTERM')}\``, '—', 'interrupted by SIGINT or SIGTERM (128+signal): verdict `error`, cause `interrupted`; the reports are still written'],
   ];
   return table(['exit code', 'stage', 'what passing it establishes'], [...other, ...stageRows]);
@@ -100,6 +101,7 @@ export const STAGE_CAUSE_HINTS: Readonly<Record<keyof typeof STAGE_CAUSES, strin
   'must_block.reachable': 'tighten the egress policy: the target named must not be reachable',
   'deadline.exceeded': 'raise --deadline, or find the slow operation in gomodprobe.ndjson',
   'interrupted': 'the pod was stopped during the run: run it again',
+  'strict.warning': 'change what the finding in the failure names (its hint says how), or run without --strict',
 };
 
 /** Placeholder facts, so that the generated hints read as templates. */
