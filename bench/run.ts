@@ -3,7 +3,7 @@
 //
 //   npm run bench                      everything (as root, after .ci/run --setup-only)
 //   npm run bench -- --runs 3          fewer runs per figure
-//   npm run bench -- --only startup,roundtrips,failure,scale,deadline
+//   npm run bench -- --only startup,roundtrips,failure,scale,deadline,serve
 //   npm run bench -- --no-write        print, do not update bench/results.json
 //   npm run bench -- --keep            keep the lab's and the runs' files (reports, go.mod, scripts)
 
@@ -15,6 +15,7 @@ import { deadlineFigures } from './fig-deadline.js';
 import { failureFigures } from './fig-failure.js';
 import { roundTripFigures } from './fig-roundtrips.js';
 import { scaleFigures } from './fig-scale.js';
+import { serveFigures } from './fig-serve.js';
 import { startupFigures } from './fig-startup.js';
 import { BenchLab } from './lab.js';
 import { prepareMachine } from './setup.js';
@@ -29,7 +30,9 @@ const DELAY_MS = 25;
 /** The per-operation timeout of the bounded-failure runs. */
 const FAILURE_TIMEOUT_MS = 3000;
 const SCALE_COUNTS = [10, 100, 500] as const;
-const PARTS = ['startup', 'roundtrips', 'failure', 'scale', 'deadline'] as const;
+const PARTS = ['startup', 'roundtrips', 'failure', 'scale', 'deadline', 'serve'] as const;
+/** Scheduled runs of the fleet-mode figure (the issue's 1,000: enough for a leak to show). */
+const SERVE_RUNS = 1000;
 type Part = (typeof PARTS)[number];
 
 interface Args {
@@ -116,6 +119,14 @@ async function main(): Promise<number> {
         const r = await deadlineFigures(subjects, args.runs * 10, log);
         figures.push(...r.figures);
         samples['deadline'] = r.samples;
+      });
+    }
+    if (args.only.has('serve')) {
+      await part('serve', figures, async () => {
+        log(`figure 7: fleet mode, ${SERVE_RUNS} runs of serve --demo`);
+        const r = await serveFigures(subjects, SERVE_RUNS, log);
+        figures.push(...r.figures);
+        samples['serve'] = r.samples;
       });
     }
     if (args.only.has('roundtrips') || args.only.has('failure') || args.only.has('scale')) {

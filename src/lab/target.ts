@@ -242,6 +242,11 @@ export class LabTarget {
     for (const name of Object.values(LAB_NAMES)) this.dns.set(name, { a: ['127.0.0.1'], ttl: 30 });
     // The origin of the lab modules (what `direct` dials) does not resolve unless a test says so.
     this.dns.set('lab.test', { behaviour: 'nxdomain' });
+    this.forgetRequests();
+  }
+
+  /** Empty the servers' request logs (a long-running `serve --demo` would otherwise keep every run's). */
+  forgetRequests(): void {
     this.dns.queries.length = 0;
     this.goproxy.requests.length = 0;
     this.goproxy.rawRequests.length = 0;

@@ -27,7 +27,7 @@
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
-import type { X509Certificate } from 'node:crypto';
+import { createHash, type X509Certificate } from 'node:crypto';
 import { ProbeError } from '../errors.js';
 import type { GoHelloCheck } from './gohello.js';
 import { CertificateParseError, formatName, parseCertificate, type ParsedCertificate } from './der.js';
@@ -151,6 +151,14 @@ interface TrustMaterial {
 }
 
 const trustCache = new WeakMap<TrustStore, TrustMaterial>();
+/**
+ * The same material by the store's content, for a process that loads the same roots run after run
+ * (`gomodprobe serve`): every SecureContext built keeps ~19 KB of native memory that Node 20 does not
+ * give back after it is collected (measured: 1,500 contexts, +28 MB of malloc heap; one shared: +0.6
+ * MB). Safe to share: Node turns off OpenSSL's internal session cache, so no run resumes another's.
+ */
+const trustByContent = new Map<string, TrustMaterial>();
+const MAX_TRUST_STORES_KEPT = 4;
 
 /**
  * Builds the trust store's SecureContext and Go-side pool now (tens of milliseconds of CPU for a
@@ -165,6 +173,20 @@ export function prepareTrust(trust: TrustStore): void {
 function trustMaterial(trust: TrustStore): TrustMaterial {
   let m = trustCache.get(trust);
   if (m) return m;
+  const key = createHash('sha256').update(trust.error === undefined ? 'ok\n' : 'error\n').update(trust.pems.join('\n')).digest('hex');
+  m = trustByContent.get(key);
+  if (!m) {
+    m = buildTrustMaterial(trust);
+    if (trustByContent.size >= MAX_TRUST_STORES_KEPT) trustByContent.delete(trustByContent.keys().next().value!);
+  }
+  // Most recently used last: the oldest goes first when the map is full.
+  trustByContent.delete(key);
+  trustByContent.set(key, m);
+  trustCache.set(trust, m);
+  return m;
+}
+
+function buildTrustMaterial(trust: TrustStore): TrustMaterial {
   const context = createSecureContext({
     ca: [...trust.pems],
     ciphers: GO_CIPHERS,
@@ -188,9 +210,7 @@ function trustMaterial(trust: TrustStore): TrustMaterial {
       }
     }
   }
-  m = { context, roots };
-  trustCache.set(trust, m);
-  return m;
+  return { context, roots };
 }
 
 /** hostnameInSNI (crypto/tls): no SNI for IP literals, trailing dots dropped. */

@@ -85,6 +85,7 @@ async function demoTarget(options: Options): Promise<ProbeTarget> {
   if (options.demoBreak) lab.breakAt(options.demoBreak as BreakableStage);
   return {
     inputs({ modules, deadlineMs, scheduled }) {
+      lab.forgetRequests();
       const inputs = lab.inputs(DEMO_FILES_DIR);
       const user: Options = {
         ...options,
@@ -303,15 +304,25 @@ class Exporter {
       secrets,
       level: options.logLevel,
     });
-    const report = await runProbe(options, {
-      reporter,
-      version: this.#deps.version,
-      interrupt: this.#stopping,
-      readFile: io.readFile,
-      ...(io.trustFs ? { trustFs: io.trustFs } : {}),
-    });
-    await reporter.finish(report);
-    return scrubDeep(report, createScrubber(secrets)) as RunReport;
+    // A signal of the run's own, aborted by the stop: the pipeline combines it with per-run deadlines
+    // (AbortSignal.any), and a combination with the exporter's lifelong signal would be remembered by it.
+    const interrupt = new AbortController();
+    const onStop = (): void => interrupt.abort(this.#stopping.reason);
+    if (this.#stopping.aborted) onStop();
+    else this.#stopping.addEventListener('abort', onStop, { once: true });
+    try {
+      const report = await runProbe(options, {
+        reporter,
+        version: this.#deps.version,
+        interrupt: interrupt.signal,
+        readFile: io.readFile,
+        ...(io.trustFs ? { trustFs: io.trustFs } : {}),
+      });
+      await reporter.finish(report);
+      return scrubDeep(report, createScrubber(secrets)) as RunReport;
+    } finally {
+      this.#stopping.removeEventListener('abort', onStop);
+    }
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
