@@ -133,6 +133,17 @@ export const IPV6_SCENARIOS: readonly Scenario[] = [
     expect: { pass: true },
   },
   {
+    id: 'egress-proxy-to-ipv6-literal',
+    title: 'HTTPS_PROXY, GOPROXY at an IPv6 literal: CONNECT [2001:db8:1::50]:443 (direct 443 dropped)',
+    pod: 'dual-stack',
+    env: () => ({ GOPROXY: `${dualLiteral}${GOPROXY_PATHS.ipv6LiteralRedirect}`, HTTPS_PROXY: `http://${HOST_NAMES.egress}:${EGRESS_PROXY_PORT}` }),
+    policy: { kind: 'deny', name: 'drop direct TCP to the dual-stack hosts, both families', rules: [
+      { to: DUAL_HOSTS, family: 'ipv4', proto: 'tcp', verdict: 'drop' },
+      { to: DUAL_HOSTS, family: 'ipv6', proto: 'tcp', verdict: 'drop' },
+    ] },
+    expect: { pass: true },
+  },
+  {
     id: 'no-proxy-ipv6-cidr',
     title: 'NO_PROXY with an IPv6 CIDR: IPv6-literal GOPROXY and storage go direct (the egress proxy rejects)',
     pod: 'dual-stack',
