@@ -40,8 +40,20 @@ export function parseDuration(text: string): number {
   return Math.round(total);
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = ms / 1000;
-  return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
+/**
+ * A duration the way go's time.Duration.String writes it, for whole milliseconds: "500ms", "5s", "1.5s",
+ * "1m0s", "1h2m3s" (what --timeout and --deadline accept back).
+ */
+export function formatGoDuration(ms: number): string {
+  const total = Math.round(ms);
+  if (total === 0) return '0s';
+  if (Math.abs(total) < 1000) return `${total}ms`;
+  const sign = total < 0 ? '-' : '';
+  let rest = Math.abs(total);
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const sec = (rest / 1000).toFixed(3).replace(/\.?0+$/, '');
+  return `${sign}${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${sec}s`;
 }

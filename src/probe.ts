@@ -4,7 +4,8 @@
 import { isIPv6 } from 'node:net';
 import type { StageName } from './causes.js';
 import { errorMessage } from './errors.js';
-import { redactURL } from './goenv/redact.js';
+import { redactEnvValue, redactURL } from './goenv/redact.js';
+import { formatGoDuration } from './duration.js';
 import { formatGoVersion } from './goenv/goversion.js';
 import type { Options } from './options.js';
 import type { Plan } from './plan.js';
@@ -221,8 +222,8 @@ const RUN_START_MODULES = 10;
 function runStartOf(plan: Plan): RunStart {
   const v = plan.goEnv.vars;
   return {
-    goproxy: { value: redactURL(v.GOPROXY.value), source: v.GOPROXY.source },
-    gosumdb: { value: redactURL(v.GOSUMDB.value), source: v.GOSUMDB.source },
+    goproxy: { value: redactEnvValue(v.GOPROXY.value), source: v.GOPROXY.source },
+    gosumdb: { value: redactEnvValue(v.GOSUMDB.value), source: v.GOSUMDB.source },
     moduleCount: plan.modules.length,
     modules: plan.modules.slice(0, RUN_START_MODULES).map((m) => `${m.path}@${m.version ?? 'latest'}`),
     hops: plan.firstHops.map((h) => ({
@@ -259,8 +260,8 @@ function settingsSummary(options: Options): RunReport['settings'] {
     modules: options.modules,
     gomod: options.gomodFile,
     gosum: options.gosumFile,
-    timeout: `${options.timeoutMs}ms`,
-    deadline: `${options.deadlineMs}ms`,
+    timeout: formatGoDuration(options.timeoutMs),
+    deadline: formatGoDuration(options.deadlineMs),
     expect: options.expect,
     mustBlock: options.mustBlock.map((m) => m.raw),
     resolvConf: options.resolvConf,

@@ -8,6 +8,14 @@ import { maskUserinfoPassword, parseGoURL } from './gourl.js';
  * Go's url.Redacted for text we print: the password becomes "xxxxx". Text that url.Parse rejects
  * still has any `user:pass@` masked. Never throws.
  */
+/**
+ * A Go environment value with every URL password in it masked, word by word, and otherwise as written:
+ * GOSUMDB's "key url" keeps its space (redactURL on the whole value would print it as %20).
+ */
+export function redactEnvValue(value: string): string {
+  return value.split(/(\s+)/).map((w) => (/\S/.test(w) ? redactURL(w) : w)).join('');
+}
+
 export function redactURL(raw: string): string {
   const parsed = parseGoURL(raw);
   // Also mask after a successful parse: "user:pass@host:3128" parses as scheme "user" with opaque

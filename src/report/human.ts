@@ -187,10 +187,8 @@ export class HumanView {
     this.#stopSpinner();
     const width = Math.max((this.#opts.columns ?? 80) - 3, 20);
     const line = formatStageStarted(stage, targets, width);
-    if (!this.#opts.tty) {
-      this.#opts.write(`${line}\n`);
-      return;
-    }
+    // Without a terminal there is no line to redraw: each stage is printed once, when it ends.
+    if (!this.#opts.tty) return;
     this.#spinnerLine = line;
     this.#frame = 0;
     this.#redraws = 0;

@@ -18,7 +18,7 @@ import { escapePath, escapeVersion, parseModuleSpec, wirePathEscape, type Module
 import { parseNetrc, type NetrcEntry } from '../goenv/netrc.js';
 import { matchPrefixPatterns } from '../goenv/patterns.js';
 import { entryAction, parseProxyList, type ProxyEntry } from '../goenv/proxylist.js';
-import { redactURL } from '../goenv/redact.js';
+import { redactEnvValue, redactURL } from '../goenv/redact.js';
 import { isExternalPlainHttpEntry, VERIFICATION_RULES } from '../goenv/verification-rules.js';
 import { parseHosts } from '../net/hosts.js';
 import { parseNsswitch } from '../net/nsswitch.js';
@@ -558,7 +558,7 @@ export function planFirstHops(entries: readonly ProxyEntry[], gonoproxy: string,
 
 function planEvidence(plan: Plan): Record<string, unknown> {
   const vars: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(plan.goEnv.vars)) vars[k] = { value: redactURL(v.value), source: v.source };
+  for (const [k, v] of Object.entries(plan.goEnv.vars)) vars[k] = { value: redactEnvValue(v.value), source: v.source };
   return {
     goEnv: vars,
     effective: { GONOPROXY: plan.gonoproxy, GONOSUMDB: plan.gonosumdb, GOINSECURE: plan.goinsecure },

@@ -216,8 +216,12 @@ export function webFailure(err: GoWebError, plan: Plan, prefix = 'proxy'): WalkF
   const cause = layerCause.startsWith('redirect.') ? layerCause : `${prefix}.${layerCause}`;
   const hop = err.hopError;
   const host = safeHost(err.url);
+  // A host reached through a redirect (object storage behind the .zip) is named by the server's
+  // Location, not by GOPROXY: the hint must not send the user to GOPROXY's port or spelling.
+  const redirectedFrom = err.hops.length > 0 ? safeHost(err.hops[err.hops.length - 1]!.url) : undefined;
+  const variable = redirectedFrom ? `the redirect Location from ${redirectedFrom} (the server's answer, not GOPROXY)` : undefined;
   const hint = hop
-    ? hintFor(hop.code, { host, nameservers: plan.dns.conf.servers, dialed: hop.target, ...diagnosisOf(hop.evidence) })
+    ? hintFor(hop.code, { host, nameservers: plan.dns.conf.servers, dialed: hop.target, ...(variable ? { variable } : {}), ...diagnosisOf(hop.evidence) })
     : layerCause === 'redirect.insecure'
       ? 'the server redirects https to http, which go refuses: fix the redirect to stay on https (GOINSECURE does not apply to proxy traffic)'
       : layerCause === 'redirect.too_many'

@@ -126,6 +126,17 @@ describe('the termination log and the JUnit file cannot be written', () => {
 });
 
 describe('stdout and signals', () => {
+  it('--format pretty without a terminal (kubectl logs): what the run checks, then each stage once', async () => {
+    const r = await probeLab(lab, { setArgs: { '--format': 'pretty' } });
+    expect(r.exitCode).toBe(0);
+    const text = r.stdout;
+    expect(text).toContain(`  GOPROXY=${lab.proxyURL}`);
+    for (const stage of ['config', 'dns', 'tcp', 'tls', 'proxy', 'sumdb', 'redirect']) {
+      expect(text.split('\n').filter((l) => new RegExp(`^. ${stage}\\b`).test(l)), stage).toHaveLength(1);
+    }
+    expect(text).not.toMatch(/\r|\x1b/);
+  });
+
   it('stdout closed by its reader after the first line (EPIPE): the run finishes, the files are whole', async () => {
     lab.breakAt('tcp');
     let closed = false;

@@ -37,6 +37,14 @@ describe('the built CLI (node dist/gomodprobe.mjs)', () => {
     expect(run.lines.at(-1)).toMatchObject({ event: 'run.finished', verdict: 'pass', exitCode: 0 });
   });
 
+  it('report.json shows durations as go writes them and GOSUMDB with its space', async () => {
+    const run = await probeLab(lab, { mode: 'cli', args: ['--deadline', '90s'] });
+    expect(run.report.settings).toMatchObject({ timeout: '2s', deadline: '1m30s' });
+    const goEnv = (run.stage('config').evidence['goEnv'] as Record<string, { value: string }>)['GOSUMDB']!.value;
+    expect(goEnv).toMatch(/^\S+ https:\/\/\S+$/);
+    expect(JSON.stringify(run.report)).not.toContain('%20');
+  });
+
   it('says what it checks at the start: a run.started line with GOPROXY, GOSUMDB, the modules and how each first hop is reached', async () => {
     const run = await probeLab(lab, { mode: 'cli', env: { HTTPS_PROXY: 'http://user:hunter2@127.0.0.1:1', NO_PROXY: LAB_NAMES.proxy } });
     const started = run.lines.find((l) => l['event'] === 'run.started')!;

@@ -167,6 +167,9 @@ describe('redirect stage: the new host fails', () => {
     expect(run.report.failure!.target).toBe(`${LAB_NAMES.storage}:${lab.closedPort}`);
     expect(run.report.failure!.detail).toContain('[redirect.target_tcp]');
     expect(run.report.failure!.hint).toMatch(/allow egress to that host/);
+    // The storage host comes from the server's redirect, not from GOPROXY: the hint says so.
+    expect(run.report.failure!.hint).not.toMatch(/in GOPROXY/);
+    expect(run.report.failure!.hint).toMatch(/check the port in the redirect Location from proxy\.lab\.test:\d+ \(the server's answer, not GOPROXY\)/);
     expect(c.hops).toEqual([expect.objectContaining({ status: 302, host: 'changed' })]);
     expect(hostsReached(run)).toContainEqual(expect.objectContaining({ origin: `https://${LAB_NAMES.storage}:${lab.closedPort}`, ok: false, error: expect.objectContaining({ layer: 'tcp', cause: 'tcp.refused' }) }));
   });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/errors.js';
 import { didYouMean, parseOptions } from '../../../src/options.js';
+import { formatGoDuration, parseDuration } from '../../../src/duration.js';
 
 const parse = (argv: string[], env: Record<string, string> = {}) => parseOptions({ argv, env, stdoutIsTTY: false, terminationLogExists: false });
 
@@ -34,5 +35,13 @@ describe('command line', () => {
   it('did you mean: only for near misses', () => {
     expect(didYouMean('modul', ['module', 'gomod'], '--')).toBe(' (did you mean --module?)');
     expect(didYouMean('xyz', ['module', 'gomod'], '--')).toBe('');
+  });
+
+  it('durations are written as go writes them, and read back', () => {
+    const cases: [number, string][] = [[500, '500ms'], [5000, '5s'], [1500, '1.5s'], [60_000, '1m0s'], [90_000, '1m30s'], [3_723_000, '1h2m3s']];
+    for (const [ms, text] of cases) {
+      expect(formatGoDuration(ms)).toBe(text);
+      expect(parseDuration(text)).toBe(ms);
+    }
   });
 });

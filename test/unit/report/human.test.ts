@@ -92,14 +92,14 @@ describe('HumanView', () => {
     vi.useRealTimers();
   });
 
-  it('draws no spinner when stdout is not a terminal', () => {
+  it('draws no spinner when stdout is not a terminal, and prints each stage once', () => {
     vi.useFakeTimers();
     const out: string[] = [];
     const view = new HumanView({ write: (t) => out.push(t), tty: false, color: false });
     view.stageStarted('dns', ['proxy.golang.org']);
     vi.advanceTimersByTime(5000);
     view.stageFinished(stage({ stage: 'dns' }));
-    expect(out.join('')).toBe('▸ dns  proxy.golang.org\n✓ dns  12 ms\n');
+    expect(out.join('')).toBe('✓ dns  12 ms\n');
   });
 
   it('bounds spinner redraws and clears the line when the stage ends', () => {
