@@ -80,6 +80,18 @@ export const IPV6_SCENARIOS: readonly Scenario[] = [
     expect: { pass: true },
   },
   {
+    id: 'dual-both-rejected',
+    title: 'dual-stack pod, both families rejected (go reports the IPv6 address it tried first)',
+    pod: 'dual-stack',
+    env: () => ({ GOPROXY: dual }),
+    policy: { kind: 'deny', name: 'reject TCP 443 to the dual-stack GOPROXY host, both families', rules: [
+      { to: ['dual'], family: 'ipv4', proto: 'tcp', ports: [443], verdict: 'reject' },
+      { to: ['dual'], family: 'ipv6', proto: 'tcp', ports: [443], verdict: 'reject' },
+    ] },
+    // dialParallel returns the primary racer's error: the first address of go's order, the IPv6 one.
+    expect: { pass: false, stage: 'tcp', cause: 'tcp.refused', hint: /refuses connections/, goError: new RegExp(`dial tcp \\[${esc(HOST_IPS6.dual)}\\]:443: connect: connection refused`) },
+  },
+  {
     id: 'goproxy-ipv6-literal',
     title: 'GOPROXY as an IPv6 literal (no SNI, IP SAN)',
     pod: 'dual-stack',
@@ -131,6 +143,19 @@ export const IPV6_SCENARIOS: readonly Scenario[] = [
     env: () => ({ HTTPS_PROXY: `${HOST_IPS6.egress6}:${EGRESS_PROXY_PORT}`, GODEBUG: 'urlstrictcolons=0' }),
     policy: POLICIES.onlyViaEgressProxy,
     expect: { pass: true },
+  },
+  {
+    id: 'egress-proxy-ipv6-unbracketed-strict',
+    title: 'HTTPS_PROXY=<IPv6>:<port> without brackets (go 1.26+ ignores it and goes direct, rejected here)',
+    pod: 'dual-stack',
+    env: () => ({ HTTPS_PROXY: `${HOST_IPS6.egress6}:${EGRESS_PROXY_PORT}` }),
+    policy: { kind: 'deny', name: 'reject direct TCP to the lab hosts (RST)', rules: [{ to: ['proxy', 'sum', 'storage'], proto: 'tcp', verdict: 'reject' }] },
+    expect: { pass: true },
+    // net/url's urlstrictcolons (go 1.26): "parse "2001:db8:1::13:3128": first path segment in URL
+    // cannot contain colon", then "http://2001:…" fails too, so httpproxy ignores the variable.
+    byGo: {
+      27: { pass: false, stage: 'tcp', cause: 'tcp.refused', hint: /refuses connections/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.proxy)}:443: connect: connection refused`) },
+    },
   },
   {
     id: 'egress-proxy-to-ipv6-literal',
