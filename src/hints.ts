@@ -17,6 +17,8 @@ export interface HintFacts {
   readonly variable?: string;
   /** Every address of the target is of this family and the pod has no route for it (ENETUNREACH): a single-stack pod. */
   readonly missingFamily?: 4 | 6;
+  /** The IPv6 addresses that were dialed and failed (a NetworkPolicy ipBlock is per family). */
+  readonly ipv6Dialed?: readonly string[];
 }
 
 export function hintFor(cause: string, f: HintFacts = {}): string {
@@ -49,7 +51,7 @@ export function hintFor(cause: string, f: HintFacts = {}): string {
     case 'tcp.timeout':
       return f.viaProxy
         ? `Connections to the proxy ${dialed} are dropped: allow egress to the proxy's address and port in the NetworkPolicy/firewall.`
-        : `Connections to ${dialed} are silently dropped (a NetworkPolicy or egress firewall): allow egress to ${host} TCP ${port}, or route through the egress proxy with HTTPS_PROXY.`;
+        : `Connections to ${dialed} are silently dropped (a NetworkPolicy or egress firewall): allow egress to ${host} TCP ${port}, or route through the egress proxy with HTTPS_PROXY.${ipv6Note(f)}`;
     case 'tcp.refused':
       return `${dialed} refuses connections (RST): nothing listens there or a firewall rejects it; check the port in ${f.variable ?? 'GOPROXY'} and the reject rules on the path.`;
     case 'tcp.unreachable':
@@ -140,4 +142,10 @@ export function goWouldWaitFor(cause: string): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** A NetworkPolicy ipBlock holds one family: a rule written for the IPv4 address leaves the IPv6 one dropped. */
+function ipv6Note(f: HintFacts): string {
+  if (!f.ipv6Dialed || f.ipv6Dialed.length === 0) return '';
+  return ` go dialed it over IPv6 (${f.ipv6Dialed.slice(0, 3).join(', ')}): an ipBlock rule is per address family, so allow the IPv6 CIDR too (/128).`;
 }

@@ -86,16 +86,22 @@ export function hopFailure(stage: StageName, err: HopError, hop: Pick<Hop, 'host
       nameservers: ctx.plan.dns.conf.servers,
       variable: variableOf(hop.roles),
       ...(diagnosis ? { diagnosis } : {}),
-      ...missingFamily(err),
+      ...familyFacts(err),
     }),
     goError: inGoWords(err.goError, hop),
     ...(goWouldWaitFor(err.code) ? { goWouldWait: goWouldWaitFor(err.code)! } : {}),
   };
 }
 
-/** Every connect failed with ENETUNREACH, all of one family: the pod has no route for that family (a single-stack pod). */
-function missingFamily(err: HopError): { missingFamily?: 4 | 6 } {
+/**
+ * What the failed connects say about address families: IPv6 addresses that were dialed and failed (a
+ * NetworkPolicy written for IPv4 misses them), or, when every connect failed with ENETUNREACH in one
+ * family, the family the pod has no route for (a single-stack pod).
+ */
+function familyFacts(err: HopError): { missingFamily?: 4 | 6; ipv6Dialed?: readonly string[] } {
   const attempts = (err.evidence['attempts'] ?? []) as readonly DialAttempt[];
+  const ipv6Dialed = attempts.filter((a) => a.family === 6 && !a.ok && a.errno !== 'ENETUNREACH').map((a) => a.address);
+  if (ipv6Dialed.length > 0) return { ipv6Dialed };
   if (attempts.length === 0 || !attempts.every((a) => a.errno === 'ENETUNREACH' && a.family === attempts[0]!.family)) return {};
   return { missingFamily: attempts[0]!.family };
 }

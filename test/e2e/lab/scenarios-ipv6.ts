@@ -61,6 +61,21 @@ export const IPV6_SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    id: 'ipv6-only-dropped',
+    title: 'IPv6-only pod, 443 to the GOPROXY host dropped (an egress policy written for IPv4 only)',
+    pod: 'ipv6-only',
+    env: () => ({ GOPROXY: dual }),
+    policy: { kind: 'deny', name: 'drop TCP 443 to the dual-stack GOPROXY host over IPv6', rules: [{ to: ['dual'], family: 'ipv6', proto: 'tcp', ports: [443], verdict: 'drop' }] },
+    blackholed: true,
+    expect: {
+      pass: false,
+      stage: 'tcp',
+      cause: 'tcp.timeout',
+      hint: /over IPv6 .*per address family.*\/128/,
+      goError: new RegExp(`dial tcp \\[${esc(HOST_IPS6.dual)}\\]:443: (i/o timeout|connect: connection timed out)`),
+    },
+  },
+  {
     id: 'dual-ipv6-dropped',
     title: 'dual-stack pod, IPv6 path dropped (go falls back to IPv4 after 300 ms)',
     pod: 'dual-stack',

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dialHost, GO_FALLBACK_DELAY_MS, goPartialDeadline, replayGoRace } from '../../../src/net/dialer.js';
 import { dialFindings } from '../../../src/stages/tcp.js';
+import { hintFor } from '../../../src/hints.js';
 
 const ok = (atMs: number) => ({ ok: true, atMs });
 const failed = (atMs: number) => ({ ok: false, atMs });
@@ -153,5 +154,18 @@ describe('dialHost on loopback, both families', () => {
       code: 'tcp.refused',
       goError: `dial tcp [::1]:${port}: connect: connection refused`,
     });
+  });
+});
+
+describe('hints that know the address family', () => {
+  it('a dropped IPv6 address: an ipBlock rule is per family', () => {
+    expect(hintFor('tcp.timeout', { host: 'dual.test', port: 443, ipv6Dialed: ['2001:db8::50'] })).toMatch(/over IPv6 \(2001:db8::50\).*per address family.*\/128/);
+    expect(hintFor('tcp.timeout', { host: 'v4.test', port: 443 })).not.toMatch(/IPv6/);
+  });
+
+  it('no route for the only family the host has: DNS64/NAT64 for an IPv6-only pod, an IPv6 address for an IPv4-only one', () => {
+    expect(hintFor('tcp.unreachable', { host: 'v4only.test', missingFamily: 4 })).toMatch(/no IPv4 route.*NAT64/);
+    expect(hintFor('tcp.unreachable', { host: 'v6only.test', missingFamily: 6 })).toMatch(/no IPv6 route.*dual-stack/);
+    expect(hintFor('tcp.unreachable', { host: 'x.test' })).toMatch(/^No route/);
   });
 });
