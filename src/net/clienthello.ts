@@ -241,6 +241,7 @@ export interface HelloProfile {
   readonly signatureAlgorithms: readonly number[];
   /** Sent as signature_algorithms_cert only when non-empty (go 1.27; not 1.23/1.24). */
   readonly signatureAlgorithmsCert: readonly number[];
+  /** Empty: no ALPN extension (GODEBUG=http2client=0). */
   readonly alpn: readonly string[];
 }
 
@@ -315,7 +316,10 @@ export function goHelloProfile(model: GoTlsModel): HelloProfile {
   const sha1 = minor < 25 || setting('tlssha1') === '1';
   const signatureAlgorithms = minor >= 27 ? [...MLDSA, ...SIGALGS, ...(sha1 ? SHA1_SIGALGS : [])] : [...SIGALGS, ...SHA1_SIGALGS];
   const signatureAlgorithmsCert = minor >= 27 ? [...MLDSA, ...SIGALGS, ...SHA1_SIGALGS] : [];
-  return { cipherSuites, groups, keyShareGroups, signatureAlgorithms, signatureAlgorithmsCert, alpn: ['h2', 'http/1.1'] };
+  // net/http's transport offers h2 by ALPN (transport.go onceSetNextProtoDefaults); with http2client=0 it
+  // configures no NextProtos at all, and the hello has no ALPN extension (recorded from 1.23, 1.24, 1.27).
+  const alpn = godebug.get('http2client') === '0' ? [] : ['h2', 'http/1.1'];
+  return { cipherSuites, groups, keyShareGroups, signatureAlgorithms, signatureAlgorithmsCert, alpn };
 }
 
 /** Bytes of go's key share for a group (crypto/tls key_schedule.go, handshake_client.go). */
@@ -451,7 +455,7 @@ export function buildClientHello(profile: HelloProfile, host: string): Buffer {
       ext(w, EXT.supported_groups, (e) => u16list(e, profile.groups));
       ext(w, EXT.signature_algorithms, (e) => u16list(e, profile.signatureAlgorithms));
       if (profile.signatureAlgorithmsCert.length > 0) ext(w, EXT.signature_algorithms_cert, (e) => u16list(e, profile.signatureAlgorithmsCert));
-      ext(w, EXT.alpn, (e) => e.vec(2, (l) => profile.alpn.forEach((p) => l.vec(1, (x) => x.bytes(Buffer.from(p, 'latin1'))))));
+      if (profile.alpn.length > 0) ext(w, EXT.alpn, (e) => e.vec(2, (l) => profile.alpn.forEach((p) => l.vec(1, (x) => x.bytes(Buffer.from(p, 'latin1'))))));
       ext(w, EXT.supported_versions, (e) => e.vec(1, (l) => l.u16(0x0304).u16(0x0303)));
       ext(w, EXT.key_share, (e) => e.vec(2, (l) => profile.keyShareGroups.forEach((g) => l.u16(g).vec(2, (s) => s.bytes(keyShareData(g))))));
     })

@@ -16,9 +16,9 @@ import { REPO_ROOT } from './lab/suite.js';
 const CI = process.env['CI'] === 'true';
 /** The settings that change the hello: go's godebugs table for crypto/tls, per version. */
 const GODEBUGS: Readonly<Record<number, readonly string[]>> = {
-  23: ['', 'tlsmlkem=0,tlssecpmlkem=0', 'tlskyber=1', 'tlsrsakex=0,tls3des=0'],
-  24: ['', 'tlsmlkem=0', 'tlsmlkem=0,tlssecpmlkem=0', 'tlsrsakex=1,tls3des=1'],
-  27: ['', 'tlsmlkem=0', 'tlssecpmlkem=0', 'tlsmlkem=0,tlssecpmlkem=0', 'tlssha1=1'],
+  23: ['', 'tlsmlkem=0,tlssecpmlkem=0', 'tlskyber=1', 'tlsrsakex=0,tls3des=0', 'http2client=0'],
+  24: ['', 'tlsmlkem=0', 'tlsmlkem=0,tlssecpmlkem=0', 'tlsrsakex=1,tls3des=1', 'http2client=0'],
+  27: ['', 'tlsmlkem=0', 'tlssecpmlkem=0', 'tlsmlkem=0,tlssecpmlkem=0', 'tlssha1=1', 'http2client=0,tlsmlkem=0'],
 };
 const gos = await findLabGos(process.env);
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
