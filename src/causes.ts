@@ -58,6 +58,8 @@ export const LAYER_CAUSES = {
   'http.timeout': 'the HTTP response did not arrive in time',
   'http.protocol': 'the server did not answer with valid HTTP',
   'http.too_large': 'the response exceeded the size cap',
+  'http.h2_stream_error': 'the server reset the HTTP/2 stream of a request (RST_STREAM)',
+  'http.h2_goaway': 'the server ended the HTTP/2 connection (GOAWAY) with a request unanswered',
   'http.insecure_credentials': 'credentials would be sent over plain http',
 } as const;
 

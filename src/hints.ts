@@ -114,6 +114,9 @@ export function hintFor(cause: string, f: HintFacts = {}): string {
       return `${host} did not answer with valid HTTP: check that the URL points at an HTTP server and no middlebox breaks the stream.`;
     case 'http.too_large':
       return `${host} sent more than the probe reads: check that the URL points at the right server.`;
+    case 'http.h2_stream_error':
+    case 'http.h2_goaway':
+      return `${host} (or a proxy or CDN in front of it) fails requests over HTTP/2, which go negotiates by ALPN, also through an HTTPS_PROXY tunnel: fix or turn off its HTTP/2, or set GODEBUG=http2client=0 in the build's environment so that go speaks HTTP/1.1.`;
     case 'http.insecure_credentials':
       return 'go refuses to send credentials over plain http: use https:// for this URL, or remove the credentials.';
     default:

@@ -89,7 +89,8 @@ export class GoproxyFixture {
     await this.#serving?.close();
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  /** Public so that another front (src/lab/h2-origin.ts) can serve the same module protocol. */
+  handle(req: IncomingMessage, res: ServerResponse): void {
     const rawPath = (req.url ?? '/').split('?')[0]!;
     const path = safeDecode(rawPath);
     this.requests.push(path);

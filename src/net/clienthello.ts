@@ -318,8 +318,12 @@ export function goHelloProfile(model: GoTlsModel): HelloProfile {
   const signatureAlgorithmsCert = minor >= 27 ? [...MLDSA, ...SIGALGS, ...SHA1_SIGALGS] : [];
   // net/http's transport offers h2 by ALPN (transport.go onceSetNextProtoDefaults); with http2client=0 it
   // configures no NextProtos at all, and the hello has no ALPN extension (recorded from 1.23, 1.24, 1.27).
-  const alpn = godebug.get('http2client') === '0' ? [] : ['h2', 'http/1.1'];
-  return { cipherSuites, groups, keyShareGroups, signatureAlgorithms, signatureAlgorithmsCert, alpn };
+  return { cipherSuites, groups, keyShareGroups, signatureAlgorithms, signatureAlgorithmsCert, alpn: goAlpn(model) };
+}
+
+/** The ALPN protocols go offers (net/http transport.go): h2 and http/1.1, none with GODEBUG=http2client=0. */
+export function goAlpn(model: GoTlsModel): readonly string[] {
+  return godebugValues(model.godebug).get('http2client') === '0' ? [] : ['h2', 'http/1.1'];
 }
 
 /** Bytes of go's key share for a group (crypto/tls key_schedule.go, handshake_client.go). */

@@ -14,6 +14,7 @@ import type { DialAttempt } from './dialer.js';
 import { basicAuth, hopForURL, HopError, openHop, type HopContext, type OpenHop } from './hop.js';
 import { joinHostPort } from './netip.js';
 import { timeoutSignal } from '../signals.js';
+import { goAlpn } from './clienthello.js';
 
 export interface HttpRequestOptions {
   readonly signal: AbortSignal;
@@ -92,6 +93,8 @@ export interface OpenedOrigin {
     readonly chain?: readonly { readonly subject: string; readonly issuer: string; readonly sha256: string; readonly notAfter: string }[];
   };
   readonly error?: { readonly layer: string; readonly cause: string; readonly detail: string };
+  /** The HTTP version the origin's requests use on this connection: h2 where ALPN chose it, as go. */
+  readonly protocol?: 'h2' | 'http/1.1';
 }
 
 /** The record of one connect (HttpClient.opened): what each layer showed, or where it failed. */
@@ -106,6 +109,7 @@ export function openedOrigin(origin: string, via: 'direct' | 'proxy', result: Op
     addresses: result.lookup.addresses,
     ...(chosen ? { connectedTo: joinHostPort(chosen.address, chosen.port) } : {}),
     dial: { attempts: result.tcp.attempts, goConnectMs: result.tcp.goConnectMs },
+    protocol: result.tls?.alpn === 'h2' ? 'h2' : 'http/1.1',
     ...(result.tls
       ? {
           tls: {
@@ -145,11 +149,21 @@ export class HttpClient {
 
   /** The User-Agent of the modelled go's requests (GoRules.userAgent). */
   readonly #userAgent: string;
+  /** ALPN of the verified connections: the modelled go's (h2 and http/1.1; none with GODEBUG=http2client=0). */
+  readonly #alpn: string[];
+  /** Requests started per origin: an h2 stream's ID is 2n+1 on the origin's one connection (go's numbering). */
+  readonly #streams = new Map<string, number>();
 
   constructor(hops: HopContext, sessions: SessionCache, userAgent = 'Go-http-client/1.1') {
     this.#hops = hops;
     this.#sessions = sessions;
     this.#userAgent = userAgent;
+    this.#alpn = hops.goHello ? [...goAlpn(hops.goHello.model)] : ['http/1.1'];
+  }
+
+  /** Whether a verified connection that negotiated h2 can carry this client's requests. */
+  get speaksH2(): boolean {
+    return this.#alpn.includes('h2');
   }
 
   /** Loads the HTTP machinery now rather than at the first request. */
@@ -170,7 +184,7 @@ export class HttpClient {
         const origin = `${url.protocol}//${url.host}`;
         const reused = verify ? this.#sessions.take(origin) : undefined;
         if (reused) {
-          this.opened.push({ origin, ok: true, via: 'reused' });
+          this.opened.push({ origin, ok: true, via: 'reused', protocol: (reused as { alpnProtocol?: string | false }).alpnProtocol === 'h2' ? 'h2' : 'http/1.1' });
           // undici's client breaks if the connector answers synchronously.
           setImmediate(() => callback(null, reused));
           return;
@@ -180,7 +194,7 @@ export class HttpClient {
         if (this.#proxyOrigins.has(origin)) hop = { ...hop, proxy: { proxy: null, reason: 'the HTTP proxy itself' } };
         const via = hop.proxy.proxy ? 'proxy' : 'direct';
         // Each layer has its own budget inside openHop; this bounds the whole connect.
-        openHop(this.#hops, hop, timeoutSignal(this.#closing.signal, this.#hops.timeoutMs * 3), ['http/1.1'], { verify })
+        openHop(this.#hops, hop, timeoutSignal(this.#closing.signal, this.#hops.timeoutMs * 3), verify ? this.#alpn : ['http/1.1'], { verify })
           .then((h) => {
             this.opened.push(openedOrigin(origin, via, h));
             callback(null, h.socket);
@@ -190,6 +204,9 @@ export class HttpClient {
             callback(err instanceof Error ? err : new Error(String(err)), null);
           });
       },
+      // go's DefaultTransport speaks HTTP/2 where ALPN selects it (also through a CONNECT tunnel); its
+      // GOINSECURE client has its own TLS config and speaks HTTP/1.1 only (go-fetch-semantics.md 6.1, 11.2).
+      allowH2: verify && this.#alpn.includes('h2'),
       maxHeaderSize: GO_MAX_HEADER_BYTES,
       headersTimeout: this.#hops.timeoutMs,
       bodyTimeout: this.#hops.timeoutMs,
@@ -224,7 +241,9 @@ export class HttpClient {
     headers['host'] = url.host;
     const started = performance.now();
     const agents = await this.#getAgents();
-    const raw = await dispatchCapped(opts.insecure ? agents.insecure : agents.verified, { origin, path, method: 'GET', headers }, opts, rawUrl);
+    const stream = this.#streams.get(origin) ?? 0;
+    this.#streams.set(origin, stream + 1);
+    const raw = await dispatchCapped(opts.insecure ? agents.insecure : agents.verified, { origin, path, method: 'GET', headers }, opts, rawUrl, 2 * stream + 1);
     // undici hands the connection back to its pool in a setImmediate after the response ends; a request
     // issued before that (the caller's next one, right after this await) found it busy and opened a new
     // connection: a DNS lookup, TCP and TLS again for every sequential request to the same origin.
@@ -302,7 +321,7 @@ class BodyBuffer {
   }
 }
 
-function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts: HttpRequestOptions, url: string): Promise<RawResponse> {
+function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts: HttpRequestOptions, url: string, streamId: number): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
     const body = new BodyBuffer(opts.maxBytes);
     let status = 0;
@@ -315,7 +334,7 @@ function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts
       if (settled) return;
       settled = true;
       opts.signal.removeEventListener('abort', onAbort);
-      if (err) reject(toHttpError(err, url, opts.signal));
+      if (err) reject(toHttpError(err, url, opts.signal, streamId));
       else resolve({ status, statusLine, headers, body: body.bytes, truncated });
     };
     const onAbort = (): void => {
@@ -369,12 +388,14 @@ function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts
   });
 }
 
-function toHttpError(err: unknown, url: string, signal: AbortSignal): Error {
+function toHttpError(err: unknown, url: string, signal: AbortSignal, streamId: number): Error {
   if (err instanceof HttpError || err instanceof HopError) return err;
   const code = (err as { code?: string }).code;
   if (signal.aborted) {
     return new HttpError('http.timeout', url, 'the request did not finish in time', `Get "${url}": context deadline exceeded`);
   }
+  const h2 = h2Error(err, url, streamId);
+  if (h2) return h2;
   switch (code) {
     case 'UND_ERR_HEADERS_TIMEOUT':
       return new HttpError('http.timeout', url, 'response headers did not arrive in time', `Get "${url}": timeout awaiting response headers`);
@@ -397,4 +418,30 @@ function toHttpError(err: unknown, url: string, signal: AbortSignal): Error {
       return new HttpError('http.protocol', url, `invalid HTTP response: ${(err as Error)?.message ?? String(err)}`,
         `Get "${url}": net/http: HTTP/1.x transport connection broken: malformed HTTP response`);
   }
+}
+
+/** HTTP/2 error codes by number, as go's http2ErrCode prints them (net/http h2_bundle.go http2errCodeName). */
+const H2_CODES = ['NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED',
+  'FRAME_SIZE_ERROR', 'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM', 'INADEQUATE_SECURITY',
+  'HTTP_1_1_REQUIRED'];
+
+/**
+ * A stream reset (RST_STREAM) or a GOAWAY from the server, in go's words (h2_bundle.go http2StreamError.Error,
+ * http2GoAwayError.Error). A stream's ID is the one go's first connection would give the request (requests
+ * to the origin so far, odd IDs from 1); GOAWAY's LastStreamID is not known to the probe and is not shown.
+ */
+function h2Error(err: unknown, url: string, streamId: number): HttpError | undefined {
+  const message = (err as Error | undefined)?.message ?? '';
+  const reset = /Stream closed with error code NGHTTP2_([A-Z_0-9]+)/.exec(message);
+  if ((err as { code?: string }).code === 'ERR_HTTP2_STREAM_ERROR' && reset) {
+    return new HttpError('http.h2_stream_error', url, `the server reset the HTTP/2 stream of this request (RST_STREAM ${reset[1]})`,
+      `Get "${url}": stream error: stream ID ${streamId}; ${reset[1]}; received from peer`);
+  }
+  const goaway = /HTTP\/2: "GOAWAY" frame received with code (\d+)/.exec(message);
+  if (goaway) {
+    const name = H2_CODES[Number(goaway[1])] ?? `unknown error code 0x${Number(goaway[1]).toString(16)}`;
+    return new HttpError('http.h2_goaway', url, `the server ended the HTTP/2 connection (GOAWAY ${name}) with this request unanswered`,
+      `Get "${url}": http2: server sent GOAWAY and closed the connection; ErrCode=${name}`);
+  }
+  return undefined;
 }

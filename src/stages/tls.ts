@@ -1,6 +1,7 @@
 // Stage 3: the TLS handshake with each https first hop succeeds against the trust store go would use;
 // the whole presented chain is dumped, also (above all) when verification fails.
 
+import { goAlpn } from '../net/clienthello.js';
 import { secureHop, summarizeTls } from '../net/hop.js';
 import { joinHostPort } from '../net/netip.js';
 import type { CertSummary } from '../report/types.js';
@@ -16,10 +17,11 @@ export const tlsStage: Stage = {
       ctx,
       (hop, p) => hop.scheme === 'https' && p.socket !== undefined,
       async (hop, progress) => {
-        const result = await secureHop(ctx.net, hopTarget(hop), progress.socket!, ctx.signal, undefined, progress.lookup ? { lookup: progress.lookup } : {});
+        const alpn = ctx.net.goHello ? [...goAlpn(ctx.net.goHello.model)] : undefined;
+        const result = await secureHop(ctx.net, hopTarget(hop), progress.socket!, ctx.signal, alpn, progress.lookup ? { lookup: progress.lookup } : {});
         progress.tls = result;
-        // Hand the verified connection to the HTTP client (http/1.1 only: the client speaks HTTP/1.1).
-        if (result.alpn !== 'h2') ctx.net.sessions.put(hop.origin, result.socket);
+        // Hand the verified connection to the HTTP client, which speaks what ALPN chose (h2 as go does).
+        if (result.alpn !== 'h2' || ctx.net.http.speaksH2) ctx.net.sessions.put(hop.origin, result.socket);
         else result.socket.destroy();
         return result;
       },
