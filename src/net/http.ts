@@ -151,8 +151,12 @@ export class HttpClient {
   readonly #userAgent: string;
   /** ALPN of the verified connections: the modelled go's (h2 and http/1.1; none with GODEBUG=http2client=0). */
   readonly #alpn: string[];
-  /** Requests started per origin: an h2 stream's ID is 2n+1 on the origin's one connection (go's numbering). */
-  readonly #streams = new Map<string, number>();
+  /**
+   * Requests answered per origin. go fetches one request after the other on one h2 connection, so the
+   * request that fails is its stream 2n+1 after n answered ones; the probe's own order (prefetches beside
+   * .info) is not go's, so its own stream IDs are not the ones go would print.
+   */
+  readonly #answered = new Map<string, number>();
 
   constructor(hops: HopContext, sessions: SessionCache, userAgent = 'Go-http-client/1.1') {
     this.#hops = hops;
@@ -241,9 +245,8 @@ export class HttpClient {
     headers['host'] = url.host;
     const started = performance.now();
     const agents = await this.#getAgents();
-    const stream = this.#streams.get(origin) ?? 0;
-    this.#streams.set(origin, stream + 1);
-    const raw = await dispatchCapped(opts.insecure ? agents.insecure : agents.verified, { origin, path, method: 'GET', headers }, opts, rawUrl, 2 * stream + 1);
+    const raw = await dispatchCapped(opts.insecure ? agents.insecure : agents.verified, { origin, path, method: 'GET', headers }, opts, rawUrl, () => 2 * (this.#answered.get(origin) ?? 0) + 1);
+    this.#answered.set(origin, (this.#answered.get(origin) ?? 0) + 1);
     // undici hands the connection back to its pool in a setImmediate after the response ends; a request
     // issued before that (the caller's next one, right after this await) found it busy and opened a new
     // connection: a DNS lookup, TCP and TLS again for every sequential request to the same origin.
@@ -321,7 +324,7 @@ class BodyBuffer {
   }
 }
 
-function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts: HttpRequestOptions, url: string, streamId: number): Promise<RawResponse> {
+function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts: HttpRequestOptions, url: string, goStreamId: () => number): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
     const body = new BodyBuffer(opts.maxBytes);
     let status = 0;
@@ -334,7 +337,7 @@ function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts
       if (settled) return;
       settled = true;
       opts.signal.removeEventListener('abort', onAbort);
-      if (err) reject(toHttpError(err, url, opts.signal, streamId));
+      if (err) reject(toHttpError(err, url, opts.signal, goStreamId()));
       else resolve({ status, statusLine, headers, body: body.bytes, truncated });
     };
     const onAbort = (): void => {
@@ -427,8 +430,8 @@ const H2_CODES = ['NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_
 
 /**
  * A stream reset (RST_STREAM) or a GOAWAY from the server, in go's words (h2_bundle.go http2StreamError.Error,
- * http2GoAwayError.Error). A stream's ID is the one go's first connection would give the request (requests
- * to the origin so far, odd IDs from 1); GOAWAY's LastStreamID is not known to the probe and is not shown.
+ * http2GoAwayError.Error). A stream's ID is the one go would give the request (HttpClient.#answered);
+ * GOAWAY's LastStreamID is not known to the probe and is not shown.
  */
 function h2Error(err: unknown, url: string, streamId: number): HttpError | undefined {
   const message = (err as Error | undefined)?.message ?? '';
