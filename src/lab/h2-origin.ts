@@ -13,6 +13,12 @@ export interface H2OriginOptions {
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
   /** Reset every h2 stream (default true); false: a healthy origin that speaks h2 and HTTP/1.1. */
   readonly resetStreams?: boolean;
+  /**
+   * Each h2 connection answers this many streams, then sends GOAWAY (NO_ERROR, the last answered stream)
+   * instead of answering the next one, and closes: a graceful shutdown mid-walk, as a CDN's connection
+   * age limit does. The unanswered request may be retried on a new connection.
+   */
+  readonly goawayAfter?: number;
 }
 
 export interface H2Origin extends Listening {
@@ -22,9 +28,19 @@ export interface H2Origin extends Listening {
 
 export async function startH2Origin(opts: H2OriginOptions): Promise<H2Origin> {
   const seen: { version: string; path: string }[] = [];
+  const answeredBy = new WeakMap<object, number>();
   const server = createSecureServer({ allowHTTP1: true, cert: opts.tls.cert, key: opts.tls.key }, (req: Http2ServerRequest, res: Http2ServerResponse) => {
     seen.push({ version: req.httpVersion, path: req.url });
-    if (req.httpVersion === '2.0' && opts.resetStreams !== false) {
+    if (req.httpVersion === '2.0' && opts.goawayAfter !== undefined) {
+      const session = req.stream.session!;
+      const answered = answeredBy.get(session) ?? 0;
+      if (answered >= opts.goawayAfter) {
+        session.goaway(constants.NGHTTP2_NO_ERROR, Math.max(0, (req.stream.id ?? 1) - 2));
+        session.close();
+        return;
+      }
+      answeredBy.set(session, answered + 1);
+    } else if (req.httpVersion === '2.0' && opts.resetStreams !== false) {
       req.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
       return;
     }

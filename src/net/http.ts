@@ -75,6 +75,8 @@ export class SessionCache {
 }
 
 const GO_MAX_HEADER_BYTES = 10 << 20;
+/** Retries of a request the server's GOAWAY left unprocessed (h2_bundle.go: `retry <= 6`). */
+const GO_H2_RETRIES = 7;
 
 /** What opening a connection to an origin showed at each layer (for hosts first met mid-run). */
 export interface OpenedOrigin {
@@ -245,7 +247,19 @@ export class HttpClient {
     headers['host'] = url.host;
     const started = performance.now();
     const agents = await this.#getAgents();
-    const raw = await dispatchCapped(opts.insecure ? agents.insecure : agents.verified, { origin, path, method: 'GET', headers }, opts, rawUrl, () => 2 * (this.#answered.get(origin) ?? 0) + 1);
+    const dispatcher = opts.insecure ? agents.insecure : agents.verified;
+    const goStreamId = (): number => 2 * (this.#answered.get(origin) ?? 0) + 1;
+    let raw: RawResponse | undefined;
+    // go's HTTP/2 transport retries a request the server did not process before its GOAWAY on a new
+    // connection, up to 7 times (h2_bundle.go RoundTripOpt, shouldRetryRequest; with a backoff of 1 s, 2 s,
+    // 4 s ... after the first, which the probe does not wait out). undici fails it: retry it here.
+    for (let retry = 0; raw === undefined; retry++) {
+      try {
+        raw = await dispatchCapped(dispatcher, { origin, path, method: 'GET', headers }, opts, rawUrl, goStreamId);
+      } catch (err) {
+        if (!(err instanceof HttpError && err.code === 'http.h2_goaway' && retry < GO_H2_RETRIES)) throw err;
+      }
+    }
     this.#answered.set(origin, (this.#answered.get(origin) ?? 0) + 1);
     // undici hands the connection back to its pool in a setImmediate after the response ends; a request
     // issued before that (the caller's next one, right after this await) found it busy and opened a new

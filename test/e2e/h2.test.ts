@@ -20,6 +20,7 @@ const MODULE = `${LAB_MODULE}@v1.1.0`;
 
 let lab: LabTarget;
 let origin: H2Origin;
+let goaway: H2Origin;
 let dir: string;
 
 beforeAll(async () => {
@@ -29,17 +30,23 @@ beforeAll(async () => {
     tls: { cert: lab.pki.leaf.certPem + lab.pki.intermediate.certPem, key: lab.pki.leaf.keyPem },
     handler: (req, res) => lab.goproxy.handle(req, res),
   });
+  goaway = await startH2Origin({
+    tls: { cert: lab.pki.leaf.certPem + lab.pki.intermediate.certPem, key: lab.pki.leaf.keyPem },
+    handler: (req, res) => lab.goproxy.handle(req, res),
+    goawayAfter: 1,
+  });
   dir = mkdtempSync(join(tmpdir(), 'gmp-h2-'));
   writeFileSync(join(dir, 'ca.pem'), lab.pki.root.certPem);
 });
 afterAll(async () => {
   await origin?.close();
+  await goaway?.close();
   await lab?.close();
   rmSync(dir, { recursive: true, force: true });
   cleanupRuns();
 });
 
-function runGo(bin: string, godebug: string): Promise<{ code: number | null; stdout: string }> {
+function runGo(bin: string, godebug: string, port = origin.port): Promise<{ code: number | null; stdout: string }> {
   const home = mkdtempSync(join(dir, 'go-'));
   const env: Record<string, string> = {
     PATH: '/usr/bin:/bin',
@@ -50,7 +57,7 @@ function runGo(bin: string, godebug: string): Promise<{ code: number | null; std
     GOENV: 'off',
     GOTOOLCHAIN: 'local',
     GOTELEMETRY: 'off',
-    GOPROXY: `https://127.0.0.1:${origin.port}`,
+    GOPROXY: `https://127.0.0.1:${port}`,
     GOSUMDB: 'off',
     GOFLAGS: '-mod=mod',
     SSL_CERT_FILE: join(dir, 'ca.pem'),
@@ -94,5 +101,20 @@ for (const minor of LAB_GO_MINORS) {
         }
       }, 90_000);
     }
+  });
+}
+
+for (const minor of LAB_GO_MINORS) {
+  const go = gos.found.find((g) => g.minor === minor);
+  describe.skipIf(!go)(`go 1.${minor} and the probe against an origin that sends GOAWAY after each connection's first answer${go ? '' : ` (skipped: ${gos.missing})`}`, () => {
+    it('both retry the unanswered request on a new connection and pass', async () => {
+      const [goRun, probe] = await Promise.all([
+        runGo(go!.bin, '', goaway.port),
+        probeLab(lab, { env: { GOPROXY: `https://127.0.0.1:${goaway.port}`, GOSUMDB: 'off' }, args: ['--go-version', `1.${minor}`] }),
+      ]);
+      const goError = /"Error": "([^"\\]*(?:\\.[^"\\]*)*)"/.exec(goRun.stdout)?.[1] ?? '';
+      expect(goRun.code, `go: ${goError}`).toBe(0);
+      expect(probe.exitCode, JSON.stringify(probe.report.failure)).toBe(0);
+    }, 90_000);
   });
 }
