@@ -4,6 +4,7 @@
 // resolver's answers): nothing is dialed again. report.json carries it; the human summary and the
 // --emit-networkpolicy renderers (report/networkpolicy.ts) only show it.
 
+import { joinHostPort } from './net/netip.js';
 import { dialTarget, hopForURL } from './net/hop.js';
 import type { OpenedOrigin } from './net/http.js';
 import type { DnsQueryRecord, LookupResult } from './net/resolver.js';
@@ -84,13 +85,13 @@ export function buildEgress(input: EgressInput): EgressDestination[] {
     const dial = dialTarget(hop);
     const state = firstHop.has(o.origin) ? firstHopState(input, o.origin) : openedState(input, o.origin);
     queries.push(...state.queries);
-    const proxied = dial.viaProxy ? `${dial.host}:${dial.port}` : undefined;
+    const proxied = dial.viaProxy ? joinHostPort(dial.host, dial.port) : undefined;
     if (proxied) {
       const p = proxies.get(proxied) ?? { host: dial.host, port: dial.port, variable: hop.proxy.variable ?? 'HTTPS_PROXY', dialed: false, reached: false, for: [] };
       p.dialed ||= state.dialed;
       // The proxy answered when the origin was reached through it, or when it refused the tunnel itself.
       p.reached ||= state.reached || (state.failure !== undefined && (state.failure.layer === 'tls' || /^tcp\.proxy_(auth|forbidden|connect)/.test(state.failure.cause)));
-      p.for.push(`${hop.host}:${hop.port}`);
+      p.for.push(joinHostPort(hop.host, hop.port));
       proxies.set(proxied, p);
     }
     originDestinations.push({

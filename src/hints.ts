@@ -71,11 +71,11 @@ export function hintFor(cause: string, f: HintFacts = {}): string {
     case 'tcp.proxy_auth_required':
       return 'The proxy requires authentication (407): put the credentials in the proxy URL (HTTPS_PROXY=http://user:password@proxy:port), as go sends them from there.';
     case 'tcp.proxy_forbidden':
-      return `The proxy forbids CONNECT to ${host}:${port} (403): allow this destination in the proxy's ACL, or exclude it with NO_PROXY if it is reachable directly.`;
+      return `The proxy forbids CONNECT to ${joinHostPort(host, port)} (403): allow this destination in the proxy's ACL, or exclude it with NO_PROXY if it is reachable directly.`;
     case 'tcp.proxy_connect_timeout':
-      return `The proxy ${dialed} accepted the connection but did not answer CONNECT ${host}:${port} in time: the path to the proxy is open, so look at the proxy itself (its logs and load, its own DNS and egress to ${host}), or raise --timeout if it is only slow.`;
+      return `The proxy ${dialed} accepted the connection but did not answer CONNECT ${joinHostPort(host, port)} in time: the path to the proxy is open, so look at the proxy itself (its logs and load, its own DNS and egress to ${host}), or raise --timeout if it is only slow.`;
     case 'tcp.proxy_connect_failed':
-      return `The proxy could not open a tunnel to ${host}:${port}: check the proxy's logs and its own egress.`;
+      return `The proxy could not open a tunnel to ${joinHostPort(host, port)}: check the proxy's logs and its own egress.`;
     case 'tcp.proxy_unsupported':
       return 'The probe cannot check this proxy scheme; use an http:// or https:// proxy URL to have it checked.';
     case 'tls.unknown_authority':

@@ -31,7 +31,7 @@ import { createHash, type X509Certificate } from 'node:crypto';
 import { ProbeError } from '../errors.js';
 import type { GoHelloCheck } from './gohello.js';
 import { CertificateParseError, formatName, parseCertificate, type ParsedCertificate } from './der.js';
-import { parseNetIp } from './netip.js';
+import { joinHostPort, parseNetIp } from './netip.js';
 import { decodePem, type TrustStore } from './truststore.js';
 import { CertPool, describeCertificate, isSelfSigned, sha256Hex, signedBy, verifyCertificate, type CertInfo, type X509Error } from './x509.js';
 
@@ -681,7 +681,7 @@ function classifyFailure(tap: WireTap, err: Error | undefined, opts: TlsHandshak
   const openssl = err ? `${(err as { code?: string }).code ?? 'error'}: ${err.message}` : 'connection closed';
   if (tap.received > 0 && !firstRecordLooksLikeTls(tap.captured)) {
     const http = tap.captured.subarray(0, 5).toString('latin1') === 'HTTP/';
-    return new TlsError('tls.protocol', `the peer at ${opts.host}:${opts.port} does not speak TLS`, {
+    return new TlsError('tls.protocol', `the peer at ${joinHostPort(opts.host, opts.port)} does not speak TLS`, {
       detail: describeWire(tap),
       goError: http ? 'http: server gave HTTP response to HTTPS client' : 'tls: first record does not look like a TLS handshake',
       cause: err,
