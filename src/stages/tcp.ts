@@ -1,7 +1,7 @@
 // Stage 2: a TCP connection opens to each first hop (or to its HTTP(S) proxy, then a CONNECT tunnel).
 // The connection stays open for the tls stage and the HTTP requests after it.
 
-import type { DialAttempt } from '../net/dialer.js';
+import { GO_DIAL_TIMEOUT_MS, goPartialDeadline, type DialAttempt } from '../net/dialer.js';
 import { connectHop, startGoHello, type TcpLayerResult } from '../net/hop.js';
 import { joinHostPort } from '../net/netip.js';
 import { forEachFirstHop, hopTarget, judge } from './firsthops.js';
@@ -68,10 +68,15 @@ export function dialFindings(origin: string, tcp: Pick<TcpLayerResult, 'attempts
       hint: `A pod or a node whose address order prefers ${familyName(otherFamily[0]!)} would pay go's 300 ms fallback delay or fail: allow ${familyName(otherFamily[0]!)} egress too if the cluster is dual-stack.`,
     }];
   }
+  // go's own wait on a dropped address before the one it connects to: its share of the 30 s dial timeout.
+  const family = tcp.attempts.filter((a) => a.race === chosen.race);
+  const droppedBefore = family.slice(0, family.indexOf(chosen)).filter((a) => a.cause === 'tcp.timeout').length;
+  const share = Math.round(goPartialDeadline(0, GO_DIAL_TIMEOUT_MS, family.length) / 100) / 10;
   return [{
     code: 'tcp.some_addresses_failed',
     severity: 'warn',
     target: origin,
-    message: `${failed.length} of ${tcp.attempts.length} addresses failed (${list(failed)}); go connects to ${joinHostPort(chosen.address, chosen.port)} at ${tcp.goConnectMs} ms (it tries the addresses in order, each failure before it costs it time)`,
+    message: `${failed.length} of ${tcp.attempts.length} addresses failed (${list(failed)}); go connects to ${joinHostPort(chosen.address, chosen.port)}, trying the addresses in order` +
+      (droppedBefore > 0 ? `: it waits up to ${share} s on each dropped address before it (its share of the 30 s dial timeout), ${droppedBefore} here` : ''),
   }];
 }

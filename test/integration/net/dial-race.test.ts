@@ -157,6 +157,18 @@ describe('dialHost on loopback, both families', () => {
   });
 });
 
+describe('dialFindings within one family', () => {
+  it('a dropped first address: go waits its share of the 30 s dial timeout before the next', () => {
+    const attempts = [
+      { address: '198.18.0.1', port: 443, family: 4 as const, ok: false, latencyMs: 2500, cause: 'tcp.timeout' as const, race: 'primary' as const, goStartMs: 0 },
+      { address: '198.18.0.2', port: 443, family: 4 as const, ok: true, latencyMs: 1, race: 'primary' as const, goStartMs: 2500, chosen: true },
+    ];
+    const [f] = dialFindings('https://two.test', { attempts, goConnectMs: 2501 });
+    expect(f).toMatchObject({ code: 'tcp.some_addresses_failed' });
+    expect(f!.message).toContain('it waits up to 15 s on each dropped address before it (its share of the 30 s dial timeout), 1 here');
+  });
+});
+
 describe('hints that know the address family', () => {
   it('a dropped IPv6 address: an ipBlock rule is per family', () => {
     expect(hintFor('tcp.timeout', { host: 'dual.test', port: 443, ipv6Dialed: ['2001:db8::50'] })).toMatch(/over IPv6 \(2001:db8::50\).*per address family.*\/128/);
