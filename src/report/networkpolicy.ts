@@ -115,7 +115,7 @@ function renderCilium(report: RunReport, plan: PolicyPlan): string {
     'spec:',
     '  endpointSelector: {}',
     '  egress:',
-    `    # DNS: the cluster DNS pods, UDP and TCP 53, every name visible to Cilium's DNS proxy${plan.dnsServers.length > 0 ? ` (resolv.conf: ${plan.dnsServers.join(', ')})` : ''}.`,
+    `    # DNS: the cluster DNS pods, UDP and TCP 53, every name visible to Cilium's DNS proxy.`,
     '    - toEndpoints:',
     '        - matchLabels:',
     '            k8s:io.kubernetes.pod.namespace: kube-system',
@@ -130,6 +130,25 @@ function renderCilium(report: RunReport, plan: PolicyPlan): string {
     '            dns:',
     '              - matchPattern: "*"',
   );
+  // resolv.conf's nameserver itself, for a DNS server that is no kube-dns pod (NodeLocal DNSCache's
+  // link-local address, a server outside the cluster). toCIDR and toEndpoints cannot share a rule.
+  const servers = plan.dnsServers.filter(isIP);
+  if (servers.length > 0) {
+    out.push(
+      `    # DNS: resolv.conf's nameserver (${servers.join(', ')}), when it is not a kube-dns pod (NodeLocal DNSCache, a server outside the cluster).`,
+      '    - toCIDR:',
+      ...servers.map((a) => `        - ${q(cidrOf(a))}`),
+      '      toPorts:',
+      '        - ports:',
+      `            - port: ${q(String(plan.dnsPort))}`,
+      '              protocol: UDP',
+      `            - port: ${q(String(plan.dnsPort))}`,
+      '              protocol: TCP',
+      '          rules:',
+      '            dns:',
+      '              - matchPattern: "*"',
+    );
+  }
   for (const d of plan.allow) {
     out.push(`    # ${hostPort(d)}: ${whyText(d)}${d.needed === 'fallback' ? ' (a fallback go took in this run)' : ''}`);
     if (isIP(d.host)) out.push('    - toCIDR:', `        - ${q(cidrOf(d.host))}`);

@@ -189,8 +189,10 @@ describe('--emit-networkpolicy', () => {
     expect(objects).toHaveLength(1);
     const cnp = objects[0]!;
     expect(ciliumShapeErrors(cnp)).toEqual([]);
-    const egress = (cnp['spec'] as { egress: { toFQDNs?: { matchName: string }[]; toPorts: { ports: { port: string }[] }[] }[] }).egress;
-    expect(egress.slice(1).map((r) => `${r.toFQDNs?.[0]?.matchName}:${r.toPorts[0]!.ports[0]!.port}`)).toEqual([
+    const egress = (cnp['spec'] as { egress: { toFQDNs?: { matchName: string }[]; toCIDR?: string[]; toPorts: { ports: { port: string }[] }[] }[] }).egress;
+    // DNS twice: the kube-dns pods, and resolv.conf's nameserver by address.
+    expect(egress[1]!.toCIDR).toEqual(['127.0.0.1/32']);
+    expect(egress.slice(2).map((r) => `${r.toFQDNs?.[0]?.matchName}:${r.toPorts[0]!.ports[0]!.port}`)).toEqual([
       `${LAB_NAMES.proxy}:${lab.goproxy.port}`,
       `${LAB_NAMES.sum}:${sumdbPort()}`,
       `${LAB_NAMES.storage}:${lab.storage.port}`,
@@ -201,7 +203,7 @@ describe('--emit-networkpolicy', () => {
     const { objects } = await rendered('cilium', { HTTPS_PROXY: `http://${LAB_NAMES.egress}:${lab.forwardProxy!.port}` });
     expect(ciliumShapeErrors(objects[0]!)).toEqual([]);
     const egress = (objects[0]!['spec'] as { egress: { toFQDNs?: { matchName: string }[] }[] }).egress;
-    expect(egress.slice(1).map((r) => r.toFQDNs?.[0]?.matchName)).toEqual([LAB_NAMES.egress]);
+    expect(egress.slice(2).map((r) => r.toFQDNs?.[0]?.matchName)).toEqual([LAB_NAMES.egress]);
   });
 
   it('an unwritable policy file is a warning: the verdict and the exit code stay the run\'s; a config failure writes none', async () => {

@@ -47,11 +47,12 @@ describe('--emit-networkpolicy renderers', () => {
     expect(text).toContain('The run did not pass');
   });
 
-  it('cilium: names (toFQDNs) for names, toCIDR for an address, and nothing for what was not dialed', () => {
+  it('cilium: the nameservers by address beside kube-dns, names (toFQDNs) for names, toCIDR for an address, and nothing for what was not dialed', () => {
     const [cnp] = parseYamlObjects(renderNetworkPolicy(report(mixed), 'cilium'));
     expect(ciliumShapeErrors(cnp!)).toEqual([]);
     const rules = (cnp as unknown as { spec: { egress: Record<string, unknown>[] } }).spec.egress.slice(1);
     expect(rules.map((r) => JSON.stringify(r['toFQDNs'] ?? r['toCIDR']))).toEqual([
+      '["10.96.0.10/32","fd00::a/128"]',
       '[{"matchName":"proxy.example"}]',
       '[{"matchName":"sum.example"}]',
       '["198.51.100.7/32"]',
