@@ -174,6 +174,11 @@ export function parseProbeQuery(search: URLSearchParams, maxDeadlineMs: number):
 }
 
 export async function runServe(options: Options, deps: ServeDeps): Promise<number> {
+  if (options.expect) {
+    // The alerts judge the verdict: an expectation would turn a failing fetch into a passing run.
+    process.stderr.write(`gomodprobe: ${new InputError('--expect', 'has no meaning with serve: alert on gomodprobe_run_success instead').message}\n`);
+    return STAGE_EXIT_CODES.config;
+  }
   await tuneV8();
   const log = createLogger({
     level: options.logLevel,

@@ -245,6 +245,7 @@ describe('serve: bad input is one line and exit 2', () => {
     [['--name', 'a b'], /^gomodprobe: --name: "a b" is not a name/],
     [['--interval', '10ms'], /^gomodprobe: --interval: must be at least 100ms\n$/],
     [['--break', 'tls'], /^gomodprobe: --break: breaks the demo target: use it with serve --demo\n$/],
+    [['--demo', '--expect', 'pass'], /^gomodprobe: --expect: has no meaning with serve/],
     [['--demo', '--listen', '198.51.100.1:9615'], /^gomodprobe: --listen 198\.51\.100\.1:9615: .*EADDRNOTAVAIL/],
   ];
   for (const [args, message] of cases) {
