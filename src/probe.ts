@@ -174,6 +174,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     ...(mustBlock ? { mustBlock } : {}),
     ...(egress ? { egress } : {}),
     certificates: collectCertificates(results, net?.http.opened ?? []),
+    ...(net && net.http.requests.length > 0 ? { requests: [...net.http.requests] } : {}),
     settings: settingsSummary(options),
   };
   return report;

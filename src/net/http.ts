@@ -15,6 +15,8 @@ import { basicAuth, hopForURL, HopError, openHop, type HopContext, type OpenHop 
 import { joinHostPort } from './netip.js';
 import { timeoutSignal } from '../signals.js';
 import { goAlpn } from './clienthello.js';
+import { redactURL } from '../goenv/redact.js';
+import type { HttpRequestRecord } from '../report/types.js';
 
 export interface HttpRequestOptions {
   readonly signal: AbortSignal;
@@ -148,6 +150,8 @@ export class HttpClient {
   readonly #closing = new AbortController();
   /** Every origin this client connected to (or failed to), first attempt first. */
   readonly opened: OpenedOrigin[] = [];
+  /** Every request, in the order they ended (report.json `requests`). */
+  readonly requests: HttpRequestRecord[] = [];
 
   /** The User-Agent of the modelled go's requests (GoRules.userAgent). */
   readonly #userAgent: string;
@@ -253,13 +257,27 @@ export class HttpClient {
     // go's HTTP/2 transport retries a request the server did not process before its GOAWAY on a new
     // connection, up to 7 times (h2_bundle.go RoundTripOpt, shouldRetryRequest; with a backoff of 1 s, 2 s,
     // 4 s ... after the first, which the probe does not wait out). undici fails it: retry it here.
+    const record = (status: number | undefined, error: string | undefined): void => {
+      const connection = this.opened.findLast((o) => o.origin === origin && o.ok);
+      this.requests.push({
+        url: redactURL(rawUrl),
+        protocol: connection?.protocol ?? 'http/1.1',
+        ...(status !== undefined ? { status } : {}),
+        ...(error !== undefined ? { error } : {}),
+        ms: Math.round(performance.now() - started),
+      });
+    };
     for (let retry = 0; raw === undefined; retry++) {
       try {
         raw = await dispatchCapped(dispatcher, { origin, path, method: 'GET', headers }, opts, rawUrl, goStreamId);
       } catch (err) {
-        if (!(err instanceof HttpError && err.code === 'http.h2_goaway' && retry < GO_H2_RETRIES)) throw err;
+        if (!(err instanceof HttpError && err.code === 'http.h2_goaway' && retry < GO_H2_RETRIES)) {
+          record(undefined, (err as { code?: string }).code ?? 'error');
+          throw err;
+        }
       }
     }
+    record(raw.status, undefined);
     this.#answered.set(origin, (this.#answered.get(origin) ?? 0) + 1);
     // undici hands the connection back to its pool in a setImmediate after the response ends; a request
     // issued before that (the caller's next one, right after this await) found it busy and opened a new

@@ -28,6 +28,16 @@ export interface MustBlockResult {
 
 export type RunVerdict = 'pass' | 'fail' | 'error';
 
+export interface HttpRequestRecord {
+  /** The URL, its password masked (the reporter scrubs signed query parameters too). */
+  readonly url: string;
+  readonly protocol: 'h2' | 'http/1.1';
+  readonly status?: number;
+  /** The cause code when the request failed (http.h2_stream_error, tls.hello_dropped ...). */
+  readonly error?: string;
+  readonly ms: number;
+}
+
 export interface RunReport {
   schema: typeof REPORT_SCHEMA;
   tool: { name: 'gomodprobe'; version: string };
@@ -50,6 +60,8 @@ export interface RunReport {
   /** Every destination the go of this run dials, in go's order (absent when the network stages did not run). */
   egress?: EgressDestination[];
   certificates: CertSummary[];
+  /** Every HTTP request the run made, in order, with the protocol it went over (h2 where ALPN chose it, as go). */
+  requests?: HttpRequestRecord[];
   /** The effective options and Go env (redacted by the caller; the reporter scrubs again). */
   settings: Record<string, unknown> & {
     /** The go whose rules the verdict follows ("go1.27.x" when only the minor is known) and where that came from. */

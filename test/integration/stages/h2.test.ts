@@ -39,6 +39,12 @@ describe('HTTP/2 as go speaks it', () => {
     expect(origin.seen.every((r) => r.version === '2.0')).toBe(true);
     const h = (run.stage('tls').evidence['handshakes'] as { alpn: string }[])[0]!;
     expect(h.alpn).toBe('h2');
+    // report.json: every request to the origin went over h2 (the storage host behind the redirect speaks HTTP/1.1).
+    const requests = run.report.requests ?? [];
+    const toOrigin = requests.filter((r) => r.url.startsWith(`https://${LAB_NAMES.proxy}:${origin.port}/`));
+    expect(toOrigin.length).toBe(origin.seen.length);
+    expect(toOrigin.filter((r) => r.protocol !== 'h2' || !(r.status === 200 || r.status === 302))).toEqual([]);
+    expect(requests.some((r) => r.url.startsWith(`https://${LAB_NAMES.storage}:`) && r.protocol === 'http/1.1')).toBe(true);
   });
 
   it('an origin whose h2 streams are reset fails the proxy stage with go\'s stream error', async () => {
@@ -48,6 +54,7 @@ describe('HTTP/2 as go speaks it', () => {
     expect(run.report.failure).toMatchObject({ stage: 'proxy', cause: 'proxy.http.h2_stream_error' });
     expect(run.report.failure!.goError).toMatch(/: Get "https:\/\/proxy\.lab\.test:\d+\/[^"]+": stream error: stream ID \d+; INTERNAL_ERROR; received from peer$/);
     expect(run.report.failure!.hint).toContain('GODEBUG=http2client=0');
+    expect(run.report.requests).toContainEqual(expect.objectContaining({ protocol: 'h2', error: 'http.h2_stream_error' }));
   });
 
   it('with GODEBUG=http2client=0 it speaks HTTP/1.1 to the same origin, and passes', async () => {
@@ -56,5 +63,6 @@ describe('HTTP/2 as go speaks it', () => {
     expect(run.exitCode).toBe(0);
     expect(origin.seen.length).toBeGreaterThan(0);
     expect(origin.seen.every((r) => r.version === '1.1')).toBe(true);
+    expect(run.report.requests!.every((r) => r.protocol === 'http/1.1')).toBe(true);
   });
 });
