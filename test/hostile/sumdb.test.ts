@@ -5,7 +5,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LabTarget } from '../../src/lab/target.js';
-import { budget, cleanupRuns, expectNamedFailure, expectPass, LAB_NAMES, probeLab, resetLab, startLab } from './harness.js';
+import { budget, cleanupRuns, expectNamedFailure, expectPass, LAB_MODULE, LAB_NAMES, probeLab, resetLab, startLab } from './harness.js';
 import { HttpFront, passHeaders, rawResponse, writeWithBackpressure, type FrontHandler } from './peers.js';
 
 let lab: LabTarget;
@@ -47,6 +47,24 @@ describe('a hostile checksum database', () => {
   it('the front itself is transparent: the run passes', async () => {
     expectPass(await run(), budget(6));
     expect(front.requests.some((q) => q.target.startsWith('/lookup/'))).toBe(true);
+  });
+
+  it('two versions of one module, a go.sum line wrong for the second: each version checked against its own record', async () => {
+    const v = (version: string) => lab.modules.find((m) => m.path === LAB_MODULE && m.version === version)!.built;
+    const bad = 'h1:CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC=';
+    const gosum = [
+      `${LAB_MODULE} v1.0.0 ${v('v1.0.0').zipHash}`, `${LAB_MODULE} v1.0.0/go.mod ${v('v1.0.0').goModHash}`,
+      `${LAB_MODULE} v1.1.0 ${bad}`, `${LAB_MODULE} v1.1.0/go.mod ${v('v1.1.0').goModHash}`, '',
+    ].join('\n');
+    const r = await probeLab(lab, {
+      env: { GOSUMDB: `${lab.sumdb.verifierKey} https://${LAB_NAMES.sum}:${front.port}` },
+      modules: [`${LAB_MODULE}@v1.0.0`, `${LAB_MODULE}@v1.1.0`],
+      files: { 'go.sum': gosum },
+      args: ['--gosum', '{dir}/go.sum'],
+    });
+    expectNamedFailure(r, { stage: 'sumdb', cause: 'sumdb.checksum_mismatch', withinMs: budget(6) });
+    expect(r.report!.failure!.target).toBe(`go.sum line "${LAB_MODULE} v1.1.0"`);
+    expect(r.report!.failure!.goError).toContain(`go.sum:     ${bad}`);
   });
 
   it('an endless /lookup body: go would read forever; the probe stops at its cap and names it', async () => {
