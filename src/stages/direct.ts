@@ -3,6 +3,7 @@
 // go-import meta tag. The probe follows that discovery and checks that the VCS host answers on
 // dns/tcp/tls; it cannot run git, so a reachable origin is a pass with a finding.
 
+import { goQuote } from '../goenv/gostrings.js';
 import { escapePath, wirePathEscape } from '../goenv/module.js';
 import { redactURL } from '../goenv/redact.js';
 import { goGet, goGetInsecure, GoWebError } from '../net/goweb.js';
@@ -65,7 +66,7 @@ export async function checkDirect(ctx: StageContext, m: PlannedModule, requests:
     }
     throw err;
   }
-  const imports = parseMetaGoImports(body.toString('utf8'));
+  const imports = parseMetaGoImports(body.toString('utf8'), { subdir: ctx.plan.go.goImportSubdir });
   const chosen = matchGoImport(imports, m.path);
   if (!chosen) {
     const goError = status !== 200
@@ -74,8 +75,15 @@ export async function checkDirect(ctx: StageContext, m: PlannedModule, requests:
     return { ok: false, failure: { cause: 'proxy.direct_failed', target: url, detail: `no go-import meta tag for ${m.path} at ${url} (HTTP ${status})`, goError,
       hint: `go fetches ${m.path} from its origin (GOPROXY entry "direct", or GOPRIVATE/GONOPROXY): the origin must serve a go-import meta tag at ${url}, or list the module on a proxy`, notExist: false } };
   }
+  // vcs.go RepoRootForImportPath (go 1.25+): the subdirectory may not start with "/" or "-".
+  const badSubdir = chosen.subdir?.startsWith('/') ? 'leading slash' : chosen.subdir?.startsWith('-') ? 'leading hyphen' : undefined;
+  if (badSubdir) {
+    const goError = `${url}: invalid subdirectory ${goQuote(chosen.subdir!)}: ${badSubdir}`;
+    return { ok: false, failure: { cause: 'proxy.direct_failed', target: url, detail: `the go-import meta tag for ${m.path} at ${url} names the subdirectory ${goQuote(chosen.subdir!)} (${badSubdir})`, goError,
+      hint: 'fix the fourth field of the go-import meta tag: a subdirectory of the repository, without a leading "/" or "-"', notExist: false } };
+  }
   if (chosen.vcs === 'mod') {
-    // A module proxy named by the origin: go speaks the proxy protocol to it.
+    // A module proxy named by the origin (a subdirectory, go 1.25+, does not matter to a proxy: modfetch/repo.go lookupDirect): go speaks the proxy protocol to it.
     const base = `${chosen.repo.replace(/\/+$/, '')}/${wirePathEscape(escapePath(m.path))}`;
     requests.push(redactURL(`${base}/@v/list`));
     return checkVcsHost(ctx, m, chosen.repo, 'mod', version);
@@ -127,10 +135,16 @@ interface MetaImport {
   readonly prefix: string;
   readonly vcs: string;
   readonly repo: string;
+  /** The fourth field (go 1.25+): the module's subdirectory in the repository. */
+  readonly subdir?: string;
 }
 
-/** parseMetaGoImports: <meta name="go-import" content="prefix vcs repo"> in the head; mod entries first. */
-export function parseMetaGoImports(html: string): MetaImport[] {
+/**
+ * parseMetaGoImports (vcs/discovery.go): <meta name="go-import" content="prefix vcs repo"> in the head;
+ * mod entries first. From go 1.25 a tag may have a fourth field, the subdirectory; older gos skip such a
+ * tag as they skip any tag without exactly three fields.
+ */
+export function parseMetaGoImports(html: string, rules: { readonly subdir: boolean } = { subdir: false }): MetaImport[] {
   // encoding/xml reads comments and CDATA as text, not elements: a meta (or <body>) inside one does not count.
   const head = html.slice(0, MAX_DISCOVERY_BYTES).replace(/<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)/g, ' ');
   const stop = head.search(/<body[\s>/]|<\/head\s*>/i);
@@ -144,6 +158,7 @@ export function parseMetaGoImports(html: string): MetaImport[] {
     if (attr(attrs, 'name') !== 'go-import') continue;
     const f = (attr(attrs, 'content') ?? '').trim().split(/\s+/);
     if (f.length === 3) found.push({ prefix: f[0]!, vcs: f[1]!, repo: f[2]! });
+    else if (f.length === 4 && rules.subdir) found.push({ prefix: f[0]!, vcs: f[1]!, repo: f[2]!, subdir: f[3]! });
   }
   const modPrefixes = new Set(found.filter((i) => i.vcs === 'mod').map((i) => i.prefix));
   return [...found.filter((i) => i.vcs === 'mod'), ...found.filter((i) => i.vcs !== 'mod' && !modPrefixes.has(i.prefix))];

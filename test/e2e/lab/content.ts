@@ -12,6 +12,7 @@ import { SumdbFixture } from '../../../src/lab/sumdb-server.js';
 import { generateKey } from '../../../src/sumdb/note.js';
 import { newTiles, tilePath } from '../../../src/sumdb/tlog.js';
 import { writeLabCredentials, type LabCredentials } from './credentials.js';
+import { writeVanityModule } from './vanity.js';
 import { HOST_IPS6, HOST_NAMES, LAB_MODULE, LAB_VERSIONS } from './topology.js';
 
 export interface ServerCert {
@@ -119,6 +120,8 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
     goSum.push(`${path} ${version} ${built.zipHash}`, `${path} ${version}/go.mod ${built.goModHash}`);
     bulk.push({ path, version });
   }
+
+  writeVanityModule(goproxyDir);
 
   // The checksum database as static files: every answer go (or the probe) may ask of this tree.
   const serve = (path: string): Buffer => {

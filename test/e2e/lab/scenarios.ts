@@ -5,6 +5,7 @@
 import type { LabContent } from './content.js';
 import type { LabGoMinor } from './gos.js';
 import { POLICIES, type EgressPolicy } from './nft.js';
+import { VANITY_MODULE, VANITY_VERSION } from './vanity.js';
 import { GOPROXY_PATHS } from './servers.js';
 import { IPV6_SCENARIOS } from './scenarios-ipv6.js';
 import { AUTH_ALT_PORT, EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_NAMES, LAB_MODULE, PROBED_VERSION, type PodFamilies } from './topology.js';
@@ -349,6 +350,18 @@ export const SCENARIOS: readonly Scenario[] = [
     title: '.netrc machine host, GOPROXY host',
     env: (c) => ({ GOPROXY: authProxy, NETRC: c.credentials.netrcWithoutPort }),
     expect: { pass: true },
+  },
+  // The go-import meta tag's fourth field (a subdirectory, cmd/go/internal/vcs/discovery.go, go 1.25).
+  {
+    id: 'go-import-subdir',
+    title: 'go-import meta tag with a fourth field (subdirectory)',
+    module: `${VANITY_MODULE}@${VANITY_VERSION}`,
+    env: () => ({ GOPRIVATE: HOST_NAMES.vanity }),
+    expect: { pass: true },
+    byGo: Object.fromEntries(([23, 24] as const).map((m) => [m, {
+      pass: false, stage: 'proxy', cause: 'proxy.direct_failed', hint: /go-import meta tag/,
+      goError: new RegExp(`unrecognized import path "${esc(VANITY_MODULE)}": parse https://${esc(VANITY_MODULE)}\\?go-get=1: no go-import meta tags`),
+    } satisfies Expectation])),
   },
   { id: 'https-proxy-lowercase', title: 'https_proxy (lower case) set', env: () => ({ https_proxy: egress }), policy: POLICIES.onlyViaEgressProxy, expect: { pass: true } },
   {

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabContent } from './content.js';
+import { vanityPage } from './vanity.js';
 import { AUTH_ALT_PORT, EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_IPS6, HOST_NAMES, type LabHost } from './topology.js';
 
 export const GOPROXY_PATHS = Object.freeze({
@@ -134,6 +135,7 @@ ${server('storage', c.good, `    location ^~ /bucket/ { alias ${www}/; }\n    lo
     auth_basic_user_file ${content.credentials.htpasswd};
 ${goproxyLocations(HOST_NAMES.storage)}
   }
+${server('vanity', c.good, `    location / { default_type text/html; return 200 '${vanityPage()}'; }`)}
 ${server('mbox', c.good, `
     # A middlebox (a registry mirror or an inspecting proxy) that cuts every Location to its path.
     # absolute_redirect off: else nginx would put its own scheme and host back in front of the path.

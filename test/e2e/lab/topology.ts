@@ -21,6 +21,7 @@ export const HOST_IPS = Object.freeze({
   dual: '198.18.0.50',
   dualStorage: '198.18.0.52',
   auth: '198.18.0.15',
+  vanity: '198.18.0.16',
 });
 
 export const SERVICES_CIDR6 = '2001:db8:1::/64';
@@ -54,6 +55,7 @@ export const HOST_NAMES: Readonly<Record<Exclude<LabHost, 'dns'>, string>> = Obj
   dual: 'dual.lab.test',
   dualStorage: 'dualstore.lab.test',
   auth: 'auth.lab.test',
+  vanity: 'vanity.lab.test',
 });
 
 export const EGRESS_PROXY_PORT = 3128;

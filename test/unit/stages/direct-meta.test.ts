@@ -55,3 +55,19 @@ describe('parseMetaGoImports agrees with go 1.23', () => {
     });
   }
 });
+
+describe('parseMetaGoImports: the fourth field (a subdirectory) by go version (vcs/discovery.go)', () => {
+  const html = '<html><head><meta name="go-import" content="example.com/m git https://git.example/r sub/dir"><meta name="go-import" content="example.com/m/v2 mod https://proxy.example"></head></html>';
+  it('go ≤1.24 skips a tag without exactly three fields', () => {
+    expect(parseMetaGoImports(html, { subdir: false })).toEqual([{ prefix: 'example.com/m/v2', vcs: 'mod', repo: 'https://proxy.example' }]);
+  });
+  it('go 1.25+ reads the subdirectory', () => {
+    expect(parseMetaGoImports(html, { subdir: true })).toEqual([
+      { prefix: 'example.com/m/v2', vcs: 'mod', repo: 'https://proxy.example' },
+      { prefix: 'example.com/m', vcs: 'git', repo: 'https://git.example/r', subdir: 'sub/dir' },
+    ]);
+  });
+  it('five fields are skipped by every go', () => {
+    expect(parseMetaGoImports('<meta name="go-import" content="a git https://r s extra">', { subdir: true })).toEqual([]);
+  });
+});
