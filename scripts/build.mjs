@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 /** What cli.ts imports lazily, and the one export it takes from each. */
-const LAZY = { './probe.js': 'runProbe', './report/reporter.js': 'createReporter', './secrets.js': 'collectSecrets', './demo.js': 'runDemo', './serve/serve.js': 'runServe' };
+const LAZY = { './probe.js': 'runProbe', './report/reporter.js': 'createReporter', './secrets.js': 'collectSecrets', './demo.js': 'runDemo', './serve/serve.js': 'runServe', './inputfile.js': 'InputFiles' };
 /** How the pipeline refers to cli.ts (demo.ts calls back into it): the entry's own module, not a copy. */
 const CLI_ID = 'gomodprobe:cli';
 

@@ -1,40 +1,17 @@
 // argv + env -> Options; runs the pipeline; exit code; termination message. The only file that reads
 // process.env/argv, installs signal handlers and decides how the process ends.
 
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { STAGE_EXIT_CODES, EXIT } from './causes.js';
 import { InputError, errorMessage } from './errors.js';
 import { helpText, parseOptions, type Options } from './options.js';
-import type { TrustStoreFs } from './net/truststore.js';
+import type { InputFs } from './inputfile.js';
 
 declare const __GOMODPROBE_VERSION__: string | undefined;
 export const VERSION = typeof __GOMODPROBE_VERSION__ === 'string' ? __GOMODPROBE_VERSION__ : '0.0.0-dev';
 
-const MAX_INPUT_FILE = 8 * 1024 * 1024;
 /** How long the process waits for stdout to drain after the verdict before it exits anyway. */
 const EXIT_DRAIN_MS = 100;
-
-/** Reads a small input file; undefined when it is missing or unreadable (the caller decides if that is an error). */
-export function readInputFile(path: string): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const st = fstatSync(fd);
-    if (st.isDirectory()) return undefined;
-    const buf = Buffer.alloc(Math.min(st.size > 0 ? st.size : MAX_INPUT_FILE, MAX_INPUT_FILE));
-    let n = 0;
-    while (n < buf.length) {
-      const r = readSync(fd, buf, n, buf.length - n, null);
-      if (r === 0) break;
-      n += r;
-    }
-    return buf.subarray(0, n).toString('utf8');
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let options: Options;
@@ -73,8 +50,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 }
 
 export interface ProbeIo {
-  readonly readFile?: (path: string) => string | undefined;
-  readonly trustFs?: TrustStoreFs;
+  /** Where input files are read from (default: the disk, through src/inputfile.ts). */
+  readonly inputFs?: InputFs;
 }
 
 /** One probe run with this process's stdout and signals; the demo calls it too, with its own files. */
@@ -89,11 +66,14 @@ export async function probeOnce(options: Options, io: ProbeIo = {}): Promise<num
 
   await tuneV8();
   // Loaded here, not at the top: --help and --version must start as fast as `node -e 0` allows.
-  const [{ runProbe }, { createReporter }, { collectSecrets }] = await Promise.all([
+  const [{ runProbe }, { createReporter }, { collectSecrets }, { InputFiles }] = await Promise.all([
     import('./probe.js'),
     import('./report/reporter.js'),
     import('./secrets.js'),
+    import('./inputfile.js'),
   ]);
+  // One set of reads for the secrets and the config stage: each file is read once.
+  const inputs = new InputFiles(io.inputFs);
   const reporter = createReporter({
     format: options.format,
     stdout: process.stdout,
@@ -105,7 +85,7 @@ export async function probeOnce(options: Options, io: ProbeIo = {}): Promise<num
     ...(options.junitFile ? { junitFile: options.junitFile } : {}),
     junitSuite: options.junitSuite,
     ...(options.networkPolicy ? { networkPolicy: options.networkPolicy } : {}),
-    secrets: collectSecrets(options, io.readFile ?? readInputFile),
+    secrets: await collectSecrets(options, inputs),
     level: options.logLevel,
   });
   try {
@@ -113,8 +93,7 @@ export async function probeOnce(options: Options, io: ProbeIo = {}): Promise<num
       reporter,
       version: VERSION,
       interrupt: interrupt.signal,
-      readFile: io.readFile ?? readInputFile,
-      ...(io.trustFs ? { trustFs: io.trustFs } : {}),
+      inputs,
     });
     await reporter.finish(report);
     return report.exitCode;

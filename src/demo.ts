@@ -8,10 +8,10 @@
 import { hostname } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { EXIT, STAGE_EXIT_CODES, STAGE_NAMES, type StageName } from './causes.js';
-import { probeOnce, readInputFile, type ProbeIo } from './cli.js';
+import { probeOnce, type ProbeIo } from './cli.js';
 import { InputError, errorMessage } from './errors.js';
 import { LabTarget, LAB_MODULE } from './lab/target.js';
-import { nodeTrustStoreFs, type TrustStoreFs } from './net/truststore.js';
+import { diskInputFs, overlayInputFs } from './inputfile.js';
 import { parseOptions, type Options } from './options.js';
 import { prepareDirectory, writeOutputFile } from './report/files.js';
 import { palette } from './report/human.js';
@@ -44,35 +44,7 @@ interface DemoRun {
  * memory, every other path from disk (so a --gomod file or a missing .netrc behave as in a real run).
  */
 export function overlayIo(files: Readonly<Record<string, string>>): Required<ProbeIo> {
-  const has = (path: string): boolean => Object.hasOwn(files, path);
-  const fsError = (code: string, syscall: string, path: string): Error =>
-    Object.assign(new Error(`${code}: ${syscall} ${path}`), { code, syscall, path });
-  const trustFs: TrustStoreFs = {
-    readFile(path, maxBytes) {
-      if (!has(path)) return nodeTrustStoreFs.readFile(path, maxBytes);
-      const data = Buffer.from(files[path]!, 'utf8');
-      if (data.length > maxBytes) throw fsError('EFBIG', 'read', path);
-      return data;
-    },
-    readdir(path) {
-      const prefix = path.endsWith('/') ? path : `${path}/`;
-      const names = Object.keys(files)
-        .filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/'))
-        .map((p) => p.slice(prefix.length));
-      return names.length > 0 ? names : nodeTrustStoreFs.readdir(path);
-    },
-    lstat(path) {
-      return has(path) ? { isSymbolicLink: () => false } : nodeTrustStoreFs.lstat(path);
-    },
-    readlink(path) {
-      if (has(path)) throw fsError('EINVAL', 'readlink', path);
-      return nodeTrustStoreFs.readlink(path);
-    },
-  };
-  return {
-    readFile: (path) => (has(path) ? files[path] : readInputFile(path)),
-    trustFs,
-  };
+  return { inputFs: overlayInputFs(files, diskInputFs) };
 }
 
 /** `out/junit.xml` -> `out/junit-healthy.xml`: each demo run gets its own JUnit file. */

@@ -9,7 +9,7 @@ import { formatGoDuration } from './duration.js';
 import { formatGoVersion } from './goenv/goversion.js';
 import type { Options } from './options.js';
 import type { Plan } from './plan.js';
-import type { TrustStoreFs } from './net/truststore.js';
+import { InputFiles } from './inputfile.js';
 import type { NetServices } from './net/services.js';
 import type { OpenedOrigin } from './net/http.js';
 import { joinHostPort } from './net/netip.js';
@@ -54,9 +54,8 @@ export interface ProbeDeps {
   readonly version: string;
   /** Aborts when SIGTERM/SIGINT arrives; its reason is the signal's name. */
   readonly interrupt: AbortSignal;
-  readonly readFile: (path: string) => string | undefined;
-  /** How the trust store is read (default: the real file system); the demo overlays its generated CA. */
-  readonly trustFs?: TrustStoreFs;
+  /** The run's input files (default: read from the disk); the demo overlays its generated files. */
+  readonly inputs?: InputFiles;
 }
 
 export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunReport> {
@@ -79,7 +78,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     deps.reporter.stageStarted('config', []);
     let plan: Plan | undefined;
     const configResult = await timed('config', async () => {
-      const out = await bounded(configStage.run({ options, signal: runSignal, log: log.child({ stage: 'config' }), readFile: deps.readFile, ...(deps.trustFs ? { trustFs: deps.trustFs } : {}) }));
+      const out = await bounded(configStage.run({ options, signal: runSignal, log: log.child({ stage: 'config' }), inputs: deps.inputs ?? new InputFiles() }));
       if (out === ABANDONED) return cutShort('config', deps.interrupt, {});
       plan = out.plan;
       return out.outcome;

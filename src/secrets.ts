@@ -3,6 +3,7 @@
 // removes these (and their encoded forms).
 
 import { readGoEnv, type GoEnvName } from './goenv/env.js';
+import type { InputFiles } from './inputfile.js';
 import { parseNetrc } from './goenv/netrc.js';
 import type { Options } from './options.js';
 
@@ -10,7 +11,8 @@ import type { Options } from './options.js';
 const GO_URL_VARS: readonly GoEnvName[] = ['GOPROXY', 'GOSUMDB', 'GONOPROXY', 'GOPRIVATE'];
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
-export function collectSecrets(options: Options, readFile: (path: string) => string | undefined): string[] {
+/** Reads (through `inputs`, which the config stage reads from next) the go env files and .netrc. */
+export async function collectSecrets(options: Options, inputs: InputFiles): Promise<string[]> {
   const secrets = new Set<string>();
   // [value, how its URLs are separated]: GOPROXY-like lists by , | (and spaces), GOSUMDB's key and URL by
   // spaces, a proxy variable is one URL (its password may hold a comma).
@@ -18,7 +20,7 @@ export function collectSecrets(options: Options, readFile: (path: string) => str
   const split = (name: string): RegExp => (name === 'GOSUMDB' ? /\s+/ : /[\s,|]+/);
   let netrcPath = options.env['NETRC'] || (options.env['HOME'] ? `${options.env['HOME']}/.netrc` : undefined);
   try {
-    const goEnv = readGoEnv(options.env, readFile);
+    const goEnv = await inputs.run('go env file', (read) => readGoEnv(options.env, read));
     for (const name of GO_URL_VARS) values.push([goEnv.vars[name].value, split(name)]);
     if (goEnv.vars.NETRC.value) netrcPath = goEnv.vars.NETRC.value;
   } catch {
@@ -31,16 +33,11 @@ export function collectSecrets(options: Options, readFile: (path: string) => str
       if (part.includes('@')) userinfoSecrets(part, secrets);
     }
   }
-  const netrc = netrcPath ? readFile(netrcPath) : undefined;
-  if (netrc) {
-    try {
-      for (const e of parseNetrc(netrc)) {
-        if (e.password) secrets.add(e.password);
-        if (e.login && e.password) secrets.add(`${e.login}:${e.password}`);
-      }
-    } catch {
-      // A .netrc the parser refuses (too large): the config stage fails on it and nothing is sent from it.
-    }
+  // A .netrc the reader refuses (a FIFO, too large) is the config stage's to report; nothing is sent from it.
+  const netrc = netrcPath ? await inputs.load(netrcPath, '.netrc').then((r) => ('text' in r ? r.text : undefined)) : undefined;
+  for (const e of netrc ? parseNetrc(netrc) : []) {
+    if (e.password) secrets.add(e.password);
+    if (e.login && e.password) secrets.add(`${e.login}:${e.password}`);
   }
   return [...secrets].filter((s) => s.length >= 3);
 }

@@ -6,8 +6,6 @@ import { goFields } from './gostrings.js';
 /** A bug in old go versions wrote this hash for non-modules; go drops such lines. */
 export const EMPTY_GO_MOD_HASH = 'h1:G7mAYYxgmS0lVkHyy2hEOLQCFB0DlQFTMLWggykrydY=';
 
-export const MAX_GO_SUM_BYTES = 64 << 20;
-
 /**
  * Each non-blank line is "path version hash" ("version/go.mod" for the go.mod hash). Any other
  * field count is fatal for every command but `go mod tidy`: ParseError('gosum.malformed') with go's
@@ -18,9 +16,6 @@ export const MAX_GO_SUM_BYTES = 64 << 20;
  * hashes of unknown algorithms never decide and are left out.
  */
 export function parseGoSum(text: string, filename: string): Map<string, string> {
-  if (Buffer.byteLength(text, 'utf8') > MAX_GO_SUM_BYTES) {
-    throw new ParseError('gosum.too_large', `${filename}: go.sum file too large (max ${MAX_GO_SUM_BYTES} bytes)`);
-  }
   const sums = new Map<string, string>();
   const lines = text.split('\n');
   // A final "\n" ends the last line rather than starting another (bytes.IndexByte loop).

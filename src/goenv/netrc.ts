@@ -1,7 +1,6 @@
 // .netrc as cmd/go 1.23 reads it (src/cmd/go/internal/auth/netrc.go, auth.go). Go 1.24+ reads the same
 // file through GOAUTH=netrc (its default) but matches credentials by URL prefix instead.
 
-import { ParseError } from '../errors.js';
 import { goFields } from './gostrings.js';
 import { parseGoURL } from './gourl.js';
 
@@ -11,18 +10,13 @@ export interface NetrcEntry {
   password: string;
 }
 
-export const MAX_NETRC_BYTES = 4 << 20;
-
 /**
  * parseNetrc: tokens are read in pairs per line; `machine` starts an entry, which is kept once it
  * has machine, login and password; `macdef` skips the following lines up to an empty one; a line
- * whose odd last token is `default` ends the file. Go never fails on a .netrc, nor does this, bar
- * the size cap (ParseError('netrc.too_large')).
+ * whose odd last token is `default` ends the file. Go never fails on a .netrc, nor does this (the
+ * reader, src/inputfile.ts, caps its size).
  */
 export function parseNetrc(text: string): NetrcEntry[] {
-  if (Buffer.byteLength(text, 'utf8') > MAX_NETRC_BYTES) {
-    throw new ParseError('netrc.too_large', `.netrc too large (max ${MAX_NETRC_BYTES} bytes)`);
-  }
   const entries: NetrcEntry[] = [];
   let l: NetrcEntry = { machine: '', login: '', password: '' };
   let inMacro = false;

@@ -3,7 +3,6 @@
 // nsswitch.ts and resolver.ts import these so that all three files agree with Go byte for byte;
 // IP literals come from netip.ts.
 
-import { ParseError } from '../errors.js';
 import { lowerASCII } from '../goenv/gostrings.js';
 import { formatIpAddr, parseIpLiteral } from './netip.js';
 
@@ -53,9 +52,6 @@ export function absDomainName(s: string): string {
 // ---------------------------------------------------------------------------------------------
 // /etc/hosts
 
-/** Go rereads a hosts file of any size; the probe refuses absurd ones rather than hold them in memory. */
-export const MAX_HOSTS_BYTES = 16 * 1024 * 1024;
-
 export interface HostsTable {
   /** Addresses for a name, in file order (lookupStaticHost): ASCII case-insensitive; see absDomainName for dots. */
   lookup(name: string): string[];
@@ -75,9 +71,6 @@ function hostsKey(name: string): string {
 }
 
 export function parseHosts(text: string): HostsTable {
-  if (text.length > MAX_HOSTS_BYTES) {
-    throw new ParseError('config.bad_file', `hosts file larger than ${MAX_HOSTS_BYTES} bytes`);
-  }
   const byName = new Map<string, HostsEntry>();
   for (let line of goLines(text)) {
     const hash = line.indexOf('#');

@@ -2,12 +2,9 @@
 // (parseNSSConf in src/net/nss.go, conf.lookupOrder in src/net/conf.go, with cgo unavailable as
 // in the static cmd/go since Go 1.21).
 
-import { ParseError } from '../errors.js';
 import { goLines } from './hosts.js';
 
 export type HostLookupOrder = 'files,dns' | 'dns,files' | 'files' | 'dns';
-
-export const MAX_NSSWITCH_BYTES = 1024 * 1024;
 
 /** trimSpace (parse.go): ASCII space, \t, \n, \r only. */
 function trimSpace(s: string): string {
@@ -76,9 +73,6 @@ function parseSources(text: string): NssParse {
 export function parseNsswitch(text: string | undefined): { order: HostLookupOrder; note?: string } {
   if (text === undefined) {
     return { order: 'files,dns', note: 'no nsswitch.conf: go uses files,dns' };
-  }
-  if (text.length > MAX_NSSWITCH_BYTES) {
-    throw new ParseError('config.bad_file', `nsswitch.conf larger than ${MAX_NSSWITCH_BYTES} bytes`);
   }
   const parsed = parseSources(text);
   if (parsed.error !== undefined) {

@@ -1,7 +1,6 @@
 // /etc/resolv.conf exactly as Go's pure resolver reads it (dnsReadConfig, src/net/dnsconfig_unix.go).
 // Besides the values, it keeps notes on what Go silently skipped or defaulted, for the report.
 
-import { ParseError } from '../errors.js';
 import { goFields, goLines } from './hosts.js';
 import { parseIpLiteral } from './netip.js';
 
@@ -24,9 +23,6 @@ export interface ResolvConf {
   /** Lines (or parts) Go skips, in words with their line numbers. */
   readonly skipped: readonly string[];
 }
-
-/** Go parses a resolv.conf of any size; the probe refuses one that cannot be a real resolver config. */
-export const MAX_RESOLV_CONF_BYTES = 1024 * 1024;
 
 /** Go's defaultNS (dnsconfig.go), without the ":53". */
 export const GO_DEFAULT_NAMESERVERS: readonly string[] = Object.freeze(['127.0.0.1', '::1']);
@@ -63,9 +59,6 @@ function defaultSearch(hostname: string): string[] {
  * in which case Go uses 127.0.0.1 and ::1 and the hostname's domain. `hostname` is os.Hostname().
  */
 export function parseResolvConf(text: string | undefined, hostname: string): ResolvConf {
-  if (text !== undefined && text.length > MAX_RESOLV_CONF_BYTES) {
-    throw new ParseError('config.bad_file', `resolv.conf larger than ${MAX_RESOLV_CONF_BYTES} bytes`);
-  }
   const servers: string[] = [];
   let search: string[] = [];
   let ndots = 1;

@@ -4,7 +4,7 @@
 // file and directories are a union; a symlink whose target has no '/' is skipped; missing files
 // and directories are ignored; an empty pool after another read error is Go's SystemRootsError.
 
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import { diskInputFs, errnoText, InputFileError, type InputFs } from '../inputfile.js';
 import { CertificateParseError, derToPem, parseCertificate } from './der.js';
 import { sha256Hex } from './x509.js';
 
@@ -24,17 +24,12 @@ export interface TrustStore {
   readonly fingerprints: ReadonlySet<string>;
   readonly loaded: readonly { path: string; kind: 'file' | 'dir'; certs: number }[];
   readonly skipped: readonly { path: string; reason: string }[];
+  /**
+   * Files go would read but the probe refuses (InputFileError.refused): a FIFO, socket or device, on
+   * which go's os.ReadFile blocks or never ends, or a file past the probe's cap.
+   */
+  readonly refused: readonly InputFileError[];
   readonly error?: string;
-}
-
-/** The few file operations the loader needs; synchronous (it runs once). Errors carry errno codes. */
-export interface TrustStoreFs {
-  /** Whole file, or an error with code 'EFBIG' past maxBytes. Follows symlinks. */
-  readFile(path: string, maxBytes: number): Buffer;
-  /** Entry names (unsorted is fine). */
-  readdir(path: string): string[];
-  lstat(path: string): { isSymbolicLink(): boolean };
-  readlink(path: string): string;
 }
 
 export const GO_CERT_FILES: readonly string[] = Object.freeze([
@@ -48,71 +43,25 @@ export const GO_CERT_FILES: readonly string[] = Object.freeze([
 
 export const GO_CERT_DIRECTORIES: readonly string[] = Object.freeze(['/etc/ssl/certs', '/etc/pki/tls/certs']);
 
-/** Go reads files whole; we stop at 32 MiB so that SSL_CERT_FILE=/dev/zero cannot take the probe down. */
-export const MAX_CERT_FILE_BYTES = 32 * 1024 * 1024;
 /** Entries read per directory (a CA directory holds a few hundred). */
 export const MAX_DIR_ENTRIES = 10_000;
 /** Skip reasons kept, so a directory full of junk cannot flood the report. */
 const MAX_SKIPPED_REPORTED = 200;
 
-export const nodeTrustStoreFs: TrustStoreFs = {
-  readFile(path, maxBytes) {
-    const fd = openSync(path, 'r');
-    try {
-      if (fstatSync(fd).isDirectory()) throw Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR', syscall: 'read' });
-      const chunks: Buffer[] = [];
-      let total = 0;
-      const chunk = Buffer.alloc(64 * 1024);
-      for (;;) {
-        const n = readSync(fd, chunk, 0, chunk.length, null);
-        if (n === 0) break;
-        total += n;
-        if (total > maxBytes) throw Object.assign(new Error(`file larger than ${maxBytes} bytes`), { code: 'EFBIG', syscall: 'read' });
-        chunks.push(Buffer.from(chunk.subarray(0, n)));
-      }
-      return Buffer.concat(chunks, total);
-    } finally {
-      closeSync(fd);
-    }
-  },
-  readdir: (path) => readdirSync(path),
-  lstat: (path) => lstatSync(path),
-  readlink: (path) => readlinkSync(path, 'utf8'),
-};
-
-// strerror texts as Go's syscall.Errno.Error() prints them (zerrors_linux).
-const ERRNO_TEXT: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'not a directory',
-  ELOOP: 'too many levels of symbolic links',
-  EIO: 'input/output error',
-  EMFILE: 'too many open files',
-  ENAMETOOLONG: 'file name too long',
-  EFBIG: 'file too large',
-  ENXIO: 'no such device or address',
-  ENODEV: 'no such device',
-  EINVAL: 'invalid argument',
-};
-
 function errnoOf(err: unknown): string | undefined {
   return err && typeof err === 'object' && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
+/** The operation go's *fs.PathError names: "read" when the open worked and the read failed (a directory, EIO). */
+function readOp(err: unknown): 'open' | 'read' {
+  return err instanceof InputFileError ? err.syscall : 'open';
 }
 
 /** An *fs.PathError text: "open /etc/ssl/cert.pem: permission denied". */
 function goPathError(op: string, path: string, err: unknown): string {
   const code = errnoOf(err);
-  const text = code ? (ERRNO_TEXT[code] ?? code.toLowerCase()) : err instanceof Error ? err.message : String(err);
+  const text = code ? errnoText(code) : err instanceof Error ? err.message : String(err);
   return `${op} ${path}: ${text}`;
-}
-
-function readOp(err: unknown, fallback: 'open' | 'read'): string {
-  const syscall = err && typeof err === 'object' && 'syscall' in err ? String(err.syscall) : '';
-  if (syscall === 'read') return 'read';
-  if (syscall === 'scandir') return fallback;
-  return syscall === 'open' ? 'open' : fallback;
 }
 
 /** One PEM block as encoding/pem.Decode returns it. */
@@ -269,9 +218,10 @@ function appendCertsFromPem(b: PoolBuilder, path: string, data: Buffer): number 
   return parsed;
 }
 
-/** Load the roots Go would use. Never throws: problems go to `skipped` and `error`. */
-export function loadTrustStore(src: TrustStoreSources, fs: TrustStoreFs = nodeTrustStoreFs): TrustStore {
+/** Load the roots Go would use. Never throws: problems go to `skipped`, `refused` and `error`. */
+export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskInputFs): Promise<TrustStore> {
   const b: PoolBuilder = { pems: [], fingerprints: new Set(), skipped: [], skippedDropped: 0, parsed: new Map() };
+  const refused: InputFileError[] = [];
   const loaded: { path: string; kind: 'file' | 'dir'; certs: number }[] = [];
   let firstErr: string | undefined;
 
@@ -279,11 +229,14 @@ export function loadTrustStore(src: TrustStoreSources, fs: TrustStoreFs = nodeTr
   for (const file of files) {
     let data: Buffer;
     try {
-      data = fs.readFile(file, MAX_CERT_FILE_BYTES);
+      data = await fs.readFile(file, 'certificate file');
     } catch (err) {
       const code = errnoOf(err);
-      if (code !== 'ENOENT') {
-        const msg = goPathError(readOp(err, 'open'), file, err);
+      if (err instanceof InputFileError && err.refused) {
+        refused.push(err);
+        skip(b, file, err.message);
+      } else if (code !== 'ENOENT') {
+        const msg = goPathError(readOp(err), file, err);
         firstErr ??= msg;
         skip(b, file, msg);
       }
@@ -297,7 +250,7 @@ export function loadTrustStore(src: TrustStoreSources, fs: TrustStoreFs = nodeTr
   for (const dir of dirs) {
     let names: string[];
     try {
-      names = fs.readdir(dir);
+      names = await fs.readdir(dir);
     } catch (err) {
       const code = errnoOf(err);
       if (code !== 'ENOENT') {
@@ -317,13 +270,15 @@ export function loadTrustStore(src: TrustStoreSources, fs: TrustStoreFs = nodeTr
     let certs = 0;
     for (const name of names) {
       const path = `${dir}/${name}`;
-      if (isSameDirSymlink(fs, path)) continue;
+      if (await isSameDirSymlink(fs, path)) continue;
       let data: Buffer;
       try {
-        data = fs.readFile(path, MAX_CERT_FILE_BYTES);
+        data = await fs.readFile(path, 'certificate file');
       } catch (err) {
-        // Go ignores unreadable directory entries (sub-directories, dangling links) silently.
-        if (errnoOf(err) !== 'EISDIR') skip(b, path, goPathError(readOp(err, 'open'), path, err));
+        // Go ignores unreadable directory entries (sub-directories, dangling links) silently; but on a
+        // FIFO or device its os.ReadFile blocks or never ends.
+        if (err instanceof InputFileError && err.refused) refused.push(err);
+        if (errnoOf(err) !== 'EISDIR') skip(b, path, err instanceof InputFileError && err.refused ? err.message : goPathError(readOp(err), path, err));
         continue;
       }
       certs += appendCertsFromPem(b, path, data);
@@ -337,6 +292,7 @@ export function loadTrustStore(src: TrustStoreSources, fs: TrustStoreFs = nodeTr
     fingerprints: b.fingerprints,
     loaded,
     skipped: b.skipped,
+    refused,
     ...(b.pems.length === 0 && firstErr !== undefined
       ? { error: `x509: failed to load system roots and no roots provided; ${firstErr}` }
       : {}),
@@ -345,10 +301,10 @@ export function loadTrustStore(src: TrustStoreSources, fs: TrustStoreFs = nodeTr
 }
 
 /** readUniqueDirectoryEntries: a symlink to a name in the same directory is a duplicate. */
-function isSameDirSymlink(fs: TrustStoreFs, path: string): boolean {
+async function isSameDirSymlink(fs: InputFs, path: string): Promise<boolean> {
   try {
-    if (!fs.lstat(path).isSymbolicLink()) return false;
-    return !fs.readlink(path).includes('/');
+    if (!(await fs.lstat(path)).isSymbolicLink()) return false;
+    return !(await fs.readlink(path)).includes('/');
   } catch {
     return false;
   }

@@ -12,10 +12,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, STAGE_EXIT_CODES } from '../causes.js';
-import { readInputFile, tuneV8, type ProbeIo } from '../cli.js';
+import { tuneV8, type ProbeIo } from '../cli.js';
 import { demoArgv, demoEnv, overlayIo, DEMO_FILES_DIR, type BreakableStage } from '../demo.js';
 import { InputError, errorMessage, sysCode } from '../errors.js';
 import { STOCK_GO_ENV } from '../goenv/env.js';
+import { InputFiles } from '../inputfile.js';
 import { parseProxyList } from '../goenv/proxylist.js';
 import { LabTarget } from '../lab/target.js';
 import { listen, type Listening } from '../lab/serve.js';
@@ -52,7 +53,7 @@ const SHUTDOWN_GRACE_MS = 5_000;
 /** One probe run's inputs: its Options and where its files are read from. */
 interface RunInputs {
   readonly options: Options;
-  readonly io: ProbeIo & Pick<Required<ProbeIo>, 'readFile'>;
+  readonly io: ProbeIo;
 }
 
 /** What the exporter probes: the process's own Go environment, or the demo target. */
@@ -74,7 +75,7 @@ function environmentTarget(options: Options): ProbeTarget {
         terminationLog: undefined,
         junitFile: undefined,
       });
-      return { options: runOptions, io: { readFile: readInputFile } };
+      return { options: runOptions, io: {} };
     },
     close: async () => undefined,
   };
@@ -183,7 +184,7 @@ export async function runServe(options: Options, deps: ServeDeps): Promise<numbe
   const log = createLogger({
     level: options.logLevel,
     sinks: [{ level: 'debug', sink: new StreamSink(process.stdout, () => undefined) }],
-    scrub: createScrubber(collectSecrets(options, readInputFile)),
+    scrub: createScrubber(await collectSecrets(options, new InputFiles())),
   }).child({ event: 'serve' });
   const stopping = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -297,7 +298,9 @@ class Exporter {
   /** One run through the same pipeline and reporter as `gomodprobe`; returns the scrubbed report. */
   async #probe(inputs: RunInputs): Promise<RunReport> {
     const { options, io } = inputs;
-    const secrets = collectSecrets(options, io.readFile);
+    // Each run reads its files afresh (a mounted Secret or ConfigMap may change between runs), each once.
+    const files = new InputFiles(io.inputFs);
+    const secrets = await collectSecrets(options, files);
     const reporter = createReporter({
       format: options.format,
       // A stream of its own per run: the reporter's sink listens for errors on it, and process.stdout
@@ -320,8 +323,7 @@ class Exporter {
         reporter,
         version: this.#deps.version,
         interrupt: interrupt.signal,
-        readFile: io.readFile,
-        ...(io.trustFs ? { trustFs: io.trustFs } : {}),
+        inputs: files,
       });
       await reporter.finish(report);
       return scrubDeep(report, createScrubber(secrets)) as RunReport;

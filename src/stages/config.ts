@@ -23,7 +23,8 @@ import { isExternalPlainHttpEntry, VERIFICATION_RULES } from '../goenv/verificat
 import { parseHosts } from '../net/hosts.js';
 import { parseNsswitch } from '../net/nsswitch.js';
 import { parseResolvConf } from '../net/resolvconf.js';
-import { loadTrustStore, type TrustStoreFs } from '../net/truststore.js';
+import { loadTrustStore, type TrustStore } from '../net/truststore.js';
+import type { InputFileError, InputFiles, InputKind } from '../inputfile.js';
 import { DEFAULT_MODULE, printable, type Options } from '../options.js';
 import type { Hop, Plan, PlannedModule } from '../plan.js';
 import { fail, pass, type Failure, type Finding, type StageOutcome } from './stage.js';
@@ -32,8 +33,8 @@ export interface ConfigContext {
   readonly options: Options;
   readonly signal: AbortSignal;
   readonly log: Logger;
-  readonly readFile: (path: string) => string | undefined;
-  readonly trustFs?: TrustStoreFs;
+  /** The run's input files: read through the one reader, once each (the demo lays its generated files over the disk). */
+  readonly inputs: InputFiles;
 }
 
 export interface ConfigOutput {
@@ -66,7 +67,8 @@ export const configStage = {
   async run(ctx: ConfigContext): Promise<ConfigOutput> {
     const findings: Finding[] = [];
     try {
-      const plan = decide(ctx, findings);
+      const inputs = await readInputs(ctx);
+      const plan = decide(ctx, inputs, findings);
       return { outcome: pass(planEvidence(plan), findings), plan };
     } catch (err) {
       if (err instanceof Rejected) {
@@ -91,12 +93,87 @@ export const configStage = {
   },
 };
 
-function decide(ctx: ConfigContext, findings: Finding[]): Plan {
+/** Every input file of the run, read (asynchronously, within bounds) before the synchronous parsers run. */
+interface Inputs {
+  readonly files: InputFiles;
+  readonly goEnv: GoEnv;
+  readonly trust: TrustStore;
+}
+
+function netrcPath(env: Readonly<Record<string, string>>): string | undefined {
+  return env['NETRC'] || (env['HOME'] ? `${env['HOME']}/.netrc` : undefined);
+}
+
+async function readInputs(ctx: ConfigContext): Promise<Inputs> {
+  const { options } = ctx;
+  const env = options.env;
+  const files = ctx.inputs;
+  const reads: [string | undefined, InputKind][] = [
+    [options.gomodFile, 'go.mod'],
+    [options.gosumFile, 'go.sum'],
+    [options.resolvConf, 'resolv.conf'],
+    [options.hostsFile, 'hosts'],
+    [options.nsswitchFile, 'nsswitch.conf'],
+    [netrcPath(env), '.netrc'],
+  ];
+  const [goEnv, trust] = await Promise.all([
+    files.run('go env file', (read) => readGoEnv(env, read)),
+    loadTrustStore(
+      {
+        ...(env['SSL_CERT_FILE'] ? { sslCertFile: env['SSL_CERT_FILE'] } : {}),
+        ...(env['SSL_CERT_DIR'] ? { sslCertDir: env['SSL_CERT_DIR'] } : {}),
+      },
+      files.fs,
+    ),
+    ...reads.map(([path, kind]) => (path ? files.load(path, kind) : undefined)),
+  ]);
+  return { files, goEnv, trust };
+}
+
+/** `flag PATH: cannot read the file: what it is`, a config failure: go fails on (or hangs at) this file too, or the probe cannot hold it. */
+function unreadable(flag: string, error: InputFileError, hint: string): Rejected {
+  return new Rejected(error.path, `${flag} ${printable(error.path)}: cannot read the file: ${printable(error.message.slice(error.path.length + 2))}`, hint, undefined, 'config.bad_file');
+}
+
+/** The text of an input go must read (a flag named it): any problem fails config. */
+function required(inputs: Inputs, flag: string, path: string, hint: string): string {
+  const r = inputs.files.get(path)!;
+  if ('error' in r) throw unreadable(flag, r.error, hint);
+  return r.text;
+}
+
+/**
+ * The text of a file go reads if it can (resolv.conf, hosts, the go env files, .netrc): a missing one is
+ * no text; one go cannot open or read (permissions, a directory, a symlink loop) is no text for go as
+ * well, and a finding here; one go would hang on or never finish (a FIFO, a device), or one past the
+ * probe's cap, fails config. `explicit`: a flag named it, so any problem fails config.
+ */
+function optional(inputs: Inputs, flag: string, path: string, findings: Finding[], o: { explicit?: boolean; goIgnores: string; hint: string }): string | undefined {
+  const r = inputs.files.get(path);
+  if (!r) return undefined;
+  if ('text' in r) return r.text;
+  if (o.explicit || r.error.refused) throw unreadable(flag, r.error, o.hint);
+  if (r.error.code !== 'ENOENT') {
+    findings.push({ code: 'config.input_unreadable', severity: 'warn', target: path, message: `${printable(r.error.message)}: ${o.goIgnores}` });
+  }
+  return undefined;
+}
+
+function decide(ctx: ConfigContext, inputs: Inputs, findings: Finding[]): Plan {
   const { options } = ctx;
   const env = options.env;
   checkEnvValues(env);
   const go = goRules(options, findings);
-  const goEnv = readGoEnv(env, ctx.readFile);
+  const goEnv = inputs.goEnv;
+  // The go env -w file and GOROOT/go.env: go ignores one it cannot read (a warning for go.env comes from
+  // readGoEnv), but hangs on a FIFO and never finishes /dev/zero.
+  for (const error of inputs.files.failed('go env file')) {
+    const user = error.path === goEnv.vars.GOENV.value;
+    optional(inputs, user ? 'GOENV' : '$GOROOT/go.env', error.path, user ? findings : [], {
+      goIgnores: 'go ignores a go env -w file it cannot read',
+      hint: user ? 'point GOENV (or $XDG_CONFIG_HOME/go/env) at a regular file, or set GOENV=off' : 'point GOROOT at a go installation whose go.env is a regular file',
+    });
+  }
   for (const w of goEnv.warnings) findings.push({ code: 'config.goenv_file', severity: 'warn', message: w });
   const v = (name: GoEnvName): string => goEnv.vars[name].value;
 
@@ -122,7 +199,7 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
   proxyListFindings(list.entries, v('GOPROXY'), findings);
 
   // Modules: flags, go.mod, or the default.
-  const modules = planModules(ctx, goEnv, findings, gonosumdb, goinsecure);
+  const modules = planModules(ctx, inputs, goEnv, findings, gonosumdb, goinsecure);
 
   // GOSUMDB: go parses it lazily, when the first module needs verifying; then every such module fails.
   let sumdb: GoSumDB = { kind: 'off' };
@@ -148,17 +225,11 @@ function decide(ctx: ConfigContext, findings: Finding[]): Plan {
   for (const ign of proxyEnv.ignored) {
     findings.push({ code: 'config.proxy_env_ignored', severity: 'warn', target: ign.variable, message: `${ign.variable}=${ign.value} is ignored by go: ${ign.reason}` });
   }
-  const trust = loadTrustStore(
-    {
-      ...(env['SSL_CERT_FILE'] ? { sslCertFile: env['SSL_CERT_FILE'] } : {}),
-      ...(env['SSL_CERT_DIR'] ? { sslCertDir: env['SSL_CERT_DIR'] } : {}),
-    },
-    ctx.trustFs,
-  );
+  const trust = inputs.trust;
   checkTrust(env, trust, findings);
 
-  const dns = readDnsConfig(ctx, findings);
-  const { auth, netrc } = planAuth(ctx, go, goEnv, findings);
+  const dns = readDnsConfig(ctx, inputs, findings);
+  const { auth, netrc } = planAuth(ctx, inputs, go, goEnv, findings);
 
   const firstHops = planFirstHops(list.entries, gonoproxy, finalModules, proxyEnv);
   if (firstHops.length === 0) {
@@ -269,7 +340,7 @@ function proxyListFindings(entries: readonly ProxyEntry[], raw: string, findings
   }
 }
 
-function planModules(ctx: ConfigContext, goEnv: GoEnv, findings: Finding[], gonosumdb: string, goinsecure: string): PlannedModule[] {
+function planModules(ctx: ConfigContext, inputs: Inputs, goEnv: GoEnv, findings: Finding[], gonosumdb: string, goinsecure: string): PlannedModule[] {
   const { options } = ctx;
   const specs: { spec: ModuleSpec; source: PlannedModule['source'] }[] = [];
   for (const raw of options.modules) {
@@ -279,10 +350,7 @@ function planModules(ctx: ConfigContext, goEnv: GoEnv, findings: Finding[], gono
     specs.push({ spec: moduleSpec(raw, '--module'), source: 'flag' });
   }
   if (options.gomodFile) {
-    const text = ctx.readFile(options.gomodFile);
-    if (text === undefined) {
-      throw new Rejected(options.gomodFile, `--gomod ${options.gomodFile}: cannot read the file`, 'give the path of a readable go.mod', undefined, 'config.bad_file');
-    }
+    const text = required(inputs, '--gomod', options.gomodFile, 'give the path of a go.mod, a regular file');
     let gomod;
     try {
       gomod = parseGoMod(text, options.gomodFile);
@@ -328,8 +396,7 @@ function planModules(ctx: ConfigContext, goEnv: GoEnv, findings: Finding[], gono
 
   let goSum = new Map<string, string>();
   if (options.gosumFile) {
-    const text = ctx.readFile(options.gosumFile);
-    if (text === undefined) throw new Rejected(options.gosumFile, `--gosum ${options.gosumFile}: cannot read the file`, 'give the path of a readable go.sum', undefined, 'config.bad_file');
+    const text = required(inputs, '--gosum', options.gosumFile, 'give the path of a go.sum, a regular file');
     try {
       goSum = parseGoSum(text, options.gosumFile);
     } catch (err) {
@@ -384,7 +451,15 @@ function insecureModuleFindings(modules: readonly PlannedModule[], findings: Fin
   }
 }
 
-function checkTrust(env: Readonly<Record<string, string>>, trust: ReturnType<typeof loadTrustStore>, findings: Finding[]): void {
+function checkTrust(env: Readonly<Record<string, string>>, trust: TrustStore, findings: Finding[]): void {
+  // go's os.ReadFile of a FIFO or device in the trust store blocks or never ends: every https fetch hangs.
+  const refused = trust.refused[0];
+  if (refused) {
+    const variable = refused.path === env['SSL_CERT_FILE'] ? 'SSL_CERT_FILE' : env['SSL_CERT_DIR'] ? 'SSL_CERT_DIR' : 'the system trust store';
+    throw unreadable(variable, refused, refused.code === 'EFBIG'
+      ? 'point SSL_CERT_FILE at a bundle of the CA certificates the build needs'
+      : 'keep only regular files of PEM certificates in SSL_CERT_FILE and SSL_CERT_DIR (go reads every file of the directories whole)');
+  }
   const file = env['SSL_CERT_FILE'];
   if (file) {
     const loaded = trust.loaded.find((l) => l.path === file);
@@ -414,34 +489,26 @@ function checkTrust(env: Readonly<Record<string, string>>, trust: ReturnType<typ
   }
 }
 
-function readDnsConfig(ctx: ConfigContext, findings: Finding[]): Plan['dns'] {
+function readDnsConfig(ctx: ConfigContext, inputs: Inputs, findings: Finding[]): Plan['dns'] {
   const { options } = ctx;
-  const resolvText = ctx.readFile(options.resolvConf);
-  if (resolvText === undefined && options.resolvConfExplicit) {
-    throw new Rejected(options.resolvConf, `--resolv-conf ${options.resolvConf}: cannot read the file`, 'give the path of a readable resolv.conf', undefined, 'config.bad_file');
-  }
-  const hostsText = ctx.readFile(options.hostsFile);
-  if (hostsText === undefined && options.hostsFileExplicit) {
-    throw new Rejected(options.hostsFile, `--hosts-file ${options.hostsFile}: cannot read the file`, 'give the path of a readable hosts file', undefined, 'config.bad_file');
-  }
+  // go's resolver reads a missing or unreadable resolv.conf as its defaults, and hosts or nsswitch.conf as empty (net/dnsconfig_unix.go, hosts.go, nss.go).
+  const resolvText = optional(inputs, '--resolv-conf', options.resolvConf, findings, {
+    explicit: options.resolvConfExplicit, goIgnores: 'go\'s resolver cannot read it and uses its defaults (nameservers 127.0.0.1 and ::1)', hint: 'give the path of a resolv.conf, a regular file',
+  });
+  const hostsText = optional(inputs, '--hosts-file', options.hostsFile, findings, {
+    explicit: options.hostsFileExplicit, goIgnores: 'go\'s resolver cannot read it and finds no name in it', hint: 'give the path of a hosts file, a regular file',
+  });
+  const nsswitchText = optional(inputs, '--nsswitch', options.nsswitchFile, findings, {
+    goIgnores: 'go cannot read it and looks names up in /etc/hosts, then DNS', hint: 'give the path of an nsswitch.conf, a regular file',
+  });
   const hostname = options.env['HOSTNAME'] ?? '';
-  const conf = inputFile('--resolv-conf', options.resolvConf, () => parseResolvConf(resolvText, hostname));
+  const conf = parseResolvConf(resolvText, hostname);
   for (const d of conf.defaultsUsed) findings.push({ code: 'dns.defaults_used', severity: 'warn', target: options.resolvConf, message: d });
   for (const s of conf.skipped) findings.push({ code: 'dns.line_skipped', severity: 'info', target: options.resolvConf, message: s });
-  const ns = inputFile('--nsswitch', options.nsswitchFile, () => parseNsswitch(ctx.readFile(options.nsswitchFile)));
+  const ns = parseNsswitch(nsswitchText);
   if (ns.note) findings.push({ code: 'dns.nsswitch', severity: 'info', target: options.nsswitchFile, message: ns.note });
-  const hosts = inputFile('--hosts-file', options.hostsFile, () => parseHosts(hostsText ?? ''));
+  const hosts = parseHosts(hostsText ?? '');
   return { conf, hosts, order: ns.order };
-}
-
-/** A parser's refusal of an input file (absurdly large, say) as a config failure naming the file. */
-function inputFile<T>(flag: string, path: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    if (!(err instanceof ParseError)) throw err;
-    throw new Rejected(path, `${flag} ${printable(path)}: ${err.message}`, `check what ${flag} points at: it should be a small text file`, undefined, 'config.bad_file');
-  }
 }
 
 /**
@@ -449,7 +516,7 @@ function inputFile<T>(flag: string, path: string, parse: () => T): T {
  * "netrc"), whose values go refuses fail here with go's text. .netrc passwords and whatever GOAUTH
  * commands print are secrets: they only ever become request headers.
  */
-function planAuth(ctx: ConfigContext, go: GoRules, goEnv: GoEnv, findings: Finding[]): { auth: GoAuth; netrc: NetrcEntry[] } {
+function planAuth(ctx: ConfigContext, inputs: Inputs, go: GoRules, goEnv: GoEnv, findings: Finding[]): { auth: GoAuth; netrc: NetrcEntry[] } {
   const goauth = goEnv.vars.GOAUTH;
   let methods: GoAuthMethod[] = [];
   if (go.goauth) {
@@ -470,7 +537,7 @@ function planAuth(ctx: ConfigContext, go: GoRules, goEnv: GoEnv, findings: Findi
       message: `GOAUTH=${printable(goauth.value)} is ignored by ${formatGoVersion(go.version)}: GOAUTH came with go1.24; this go sends only .netrc credentials`,
       hint: 'put the credentials in .netrc (machine HOST[:PORT] login USER password TOKEN), or build with go1.24 or later' });
   }
-  const netrc = !go.goauth || methods.some((m) => m.kind === 'netrc') ? readNetrc(ctx, go, findings) : [];
+  const netrc = !go.goauth || methods.some((m) => m.kind === 'netrc') ? readNetrc(ctx, inputs, go, findings) : [];
   return { auth: new GoAuth(go, methods, netrc, authCommandRunner(ctx.options.timeoutMs)), netrc };
 }
 
@@ -483,18 +550,14 @@ function isDirectory(path: string): boolean | undefined {
 }
 
 /** .netrc entries go sends to https hosts (go ≤1.23 always; go1.24+ with GOAUTH=netrc, the default). Their passwords are secrets. */
-function readNetrc(ctx: ConfigContext, go: GoRules, findings: Finding[]): NetrcEntry[] {
-  const env = ctx.options.env;
-  const path = env['NETRC'] || (env['HOME'] ? `${env['HOME']}/.netrc` : undefined);
-  const text = path ? ctx.readFile(path) : undefined;
+function readNetrc(ctx: ConfigContext, inputs: Inputs, go: GoRules, findings: Finding[]): NetrcEntry[] {
+  const path = netrcPath(ctx.options.env);
+  // go ignores a .netrc it cannot read (auth.readNetrc keeps the error but nothing reads it).
+  const text = path
+    ? optional(inputs, 'NETRC', path, findings, { goIgnores: 'go cannot read it and sends no .netrc credentials', hint: 'point NETRC (or $HOME/.netrc) at a regular file' })
+    : undefined;
   if (text === undefined) return [];
-  let entries: NetrcEntry[];
-  try {
-    entries = parseNetrc(text);
-  } catch (err) {
-    if (!(err instanceof ParseError)) throw err;
-    throw new Rejected('NETRC', `${printable(path!)}: ${err.message}`, 'point NETRC (or $HOME/.netrc) at a real .netrc file: machine HOST login USER password TOKEN', undefined, 'config.bad_file');
-  }
+  const entries = parseNetrc(text);
   if (entries.length > 0) {
     const match = go.goauth
       ? 'whose host[:port] (or a longer URL prefix) is a machine name'

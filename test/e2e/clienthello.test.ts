@@ -96,7 +96,7 @@ describe.skipIf(!openssl30)(`the probe's verifying handshake${openssl30 ? '' : `
     try {
       const signal = AbortSignal.timeout(10_000);
       const { socket } = await dialAddress('127.0.0.1', listener.port, { signal });
-      const trust = { pems: [], fingerprints: new Set<string>(), loaded: [], skipped: [] };
+      const trust = { pems: [], fingerprints: new Set<string>(), loaded: [], skipped: [], refused: [] };
       await expect(tlsHandshake(socket, { host: '127.0.0.1', port: listener.port, trust, signal, timeoutMs: 5000 })).rejects.toThrow();
       const row = readmeHelloRow('gomodprobe verifying (Node 20, OpenSSL 3.0)', '', parseClientHello(await listener.next(signal)));
       expect(README.includes(row), readmeMessage(row)).toBe(true);

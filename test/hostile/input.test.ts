@@ -231,30 +231,29 @@ describe('values go rejects and unusable input files: the config stage fails, ex
 });
 
 describe('input files that never end or are not text', () => {
-  // go would read these forever (or until memory runs out); the probe reads a bounded prefix and goes on.
-  it('/dev/zero as resolv.conf, /dev/urandom as hosts, .netrc and go env file: the run ends, in time', async () => {
+  // go would read these forever (or block); the probe refuses them without opening them (test/hostile/input-files.test.ts has every input with every kind).
+  it('/dev/zero as resolv.conf, /dev/urandom as hosts, .netrc and go env file: refused at once, the first input go reads named', async () => {
     const r = await probeLab(lab, {
       setArgs: { '--resolv-conf': '/dev/zero', '--hosts-file': '/dev/urandom', '--nsswitch': '/dev/urandom' },
       env: { NETRC: '/dev/urandom', GOENV: '/dev/urandom' },
     });
-    // go has no size limit on resolv.conf; the probe reads at most 1 MiB of it and names the file.
-    expectConfigError(r, '/dev/zero', 'config.bad_file', /--resolv-conf \/dev\/zero: resolv\.conf larger than/);
+    expectConfigError(r, '/dev/urandom', 'config.bad_file', /GOENV \/dev\/urandom: cannot read the file: is a character device, not a regular file/);
   });
 
-  it('a .netrc that never ends: a config failure naming NETRC, not a crash', async () => {
-    const r = await probeLab(lab, { env: { NETRC: '/dev/urandom' } });
-    expectConfigError(r, 'NETRC', 'config.bad_file', /\/dev\/urandom: \.netrc too large/);
-  });
-
-  // 50k lines (1.2 MB, a hundred times a large real go.mod): parsing costs ~30x the file in memory, so
-  // the 8 MiB read cap alone does not bound it under the suite's 300 MB (see the hostile-suite notes).
-  it('a go.mod with 50k require lines: bounded by --max-modules, in time', async () => {
-    const requires = Array.from({ length: 50_000 }, (_, i) => `\tlab.test/m${i} v1.0.0`).join('\n');
+  // 30k lines (660 KB, within the probe's 1 MiB for a go.mod; fifty times a large real go.mod): parsing
+  // costs ~60x the file in memory, which is why the cap is no larger.
+  it('a go.mod with 30k require lines: bounded by --max-modules, in time', async () => {
+    const requires = Array.from({ length: 30_000 }, (_, i) => `\tlab.test/m${i} v1.0.0`).join('\n');
     const r = await probeLab(lab, { modules: [], args: ['--gomod', '{dir}/go.mod', '--max-modules', '3'], files: { 'go.mod': `module lab.test/app\n\ngo 1.21\n\nrequire (\n${requires}\n)\n` } });
     expectNoCrash(r);
     expectOutputs(r);
     expectWithin(r, budget(6));
     expect(r.report!.stages[0]!.findings.map((f) => f.code)).toContain('config.modules_capped');
+  });
+
+  it('a go.mod larger than the probe reads: a config failure naming the cap, not a truncated parse', async () => {
+    const r = await probeLab(lab, { modules: [], args: ['--gomod', '{dir}/go.mod'], files: { 'go.mod': `module lab.test/app\n\n${'// padding\n'.repeat(100_000)}` } });
+    expectConfigError(r, /go\.mod$/, 'config.bad_file', /--gomod .*go\.mod: cannot read the file: larger than 1 MiB, the most the probe reads of a go\.mod/);
   });
 });
 

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { VERIFICATION_RULES, type VerificationVariable } from '../../src/goenv/verification-rules.js';
+import { diskInputFs, InputFileError, InputFiles, type InputFs } from '../../src/inputfile.js';
 import { parseOptions } from '../../src/options.js';
 import { configStage } from '../../src/stages/config.js';
 import { admit, evalCel, OPT_OUT_LABEL, policyFileText, POLICY_FILE } from './admission-policy.js';
@@ -43,6 +44,12 @@ function refusedByPolicy(env: Env): VerificationVariable[] {
   return VERIFICATION_RULES.filter((r) => messages.some((m) => m.includes(`: ${r.summary}`))).map((r) => r.variable);
 }
 
+/** Every input file missing, but the machine's trust store (SSL_CERT_FILE/SSL_CERT_DIR in an env still name real paths). */
+const NO_INPUT_FILES: InputFs = {
+  ...diskInputFs,
+  readFile: (path, kind) => (kind === 'certificate file' ? diskInputFs.readFile(path, kind) : Promise.reject(new InputFileError('ENOENT', path, kind, 'no such file or directory'))),
+};
+
 /** The Go variables the config stage warns about (or fails on) for this env. */
 async function refusedByConfigStage(env: Env): Promise<VerificationVariable[]> {
   const options = parseOptions({
@@ -51,7 +58,7 @@ async function refusedByConfigStage(env: Env): Promise<VerificationVariable[]> {
     stdoutIsTTY: false,
     terminationLogExists: false,
   });
-  const out = await configStage.run({ options, signal: new AbortController().signal, log: pino({ level: 'silent' }), readFile: () => undefined });
+  const out = await configStage.run({ options, signal: new AbortController().signal, log: pino({ level: 'silent' }), inputs: new InputFiles(NO_INPUT_FILES) });
   const codes = new Set(out.outcome.findings.map((f) => f.code));
   const failedOn = out.outcome.failure?.target;
   return VERIFICATION_RULES.filter((r) => codes.has(r.code) || failedOn === r.variable).map((r) => r.variable);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAGE_EXIT_CODES } from '../../src/causes.js';
 import { BREAKABLE_STAGES, demoArgv, overlayIo, perRunPath } from '../../src/demo.js';
+import { INPUT_LIMITS } from '../../src/inputfile.js';
 import { loadTrustStore } from '../../src/net/truststore.js';
 import { parseOptions } from '../../src/options.js';
 import { testPki } from '../../src/lab/pki.js';
@@ -110,20 +111,21 @@ describe('gomodprobe demo', () => {
 });
 
 describe('demo parts', () => {
-  it('overlayIo serves the given files from memory and everything else from disk', () => {
+  it('overlayIo serves the given files from memory and everything else from disk', async () => {
     const pki = testPki(['x.test']);
     const files = { '/virtual/ca.pem': pki.root.certPem, '/virtual/certs/.keep': '', '/virtual/resolv.conf': 'nameserver 127.0.0.1\n' };
-    const io = overlayIo(files);
-    expect(io.readFile('/virtual/resolv.conf')).toBe('nameserver 127.0.0.1\n');
-    expect(io.readFile('/virtual/missing')).toBeUndefined();
-    expect(io.readFile('/proc/self/stat')).toMatch(/^\d+ /);
-    const store = loadTrustStore({ sslCertFile: '/virtual/ca.pem', sslCertDir: '/virtual/certs' }, io.trustFs);
+    const { inputFs } = overlayIo(files);
+    expect(String(await inputFs.readFile('/virtual/resolv.conf', 'resolv.conf'))).toBe('nameserver 127.0.0.1\n');
+    await expect(inputFs.readFile('/virtual/missing', 'resolv.conf')).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(String(await inputFs.readFile('/proc/self/stat', 'hosts'))).toMatch(/^\d+ /);
+    const store = await loadTrustStore({ sslCertFile: '/virtual/ca.pem', sslCertDir: '/virtual/certs' }, inputFs);
     expect(store.pems).toHaveLength(1);
     expect(store.loaded.map((l) => [l.path, l.kind, l.certs])).toEqual([
       ['/virtual/ca.pem', 'file', 1],
       ['/virtual/certs', 'dir', 0],
     ]);
-    expect(() => io.trustFs.readFile('/virtual/ca.pem', 10)).toThrow(expect.objectContaining({ code: 'EFBIG' }));
+    const huge = overlayIo({ '/virtual/huge.pem': 'x'.repeat(INPUT_LIMITS['certificate file'].maxBytes + 1) }).inputFs;
+    await expect(huge.readFile('/virtual/huge.pem', 'certificate file')).rejects.toMatchObject({ code: 'EFBIG' });
   });
 
   it('demoArgv renders the user settings as flags that parse back to the same values, lab flags first', () => {

@@ -4,6 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { InputFiles, overlayInputFs, type InputFs } from '../../../src/inputfile.js';
 import { parseOptions } from '../../../src/options.js';
 import { createScrubber } from '../../../src/report/redact.js';
 import { collectSecrets } from '../../../src/secrets.js';
@@ -55,13 +56,13 @@ function place(channel: Channel, u: string, p: string): { env: Record<string, st
 }
 
 describe('collectSecrets + the scrubber', () => {
-  it('remove a password from every channel in every form', () => {
+  it('remove a password from every channel in every form', async () => {
     const channel = fc.constantFrom<Channel>('GOPROXY-first', 'GOPROXY-second', 'GOSUMDB', 'HTTPS_PROXY', 'HTTPS_PROXY-no-scheme', 'http_proxy', 'NETRC');
-    fc.assert(
-      fc.property(user, password, channel, (u, rawPass, ch) => {
+    await fc.assert(
+      fc.asyncProperty(user, password, channel, async (u, rawPass, ch) => {
         const p = ch === 'NETRC' ? rawPass.replace(/\s/g, 'x') : rawPass;
         const { env, files } = place(ch, u, p);
-        const secrets = collectSecrets(options(env), (path) => files[path]);
+        const secrets = await collectSecrets(options(env), new InputFiles(overlayInputFs(files)));
         const scrub = createScrubber(secrets);
         const basic = Buffer.from(`${u}:${p}`).toString('base64');
         const texts = [
@@ -82,12 +83,14 @@ describe('collectSecrets + the scrubber', () => {
     );
   });
 
-  it('never throws, whatever the environment and .netrc hold', () => {
+  it('never throws, whatever the environment and .netrc hold', async () => {
     const any = fc.string({ maxLength: 60 });
-    fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('GOPROXY', 'GOSUMDB', 'GONOPROXY', 'GOPRIVATE', 'HTTPS_PROXY', 'http_proxy', 'NETRC', 'HOME', 'GOENV'), any, { maxKeys: 5 }), any, (env, netrc) => {
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom('GOPROXY', 'GOSUMDB', 'GONOPROXY', 'GOPRIVATE', 'HTTPS_PROXY', 'http_proxy', 'NETRC', 'HOME', 'GOENV'), any, { maxKeys: 5 }), any, async (env, netrc) => {
         const o = parseOptions({ argv: [], env: {}, stdoutIsTTY: false, terminationLogExists: false });
-        const secrets = collectSecrets({ ...o, env }, () => netrc);
+        // Every path reads as this .netrc text.
+        const everyPath: InputFs = { ...overlayInputFs({}), readFile: async () => Buffer.from(netrc) };
+        const secrets = await collectSecrets({ ...o, env }, new InputFiles(everyPath));
         for (const s of secrets) expect(s.length).toBeGreaterThanOrEqual(3);
       }),
       { numRuns: 1500 },
@@ -110,9 +113,9 @@ describe('collectSecrets + the scrubber', () => {
     );
   });
 
-  it('collect credentials set with `go env -w` (the GOENV file), not only the process environment', () => {
+  it('collect credentials set with `go env -w` (the GOENV file), not only the process environment', async () => {
     const files: Record<string, string> = { '/cfg/go/env': 'GOPROXY=https://fileuser:file-Secret-55@proxy.example\n' };
-    const secrets = collectSecrets(options({ GOENV: '/cfg/go/env' }), (p) => files[p]);
+    const secrets = await collectSecrets(options({ GOENV: '/cfg/go/env' }), new InputFiles(overlayInputFs(files)));
     expect(createScrubber(secrets)('the proxy echoed file-Secret-55')).not.toContain('file-Secret-55');
   });
 });

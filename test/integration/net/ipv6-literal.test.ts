@@ -38,7 +38,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen({ host: '::1', port: 0, ipv6Only: true }, resolve));
   port = (server.address() as AddressInfo).port;
   const resolver = new Resolver({ conf: parseResolvConf('nameserver 127.0.0.1\n', 'pod'), hosts: parseHosts(''), order: 'files,dns' });
-  const trust = loadTrustStore({ sslCertFile: join(dir, 'ca.pem') });
+  const trust = await loadTrustStore({ sslCertFile: join(dir, 'ca.pem') });
   client = new HttpClient({ resolver, trust, proxyEnv: readProxyEnv({}), timeoutMs: 3000 }, new SessionCache());
 });
 
@@ -84,7 +84,7 @@ describe('the HTTP client and IPv6 literals', () => {
     await new Promise<void>((resolve) => s.listen({ host: '::1', port: 0, ipv6Only: true }, resolve));
     const c = new HttpClient({
       resolver: new Resolver({ conf: parseResolvConf('nameserver 127.0.0.1\n', 'pod'), hosts: parseHosts(''), order: 'files,dns' }),
-      trust: loadTrustStore({ sslCertFile: join(dir, 'other-ca.pem') }),
+      trust: await loadTrustStore({ sslCertFile: join(dir, 'other-ca.pem') }),
       proxyEnv: readProxyEnv({}),
       timeoutMs: 3000,
     }, new SessionCache());

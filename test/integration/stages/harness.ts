@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
+import { InputFiles } from '../../../src/inputfile.js';
 import { LAB_MODULE, LAB_NAMES, LabTarget, labPki, type LabTargetOptions } from '../../../src/lab/target.js';
 import { parseOptions } from '../../../src/options.js';
 import { runProbe } from '../../../src/probe.js';
@@ -116,16 +117,9 @@ export async function probeLab(lab: LabTarget, opts: RunOptions = {}): Promise<P
   };
 }
 
-function readFileOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 async function runInProcess(argv: string[], env: Record<string, string>): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const options = parseOptions({ argv, env, stdoutIsTTY: false, terminationLogExists: false });
+  const inputs = new InputFiles();
   let stdout = '';
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -140,10 +134,10 @@ async function runInProcess(argv: string[], env: Record<string, string>): Promis
     ...(options.reportDir ? { reportDir: options.reportDir } : {}),
     ...(options.terminationLog ? { terminationLog: options.terminationLog } : {}),
     ...(options.networkPolicy ? { networkPolicy: options.networkPolicy } : {}),
-    secrets: collectSecrets(options, readFileOrUndefined),
+    secrets: await collectSecrets(options, inputs),
     level: options.logLevel,
   });
-  const report = await runProbe(options, { reporter, version: 'test', interrupt: new AbortController().signal, readFile: readFileOrUndefined });
+  const report = await runProbe(options, { reporter, version: 'test', interrupt: new AbortController().signal, inputs });
   await reporter.finish(report);
   return { exitCode: report.exitCode, stdout, stderr: '' };
 }

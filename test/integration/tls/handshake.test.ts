@@ -30,10 +30,10 @@ let dir: string;
 let trust: TrustStore;
 const peers: Peer[] = [];
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gomodprobe-tls-'));
   writeFileSync(join(dir, 'root.pem'), pki.root.certPem);
-  trust = loadTrustStore({ sslCertFile: join(dir, 'root.pem'), sslCertDir: join(dir, 'no-such-dir') });
+  trust = await loadTrustStore({ sslCertFile: join(dir, 'root.pem'), sslCertDir: join(dir, 'no-such-dir') });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {
@@ -106,7 +106,7 @@ describe('good chains', () => {
 
   it('accepts a trusted intermediate as the anchor, as Go does', async () => {
     writeFileSync(join(dir, 'inter.pem'), pki.intermediate.certPem);
-    const interOnly = loadTrustStore({ sslCertFile: join(dir, 'inter.pem'), sslCertDir: join(dir, 'none') });
+    const interOnly = await loadTrustStore({ sslCertFile: join(dir, 'inter.pem'), sslCertDir: join(dir, 'none') });
     const res = await handshake(await serve(pki.leaf, [pki.intermediate]), { trust: interOnly });
     expect(res.verification.ok).toBe(true);
     expect(res.verifiedPath).toEqual([pki.leaf.sha256, pki.intermediate.sha256]);
@@ -268,7 +268,7 @@ describe('verification failures: the chain is dumped anyway', () => {
   });
 
   it('empty trust store', async () => {
-    const empty = loadTrustStore({ sslCertFile: join(dir, 'none.pem'), sslCertDir: join(dir, 'none') });
+    const empty = await loadTrustStore({ sslCertFile: join(dir, 'none.pem'), sslCertDir: join(dir, 'none') });
     const res = await handshake(await serve(pki.leaf, [pki.intermediate]), { trust: empty });
     expect(res.verification).toMatchObject({
       cause: 'tls.no_roots',
@@ -277,7 +277,7 @@ describe('verification failures: the chain is dumped anyway', () => {
   });
 
   it('trust store that failed to load', async () => {
-    const broken = loadTrustStore({ sslCertFile: dir, sslCertDir: join(dir, 'none') });
+    const broken = await loadTrustStore({ sslCertFile: dir, sslCertDir: join(dir, 'none') });
     const res = await handshake(await serve(pki.leaf, [pki.intermediate]), { trust: broken });
     expect(res.verification).toMatchObject({
       cause: 'tls.no_roots',

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MAX_NSSWITCH_BYTES, parseNsswitch } from '../../../src/net/nsswitch.js';
-import { ParseError } from '../../../src/errors.js';
+import { parseNsswitch } from '../../../src/net/nsswitch.js';
 
 const order = (text: string | undefined) => parseNsswitch(text).order;
 
@@ -55,8 +54,7 @@ describe('parseNsswitch (nss.go + conf.lookupOrder, pure Go)', () => {
     expect(order('hosts: dns [!NOTFOUND=return success=continue] files\n')).toBe('dns,files');
   });
 
-  it('refuses absurdly large input and never throws otherwise', () => {
-    expect(() => parseNsswitch(' '.repeat(MAX_NSSWITCH_BYTES + 1))).toThrow(ParseError);
+  it('never throws', () => {
     const token = fc.constantFrom('hosts', ':', ' ', '\t', '\n', 'files', 'dns', '[', ']', '!', '=', 'NOTFOUND', 'return', '#', 'mdns');
     fc.assert(
       fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.array(token, { maxLength: 150 }).map((a) => a.join(''))), (text) => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MAX_RESOLV_CONF_BYTES, parseResolvConf, usesDefaultNameservers } from '../../../src/net/resolvconf.js';
-import { ParseError } from '../../../src/errors.js';
+import { parseResolvConf, usesDefaultNameservers } from '../../../src/net/resolvconf.js';
 
 const K8S = `nameserver 10.96.0.10
 search default.svc.cluster.local svc.cluster.local cluster.local
@@ -128,10 +127,6 @@ describe('parseResolvConf (dnsReadConfig)', () => {
     expect(c.servers).toEqual(['10.0.0.1', '10.0.1.1', '10.0.2.1']);
     expect(c.skipped.filter((s) => s.includes('first 3'))).toHaveLength(47);
     expect(c.attempts).toBe(3);
-  });
-
-  it('refuses absurdly large input with a ParseError', () => {
-    expect(() => parseResolvConf('#'.repeat(MAX_RESOLV_CONF_BYTES + 1), 'pod')).toThrow(ParseError);
   });
 
   it('never throws on arbitrary text and always yields 1..3 servers', () => {

@@ -2,12 +2,14 @@
 // program (x509.SystemCertPool + Verify with system roots) reported with SSL_CERT_FILE and
 // SSL_CERT_DIR set to the same layouts ($B stands for the temporary directory).
 
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diskInputFs, INPUT_LIMITS, overlayInputFs, type InputFs } from '../../../src/inputfile.js';
 import { selfSignedCA } from '../../../src/lab/pki.js';
-import { decodePem, loadTrustStore, nodeTrustStoreFs, type TrustStoreFs } from '../../../src/net/truststore.js';
+import { decodePem, loadTrustStore } from '../../../src/net/truststore.js';
 import { buildTrustFixtures, type TrustFixtures } from './truststore-fixtures.js';
 
 // Go's results: the certificates in the pool (by fixture name) and SystemRootsError's text, if any.
@@ -49,9 +51,9 @@ describe('loadTrustStore agrees with Go 1.23 on Linux', () => {
     expect(fx.layouts.map((l) => l.name).sort()).toEqual(Object.keys(GO_RESULTS).sort());
   });
   for (const name of Object.keys(GO_RESULTS)) {
-    it(name, () => {
+    it(name, async () => {
       const layout = fx.layouts.find((l) => l.name === name)!;
-      const store = loadTrustStore({ sslCertFile: layout.sslCertFile, sslCertDir: layout.sslCertDir });
+      const store = await loadTrustStore({ sslCertFile: layout.sslCertFile, sslCertDir: layout.sslCertDir });
       const expected = GO_RESULTS[name]!;
       expect(namesOf(store.fingerprints)).toEqual(expected.certs);
       expect(store.pems.length).toBe(expected.certs.length);
@@ -61,8 +63,8 @@ describe('loadTrustStore agrees with Go 1.23 on Linux', () => {
 });
 
 describe('what the store reports', () => {
-  it('lists what it loaded and why it skipped blocks and files', () => {
-    const store = loadTrustStore({ sslCertFile: join(base, 'bundle.pem'), sslCertDir: `${join(base, 'dirA')}:${join(base, 'dirB')}` });
+  it('lists what it loaded and why it skipped blocks and files', async () => {
+    const store = await loadTrustStore({ sslCertFile: join(base, 'bundle.pem'), sslCertDir: `${join(base, 'dirA')}:${join(base, 'dirB')}` });
     expect(store.loaded).toEqual([
       { path: join(base, 'bundle.pem'), kind: 'file', certs: 3 },
       { path: join(base, 'dirA'), kind: 'dir', certs: 2 },
@@ -75,17 +77,17 @@ describe('what the store reports', () => {
     expect(reasons).toContain('$B/dirB/dangling.pem: open $B/dirB/dangling.pem: no such file or directory');
   });
 
-  it('reports a non-PEM SSL_CERT_FILE without throwing, and stops the file list there', () => {
-    const store = loadTrustStore({ sslCertFile: join(base, 'not-pem.txt'), sslCertDir: join(base, 'empty') });
+  it('reports a non-PEM SSL_CERT_FILE without throwing, and stops the file list there', async () => {
+    const store = await loadTrustStore({ sslCertFile: join(base, 'not-pem.txt'), sslCertDir: join(base, 'empty') });
     expect(store.pems).toEqual([]);
     expect(store.error).toBeUndefined();
     expect(store.skipped).toEqual([{ path: join(base, 'not-pem.txt'), reason: 'no PEM data found' }]);
   });
 
-  it('skips same-directory symlinks without reading them, and follows links with a slash', () => {
+  it('skips same-directory symlinks without reading them, and follows links with a slash', async () => {
     const reads: string[] = [];
-    const spy: TrustStoreFs = { ...nodeTrustStoreFs, readFile: (p, max) => (reads.push(p), nodeTrustStoreFs.readFile(p, max)) };
-    loadTrustStore({ sslCertFile: join(base, 'missing.pem'), sslCertDir: `${join(base, 'dirA')}:${join(base, 'dirB')}` }, spy);
+    const spy: InputFs = { ...diskInputFs, readFile: (p, kind) => (reads.push(p), diskInputFs.readFile(p, kind)) };
+    await loadTrustStore({ sslCertFile: join(base, 'missing.pem'), sslCertDir: `${join(base, 'dirA')}:${join(base, 'dirB')}` }, spy);
     const rel = reads.map((r) => r.replace(base, '$B'));
     expect(rel).not.toContain('$B/dirB/abcd1234.0');
     expect(rel).toContain('$B/dirB/relative-link.pem');
@@ -95,12 +97,12 @@ describe('what the store reports', () => {
 });
 
 describe('built-in lists (no environment variables)', () => {
-  it('reads only the first readable file of the list, after unreadable ones', () => {
+  it('reads only the first readable file of the list, after unreadable ones', async () => {
     const first = selfSignedCA({ commonName: 'First' });
     const second = selfSignedCA({ commonName: 'Second' });
     writeFileSync(join(base, 'first.pem'), first.certPem);
     writeFileSync(join(base, 'second.pem'), second.certPem);
-    const store = loadTrustStore({
+    const store = await loadTrustStore({
       files: [join(base, 'missing.pem'), join(base, 'adir'), join(base, 'first.pem'), join(base, 'second.pem')],
       dirs: [],
     });
@@ -110,33 +112,31 @@ describe('built-in lists (no environment variables)', () => {
     expect(store.skipped.map((s) => s.reason)).toEqual([`read ${join(base, 'adir')}: is a directory`]);
   });
 
-  it('SSL_CERT_FILE replaces the file list but the default directories are still read', () => {
-    const store = loadTrustStore({ sslCertFile: join(base, 'bundle.pem'), files: [join(base, 'first.pem')], dirs: [join(base, 'dirB')] });
+  it('SSL_CERT_FILE replaces the file list but the default directories are still read', async () => {
+    const store = await loadTrustStore({ sslCertFile: join(base, 'bundle.pem'), files: [join(base, 'first.pem')], dirs: [join(base, 'dirB')] });
     expect(namesOf(store.fingerprints)).toEqual(['a1', 'a2', 'b2', 'c1']);
   });
 
-  it('SSL_CERT_DIR replaces the directory list', () => {
-    const store = loadTrustStore({ files: [], dirs: [join(base, 'dirA')], sslCertDir: join(base, 'dirB') });
+  it('SSL_CERT_DIR replaces the directory list', async () => {
+    const store = await loadTrustStore({ files: [], dirs: [join(base, 'dirA')], sslCertDir: join(base, 'dirB') });
     expect(namesOf(store.fingerprints)).toEqual(['b2', 'c1']);
   });
 
-  it('gives up on a file beyond the size cap instead of reading it all', () => {
-    const fakeFs: TrustStoreFs = {
-      readFile: () => {
-        throw Object.assign(new Error('too big'), { code: 'EFBIG', syscall: 'read' });
-      },
-      readdir: () => [],
-      lstat: () => ({ isSymbolicLink: () => false }),
-      readlink: () => '',
-    };
-    const store = loadTrustStore({ sslCertFile: '/dev/zero', dirs: [] }, fakeFs);
-    expect(store.error).toBe('x509: failed to load system roots and no roots provided; read /dev/zero: file too large');
+  it('refuses a file beyond the size cap instead of reading it all', async () => {
+    const cap = INPUT_LIMITS['certificate file'].maxBytes;
+    const store = await loadTrustStore({ sslCertFile: '/big.pem', dirs: [] }, overlayInputFs({ '/big.pem': 'x'.repeat(cap + 1) }));
+    expect(store.pems).toEqual([]);
+    expect(store.refused.map((e) => [e.path, e.code])).toEqual([['/big.pem', 'EFBIG']]);
   });
 
-  it('caps a real endless file', () => {
-    const store = loadTrustStore({ sslCertFile: '/dev/zero', dirs: [] });
-    expect(store.pems).toEqual([]);
-    expect(store.error).toMatch(/read \/dev\/zero: file too large$/);
+  it('refuses a device or a FIFO without reading it: go\'s os.ReadFile would never end or never start', async () => {
+    const fifo = join(base, 'fifo.pem');
+    execFileSync('mkfifo', [fifo]);
+    const store = await loadTrustStore({ sslCertFile: '/dev/zero', dirs: [], sslCertDir: base });
+    expect(store.refused.map((e) => [e.path, e.code])).toEqual([['/dev/zero', 'ENOTREG'], [fifo, 'ENOTREG']]);
+    expect(store.refused[0]!.message).toBe('/dev/zero: is a character device, not a regular file: the probe does not read it (reading one can block or never end)');
+    expect(store.refused[1]!.message).toMatch(/fifo\.pem: is a FIFO \(named pipe\), not a regular file/);
+    rmSync(fifo);
   });
 });
 

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { der } from '../../../src/net/der.js';
-import { loadTrustStore } from '../../../src/net/truststore.js';
+import type { TrustStore } from '../../../src/net/truststore.js';
 import { goQuote } from '../../../src/goenv/gostrings.js';
 import { describeCertificate } from '../../../src/net/x509.js';
 import { issue, selfSignedCA, testPki } from '../../../src/lab/pki.js';
@@ -49,7 +49,8 @@ describe('describeCertificate', () => {
       fingerprints: new Set([pki.root.sha256]),
       loaded: [],
       skipped: [],
-    } satisfies ReturnType<typeof loadTrustStore>;
+      refused: [],
+    } satisfies TrustStore;
     expect(describeCertificate(pki.root.der, store).inTrustStore).toBe(true);
     expect(describeCertificate(pki.intermediate.der, store).inTrustStore).toBe(false);
   });

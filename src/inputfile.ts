@@ -1,0 +1,291 @@
+// The one way the probe reads a file it does not control: go.mod, go.sum, the `go env -w` file and
+// GOROOT/go.env, .netrc, resolv.conf, hosts, nsswitch.conf, SSL_CERT_FILE and every file of SSL_CERT_DIR.
+// In a pod these come from ConfigMaps, Secrets, hostPath mounts and images someone else built, so a path
+// may turn out to be anything:
+// - it is looked at (stat, following symlinks as go's open does) before it is opened: a FIFO, a socket or
+//   a device (bar /dev/null) is refused with one line naming the path and what it is, since reading one
+//   can block forever (a FIFO without a writer, a terminal) or never end (/dev/zero, /dev/urandom);
+// - it is opened with O_NONBLOCK (a path swapped for a FIFO after the stat cannot block the open) and
+//   checked again on the descriptor;
+// - every call is asynchronous (libuv's thread pool), so a slow mount never stalls the event loop and the
+//   run's deadline and signals still act;
+// - at most the kind's cap is read: a larger file is refused (InputFileError 'EFBIG'), never truncated.
+// What a refusal means (a config failure, a finding, or go's defaults) is decided by the caller, as go
+// would treat that file.
+
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
+
+export type InputKind = 'go.mod' | 'go.sum' | 'go env file' | '.netrc' | 'resolv.conf' | 'hosts' | 'nsswitch.conf' | 'certificate file';
+
+export interface InputLimit {
+  /** The most bytes the probe reads of a file of this kind; a larger one is refused. */
+  readonly maxBytes: number;
+  /** What go itself does with a large file of this kind (for README and the refusal's text). */
+  readonly go: string;
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export const INPUT_LIMITS: Readonly<Record<InputKind, InputLimit>> = Object.freeze({
+  'go.mod': { maxBytes: 1 * MiB, go: 'no limit for the main module\'s go.mod (modload reads it whole); 16 MiB for a dependency\'s (codehost.MaxGoMod)' },
+  'go.sum': { maxBytes: 4 * MiB, go: 'no limit (modfetch reads go.sum whole)' },
+  'go env file': { maxBytes: 1 * MiB, go: 'no limit (cfg.readEnvFile: os.ReadFile)' },
+  '.netrc': { maxBytes: 1 * MiB, go: 'no limit (auth.readNetrc: os.ReadFile)' },
+  'resolv.conf': { maxBytes: 1 * MiB, go: 'no limit; it stops at the first line longer than 64 KiB (net/parse.go)' },
+  hosts: { maxBytes: 4 * MiB, go: 'no limit; it stops at the first line longer than 64 KiB (net/parse.go)' },
+  'nsswitch.conf': { maxBytes: 1 * MiB, go: 'no limit; it stops at the first line longer than 64 KiB (net/parse.go)' },
+  'certificate file': { maxBytes: 8 * MiB, go: 'no limit (crypto/x509 root_unix.go: os.ReadFile)' },
+});
+
+/** "1 MiB", "512 KiB", "300 bytes". */
+export function formatBytes(n: number): string {
+  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
+  if (n >= KiB && n % KiB === 0) return `${n / KiB} KiB`;
+  return `${n} bytes`;
+}
+
+/**
+ * Why a file was not read. `code` is the errno (ENOENT, EACCES, EISDIR, ELOOP, EIO, ...), 'ENOTREG' for a
+ * FIFO, socket or device, or 'EFBIG' past the kind's cap. The message is one line naming the path.
+ */
+export class InputFileError extends Error {
+  readonly code: string;
+  readonly path: string;
+  readonly kind: InputKind;
+  /** The operation that failed, as go names it in an *fs.PathError ("open", "read"). */
+  readonly syscall: 'open' | 'read';
+  constructor(code: string, path: string, kind: InputKind, what: string, syscall: 'open' | 'read' = 'open') {
+    super(`${path}: ${what}`);
+    this.name = 'InputFileError';
+    this.code = code;
+    this.path = path;
+    this.kind = kind;
+    this.syscall = syscall;
+  }
+
+  /** Reading it could block forever or never end (a FIFO, socket or device), or it is past the cap: go would hang, or the probe cannot hold it. */
+  get refused(): boolean {
+    return this.code === 'ENOTREG' || this.code === 'EFBIG';
+  }
+}
+
+/** The file operations of a run: disk by default; the demo lays its generated files over it. */
+export interface InputFs {
+  /** The whole file, or InputFileError. */
+  readFile(path: string, kind: InputKind): Promise<Buffer>;
+  /** Entry names of a directory (errors carry node's errno code). */
+  readdir(path: string): Promise<string[]>;
+  lstat(path: string): Promise<{ isSymbolicLink(): boolean }>;
+  readlink(path: string): Promise<string>;
+}
+
+// strerror texts as go prints them (syscall.Errno.Error(), zerrors_linux).
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  ELOOP: 'too many levels of symbolic links',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'file name too long',
+  ENXIO: 'no such device or address',
+  ENODEV: 'no such device',
+  EINVAL: 'invalid argument',
+};
+
+export function errnoText(code: string): string {
+  return ERRNO_TEXT[code] ?? code.toLowerCase();
+}
+
+/** /dev/null (character device 1:3): go reads it as an empty file, and so does the probe. */
+function isDevNull(st: Stats): boolean {
+  const major = (st.rdev >> 8) & 0xfff;
+  const minor = (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00);
+  return st.isCharacterDevice() && major === 1 && minor === 3;
+}
+
+/** What a path is when it is not a regular file, for the refusal's text. */
+function notRegular(st: Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+function fromErrno(err: unknown, path: string, kind: InputKind, syscall: 'open' | 'read'): InputFileError {
+  const code = err && typeof err === 'object' && 'code' in err && typeof err.code === 'string' ? err.code : 'EIO';
+  const what = code === 'ELOOP' ? 'a symlink loop (too many levels of symbolic links)' : errnoText(code);
+  return new InputFileError(code, path, kind, what, syscall);
+}
+
+const CHUNK = 64 * KiB;
+
+async function readDiskFile(path: string, kind: InputKind): Promise<Buffer> {
+  const cap = INPUT_LIMITS[kind].maxBytes;
+  let st: Stats;
+  try {
+    st = await stat(path);
+  } catch (err) {
+    throw fromErrno(err, path, kind, 'open');
+  }
+  if (isDevNull(st)) return Buffer.alloc(0);
+  const kindOf = notRegular(st);
+  if (kindOf === 'a directory') throw new InputFileError('EISDIR', path, kind, 'is a directory, not a file', 'read');
+  if (kindOf) throw new InputFileError('ENOTREG', path, kind, `is ${kindOf}, not a regular file: the probe does not read it (reading one can block or never end)`);
+  const tooLarge = (): InputFileError =>
+    new InputFileError('EFBIG', path, kind, `larger than ${formatBytes(cap)}, the most the probe reads of a ${kind} (go: ${INPUT_LIMITS[kind].go})`, 'read');
+  if (st.size > cap) throw tooLarge();
+
+  let handle;
+  try {
+    // O_NONBLOCK: if the path became a FIFO since the stat, open returns at once instead of waiting for a writer.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (err) {
+    throw fromErrno(err, path, kind, 'open');
+  }
+  try {
+    const fst = await handle.stat();
+    const swapped = notRegular(fst);
+    if (swapped) throw new InputFileError('ENOTREG', path, kind, `is ${swapped}, not a regular file: the probe does not read it (reading one can block or never end)`);
+    // The size is a hint (/proc files say 0): read until EOF, one byte past the cap at most.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const want = Math.min(Math.max(fst.size - total, CHUNK), cap + 1 - total);
+      if (want <= 0) break;
+      const buf = Buffer.allocUnsafe(want);
+      let n: number;
+      try {
+        ({ bytesRead: n } = await handle.read(buf, 0, want, null));
+      } catch (err) {
+        throw fromErrno(err, path, kind, 'read');
+      }
+      if (n === 0) break;
+      chunks.push(n === want ? buf : buf.subarray(0, n));
+      total += n;
+      if (total > cap) throw tooLarge();
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+export const diskInputFs: InputFs = {
+  readFile: readDiskFile,
+  readdir: (path) => readdir(path),
+  lstat: (path) => lstat(path),
+  readlink: (path) => readlink(path, 'utf8'),
+};
+
+/**
+ * `files` (path -> text) laid over `under` (default: nothing, every other path is missing): the demo
+ * serves its generated inputs from memory this way, and tests their fixtures. The caps hold here too.
+ */
+export function overlayInputFs(files: Readonly<Record<string, string>>, under?: InputFs): InputFs {
+  const has = (path: string): boolean => Object.hasOwn(files, path);
+  const errno = (code: string, syscall: string, path: string): Error =>
+    Object.assign(new Error(`${code}: ${syscall} ${path}`), { code, syscall, path });
+  return {
+    async readFile(path, kind) {
+      if (!has(path)) {
+        if (under) return under.readFile(path, kind);
+        throw new InputFileError('ENOENT', path, kind, errnoText('ENOENT'));
+      }
+      const data = Buffer.from(files[path]!, 'utf8');
+      const cap = INPUT_LIMITS[kind].maxBytes;
+      if (data.length > cap) throw new InputFileError('EFBIG', path, kind, `larger than ${formatBytes(cap)}, the most the probe reads of a ${kind}`, 'read');
+      return data;
+    },
+    async readdir(path) {
+      const prefix = path.endsWith('/') ? path : `${path}/`;
+      const names = Object.keys(files)
+        .filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/'))
+        .map((p) => p.slice(prefix.length));
+      if (names.length > 0) return names;
+      if (under) return under.readdir(path);
+      throw errno('ENOENT', 'scandir', path);
+    },
+    async lstat(path) {
+      if (has(path)) return { isSymbolicLink: () => false };
+      if (under) return under.lstat(path);
+      throw errno('ENOENT', 'lstat', path);
+    },
+    async readlink(path) {
+      if (!has(path) && under) return under.readlink(path);
+      throw errno(has(path) ? 'EINVAL' : 'ENOENT', 'readlink', path);
+    },
+  };
+}
+
+/** The outcome of reading one input: its text (UTF-8), or why it was not read. */
+export type InputText = { readonly text: string } | { readonly error: InputFileError };
+
+/**
+ * The files of one run, read once each. Parsers are synchronous: read what they need first (`load`), then
+ * hand them `lookup`. `run` does both for a parser that finds its paths as it goes (go env files).
+ */
+export class InputFiles {
+  readonly #fs: InputFs;
+  readonly #read = new Map<string, InputText>();
+
+  constructor(fs: InputFs = diskInputFs) {
+    this.#fs = fs;
+  }
+
+  get fs(): InputFs {
+    return this.#fs;
+  }
+
+  async load(path: string, kind: InputKind): Promise<InputText> {
+    const known = this.#read.get(path);
+    if (known) return known;
+    let out: InputText;
+    try {
+      out = { text: (await this.#fs.readFile(path, kind)).toString('utf8') };
+    } catch (err) {
+      out = { error: err instanceof InputFileError ? err : fromErrno(err, path, kind, 'open') };
+    }
+    this.#read.set(path, out);
+    return out;
+  }
+
+  /** What `load` found for a path read before, or undefined when it was not read. */
+  get(path: string): InputText | undefined {
+    return this.#read.get(path);
+  }
+
+  /** The reads of one kind that failed, in the order they were asked for. */
+  failed(kind: InputKind): InputFileError[] {
+    return [...this.#read.values()].flatMap((r) => ('error' in r && r.error.kind === kind ? [r.error] : []));
+  }
+
+  /** A read for parsers that want text or nothing: the text, or undefined when the file was not read or not readable. */
+  readonly lookup = (path: string): string | undefined => {
+    const r = this.#read.get(path);
+    return r && 'text' in r ? r.text : undefined;
+  };
+
+  /**
+   * Runs a synchronous parser that reads files as it goes (its paths depend on what it read), reading every
+   * path it asked for and running it again, until it asks for nothing new.
+   */
+  async run<T>(kind: InputKind, parse: (read: (path: string) => string | undefined) => T): Promise<T> {
+    for (let round = 0; ; round++) {
+      const missing: string[] = [];
+      const result = parse((path) => {
+        if (!this.#read.has(path)) missing.push(path);
+        return this.lookup(path);
+      });
+      if (missing.length === 0 || round >= 8) return result;
+      await Promise.all(missing.map((p) => this.load(p, kind)));
+    }
+  }
+}
