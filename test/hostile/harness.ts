@@ -5,7 +5,7 @@
 // budget; every output written and parseable; no crash text; memory bounded.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
@@ -42,6 +42,10 @@ export interface SpawnOptions {
   readonly onLine?: (line: string, child: RunningProbe) => void;
   /** Give up (and fail the test) after this long: a hang must not hang the suite. */
   readonly killAfterMs?: number;
+  /** Run as this user (and group) id instead of root, to see files as an unprivileged pod does. */
+  readonly uid?: number;
+  /** The bundle to run (default BUNDLE); one `uid` can read. */
+  readonly bundle?: string;
 }
 
 export interface RunningProbe {
@@ -67,10 +71,16 @@ export function spawnProbe(opts: SpawnOptions): Promise<SpawnResult> {
   const useTime = existsSync(GNU_TIME);
   const scratch = mkdtempSync(join(tmpdir(), 'gmp-hostile-rss-'));
   const rssFile = join(scratch, 'rss');
-  const argv = [BUNDLE, ...opts.args];
+  if (opts.uid !== undefined) chmodSync(scratch, 0o777);
+  const argv = [opts.bundle ?? BUNDLE, ...opts.args];
+  const spawnOpts = {
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
+  };
   const child: ChildProcess = useTime
-    ? spawn(GNU_TIME, ['-f', '%M', '-o', rssFile, process.execPath, ...argv], { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, argv, { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn(GNU_TIME, ['-f', '%M', '-o', rssFile, process.execPath, ...argv], spawnOpts)
+    : spawn(process.execPath, argv, spawnOpts);
   const started = performance.now();
   let polledPeak = 0;
 
@@ -172,6 +182,8 @@ export interface ProbeRunOptions {
   readonly reportDir?: string | null;
   readonly onLine?: SpawnOptions['onLine'];
   readonly killAfterMs?: number;
+  /** Run the probe as this uid (the run dir is opened up to it and the bundle copied in). */
+  readonly uid?: number;
 }
 
 export interface ProbeRun extends SpawnResult {
@@ -212,7 +224,14 @@ export async function probeLab(lab: LabTarget, opts: ProbeRunOptions = {}): Prom
   }
   args = [...args, ...(opts.args ?? []).map((a) => a.replaceAll('{dir}', dir))];
 
-  const res = await spawnProbe({ args, env, ...(opts.onLine ? { onLine: opts.onLine } : {}), killAfterMs: opts.killAfterMs ?? 60_000 });
+  let asUser: Pick<SpawnOptions, 'uid' | 'bundle'> = {};
+  if (opts.uid !== undefined) {
+    // mkdtemp makes the dir 0700 and the bundle may live where another user cannot read it.
+    chmodSync(dir, 0o777);
+    copyFileSync(BUNDLE, join(dir, 'gomodprobe.mjs'));
+    asUser = { uid: opts.uid, bundle: join(dir, 'gomodprobe.mjs') };
+  }
+  const res = await spawnProbe({ args, env, ...(opts.onLine ? { onLine: opts.onLine } : {}), killAfterMs: opts.killAfterMs ?? 60_000, ...asUser });
   const read = (path: string | undefined): string | undefined => {
     if (path === undefined) return undefined;
     try {
