@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { EXIT, LAYER_CAUSES, STAGE_CAUSES, STAGE_EXIT_CODES, STAGE_NAMES } from '../../src/causes.js';
 import { VERIFICATION_RULES } from '../../src/goenv/verification-rules.js';
 import { hintFor } from '../../src/hints.js';
+import { formatBytes, INPUT_LIMITS } from '../../src/inputfile.js';
 import { FLAGS, GO_ENV_NAMES } from '../../src/options.js';
 import { formatMetrics } from '../../src/report/metrics.js';
 import { REPORT_SCHEMA, type RunReport } from '../../src/report/types.js';
@@ -155,9 +156,15 @@ export function verificationRuleTable(): string {
   return table(['variable', 'refused (policy) / warned (config finding)', 'finding', 'fix'], VERIFICATION_RULES.map((r) => [`\`${r.variable}\``, r.summary, `\`${r.code}\``, r.fix]));
 }
 
+/** What the probe reads of each input file, and what go itself does with a large one. */
+export function inputFileTable(): string {
+  return table(['file', 'the probe reads at most', 'go'], Object.entries(INPUT_LIMITS).map(([kind, limit]) => [kind, formatBytes(limit.maxBytes), limit.go]));
+}
+
 export const GENERATED_BLOCKS: Readonly<Record<string, () => string>> = {
   'verification-rules': verificationRuleTable,
   flags: flagTable,
+  'input-files': inputFileTable,
   'go-env': goEnvList,
   'exit-codes': exitCodeTable,
   causes: causeTable,
