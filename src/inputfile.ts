@@ -154,11 +154,13 @@ async function readDiskFile(path: string, kind: InputKind): Promise<Buffer> {
     const fst = await handle.stat();
     const swapped = notRegular(fst);
     if (swapped) throw new InputFileError('ENOTREG', path, kind, `is ${swapped}, not a regular file: the probe does not read it (reading one can block or never end)`);
-    // The size is a hint (/proc files say 0): read until EOF, one byte past the cap at most.
+    // The size is a hint (/proc files say 0, a file may grow): read until EOF, one byte past the cap at
+    // most. A read that returns less than asked of a regular file has met its end: one read suffices
+    // when the size is right.
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const want = Math.min(Math.max(fst.size - total, CHUNK), cap + 1 - total);
+      const want = Math.min(Math.max(fst.size + 1 - total, CHUNK), cap + 1 - total);
       if (want <= 0) break;
       const buf = Buffer.allocUnsafe(want);
       let n: number;
@@ -171,6 +173,7 @@ async function readDiskFile(path: string, kind: InputKind): Promise<Buffer> {
       chunks.push(n === want ? buf : buf.subarray(0, n));
       total += n;
       if (total > cap) throw tooLarge();
+      if (n < want && fst.size > 0) break;
     }
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   } finally {

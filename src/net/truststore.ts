@@ -45,6 +45,8 @@ export const GO_CERT_DIRECTORIES: readonly string[] = Object.freeze(['/etc/ssl/c
 
 /** Entries read per directory (a CA directory holds a few hundred). */
 export const MAX_DIR_ENTRIES = 10_000;
+/** Entries of a directory read at once (libuv's pool has 4 threads). */
+const DIR_READ_WINDOW = 4;
 /** Skip reasons kept, so a directory full of junk cannot flood the report. */
 const MAX_SKIPPED_REPORTED = 200;
 
@@ -267,21 +269,30 @@ export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskI
       skip(b, dir, `${names.length - MAX_DIR_ENTRIES} entries beyond the first ${MAX_DIR_ENTRIES} not read`);
       names = names.slice(0, MAX_DIR_ENTRIES);
     }
-    let certs = 0;
-    for (const name of names) {
+    // A Debian /etc/ssl/certs holds ~300 entries, each a few file system calls on libuv's pool: read
+    // DIR_READ_WINDOW of them at a time, and add them in go's (sorted) order. At most that many files
+    // are held at once, so memory stays bounded by the window times the cap.
+    const entry = async (name: string): Promise<{ path: string; data?: Buffer; err?: unknown }> => {
       const path = `${dir}/${name}`;
-      if (await isSameDirSymlink(fs, path)) continue;
-      let data: Buffer;
+      if (await isSameDirSymlink(fs, path)) return { path };
       try {
-        data = await fs.readFile(path, 'certificate file');
+        return { path, data: await fs.readFile(path, 'certificate file') };
       } catch (err) {
+        return { path, err };
+      }
+    };
+    const window: Promise<{ path: string; data?: Buffer; err?: unknown }>[] = names.slice(0, DIR_READ_WINDOW).map(entry);
+    let certs = 0;
+    for (let i = 0; i < names.length; i++) {
+      const { path, data, err } = await window[i % DIR_READ_WINDOW]!;
+      if (data) certs += appendCertsFromPem(b, path, data);
+      else if (err !== undefined) {
         // Go ignores unreadable directory entries (sub-directories, dangling links) silently; but on a
         // FIFO or device its os.ReadFile blocks or never ends.
         if (err instanceof InputFileError && err.refused) refused.push(err);
         if (errnoOf(err) !== 'EISDIR') skip(b, path, err instanceof InputFileError && err.refused ? err.message : goPathError(readOp(err), path, err));
-        continue;
       }
-      certs += appendCertsFromPem(b, path, data);
+      if (i + DIR_READ_WINDOW < names.length) window[i % DIR_READ_WINDOW] = entry(names[i + DIR_READ_WINDOW]!);
     }
     loaded.push({ path: dir, kind: 'dir', certs });
   }
