@@ -8,9 +8,10 @@
 
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { labPki } from '../../src/lab/target.js';
 import type { RunReport } from '../../src/report/types.js';
 
 /** What each run is told to spend: the per-operation timeout or the global deadline runs out first. */
@@ -56,13 +57,20 @@ async function oneRun(bundle: string, dnsPort: number, c: DeadlineCase, gcEveryM
     writeFileSync(join(dir, 'resolv.conf'), 'nameserver 127.0.0.1\noptions timeout:5 attempts:2\n');
     writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost\n');
     writeFileSync(join(dir, 'nsswitch.conf'), 'hosts: files dns\n');
+    // One root, not the machine's ~150: parsing those costs the config stage 100-500 ms of CPU on a loaded
+    // 2-core machine, and the deadline is hard there too (a config still reading at 300 ms fails as config).
+    writeFileSync(join(dir, 'ca.pem'), labPki().root.certPem);
+    mkdirSync(join(dir, 'certs'));
     const args = [
       ...gcFlags(gcEveryMs), bundle,
       '--resolv-conf', join(dir, 'resolv.conf'), '--hosts-file', join(dir, 'hosts'), '--nsswitch', join(dir, 'nsswitch.conf'),
       '--dns-port', String(dnsPort), '--timeout', `${c.timeoutMs}ms`, '--deadline', `${c.deadlineMs}ms`,
       '--format', 'json', '--report-dir', join(dir, 'out'), '--termination-log', join(dir, 'termination-log'),
     ];
-    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, GOENV: 'off', GOFLAGS: '', GOPROXY: 'https://proxy.deadline.test', GOSUMDB: 'off' };
+    const env = {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, GOENV: 'off', GOFLAGS: '', GOPROXY: 'https://proxy.deadline.test', GOSUMDB: 'off',
+      SSL_CERT_FILE: join(dir, 'ca.pem'), SSL_CERT_DIR: join(dir, 'certs'),
+    };
     const started = performance.now();
     const exitCode = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'ignore'] });
