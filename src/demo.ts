@@ -205,7 +205,8 @@ class DemoOutput {
       return;
     }
     const p = this.#p;
-    this.#write(`\n${p.bold(`━━ ${n}/${of}  ${run.title}`)}\n${p.dim(`   GOPROXY=${env['GOPROXY'] ?? ''}`)}\n`);
+    // The run itself says what it checks (GOPROXY, GOSUMDB, modules) once its config stage decided it.
+    this.#write(`\n${p.bold(`━━ ${n}/${of}  ${run.title}`)}\n`);
   }
 
   verdict(v: {
