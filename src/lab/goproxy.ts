@@ -53,6 +53,8 @@ export class GoproxyFixture {
   readonly requests: string[] = [];
   /** Request targets exactly as they came on the wire (to check go's escaping: "!" is sent as %21). */
   readonly rawRequests: string[] = [];
+  /** The User-Agent of each request (it depends on the go version: cmd/go/internal/web/http.go). */
+  readonly userAgents: string[] = [];
   faults: GoproxyFaults = {};
   zipLocation: ((escaped: string) => string | undefined) | undefined;
   #serving: HttpServing | undefined;
@@ -95,6 +97,7 @@ export class GoproxyFixture {
     const path = safeDecode(rawPath);
     this.requests.push(path);
     this.rawRequests.push(req.url ?? '/');
+    this.userAgents.push(req.headers['user-agent'] ?? '');
     const f = this.faults;
     if (f.silent) return;
     const respond = (): void => this.respond(path, res);

@@ -250,6 +250,7 @@ export class LabTarget {
     this.dns.queries.length = 0;
     this.goproxy.requests.length = 0;
     this.goproxy.rawRequests.length = 0;
+    this.goproxy.userAgents.length = 0;
     this.storage.requests.length = 0;
     this.forwardProxy?.requests.splice(0);
   }

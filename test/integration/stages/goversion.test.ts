@@ -43,6 +43,19 @@ describe('--go-version', () => {
   });
 });
 
+describe('the User-Agent of the modelled go (cmd/go/internal/web/http.go)', () => {
+  it.each([
+    ['1.26', 'Go-http-client/1.1'],
+    ['1.27.3', 'GoCommand/1 (+https://go.dev/cmd/go)'],
+  ])('go%s sends %j to the proxy', async (version, userAgent) => {
+    lab.forgetRequests();
+    const run = await probeLab(lab, { args: ['--go-version', version] });
+    expect(run.exitCode).toBe(0);
+    expect(lab.goproxy.userAgents.length).toBeGreaterThan(0);
+    expect(new Set(lab.goproxy.userAgents)).toEqual(new Set([userAgent]));
+  });
+});
+
 describe('GODEBUG as the modelled go reads it', () => {
   it('go1.27: a removed setting at its old value fails config (exit 2) with go\'s own text', async () => {
     const run = await probeLab(lab, { mode: 'cli', args: ['--go-version', '1.27'], env: { GODEBUG: 'http2client=0,tlskyber=0' } });
