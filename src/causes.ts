@@ -42,7 +42,7 @@ export const LAYER_CAUSES = {
   'tcp.proxy_auth_required': 'the HTTP(S) proxy requires authentication (407)',
   'tcp.proxy_forbidden': 'the HTTP(S) proxy refused the CONNECT (403)',
   'tcp.proxy_connect_failed': 'the HTTP(S) proxy answered CONNECT with an error',
-  'tcp.proxy_connect_timeout': 'the HTTP(S) proxy accepted the connection but did not answer CONNECT in time',
+  'tcp.proxy_connect_timeout': 'the HTTP(S) proxy accepted the connection but did not answer in time (its TLS handshake or CONNECT)',
   'tcp.proxy_unsupported': 'the proxy scheme is not supported by the probe',
   'tls.unknown_authority': 'the certificate chain does not lead to a trusted root',
   'tls.expired': 'a certificate in the chain has expired',

@@ -73,7 +73,7 @@ export function hintFor(cause: string, f: HintFacts = {}): string {
     case 'tcp.proxy_forbidden':
       return `The proxy forbids CONNECT to ${joinHostPort(host, port)} (403): allow this destination in the proxy's ACL, or exclude it with NO_PROXY if it is reachable directly.`;
     case 'tcp.proxy_connect_timeout':
-      return `The proxy ${dialed} accepted the connection but did not answer CONNECT ${joinHostPort(host, port)} in time: the path to the proxy is open, so look at the proxy itself (its logs and load, its own DNS and egress to ${host}), or raise --timeout if it is only slow.`;
+      return `The proxy ${dialed} accepted the connection but did not answer in time (its TLS handshake, or the CONNECT to ${joinHostPort(host, port)}): the path to the proxy is open, so look at the proxy itself (its logs and load, its own DNS and egress to ${host}), or raise --timeout if it is only slow.`;
     case 'tcp.proxy_connect_failed':
       return `The proxy could not open a tunnel to ${joinHostPort(host, port)}: check the proxy's logs and its own egress.`;
     case 'tcp.proxy_unsupported':
@@ -136,7 +136,7 @@ export function goWouldWaitFor(cause: string): string | undefined {
     case 'tcp.timeout':
       return 'up to 30s (the dial timeout)';
     case 'tcp.proxy_connect_timeout':
-      return "1m (net/http's CONNECT timeout when the request has no deadline of its own)";
+      return "10s for an https proxy's TLS handshake, 1m for the answer to CONNECT (net/http's timeouts)";
     case 'tls.timeout':
     case 'tls.hello_dropped':
       return '10s (the TLS handshake timeout)';

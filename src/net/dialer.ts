@@ -340,7 +340,8 @@ export async function connectTunnel(proxySocket: net.Socket, opts: ConnectTunnel
       const t = tls.connect({ ...opts.proxyTls, socket: proxySocket });
       const onAbort = (): void => {
         t.destroy();
-        reject(new DialError('tcp.timeout', 'TLS to the proxy timed out', 'proxyconnect tcp: net/http: TLS handshake timeout', []));
+        // The TCP connection is open: the proxy, not the network, is what does not answer.
+        reject(new DialError('tcp.proxy_connect_timeout', 'the proxy accepted the TCP connection but did not complete its TLS handshake in time', 'proxyconnect tcp: net/http: TLS handshake timeout', []));
       };
       opts.signal.addEventListener('abort', onAbort, { once: true });
       t.once('secureConnect', () => {

@@ -35,12 +35,22 @@ describe('a hostile egress proxy', () => {
     expectNamedFailure(r, { stage: 'tcp', cause: 'tcp.proxy_connect_timeout', withinMs: budget(2) });
     const f = r.report!.failure!;
     expect(f.detail).toMatch(/accepted the TCP connection .* but sent no answer to CONNECT proxy\.lab\.test:\d+ in time/);
-    expect(f.hint).toMatch(/^The proxy 127\.0\.0\.1:\d+ accepted the connection but did not answer CONNECT/);
+    expect(f.hint).toMatch(/^The proxy 127\.0\.0\.1:\d+ accepted the connection but did not answer in time \(its TLS handshake, or the CONNECT to proxy\.lab\.test:\d+\)/);
     expect(f.hint).not.toMatch(/NetworkPolicy|dropped/);
-    expect(f.goWouldWait).toMatch(/^1m/);
-    expect(r.termination).toContain('did not answer CONNECT in time');
+    expect(f.goWouldWait).toMatch(/1m for the answer to CONNECT/);
+    expect(r.termination).toContain('accepted the connection but did not answer in time');
     // go waits up to a minute for the answer, then its context ends the request.
-    expect(r.report!.failure!.goError).toMatch(/": context deadline exceeded$/);
+    expect(f.goError).toMatch(/": context deadline exceeded$/);
+  });
+
+  it('an https:// proxy that accepts and never starts TLS: the proxy is named, not the network', async () => {
+    const p = await TcpPeer.start(() => undefined);
+    peers.push(p);
+    const r = await probeLab(lab, { env: { HTTPS_PROXY: `https://127.0.0.1:${p.port}` } });
+    expectNamedFailure(r, { stage: 'tcp', cause: 'tcp.proxy_connect_timeout', withinMs: budget(2) });
+    expect(r.report!.failure!.detail).toBe('the proxy accepted the TCP connection but did not complete its TLS handshake in time');
+    expect(r.report!.failure!.goError).toMatch(/proxyconnect tcp: net\/http: TLS handshake timeout$/);
+    expect(r.report!.failure!.hint).not.toMatch(/NetworkPolicy|dropped/);
   });
 
   it('answers CONNECT with a header block that never ends', async () => {
