@@ -68,6 +68,8 @@ export const STAGE_CAUSES = {
   'config.bad_flag': 'a command-line flag or GOMODPROBE_* value is invalid',
   'config.bad_file': 'an input file is missing or cannot be parsed',
   'config.unsupported_url': 'a URL go accepts that the probe cannot check (an IPv6 zone, an IPv4 address in brackets)',
+  'config.toolchain_too_old': "the go that would run is older than go.mod's go line and GOTOOLCHAIN does not let it switch",
+  'config.toolchain_invalid': 'GOTOOLCHAIN or the go.mod toolchain line names no toolchain go can use',
   'proxy.not_found': 'the module or version does not exist on the proxy (404/410 on the last entry)',
   'proxy.gone': 'the proxy answered 410 Gone on the last entry',
   'proxy.server_error': 'the proxy answered with a server error',

@@ -4,6 +4,7 @@
 import { STAGE_NAMES, type StageName } from './causes.js';
 import { parseDuration } from './duration.js';
 import { InputError, ParseError } from './errors.js';
+import { goArch } from './goenv/toolchain.js';
 import { MODELLED_RANGE, NEWEST_MODELLED, formatGoVersion, parseGoVersion, type GoVersionSetting } from './goenv/goversion.js';
 
 export type Expectation = { readonly kind: 'pass' } | { readonly kind: 'fail'; readonly stage: StageName };
@@ -53,6 +54,8 @@ export interface Options {
   readonly logLevel: 'info' | 'debug';
   /** The go the build runs (--go-version), whose rules the verdict follows; where that came from. */
   readonly goVersion: GoVersionSetting;
+  /** GOOS/GOARCH of the build image's go (--go-platform): names the toolchain go downloads when it switches. */
+  readonly goPlatform: { readonly goos: string; readonly goarch: string };
   /** `demo --break STAGE`, `serve --demo --break STAGE`. */
   readonly demoBreak: StageName | undefined;
   /** `serve` only (fleet mode): see src/serve/. */
@@ -97,6 +100,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'gomod', env: 'GOMODPROBE_GOMOD', arg: 'FILE', help: "probe the modules required by this go.mod (its require and replace lines) instead of --module" },
   { name: 'go-version', env: 'GOMODPROBE_GO_VERSION', arg: 'VERSION',
     help: `the go the build image runs (1.27, 1.27.3 or go1.27.3; modelled: ${MODELLED_RANGE}): verdicts follow its rules. Default: the newest modelled, ${formatGoVersion(NEWEST_MODELLED)}` },
+  { name: 'go-platform', env: 'GOMODPROBE_GO_PLATFORM', arg: 'GOOS/GOARCH',
+    help: `the build image's go platform, which names the toolchain go downloads when go.mod or GOTOOLCHAIN asks for a newer go (default linux/${goArch(process.arch)})` },
   { name: 'gosum', env: 'GOMODPROBE_GOSUM', arg: 'FILE', help: 'compare these go.sum lines with the checksum database before the build does' },
   { name: 'max-modules', env: 'GOMODPROBE_MAX_MODULES', arg: 'N', help: 'probe at most N modules from --gomod (default 50)' },
   { name: 'report-dir', env: 'GOMODPROBE_REPORT_DIR', arg: 'DIR', help: 'write gomodprobe.ndjson, report.json and metrics.prom here (the shared volume)' },
@@ -286,6 +291,7 @@ export function parseOptions(ctx: ParseContext): Options {
     color: ctx.stdoutIsTTY && !ctx.env['NO_COLOR'],
     logLevel,
     goVersion: goVersionSetting(one('go-version'), source('go-version')),
+    goPlatform: goPlatform(one('go-platform'), source('go-platform')),
     demoBreak: breakStage as StageName | undefined,
     serve: serveOptions(one, source),
     env: Object.freeze(env),
@@ -405,6 +411,14 @@ function mustBlockTarget(raw: string, source: string): MustBlockTarget {
   }
   if (port < 1 || port > 65535) throw new InputError(source, `"${printable(raw)}" has an invalid port`);
   return Object.freeze({ host: host.toLowerCase(), port, raw });
+}
+
+function goPlatform(raw: string | undefined, source: string): { goos: string; goarch: string } {
+  if (raw === undefined) return Object.freeze({ goos: 'linux', goarch: goArch(process.arch) });
+  // GOOS and GOARCH are lower-case words (go tool dist list): linux/amd64, darwin/arm64, linux/ppc64le.
+  const m = /^([a-z][a-z0-9]{1,15})\/([a-z][a-z0-9]{1,15})$/.exec(raw);
+  if (!m) throw new InputError(source, `"${printable(raw)}" is not a go platform (write GOOS/GOARCH, e.g. linux/amd64)`);
+  return Object.freeze({ goos: m[1]!, goarch: m[2]! });
 }
 
 function goVersionSetting(raw: string | undefined, source: string): GoVersionSetting {

@@ -43,9 +43,24 @@ export interface Hop extends HopTarget {
   readonly firstRequest?: { readonly prefix: string; readonly url: string; readonly wrap: 'Get' };
 }
 
+/** go's toolchain switch (GOTOOLCHAIN, go.mod's go and toolchain lines), decided before any fetch. */
+export interface PlannedToolchain {
+  /** GOTOOLCHAIN as go reads it, and where it came from. */
+  readonly gotoolchain: { readonly value: string; readonly source: string };
+  /** The build image's go (--go-version). */
+  readonly local: string;
+  /** GOOS/GOARCH of the build image's go (--go-platform). */
+  readonly platform: string;
+  readonly kind: 'local' | 'switch' | 'uncertain';
+  readonly reason: string;
+  /** kind 'switch': golang.org/toolchain@v0.0.1-goX.Y.Z.GOOS-GOARCH, which go fetches like a module. */
+  readonly module?: { readonly path: string; readonly version: string; readonly toolchain: string };
+}
+
 export interface Plan {
-  /** The rules of the go the build runs (--go-version). */
+  /** The rules of the go the build runs: --go-version, or the toolchain go switches to. */
   readonly go: GoRules;
+  readonly toolchain: PlannedToolchain;
   readonly goEnv: GoEnv;
   readonly proxyList: readonly ProxyEntry[];
   readonly gonoproxy: string;

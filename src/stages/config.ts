@@ -9,7 +9,8 @@ import { authCommandRunner, GoAuth, GoAuthError, parseGoAuth, type GoAuthMethod 
 import { fetchGodebugNotes, godebugValues, removedGodebug } from '../goenv/godebug.js';
 import { parseGoURL } from '../goenv/gourl.js';
 import { parseGoFlags } from '../goenv/goflags.js';
-import { formatGoVersion, rulesFor, type GoRules } from '../goenv/goversion.js';
+import { MODELLED_RANGE, formatGoVersion, parseGoVersion, rulesFor, type GoRules } from '../goenv/goversion.js';
+import { TOOLCHAIN_MODULE, decideToolchain } from '../goenv/toolchain.js';
 import { parseGoMod } from '../goenv/gomod.js';
 import { parseGoSum } from '../goenv/gosum.js';
 import { parseGoSumDB, type GoSumDB } from '../goenv/gosumdb.js';
@@ -26,7 +27,7 @@ import { parseResolvConf } from '../net/resolvconf.js';
 import { loadTrustStore, type TrustStore } from '../net/truststore.js';
 import type { InputFileError, InputFiles, InputKind } from '../inputfile.js';
 import { DEFAULT_MODULE, printable, type Options } from '../options.js';
-import type { Hop, Plan, PlannedModule } from '../plan.js';
+import type { Hop, Plan, PlannedModule, PlannedToolchain } from '../plan.js';
 import { fail, pass, type Failure, type Finding, type StageOutcome } from './stage.js';
 
 export interface ConfigContext {
@@ -163,7 +164,7 @@ function decide(ctx: ConfigContext, inputs: Inputs, findings: Finding[]): Plan {
   const { options } = ctx;
   const env = options.env;
   checkEnvValues(env);
-  const go = goRules(options, findings);
+  const localGo = goRules(options, findings);
   const goEnv = inputs.goEnv;
   // The go env -w file and GOROOT/go.env: go ignores one it cannot read (a warning for go.env comes from
   // readGoEnv), but hangs on a FIFO and never finishes /dev/zero.
@@ -175,6 +176,9 @@ function decide(ctx: ConfigContext, inputs: Inputs, findings: Finding[]): Plan {
     });
   }
   for (const w of goEnv.warnings) findings.push({ code: 'config.goenv_file', severity: 'warn', message: w });
+  // The switch comes first in go (toolchain.Select runs before the command): from here on the rules
+  // are those of the go that runs the build.
+  const { toolchain, go } = planToolchain(ctx, inputs, goEnv, localGo, findings);
   const v = (name: GoEnvName): string => goEnv.vars[name].value;
 
   // GOFLAGS: an unknown flag fails every go command.
@@ -238,6 +242,7 @@ function decide(ctx: ConfigContext, inputs: Inputs, findings: Finding[]): Plan {
 
   return {
     go,
+    toolchain,
     goEnv,
     proxyList: list.entries,
     gonoproxy,
@@ -276,6 +281,74 @@ function goRules(options: Options, findings: Finding[]): GoRules {
   }
   for (const note of fetchGodebugNotes(godebug, rules)) findings.push({ code: 'config.godebug', severity: 'info', target: 'GODEBUG', message: note });
   return rules;
+}
+
+/**
+ * go's toolchain switch (cmd/go/internal/toolchain/select.go): GOTOOLCHAIN as go reads it, the go.mod
+ * of --gomod, the build image's go and platform. A switch makes the downloaded toolchain the go whose
+ * rules apply; go failing before any download (GOTOOLCHAIN=local with too old a go, an invalid
+ * GOTOOLCHAIN) fails here with go's words.
+ */
+function planToolchain(ctx: ConfigContext, inputs: Inputs, goEnv: GoEnv, localGo: GoRules, findings: Finding[]): { toolchain: PlannedToolchain; go: GoRules } {
+  const { options } = ctx;
+  const gt = goEnv.vars.GOTOOLCHAIN;
+  const text = options.gomodFile ? required(inputs, '--gomod', options.gomodFile, 'give the path of a go.mod, a regular file') : undefined;
+  const local = options.goVersion.version;
+  const { goos, goarch } = options.goPlatform;
+  const d = decideToolchain({
+    gotoolchain: gt.value,
+    local,
+    // go runs in the module's directory, so its messages name the file "go.mod".
+    ...(text !== undefined ? { modFile: { name: 'go.mod', text } } : {}),
+    goos,
+    goarch,
+    go111module: options.env['GO111MODULE'] ?? '',
+  });
+  const base = { gotoolchain: { value: gt.value, source: gt.source }, local: formatGoVersion(local), platform: `${goos}/${goarch}` };
+  const target = `GOTOOLCHAIN=${gt.value} (${gt.source === 'default' ? '$GOROOT/go.env' : gt.source === 'goenv-file' ? 'go env -w' : 'environment'})`;
+  if (d.kind === 'fail') {
+    const hint = d.why === 'too_old'
+      ? `build with a go image at least as new as go.mod's go line, or let go switch (GOTOOLCHAIN=auto, and serve golang.org/toolchain from GOPROXY), or lower the go line; give the probe the build image's go with --go-version`
+      : d.why === 'not_in_path'
+        ? 'install that go in the build image (in PATH as goX.Y.Z), or use GOTOOLCHAIN=auto to download it'
+        : d.why === 'language_version'
+          ? 'name a release: go1.25.0, not go1.25 (golang/go#62278)'
+          : 'set GOTOOLCHAIN to local, auto, path, goX.Y.Z, goX.Y.Z+auto or goX.Y.Z+path, and the go.mod toolchain line to goX.Y.Z or default';
+    throw new Rejected(target, d.reason, hint, d.goError, d.why === 'too_old' || d.why === 'not_in_path' ? 'config.toolchain_too_old' : 'config.toolchain_invalid');
+  }
+  if (d.kind === 'uncertain') {
+    findings.push({ code: 'config.toolchain_uncertain', severity: 'warn', target, message: d.reason,
+      hint: 'set --go-version to the build image\'s go with its patch release (e.g. 1.27.3)' });
+    return { toolchain: { ...base, kind: 'uncertain', reason: d.reason }, go: localGo };
+  }
+  if (d.kind === 'local') {
+    findings.push({ code: 'config.toolchain', severity: 'info', target, message: `no toolchain switch: ${d.reason}` });
+    return { toolchain: { ...base, kind: 'local', reason: d.reason }, go: localGo };
+  }
+  if (d.thenFails) {
+    throw new Rejected(target, `${d.reason}: go switches to ${d.toolchain}, which is still older than go.mod's go line`,
+      'raise GOTOOLCHAIN to at least the go line (or use auto), or lower the go line', d.thenFails, 'config.toolchain_too_old');
+  }
+  findings.push({ code: 'config.toolchain', severity: 'info', target,
+    message: `go switches to ${d.toolchain}: ${d.reason}; it downloads ${TOOLCHAIN_MODULE}@${d.moduleVersion} through GOPROXY first` });
+  let go = localGo;
+  try {
+    const v = parseGoVersion(d.goVersion);
+    go = rulesFor(v);
+    const removed = removedGodebug(options.env['GODEBUG'] ?? '', go);
+    if (removed) {
+      const field = `${removed.setting.name}=${removed.value}`;
+      throw new Rejected('GODEBUG', `${d.toolchain}, which go switches to, refuses to start: GODEBUG sets ${field}, a setting removed in go1.${removed.setting.removed}, to its old value`,
+        `remove ${field} from GODEBUG: ${d.toolchain} no longer has the old behaviour it asks for`, removed.goError);
+    }
+  } catch (err) {
+    if (!(err instanceof ParseError)) throw err;
+    findings.push({ code: 'config.toolchain_unmodelled', severity: 'warn', target, message: `go switches to ${d.toolchain}, outside the modelled range ${MODELLED_RANGE}: the verdict keeps ${formatGoVersion(localGo.version)}'s rules` });
+  }
+  return {
+    toolchain: { ...base, kind: 'switch', reason: d.reason, module: { path: TOOLCHAIN_MODULE, version: d.moduleVersion, toolchain: d.toolchain } },
+    go,
+  };
 }
 
 /**
@@ -624,6 +697,9 @@ function planEvidence(plan: Plan): Record<string, unknown> {
   for (const [k, v] of Object.entries(plan.goEnv.vars)) vars[k] = { value: redactEnvValue(v.value), source: v.source };
   return {
     goEnv: vars,
+    toolchain: plan.toolchain,
+    // Whose rules the later stages follow: --go-version's, or the toolchain go switches to.
+    goRules: formatGoVersion(plan.go.version),
     effective: { GONOPROXY: plan.gonoproxy, GONOSUMDB: plan.gonosumdb, GOINSECURE: plan.goinsecure },
     proxyList: plan.proxyList.map((e) => ({ ...e, ...(e.kind === 'url' ? { url: redactURL(e.url) } : {}) })),
     sumdb: plan.sumdb.kind === 'off' ? { kind: 'off' } : { name: plan.sumdb.name, key: plan.sumdb.verifierKey, url: plan.sumdb.url ?? null },

@@ -70,6 +70,8 @@ export const STAGE_CAUSE_HINTS: Readonly<Record<keyof typeof STAGE_CAUSES, strin
   'config.bad_flag': 'fix the flag or GOMODPROBE_* value named in the message',
   'config.bad_file': 'fix or mount the input file named in the message (go.mod, go.sum, resolv.conf, ...)',
   'config.unsupported_url': 'name the host by a DNS name, an IPv4 address, or an IPv6 address in brackets without a zone',
+  'config.toolchain_too_old': 'a build image with go at least as new as go.mod\'s go line, or GOTOOLCHAIN=auto with golang.org/toolchain served by GOPROXY, or a lower go line; give the probe the image\'s go with --go-version',
+  'config.toolchain_invalid': 'GOTOOLCHAIN: local, auto, path, goX.Y.Z, goX.Y.Z+auto or goX.Y.Z+path; toolchain line: goX.Y.Z (a release, not go1.25) or default',
   'proxy.not_found': 'check the module path and version; for a private module, set GOPRIVATE/GONOPROXY so go fetches it directly',
   'proxy.gone': 'the proxy refuses the module (410): check the module path and version, or the proxy\'s policy',
   'proxy.server_error': 'the proxy answered 5xx: check the proxy itself, or add a fallback entry after it',
