@@ -14,6 +14,7 @@ import { POLICIES, type EgressPolicy } from './lab/nft.js';
 import { goEnv, runGo, runProbe, type GoOutcome, type ProbeOutcome } from './lab/runners.js';
 import { applyEnvChange, baseLabEnv, MODULE_AT_VERSION, type Expectation, type Scenario } from './lab/scenarios.js';
 import { gate } from './lab/suite.js';
+import { EGRESS_PROXY_PORT, HOST_NAMES } from './lab/topology.js';
 import { LAB_GO_MINORS, type LabGoMinor } from './lab/gos.js';
 
 const suite = await gate("go's ClientHello on the wire", process.env);
@@ -23,6 +24,7 @@ interface HelloScenario {
   readonly id: string;
   readonly policy: EgressPolicy;
   readonly godebug?: string;
+  readonly env?: Readonly<Record<string, string>>;
   /** What each go does there. */
   readonly expect: (minor: LabGoMinor) => Expectation;
 }
@@ -40,6 +42,13 @@ const HELLO_SCENARIOS: readonly HelloScenario[] = [
     id: 'hello-reset',
     policy: POLICIES.helloRejected,
     expect: (minor) => (bigHello(minor) ? { pass: false, stage: 'tls', cause: 'tls.hello_reset', hint: HINT, goError: /read: connection reset by peer/ } : { pass: true }),
+  },
+  {
+    // Through an HTTPS_PROXY the hello travels inside the CONNECT tunnel, to the proxy's port.
+    id: 'hello-dropped-via-proxy',
+    policy: { kind: 'deny', name: 'drop client packets over 1000 bytes to the egress proxy', rules: [{ to: ['egress'], proto: 'tcp', ports: [EGRESS_PROXY_PORT], longerThan: 1000, verdict: 'drop' }] },
+    env: { HTTPS_PROXY: `http://${HOST_NAMES.egress}:${EGRESS_PROXY_PORT}` },
+    expect: (minor) => (bigHello(minor) ? { pass: false, stage: 'tls', cause: 'tls.hello_dropped', hint: HINT, goError: /net\/http: TLS handshake timeout/ } : { pass: true }),
   },
   { id: 'hello-dropped-small', policy: POLICIES.helloDropped, godebug: SMALL_HELLO, expect: () => ({ pass: true }) },
   { id: 'hello-reset-small', policy: POLICIES.helloRejected, godebug: SMALL_HELLO, expect: () => ({ pass: true }) },
@@ -69,7 +78,7 @@ describe.skipIf(!suite.run)("e2e: go's ClientHello through a size-filtering box,
       const scenario: Scenario = { id: `${h.id}-go1.${minor}`, title: h.id, policy: h.policy, expect: h.expect(minor) };
       const pod = pods[i]!;
       await lab!.applyPolicy(pod, h.policy);
-      const env = applyEnvChange(baseLabEnv(lab!.content), h.godebug ? { GODEBUG: h.godebug } : {});
+      const env = applyEnvChange(baseLabEnv(lab!.content), { ...h.env, ...(h.godebug ? { GODEBUG: h.godebug } : {}) });
       const goBinDir = go.bin.replace(/\/go$/, '');
       const goDir = lab!.freshDir(`${scenario.id}-go`);
       const probeDir = lab!.freshDir(`${scenario.id}-probe`);
