@@ -29,13 +29,18 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 
 export const INPUT_LIMITS: Readonly<Record<InputKind, InputLimit>> = Object.freeze({
-  'go.mod': { maxBytes: 1 * MiB, go: 'no limit for the main module\'s go.mod (modload reads it whole); 16 MiB for a dependency\'s (codehost.MaxGoMod)' },
+  // Parsing costs ~80 bytes of memory per byte of go.mod (a statement per line): 256 KiB of
+  // one-character lines took a run from 65 to 86 MB. The largest public go.mod files are tens of KB.
+  'go.mod': { maxBytes: 256 * KiB, go: 'no limit for the main module\'s go.mod (modload reads it whole); 16 MiB for a dependency\'s (codehost.MaxGoMod)' },
   'go.sum': { maxBytes: 4 * MiB, go: 'no limit (modfetch reads go.sum whole)' },
-  'go env file': { maxBytes: 1 * MiB, go: 'no limit (cfg.readEnvFile: os.ReadFile)' },
-  '.netrc': { maxBytes: 1 * MiB, go: 'no limit (auth.readNetrc: os.ReadFile)' },
-  'resolv.conf': { maxBytes: 1 * MiB, go: 'no limit; it stops at the first line longer than 64 KiB (net/parse.go)' },
-  hosts: { maxBytes: 4 * MiB, go: 'no limit; it stops at the first line longer than 64 KiB (net/parse.go)' },
-  'nsswitch.conf': { maxBytes: 1 * MiB, go: 'no limit; it stops at the first line longer than 64 KiB (net/parse.go)' },
+  // The small files: real ones are a few hundred bytes. Every line of them can become a finding, a
+  // .netrc password a secret to scrub from every output: 1 MiB of .netrc machines took a run to 150 MB.
+  'go env file': { maxBytes: 64 * KiB, go: 'no limit (cfg.readEnvFile: os.ReadFile)' },
+  '.netrc': { maxBytes: 64 * KiB, go: 'no limit (auth.readNetrc: os.ReadFile)' },
+  'resolv.conf': { maxBytes: 64 * KiB, go: 'no limit; it stops at the first line longer than 64 KiB (net/parse.go)' },
+  // A hosts table of 2 MiB of distinct names costs ~12 MB (4 MiB took a run to 89 MB).
+  hosts: { maxBytes: 2 * MiB, go: 'no limit; it stops at the first line longer than 64 KiB (net/parse.go)' },
+  'nsswitch.conf': { maxBytes: 64 * KiB, go: 'no limit; it stops at the first line longer than 64 KiB (net/parse.go)' },
   'certificate file': { maxBytes: 8 * MiB, go: 'no limit (crypto/x509 root_unix.go: os.ReadFile)' },
 });
 

@@ -416,9 +416,22 @@ function parseVersionInterval(args: string[]): { ok: true; rest: string[] } | { 
   return { ok: true, rest: toks.slice(1) };
 }
 
+/**
+ * Errors kept per go.mod. modfile reports every one (and go prints them all); a hostile go.mod of
+ * 500,000 bad lines made a 56 MB failure detail, so the probe keeps the first few and counts the rest.
+ */
+export const MAX_GO_MOD_ERRORS = 10;
+
 class FileBuilder {
   readonly mod: GoMod = { requires: [], replaces: [], excludes: [] };
   readonly errors: string[] = [];
+  /** Errors past MAX_GO_MOD_ERRORS, counted only. */
+  moreErrors = 0;
+
+  error(text: string): void {
+    if (this.errors.length < MAX_GO_MOD_ERRORS) this.errors.push(text);
+    else this.moreErrors++;
+  }
   private sawModule = false;
   private sawGo = false;
   private sawToolchain = false;
@@ -429,7 +442,7 @@ class FileBuilder {
   add(line: Line, verb: string, args: string[]): void {
     const where = posText(this.filename, line.start);
     const errorf = (msg: string): void => {
-      this.errors.push(where + msg);
+      this.error(where + msg);
     };
     switch (verb) {
       default:
@@ -555,11 +568,13 @@ export function parseGoMod(text: string, filename: string): GoMod {
       continue;
     }
     if (stmt.tokens.length > 1 || !BLOCK_VERBS.has(stmt.tokens[0]!)) {
-      fb.errors.push(posText(filename, stmt.start) + `unknown block type: ${stmt.tokens.join(' ')}`);
+      fb.error(posText(filename, stmt.start) + `unknown block type: ${stmt.tokens.join(' ')}`);
       continue;
     }
     for (const line of stmt.lines) fb.add(line, stmt.tokens[0]!, line.tokens);
   }
-  if (fb.errors.length > 0) throw new ParseError('gomod.syntax', fb.errors.join('\n'));
+  if (fb.errors.length > 0) {
+    throw new ParseError('gomod.syntax', fb.errors.join('\n') + (fb.moreErrors > 0 ? `\n(and ${fb.moreErrors} more errors)` : ''));
+  }
   return fb.mod;
 }

@@ -57,6 +57,8 @@ class Rejected extends Error {
 }
 
 const MAX_GO_VALUE = 64 * 1024;
+/** Findings about single lines of an input file (skipped resolv.conf lines, .netrc machines) listed at most. */
+const MAX_LINE_FINDINGS = 10;
 /**
  * What go 1.23 and go 1.27 print for a go.mod without a module line (checked against both by
  * test/hostile/input.test.ts; go runs in the module's directory, so it names the file "go.mod").
@@ -577,7 +579,11 @@ function readDnsConfig(ctx: ConfigContext, inputs: Inputs, findings: Finding[]):
   const hostname = options.env['HOSTNAME'] ?? '';
   const conf = parseResolvConf(resolvText, hostname);
   for (const d of conf.defaultsUsed) findings.push({ code: 'dns.defaults_used', severity: 'warn', target: options.resolvConf, message: d });
-  for (const s of conf.skipped) findings.push({ code: 'dns.line_skipped', severity: 'info', target: options.resolvConf, message: s });
+  // One finding per skipped line, up to a few: a resolv.conf of thousands of lines must not make thousands of findings.
+  for (const s of conf.skipped.slice(0, MAX_LINE_FINDINGS)) findings.push({ code: 'dns.line_skipped', severity: 'info', target: options.resolvConf, message: s });
+  if (conf.skipped.length > MAX_LINE_FINDINGS) {
+    findings.push({ code: 'dns.line_skipped', severity: 'info', target: options.resolvConf, message: `${conf.skipped.length - MAX_LINE_FINDINGS} more lines go skips or ignores` });
+  }
   const ns = parseNsswitch(nsswitchText);
   if (ns.note) findings.push({ code: 'dns.nsswitch', severity: 'info', target: options.nsswitchFile, message: ns.note });
   const hosts = parseHosts(hostsText ?? '');
@@ -636,7 +642,7 @@ function readNetrc(ctx: ConfigContext, inputs: Inputs, go: GoRules, findings: Fi
       ? 'whose host[:port] (or a longer URL prefix) is a machine name'
       : 'whose host, with the port exactly as written in the URL, is a machine name';
     findings.push({ code: 'config.netrc', severity: 'info', target: 'NETRC',
-      message: `${entries.length} .netrc machine(s) found (${entries.map((e) => e.machine).join(', ')}): ${formatGoVersion(go.version)} sends their credentials to https URLs ${match}` });
+      message: `${entries.length} .netrc machine(s) found (${entries.slice(0, MAX_LINE_FINDINGS).map((e) => e.machine).join(', ')}${entries.length > MAX_LINE_FINDINGS ? ', ...' : ''}): ${formatGoVersion(go.version)} sends their credentials to https URLs ${match}` });
   }
   return entries;
 }

@@ -161,11 +161,35 @@ describe('at the cap: as large as the probe reads, binary or one enormous line',
     ['nsswitch.conf (--nsswitch)', 'nsswitch.conf', (p) => ({ setArgs: { '--nsswitch': p } })],
     ['SSL_CERT_FILE', 'certificate file', (p) => ({ env: { SSL_CERT_FILE: p } })],
   ];
-  const contents: [string, (n: number) => Buffer][] = [
-    ['binary', (n) => randomBytes(n)],
-    ['one line', (n) => Buffer.alloc(n, 'a')],
-  ];
+  // Many short lines, each one of the things the parser keeps or reports (a statement, an entry, an error).
+  const lineOf: Readonly<Record<InputKind, (i: number) => string>> = {
+    'go.mod': () => '(\n',
+    'go.sum': (i) => `example.com/m${i} v1.0.0 h1:${'A'.repeat(43)}=\n`,
+    'go env file': (i) => `GOPROXY=https://proxy${i}.example\n`,
+    '.netrc': (i) => `machine m${i}.example login u password p${i}\n`,
+    // Loopback only: go (and the probe) query the first 3, the lab's DNS server.
+    'resolv.conf': () => 'nameserver 127.0.0.1\n',
+    hosts: (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255} host${i}.example\n`,
+    'nsswitch.conf': () => 'hosts: files dns\n',
+    'certificate file': () => '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+  };
+  const manyLines = (kind: InputKind) => (n: number): Buffer => {
+    const parts: string[] = [];
+    let size = 0;
+    for (let i = 0; ; i++) {
+      const line = lineOf[kind](i);
+      if (size + line.length > n) break;
+      parts.push(line);
+      size += line.length;
+    }
+    return Buffer.from(parts.join(''));
+  };
   for (const [input, kind, give] of atCap) {
+    const contents: [string, (n: number) => Buffer][] = [
+      ['binary', (n) => randomBytes(n)],
+      ['one line', (n) => Buffer.alloc(n, 'a')],
+      ['many lines', manyLines(kind)],
+    ];
     for (const [what, make] of contents) {
       it(`${input}: ${what}, ${INPUT_LIMITS[kind].maxBytes} bytes`, async () => {
         resetLab(lab);

@@ -240,10 +240,10 @@ describe('input files that never end or are not text', () => {
     expectConfigError(r, '/dev/urandom', 'config.bad_file', /GOENV \/dev\/urandom: cannot read the file: is a character device, not a regular file/);
   });
 
-  // 30k lines (660 KB, within the probe's 1 MiB for a go.mod; fifty times a large real go.mod): parsing
-  // costs ~60x the file in memory, which is why the cap is no larger.
-  it('a go.mod with 30k require lines: bounded by --max-modules, in time', async () => {
-    const requires = Array.from({ length: 30_000 }, (_, i) => `\tlab.test/m${i} v1.0.0`).join('\n');
+  // 10k lines (220 KB, within the probe's 256 KiB for a go.mod; ten times a large real go.mod): parsing
+  // costs ~80x the file in memory, which is why the cap is no larger.
+  it('a go.mod with 10k require lines: bounded by --max-modules, in time', async () => {
+    const requires = Array.from({ length: 10_000 }, (_, i) => `\tlab.test/m${i} v1.0.0`).join('\n');
     const r = await probeLab(lab, { modules: [], args: ['--gomod', '{dir}/go.mod', '--max-modules', '3'], files: { 'go.mod': `module lab.test/app\n\ngo 1.21\n\nrequire (\n${requires}\n)\n` } });
     expectNoCrash(r);
     expectOutputs(r);
@@ -253,7 +253,7 @@ describe('input files that never end or are not text', () => {
 
   it('a go.mod larger than the probe reads: a config failure naming the cap, not a truncated parse', async () => {
     const r = await probeLab(lab, { modules: [], args: ['--gomod', '{dir}/go.mod'], files: { 'go.mod': `module lab.test/app\n\n${'// padding\n'.repeat(100_000)}` } });
-    expectConfigError(r, /go\.mod$/, 'config.bad_file', /--gomod .*go\.mod: cannot read the file: larger than 1 MiB, the most the probe reads of a go\.mod/);
+    expectConfigError(r, /go\.mod$/, 'config.bad_file', /--gomod .*go\.mod: cannot read the file: larger than 256 KiB, the most the probe reads of a go\.mod/);
   });
 });
 

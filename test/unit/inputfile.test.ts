@@ -78,7 +78,7 @@ describe('diskInputFs.readFile: the cap of each kind', () => {
     writeFileSync(at, Buffer.alloc(cap + 1, 'x'));
     const err = await refusal(at, 'nsswitch.conf');
     expect([err.code, err.refused]).toEqual(['EFBIG', true]);
-    expect(err.message).toBe(`${at}: larger than 1 MiB, the most the probe reads of a nsswitch.conf (go: ${INPUT_LIMITS['nsswitch.conf'].go})`);
+    expect(err.message).toBe(`${at}: larger than 64 KiB, the most the probe reads of a nsswitch.conf (go: ${INPUT_LIMITS['nsswitch.conf'].go})`);
   });
 
   it('reads a file whose size says 0 (procfs) to its end', async () => {
