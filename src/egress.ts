@@ -4,6 +4,7 @@
 // resolver's answers): nothing is dialed again. report.json carries it; the human summary and the
 // --emit-networkpolicy renderers (report/networkpolicy.ts) only show it.
 
+import { TOOLCHAIN_MODULE } from './goenv/toolchain.js';
 import { joinHostPort } from './net/netip.js';
 import { dialTarget, hopForURL } from './net/hop.js';
 import type { OpenedOrigin } from './net/http.js';
@@ -201,6 +202,16 @@ function collectOrigins(input: EgressInput): Origin[] {
       add(originOf(plan.sumdb.directUrl), { kind: 'sumdb', text: `checksum database ${name}, when no GOPROXY entry serves it` }, 'fallback', 'sumdb');
     }
   }
+  // The toolchain go switches to: its zip through the GOPROXY walk, before any module (toolchain.Exec).
+  const tc = plan.toolchain;
+  if (tc.kind === 'switch' && tc.module) {
+    const at = `${tc.module.path}@${tc.module.version}`;
+    // The entries the walk asked (each attempt names its GOPROXY entry, redacted: its origin is enough).
+    const attempts = (results.get('proxy')?.evidence['toolchain'] as { attempts?: { entry: string }[] } | undefined)?.attempts ?? [];
+    for (const [i, a] of attempts.entries()) {
+      if (/^https?:\/\//.test(a.entry)) add(originOf(a.entry), { kind: 'toolchain', module: at, text: `toolchain ${tc.module.toolchain} (go switches to it): ${at}` }, i === 0 ? 'always' : 'fallback', 'proxy');
+    }
+  }
   // The zip's redirects: every host a chain moved to (typically object storage).
   for (const chain of redirectChains(results)) {
     for (const hop of chain.hops) {
@@ -208,7 +219,8 @@ function collectOrigins(input: EgressInput): Origin[] {
       const from = originOf(hop.url);
       const to = originOf(hop.resolved);
       if (to === '' || to === from) continue;
-      add(to, { kind: 'redirect', module: `${chain.path}@${chain.version}`, text: `redirect of ${chain.path}@${chain.version} from ${new URL(from).host}` }, 'always', 'redirect');
+      const toolchain = chain.path === TOOLCHAIN_MODULE ? 'toolchain' : 'redirect';
+      add(to, { kind: toolchain, module: `${chain.path}@${chain.version}`, text: `redirect of ${chain.path}@${chain.version} from ${new URL(from).host}` }, 'always', 'redirect');
     }
   }
   return [...byOrigin.values()].filter((o) => o.origin !== '').map((o) => ({ ...o, why: condense(o.why) }));

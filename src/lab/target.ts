@@ -37,6 +37,11 @@ export interface LabTargetOptions {
   readonly forwardProxy?: boolean;
   /** Reuse a PKI (RSA keys are slow to make). */
   readonly pki?: TestPki;
+  /**
+   * Versions of golang.org/toolchain to serve (v0.0.1-go1.27.3.linux-amd64), recorded in the checksum
+   * database: small stand-ins with the layout's bin/go, for the probe's toolchain check (not runnable).
+   */
+  readonly toolchains?: readonly string[];
 }
 
 export interface InputChanges {
@@ -96,6 +101,10 @@ export class LabTarget {
     add(LAB_MODULE, 'v1.1.0', '2024-06-01T00:00:00Z');
     add('lab.test/Upper', 'v1.0.0-RC1', '2024-02-02T00:00:00Z');
     for (let i = 0; i < (opts.extraModules ?? 0); i++) add(`lab.test/m${i}`, 'v1.0.0', '2024-03-03T00:00:00Z');
+    for (const v of opts.toolchains ?? []) {
+      modules.push({ path: 'golang.org/toolchain', version: v, time: '2026-11-01T00:00:00Z',
+        built: buildModule('golang.org/toolchain', v, { 'go.mod': 'module golang.org/toolchain\n', 'bin/go': '#!/bin/sh\n', 'VERSION': `${v.split('-')[1]!.replace(/\.[a-z0-9]+$/, '')}\n` }) });
+    }
 
     const lab = new LabTarget(pki, modules);
     const tls = { cert: pki.leaf.certPem + pki.intermediate.certPem, key: pki.leaf.keyPem };

@@ -10,6 +10,7 @@ import { checkDirect } from './direct.js';
 import { goModuleError, proxyGet, tryProxies, versionPath, type EntryResult, type WalkAttempt, type WalkFailure } from './gowalk.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { prefetchZip } from './prefetch.js';
+import { fetchZip } from './zipfetch.js';
 import { prefetchSumdb } from './sumdb.js';
 import { isCanonicalVersion } from '../goenv/module.js';
 import { fail, pass, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
@@ -39,13 +40,17 @@ export const proxyStage: Stage = {
   name: 'proxy',
   async run(ctx) {
     const findings: Finding[] = [];
+    // go fetches the toolchain before anything else (toolchain.Select runs first): its failure is go's.
+    const toolchain = probeToolchain(ctx, findings);
     const reports = await mapLimit(ctx.plan.modules, STAGE_CONCURRENCY, (m) => probeModule(ctx, m, findings));
+    const tc = await toolchain;
+    if (tc?.failure) return fail(tc.failure, { toolchain: tc.report, modules: reports }, findings);
     // state.modules fills in the order the modules finished; the later stages walk it (and report its
     // first failure), so put it back in plan order: the verdict must not depend on which answer came first.
     const rank = (f: ModuleFetch): number => (f.planned ? ctx.plan.modules.indexOf(f.planned) : 0);
     ctx.state.modules.sort((a, b) => rank(a) - rank(b));
     const failed = reports.filter((r) => r.failure);
-    const evidence = { modules: reports };
+    const evidence = { ...(tc ? { toolchain: tc.report } : {}), modules: reports };
     if (failed.length === 0) return pass(evidence, findings);
     const first = failed[0]!;
     for (const other of failed.slice(1)) {
@@ -64,6 +69,59 @@ export const proxyStage: Stage = {
     return fail(failure, evidence, findings);
   },
 };
+
+/**
+ * The toolchain download go makes when it switches (toolchain.Exec → modfetch.Download): only the zip of
+ * golang.org/toolchain@v0.0.1-goX.Y.Z.GOOS-GOARCH, walked through GOPROXY like any module's zip; the
+ * probe reads its first TOOLCHAIN_ZIP_PREFIX bytes. Served, it joins the fetched modules so that the
+ * sumdb stage looks it up and the redirect stage judges its chain.
+ */
+async function probeToolchain(ctx: StageContext, findings: Finding[]): Promise<{ report: Record<string, unknown>; failure?: Failure } | undefined> {
+  const tc = ctx.plan.toolchain;
+  if (tc.kind !== 'switch' || !tc.module) return undefined;
+  const { path, version, toolchain } = tc.module;
+  const zip = await fetchZip(ctx, { path, version, servedBy: '' });
+  fallthroughFindings(path, '.zip', zip.attempts, findings);
+  const report: Record<string, unknown> = { path, version, toolchain, attempts: zip.attempts };
+  if (zip.ok) {
+    report['servedBy'] = zip.servedBy;
+    if (zip.servedBy === 'direct') {
+      findings.push({ code: 'proxy.toolchain_direct', severity: 'warn', target: path, message: `the toolchain ${toolchain} would come from its origin (direct): the probe does not check that fetch` });
+      return { report };
+    }
+    report['zip'] = { status: zip.value.status, bytesRead: zip.value.size, isZip: zip.value.isZip };
+    ctx.state.modules.unshift({ path, version, servedBy: zip.servedBy });
+    return { report };
+  }
+  const f = zip.failure;
+  const platform = tc.platform;
+  // select.go Exec: a not-exist error (404/410 on every entry, GOPROXY=off) is "toolchain not available".
+  if (f.notExist || f.cause === 'proxy.not_found' || f.cause === 'proxy.gone' || f.cause === 'proxy.off') {
+    return {
+      report,
+      failure: {
+        stage: 'proxy',
+        cause: 'proxy.toolchain_not_available',
+        target: f.target,
+        detail: `go switches to ${toolchain} (${tc.reason}) and no GOPROXY entry serves ${path}@${version}: ${f.detail}`,
+        hint: `serve ${path} from the GOPROXY (a proxy or mirror of proxy.golang.org), or build with an image whose go is ${toolchain} or newer (then give the probe --go-version ${toolchain.slice(2)}), or pin the go/toolchain lines of go.mod to the image's go`,
+        goError: `go: download ${toolchain} for ${platform}: toolchain not available`,
+      },
+    };
+  }
+  return {
+    report,
+    failure: {
+      stage: 'proxy',
+      cause: f.cause as Failure['cause'],
+      target: f.target,
+      detail: `the toolchain ${toolchain} (go switches to it: ${tc.reason}), ${path}@${version} (.zip): ${f.detail}`,
+      hint: f.hint,
+      goError: `go: download ${toolchain}: ${goModuleError(path, version, f.goError)}`,
+      ...(f.goWouldWait ? { goWouldWait: f.goWouldWait } : {}),
+    },
+  };
+}
 
 async function probeModule(ctx: StageContext, m: PlannedModule, findings: Finding[]): Promise<ModuleReport> {
   const query = m.version ?? 'latest';

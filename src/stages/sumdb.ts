@@ -11,7 +11,8 @@ import type { GoSumDB } from '../goenv/gosumdb.js';
 import type { ModuleFetch, RunState } from '../state.js';
 import { statusFailure, tryProxies, webFailure, type WalkAttempt, type WalkFailure } from './gowalk.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
-import { fetchZip, ZIP_HASH_CAP } from './zipfetch.js';
+import { fetchZip, TOOLCHAIN_ZIP_PREFIX, ZIP_HASH_CAP } from './zipfetch.js';
+import { TOOLCHAIN_MODULE } from '../goenv/toolchain.js';
 import { fail, pass, skip, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
 import { ProbeError } from '../errors.js';
 import { timeoutSignal } from '../signals.js';
@@ -58,6 +59,20 @@ export const sumdbStage: Stage = {
       }
       return true;
     });
+    const toolchain = toCheck.find((m) => m.path === TOOLCHAIN_MODULE);
+    if (db.kind === 'off' && toolchain && !toolchainSumdbExempt(ctx)) {
+      // modfetch/sumdb.go useSumDB: a downloaded toolchain cannot be in go.sum, so go always asks the
+      // database; with GOSUMDB=off the lookup fails (text measured with go 1.23.5 and 1.24.4).
+      const at = `${toolchain.path}@${toolchain.version}`;
+      return fail({
+        stage: 'sumdb',
+        cause: 'sumdb.toolchain_unverified',
+        target: 'GOSUMDB=off',
+        detail: `go switches to ${ctx.plan.toolchain.module!.toolchain} and verifies ${at} against the checksum database even with GOSUMDB=off: the download fails`,
+        hint: 'set GOSUMDB (sum.golang.org, or a mirror the pod can reach), or avoid the switch with a build image whose go is new enough',
+        goError: `go: download ${ctx.plan.toolchain.module!.toolchain}: ${at}: verifying module: checksum database disabled by GOSUMDB=off`,
+      }, {}, findings);
+    }
     if (db.kind === 'off') return skip({ reason: 'GOSUMDB=off' }, findings);
     if (toCheck.length === 0) return skip({ reason: 'no module needs the checksum database', database: db.name }, findings);
 
@@ -202,10 +217,18 @@ function sumdbFetch(ctx: StageContext, base: string): (path: string, signal: Abo
   return fetch;
 }
 
+/** useSumDB's exception: a single file:// GOPROXY (testing a distpack) skips the database for toolchains. */
+function toolchainSumdbExempt(ctx: StageContext): boolean {
+  const list = ctx.plan.proxyList;
+  return list.length === 1 && list[0]!.kind === 'url' && list[0]!.url.startsWith('file://');
+}
+
 async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' }>, verifier: Verifier, base: string, m: ModuleFetch, findings: Finding[]): Promise<ModuleCheck> {
   const check: ModuleCheck = { path: m.path, version: m.version };
   const at = `${m.path}@${m.version}`;
-  const goPrefix = `${at}: verifying go.mod: ${at}/go.mod: `;
+  // go verifies a toolchain's zip only (it never fetches its go.mod), inside toolchain.Exec's download.
+  const isToolchain = m.path === TOOLCHAIN_MODULE;
+  const goPrefix = isToolchain ? `go: download ${ctx.plan.toolchain.module?.toolchain ?? m.version}: ${at}: verifying module: ` : `${at}: verifying go.mod: ${at}/go.mod: `;
   const outcome = await lookup(ctx, verifier, base, m.path, m.version);
   if ('err' in outcome) {
     check.failure = lookupFailure(ctx, outcome.err, db, base, goPrefix, at);
@@ -231,7 +254,7 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
 
   // go.mod: what the proxy served against the database's /go.mod line.
   const recordedMod = findHash(result.recordLines, m.path, `${m.version}/go.mod`);
-  if (!recordedMod) {
+  if (!recordedMod && !isToolchain) {
     // go 1.23 accepts a record without the line and trusts the download (newer go stops with SECURITY ERROR).
     findings.push({ code: 'sumdb.line_missing', severity: 'warn', target: m.path, message: `the checksum database record for ${at} has no go.mod line: go 1.23 accepts the download unchecked, newer go versions refuse it ("checksum missing from sumdb response")` });
   }
@@ -272,6 +295,10 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
   const zip = await fetchZip(ctx, m);
   if (!zip.ok) {
     check.zip = { deferred: `the zip could not be fetched (${zip.failure.cause}): the redirect stage reports why` };
+    return check;
+  }
+  if (!zip.value.hash && isToolchain) {
+    check.zip = { ...(recordedZip ? { recorded: recordedZip } : {}), deferred: `the probe reads only the first ${TOOLCHAIN_ZIP_PREFIX >> 10} KiB of a toolchain zip: go hashes the whole download against this record` };
     return check;
   }
   if (!zip.value.hash) {

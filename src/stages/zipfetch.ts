@@ -2,6 +2,7 @@
 // the sumdb stage hashes it, the redirect stage judges the chain of hops it took.
 
 import { redactURL } from '../goenv/redact.js';
+import { TOOLCHAIN_MODULE } from '../goenv/toolchain.js';
 import type { GoResponse } from '../net/goweb.js';
 import { isZipPrefix } from '../sumdb/zip.js';
 import { hashModuleZip } from '../sumdb/dirhash.js';
@@ -16,6 +17,12 @@ import type { StageContext } from './stage.js';
  * even against an endless body: an initContainer with a tight memory limit must not be OOM-killed.
  */
 export const ZIP_HASH_CAP = 64 * 1024 * 1024;
+
+/**
+ * Bytes of a toolchain zip the probe reads (golang.org/toolchain, ~70 MB): enough for the status, the
+ * redirect chain and the zip header; go downloads it whole, the probe only needs to know it is there.
+ */
+export const TOOLCHAIN_ZIP_PREFIX = 64 * 1024;
 
 export interface ZipBody {
   readonly url: string;
@@ -47,7 +54,8 @@ async function walkZip(ctx: StageContext, m: ModuleFetch): Promise<ZipFetch> {
     proxy: async (base) => {
       const url = `${base}/${versionPath(m.version, '.zip')}`;
       // A zip past the cap is still judged (served, redirect chain, zip header), just not hashed.
-      const r = await proxyGet(ctx.net, ctx.plan, url, { signal: ctx.signal, maxBytes: ZIP_HASH_CAP, allowTruncated: true });
+      const maxBytes = m.path === TOOLCHAIN_MODULE ? TOOLCHAIN_ZIP_PREFIX : ZIP_HASH_CAP;
+      const r = await proxyGet(ctx.net, ctx.plan, url, { signal: ctx.signal, maxBytes, allowTruncated: true });
       if (!r.ok) return r;
       const { body, ...response } = r.res;
       let hash: string | undefined;

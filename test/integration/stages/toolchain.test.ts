@@ -3,7 +3,7 @@
 // fails config (exit 2) with the text go 1.23.5 / 1.24.4 printed (test/unit/goenv/toolchain-vectors.json).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LabTarget } from '../../../src/lab/target.js';
-import { cleanupRuns, LAB_MODULE, probeLab, resetLab, startLab } from './harness.js';
+import { cleanupRuns, LAB_MODULE, LAB_NAMES, probeLab, resetLab, startLab } from './harness.js';
 
 let lab: LabTarget;
 beforeAll(async () => {
@@ -37,7 +37,7 @@ describe('the toolchain decision', () => {
     expect(run.stage('config').evidence['goRules']).toBe('go1.27.3');
   });
 
-  it('auto (go.env\'s default) with a newer go line: go switches, and the rules are the new go\'s', async () => {
+  it('auto (go.env\'s default) with a newer go line: go switches (fetched below), and the rules are the new go\'s', async () => {
     const run = await probeLab(lab, withGomod(gomod('go 1.27.3'), ['--go-version', '1.23.5'], { GOTOOLCHAIN: undefined }));
     expect(run.stage('config').evidence['toolchain']).toMatchObject({
       kind: 'switch', local: 'go1.23.5', platform: 'linux/amd64', gotoolchain: { value: 'auto', source: 'default' },
@@ -56,5 +56,57 @@ describe('the toolchain decision', () => {
   it('a go line of the same minor without --go-version\'s patch: a warning, not a guess', async () => {
     const run = await probeLab(lab, withGomod(gomod('go 1.27.3'), [], { GOMODPROBE_GO_VERSION: undefined }));
     expect(run.stage('config').findings).toContainEqual(expect.objectContaining({ code: 'config.toolchain_uncertain', severity: 'warn' }));
+  });
+});
+
+describe('the toolchain fetch go makes when it switches', () => {
+  it('no GOPROXY entry serves golang.org/toolchain: proxy.toolchain_not_available with go\'s text (exit 13)', async () => {
+    const run = await probeLab(lab, withGomod(gomod('go 1.27.3'), ['--go-version', '1.23.5'], { GOTOOLCHAIN: undefined }));
+    expect(run.exitCode).toBe(13);
+    expect(run.report.failure).toMatchObject({
+      stage: 'proxy', cause: 'proxy.toolchain_not_available',
+      goError: 'go: download go1.27.3 for linux/amd64: toolchain not available',
+    });
+    expect(run.report.failure!.hint).toContain('serve golang.org/toolchain');
+    expect(run.stage('proxy').evidence['toolchain']).toMatchObject({ path: 'golang.org/toolchain', version: 'v0.0.1-go1.27.3.linux-amd64' });
+  });
+});
+
+describe('a lab proxy that serves the toolchain', () => {
+  let served: LabTarget;
+  beforeAll(async () => {
+    served = await startLab({ toolchains: ['v0.0.1-go1.27.3.linux-amd64'] });
+  });
+  afterAll(async () => {
+    await served?.close();
+  });
+
+  it('served: the zip (a prefix of it), its checksum database record and its redirect chain are checked, and the probe passes', async () => {
+    const run = await probeLab(served, withGomod(gomod('go 1.27.3'), ['--go-version', '1.23.5'], { GOTOOLCHAIN: undefined }));
+    expect(run.report.failure).toBeUndefined();
+    expect(run.exitCode).toBe(0);
+    expect(run.stage('proxy').evidence['toolchain']).toMatchObject({ zip: { status: 200, isZip: true } });
+    const sumdb = run.stage('sumdb').evidence['modules'] as { path: string; zip?: { recorded?: string } }[];
+    expect(sumdb.find((m) => m.path === 'golang.org/toolchain')?.zip?.recorded).toMatch(/^h1:/);
+    const chains = run.stage('redirect').evidence['chains'] as { path: string; hops: unknown[] }[];
+    expect(chains.find((c) => c.path === 'golang.org/toolchain')?.hops.length).toBeGreaterThan(1);
+    // egress[]: the GOPROXY host and the storage host it redirects to, each with why "toolchain".
+    const toolchainHosts = run.report.egress!.filter((d) => d.why.some((w) => w.kind === 'toolchain')).map((d) => d.host);
+    expect(new Set(toolchainHosts)).toEqual(new Set([LAB_NAMES.proxy, LAB_NAMES.storage]));
+  });
+
+  it('GOSUMDB=off: go still verifies the toolchain, and fails (exit 14, go\'s text)', async () => {
+    const run = await probeLab(served, withGomod(gomod('go 1.27.3'), ['--go-version', '1.23.5'], { GOTOOLCHAIN: undefined, GOSUMDB: 'off' }));
+    expect(run.exitCode).toBe(14);
+    expect(run.report.failure).toMatchObject({
+      stage: 'sumdb', cause: 'sumdb.toolchain_unverified',
+      goError: 'go: download go1.27.3: golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64: verifying module: checksum database disabled by GOSUMDB=off',
+    });
+  });
+
+  it('no switch needed (go 1.27.3 in the image): the toolchain is not fetched', async () => {
+    const run = await probeLab(served, withGomod(gomod('go 1.27.3'), ['--go-version', '1.27.3'], { GOTOOLCHAIN: undefined }));
+    expect(run.exitCode).toBe(0);
+    expect(run.stage('proxy').evidence['toolchain']).toBeUndefined();
   });
 });
