@@ -224,6 +224,7 @@ export function summarizeTls(result: TlsResult): Record<string, unknown> {
     verifiedPath: result.verifiedPath,
     verification: result.verification,
     helloBytes: result.helloBytes,
+    handshakeMs: result.handshakeMs,
     ...(result.goHello ? { goHello: result.goHello } : {}),
   };
 }

@@ -82,6 +82,8 @@ export interface TlsResult {
   socket: TLSSocket;
   /** Bytes OpenSSL wrote before the server's first byte arrived: its ClientHello. */
   helloBytes: number;
+  /** From the ClientHello to the verified handshake, in ms (0.1 ms steps). */
+  handshakeMs: number;
   /** go's own ClientHello toward this origin and what it met (net/gohello.ts), when it was sent. */
   goHello?: GoHelloCheck;
 }
@@ -314,6 +316,7 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
     });
   }
   const material = trustMaterial(opts.trust);
+  const started = performance.now();
   const tap = new WireTap(socket);
   const servername = hostnameInSNI(opts.host);
   const tlsSocket = tlsConnect({
@@ -390,6 +393,7 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
     verification,
     socket: tlsSocket,
     helloBytes: tap.sentBeforeAnswer,
+    handshakeMs: Math.round((performance.now() - started) * 10) / 10,
   };
 }
 

@@ -55,7 +55,7 @@ class RunGauges {
     });
     this.#hopPhase = new Gauge({
       name: 'gomodprobe_hop_phase_duration_seconds',
-      help: 'Per first hop of the run: how long its DNS lookup (every name tried) and its TCP connect took, in seconds.',
+      help: 'Per first hop of the run: how long its DNS lookup (every name tried), TCP connect and TLS handshake took, in seconds.',
       labelNames: ['host', 'phase'],
       registers: [registry],
     });
@@ -105,14 +105,14 @@ export function earliestExpiryByHost(report: RunReport): Map<string, number> {
 
 export interface HopPhaseTiming {
   readonly host: string;
-  readonly phase: 'dns' | 'connect';
+  readonly phase: 'dns' | 'connect' | 'tls';
   readonly seconds: number;
 }
 
 /**
  * What the report's evidence says about each first hop's phases: the dns stage's lookups (names are
  * tried one after the other, A and AAAA of one name at once: the slowest query of each name, summed)
- * and the tcp stage's successful connect.
+ * the tcp stage's successful connect and the tls stage's handshake.
  */
 export function hopPhaseTimings(report: RunReport): HopPhaseTiming[] {
   const out: HopPhaseTiming[] = [];
@@ -143,7 +143,12 @@ export function hopPhaseTimings(report: RunReport): HopPhaseTiming[] {
     if (host === undefined || !ok || typeof ok['latencyMs'] !== 'number') continue;
     out.push({ host, phase: 'connect', seconds: ok['latencyMs'] / 1000 });
   }
-  return out.slice(0, 2 * MAX_HOSTS_PER_RUN);
+  for (const handshake of arrayOf(evidence('tls')?.['handshakes'])) {
+    const host = hostOf(handshake['origin']);
+    if (host === undefined || typeof handshake['handshakeMs'] !== 'number') continue;
+    out.push({ host, phase: 'tls', seconds: handshake['handshakeMs'] / 1000 });
+  }
+  return out.slice(0, 3 * MAX_HOSTS_PER_RUN);
 }
 
 function arrayOf(value: unknown): Record<string, unknown>[] {

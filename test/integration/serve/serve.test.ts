@@ -73,7 +73,8 @@ describe('serve --demo: a healthy target', () => {
     expect(served.get('gomodprobe_probe_duration_seconds_count{}')).toBe(1);
     expect(served.get('gomodprobe_interval_seconds{}')).toBe(600);
     const proxyHops = [...served.keys()].filter((k) => k.startsWith('gomodprobe_hop_phase_duration_seconds{') && k.includes(LAB_NAMES.proxy));
-    expect(proxyHops.map((k) => /phase=(\w+)/.exec(k)![1]).sort()).toEqual(['connect', 'dns']);
+    expect(proxyHops.map((k) => /phase=(\w+)/.exec(k)![1]).sort()).toEqual(['connect', 'dns', 'tls']);
+    for (const k of proxyHops) expect(served.get(k), k).toBeGreaterThan(0);
     const certHosts = [...served.keys()].filter((k) => k.startsWith('gomodprobe_cert_earliest_expiry_timestamp_seconds{')).map((k) => /host=([^:]+)/.exec(k)![1]);
     // The GOPROXY (first hop), the checksum database and the object store behind the zip redirect.
     expect(certHosts.sort()).toEqual([LAB_NAMES.proxy, LAB_NAMES.storage, LAB_NAMES.sum].sort());
