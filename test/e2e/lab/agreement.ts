@@ -1,6 +1,7 @@
 // One scenario end to end: apply its policy to a fresh pod, run go and the probe there with the same
 // environment, and judge agreement. The table printed at the end of the run is built from these results.
 
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { E2eLab } from './lab.js';
 import type { LabGo, LabGoMinor } from './gos.js';
@@ -50,11 +51,12 @@ export async function runScenario(
       const goBinDir = go.bin.replace(/\/go$/, '');
       const goDir = lab.freshDir(`${s.id}-go1${go.minor}`);
       const probeDir = lab.freshDir(`${s.id}-probe1${go.minor}`);
+      if (s.gomod !== undefined) for (const dir of [goDir, probeDir]) writeFileSync(join(dir, 'go.mod'), s.gomod);
       const [goOutcome, probe] = await Promise.all([
         runGo({ ns: pod.ns, goBin: go.bin, env: goEnv(goDir, labEnv, goBinDir), module, cwd: goDir }),
         probeSlot(() => runProbe({
           ns: pod.ns, node: pre.node, cli: pre.cli, env: goEnv(probeDir, labEnv, goBinDir), module, reportDir: join(probeDir, 'report'), cwd: probeDir,
-          extraArgs: ['--go-version', goVersionArg(go)],
+          extraArgs: ['--go-version', goVersionArg(go), ...(s.gomod !== undefined ? ['--gomod', join(probeDir, 'go.mod')] : [])],
         })),
       ]);
       return { go, goOutcome, probe, problems: judge(s, go.minor, goOutcome, probe) };

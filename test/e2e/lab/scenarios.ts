@@ -39,6 +39,11 @@ export interface Scenario {
   readonly blackholed?: boolean;
   /** The pod's address families (default IPv4 only). */
   readonly pod?: PodFamilies;
+  /**
+   * A go.mod to run in (go runs `go mod download MODULE` in its directory; the probe gets --gomod): its
+   * go and toolchain lines drive go's toolchain switch.
+   */
+  readonly gomod?: string;
   /** Finding codes the probe must report, `stage:code` for a given stage (on a pass, what go survives but costs it). */
   readonly findings?: readonly string[];
 }
@@ -75,6 +80,43 @@ export function expectationFor(s: Scenario, minor: LabGoMinor): Expectation {
 }
 
 export const MODULE_AT_VERSION = `${LAB_MODULE}@${PROBED_VERSION}`;
+
+/** A main module asking for go 1.27.3: go 1.23 and 1.24 switch (or refuse to), go 1.27.3 runs it itself. */
+const NEEDS_1_27_3 = 'module example.com/app\n\ngo 1.27.3\n';
+
+/** go's toolchain switch (select.go): the lab proxy does not serve golang.org/toolchain (404). */
+const TOOLCHAIN_SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'toolchain-not-served',
+    title: 'go.mod says go 1.27.3, GOTOOLCHAIN=auto, the proxy does not serve golang.org/toolchain',
+    gomod: NEEDS_1_27_3,
+    env: () => ({ GOTOOLCHAIN: 'auto' }),
+    expect: {
+      pass: false, stage: 'proxy', cause: 'proxy.toolchain_not_available', hint: /serve golang\.org\/toolchain/,
+      goError: /download go1\.27\.3 for linux\/amd64: toolchain not available/,
+    },
+    byGo: { 27: { pass: true } },
+  },
+  {
+    id: 'toolchain-local-too-old',
+    title: 'go.mod says go 1.27.3, GOTOOLCHAIN=local',
+    gomod: NEEDS_1_27_3,
+    env: () => ({ GOTOOLCHAIN: 'local' }),
+    expect: {
+      pass: false, stage: 'config', cause: 'config.toolchain_too_old', hint: /--go-version/,
+      goError: /go\.mod requires go >= 1\.27\.3 \(running go 1\.2[34]\.\d+; GOTOOLCHAIN=local\)/,
+    },
+    byGo: { 27: { pass: true } },
+  },
+  {
+    id: 'toolchain-lang-version',
+    title: 'go.mod says go 1.22 (no .0), GOTOOLCHAIN=auto: older than every lab go, no switch',
+    gomod: 'module example.com/app\n\ngo 1.22\n',
+    env: () => ({ GOTOOLCHAIN: 'auto' }),
+    expect: { pass: true },
+    findings: ['config:config.toolchain'],
+  },
+];
 
 export const SCENARIOS: readonly Scenario[] = [
   { id: 'healthy', title: 'healthy', expect: { pass: true } },
@@ -372,5 +414,7 @@ export const SCENARIOS: readonly Scenario[] = [
     blackholed: true,
     expect: { pass: false, stage: 'tcp', cause: 'tcp.timeout', hint: /proxy\.lab\.test/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.proxy)}:443: (i/o timeout|connect: connection timed out)`) },
   },
+  ...TOOLCHAIN_SCENARIOS,
   ...IPV6_SCENARIOS,
 ];
+
