@@ -16,7 +16,7 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
 
-export type InputKind = 'go.mod' | 'go.sum' | 'go env file' | '.netrc' | 'resolv.conf' | 'hosts' | 'nsswitch.conf' | 'certificate file';
+export type InputKind = 'go.mod' | 'go.sum' | 'go env file' | '.netrc' | 'resolv.conf' | 'hosts' | 'nsswitch.conf' | 'certificate file' | 'git config';
 
 export interface InputLimit {
   /** The most bytes the probe reads of a file of this kind; a larger one is refused. */
@@ -42,6 +42,8 @@ export const INPUT_LIMITS: Readonly<Record<InputKind, InputLimit>> = Object.free
   hosts: { maxBytes: 2 * MiB, go: 'no limit; it stops at the first line longer than 64 KiB (net/parse.go)' },
   'nsswitch.conf': { maxBytes: 64 * KiB, go: 'no limit; it stops at the first line longer than 64 KiB (net/parse.go)' },
   'certificate file': { maxBytes: 8 * MiB, go: 'no limit (crypto/x509 root_unix.go: os.ReadFile)' },
+  // Not go's file but git's, which go runs for a direct fetch.
+  'git config': { maxBytes: 1 * MiB, go: 'no limit (git reads its config files through stdio, config.c git_config_from_file)' },
 });
 
 /** "1 MiB", "512 KiB", "300 bytes". */
