@@ -172,6 +172,7 @@ describe('at the cap: as large as the probe reads, binary or one enormous line',
     hosts: (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255} host${i}.example\n`,
     'nsswitch.conf': () => 'hosts: files dns\n',
     'certificate file': () => '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    'git config': (i) => `[url "ssh://git@h${i}.example/"]\n\tinsteadOf = https://h${i}.example/\n`,
   };
   const manyLines = (kind: InputKind) => (n: number): Buffer => {
     const parts: string[] = [];
