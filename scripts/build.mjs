@@ -13,11 +13,12 @@ import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+/** The entry: runs the CLI whatever the bundle's file name (src/main.ts). */
+const ENTRY = 'src/main.ts';
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const SRC = fileURLToPath(new URL('../src', import.meta.url));
 /** What cli.ts imports lazily, and the one export it takes from each. */
-const LAZY = { './probe.js': 'runProbe', './report/reporter.js': 'createReporter', './secrets.js': 'collectSecrets', './demo.js': 'runDemo', './serve/serve.js': 'runServe', './inputfile.js': 'InputFiles' };
-/** How the pipeline refers to cli.ts (demo.ts calls back into it): the entry's own module, not a copy. */
-const CLI_ID = 'gomodprobe:cli';
+const LAZY = { './run.js': 'probeOnce', './demo.js': 'runDemo', './serve/serve.js': 'runServe' };
 
 const common = {
   bundle: true,
@@ -32,11 +33,14 @@ const common = {
   logLevel: 'warning',
 };
 
-/** Imports of cli.ts from inside the pipeline resolve to the running entry. */
-const cliFromEntry = {
-  name: 'cli-from-entry',
+/** The pipeline never imports cli.ts or main.ts: a copy of the entry inside it would be a second CLI. */
+const noEntryInPipeline = {
+  name: 'no-entry-in-pipeline',
   setup(b) {
-    b.onResolve({ filter: /(^|\/)cli\.js$/ }, () => ({ path: CLI_ID, external: true }));
+    b.onResolve({ filter: /(^|\/)(cli|main)\.js$/ }, (args) => {
+      if (args.resolveDir !== SRC && !args.resolveDir.startsWith(`${SRC}/`)) return undefined;
+      throw new Error(`${args.importer} imports ${args.path}: the pipeline must not import the entry (src/run.ts holds what it shares)`);
+    });
   },
 };
 
@@ -75,8 +79,7 @@ function lazyPipeline(code) {
       }));
       b.onResolve({ filter: /^gmp-pipeline$/ }, () => ({ path: 'pipeline', namespace: 'gmp-pipeline' }));
       b.onLoad({ filter: /.*/, namespace: 'gmp-pipeline' }, () => ({
-        contents: `import * as cli from ${JSON.stringify(CLI)};
-import { compileFunction } from 'node:vm';
+        contents: `import { compileFunction } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
@@ -88,7 +91,7 @@ export function pipeline() {
     const module = { exports: {} };
     const source = brotliDecompressSync(Buffer.from(PACKED, 'base64')).toString('utf8');
     const run = compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: filename + '#pipeline' });
-    run(module.exports, (id) => (id === ${JSON.stringify(CLI_ID)} ? cli : require(id)), module, filename, dirname(filename));
+    run(module.exports, require, module, filename, dirname(filename));
     loaded = module.exports;
   }
   return loaded;
@@ -112,15 +115,15 @@ const pipeline = await build({
   },
   format: 'cjs',
   write: false,
-  plugins: [cliFromEntry],
+  plugins: [noEntryInPipeline],
 });
 const code = pipeline.outputFiles[0].text;
 if (/\bimport\(/.test(code)) throw new Error('the pipeline bundle has a dynamic import(), which code compiled from a string cannot run');
 
-// 2. The entry: cli.ts, its flags and --help, and the pipeline string.
+// 2. The entry: main.ts and cli.ts, the flags and --help, and the pipeline string.
 await build({
   ...common,
-  entryPoints: ['src/cli.ts'],
+  entryPoints: [ENTRY],
   outfile: 'dist/gomodprobe.mjs',
   format: 'esm',
   // CommonJS dependencies (undici, pino) call require() on Node built-ins: give the ESM bundle a real one.

@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { EXIT, STAGE_EXIT_CODES, STAGE_NAMES, type StageName } from './causes.js';
-import { probeOnce, type ProbeIo } from './cli.js';
+import { probeOnce, type ProbeIo } from './run.js';
 import { InputError, errorMessage } from './errors.js';
 import { LabTarget, LAB_MODULE } from './lab/target.js';
 import { diskInputFs, overlayInputFs } from './inputfile.js';
