@@ -74,3 +74,26 @@ describe('GODEBUG as the modelled go reads it', () => {
     expect(run.stage('config').findings).toContainEqual(expect.objectContaining({ code: 'config.godebug', message: expect.stringMatching(/^http2client=0: go1\.24 speaks HTTP\/1\.1/) }));
   });
 });
+
+describe('GOAUTH by go version', () => {
+  it('go1.24: a GOAUTH go refuses fails config with go\'s text', async () => {
+    const run = await probeLab(lab, { args: ['--go-version', '1.24'], env: { GOAUTH: 'off;netrc' } });
+    expect(run.exitCode).toBe(2);
+    expect(run.report.failure).toMatchObject({
+      stage: 'config', cause: 'config.invalid', target: 'GOAUTH',
+      goError: 'go: GOAUTH=off cannot be combined with other authentication commands (GOAUTH=off;netrc)',
+    });
+  });
+
+  it('go1.23: GOAUTH does not exist, so it is a warning, and the run goes on', async () => {
+    const run = await probeLab(lab, { args: ['--go-version', '1.23'], env: { GOAUTH: 'off;netrc' } });
+    expect(run.exitCode).toBe(0);
+    expect(run.stage('config').findings).toContainEqual(expect.objectContaining({ code: 'config.goauth_ignored', severity: 'warn' }));
+  });
+
+  it('go1.27: a GOAUTH command is announced (the probe runs it too), and its failure is no secret', async () => {
+    const run = await probeLab(lab, { args: ['--go-version', '1.27'], env: { GOAUTH: '/bin/false' } });
+    expect(run.exitCode).toBe(0);
+    expect(run.stage('config').findings).toContainEqual(expect.objectContaining({ code: 'config.goauth', message: expect.stringContaining('"/bin/false"') }));
+  });
+});
