@@ -148,3 +148,21 @@ export function rulesFor(v: GoVersion): GoRules {
     x509RejectsNegativeSerial: at(23),
   });
 }
+
+/** What crypto/x509 of the modelled go accepts and says, with the build's GODEBUG. */
+export interface X509Rules {
+  /** crypto/x509/parser.go: a negative serial number parses (go ≤1.22, or GODEBUG=x509negativeserial=1). */
+  readonly acceptNegativeSerial: boolean;
+  /**
+   * crypto/x509/x509.go InsecureAlgorithmError: go ≤1.23 adds " (temporarily override with
+   * GODEBUG=x509sha1=1)" for SHA-1 signatures; go 1.24 removed the setting and the hint.
+   */
+  readonly sha1OverrideHint: boolean;
+}
+
+export function x509RulesFor(rules: GoRules, godebug: ReadonlyMap<string, string>): X509Rules {
+  return Object.freeze({
+    acceptNegativeSerial: !rules.x509RejectsNegativeSerial || godebug.get('x509negativeserial') === '1',
+    sha1OverrideHint: rules.version.minor <= 23,
+  });
+}

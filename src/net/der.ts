@@ -710,10 +710,10 @@ function fail(message: string, partial: Partial<ParsedCertificate>): never {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Go's x509.ParseCertificate. Throws CertificateParseError with Go's message. */
-export function parseCertificate(input: Buffer): ParsedCertificate {
+export function parseCertificate(input: Buffer, opts: { readonly acceptNegativeSerial?: boolean } = {}): ParsedCertificate {
   const out: Partial<Mutable<ParsedCertificate>> = {};
   try {
-    return parseInto(input, out);
+    return parseInto(input, out, opts.acceptNegativeSerial ?? false);
   } catch (err) {
     if (err instanceof CertificateParseError) throw err;
     if (err instanceof ParseError) fail(err.message, out);
@@ -722,7 +722,7 @@ export function parseCertificate(input: Buffer): ParsedCertificate {
   }
 }
 
-function parseInto(input: Buffer, out: Partial<Mutable<ParsedCertificate>>): ParsedCertificate {
+function parseInto(input: Buffer, out: Partial<Mutable<ParsedCertificate>>, acceptNegativeSerial: boolean): ParsedCertificate {
   const top = new DerInput(input);
   const raw = top.readElement(TAG.SEQUENCE);
   if (!raw) fail('x509: malformed certificate', out);
@@ -754,8 +754,8 @@ function parseInto(input: Buffer, out: Partial<Mutable<ParsedCertificate>>): Par
   const serial = tbs.readInteger();
   if (serial === undefined) fail('x509: malformed serial number', out);
   out.serial = serial;
-  // Go 1.23 rejects negative serials unless GODEBUG=x509negativeserial=1.
-  if (serial < 0n) fail('x509: negative serial number', out);
+  // Go 1.23+ rejects negative serials unless GODEBUG=x509negativeserial=1 (crypto/x509/parser.go).
+  if (serial < 0n && !acceptNegativeSerial) fail('x509: negative serial number', out);
 
   const sigAISeq = tbs.read(TAG.SEQUENCE);
   if (!sigAISeq) fail('x509: malformed signature algorithm identifier', out);

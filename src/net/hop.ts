@@ -3,6 +3,7 @@
 // hop in turn, while later stages and the HTTP client open a newly discovered hop in one call.
 // Both paths use the same resolver, dialer and TLS code.
 
+import type { X509Rules } from '../goenv/goversion.js';
 import type net from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { LayerCause } from '../causes.js';
@@ -57,6 +58,8 @@ export interface HopContext {
   readonly timeoutMs: number;
   /** Sends the modelled go's own ClientHello beside each verifying handshake (absent: not checked). */
   readonly goHello?: GoHelloChecks;
+  /** What the modelled go's crypto/x509 accepts and says (negative serials, the x509sha1 hint). */
+  readonly x509?: X509Rules;
 }
 
 export function hopForURL(url: URL, proxyEnv: ProxyEnv): HopTarget {
@@ -181,6 +184,7 @@ export async function secureHop(ctx: HopContext, hop: HopTarget, socket: net.Soc
       signal,
       timeoutMs: ctx.timeoutMs,
       ...(alpn ? { alpn } : {}),
+      ...(ctx.x509 ? { x509: ctx.x509 } : {}),
     });
   } catch (err) {
     socket.destroy();

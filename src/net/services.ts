@@ -18,6 +18,7 @@ export function createNetServices(opts: HopContext & { readonly userAgent?: stri
     proxyEnv: opts.proxyEnv,
     timeoutMs: opts.timeoutMs,
     ...(opts.goHello ? { goHello: opts.goHello } : {}),
+    ...(opts.x509 ? { x509: opts.x509 } : {}),
   };
   const http = new HttpClient(hops, sessions, opts.userAgent);
   return {

@@ -24,6 +24,7 @@
 //   at level 1 does not).
 // - Times in goError are printed in UTC; Go prints the local zone (TZ), which in pods is UTC.
 
+import type { X509Rules } from '../goenv/goversion.js';
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
@@ -46,6 +47,8 @@ export interface TlsHandshakeOptions {
   timeoutMs: number;
   /** Verification time (default: now). */
   now?: Date;
+  /** What the modelled go's crypto/x509 accepts and says (default: go 1.23's). */
+  x509?: X509Rules;
 }
 
 export type TlsCause =
@@ -433,7 +436,7 @@ function judge(
   const certs: ParsedCertificate[] = [];
   for (const der of presented) {
     try {
-      const c = parseCertificate(der);
+      const c = parseCertificate(der, { acceptNegativeSerial: opts.x509?.acceptNegativeSerial ?? false });
       if (c.publicKeyAlgorithm === 'RSA' && (c.rsaBits ?? 0) > MAX_RSA_BITS) {
         return bad(`tls: server sent certificate containing RSA key larger than ${MAX_RSA_BITS} bits`);
       }
@@ -452,6 +455,7 @@ function judge(
     intermediates,
     dnsName: opts.host.startsWith('[') && opts.host.endsWith(']') ? opts.host.slice(1, -1) : opts.host,
     now: opts.now ?? new Date(),
+    ...(opts.x509 ? { sha1OverrideHint: opts.x509.sha1OverrideHint } : {}),
   });
   if (result.ok) {
     return { verification: { ok: true }, verifiedPath: result.chains[0]!.map((c) => sha256Hex(c.raw)) };

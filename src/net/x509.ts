@@ -254,6 +254,8 @@ export interface VerifyOptions {
   readonly now: Date;
   /** EKU names as in EXT_KEY_USAGE_OIDS; empty means ['serverAuth'], as in Go. */
   readonly keyUsages?: readonly string[];
+  /** go ≤1.23 names GODEBUG=x509sha1=1 in a SHA-1 signature error (X509Rules.sha1OverrideHint); default true. */
+  readonly sha1OverrideHint?: boolean;
 }
 
 export type VerifyResult =
@@ -365,7 +367,7 @@ function buildChains(
       err = { kind: 'other', message: 'x509: signature check attempts limit reached while verifying certificate chain' };
       return;
     }
-    const sigErr = checkSignatureFrom(c, candidate);
+    const sigErr = checkSignatureFrom(c, candidate, opts.sha1OverrideHint ?? true);
     if (sigErr !== undefined) {
       hint ??= { cert: candidate, error: { kind: 'other', message: sigErr } };
       return;
@@ -437,7 +439,7 @@ const GO_KEY_TYPE = { RSA: '*rsa.PublicKey', ECDSA: '*ecdsa.PublicKey', Ed25519:
 const HASH_LEN = { md5: 16, sha1: 20, sha256: 32, sha384: 48, sha512: 64 } as const;
 
 /** Certificate.CheckSignatureFrom(parent): undefined when parent signed child, else Go's error text. */
-export function checkSignatureFrom(child: ParsedCertificate, parent: ParsedCertificate): string | undefined {
+export function checkSignatureFrom(child: ParsedCertificate, parent: ParsedCertificate, sha1OverrideHint = true): string | undefined {
   if ((parent.version === 3 && !parent.basicConstraintsValid) || (parent.basicConstraintsValid && !parent.isCA)) {
     return 'x509: invalid signature: parent certificate cannot sign this kind of certificate';
   }
@@ -452,7 +454,7 @@ export function checkSignatureFrom(child: ParsedCertificate, parent: ParsedCerti
   } else if (alg.hash === 'md5') {
     return `x509: cannot verify signature: insecure algorithm ${alg.name}`;
   } else if (alg.hash === 'sha1') {
-    const override = alg.name === 'SHA1-RSA' || alg.name === 'ECDSA-SHA1' ? ' (temporarily override with GODEBUG=x509sha1=1)' : '';
+    const override = sha1OverrideHint && (alg.name === 'SHA1-RSA' || alg.name === 'ECDSA-SHA1') ? ' (temporarily override with GODEBUG=x509sha1=1)' : '';
     return `x509: cannot verify signature: insecure algorithm ${alg.name}${override}`;
   }
   const keyAlgo = parent.publicKeyAlgorithm;

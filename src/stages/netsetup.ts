@@ -1,5 +1,7 @@
 // Builds the run's network services from the plan the config stage decided.
 
+import { godebugValues } from '../goenv/godebug.js';
+import { x509RulesFor } from '../goenv/goversion.js';
 import { GoHelloChecks } from '../net/gohello.js';
 import { RunResolver } from '../net/run-resolver.js';
 import { createNetServices, type NetServices } from '../net/services.js';
@@ -15,5 +17,7 @@ export function buildNetServices(options: Options, plan: Plan): NetServices {
   });
   // go's own ClientHello is that of the go the build runs (--go-version), with the build's GODEBUG.
   const goHello = new GoHelloChecks({ minor: plan.go.version.minor, godebug: options.env['GODEBUG'] ?? '' });
-  return createNetServices({ resolver, trust: plan.trust, proxyEnv: plan.proxyEnv, timeoutMs: options.timeoutMs, goHello, userAgent: plan.go.userAgent });
+  // What its crypto/x509 accepts and says: negative serials, the x509sha1 hint (go ≤1.23).
+  const x509 = x509RulesFor(plan.go, godebugValues(options.env['GODEBUG'] ?? ''));
+  return createNetServices({ resolver, trust: plan.trust, proxyEnv: plan.proxyEnv, timeoutMs: options.timeoutMs, goHello, userAgent: plan.go.userAgent, x509 });
 }

@@ -1,0 +1,45 @@
+// crypto/x509 of the modelled go: negative serial numbers (crypto/x509/parser.go: refused from go 1.23
+// unless GODEBUG=x509negativeserial=1) and the SHA-1 signature error (go ≤1.23 names the
+// GODEBUG=x509sha1=1 override, crypto/x509/x509.go; go 1.24 removed the setting and the hint).
+import { describe, expect, it } from 'vitest';
+import { parseGoVersion, rulesFor, x509RulesFor } from '../../../src/goenv/goversion.js';
+import { selfSignedCA } from '../../../src/lab/pki.js';
+import { parseCertificate } from '../../../src/net/der.js';
+import { CertPool, verifyCertificate } from '../../../src/net/x509.js';
+import { buildVerifyScenarios } from './verify-scenarios.js';
+
+const x509 = (v: string, godebug: Record<string, string> = {}) => x509RulesFor(rulesFor(parseGoVersion(v)), new Map(Object.entries(godebug)));
+
+describe('x509RulesFor', () => {
+  it('negative serials: accepted by go1.21/1.22, refused from go1.23 unless x509negativeserial=1', () => {
+    expect([x509('1.21'), x509('1.22'), x509('1.23'), x509('1.27')].map((r) => r.acceptNegativeSerial)).toEqual([true, true, false, false]);
+    expect(x509('1.27', { x509negativeserial: '1' }).acceptNegativeSerial).toBe(true);
+  });
+  it('the x509sha1 hint: up to go1.23', () => {
+    expect([x509('1.23'), x509('1.24')].map((r) => r.sha1OverrideHint)).toEqual([true, false]);
+  });
+});
+
+describe('parseCertificate with the modelled go\'s rules', () => {
+  const der = selfSignedCA({ commonName: 'neg.example', sans: ['neg.example'], isCA: false, serial: '-ff01' }).der;
+  it('refuses a negative serial as go1.23+ does, accepts it as go1.22 does', () => {
+    expect(() => parseCertificate(der)).toThrow('x509: negative serial number');
+    expect(parseCertificate(der, { acceptNegativeSerial: x509('1.22').acceptNegativeSerial }).serial).toBeLessThan(0n);
+  });
+});
+
+describe('the SHA-1 signature error by version', () => {
+  const s = buildVerifyScenarios().find((x) => x.name === 'sha1-leaf')!;
+  const verify = (sha1OverrideHint: boolean): string => {
+    const roots = new CertPool();
+    for (const r of s.roots) roots.add(parseCertificate(r));
+    const intermediates = new CertPool();
+    for (const i of s.intermediates) intermediates.add(parseCertificate(i));
+    const res = verifyCertificate(parseCertificate(s.leaf), { roots, intermediates, dnsName: s.dnsName, now: s.now, sha1OverrideHint });
+    return res.ok ? 'ok' : res.error.message;
+  };
+  it('go1.23 names the override, go1.24+ does not', () => {
+    expect(verify(x509('1.23').sha1OverrideHint)).toContain('insecure algorithm ECDSA-SHA1 (temporarily override with GODEBUG=x509sha1=1)"');
+    expect(verify(x509('1.24').sha1OverrideHint)).toContain('insecure algorithm ECDSA-SHA1" while trying');
+  });
+});
