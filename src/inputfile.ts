@@ -16,7 +16,7 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
 
-export type InputKind = 'go.mod' | 'go.sum' | 'go env file' | '.netrc' | 'resolv.conf' | 'hosts' | 'nsswitch.conf' | 'certificate file' | 'git config';
+export type InputKind = 'go.mod' | 'go.sum' | 'go env file' | '.netrc' | 'resolv.conf' | 'hosts' | 'nsswitch.conf' | 'certificate file' | 'git config' | 'git credentials';
 
 export interface InputLimit {
   /** The most bytes the probe reads of a file of this kind; a larger one is refused. */
@@ -44,6 +44,7 @@ export const INPUT_LIMITS: Readonly<Record<InputKind, InputLimit>> = Object.free
   'certificate file': { maxBytes: 8 * MiB, go: 'no limit (crypto/x509 root_unix.go: os.ReadFile)' },
   // Not go's file but git's, which go runs for a direct fetch.
   'git config': { maxBytes: 1 * MiB, go: 'no limit (git reads its config files through stdio, config.c git_config_from_file)' },
+  'git credentials': { maxBytes: 1 * MiB, go: 'no limit (git credential-store reads its file line by line, credential-store.c)' },
 });
 
 /** "1 MiB", "512 KiB", "300 bytes". */

@@ -173,6 +173,7 @@ describe('at the cap: as large as the probe reads, binary or one enormous line',
     'nsswitch.conf': () => 'hosts: files dns\n',
     'certificate file': () => '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
     'git config': (i) => `[url "ssh://git@h${i}.example/"]\n\tinsteadOf = https://h${i}.example/\n`,
+    'git credentials': (i) => `https://u:p${i}@h${i}.example\n`,
   };
   const manyLines = (kind: InputKind) => (n: number): Buffer => {
     const parts: string[] = [];
