@@ -178,7 +178,8 @@ install -D -m 0644 ${HOST_CA} ${root}${HOST_CA}`);
 
 /** `podman build`, never pulling (the stand-ins are the only base images there are). */
 export function buildArgs(context: string, tag: string, extra: readonly string[] = []): string[] {
-  return ['build', '--pull=never', '--network=host', '-t', tag, ...extra, context];
+  // --force-rm: a failed step's container goes too (it would stay mounted in PODMAN_HOME's storage).
+  return ['build', '--pull=never', '--network=host', '--force-rm', '-t', tag, ...extra, context];
 }
 
 export function build(context: string, tag: string, extra: readonly string[] = []): Run {
