@@ -179,7 +179,10 @@ install -D -m 0644 ${HOST_CA} ${root}${HOST_CA}`);
 /** `podman build`, never pulling (the stand-ins are the only base images there are). */
 export function buildArgs(context: string, tag: string, extra: readonly string[] = []): string[] {
   // --force-rm: a failed step's container goes too (it would stay mounted in PODMAN_HOME's storage).
-  return ['build', '--pull=never', '--network=host', '--force-rm', '-t', tag, ...extra, context];
+  // --layers=false: podman 4.3 reusing cached layers of an image removed since sometimes fails with
+  // "locating just-written image ... image not known"; every build runs each step (npm's download
+  // cache mount still saves the downloads).
+  return ['build', '--pull=never', '--network=host', '--force-rm', '--layers=false', '-t', tag, ...extra, context];
 }
 
 export function build(context: string, tag: string, extra: readonly string[] = []): Run {
