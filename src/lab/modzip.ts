@@ -19,12 +19,13 @@ export interface BuiltModule {
  * Builds a valid module zip: every entry is "<path>@<version>/<file>" (unescaped, as cmd/go checks),
  * with go.mod always present. File names are relative, slash-separated, without "." or ".." elements.
  */
-export function buildModule(path: string, version: string, files: Record<string, string>): BuiltModule {
+export function buildModule(path: string, version: string, files: Record<string, string | Uint8Array>): BuiltModule {
   // Throw ParseError('module.invalid') on a path or version go would refuse.
   escapePath(path);
   escapeVersion(version);
-  const goMod = files['go.mod'] ?? `module ${path}\n`;
-  const all: Record<string, string> = { ...files, 'go.mod': goMod };
+  const given = files['go.mod'];
+  const goMod = given === undefined ? `module ${path}\n` : typeof given === 'string' ? given : Buffer.from(given).toString('utf8');
+  const all: Record<string, string | Uint8Array> = { ...files, 'go.mod': goMod };
   const prefix = `${path}@${version}/`;
   const entries = Object.keys(all)
     .sort()
@@ -33,7 +34,8 @@ export function buildModule(path: string, version: string, files: Record<string,
       if (name === '' || name.includes('\\') || elems.some((e) => e === '' || e === '.' || e === '..')) {
         throw new TypeError(`buildModule: invalid file name ${JSON.stringify(name)}`);
       }
-      return { name: prefix + name, data: Buffer.from(all[name]!, 'utf8') };
+      const data = all[name]!;
+      return { name: prefix + name, data: typeof data === 'string' ? Buffer.from(data, 'utf8') : data };
     });
   const zip = writeZip(entries);
   return { zip, goMod, zipHash: hashModuleZip(zip), goModHash: hashGoMod(Buffer.from(goMod, 'utf8')) };

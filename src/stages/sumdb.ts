@@ -228,7 +228,8 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
   const at = `${m.path}@${m.version}`;
   // go verifies a toolchain's zip only (it never fetches its go.mod), inside toolchain.Exec's download.
   const isToolchain = m.path === TOOLCHAIN_MODULE;
-  const goPrefix = isToolchain ? `go: download ${ctx.plan.toolchain.module?.toolchain ?? m.version}: ${at}: verifying module: ` : `${at}: verifying go.mod: ${at}/go.mod: `;
+  // go's wrapping, as measured with go 1.23.5 and 1.24.4 in the e2e lab ("toolchain-served" without the record).
+  const goPrefix = isToolchain ? `go: download ${ctx.plan.toolchain.module?.toolchain ?? m.version}: ${at}: verifying module: ${at}: ` : `${at}: verifying go.mod: ${at}/go.mod: `;
   const outcome = await lookup(ctx, verifier, base, m.path, m.version);
   if ('err' in outcome) {
     check.failure = lookupFailure(ctx, outcome.err, db, base, goPrefix, at);

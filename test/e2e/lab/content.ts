@@ -2,7 +2,8 @@
 // bad variants), a GOPROXY tree for lab.test/hello at several versions, and the checksum database's
 // /lookup, /tile and /latest answers signed over that tree.
 
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { escapePath, escapeVersion } from '../../../src/goenv/module.js';
@@ -12,6 +13,7 @@ import { SumdbFixture } from '../../../src/lab/sumdb-server.js';
 import { generateKey } from '../../../src/sumdb/note.js';
 import { newTiles, tilePath } from '../../../src/sumdb/tlog.js';
 import { writeLabCredentials, type LabCredentials } from './credentials.js';
+import { goCandidates } from './gos.js';
 import { writeVanityModule } from './vanity.js';
 import { HOST_IPS6, HOST_NAMES, LAB_MODULE, LAB_VERSIONS } from './topology.js';
 
@@ -38,6 +40,8 @@ export interface LabContent {
   readonly goSum: readonly string[];
   /** The extra modules asked for with `bulkModules` (each at v1.0.0), served and recorded like lab.test/hello. */
   readonly bulk: readonly { readonly path: string; readonly version: string }[];
+  /** The proxy tree holding golang.org/toolchain (served under GOPROXY_PATHS.toolchain), when go 1.27 is installed. */
+  readonly toolchainDir?: string;
   /** auth.lab.test's password file, GOAUTH commands and .netrc files. */
   readonly credentials: LabCredentials;
 }
@@ -122,6 +126,7 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
   }
 
   writeVanityModule(goproxyDir);
+  const toolchainDir = writeToolchain(join(dir, 'www', 'toolchain'), sumdb);
 
   // The checksum database as static files: every answer go (or the probe) may ask of this tree.
   const serve = (path: string): Buffer => {
@@ -132,7 +137,8 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
     return res.body;
   };
   writeBytes(join(sumdbDir, 'latest'), serve('/latest'));
-  for (const { path, version } of [...LAB_VERSIONS.map((version) => ({ path: LAB_MODULE, version })), ...bulk]) {
+  const toolchain = toolchainDir ? [{ path: 'golang.org/toolchain', version: LAB_TOOLCHAIN_VERSION }] : [];
+  for (const { path, version } of [...LAB_VERSIONS.map((version) => ({ path: LAB_MODULE, version })), ...bulk, ...toolchain]) {
     const key = `${escapePath(path)}@${escapeVersion(version)}`;
     writeBytes(join(sumdbDir, 'lookup', key), serve(`/lookup/${key}`));
   }
@@ -156,8 +162,50 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
     sumdbName: SUMDB_NAME,
     goSum,
     bulk,
+    ...(toolchainDir ? { toolchainDir } : {}),
     credentials: writeLabCredentials(join(dir, 'credentials')),
   };
+}
+
+/** The toolchain the lab serves when go.mod asks for go 1.27.3: go 1.23 and 1.24 switch to it. */
+export const LAB_TOOLCHAIN_VERSION = 'v0.0.1-go1.27.3.linux-amd64';
+
+/**
+ * golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64 made from the unpacked go 1.27 (its GOROOT), with
+ * only what go's switch needs (measured with go 1.23.5 and 1.24.4: toolchain/select.go Exec stats
+ * bin/go, walks pkg/tool, lib (1.24+) and bin/gofmt to set exec bits, then runs bin/go, which reads
+ * go.env and VERSION): ~8 MB instead of a release's ~70 MB. Recorded in the lab's checksum database.
+ * Undefined when go 1.27 is not installed (the e2e prerequisites say so under CI).
+ */
+function writeToolchain(dir: string, sumdb: SumdbFixture): string | undefined {
+  const goroot = goCandidates(27, process.env).map((bin) => dirname(dirname(bin))).find((d) => existsSync(join(d, 'bin', 'go')));
+  if (!goroot) return undefined;
+  // Deflating 19 MB takes seconds: every lab of a run (and of later runs) reuses one build per go binary.
+  const bin = statSync(join(goroot, 'bin', 'go'));
+  const cache = join(tmpdir(), `gomodprobe-lab-toolchain-${bin.size}-${Math.round(bin.mtimeMs)}`);
+  let built: { zip: Buffer; zipHash: string; goModHash: string };
+  if (existsSync(`${cache}.zip`) && existsSync(`${cache}.json`)) {
+    built = { zip: readFileSync(`${cache}.zip`), ...(JSON.parse(readFileSync(`${cache}.json`, 'utf8')) as { zipHash: string; goModHash: string }) };
+  } else {
+    built = buildModule('golang.org/toolchain', LAB_TOOLCHAIN_VERSION, {
+      'go.mod': 'module golang.org/toolchain\n',
+      'bin/go': readFileSync(join(goroot, 'bin', 'go')),
+      'bin/gofmt': readFileSync(join(goroot, 'bin', 'gofmt')),
+      'go.env': readFileSync(join(goroot, 'go.env')),
+      'VERSION': readFileSync(join(goroot, 'VERSION')),
+      'pkg/tool/linux_amd64/README': 'The lab toolchain leaves the compiler and tools out: go mod download needs none.\n',
+      'lib/README': 'The lab toolchain.\n',
+    });
+    // Written under a temporary name, then renamed: parallel labs never read half a file.
+    const tmp = `${cache}.${process.pid}`;
+    writeFileSync(`${tmp}.zip`, built.zip);
+    writeFileSync(`${tmp}.json`, JSON.stringify({ zipHash: built.zipHash, goModHash: built.goModHash }));
+    renameSync(`${tmp}.zip`, `${cache}.zip`);
+    renameSync(`${tmp}.json`, `${cache}.json`);
+  }
+  writeBytes(join(dir, 'golang.org', 'toolchain', '@v', `${LAB_TOOLCHAIN_VERSION}.zip`), built.zip);
+  sumdb.add('golang.org/toolchain', LAB_TOOLCHAIN_VERSION, built.zipHash, built.goModHash);
+  return dir;
 }
 
 class CapturedResponse {

@@ -98,6 +98,14 @@ const TOOLCHAIN_SCENARIOS: readonly Scenario[] = [
     byGo: { 27: { pass: true } },
   },
   {
+    id: 'toolchain-served',
+    title: 'go.mod says go 1.27.3, GOTOOLCHAIN=auto, the proxy serves golang.org/toolchain (go 1.23/1.24 switch to it)',
+    gomod: NEEDS_1_27_3,
+    env: () => ({ GOTOOLCHAIN: 'auto', GOPROXY: `${proxy}${P.toolchain}` }),
+    expect: { pass: true },
+    findings: ['config:config.toolchain'],
+  },
+  {
     id: 'toolchain-local-too-old',
     title: 'go.mod says go 1.27.3, GOTOOLCHAIN=local',
     gomod: NEEDS_1_27_3,

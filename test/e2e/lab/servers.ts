@@ -13,6 +13,8 @@ export const GOPROXY_PATHS = Object.freeze({
   good: '',
   /** The same tree, but /sumdb/<name>/supported answers 404, so go talks to sum.lab.test directly. */
   noSumdb: '/nosumdb',
+  /** The tree plus golang.org/toolchain (a go 1.27.3 toolchain module), .zip served without redirect; sumdb direct. */
+  toolchain: '/toolchain',
   /** Every module request answers 404. */
   notFound: '/p404',
   /** Every module request answers 500. */
@@ -71,7 +73,9 @@ export function nginxConf({ content, runDir }: NginxConfOptions): string {
     location ^~ ${p.noSumdb}/sumdb/ { return 404 "not found\\n"; }
     location ^~ ${p.noSumdb}/ { alias ${www}/; }
     location ^~ ${p.httpRedirect}/ { alias ${www}/; }
-    location ^~ ${p.notFound}/ { return 404 "not found: the lab proxy does not have this module\\n"; }
+${content.toolchainDir ? `    location ^~ ${p.toolchain}/golang.org/toolchain/ { alias ${content.toolchainDir}/golang.org/toolchain/; }
+    location ^~ ${p.toolchain}/ { alias ${www}/; }
+` : ''}    location ^~ ${p.notFound}/ { return 404 "not found: the lab proxy does not have this module\\n"; }
     location ^~ ${p.serverError}/ { return 500 "internal error: the lab proxy is broken\\n"; }
     location ^~ ${p.html}/ {
       default_type text/html;
