@@ -70,9 +70,17 @@ function withBrokenNotAfter(cert: IssuedCert, issuer: IssuedCert, replace: (time
   const algStart = outerHead + tbsHead + tbsLen;
   const [algHead, algLen] = tlv(cert.der, algStart);
   const alg = cert.der.subarray(algStart, algStart + algHead + algLen);
-  // The validity is the first two UTCTimes (tag 0x17) in the TBS; the second is notAfter.
-  const first = tbs.indexOf(0x17);
-  const second = tbs.indexOf(0x17, first + 2 + tbs[first + 1]!);
+  // Walk the TBS's elements (RFC 5280: [0] version, serial, signature, issuer, validity, ...) to the
+  // validity; searching for the UTCTime tag byte instead found a 0x17 inside a random serial now and then.
+  let at = tbsHead;
+  for (let i = 0; i < 4; i++) {
+    const [h, l] = tlv(tbs, at);
+    at += h + l;
+  }
+  if (tbs[at] !== 0x30) throw new Error('expected the validity SEQUENCE');
+  const firstTime = at + tlv(tbs, at)[0];
+  const second = firstTime + tlv(tbs, firstTime)[0] + tlv(tbs, firstTime)[1];
+  if (tbs[second] !== 0x17) throw new Error('expected notAfter as a UTCTime');
   const len = tbs[second + 1]!;
   const text = tbs.subarray(second + 2, second + 2 + len).toString('latin1');
   const broken = replace(text);
