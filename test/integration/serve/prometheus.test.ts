@@ -10,10 +10,10 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClosedPort } from '../../../src/lab/closed-port.js';
 import { issue } from '../../../src/lab/pki.js';
 import { LabTarget, LAB_NAMES, labPki } from '../../../src/lab/target.js';
 import { REPO_DIR } from '../../ship/image-plan.js';
@@ -27,15 +27,17 @@ interface Alert {
   state: 'pending' | 'firing';
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+/**
+ * A port for a server this test starts (and restarts) itself, held for the test's life: listen(0) and
+ * close would hand the number back to the kernel, which may give it to any other listener before ours
+ * (issue #20). A held port (src/lab/closed-port.ts) is skipped by the kernel's ephemeral choice, while
+ * an explicit listen with SO_REUSEADDR, which node and go's net.Listen set, still takes it.
+ */
+const heldPorts: ClosedPort[] = [];
+async function reservedPort(): Promise<number> {
+  const held = await ClosedPort.hold();
+  heldPorts.push(held);
+  return held.port;
 }
 
 class Prometheus {
@@ -154,7 +156,7 @@ describe('alerts and dashboard against a real Prometheus', () => {
     const soon = issue({ commonName: LAB_NAMES.proxy, sans: [LAB_NAMES.proxy, LAB_NAMES.sum, LAB_NAMES.storage, LAB_NAMES.egress, '127.0.0.1'], keyType: 'ec', notAfter: new Date(Date.now() + 7 * 86_400_000) }, pki.intermediate);
     lab = await LabTarget.start({ pki: { ...pki, leaf: soon } });
     sumdbEnv = lab.writeInputs(join(dir, 'inputs'));
-    ports = { demo: await freePort(), sumdb: await freePort(), prometheus: await freePort() };
+    ports = { demo: await reservedPort(), sumdb: await reservedPort(), prometheus: await reservedPort() };
     const rules = readFileSync(join(FLEET, 'alerts.yaml'), 'utf8').replace(/^(\s+for: )\S+$/gm, `$1${SHORT_FOR}`);
     expect(rules).toContain(`for: ${SHORT_FOR}`);
     expect(rules).not.toContain('for: 10m');
@@ -166,6 +168,7 @@ describe('alerts and dashboard against a real Prometheus', () => {
 
   afterAll(async () => {
     await Promise.allSettled([demo?.stop(), sumdb?.stop(), prometheus?.stop(), lab?.close()]);
+    for (const held of heldPorts.splice(0)) held.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
