@@ -36,6 +36,9 @@ function timed<T>(name: string, f: () => T): T {
   return result;
 }
 
+/** podman-internal storage errors (not the Dockerfile's): worth one more build. */
+const PODMAN_STORAGE_RACE = /identifier is not a container|locating just-written image/;
+
 describe('README "Inside docker build"', () => {
   it('shows lines of examples/docker-build/Dockerfile as they are', () => {
     const readme = readFileSync(join(REPO_DIR, 'README.md'), 'utf8');
@@ -48,7 +51,7 @@ describe('README "Inside docker build"', () => {
   });
 });
 
-describe.skipIf(!ci || !missing)('podman image prerequisites (CI)', () => {
+describe.skipIf(!ci)('podman image prerequisites (CI)', () => {
   it('has podman, runc, debootstrap and go 1.23', () => {
     expect(missing, `CI=true but the image cannot be built: ${missing}`).toBeUndefined();
   });
@@ -146,7 +149,16 @@ describe.skipIf(missing !== undefined)('the image built from the Dockerfile by p
     });
 
     /** podman build of the example with the lab as the build's network: its names in /etc/hosts, its CA as the "ca" secret. */
-    function buildExample(tag: string, goproxy: string): Promise<Run> {
+    async function buildExample(tag: string, goproxy: string): Promise<Run> {
+      const first = await buildExampleOnce(tag, goproxy);
+      // podman 4.3's own storage races ("identifier is not a container" while removing a step's container)
+      // say nothing about the build: seen once in ~10 runs here. Build once more then, and only then.
+      if (first.code === 0 || !PODMAN_STORAGE_RACE.test(first.stderr)) return first;
+      console.warn(`[podman] retrying ${tag} after a podman storage error: ${first.stderr.split('\n').find((l) => PODMAN_STORAGE_RACE.test(l))}`);
+      return buildExampleOnce(tag, goproxy);
+    }
+
+    function buildExampleOnce(tag: string, goproxy: string): Promise<Run> {
       const hosts = Object.values(LAB_NAMES).flatMap((h) => ['--add-host', `${h}:127.0.0.1`]);
       return podmanAsync(buildArgs(context, tag, [
         '--dns=none', ...hosts,
