@@ -120,15 +120,7 @@ function renderCilium(report: RunReport, plan: PolicyPlan): string {
     '        - matchLabels:',
     '            k8s:io.kubernetes.pod.namespace: kube-system',
     '            k8s:k8s-app: kube-dns',
-    '      toPorts:',
-    '        - ports:',
-    `            - port: ${q(String(plan.dnsPort))}`,
-    '              protocol: UDP',
-    `            - port: ${q(String(plan.dnsPort))}`,
-    '              protocol: TCP',
-    '          rules:',
-    '            dns:',
-    '              - matchPattern: "*"',
+    ...ciliumDnsPorts(plan.dnsPort),
   );
   // resolv.conf's nameserver itself, for a DNS server that is no kube-dns pod (NodeLocal DNSCache's
   // link-local address, a server outside the cluster). toCIDR and toEndpoints cannot share a rule.
@@ -138,15 +130,7 @@ function renderCilium(report: RunReport, plan: PolicyPlan): string {
       `    # DNS: resolv.conf's nameserver (${servers.join(', ')}), when it is not a kube-dns pod (NodeLocal DNSCache, a server outside the cluster).`,
       '    - toCIDR:',
       ...servers.map((a) => `        - ${q(cidrOf(a))}`),
-      '      toPorts:',
-      '        - ports:',
-      `            - port: ${q(String(plan.dnsPort))}`,
-      '              protocol: UDP',
-      `            - port: ${q(String(plan.dnsPort))}`,
-      '              protocol: TCP',
-      '          rules:',
-      '            dns:',
-      '              - matchPattern: "*"',
+      ...ciliumDnsPorts(plan.dnsPort),
     );
   }
   for (const d of plan.allow) {
@@ -173,4 +157,19 @@ function hostPort(d: EgressDestination): string {
 /** One line of comment: the reasons, without anything that could end the comment. */
 function whyText(d: EgressDestination): string {
   return d.why.map((w) => w.text).join('; ').replace(/[\r\n]+/g, ' ');
+}
+
+/** UDP and TCP to the DNS port, every name visible to Cilium's DNS proxy (which toFQDNs rules need). */
+function ciliumDnsPorts(port: number): string[] {
+  return [
+    '      toPorts:',
+    '        - ports:',
+    `            - port: ${q(String(port))}`,
+    '              protocol: UDP',
+    `            - port: ${q(String(port))}`,
+    '              protocol: TCP',
+    '          rules:',
+    '            dns:',
+    '              - matchPattern: "*"',
+  ];
 }
