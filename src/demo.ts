@@ -70,6 +70,7 @@ export function demoArgv(user: Options, labArgs: readonly string[], run: string)
   }
   for (const m of user.modules) argv.push('--module', m);
   if (user.gomodFile !== undefined) argv.push('--gomod', user.gomodFile);
+  if (user.goworkFile !== undefined) argv.push('--gowork', user.goworkFile);
   if (user.gosumFile !== undefined) argv.push('--gosum', user.gosumFile);
   argv.push('--max-modules', String(user.maxModules));
   if (user.reportDir !== undefined) argv.push('--report-dir', join(user.reportDir, run));

@@ -21,6 +21,8 @@ export interface Options {
   /** `--module` values as given (validated by the config stage, which owns Go's module-path rules). */
   readonly modules: readonly string[];
   readonly gomodFile: string | undefined;
+  /** --gowork: the go.work the build uses; its go and toolchain lines decide go's toolchain switch. */
+  readonly goworkFile: string | undefined;
   readonly gosumFile: string | undefined;
   readonly maxModules: number;
   readonly reportDir: string | undefined;
@@ -98,6 +100,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'module', env: 'GOMODPROBE_MODULE', arg: 'PATH@VERSION', repeatable: true,
     help: `module to probe as PATH@VERSION or PATH@latest (repeatable; env: comma-separated). Default ${DEFAULT_MODULE}` },
   { name: 'gomod', env: 'GOMODPROBE_GOMOD', arg: 'FILE', help: "probe the modules required by this go.mod (its require and replace lines) instead of --module" },
+  { name: 'gowork', env: 'GOMODPROBE_GOWORK', arg: 'FILE', help: "the go.work the build uses (go finds one above the module's directory, or GOWORK names it): its go and toolchain lines decide go's toolchain switch instead of go.mod's" },
   { name: 'go-version', env: 'GOMODPROBE_GO_VERSION', arg: 'VERSION',
     help: `the go the build image runs (1.27, 1.27.3 or go1.27.3; modelled: ${MODELLED_RANGE}): verdicts follow its rules. Default: the newest modelled, ${formatGoVersion(NEWEST_MODELLED)}` },
   { name: 'go-platform', env: 'GOMODPROBE_GO_PLATFORM', arg: 'GOOS/GOARCH',
@@ -138,7 +141,7 @@ export const GO_ENV_NAMES = [
   'GOPROXY', 'GOSUMDB', 'GOPRIVATE', 'GONOPROXY', 'GONOSUMDB', 'GOINSECURE', 'GOFLAGS', 'GOAUTH', 'GOVCS',
   'GOTOOLCHAIN', 'GOENV', 'GOPATH', 'GOMODCACHE', 'GOROOT', 'NETRC', 'HOME', 'XDG_CONFIG_HOME',
   'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'REQUEST_METHOD',
-  'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HOSTNAME', 'LOCALDOMAIN', 'RES_OPTIONS', 'HOSTALIASES', 'GODEBUG',
+  'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HOSTNAME', 'LOCALDOMAIN', 'RES_OPTIONS', 'HOSTALIASES', 'GODEBUG', 'GOWORK',
 ] as const;
 
 export interface ParseContext {
@@ -267,6 +270,7 @@ export function parseOptions(ctx: ParseContext): Options {
     command,
     modules: Object.freeze(values.get('module') ?? []),
     gomodFile: one('gomod'),
+    goworkFile: one('gowork'),
     gosumFile: one('gosum'),
     maxModules: intValue(one('max-modules'), 50, 1, 10_000, source('max-modules')),
     reportDir: one('report-dir'),

@@ -259,6 +259,7 @@ function settingsSummary(options: Options): RunReport['settings'] {
     goVersion: { version: formatGoVersion(options.goVersion.version), source: options.goVersion.source },
     modules: options.modules,
     gomod: options.gomodFile,
+    gowork: options.goworkFile,
     gosum: options.gosumFile,
     timeout: formatGoDuration(options.timeoutMs),
     deadline: formatGoDuration(options.deadlineMs),

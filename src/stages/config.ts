@@ -10,7 +10,7 @@ import { fetchGodebugNotes, godebugValues, removedGodebug } from '../goenv/godeb
 import { parseGoURL } from '../goenv/gourl.js';
 import { parseGoFlags } from '../goenv/goflags.js';
 import { MODELLED_RANGE, formatGoVersion, parseGoVersion, rulesFor, type GoRules } from '../goenv/goversion.js';
-import { TOOLCHAIN_MODULE, decideToolchain } from '../goenv/toolchain.js';
+import { TOOLCHAIN_MODULE, compareGo, decideToolchain, goModLookup } from '../goenv/toolchain.js';
 import { parseGoMod } from '../goenv/gomod.js';
 import { parseGoSum } from '../goenv/gosum.js';
 import { parseGoSumDB, type GoSumDB } from '../goenv/gosumdb.js';
@@ -113,6 +113,8 @@ async function readInputs(ctx: ConfigContext): Promise<Inputs> {
   const files = ctx.inputs;
   const reads: [string | undefined, InputKind][] = [
     [options.gomodFile, 'go.mod'],
+    // go.work is read by the same parser (modfile) and bounded like a go.mod.
+    [options.goworkFile, 'go.mod'],
     [options.gosumFile, 'go.sum'],
     [options.resolvConf, 'resolv.conf'],
     [options.hostsFile, 'hosts'],
@@ -295,13 +297,15 @@ function planToolchain(ctx: ConfigContext, inputs: Inputs, goEnv: GoEnv, localGo
   const { options } = ctx;
   const gt = goEnv.vars.GOTOOLCHAIN;
   const text = options.gomodFile ? required(inputs, '--gomod', options.gomodFile, 'give the path of a go.mod, a regular file') : undefined;
+  const work = workspaceFile(ctx, inputs, findings);
   const local = options.goVersion.version;
   const { goos, goarch } = options.goPlatform;
   const d = decideToolchain({
     gotoolchain: gt.value,
     local,
-    // go runs in the module's directory, so its messages name the file "go.mod".
-    ...(text !== undefined ? { modFile: { name: 'go.mod', text } } : {}),
+    // select.go modGoToolchain: the go.work in effect decides, else the go.mod. go runs in the module's
+    // directory (the workspace's root), so its messages name the file "go.work" or "go.mod".
+    ...(work !== undefined ? { modFile: { name: 'go.work', text: work } } : text !== undefined ? { modFile: { name: 'go.mod', text } } : {}),
     goos,
     goarch,
     go111module: options.env['GO111MODULE'] ?? '',
@@ -317,6 +321,9 @@ function planToolchain(ctx: ConfigContext, inputs: Inputs, goEnv: GoEnv, localGo
           ? 'name a release: go1.25.0, not go1.25 (golang/go#62278)'
           : 'set GOTOOLCHAIN to local, auto, path, goX.Y.Z, goX.Y.Z+auto or goX.Y.Z+path, and the go.mod toolchain line to goX.Y.Z or default';
     throw new Rejected(target, d.reason, hint, d.goError, d.why === 'too_old' || d.why === 'not_in_path' ? 'config.toolchain_too_old' : 'config.toolchain_invalid');
+  }
+  if (work !== undefined && text !== undefined && d.kind !== 'uncertain') {
+    checkWorkspaceGo(work, text, d.kind === 'switch' ? d.goVersion : `1.${local.minor}.${local.patch ?? 0}`, target);
   }
   if (d.kind === 'uncertain') {
     findings.push({ code: 'config.toolchain_uncertain', severity: 'warn', target, message: d.reason,
@@ -351,6 +358,41 @@ function planToolchain(ctx: ConfigContext, inputs: Inputs, goEnv: GoEnv, localGo
     toolchain: { ...base, kind: 'switch', reason: d.reason, module: { path: TOOLCHAIN_MODULE, version: d.moduleVersion, toolchain: d.toolchain } },
     go,
   };
+}
+
+/**
+ * The text of --gowork when go uses that workspace (modload.FindGoWork): not with GOWORK=off. The probe
+ * reads GOWORK from the environment only, like GO111MODULE.
+ */
+function workspaceFile(ctx: ConfigContext, inputs: Inputs, findings: Finding[]): string | undefined {
+  const file = ctx.options.goworkFile;
+  if (!file) return undefined;
+  const text = required(inputs, '--gowork', file, 'give the path of the go.work the build uses, a regular file');
+  if (ctx.options.env['GOWORK'] === 'off') {
+    findings.push({ code: 'config.gowork_off', severity: 'info', target: 'GOWORK=off',
+      message: `GOWORK=off: go ignores ${file} (no workspace), so go.mod's go and toolchain lines decide the toolchain switch` });
+    return undefined;
+  }
+  return text;
+}
+
+/**
+ * modload/init.go loadModFile: in a workspace, a module whose go line is newer than go.work's (and at
+ * least 1.21, gover.GoStrictVersion) is refused, whatever go runs: switching cannot help, go.work is
+ * wrong. FromGoMod/FromGoWork: no go line means 1.16 for a go.mod, 1.18 for a go.work. `running` is the
+ * go that loads the workspace (after any switch): go 1.27 words the fix differently (measured: 1.23.5 and
+ * 1.24.4 "to update it", 1.27.3 "to download and use go X"; 1.25/1.26 not measured, taken as 1.24).
+ */
+function checkWorkspaceGo(work: string, mod: string, running: string, target: string): void {
+  const workLine = goModLookup(work, 'go');
+  const wv = workLine || '1.18';
+  const mv = goModLookup(mod, 'go') || '1.16';
+  if (compareGo(mv, wv) <= 0 || compareGo(mv, '1.21') < 0) return;
+  const verb = workLine ? 'lists' : 'implicitly requires';
+  const fix = compareGo(running, '1.27') >= 0 ? `to download and use go ${mv}` : 'to update it';
+  throw new Rejected(target, `go.work's go line (${wv}) is older than the go line of the module in go.mod (${mv}): go refuses the workspace before any download, whatever toolchain runs`,
+    `raise go.work's go line to ${mv} (go work use does it), or point --gowork at the go.work the build really uses`,
+    `go: module . listed in go.work file requires go >= ${mv}, but go.work ${verb} go ${wv}; ${fix}:\n\tgo work use`, 'config.gowork_too_old');
 }
 
 /**

@@ -71,6 +71,7 @@ export const STAGE_CAUSE_HINTS: Readonly<Record<keyof typeof STAGE_CAUSES, strin
   'config.bad_file': 'fix or mount the input file named in the message (go.mod, go.sum, resolv.conf, ...)',
   'config.unsupported_url': 'name the host by a DNS name, an IPv4 address, or an IPv6 address in brackets without a zone',
   'config.toolchain_too_old': 'a build image with go at least as new as go.mod\'s go line, or GOTOOLCHAIN=auto with golang.org/toolchain served by GOPROXY, or a lower go line; give the probe the image\'s go with --go-version',
+  'config.gowork_too_old': 'raise go.work\'s go line to the newest go line of its modules (`go work use` does it), or give the probe the go.work the build really uses (--gowork)',
   'config.toolchain_invalid': 'GOTOOLCHAIN: local, auto, path, goX.Y.Z, goX.Y.Z+auto or goX.Y.Z+path; toolchain line: goX.Y.Z (a release, not go1.25) or default',
   'proxy.not_found': 'check the module path and version; for a private module, set GOPRIVATE/GONOPROXY so go fetches it directly',
   'proxy.gone': 'the proxy refuses the module (410): check the module path and version, or the proxy\'s policy',

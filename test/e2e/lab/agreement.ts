@@ -52,11 +52,13 @@ export async function runScenario(
       const goDir = lab.freshDir(`${s.id}-go1${go.minor}`);
       const probeDir = lab.freshDir(`${s.id}-probe1${go.minor}`);
       if (s.gomod !== undefined) for (const dir of [goDir, probeDir]) writeFileSync(join(dir, 'go.mod'), s.gomod);
+      if (s.gowork !== undefined) for (const dir of [goDir, probeDir]) writeFileSync(join(dir, 'go.work'), s.gowork);
       const [goOutcome, probe] = await Promise.all([
         runGo({ ns: pod.ns, goBin: go.bin, env: goEnv(goDir, labEnv, goBinDir), module, cwd: goDir }),
         probeSlot(() => runProbe({
           ns: pod.ns, node: pre.node, cli: pre.cli, env: goEnv(probeDir, labEnv, goBinDir), module, reportDir: join(probeDir, 'report'), cwd: probeDir,
-          extraArgs: ['--go-version', goVersionArg(go), ...(s.gomod !== undefined ? ['--gomod', join(probeDir, 'go.mod')] : [])],
+          extraArgs: ['--go-version', goVersionArg(go), ...(s.gomod !== undefined ? ['--gomod', join(probeDir, 'go.mod')] : []),
+            ...(s.gowork !== undefined ? ['--gowork', join(probeDir, 'go.work')] : [])],
         })),
       ]);
       return { go, goOutcome, probe, problems: judge(s, go.minor, goOutcome, probe) };

@@ -44,6 +44,8 @@ export interface Scenario {
    * go and toolchain lines drive go's toolchain switch.
    */
   readonly gomod?: string;
+  /** A go.work beside that go.mod (go finds it; the probe gets --gowork): its go and toolchain lines decide instead. */
+  readonly gowork?: string;
   /** Finding codes the probe must report, `stage:code` for a given stage (on a pass, what go survives but costs it). */
   readonly findings?: readonly string[];
 }
@@ -115,6 +117,29 @@ const TOOLCHAIN_SCENARIOS: readonly Scenario[] = [
       goError: /go\.mod requires go >= 1\.27\.3 \(running go 1\.2[34]\.\d+; GOTOOLCHAIN=local\)/,
     },
     byGo: { 27: { pass: true } },
+  },
+  {
+    id: 'toolchain-gowork-local',
+    title: 'go.work says go 1.27.3 (go.mod go 1.22), GOTOOLCHAIN=local: go.work decides',
+    gomod: 'module example.com/app\n\ngo 1.22\n',
+    gowork: 'go 1.27.3\n\nuse .\n',
+    env: () => ({ GOTOOLCHAIN: 'local' }),
+    expect: {
+      pass: false, stage: 'config', cause: 'config.toolchain_too_old', hint: /--go-version/,
+      goError: /go\.work requires go >= 1\.27\.3 \(running go 1\.2[34]\.\d+; GOTOOLCHAIN=local\)/,
+    },
+    byGo: { 27: { pass: true } },
+  },
+  {
+    id: 'toolchain-gowork-older',
+    title: 'go.work says go 1.22, go.mod go 1.27.3: every go refuses the workspace (no switch)',
+    gomod: NEEDS_1_27_3,
+    gowork: 'go 1.22\n\nuse .\n',
+    env: () => ({ GOTOOLCHAIN: 'auto' }),
+    expect: {
+      pass: false, stage: 'config', cause: 'config.gowork_too_old', hint: /go work use/,
+      goError: /module \. listed in go\.work file requires go >= 1\.27\.3, but go\.work lists go 1\.22/,
+    },
   },
   {
     id: 'toolchain-lang-version',

@@ -59,6 +59,42 @@ describe('the toolchain decision', () => {
   });
 });
 
+describe('--gowork: the workspace\'s go and toolchain lines decide (select.go modGoToolchain)', () => {
+  const withWork = (work: string, mod: string, args: string[], env: Record<string, string | undefined> = {}) =>
+    ({ modules: [], files: { 'go.mod': mod, 'go.work': work }, args: ['--gomod', '{dir}/go.mod', '--gowork', '{dir}/go.work', '--go-platform', 'linux/amd64', ...args], env });
+
+  it('go.work newer than the local go with GOTOOLCHAIN=local: go\'s text names go.work (measured, go 1.23.5)', async () => {
+    const run = await probeLab(lab, withWork('go 1.27.3\n\nuse .\n', gomod('go 1.22'), ['--go-version', '1.23.5'], { GOTOOLCHAIN: 'local' }));
+    expect(run.exitCode).toBe(2);
+    expect(run.report.failure).toMatchObject({ cause: 'config.toolchain_too_old', goError: 'go: go.work requires go >= 1.27.3 (running go 1.23.5; GOTOOLCHAIN=local)' });
+  });
+
+  it('go.work asks for go 1.27.3 under auto: go switches, though go.mod says 1.22', async () => {
+    const run = await probeLab(lab, withWork('go 1.27.3\n\nuse .\n', gomod('go 1.22'), ['--go-version', '1.24.4'], { GOTOOLCHAIN: 'auto' }));
+    expect(run.stage('config').evidence['toolchain']).toMatchObject({ kind: 'switch', module: { toolchain: 'go1.27.3' } });
+    expect(run.report.failure).toMatchObject({ cause: 'proxy.toolchain_not_available' });
+  });
+
+  it('go.work older than go.mod: go refuses the workspace, with 1.24\'s and 1.27\'s words (measured)', async () => {
+    const work = 'go 1.22\n\nuse .\n';
+    const old = await probeLab(lab, withWork(work, gomod('go 1.27.3'), ['--go-version', '1.24.4'], { GOTOOLCHAIN: 'auto' }));
+    expect(old.exitCode).toBe(2);
+    expect(old.report.failure).toMatchObject({ cause: 'config.gowork_too_old',
+      goError: 'go: module . listed in go.work file requires go >= 1.27.3, but go.work lists go 1.22; to update it:\n\tgo work use' });
+    const now = await probeLab(lab, withWork(work, gomod('go 1.27.3'), ['--go-version', '1.27.3'], { GOTOOLCHAIN: 'auto' }));
+    expect(now.report.failure).toMatchObject({ cause: 'config.gowork_too_old',
+      goError: 'go: module . listed in go.work file requires go >= 1.27.3, but go.work lists go 1.22; to download and use go 1.27.3:\n\tgo work use' });
+    expect(now.report.failure!.hint).toContain('go work use');
+  });
+
+  it('GOWORK=off: go ignores the workspace, go.mod decides, and the probe says so', async () => {
+    const run = await probeLab(lab, withWork('go 1.27.3\n\nuse .\n', gomod('go 1.22'), ['--go-version', '1.23.5'], { GOTOOLCHAIN: 'local', GOWORK: 'off' }));
+    expect(run.exitCode).toBe(0);
+    expect(run.stage('config').findings).toContainEqual(expect.objectContaining({ code: 'config.gowork_off' }));
+    expect(run.stage('config').evidence['toolchain']).toMatchObject({ kind: 'local' });
+  });
+});
+
 describe('the toolchain fetch go makes when it switches', () => {
   it('no GOPROXY entry serves golang.org/toolchain: proxy.toolchain_not_available with go\'s text (exit 13)', async () => {
     const run = await probeLab(lab, withGomod(gomod('go 1.27.3'), ['--go-version', '1.23.5'], { GOTOOLCHAIN: undefined }));
