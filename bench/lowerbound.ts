@@ -11,7 +11,7 @@
 // before it failed), A and AAAA together; the probe sends exactly go's queries, so each name asked is a
 // round trip. TLS 1.3 is one round trip (the request goes with the client's Finished), TLS 1.2 two.
 
-import { nameList } from '../src/net/resolver.js';
+import { nameList } from '../src/net/dnsnames.js';
 import type { ResolvConf } from '../src/net/resolvconf.js';
 import type { FullReport } from './subjects.js';
 

@@ -2,7 +2,9 @@
 // through the real Go resolver (a throwaway program under /tmp, in a private network namespace).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Resolver, isDomainName, nameList, sortByRFC6724WithSources } from '../../../src/net/resolver.js';
+import { Resolver } from '../../../src/net/resolver.js';
+import { isDomainName, nameList } from '../../../src/net/dnsnames.js';
+import { sortByRFC6724WithSources } from '../../../src/net/addrselect.js';
 import { parseResolvConf } from '../../../src/net/resolvconf.js';
 import { parseHosts } from '../../../src/net/hosts.js';
 import { parseIpLiteral } from '../../../src/net/netip.js';
