@@ -15,7 +15,7 @@ import type { OpenedOrigin } from './net/http.js';
 import { joinHostPort } from './net/netip.js';
 import type { Reporter } from './report/reporter.js';
 import { REPORT_SCHEMA, type CertSummary, type MustBlockResult, type RunReport, type RunStart } from './report/types.js';
-import type { Stage, StageContext, StageOutcome, StageResult } from './stages/stage.js';
+import type { PlanningContext, Stage, StageOutcome, StageResult } from './stages/stage.js';
 import { configStage } from './stages/config.js';
 import { RunState } from './state.js';
 import { dnsStage } from './stages/dns.js';
@@ -31,6 +31,7 @@ import { prepareTrust } from './net/tls.js';
 import { buildEgress, type EgressDestination } from './egress.js';
 import { RunResolver } from './net/run-resolver.js';
 import { afterAbort, runDeadline } from './signals.js';
+import { opSignal } from './budget.js';
 import { decideVerdict, verdictFields } from './verdict.js';
 import { applyStrict, certExpiryFindings } from './strict.js';
 
@@ -74,27 +75,27 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
   let egress: EgressDestination[] | undefined;
 
   try {
-    // Stage 0: config decides the plan every later stage reads.
-    deps.reporter.stageStarted('config', []);
-    let plan: Plan | undefined;
-    const configResult = await timed('config', async () => {
-      const out = await bounded(configStage.run({ options, signal: runSignal, log: log.child({ stage: 'config' }), inputs: deps.inputs ?? new InputFiles() }));
-      if (out === ABANDONED) return cutShort('config', deps.interrupt, {});
-      plan = out.plan;
-      return out.outcome;
+    const state = new RunState();
+    const inputs = deps.inputs ?? new InputFiles();
+    const planning = (stage: StageName): PlanningContext => ({
+      options,
+      signal: runSignal,
+      log: log.child({ stage }),
+      budget: (op, parent = runSignal) => opSignal(parent, options.timeoutMs, op),
+      inputs,
+      state,
     });
-    results.set('config', options.strict ? applyStrict(configResult) : configResult);
-    deps.reporter.stageFinished(results.get('config')!);
-
-    if (plan && results.get('config')!.status === 'pass') {
+    // Stage 0: config decides the plan every later stage reads (state.plan).
+    const config = await runStage(configStage, planning('config'));
+    const plan = state.plan;
+    if (plan && config.status === 'pass') {
       deps.reporter.runStarted(runStartOf(plan));
       net = buildNetServices(options, plan);
-      const state = new RunState();
       // The TLS context for the trust store costs tens of ms of CPU (OpenSSL parses every root): build
       // it while the dns stage waits on the network instead of in front of the first handshake. Same
       // for node:net's IPv6 pattern, compiled on the first isIPv6() (~2 ms, the dialer's first call).
       const prepare = setTimeout(() => {
-        prepareTrust(plan!.trust);
+        prepareTrust(plan.trust);
         isIPv6('::1');
         // The HTTP client (undici, with node's http and http2) loads in the next wait: after this turn,
         // so that an answer that came in meanwhile is handled first.
@@ -108,22 +109,14 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
         : undefined;
       const certsJudged = new Set<string>();
       for (const stage of NETWORK_STAGES) {
-        const ctx: StageContext = { options, signal: runSignal, log: log.child({ stage: stage.name }), net, plan, state, earlier: results };
-        deps.reporter.stageStarted(stage.name, []);
-        let result = await timed(stage.name, async () => {
-          const outcome = await bounded(guardStage(stage, ctx, runSignal, deps.interrupt));
-          return outcome === ABANDONED ? cutShort(stage.name, deps.interrupt, {}) : outcome;
+        const result = await runStage(stage, { ...planning(stage.name), plan, net }, (r) => {
+          // Hosts first reached in this stage (the checksum database, storage, later GOPROXY entries): their
+          // certificates are judged here, as the tls stage judged the first hops'.
+          const reached = collectCertificates(results, net!.http.opened).filter((c) => !certsJudged.has(c.target));
+          for (const c of reached) certsJudged.add(c.target);
+          if (stage.name === 'tls' || reached.length === 0) return r;
+          return { ...r, findings: [...r.findings, ...certExpiryFindings(reached, options.certWarnDays)] };
         });
-        // Hosts first reached in this stage (the checksum database, storage, later GOPROXY entries): their
-        // certificates are judged here, as the tls stage judged the first hops'.
-        const reached = collectCertificates(results, net.http.opened).filter((c) => !certsJudged.has(c.target));
-        for (const c of reached) certsJudged.add(c.target);
-        if (stage.name !== 'tls' && reached.length > 0) {
-          result = { ...result, findings: [...result.findings, ...certExpiryFindings(reached, options.certWarnDays)] };
-        }
-        if (options.strict) result = applyStrict(result);
-        results.set(stage.name, result);
-        deps.reporter.stageFinished(result);
         if (result.status === 'fail') break;
       }
       // Zips fetched ahead of their stage (stages/prefetch.ts) are not needed past this point.
@@ -178,16 +171,26 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
   };
   return report;
 
-  async function timed(name: StageName, fn: () => Promise<StageOutcome>): Promise<StageResult> {
+  /**
+   * Runs one stage the same way for all seven: logged start, its own time, bounded by the deadline (plus
+   * RUN_GRACE_MS for a stage that ignores its signal), --strict, logged finish; the result joins `results`.
+   */
+  async function runStage<C extends PlanningContext>(stage: Stage<C>, ctx: C, after: (r: StageResult) => StageResult = (r) => r): Promise<StageResult> {
+    deps.reporter.stageStarted(stage.name, []);
     const startedAt = new Date().toISOString();
     const s = performance.now();
-    const outcome = await fn();
-    return { ...outcome, stage: name, startedAt, durationMs: Math.round(performance.now() - s) };
+    const out = await bounded(guardStage(stage, ctx, runSignal, deps.interrupt));
+    const outcome = out === ABANDONED ? cutShort(stage.name, deps.interrupt, {}) : out;
+    let result: StageResult = after({ ...outcome, stage: stage.name, startedAt, durationMs: Math.round(performance.now() - s) });
+    if (options.strict) result = applyStrict(result);
+    results.set(stage.name, result);
+    deps.reporter.stageFinished(result);
+    return result;
   }
 }
 
 /** A stage that throws is a bug in the probe, except when the run was cut short: then it fails as itself. */
-async function guardStage(stage: Stage, ctx: StageContext, runSignal: AbortSignal, interrupt: AbortSignal): Promise<StageOutcome> {
+async function guardStage<C extends PlanningContext>(stage: Stage<C>, ctx: C, runSignal: AbortSignal, interrupt: AbortSignal): Promise<StageOutcome> {
   try {
     const outcome = await stage.run(ctx);
     // Interrupted: whatever the stage concluded after the signal (an aborted request looks like a timeout)

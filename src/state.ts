@@ -4,7 +4,7 @@
 import type net from 'node:net';
 import type { LookupResult } from './net/resolver.js';
 import type { TlsResult } from './net/tls.js';
-import type { PlannedModule } from './plan.js';
+import type { Plan, PlannedModule } from './plan.js';
 
 export interface HopProgress {
   lookup?: LookupResult;
@@ -28,6 +28,8 @@ export interface ModuleFetch {
 }
 
 export class RunState {
+  /** What go will do: set by the config stage when it passes; every later stage reads it (StageContext.plan). */
+  plan?: Plan;
   /** Keyed by hop origin. */
   readonly hops = new Map<string, HopProgress>();
   readonly modules: ModuleFetch[] = [];

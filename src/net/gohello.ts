@@ -9,6 +9,7 @@ import { buildClientHello, goHelloProfile, groupName, sendHello, type GoTlsModel
 import type { HopContext, HopTarget } from './hop.js';
 import type { LookupResult } from './resolver.js';
 import { alertText } from './tls.js';
+import { opBudgetMs } from '../budget.js';
 
 /** What go's hello met, or why it was not sent. */
 export interface GoHelloCheck {
@@ -61,7 +62,7 @@ export class GoHelloChecks {
     } catch (err) {
       return { ...base, notSent: err instanceof Error ? err.message : String(err) };
     }
-    const answer = await sendHello(socket, buildClientHello(p, hop.host), { signal, timeoutMs: ctx.timeoutMs });
+    const answer = await sendHello(socket, buildClientHello(p, hop.host), { signal, timeoutMs: opBudgetMs(ctx.timeoutMs, 'layer') });
     return { ...base, answer };
   }
 

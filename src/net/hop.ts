@@ -16,7 +16,7 @@ import { DnsLookupError, type LookupResult, type Resolver } from './resolver.js'
 import { judgeGoHello, type GoHelloCheck, type GoHelloChecks } from './gohello.js';
 import { TlsError, tlsHandshake, type TlsResult } from './tls.js';
 import type { TrustStore } from './truststore.js';
-import { timeoutSignal } from '../signals.js';
+import { opBudgetMs, opSignal } from '../budget.js';
 
 export interface HopTarget {
   readonly origin: string;
@@ -55,6 +55,7 @@ export interface HopContext {
   readonly resolver: Resolver;
   readonly trust: TrustStore;
   readonly proxyEnv: ProxyEnv;
+  /** --timeout: every operation's budget is a multiple of it (src/budget.ts). */
   readonly timeoutMs: number;
   /** Sends the modelled go's own ClientHello beside each verifying handshake (absent: not checked). */
   readonly goHello?: GoHelloChecks;
@@ -93,7 +94,7 @@ function goDialError(hop: HopTarget, inner: string): string {
 export async function resolveHop(ctx: HopContext, hop: HopTarget, signal: AbortSignal): Promise<LookupResult> {
   const dial = dialTarget(hop);
   try {
-    return await ctx.resolver.lookup(dial.host, { signal: timeoutSignal(signal, ctx.timeoutMs) });
+    return await ctx.resolver.lookup(dial.host, { signal: opSignal(signal, ctx.timeoutMs, 'layer') });
   } catch (err) {
     if (err instanceof DnsLookupError) {
       throw new HopError('dns', err.code as LayerCause, `${dial.host}`, err.message,
@@ -119,7 +120,7 @@ export async function connectHop(ctx: HopContext, hop: HopTarget, lookup: Lookup
   let attempts: DialAttempt[];
   let goConnectMs: number;
   try {
-    ({ socket, attempts, goConnectMs } = await dialHost(lookup.addresses, dial.port, { signal: timeoutSignal(signal, ctx.timeoutMs), budgetMs: ctx.timeoutMs }));
+    ({ socket, attempts, goConnectMs } = await dialHost(lookup.addresses, dial.port, { signal: opSignal(signal, ctx.timeoutMs, 'layer'), budgetMs: opBudgetMs(ctx.timeoutMs, 'layer') }));
   } catch (err) {
     if (err instanceof DialError) {
       const code: LayerCause = dial.viaProxy && err.code === 'tcp.refused' ? 'tcp.proxy_refused' : err.code;
@@ -137,7 +138,7 @@ export async function connectHop(ctx: HopContext, hop: HopTarget, lookup: Lookup
   const authority = joinHostPort(hop.host, hop.port);
   try {
     const tunnel = await connectTunnel(socket, {
-      signal: timeoutSignal(signal, ctx.timeoutMs),
+      signal: opSignal(signal, ctx.timeoutMs, 'layer'),
       authority,
       ...(proxy.username ? { proxyAuthorization: basicAuth(proxy) } : {}),
       ...(proxy.protocol === 'https:'
@@ -182,7 +183,7 @@ export async function secureHop(ctx: HopContext, hop: HopTarget, socket: net.Soc
       port: hop.port,
       trust: ctx.trust,
       signal,
-      timeoutMs: ctx.timeoutMs,
+      timeoutMs: opBudgetMs(ctx.timeoutMs, 'layer'),
       ...(alpn ? { alpn } : {}),
       ...(ctx.x509 ? { x509: ctx.x509 } : {}),
     });

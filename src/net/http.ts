@@ -13,7 +13,7 @@ import type { LayerCause } from '../causes.js';
 import type { DialAttempt } from './dialer.js';
 import { basicAuth, hopForURL, HopError, openHop, type HopContext, type OpenHop } from './hop.js';
 import { joinHostPort } from './netip.js';
-import { timeoutSignal } from '../signals.js';
+import { opBudgetMs, opSignal } from '../budget.js';
 import { goAlpn } from './clienthello.js';
 import { redactURL } from '../goenv/redact.js';
 import type { HttpRequestRecord } from '../report/types.js';
@@ -204,7 +204,7 @@ export class HttpClient {
         if (this.#proxyOrigins.has(origin)) hop = { ...hop, proxy: { proxy: null, reason: 'the HTTP proxy itself' } };
         const via = hop.proxy.proxy ? 'proxy' : 'direct';
         // Each layer has its own budget inside openHop; this bounds the whole connect.
-        openHop(this.#hops, hop, timeoutSignal(this.#closing.signal, this.#hops.timeoutMs * 3), verify ? this.#alpn : ['http/1.1'], { verify })
+        openHop(this.#hops, hop, opSignal(this.#closing.signal, this.#hops.timeoutMs, 'connect'), verify ? this.#alpn : ['http/1.1'], { verify })
           .then((h) => {
             this.opened.push(openedOrigin(origin, via, h));
             callback(null, h.socket);
@@ -218,8 +218,8 @@ export class HttpClient {
       // GOINSECURE client has its own TLS config and speaks HTTP/1.1 only (go-fetch-semantics.md 6.1, 11.2).
       allowH2: verify && this.#alpn.includes('h2'),
       maxHeaderSize: GO_MAX_HEADER_BYTES,
-      headersTimeout: this.#hops.timeoutMs,
-      bodyTimeout: this.#hops.timeoutMs,
+      headersTimeout: opBudgetMs(this.#hops.timeoutMs, 'layer'),
+      bodyTimeout: opBudgetMs(this.#hops.timeoutMs, 'layer'),
       keepAliveTimeout: 30_000,
       // A stage's workers and the zips fetched ahead of their stage, at once (stages/limit.ts).
       connections: 64,

@@ -2,7 +2,6 @@
 // follows. A value go rejects fails here with go's own reason; a legal but risky value is a finding.
 
 import { statSync } from 'node:fs';
-import type { Logger } from 'pino';
 import { InputError, ParseError, errorMessage } from '../errors.js';
 import { readGoEnv, type GoEnv, type GoEnvName } from '../goenv/env.js';
 import { authCommandRunner, GoAuth, GoAuthError, parseGoAuth, type GoAuthMethod } from '../goenv/goauth.js';
@@ -28,20 +27,7 @@ import { loadTrustStore, type TrustStore } from '../net/truststore.js';
 import type { InputFileError, InputFiles, InputKind } from '../inputfile.js';
 import { DEFAULT_MODULE, printable, type Options } from '../options.js';
 import type { Hop, Plan, PlannedModule, PlannedToolchain } from '../plan.js';
-import { fail, pass, type Failure, type Finding, type StageOutcome } from './stage.js';
-
-export interface ConfigContext {
-  readonly options: Options;
-  readonly signal: AbortSignal;
-  readonly log: Logger;
-  /** The run's input files: read through the one reader, once each (the demo lays its generated files over the disk). */
-  readonly inputs: InputFiles;
-}
-
-export interface ConfigOutput {
-  readonly outcome: StageOutcome;
-  readonly plan?: Plan;
-}
+import { fail, pass, type Failure, type Finding, type PlanningContext, type Stage } from './stage.js';
 
 /** Thrown inside the stage for a value go rejects; turned into the stage failure. */
 class Rejected extends Error {
@@ -65,14 +51,15 @@ const MAX_LINE_FINDINGS = 10;
  */
 export const GO_MISSING_MODULE = 'go: error reading go.mod: missing module declaration. To specify the module path:\n\tgo mod edit -module=example.com/mod';
 
-export const configStage = {
-  name: 'config' as const,
-  async run(ctx: ConfigContext): Promise<ConfigOutput> {
+export const configStage: Stage<PlanningContext> = {
+  name: 'config',
+  async run(ctx) {
     const findings: Finding[] = [];
     try {
       const inputs = await readInputs(ctx);
       const plan = decide(ctx, inputs, findings);
-      return { outcome: pass(planEvidence(plan), findings), plan };
+      ctx.state.plan = plan;
+      return pass(planEvidence(plan), findings);
     } catch (err) {
       if (err instanceof Rejected) {
         const failure: Failure = {
@@ -83,13 +70,11 @@ export const configStage = {
           hint: err.hint,
           ...(err.goError ? { goError: err.goError } : {}),
         };
-        return { outcome: fail(failure, {}, findings) };
+        return fail(failure, {}, findings);
       }
       if (err instanceof InputError || err instanceof ParseError) {
         const source = err instanceof InputError ? err.source : 'input';
-        return {
-          outcome: fail({ stage: 'config', cause: 'config.bad_file', target: source, detail: err.message, hint: 'fix the input named above' }, {}, findings),
-        };
+        return fail({ stage: 'config', cause: 'config.bad_file', target: source, detail: err.message, hint: 'fix the input named above' }, {}, findings);
       }
       throw err;
     }
@@ -107,7 +92,7 @@ function netrcPath(env: Readonly<Record<string, string>>): string | undefined {
   return env['NETRC'] || (env['HOME'] ? `${env['HOME']}/.netrc` : undefined);
 }
 
-async function readInputs(ctx: ConfigContext): Promise<Inputs> {
+async function readInputs(ctx: PlanningContext): Promise<Inputs> {
   const { options } = ctx;
   const env = options.env;
   const files = ctx.inputs;
@@ -164,7 +149,7 @@ function optional(inputs: Inputs, flag: string, path: string, findings: Finding[
   return undefined;
 }
 
-function decide(ctx: ConfigContext, inputs: Inputs, findings: Finding[]): Plan {
+function decide(ctx: PlanningContext, inputs: Inputs, findings: Finding[]): Plan {
   const { options } = ctx;
   const env = options.env;
   checkEnvValues(env);
@@ -293,7 +278,7 @@ function goRules(options: Options, findings: Finding[]): GoRules {
  * rules apply; go failing before any download (GOTOOLCHAIN=local with too old a go, an invalid
  * GOTOOLCHAIN) fails here with go's words.
  */
-function planToolchain(ctx: ConfigContext, inputs: Inputs, goEnv: GoEnv, localGo: GoRules, findings: Finding[]): { toolchain: PlannedToolchain; go: GoRules } {
+function planToolchain(ctx: PlanningContext, inputs: Inputs, goEnv: GoEnv, localGo: GoRules, findings: Finding[]): { toolchain: PlannedToolchain; go: GoRules } {
   const { options } = ctx;
   const gt = goEnv.vars.GOTOOLCHAIN;
   const text = options.gomodFile ? required(inputs, '--gomod', options.gomodFile, 'give the path of a go.mod, a regular file') : undefined;
@@ -457,7 +442,7 @@ function proxyListFindings(entries: readonly ProxyEntry[], raw: string, findings
   }
 }
 
-function planModules(ctx: ConfigContext, inputs: Inputs, goEnv: GoEnv, findings: Finding[], gonosumdb: string, goinsecure: string): PlannedModule[] {
+function planModules(ctx: PlanningContext, inputs: Inputs, goEnv: GoEnv, findings: Finding[], gonosumdb: string, goinsecure: string): PlannedModule[] {
   const { options } = ctx;
   const specs: { spec: ModuleSpec; source: PlannedModule['source'] }[] = [];
   for (const raw of options.modules) {
@@ -606,7 +591,7 @@ function checkTrust(env: Readonly<Record<string, string>>, trust: TrustStore, fi
   }
 }
 
-function readDnsConfig(ctx: ConfigContext, inputs: Inputs, findings: Finding[]): Plan['dns'] {
+function readDnsConfig(ctx: PlanningContext, inputs: Inputs, findings: Finding[]): Plan['dns'] {
   const { options } = ctx;
   // go's resolver reads a missing or unreadable resolv.conf as its defaults, and hosts or nsswitch.conf as empty (net/dnsconfig_unix.go, hosts.go, nss.go).
   const resolvText = optional(inputs, '--resolv-conf', options.resolvConf, findings, {
@@ -637,7 +622,7 @@ function readDnsConfig(ctx: ConfigContext, inputs: Inputs, findings: Finding[]):
  * "netrc"), whose values go refuses fail here with go's text. .netrc passwords and whatever GOAUTH
  * commands print are secrets: they only ever become request headers.
  */
-function planAuth(ctx: ConfigContext, inputs: Inputs, go: GoRules, goEnv: GoEnv, findings: Finding[]): { auth: GoAuth; netrc: NetrcEntry[] } {
+function planAuth(ctx: PlanningContext, inputs: Inputs, go: GoRules, goEnv: GoEnv, findings: Finding[]): { auth: GoAuth; netrc: NetrcEntry[] } {
   const goauth = goEnv.vars.GOAUTH;
   let methods: GoAuthMethod[] = [];
   if (go.goauth) {
@@ -671,7 +656,7 @@ function isDirectory(path: string): boolean | undefined {
 }
 
 /** .netrc entries go sends to https hosts (go ≤1.23 always; go1.24+ with GOAUTH=netrc, the default). Their passwords are secrets. */
-function readNetrc(ctx: ConfigContext, inputs: Inputs, go: GoRules, findings: Finding[]): NetrcEntry[] {
+function readNetrc(ctx: PlanningContext, inputs: Inputs, go: GoRules, findings: Finding[]): NetrcEntry[] {
   const path = netrcPath(ctx.options.env);
   // go ignores a .netrc it cannot read (auth.readNetrc keeps the error but nothing reads it).
   const text = path

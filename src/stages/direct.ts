@@ -13,7 +13,6 @@ import type { PlannedModule } from '../plan.js';
 import { hintFor } from '../hints.js';
 import type { EntryResult, WalkFailure } from './gowalk.js';
 import type { StageContext } from './stage.js';
-import { timeoutSignal } from '../signals.js';
 
 export interface DirectInfo {
   readonly version: string;
@@ -54,7 +53,7 @@ export async function checkDirect(ctx: StageContext, m: PlannedModule, requests:
   let statusLine: string;
   try {
     const web = { http: ctx.net.http, proxyEnv: ctx.net.proxyEnv };
-    const get = { signal: timeoutSignal(ctx.signal, ctx.net.timeoutMs * 2), maxBytes: MAX_DISCOVERY_BYTES, auth: ctx.plan.auth };
+    const get = { signal: ctx.budget('request'), maxBytes: MAX_DISCOVERY_BYTES, auth: ctx.plan.auth };
     const res = m.insecure ? await goGetInsecure(web, url, get) : await goGet(web, url, get);
     body = res.body;
     status = res.status;

@@ -9,7 +9,7 @@ import { redactURL } from '../goenv/redact.js';
 import { goGet, GoWebError, type GoResponse, type RedirectHop } from '../net/goweb.js';
 import type { NetServices } from '../net/services.js';
 import type { Plan } from '../plan.js';
-import { timeoutSignal } from '../signals.js';
+import { opSignal } from '../budget.js';
 
 export interface WalkFailure {
   /** Stable cause, e.g. proxy.not_found, proxy.dns.timeout, proxy.bad_response. */
@@ -127,7 +127,7 @@ export async function proxyGet(
   url: string,
   opts: { signal: AbortSignal; maxBytes: number; allowTruncated?: boolean },
 ): Promise<{ ok: true; res: GoResponse } | { ok: false; failure: WalkFailure }> {
-  const signal = timeoutSignal(opts.signal, net.timeoutMs * 2);
+  const signal = opSignal(opts.signal, net.timeoutMs, 'request');
   try {
     const res = await goGet({ http: net.http, proxyEnv: net.proxyEnv }, url, { signal, maxBytes: opts.maxBytes, auth: plan.auth });
     if (res.status === 200 && res.truncated && !opts.allowTruncated) return { ok: false, failure: tooLargeFailure(url, opts.maxBytes) };

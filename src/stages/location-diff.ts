@@ -10,7 +10,7 @@ import { HopError } from '../net/hop.js';
 import { HttpClient, HttpError, SessionCache } from '../net/http.js';
 import type { RedirectHop } from '../net/goweb.js';
 import type { StageContext } from './stage.js';
-import { timeoutSignal } from '../signals.js';
+import { opSignal } from '../budget.js';
 
 export interface LocationComparison {
   /** The URL asked both ways (the first hop of the chain). */
@@ -66,7 +66,7 @@ export class LocationDiff {
     this.#client ??= new HttpClient({ resolver: net.resolver, trust: net.trust, proxyEnv: readProxyEnv({}), timeoutMs: Math.min(net.timeoutMs, DIRECT_BUDGET_MS) }, new SessionCache());
     try {
       const res = await this.#client.get(url.href, {
-        signal: timeoutSignal(this.#ctx.signal, Math.min(net.timeoutMs, DIRECT_BUDGET_MS)),
+        signal: opSignal(this.#ctx.signal, Math.min(net.timeoutMs, DIRECT_BUDGET_MS), 'layer'),
         maxBytes: MAX_BODY,
       });
       const location = res.headers['location'];

@@ -1,9 +1,11 @@
 // The one Stage interface (blackbox_exporter's ProbeFn, with causes and evidence kept).
-// A stage receives everything it needs in a StageContext and returns a StageOutcome;
-// probe.ts owns the order, the deadlines, logging the verdict and the exit code.
+// A stage receives everything it needs in a StageContext and returns a StageOutcome; probe.ts owns the
+// order, the deadline, the per-operation budgets, logging each stage's start and finish, and the exit code.
 
 import type { Logger } from 'pino';
 import type { Cause, StageName } from '../causes.js';
+import type { NetOp } from '../budget.js';
+import type { InputFiles } from '../inputfile.js';
 import type { Options } from '../options.js';
 import type { NetServices } from '../net/services.js';
 import type { Plan } from '../plan.js';
@@ -53,23 +55,35 @@ export interface StageResult extends StageOutcome {
   readonly durationMs: number;
 }
 
+/** What every stage receives: everything it needs, nothing global (blackbox_exporter's ProbeFn arguments). */
 export interface StageContext {
   readonly options: Options;
   /** Aborts when the global deadline passes or the run is interrupted. */
   readonly signal: AbortSignal;
+  /** The pipeline's logger bound to this stage (pino child: { stage }). */
   readonly log: Logger;
-  readonly net: NetServices;
+  /** A signal for one network operation: its budget (a multiple of --timeout, src/budget.ts), or this stage's signal. */
+  budget(op: NetOp, parent?: AbortSignal): AbortSignal;
+  /** The run's input files, read once each through the one bounded reader. */
+  readonly inputs: InputFiles;
+  /** Objects handed from earlier stages to later ones (the plan, addresses, open connections, fetched files). */
+  readonly state: RunState;
   /** What `go` will do, decided by the config stage. */
   readonly plan: Plan;
-  /** Objects handed from earlier stages to later ones (addresses, open connections, served files). */
-  readonly state: RunState;
-  /** Outcomes of the stages that already ran, in order. */
-  readonly earlier: ReadonlyMap<StageName, StageResult>;
+  /** The run's network services, built from the plan. */
+  readonly net: NetServices;
 }
 
-export interface Stage {
+/**
+ * The config stage runs before there is a plan or network services (it decides them): its context is
+ * every other stage's without those two.
+ */
+export type PlanningContext = Omit<StageContext, 'plan' | 'net'>;
+
+/** One stage of the pipeline: each of the seven is a value of this type (config's takes the planning context). */
+export interface Stage<Context extends PlanningContext = StageContext> {
   readonly name: StageName;
-  run(ctx: StageContext): Promise<StageOutcome>;
+  run(ctx: Context): Promise<StageOutcome>;
 }
 
 export function pass(evidence: Record<string, unknown>, findings: readonly Finding[] = []): StageOutcome {

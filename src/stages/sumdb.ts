@@ -15,7 +15,6 @@ import { fetchZip, TOOLCHAIN_ZIP_PREFIX, ZIP_HASH_CAP } from './zipfetch.js';
 import { TOOLCHAIN_MODULE } from '../goenv/toolchain.js';
 import { fail, pass, skip, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
 import { ProbeError } from '../errors.js';
-import { timeoutSignal } from '../signals.js';
 
 const MAX_SUMDB_BYTES = 4 * 1024 * 1024;
 
@@ -160,7 +159,7 @@ async function walkForBase(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
         const url = `${entryURL.replace(/\/+$/, '')}/sumdb/${db.name}/supported`;
         try {
           const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
-            signal: timeoutSignal(ctx.signal, ctx.net.timeoutMs * 2),
+            signal: ctx.budget('request'),
             maxBytes: 64 * 1024,
             auth: ctx.plan.auth,
           });
@@ -188,7 +187,7 @@ function sumdbFetch(ctx: StageContext, base: string): (path: string, signal: Abo
   const get = async (path: string, signal: AbortSignal): Promise<Uint8Array> => {
     const url = `${base}${path}`;
     const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
-      signal: timeoutSignal(signal, ctx.net.timeoutMs * 2),
+      signal: ctx.budget('request', signal),
       maxBytes: MAX_SUMDB_BYTES,
       auth: ctx.plan.auth,
     });

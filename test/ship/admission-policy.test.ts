@@ -12,6 +12,8 @@ import { VERIFICATION_RULES, type VerificationVariable } from '../../src/goenv/v
 import { diskInputFs, InputFileError, InputFiles, type InputFs } from '../../src/inputfile.js';
 import { parseOptions } from '../../src/options.js';
 import { configStage } from '../../src/stages/config.js';
+import { opSignal } from '../../src/budget.js';
+import { RunState } from '../../src/state.js';
 import { admit, evalCel, OPT_OUT_LABEL, policyFileText, POLICY_FILE } from './admission-policy.js';
 import { REPO_DIR } from './image-plan.js';
 import { renderKustomization, schemaErrors, unknownFields, type K8sObject } from './k8s.js';
@@ -58,9 +60,17 @@ async function refusedByConfigStage(env: Env): Promise<VerificationVariable[]> {
     stdoutIsTTY: false,
     terminationLogExists: false,
   });
-  const out = await configStage.run({ options, signal: new AbortController().signal, log: pino({ level: 'silent' }), inputs: new InputFiles(NO_INPUT_FILES) });
-  const codes = new Set(out.outcome.findings.map((f) => f.code));
-  const failedOn = out.outcome.failure?.target;
+  const signal = new AbortController().signal;
+  const out = await configStage.run({
+    options,
+    signal,
+    log: pino({ level: 'silent' }),
+    budget: (op, parent = signal) => opSignal(parent, options.timeoutMs, op),
+    inputs: new InputFiles(NO_INPUT_FILES),
+    state: new RunState(),
+  });
+  const codes = new Set(out.findings.map((f) => f.code));
+  const failedOn = out.failure?.target;
   return VERIFICATION_RULES.filter((r) => codes.has(r.code) || failedOn === r.variable).map((r) => r.variable);
 }
 
