@@ -349,7 +349,7 @@ function planToolchain(ctx: PlanningContext, inputs: Inputs, goEnv: GoEnv, local
  * The text of --gowork when go uses that workspace (modload.FindGoWork): not with GOWORK=off. The probe
  * reads GOWORK from the environment only, like GO111MODULE.
  */
-function workspaceFile(ctx: ConfigContext, inputs: Inputs, findings: Finding[]): string | undefined {
+function workspaceFile(ctx: PlanningContext, inputs: Inputs, findings: Finding[]): string | undefined {
   const file = ctx.options.goworkFile;
   if (!file) return undefined;
   const text = required(inputs, '--gowork', file, 'give the path of the go.work the build uses, a regular file');
