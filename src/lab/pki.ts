@@ -1,10 +1,12 @@
 // Test PKIs for the tests, the demo and the e2e lab: real X.509 certificates built as DER by hand
-// (der.ts) and signed with node:crypto, so RSA, ECDSA P-256 and Ed25519 keys all work (node-forge's
+// (der-writer.ts) and signed with node:crypto, so RSA, ECDSA P-256 and Ed25519 keys all work (node-forge's
 // certificate API only knows RSA). RSA keys are slow to make, so a few are made once and reused.
 
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
-import { der, derToPem, parseCertificate } from '../net/der.js';
+import { der } from './der-writer.js';
+import { derToPem } from '../net/truststore.js';
+import { parseCertificate } from '../net/x509/parse.js';
 import { parseNetIp } from '../net/netip.js';
 
 export interface IssuedCert {

@@ -4,7 +4,7 @@
 // against IP SANs, and ignores a trailing dot on the host.
 
 import type { X509Certificate } from 'node:crypto';
-import { CertificateParseError, parseCertificate, type ParsedCertificate } from './der.js';
+import { CertificateParseError, parseCertificate, type ParsedCertificate } from './x509/parse.js';
 import { lowerASCII } from '../goenv/gostrings.js';
 import { formatNetIp, ipEqual, parseNetIp } from './netip.js';
 

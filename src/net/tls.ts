@@ -31,7 +31,7 @@ import type { Socket } from 'node:net';
 import { createHash, type X509Certificate } from 'node:crypto';
 import { ProbeError } from '../errors.js';
 import type { GoHelloCheck } from './gohello.js';
-import { CertificateParseError, formatName, parseCertificate, type ParsedCertificate } from './der.js';
+import { CertificateParseError, formatName, parseCertificate, type ParsedCertificate } from './x509/parse.js';
 import { joinHostPort, parseNetIp } from './netip.js';
 import { decodePem, type TrustStore } from './truststore.js';
 import { CertPool, describeCertificate, isSelfSigned, sha256Hex, signedBy, verifyCertificate, type CertInfo, type X509Error } from './x509.js';

@@ -5,7 +5,7 @@
 // and directories are ignored; an empty pool after another read error is Go's SystemRootsError.
 
 import { diskInputFs, errnoText, InputFileError, type InputFs } from '../inputfile.js';
-import { CertificateParseError, derToPem, parseCertificate } from './der.js';
+import { CertificateParseError, parseCertificate } from './x509/parse.js';
 import { sha256Hex } from './x509.js';
 
 export interface TrustStoreSources {
@@ -64,6 +64,12 @@ function goPathError(op: string, path: string, err: unknown): string {
   const code = errnoOf(err);
   const text = code ? errnoText(code) : err instanceof Error ? err.message : String(err);
   return `${op} ${path}: ${text}`;
+}
+
+/** encoding/pem.Encode of one block without headers: base64 in 64-column lines. */
+export function derToPem(type: string, body: Buffer): string {
+  const b64 = body.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
+  return `-----BEGIN ${type}-----\n${b64}\n-----END ${type}-----\n`;
 }
 
 /** One PEM block as encoding/pem.Decode returns it. */

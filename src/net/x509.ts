@@ -15,7 +15,7 @@ import {
   uriHost,
   type IpNet,
   type ParsedCertificate,
-} from './der.js';
+} from './x509/parse.js';
 import { goQuote } from '../goenv/gostrings.js';
 import { verifyHostnameParsed } from './hostname.js';
 import { formatNetIp, parseNetIp } from './netip.js';

@@ -6,7 +6,8 @@
 import { createPrivateKey, sign } from 'node:crypto';
 import net, { type Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { der, derToPem } from '../../src/net/der.js';
+import { der } from '../../src/lab/der-writer.js';
+import { derToPem } from '../../src/net/truststore.js';
 import { issue, selfSignedCA, type IssuedCert } from '../../src/lab/pki.js';
 import type { LabTarget } from '../../src/lab/target.js';
 import { budget, cleanupRuns, expectNamedFailure, expectPass, LAB_NAMES, probeLab, resetLab, startLab } from './harness.js';

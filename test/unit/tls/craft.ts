@@ -3,7 +3,7 @@
 // parser does not check signatures).
 
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { der } from '../../../src/net/der.js';
+import { der } from '../../../src/lab/der-writer.js';
 
 const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 export const EC_SPKI: Buffer = key.publicKey.export({ type: 'spki', format: 'der' });

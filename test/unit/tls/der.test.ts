@@ -4,19 +4,9 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  CertificateParseError,
-  decodeInteger,
-  decodeOid,
-  DerInput,
-  der,
-  encodeInteger,
-  encodeOid,
-  parseCertificate,
-  parseGeneralizedTime,
-  parseUtcTime,
-  TAG,
-} from '../../../src/net/der.js';
+import { decodeInteger, decodeOid, DerInput, parseGeneralizedTime, parseUtcTime, TAG } from '../../../src/net/der.js';
+import { der, encodeInteger, encodeOid } from '../../../src/lab/der-writer.js';
+import { CertificateParseError, parseCertificate } from '../../../src/net/x509/parse.js';
 import { describeCertificate } from '../../../src/net/x509.js';
 import { testPki } from '../../../src/lab/pki.js';
 import { parseCases } from './parse-cases.js';

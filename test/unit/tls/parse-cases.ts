@@ -1,7 +1,7 @@
 // Certificates Go 1.23's ParseCertificate accepts or rejects, with the reason; shared by the
 // parser test and the throwaway Go program that produced the expected texts.
 
-import { der } from '../../../src/net/der.js';
+import { der } from '../../../src/lab/der-writer.js';
 import { craft, ext, gen, nameDer, utc } from './craft.js';
 
 const san = (...entries: Buffer[]): Buffer => der.seq(...entries);

@@ -3,7 +3,7 @@
 // to disk and verified by a throwaway Go program with the same roots, intermediates, name and time).
 
 import { describe, expect, it } from 'vitest';
-import { parseCertificate } from '../../../src/net/der.js';
+import { parseCertificate } from '../../../src/net/x509/parse.js';
 import { CertPool, verifyCertificate } from '../../../src/net/x509.js';
 import { buildVerifyScenarios } from './verify-scenarios.js';
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseGoVersion, rulesFor, x509RulesFor } from '../../../src/goenv/goversion.js';
 import { selfSignedCA } from '../../../src/lab/pki.js';
-import { parseCertificate } from '../../../src/net/der.js';
+import { parseCertificate } from '../../../src/net/x509/parse.js';
 import { CertPool, verifyCertificate } from '../../../src/net/x509.js';
 import { buildVerifyScenarios } from './verify-scenarios.js';
 

@@ -1,7 +1,7 @@
 // describeCertificate: the chain dump entry for any certificate, never throwing.
 
 import { describe, expect, it } from 'vitest';
-import { der } from '../../../src/net/der.js';
+import { der } from '../../../src/lab/der-writer.js';
 import type { TrustStore } from '../../../src/net/truststore.js';
 import { goQuote } from '../../../src/goenv/gostrings.js';
 import { describeCertificate } from '../../../src/net/x509.js';
