@@ -2,7 +2,7 @@
 // (possibly a CONNECT tunnel), judged by Go's rules and with the presented chain always dumped.
 //
 // OpenSSL does the handshake (rejectUnauthorized: false, so a bad chain still completes and can be
-// dumped); the verdict comes from a port of Go's x509 Verify (x509.ts) over the certificates the
+// dumped); the verdict comes from a port of Go's x509 Verify (x509/verify.ts) over the certificates the
 // server presented, in the order it presented them. OpenSSL's own verdict is kept as evidence.
 // The socket is read through a small tap so that, when the peer is not speaking TLS, we can say
 // what it did send.
@@ -34,7 +34,9 @@ import type { GoHelloCheck } from './gohello.js';
 import { CertificateParseError, formatName, parseCertificate, type ParsedCertificate } from './x509/parse.js';
 import { joinHostPort, parseNetIp } from './netip.js';
 import { decodePem, type TrustStore } from './truststore.js';
-import { CertPool, describeCertificate, isSelfSigned, sha256Hex, signedBy, verifyCertificate, type CertInfo, type X509Error } from './x509.js';
+import { describeCertificate, type CertInfo } from './x509/describe.js';
+import { CertPool, sha256Hex } from './x509/pool.js';
+import { isSelfSigned, signedBy, verifyCertificate, type X509Error } from './x509/verify.js';
 
 export interface TlsHandshakeOptions {
   /** The host as in the URL (name or IP, IPv6 with or without brackets): SNI and name check. */

@@ -6,7 +6,7 @@
 
 import { diskInputFs, errnoText, InputFileError, type InputFs } from '../inputfile.js';
 import { CertificateParseError, parseCertificate } from './x509/parse.js';
-import { sha256Hex } from './x509.js';
+import { sha256Hex } from './x509/pool.js';
 
 export interface TrustStoreSources {
   /** The value of SSL_CERT_FILE ('' or undefined: not set). */

@@ -5,7 +5,7 @@ import { goAlpn } from '../net/clienthello.js';
 import { secureHop, summarizeTls } from '../net/hop.js';
 import { joinHostPort } from '../net/netip.js';
 import type { CertSummary } from '../report/types.js';
-import type { CertInfo } from '../net/x509.js';
+import type { CertInfo } from '../net/x509/describe.js';
 import { forEachFirstHop, hopTarget, judge } from './firsthops.js';
 import { certExpiryFindings } from '../strict.js';
 import { fail, pass, type Stage } from './stage.js';

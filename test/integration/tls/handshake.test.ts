@@ -12,7 +12,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chainPem, issue, selfSignedCA, testPki, type IssuedCert } from '../../../src/lab/pki.js';
 import { TlsError, tlsHandshake, type TlsHandshakeOptions, type TlsResult } from '../../../src/net/tls.js';
 import { loadTrustStore, type TrustStore } from '../../../src/net/truststore.js';
-import { formatRFC3339, describeCertificate } from '../../../src/net/x509.js';
+import { describeCertificate } from '../../../src/net/x509/describe.js';
+import { formatRFC3339 } from '../../../src/net/x509/verify.js';
 import {
   closingPeer,
   dial,

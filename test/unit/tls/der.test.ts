@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeInteger, decodeOid, DerInput, parseGeneralizedTime, parseUtcTime, TAG } from '../../../src/net/der.js';
 import { der, encodeInteger, encodeOid } from '../../../src/lab/der-writer.js';
 import { CertificateParseError, parseCertificate } from '../../../src/net/x509/parse.js';
-import { describeCertificate } from '../../../src/net/x509.js';
+import { describeCertificate } from '../../../src/net/x509/describe.js';
 import { testPki } from '../../../src/lab/pki.js';
 import { parseCases } from './parse-cases.js';
 

@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { parseCertificate } from '../../../src/net/x509/parse.js';
-import { CertPool, verifyCertificate } from '../../../src/net/x509.js';
+import { CertPool } from '../../../src/net/x509/pool.js';
+import { verifyCertificate } from '../../../src/net/x509/verify.js';
 import { buildVerifyScenarios } from './verify-scenarios.js';
 
 const GO_VERDICTS: Record<string, string> = {

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parseGoVersion, rulesFor, x509RulesFor } from '../../../src/goenv/goversion.js';
 import { selfSignedCA } from '../../../src/lab/pki.js';
 import { parseCertificate } from '../../../src/net/x509/parse.js';
-import { CertPool, verifyCertificate } from '../../../src/net/x509.js';
+import { CertPool } from '../../../src/net/x509/pool.js';
+import { verifyCertificate } from '../../../src/net/x509/verify.js';
 import { buildVerifyScenarios } from './verify-scenarios.js';
 
 const x509 = (v: string, godebug: Record<string, string> = {}) => x509RulesFor(rulesFor(parseGoVersion(v)), new Map(Object.entries(godebug)));

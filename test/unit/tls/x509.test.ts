@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { der } from '../../../src/lab/der-writer.js';
 import type { TrustStore } from '../../../src/net/truststore.js';
 import { goQuote } from '../../../src/goenv/gostrings.js';
-import { describeCertificate } from '../../../src/net/x509.js';
+import { describeCertificate } from '../../../src/net/x509/describe.js';
 import { issue, selfSignedCA, testPki } from '../../../src/lab/pki.js';
 import { craft, ext, utc } from './craft.js';
 

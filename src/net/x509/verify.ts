@@ -1,227 +1,28 @@
-// Certificates as Go's crypto/x509 sees them: a describer for the chain dump, and a port of
-// Certificate.Verify (verify.go, Go 1.23) so that the TLS verdict is Go's, not OpenSSL's: Go takes
-// any pool certificate as an anchor, checks the leaf's validity before its name and its name before
-// the chain, refuses SHA-1 signatures, and nests EKUs down the chain.
+// A port of Certificate.Verify (crypto/x509 verify.go, Go 1.23) so that the TLS verdict is Go's,
+// not OpenSSL's: Go takes any pool certificate as an anchor, checks the leaf's validity before its
+// name and its name before the chain, refuses SHA-1 signatures, nests EKUs down the chain, and
+// checks name constraints with Go's limits.
 
-import { createHash, createPublicKey, constants, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPublicKey, constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import {
-  CertificateParseError,
   domainToReverseLabels,
   forEachSAN,
-  formatName,
   KEY_USAGE_CERT_SIGN,
-  parseCertificate,
   parseMailbox,
   uriHost,
   type IpNet,
   type ParsedCertificate,
-} from './x509/parse.js';
-import { goQuote } from '../goenv/gostrings.js';
-import { verifyHostnameParsed } from './hostname.js';
-import { formatNetIp, parseNetIp } from './netip.js';
-import type { TrustStore } from './truststore.js';
-
-// ---------------------------------------------------------------------------------------------
-// The chain dump
-
-export interface CertInfo {
-  subject: string;
-  issuer: string;
-  sans: string[];
-  serial: string;
-  notBefore: string;
-  notAfter: string;
-  keyType: 'rsa' | 'ec' | 'ed25519' | 'ed448' | 'unknown';
-  keyBits?: number;
-  curve?: string;
-  signatureAlgorithm: string;
-  sha256: string;
-  isCA: boolean;
-  selfSigned: boolean;
-  inTrustStore: boolean;
-  problems?: string[];
-}
-
-/** SANs shown per certificate; the rest are counted in `problems`. */
-const MAX_SANS_SHOWN = 100;
-const CURVE_BITS: Readonly<Record<string, number>> = { 'P-224': 224, 'P-256': 256, 'P-384': 384, 'P-521': 521 };
-
-export function sha256Hex(der: Buffer): string {
-  return createHash('sha256').update(der).digest('hex');
-}
+} from './parse.js';
+import type { CertPool } from './pool.js';
+import { goQuote } from '../../goenv/gostrings.js';
+import { verifyHostnameParsed } from '../hostname.js';
+import { formatNetIp, parseNetIp } from '../netip.js';
 
 /** time.Time.Format(time.RFC3339) of a UTC instant ("2026-01-01T00:00:00Z"). */
 export function formatRFC3339(d: Date): string {
   if (Number.isNaN(d.getTime())) return 'invalid time';
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
-
-/**
- * Describe any certificate. Never throws: what Go's parser rejects is read as far as it goes
- * (then by node:crypto), and the reasons land in `problems`.
- */
-export function describeCertificate(der: Buffer, trust?: TrustStore): CertInfo {
-  const problems: string[] = [];
-  const sha256 = sha256Hex(der);
-  let p: Partial<ParsedCertificate>;
-  try {
-    p = parseCertificate(der);
-  } catch (err) {
-    p = err instanceof CertificateParseError ? err.partial : {};
-    problems.push(`Go cannot parse this certificate: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  let node: X509Certificate | undefined;
-  try {
-    node = new X509Certificate(der);
-  } catch {
-    node = undefined;
-  }
-
-  const sans: string[] = [];
-  if (p.dnsNames) sans.push(...p.dnsNames);
-  if (p.ipAddresses) sans.push(...p.ipAddresses.map((ip) => formatNetIp(ip)));
-  if (p.emailAddresses) sans.push(...p.emailAddresses.map((e) => `email:${e}`));
-  if (p.uris) sans.push(...p.uris.map((u) => `URI:${u}`));
-  if (!p.dnsNames && node?.subjectAltName) sans.push(...node.subjectAltName.split(', ').slice(0, MAX_SANS_SHOWN + 1));
-  if (sans.length > MAX_SANS_SHOWN) {
-    problems.push(`${sans.length - MAX_SANS_SHOWN} more subject alternative names not shown`);
-    sans.length = MAX_SANS_SHOWN;
-  }
-
-  const info: CertInfo = {
-    subject: p.subject ? formatName(p.subject) : (node?.subject.split('\n').reverse().join(',') ?? ''),
-    issuer: p.issuer ? formatName(p.issuer) : (node?.issuer.split('\n').reverse().join(',') ?? ''),
-    sans,
-    serial: p.serial !== undefined ? serialHex(p.serial) : (node?.serialNumber ?? ''),
-    notBefore: p.notBefore ? formatRFC3339(p.notBefore) : (p.notBeforeRaw ?? node?.validFrom ?? ''),
-    notAfter: p.notAfter ? formatRFC3339(p.notAfter) : (p.notAfterRaw ?? node?.validTo ?? ''),
-    keyType: 'unknown',
-    signatureAlgorithm: p.signatureAlgorithm
-      ? p.signatureAlgorithm.known
-        ? p.signatureAlgorithm.name
-        : `unknown (${p.signatureAlgorithm.oid})`
-      : 'unknown',
-    sha256,
-    isCA: p.basicConstraintsValid === true ? p.isCA === true : (node?.ca ?? false),
-    selfSigned: false,
-    inTrustStore: trust?.fingerprints.has(sha256) ?? false,
-  };
-  fillKey(info, p, node);
-  if (p.raw && p.rawSubject && p.rawIssuer && p.signatureAlgorithm && p.rawSPKI && p.signature && p.rawTBS) {
-    info.selfSigned = isSelfSigned(p as ParsedCertificate);
-  } else if (node) {
-    try {
-      info.selfSigned = node.subject === node.issuer && node.verify(node.publicKey);
-    } catch {
-      info.selfSigned = false;
-    }
-  }
-  if (p.signatureAlgorithm?.hash === 'sha1' || p.signatureAlgorithm?.hash === 'md5') {
-    if (!info.selfSigned) problems.push(`Go refuses ${p.signatureAlgorithm.name} signatures (insecure algorithm)`);
-  }
-  if (p.unhandledCriticalExtensions && p.unhandledCriticalExtensions.length > 0) {
-    problems.push(`unhandled critical extension(s): ${p.unhandledCriticalExtensions.join(', ')}`);
-  }
-  if (p.raw && p.hasSANExtension === false && !info.isCA) {
-    problems.push('no subjectAltName extension: Go never matches the Common Name');
-  }
-  if (problems.length > 0) info.problems = problems;
-  return info;
-}
-
-function serialHex(serial: bigint): string {
-  const neg = serial < 0n;
-  let hex = (neg ? -serial : serial).toString(16).toUpperCase();
-  if (hex.length % 2) hex = '0' + hex;
-  return (neg ? '-' : '') + hex;
-}
-
-function fillKey(info: CertInfo, p: Partial<ParsedCertificate>, node: X509Certificate | undefined): void {
-  switch (p.publicKeyAlgorithm) {
-    case 'RSA':
-      info.keyType = 'rsa';
-      if (p.rsaBits) info.keyBits = p.rsaBits;
-      return;
-    case 'ECDSA':
-      info.keyType = 'ec';
-      if (p.curve) {
-        info.curve = p.curve;
-        info.keyBits = CURVE_BITS[p.curve]!;
-      }
-      return;
-    case 'Ed25519':
-      info.keyType = 'ed25519';
-      return;
-  }
-  if (p.publicKeyOid === '1.3.101.113') {
-    info.keyType = 'ed448';
-    return;
-  }
-  // Go did not get this far, or does not know the key: ask node:crypto.
-  try {
-    const k = node?.publicKey;
-    const t = k?.asymmetricKeyType;
-    if (t === 'rsa' || t === 'rsa-pss') {
-      info.keyType = 'rsa';
-      const bits = k?.asymmetricKeyDetails?.modulusLength;
-      if (bits) info.keyBits = bits;
-    } else if (t === 'ec') {
-      info.keyType = 'ec';
-      const curve = k?.asymmetricKeyDetails?.namedCurve;
-      if (curve) info.curve = curve;
-    } else if (t === 'ed25519' || t === 'ed448') {
-      info.keyType = t;
-    }
-  } catch {
-    // unknown key: keep 'unknown'
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// CertPool (cert_pool.go): certificates by subject, deduplicated by their bytes.
-
-export class CertPool {
-  private readonly bySubject = new Map<string, ParsedCertificate[]>();
-  private readonly have = new Set<string>();
-  readonly certs: ParsedCertificate[] = [];
-
-  add(cert: ParsedCertificate): void {
-    const sum = sha256Hex(cert.raw);
-    if (this.have.has(sum)) return;
-    this.have.add(sum);
-    this.certs.push(cert);
-    const key = cert.rawSubject.toString('hex');
-    const list = this.bySubject.get(key);
-    if (list) list.push(cert);
-    else this.bySubject.set(key, [cert]);
-  }
-
-  contains(cert: ParsedCertificate): boolean {
-    return this.have.has(sha256Hex(cert.raw));
-  }
-
-  get size(): number {
-    return this.certs.length;
-  }
-
-  /** Candidates whose subject is cert's issuer: key-id matches first, then one-sided, then mismatches. */
-  findPotentialParents(cert: ParsedCertificate): ParsedCertificate[] {
-    const matching: ParsedCertificate[] = [];
-    const oneKeyId: ParsedCertificate[] = [];
-    const mismatch: ParsedCertificate[] = [];
-    for (const c of this.bySubject.get(cert.rawIssuer.toString('hex')) ?? []) {
-      const skid = c.subjectKeyId;
-      const akid = cert.authorityKeyId;
-      if (skid.equals(akid)) matching.push(c);
-      else if ((skid.length === 0 && akid.length > 0) || (skid.length > 0 && akid.length === 0)) oneKeyId.push(c);
-      else mismatch.push(c);
-    }
-    return [...matching, ...oneKeyId, ...mismatch];
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Verify
 
 export type X509FailureKind =
   | 'expired'
