@@ -40,6 +40,8 @@ export interface Options {
   readonly mustBlock: readonly MustBlockTarget[];
   /** --strict: warn-level findings fail their stage (src/strict.ts). */
   readonly strict: boolean;
+  /** --hash-toolchain: download a switched-to toolchain's zip whole and compare its hash, as go does. */
+  readonly hashToolchain: boolean;
   /** A certificate expiring within this many days is a warn finding. */
   readonly certWarnDays: number;
   /** --must-block-unresolvable-ok: a must-block name that does not resolve counts as blocked. */
@@ -116,6 +118,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'timeout', env: 'GOMODPROBE_TIMEOUT', arg: 'DURATION', help: 'budget of each network operation: lookup, connect, handshake, request (default 5s; go itself waits up to 30s to dial and 10s for TLS)' },
   { name: 'deadline', env: 'GOMODPROBE_DEADLINE', arg: 'DURATION', help: 'budget of the whole run (default 60s)' },
   { name: 'strict', env: 'GOMODPROBE_STRICT', help: 'warn-level findings fail the gate too (GOSUMDB=off, GONOSUMDB/GOPRIVATE covering every module, GOINSECURE=*, GOFLAGS=-insecure, a certificate expiring within --cert-warn-days, ...): exit 2 for a config finding, the stage\'s code for a host\'s (env: true or false)' },
+  { name: 'hash-toolchain', env: 'GOMODPROBE_HASH_TOOLCHAIN', help: 'when go switches toolchains, download the toolchain zip whole (~70-100 MB; the probe then needs about twice that in memory) and compare its hash with the checksum database as go does; without it the probe reads the first 64 KiB and the hash is not checked (env: true or false)' },
   { name: 'cert-warn-days', env: 'GOMODPROBE_CERT_WARN_DAYS', arg: 'N', help: 'a certificate of a reached host expiring within N days is a warn finding (default 14)' },
   { name: 'expect', env: 'GOMODPROBE_EXPECT', arg: 'pass|fail:STAGE', help: 'NetworkPolicy regression mode: exit 0 when the outcome is exactly this, 3 otherwise' },
   { name: 'must-block', env: 'GOMODPROBE_MUST_BLOCK', arg: 'HOST[:PORT]', repeatable: true, help: 'assert that go cannot reach this target (repeatable; default port 443): connected as go would, through HTTPS_PROXY when go would use it; reachable -> exit 4, and so is a name that does not resolve unless --must-block-unresolvable-ok' },
@@ -282,6 +285,7 @@ export function parseOptions(ctx: ParseContext): Options {
     deadlineMs,
     expect: expectation(one('expect'), source('expect')),
     strict: booleanValue(one('strict'), source('strict')),
+    hashToolchain: booleanValue(one('hash-toolchain'), source('hash-toolchain')),
     certWarnDays: intValue(one('cert-warn-days'), 14, 0, 3650, source('cert-warn-days')),
     mustBlock: Object.freeze((values.get('must-block') ?? []).map((v) => mustBlockTarget(v, source('must-block')))),
     mustBlockUnresolvableOk: values.has('must-block-unresolvable-ok'),

@@ -109,6 +109,14 @@ async function probeToolchain(ctx: StageContext, findings: Finding[]): Promise<{
       },
     };
   }
+  // The proxy answered with a redirect and the chain failed after it (object storage blocked, a loop, https
+  // to http): the proxy serves the toolchain, the redirect stage judges the chain, as for any module's zip.
+  if (f.cause.startsWith('redirect.') || (f.hops ?? []).some((h) => h.location !== undefined)) {
+    const entry = zip.attempts.at(-1)?.entry ?? '';
+    report['redirectFailed'] = f.cause;
+    ctx.state.modules.unshift({ path, version, servedBy: entry });
+    return { report };
+  }
   return {
     report,
     failure: {

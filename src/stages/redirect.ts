@@ -8,6 +8,7 @@ import type { ModuleFetch } from '../state.js';
 import { safeHost, type WalkFailure } from './gowalk.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip, type ZipFetch } from './zipfetch.js';
+import { TOOLCHAIN_MODULE } from '../goenv/toolchain.js';
 import { LocationDiff, type LocationComparison } from './location-diff.js';
 import { dialFindings } from './tcp.js';
 import { fail, pass, skip, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
@@ -86,7 +87,10 @@ function judgeChain(ctx: StageContext, m: ModuleFetch, zip: ZipFetch, findings: 
   const f = zip.failure;
   const hops = f.hops ?? [];
   noteHops(at, hops, findings);
-  return { path: m.path, version: m.version, hops, failure: chainFailure(ctx, at, f, hops) };
+  const failure = chainFailure(ctx, at, f, hops);
+  // go wraps a toolchain download's error in toolchain.Exec: "go: download go1.27.3: <module@version: err>".
+  const toolchain = m.path === TOOLCHAIN_MODULE ? ctx.plan.toolchain.module?.toolchain : undefined;
+  return { path: m.path, version: m.version, hops, failure: toolchain ? { ...failure, goError: `go: download ${toolchain}: ${failure.goError}` } : failure };
 }
 
 /** Why a zip fetch that did not end in a 200 fails, judged from go's error and the hops seen. */

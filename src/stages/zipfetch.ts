@@ -24,6 +24,18 @@ export const ZIP_HASH_CAP = 64 * 1024 * 1024;
  */
 export const TOOLCHAIN_ZIP_PREFIX = 64 * 1024;
 
+/**
+ * Bytes of a toolchain zip the probe reads with --hash-toolchain, to hash it as go does (go's own limit
+ * is 500 MiB, modfetch codehost.MaxZipFile; a linux-amd64 toolchain is ~70-100 MB).
+ */
+export const TOOLCHAIN_ZIP_HASH_CAP = 256 * 1024 * 1024;
+
+/** How much of a zip the probe reads: a toolchain's prefix (or all of it with --hash-toolchain), a module's up to the cap. */
+export function zipReadCap(ctx: StageContext, path: string): number {
+  if (path !== TOOLCHAIN_MODULE) return ZIP_HASH_CAP;
+  return ctx.options.hashToolchain ? TOOLCHAIN_ZIP_HASH_CAP : TOOLCHAIN_ZIP_PREFIX;
+}
+
 export interface ZipBody {
   readonly url: string;
   readonly status: number;
@@ -54,7 +66,7 @@ async function walkZip(ctx: StageContext, m: ModuleFetch): Promise<ZipFetch> {
     proxy: async (base) => {
       const url = `${base}/${versionPath(m.version, '.zip')}`;
       // A zip past the cap is still judged (served, redirect chain, zip header), just not hashed.
-      const maxBytes = m.path === TOOLCHAIN_MODULE ? TOOLCHAIN_ZIP_PREFIX : ZIP_HASH_CAP;
+      const maxBytes = zipReadCap(ctx, m.path);
       const r = await proxyGet(ctx.net, ctx.plan, url, { signal: ctx.signal, maxBytes, allowTruncated: true });
       if (!r.ok) return r;
       const { body, ...response } = r.res;

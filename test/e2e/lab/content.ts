@@ -42,6 +42,11 @@ export interface LabContent {
   readonly bulk: readonly { readonly path: string; readonly version: string }[];
   /** The proxy tree holding golang.org/toolchain (served under GOPROXY_PATHS.toolchain), when go 1.27 is installed. */
   readonly toolchainDir?: string;
+  /**
+   * The same toolchain module with one file changed (a valid module zip of the same size, ~8 MB, whose
+   * h1: hash is not the one recorded in the checksum database): a tampering proxy or mirror.
+   */
+  readonly toolchainTamperedDir?: string;
   /** auth.lab.test's password file, GOAUTH commands and .netrc files. */
   readonly credentials: LabCredentials;
 }
@@ -127,6 +132,7 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
 
   writeVanityModule(goproxyDir);
   const toolchainDir = writeToolchain(join(dir, 'www', 'toolchain'), sumdb);
+  const toolchainTamperedDir = toolchainDir ? writeToolchain(join(dir, 'www', 'toolchain-tampered'), undefined) : undefined;
 
   // The checksum database as static files: every answer go (or the probe) may ask of this tree.
   const serve = (path: string): Buffer => {
@@ -163,6 +169,7 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
     goSum,
     bulk,
     ...(toolchainDir ? { toolchainDir } : {}),
+    ...(toolchainTamperedDir ? { toolchainTamperedDir } : {}),
     credentials: writeLabCredentials(join(dir, 'credentials')),
   };
 }
@@ -176,13 +183,14 @@ export const LAB_TOOLCHAIN_VERSION = 'v0.0.1-go1.27.3.linux-amd64';
  * bin/go, walks pkg/tool, lib (1.24+) and bin/gofmt to set exec bits, then runs bin/go, which reads
  * go.env and VERSION): ~8 MB instead of a release's ~70 MB. Recorded in the lab's checksum database.
  * Undefined when go 1.27 is not installed (the e2e prerequisites say so under CI).
+ * Without `sumdb`: the tampered copy, lib/README changed, recorded nowhere (go's hash check fails on it).
  */
-function writeToolchain(dir: string, sumdb: SumdbFixture): string | undefined {
+function writeToolchain(dir: string, sumdb: SumdbFixture | undefined): string | undefined {
   const goroot = goCandidates(27, process.env).map((bin) => dirname(dirname(bin))).find((d) => existsSync(join(d, 'bin', 'go')));
   if (!goroot) return undefined;
   // Deflating 19 MB takes seconds: every lab of a run (and of later runs) reuses one build per go binary.
   const bin = statSync(join(goroot, 'bin', 'go'));
-  const cache = join(tmpdir(), `gomodprobe-lab-toolchain-${bin.size}-${Math.round(bin.mtimeMs)}`);
+  const cache = join(tmpdir(), `gomodprobe-lab-toolchain-${bin.size}-${Math.round(bin.mtimeMs)}${sumdb ? '' : '-tampered'}`);
   let built: { zip: Buffer; zipHash: string; goModHash: string };
   if (existsSync(`${cache}.zip`) && existsSync(`${cache}.json`)) {
     built = { zip: readFileSync(`${cache}.zip`), ...(JSON.parse(readFileSync(`${cache}.json`, 'utf8')) as { zipHash: string; goModHash: string }) };
@@ -194,7 +202,7 @@ function writeToolchain(dir: string, sumdb: SumdbFixture): string | undefined {
       'go.env': readFileSync(join(goroot, 'go.env')),
       'VERSION': readFileSync(join(goroot, 'VERSION')),
       'pkg/tool/linux_amd64/README': 'The lab toolchain leaves the compiler and tools out: go mod download needs none.\n',
-      'lib/README': 'The lab toolchain.\n',
+      'lib/README': sumdb ? 'The lab toolchain.\n' : 'The lab toolchain, changed on the way.\n',
     });
     // Written under a temporary name, then renamed: parallel labs never read half a file.
     const tmp = `${cache}.${process.pid}`;
@@ -204,7 +212,7 @@ function writeToolchain(dir: string, sumdb: SumdbFixture): string | undefined {
     renameSync(`${tmp}.json`, `${cache}.json`);
   }
   writeBytes(join(dir, 'golang.org', 'toolchain', '@v', `${LAB_TOOLCHAIN_VERSION}.zip`), built.zip);
-  sumdb.add('golang.org/toolchain', LAB_TOOLCHAIN_VERSION, built.zipHash, built.goModHash);
+  sumdb?.add('golang.org/toolchain', LAB_TOOLCHAIN_VERSION, built.zipHash, built.goModHash);
   return dir;
 }
 

@@ -46,6 +46,13 @@ export interface Scenario {
   readonly gomod?: string;
   /** A go.work beside that go.mod (go finds it; the probe gets --gowork): its go and toolchain lines decide instead. */
   readonly gowork?: string;
+  /** Extra arguments for the probe (e.g. --hash-toolchain). */
+  readonly probeArgs?: readonly string[];
+  /**
+   * A disagreement the probe cannot avoid, stated instead of hidden: where go fails (as `expect` says), the
+   * probe passes and must report `finding` saying what it did not check. Shown as "known miss" in the table.
+   */
+  readonly knownMiss?: { readonly why: string; readonly finding: string };
   /** Finding codes the probe must report, `stage:code` for a given stage (on a pass, what go survives but costs it). */
   readonly findings?: readonly string[];
 }
@@ -115,6 +122,65 @@ const TOOLCHAIN_SCENARIOS: readonly Scenario[] = [
     expect: {
       pass: false, stage: 'config', cause: 'config.toolchain_too_old', hint: /--go-version/,
       goError: /go\.mod requires go >= 1\.27\.3 \(running go 1\.2[34]\.\d+; GOTOOLCHAIN=local\)/,
+    },
+    byGo: { 27: { pass: true } },
+  },
+  {
+    id: 'toolchain-gone',
+    title: 'go.mod says go 1.27.3, GOTOOLCHAIN=auto, the proxy answers 410 Gone for golang.org/toolchain',
+    gomod: NEEDS_1_27_3,
+    env: () => ({ GOTOOLCHAIN: 'auto', GOPROXY: `${proxy}${P.toolchainGone}` }),
+    expect: {
+      pass: false, stage: 'proxy', cause: 'proxy.toolchain_not_available', hint: /serve golang\.org\/toolchain/,
+      goError: /download go1\.27\.3 for linux\/amd64: toolchain not available/,
+    },
+    byGo: { 27: { pass: true } },
+  },
+  {
+    id: 'toolchain-redirected',
+    title: 'the toolchain zip redirects to the object store (go 1.23/1.24 follow it and switch)',
+    gomod: NEEDS_1_27_3,
+    env: () => ({ GOTOOLCHAIN: 'auto', GOPROXY: `${proxy}${P.toolchainRedirect}` }),
+    expect: { pass: true },
+    findings: ['config:config.toolchain'],
+  },
+  {
+    id: 'toolchain-storage-dropped',
+    title: 'the toolchain zip redirects to the object store, which the egress policy drops',
+    gomod: NEEDS_1_27_3,
+    env: () => ({ GOTOOLCHAIN: 'auto', GOPROXY: `${proxy}${P.toolchainRedirect}` }),
+    policy: POLICIES.storageDropped,
+    blackholed: true,
+    expect: {
+      pass: false, stage: 'redirect', cause: 'redirect.tcp.timeout', hint: /storage\.lab\.test/,
+      goError: new RegExp(`download go1\\.27\\.3: golang\\.org/toolchain@v0\\.0\\.1-go1\\.27\\.3\\.linux-amd64: .*dial tcp ${esc(HOST_IPS.storage)}:443: (i/o timeout|connect: connection timed out)`),
+    },
+    byGo: { 27: { pass: true } },
+  },
+  {
+    id: 'toolchain-tampered',
+    title: 'the proxy serves a tampered toolchain zip; the probe runs with --hash-toolchain',
+    gomod: NEEDS_1_27_3,
+    env: () => ({ GOTOOLCHAIN: 'auto', GOPROXY: `${proxy}${P.toolchainTampered}` }),
+    probeArgs: ['--hash-toolchain'],
+    expect: {
+      pass: false, stage: 'sumdb', cause: 'sumdb.checksum_mismatch', hint: /purge/,
+      goError: /download go1\.27\.3: golang\.org\/toolchain@v0\.0\.1-go1\.27\.3\.linux-amd64: verifying module: checksum mismatch/,
+    },
+    byGo: { 27: { pass: true } },
+  },
+  {
+    id: 'toolchain-tampered-prefix',
+    title: 'the proxy serves a tampered toolchain zip; the probe reads its first 64 KiB only (the default)',
+    gomod: NEEDS_1_27_3,
+    env: () => ({ GOTOOLCHAIN: 'auto', GOPROXY: `${proxy}${P.toolchainTampered}` }),
+    knownMiss: {
+      why: 'the checksum database records h1: over every file\'s SHA-256; only the whole ~70 MB zip can be compared',
+      finding: 'sumdb:sumdb.toolchain_zip_not_hashed',
+    },
+    expect: {
+      pass: false, stage: 'sumdb', cause: 'sumdb.checksum_mismatch', hint: /purge/,
+      goError: /download go1\.27\.3: golang\.org\/toolchain@v0\.0\.1-go1\.27\.3\.linux-amd64: verifying module: checksum mismatch/,
     },
     byGo: { 27: { pass: true } },
   },

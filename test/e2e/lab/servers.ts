@@ -15,6 +15,12 @@ export const GOPROXY_PATHS = Object.freeze({
   noSumdb: '/nosumdb',
   /** The tree plus golang.org/toolchain (a go 1.27.3 toolchain module), .zip served without redirect; sumdb direct. */
   toolchain: '/toolchain',
+  /** The tree, but golang.org/toolchain answers 410 Gone (a proxy that refuses toolchains). */
+  toolchainGone: '/tc410',
+  /** The tree plus golang.org/toolchain, its .zip redirected to storage.lab.test (which serves it); sumdb direct. */
+  toolchainRedirect: '/tcredir',
+  /** The tree plus a tampered golang.org/toolchain zip (not the one the checksum database recorded); sumdb direct. */
+  toolchainTampered: '/tctamper',
   /** Every module request answers 404. */
   notFound: '/p404',
   /** Every module request answers 500. */
@@ -75,7 +81,13 @@ export function nginxConf({ content, runDir }: NginxConfOptions): string {
     location ^~ ${p.httpRedirect}/ { alias ${www}/; }
 ${content.toolchainDir ? `    location ^~ ${p.toolchain}/golang.org/toolchain/ { alias ${content.toolchainDir}/golang.org/toolchain/; }
     location ^~ ${p.toolchain}/ { alias ${www}/; }
-` : ''}    location ^~ ${p.notFound}/ { return 404 "not found: the lab proxy does not have this module\\n"; }
+    rewrite ^${p.toolchainRedirect}/(golang\\.org/toolchain/@v/.+\\.zip)$ https://${storage}/bucket/$1${STORAGE_QUERY} redirect;
+    location ^~ ${p.toolchainRedirect}/ { alias ${www}/; }
+` : ''}${content.toolchainTamperedDir ? `    location ^~ ${p.toolchainTampered}/golang.org/toolchain/ { alias ${content.toolchainTamperedDir}/golang.org/toolchain/; }
+    location ^~ ${p.toolchainTampered}/ { alias ${www}/; }
+` : ''}    location ^~ ${p.toolchainGone}/golang.org/toolchain/ { return 410 "gone: this proxy does not serve toolchains\\n"; }
+    location ^~ ${p.toolchainGone}/ { alias ${www}/; }
+    location ^~ ${p.notFound}/ { return 404 "not found: the lab proxy does not have this module\\n"; }
     location ^~ ${p.serverError}/ { return 500 "internal error: the lab proxy is broken\\n"; }
     location ^~ ${p.html}/ {
       default_type text/html;
@@ -122,7 +134,7 @@ ${server('nochain', c.noIntermediate, goproxyLocations(HOST_NAMES.storage))}
 ${server('dual', c.good, `${ipv6LiteralLocations}\n${goproxyLocations(HOST_NAMES.dualStorage)}`)}
 ${server('dualStorage', c.good, `    location ^~ /bucket/ { alias ${www}/; }\n    location / { return 404 "NoSuchKey\\n"; }`)}
 ${server('sum', c.good, `    root ${sumdb};`)}
-${server('storage', c.good, `    location ^~ /bucket/ { alias ${www}/; }\n    location / { return 404 "NoSuchKey\\n"; }`)}
+${server('storage', c.good, `${content.toolchainDir ? `    location ^~ /bucket/golang.org/toolchain/ { alias ${content.toolchainDir}/golang.org/toolchain/; }\n` : ''}    location ^~ /bucket/ { alias ${www}/; }\n    location / { return 404 "NoSuchKey\\n"; }`)}
   server {
     listen ${HOST_IPS.storage}:80;
     server_name ${HOST_NAMES.storage};

@@ -131,6 +131,16 @@ describe('a lab proxy that serves the toolchain', () => {
     expect(new Set(toolchainHosts)).toEqual(new Set([LAB_NAMES.proxy, LAB_NAMES.storage]));
   });
 
+  it('--hash-toolchain: the zip is read whole and its hash compared with the record', async () => {
+    const run = await probeLab(served, withGomod(gomod('go 1.27.3'), ['--go-version', '1.23.5', '--hash-toolchain'], { GOTOOLCHAIN: undefined }));
+    expect(run.exitCode).toBe(0);
+    const sumdb = run.stage('sumdb').evidence['modules'] as { path: string; zip?: { served?: string; recorded?: string; match?: boolean } }[];
+    const zip = sumdb.find((m) => m.path === 'golang.org/toolchain')?.zip;
+    expect(zip?.match).toBe(true);
+    expect(zip?.served).toBe(zip?.recorded);
+    expect(run.stage('sumdb').findings.map((f) => f.code)).not.toContain('sumdb.toolchain_zip_not_hashed');
+  });
+
   it('GOSUMDB=off: go still verifies the toolchain, and fails (exit 14, go\'s text)', async () => {
     const run = await probeLab(served, withGomod(gomod('go 1.27.3'), ['--go-version', '1.23.5'], { GOTOOLCHAIN: undefined, GOSUMDB: 'off' }));
     expect(run.exitCode).toBe(14);
