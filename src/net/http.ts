@@ -228,7 +228,16 @@ export class HttpClient {
   }
 
   /** One GET, no redirect following (callers that follow redirects do it hop by hop). */
-  async get(rawUrl: string, opts: HttpRequestOptions): Promise<HttpResponse> {
+  get(rawUrl: string, opts: HttpRequestOptions): Promise<HttpResponse> {
+    return this.#request('GET', rawUrl, undefined, opts);
+  }
+
+  /** One POST of a body held in memory (git's smart HTTP commands), same caps, timeouts and records as get. */
+  post(rawUrl: string, body: Buffer, opts: HttpRequestOptions): Promise<HttpResponse> {
+    return this.#request('POST', rawUrl, body, opts);
+  }
+
+  async #request(method: 'GET' | 'POST', rawUrl: string, requestBody: Buffer | undefined, opts: HttpRequestOptions): Promise<HttpResponse> {
     const url = new URL(rawUrl);
     const hop = hopForURL(url, this.#hops.proxyEnv);
     const headers: Record<string, string> = {
@@ -269,7 +278,7 @@ export class HttpClient {
     };
     for (let retry = 0; raw === undefined; retry++) {
       try {
-        raw = await dispatchCapped(dispatcher, { origin, path, method: 'GET', headers }, opts, rawUrl, goStreamId);
+        raw = await dispatchCapped(dispatcher, { origin, path, method, headers, ...(requestBody ? { body: requestBody } : {}) }, opts, rawUrl, goStreamId);
       } catch (err) {
         if (!(err instanceof HttpError && err.code === 'http.h2_goaway' && retry < GO_H2_RETRIES)) {
           record(undefined, (err as { code?: string }).code ?? 'error');
