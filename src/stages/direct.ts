@@ -1,7 +1,9 @@
 // The `direct` entry: go leaves the proxies and fetches from the module's origin (cmd/go/internal/vcs).
 // Known hosting sites go straight to their VCS; other paths first ask https://<path>?go-get=1 for a
-// go-import meta tag. The probe follows that discovery and checks that the VCS host answers on
-// dns/tcp/tls; it cannot run git, so a reachable origin is a pass with a finding.
+// go-import meta tag (vcs/vcs.go repoRootForImportDynamic: a tag whose prefix is shorter than the path is
+// checked against the prefix's own page, then GOVCS). A git repository is then checked the way git
+// would list it (githop.ts: insteadOf, then the https or ssh transport); other VCSs only for reachability
+// on dns/tcp/tls.
 
 import { goQuote } from '../goenv/gostrings.js';
 import { escapePath, wirePathEscape } from '../goenv/module.js';
@@ -12,13 +14,20 @@ import { openedOrigin } from '../net/http.js';
 import type { PlannedModule } from '../plan.js';
 import { hintFor } from '../hints.js';
 import type { EntryResult, WalkFailure } from './gowalk.js';
-import type { StageContext } from './stage.js';
+import type { Finding, StageContext } from './stage.js';
+import { checkGovcs } from '../goenv/govcs.js';
+import { checkGitHop, goGitError } from './githop.js';
+// The transports register themselves with the dispatch point.
+import './githttps.js';
 
 export interface DirectInfo {
   readonly version: string;
   readonly direct: true;
   readonly vcs: string;
   readonly repo: string;
+  /** What the git hop noticed without failing (a helper not run, a pseudo-version not checked). */
+  readonly findings?: readonly Finding[];
+  readonly git?: Record<string, unknown>;
 }
 
 /** vcsPaths in cmd/go/internal/vcs/vcs.go: hosts whose repository root go knows without asking. */
@@ -34,14 +43,38 @@ const KNOWN_HOSTS: readonly { re: RegExp; vcs: string }[] = [
 
 const MAX_DISCOVERY_BYTES = 1024 * 1024;
 
+const directResults = new WeakMap<object, Map<string, { result: Promise<EntryResult<DirectInfo>>; requests: string[] }>>();
+
+/**
+ * go asks the origin once per module and version (codehost caches the repository): so does the probe.
+ * Every caller still gets the requests made in its report.
+ */
 export async function checkDirect(ctx: StageContext, m: PlannedModule, requests: string[]): Promise<EntryResult<DirectInfo & { time?: string }>> {
+  let memo = directResults.get(ctx.state);
+  if (!memo) directResults.set(ctx.state, (memo = new Map()));
+  const key = `${m.path}@${m.version ?? 'latest'}`;
+  let entry = memo.get(key);
+  if (!entry) {
+    const made: string[] = [];
+    entry = { result: discoverAndFetch(ctx, m, made), requests: made };
+    memo.set(key, entry);
+  }
+  const result = await entry.result;
+  requests.push(...entry.requests);
+  return result;
+}
+
+async function discoverAndFetch(ctx: StageContext, m: PlannedModule, requests: string[]): Promise<EntryResult<DirectInfo>> {
   const version = m.version ?? 'latest';
   for (const known of KNOWN_HOSTS) {
     const match = known.re.exec(m.path);
     if (!match) continue;
     const root = match[1]!;
     const vcs = known.vcs || match[2]!;
-    return checkVcsHost(ctx, m, `https://${root}`, vcs, version);
+    // repoRootFromVCSPaths checks GOVCS for the root and returns its error unwrapped.
+    const govcs = checkGovcs(ctx.plan.goEnv.vars.GOVCS.value, ctx.plan.goEnv.vars.GOPRIVATE.value, vcs, root);
+    if (govcs) return { ok: false, failure: govcsFailure(m, root, vcs, govcs, govcs) };
+    return fetchFromRepo(ctx, m, `https://${root}`, root, vcs, version);
   }
 
   // Dynamic discovery: https://<path>?go-get=1 (GOINSECURE: unverified https, then http).
@@ -81,13 +114,84 @@ export async function checkDirect(ctx: StageContext, m: PlannedModule, requests:
     return { ok: false, failure: { cause: 'proxy.direct_failed', target: url, detail: `the go-import meta tag for ${m.path} at ${url} names the subdirectory ${goQuote(chosen.subdir!)} (${badSubdir})`, goError,
       hint: 'fix the fourth field of the go-import meta tag: a subdirectory of the repository, without a leading "/" or "-"', notExist: false } };
   }
+  // "uni.edu/bob/project" claiming the prefix "uni.edu": go asks the prefix's own page and wants the same tag.
+  if (chosen.prefix !== m.path) {
+    const verified = await verifyPrefix(ctx, m, chosen, url, requests);
+    if (verified) return { ok: false, failure: verified };
+  }
+  const govcs = checkGovcs(ctx.plan.goEnv.vars.GOVCS.value, ctx.plan.goEnv.vars.GOPRIVATE.value, chosen.vcs, chosen.prefix);
+  if (govcs) return { ok: false, failure: govcsFailure(m, chosen.prefix, chosen.vcs, govcs, `unrecognized import path "${m.path}": ${govcs}`) };
   if (chosen.vcs === 'mod') {
     // A module proxy named by the origin (a subdirectory, go 1.25+, does not matter to a proxy: modfetch/repo.go lookupDirect): go speaks the proxy protocol to it.
     const base = `${chosen.repo.replace(/\/+$/, '')}/${wirePathEscape(escapePath(m.path))}`;
     requests.push(redactURL(`${base}/@v/list`));
     return checkVcsHost(ctx, m, chosen.repo, 'mod', version);
   }
-  return checkVcsHost(ctx, m, chosen.repo, chosen.vcs, version);
+  return fetchFromRepo(ctx, m, chosen.repo, chosen.prefix, chosen.vcs, version);
+}
+
+/** git repositories get the git hop; other VCSs the reachability check of their host. */
+async function fetchFromRepo(ctx: StageContext, m: PlannedModule, repo: string, root: string, vcs: string, version: string): Promise<EntryResult<DirectInfo>> {
+  if (vcs !== 'git') return checkVcsHost(ctx, m, repo, vcs, version);
+  const git = await checkGitHop(ctx, { goURL: repo, modulePath: m.path, repoRoot: root, version, signal: ctx.signal });
+  if (git.ok) return { ok: true, value: { version: git.version, direct: true, vcs, repo, findings: git.findings, git: git.evidence } };
+  const f = git.failure;
+  return {
+    ok: false,
+    failure: {
+      cause: f.cause,
+      target: f.target,
+      detail: `direct fetch of ${m.path} from ${redactURL(repo)} with git: ${f.detail}`,
+      goError: f.goError ?? goGitError(ctx, repo, f.gitStderr),
+      hint: f.hint,
+      notExist: false,
+    },
+  };
+}
+
+/**
+ * repoRootForImportDynamic's check of a non-authoritative tag: the page of the claimed prefix must carry
+ * the same tag for the path ("<url1> and <url2> disagree about go-import for <prefix>"); a failure to get
+ * that page is go's failure too.
+ */
+async function verifyPrefix(ctx: StageContext, m: PlannedModule, chosen: MetaImport, firstURL: string, requests: string[]): Promise<WalkFailure | undefined> {
+  const url = `https://${chosen.prefix}?go-get=1`;
+  requests.push(url);
+  const prefix = m.insecure ? 'http/https fetch' : 'https fetch';
+  let body: Buffer;
+  try {
+    const web = { http: ctx.net.http, proxyEnv: ctx.net.proxyEnv };
+    const get = { signal: ctx.budget('request'), maxBytes: MAX_DISCOVERY_BYTES, auth: ctx.plan.auth };
+    body = (m.insecure ? await goGetInsecure(web, url, get) : await goGet(web, url, get)).body;
+  } catch (err) {
+    if (err instanceof GoWebError) {
+      return directFailure(ctx, m, err.hopError, err.code, url, err.message, `unrecognized import path "${m.path}": ${prefix}: ${err.goError}`);
+    }
+    throw err;
+  }
+  const again = matchGoImport(parseMetaGoImports(body.toString('utf8'), { subdir: ctx.plan.go.goImportSubdir }), m.path);
+  if (again && again.prefix === chosen.prefix && again.vcs === chosen.vcs && again.repo === chosen.repo && again.subdir === chosen.subdir) return undefined;
+  const claim = `${chosen.prefix} ${chosen.vcs} ${chosen.repo}${chosen.subdir ? ` ${chosen.subdir}` : ''}`;
+  const seen = again ? `${again.prefix} ${again.vcs} ${again.repo}${again.subdir ? ` ${again.subdir}` : ''}` : 'no go-import tag for it';
+  return {
+    cause: 'proxy.git_meta_mismatch',
+    target: url,
+    detail: `${firstURL} says "${claim}" for ${m.path}, but ${url} says ${again ? `"${seen}"` : seen}`,
+    goError: `unrecognized import path "${m.path}": ${firstURL} and ${url} disagree about go-import for ${chosen.prefix}`,
+    hint: `the go-import tag at ${firstURL} names ${chosen.prefix} as the repository root of ${m.path}, and the page of ${chosen.prefix} disagrees: serve a tag whose prefix is the real repository root on both pages (GitLab subgroups: a go-import tag is only right for a logged-in client; give the build a token, or use the repository's full path with .git in the module path)`,
+    notExist: false,
+  };
+}
+
+function govcsFailure(m: PlannedModule, root: string, vcs: string, detail: string, goError: string): WalkFailure {
+  return {
+    cause: 'proxy.git_vcs_disallowed',
+    target: root,
+    detail: `${m.path}: ${detail}`,
+    goError,
+    hint: `GOVCS decides which version control systems go may run (default git|hg for public paths, all for GOPRIVATE ones): allow ${vcs} for ${root} (GOVCS=${root}:${vcs}), add ${root} to GOPRIVATE, or serve the module from a proxy`,
+    notExist: false,
+  };
 }
 
 async function checkVcsHost(ctx: StageContext, m: PlannedModule, repo: string, vcs: string, version: string): Promise<EntryResult<DirectInfo>> {

@@ -22,6 +22,8 @@ interface Info {
   readonly time?: string;
   /** Set when the answer came from the origin (direct): go would use the VCS, the probe only checks reachability. */
   readonly direct?: boolean;
+  /** What the direct fetch's git hop noticed without failing. */
+  readonly findings?: readonly Finding[];
   readonly contentType?: string;
 }
 
@@ -157,6 +159,7 @@ async function probeModule(ctx: StageContext, m: PlannedModule, findings: Findin
   report.version = version;
   report.servedBy = info.servedBy;
   if (info.value.direct) {
+    findings.push(...(info.value.findings ?? []));
     ctx.state.modules.push({ path: m.path, version, servedBy: 'direct', planned: m });
     return report;
   }
