@@ -15,7 +15,6 @@ import { HttpClient, HttpError, SessionCache, type HttpResponse } from '../net/h
 import { loadTrustStore, type TrustStore } from '../net/truststore.js';
 import { hintFor } from '../hints.js';
 import { InputFileError } from '../inputfile.js';
-import { timeoutSignal } from '../signals.js';
 import type { Cause } from '../causes.js';
 import { redactGitURL, registerGitTransport, type GitEnvironment, type GitHopFailure, type GitHopRequest, type GitHopResult, type GitTransport } from './githop.js';
 import type { Finding, StageContext } from './stage.js';
@@ -325,7 +324,7 @@ async function curlNetrc(git: GitEnvironment, url: URL): Promise<{ login: string
 async function send(ctx: StageContext, client: HttpClient, method: 'GET' | 'POST', url: string, body: Buffer | undefined,
   headers: Record<string, string>, attempt: Attempt, req: GitHopRequest, base: string): Promise<HttpResponse> {
   const opts = {
-    signal: timeoutSignal(req.signal, ctx.net.timeoutMs * 2),
+    signal: ctx.budget('request', req.signal),
     maxBytes: MAX_REFS_BYTES,
     headers,
     ...(attempt.authorization ? { authorization: attempt.authorization } : {}),
