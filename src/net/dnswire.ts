@@ -10,21 +10,13 @@ import dnsPacket from 'dns-packet';
 import { formatNetIp } from './netip.js';
 
 export const TYPE_A = 1;
-export const TYPE_NS = 2;
 export const TYPE_CNAME = 5;
-export const TYPE_SOA = 6;
-export const TYPE_PTR = 12;
-export const TYPE_MX = 15;
-export const TYPE_TXT = 16;
 export const TYPE_AAAA = 28;
 export const TYPE_OPT = 41;
-export const CLASS_INET = 1;
 
 export const RCODE_SUCCESS = 0;
-export const RCODE_FORMAT_ERROR = 1;
 export const RCODE_SERVER_FAILURE = 2;
 export const RCODE_NAME_ERROR = 3;
-export const RCODE_NOT_IMPLEMENTED = 4;
 export const RCODE_REFUSED = 5;
 
 const TYPE_NAMES: Record<number, string> = {

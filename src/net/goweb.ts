@@ -68,13 +68,9 @@ export interface GoGetOptions {
   readonly security?: SecurityMode;
   /** The run's credentials (GOAUTH / .netrc, by go version): sent to https URLs only. */
   readonly auth?: GoAuth;
-  /** Called for every URL a redirect leads to, before it is requested (the redirect stage checks new hosts). */
-  readonly beforeHop?: (url: URL, index: number) => Promise<void>;
-  readonly maxRedirects?: number;
-  /** The URL exactly as go would write it (for .netrc host matching); defaults to the URL given. */
-  readonly rawUrl?: string;
 }
 
+/** net/http defaultCheckRedirect (client.go): the 10th redirect is refused, cmd/go keeps that default. */
 const GO_MAX_REDIRECTS = 10;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
@@ -106,14 +102,13 @@ export async function goGet(web: GoWeb, rawUrl: string, opts: GoGetOptions): Pro
     const msg = `refusing to pass credentials to insecure URL: ${redactURL(rawUrl)}`;
     throw new GoWebError('http.insecure_credentials', rawUrl, msg, msg, []);
   }
-  const written = opts.rawUrl ?? rawUrl;
-  const credentials = start.protocol === 'https:' && opts.auth ? await opts.auth.initial(written) : {};
+  const credentials = start.protocol === 'https:' && opts.auth ? await opts.auth.initial(rawUrl) : {};
   const res = await follow(web, start, opts, credentials);
   // go 1.24+ (web/http.go get): an https 4xx runs GOAUTH again with the URL, and the request is sent again
   // with what it stored. Sent again only when there is something new to send: the same request twice
   // would get the same answer.
   if (start.protocol === 'https:' && res.status >= 400 && res.status < 500 && opts.auth?.retriesAfterClientError) {
-    const again = await opts.auth.afterClientError(written, { statusLine: res.statusLine, headers: res.headers });
+    const again = await opts.auth.afterClientError(rawUrl, { statusLine: res.statusLine, headers: res.headers });
     if (Object.keys(again).length > 0 && JSON.stringify(again) !== JSON.stringify(credentials)) {
       const retried = await follow(web, start, opts, again);
       return { ...retried, hops: [...res.hops, ...retried.hops] };
@@ -126,9 +121,7 @@ export async function goGet(web: GoWeb, rawUrl: string, opts: GoGetOptions): Pro
 async function follow(web: GoWeb, start: URL, opts: GoGetOptions, credentials: Readonly<Record<string, string>>): Promise<GoResponse> {
   const hops: RedirectHop[] = [];
   let url = start;
-  const limit = opts.maxRedirects ?? GO_MAX_REDIRECTS;
   for (let i = 0; ; i++) {
-    if (i > 0 && opts.beforeHop) await opts.beforeHop(url, i);
     let res: HttpResponse;
     try {
       res = await opts_get(web, url, start, opts, credentials);
@@ -164,9 +157,9 @@ async function follow(web: GoWeb, start: URL, opts: GoGetOptions, credentials: R
       const goError = `Get "${redactURL(loc)}": redirected from secure URL ${url.href} to insecure URL ${next.href}`;
       throw new GoWebError('redirect.insecure', next.href, `redirected from https ${redactURL(url.href)} to ${redactURL(next.href)}`, goError, hops);
     }
-    if (i + 1 >= limit) {
-      const goError = `Get "${redactURL(loc)}": stopped after ${limit} redirects`;
-      throw new GoWebError('redirect.too_many', next.href, `go stops at the ${limit}th redirect (it follows at most ${limit - 1})`, goError, hops);
+    if (i + 1 >= GO_MAX_REDIRECTS) {
+      const goError = `Get "${redactURL(loc)}": stopped after ${GO_MAX_REDIRECTS} redirects`;
+      throw new GoWebError('redirect.too_many', next.href, `go stops at the ${GO_MAX_REDIRECTS}th redirect (it follows at most ${GO_MAX_REDIRECTS - 1})`, goError, hops);
     }
     if (next.protocol !== 'https:' && next.protocol !== 'http:') {
       const scheme = next.protocol.slice(0, -1);
