@@ -37,4 +37,4 @@ LABEL org.opencontainers.image.title="gomodprobe" \
 COPY --from=build --chown=0:0 --chmod=0444 /src/dist/gomodprobe.mjs /app/gomodprobe.mjs
 # Numeric, so that the kubelet can enforce runAsNonRoot without reading /etc/passwd.
 USER 65532:65532
-ENTRYPOINT ["/nodejs/bin/node", "/app/gomodprobe.mjs"]
+ENTRYPOINT ["/nodejs/bin/node", "--liftoff-only", "--no-opt", "--optimize-for-size", "--semi-space-growth-factor=1", "/app/gomodprobe.mjs"]

@@ -2,7 +2,6 @@
 // and `serve` all run. Loaded lazily by cli.ts, so --help and --version never load it; a module of its
 // own so that demo.ts and serve.ts need not import cli.ts (which imports them).
 
-import { setFlagsFromString } from 'node:v8';
 import { VERSION } from './version.js';
 import type { Options } from './options.js';
 import type { InputFs } from './inputfile.js';
@@ -22,8 +21,6 @@ export async function probeOnce(options: Options, io: ProbeIo = {}): Promise<num
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  tuneV8();
-  // Loaded after tuneV8, not at the top: its flags must be set before the pipeline's code is compiled.
   const [{ runProbe }, { createReporter }, { collectSecrets }, { InputFiles }] = await Promise.all([
     import('./probe.js'),
     import('./report/reporter.js'),
@@ -59,16 +56,4 @@ export async function probeOnce(options: Options, io: ProbeIo = {}): Promise<num
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }
-}
-
-/**
- * A probe lives for seconds, and V8's defaults are a long-running server's: they trade memory for
- * throughput it never reaches. undici's WebAssembly HTTP parser was recompiled by the optimizing tier
- * mid-run (~35 MB transient; set before the first connection compiles it), the young generation grew
- * to tens of MB of garbage, and optimizing compiles cost memory and CPU on a 2-core node. Peak RSS:
- * one module 102 -> 66 MB, 500 modules 135 -> 87 MB, at the same speed. `serve` runs the same short
- * probes, one every few minutes, and idles in between: the same trade holds.
- */
-export function tuneV8(): void {
-  for (const flag of ['--liftoff-only', '--no-opt', '--optimize-for-size', '--semi-space-growth-factor=1']) setFlagsFromString(flag);
 }

@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, STAGE_EXIT_CODES } from '../causes.js';
-import { tuneV8, type ProbeIo } from '../run.js';
+import type { ProbeIo } from '../run.js';
 import { demoArgv, demoEnv, overlayIo, DEMO_FILES_DIR, type BreakableStage } from '../demo.js';
 import { InputError, errorMessage, sysCode } from '../errors.js';
 import { STOCK_GO_ENV } from '../goenv/env.js';
@@ -180,7 +180,6 @@ export async function runServe(options: Options, deps: ServeDeps): Promise<numbe
     process.stderr.write(`gomodprobe: ${new InputError('--expect', 'has no meaning with serve: alert on gomodprobe_run_success instead').message}\n`);
     return STAGE_EXIT_CODES.config;
   }
-  tuneV8();
   const log = createLogger({
     level: options.logLevel,
     sinks: [{ level: 'debug', sink: new StreamSink(process.stdout, () => undefined) }],

@@ -59,7 +59,9 @@ describe('Dockerfile: runtime stage', () => {
   it('runs as a non-root numeric UID, with an exec-form ENTRYPOINT of node and the copied bundle, and needs no shell', () => {
     expect(plan.user.uid).toBeGreaterThan(0);
     expect(plan.user.gid).toBeGreaterThan(0);
-    expect(plan.entrypoint).toEqual([BASE_IMAGE_NODE, '/app/gomodprobe.mjs']);
+    expect(plan.entrypoint).toEqual([BASE_IMAGE_NODE, ...plan.nodeFlags, '/app/gomodprobe.mjs']);
+    // Only options for node itself before the bundle (test/ship/node-flags.test.ts checks each one).
+    expect(plan.nodeFlags.every((f) => f.startsWith('--'))).toBe(true);
     expect(plan.runtime.instructions.filter((i) => i.keyword === 'RUN' || i.keyword === 'SHELL' || i.keyword === 'HEALTHCHECK')).toEqual([]);
     // USER comes after the COPYs, so the files stay root's.
     const user = last(plan.runtime, 'USER')!;
@@ -73,7 +75,7 @@ describe('Dockerfile: runtime stage', () => {
     const bundleInBuildStage = join(workdirAt(plan.build, runBuild), outfile);
     expect(plan.copies).toHaveLength(1);
     const copy = plan.copies[0]!;
-    expect(copy).toMatchObject({ from: 'build', sources: [bundleInBuildStage], dest: plan.entrypoint[1], chown: '0:0', chmod: '0444' });
+    expect(copy).toMatchObject({ from: 'build', sources: [bundleInBuildStage], dest: plan.script, chown: '0:0', chmod: '0444' });
   });
 
   it('carries the OCI labels, in step with package.json', () => {

@@ -32,6 +32,10 @@ export interface ImagePlan {
   /** USER of the runtime stage, numeric. */
   readonly user: { readonly uid: number; readonly gid: number };
   readonly entrypoint: readonly string[];
+  /** The ENTRYPOINT's parts: node, the flags given to node (V8's memory trade, README "Memory"), the bundle. */
+  readonly node: string;
+  readonly nodeFlags: readonly string[];
+  readonly script: string;
   readonly cmd: readonly string[] | undefined;
   readonly env: Readonly<Record<string, string>>;
   readonly copies: readonly (CopyInstruction & { readonly line: number })[];
@@ -51,12 +55,18 @@ export function readImagePlan(repoDir = REPO_DIR): ImagePlan {
   const entry = last(runtime, 'ENTRYPOINT');
   if (!entry) throw new Error('the runtime stage has no ENTRYPOINT');
   const cmd = last(runtime, 'CMD');
+  const entrypoint = execForm(entry);
+  const script = entrypoint[entrypoint.length - 1];
+  if (entrypoint.length < 2 || !script?.endsWith('.mjs')) throw new Error(`ENTRYPOINT ${JSON.stringify(entrypoint)} is not node [flags...] bundle.mjs`);
   return {
     dockerfile,
     build,
     runtime,
     user: { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) },
-    entrypoint: execForm(entry),
+    entrypoint,
+    node: entrypoint[0]!,
+    nodeFlags: entrypoint.slice(1, -1),
+    script,
     cmd: cmd ? execForm(cmd) : undefined,
     env: envOf(runtime),
     copies: runtime.instructions.filter((i) => i.keyword === 'COPY').map((i) => ({ ...parseCopy(i), line: i.line })),
@@ -173,7 +183,7 @@ export function buildBundleLikeTheImage(workDir: string, repoDir = REPO_DIR): st
   const stageRoot = join(workDir, 'build-stage');
   mkdirSync(stageRoot, { recursive: true });
   replayBuildStage(plan, repoDir, stageRoot);
-  const bundle = plan.copies.find((c) => c.dest === plan.entrypoint[1]);
+  const bundle = plan.copies.find((c) => c.dest === plan.script);
   if (!bundle || bundle.sources.length !== 1) throw new Error('the runtime stage does not copy the entrypoint script from one source');
   return join(stageRoot, bundle.sources[0]!);
 }

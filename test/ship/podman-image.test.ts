@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LAB_MODULE, LAB_NAMES, LabTarget } from '../../src/lab/target.js';
-import { REPO_DIR } from './image-plan.js';
+import { readImagePlan, REPO_DIR } from './image-plan.js';
 import { argDefault, build, buildArgs, ensureStandins, podman, podmanAsync, podmanMissing, STANDIN, type Run } from './podman.js';
 
 // podman runs and builds take seconds to minutes on two shared cores.
@@ -79,7 +79,7 @@ describe.skipIf(missing !== undefined)('the image built from the Dockerfile by p
     expect(imageBuild!.code, imageBuild!.stderr.slice(-3000)).toBe(0);
     const inspect = JSON.parse(podman(['image', 'inspect', IMAGE]).stdout)[0];
     expect(inspect.Config.User).toBe('65532:65532');
-    expect(inspect.Config.Entrypoint).toEqual(['/nodejs/bin/node', '/app/gomodprobe.mjs']);
+    expect(inspect.Config.Entrypoint).toEqual(['/nodejs/bin/node', ...readImagePlan().nodeFlags, '/app/gomodprobe.mjs']);
     expect(inspect.Config.Labels).toMatchObject({ 'org.opencontainers.image.version': '0.1.0', 'org.opencontainers.image.revision': 'ship-test', 'org.opencontainers.image.base.name': STANDIN.runtime.replace(/^docker\.io\/library\//, '') });
     // The bundle as COPY --chown=0:0 --chmod=0444 put it, and nothing else of the build stage.
     const ls = podman(['run', '--rm', ...RESTRICTED, '--network=none', '--entrypoint', '/nodejs/bin/node', IMAGE, '-e',
