@@ -42,7 +42,7 @@ async function runsSoFar(url: string): Promise<number> {
 }
 
 export async function serveFigures(s: Subjects, runs: number, log: (line: string) => void): Promise<{ figures: Figure[]; samples: Sample[] }> {
-  const child = spawn(s.node, [s.cli, 'serve', '--demo', '--interval', INTERVAL, '--listen', '127.0.0.1:0'], {
+  const child = spawn(s.node, [...s.nodeFlags, s.cli, 'serve', '--demo', '--interval', INTERVAL, '--listen', '127.0.0.1:0'], {
     cwd: s.workDir,
     env: { PATH: '/usr/bin:/bin', HOME: s.workDir },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,7 +14,7 @@ export interface StartupResult {
 
 export async function startupFigures(s: Subjects, runs: number, log: (line: string) => void): Promise<StartupResult> {
   const node = { python: s.python, cmd: [s.node, '-e', '0'], cwd: s.workDir, timeoutS: 30 };
-  const probe = { python: s.python, cmd: [s.node, s.cli, '--version'], cwd: s.workDir, timeoutS: 30 };
+  const probe = { python: s.python, cmd: [s.node, ...s.nodeFlags, s.cli, '--version'], cwd: s.workDir, timeoutS: 30 };
   // Warm the page cache for both before anything counts.
   for (let i = 0; i < 2; i++) {
     await measure(node);

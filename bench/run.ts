@@ -19,6 +19,7 @@ import { serveFigures } from './fig-serve.js';
 import { startupFigures } from './fig-startup.js';
 import { BenchLab } from './lab.js';
 import { prepareMachine } from './setup.js';
+import { readImagePlan } from '../test/ship/image-plan.js';
 import { formatTable, round, type Figure } from './stats.js';
 import type { Subjects } from './subjects.js';
 
@@ -86,7 +87,9 @@ async function main(): Promise<number> {
   // A private copy of the bundle: other builds of dist/ during the run must not change what is measured.
   const cli = join(workDir, 'gomodprobe.mjs');
   copyFileSync(machine.cli, cli);
-  const subjects: Subjects = { python: machine.python, node: machine.node, cli, goBin: machine.goBin, workDir };
+  const nodeFlags = readImagePlan(REPO).nodeFlags;
+  log(`node flags (the image's ENTRYPOINT): ${nodeFlags.join(' ') || '(none)'}`);
+  const subjects: Subjects = { python: machine.python, node: machine.node, nodeFlags, cli, goBin: machine.goBin, workDir };
   const figures: Figure[] = [];
   const samples: Record<string, unknown> = {};
   const extra: Record<string, unknown> = {};

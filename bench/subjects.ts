@@ -10,6 +10,8 @@ import { measure, type Env, type Measured } from './exec.js';
 export interface Subjects {
   readonly python: string;
   readonly node: string;
+  /** The flags the image's ENTRYPOINT gives node (V8's memory trade): the probe is measured as it ships. */
+  readonly nodeFlags: readonly string[];
   /** The bundle (a private copy: others may rebuild dist/ while the bench runs). */
   readonly cli: string;
   readonly goBin: string;
@@ -44,7 +46,7 @@ export async function runProbe(s: Subjects, o: { ns: string; labEnv: Env; args: 
     env,
     cwd: dir,
     timeoutS: o.timeoutS,
-    cmd: [s.node, s.cli, '--report-dir', reportDir, '--format', 'json', '--termination-log', join(reportDir, 'termination-log'), ...o.args],
+    cmd: [s.node, ...s.nodeFlags, s.cli, '--report-dir', reportDir, '--format', 'json', '--termination-log', join(reportDir, 'termination-log'), ...o.args],
   });
   writeFileSync(join(reportDir, 'stdout.ndjson'), m.stdout);
   const file = join(reportDir, 'report.json');
