@@ -208,6 +208,17 @@ const TOOLCHAIN_SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    id: 'toolchain-lang-version-newer',
+    title: 'go.mod says go 1.27 (no .0), GOTOOLCHAIN=auto, the proxy serves only go1.27.3: go 1.23/1.24 ask for go1.27.0',
+    gomod: 'module example.com/app\n\ngo 1.27\n',
+    env: () => ({ GOTOOLCHAIN: 'auto', GOPROXY: `${proxy}${P.toolchain}` }),
+    expect: {
+      pass: false, stage: 'proxy', cause: 'proxy.toolchain_not_available', hint: /serve golang\.org\/toolchain/,
+      goError: /download go1\.27\.0 for linux\/amd64: toolchain not available/,
+    },
+    byGo: { 27: { pass: true } },
+  },
+  {
     id: 'toolchain-lang-version',
     title: 'go.mod says go 1.22 (no .0), GOTOOLCHAIN=auto: older than every lab go, no switch',
     gomod: 'module example.com/app\n\ngo 1.22\n',
