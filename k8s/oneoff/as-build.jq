@@ -45,7 +45,11 @@ def restricted:
         resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "256Mi" } },
         securityContext: restricted
       }
-      + (if $c.env then { env: $c.env } else {} end)
+      # The build image's go (golang:1.23-bookworm -> 1.23), unless the build container names it already.
+      + (([($c.image // "") | capture("(^|/)golang:(?<v>1\\.[0-9]+(\\.[0-9]+)?)")? | .v] | first) as $go
+         | ([($c.env // [])[] | select(.name == "GOMODPROBE_GO_VERSION")] | length) as $set
+         | (if $go != null and $set == 0 then [{ name: "GOMODPROBE_GO_VERSION", value: $go }] else [] end) + ($c.env // [])
+         | if . != [] then { env: . } else {} end)
       + (if $c.envFrom then { envFrom: $c.envFrom } else {} end)
       + (if $mounts != [] then { volumeMounts: $mounts } else {} end))]
     }

@@ -91,6 +91,8 @@ describe('k8s/fleet', () => {
       expect(FLAGS.some((f) => f.env === key), key).toBe(true);
     }
     expect(data['GOMODPROBE_NAME']).toMatch(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/);
+    // The go of the builds this exporter watches: verdicts (and the toolchain switch) follow it.
+    expect(data['GOMODPROBE_GO_VERSION']).toMatch(/^1\.\d+(\.\d+)?$/);
   });
 
   it('wires Service -> pods and ServiceMonitor -> Service by labels and the named port', () => {

@@ -89,6 +89,16 @@ describe.each(KUSTOMIZATIONS)('k8s/%s', (dir) => {
       expect(c.terminationMessagePolicy).toBe('FallbackToLogsOnError');
     }
   });
+
+  it('tells every probe which go the build runs (GOMODPROBE_GO_VERSION, in its env or its ConfigMap)', () => {
+    const probes = rendered[dir]!.map(podSpecOf).filter((s): s is PodSpec => s !== undefined).flatMap(probeContainers);
+    for (const c of probes) {
+      const own = (c.env ?? []).find((e) => e.name === 'GOMODPROBE_GO_VERSION')?.value;
+      const fromMaps = (c.envFrom ?? []).map((e) => byKind(dir, 'ConfigMap').find((m) => m.metadata.name === e.configMapRef?.name))
+        .map((m) => (m?.['data'] as Record<string, string> | undefined)?.['GOMODPROBE_GO_VERSION']).find((v) => v !== undefined);
+      expect(own ?? fromMaps, `${c.name} in k8s/${dir}`).toMatch(/^1\.\d+(\.\d+)?$/);
+    }
+  });
 });
 
 describe('k8s/base: the initContainer gate', () => {

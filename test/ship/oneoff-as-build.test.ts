@@ -77,7 +77,10 @@ describe('k8s/oneoff/as-build.jq: the probe pod as the build sees the network', 
     expect(spec!.automountServiceAccountToken).toBe(false);
     expect((spec as Record<string, unknown>)['imagePullSecrets']).toEqual([{ name: 'registry' }]);
     const probe = spec!.containers[0] as Record<string, unknown>;
-    expect(probe['env']).toEqual(buildContainer['env']);
+    // The build image's go from its tag (golang:1.23-bookworm), then the build's own env.
+    const tag = /golang:(1\.\d+(?:\.\d+)?)/.exec(String(buildContainer['image']));
+    expect(tag).not.toBeNull();
+    expect(probe['env']).toEqual([{ name: 'GOMODPROBE_GO_VERSION', value: tag![1] }, ...(buildContainer['env'] as unknown[] ?? [])]);
     expect(probe['envFrom']).toEqual(buildContainer['envFrom']);
     // The CA bundle (a ConfigMap) at the same path, read-only; the build's emptyDirs are not copied.
     expect(probe['volumeMounts']).toEqual([{ name: 'go-ca-bundle', mountPath: '/etc/go-ca', readOnly: true }]);
