@@ -17,7 +17,7 @@ import type { Reporter } from './report/reporter.js';
 import { REPORT_SCHEMA, type CertSummary, type MustBlockResult, type RunReport, type RunStart } from './report/types.js';
 import type { PlanningContext, Stage, StageOutcome, StageResult } from './stages/stage.js';
 import { configStage } from './stages/config.js';
-import { RunState } from './state.js';
+import { RunState, WaitClock } from './state.js';
 import { dnsStage } from './stages/dns.js';
 import { tcpStage } from './stages/tcp.js';
 import { tlsStage } from './stages/tls.js';
@@ -26,7 +26,7 @@ import { sumdbStage } from './stages/sumdb.js';
 import { redirectStage } from './stages/redirect.js';
 import { checkMustBlock } from './stages/mustblock.js';
 import { buildNetServices } from './stages/netsetup.js';
-import { stopPrefetch } from './stages/prefetch.js';
+import { Prefetcher } from './prefetch.js';
 import { prepareTrust } from './net/tls.js';
 import { buildEgress, type EgressDestination } from './egress.js';
 import { RunResolver } from './net/run-resolver.js';
@@ -77,16 +77,17 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
   try {
     const state = new RunState();
     const inputs = deps.inputs ?? new InputFiles();
-    const planning = (stage: StageName): PlanningContext => ({
+    const planning = (bound: { stage: StageName } | { work: 'prefetch' }): PlanningContext => ({
       options,
       signal: runSignal,
-      log: log.child({ stage }),
+      log: log.child(bound),
       budget: (op, parent = runSignal) => opSignal(parent, options.timeoutMs, op),
       inputs,
       state,
+      waits: new WaitClock(),
     });
     // Stage 0: config decides the plan every later stage reads (state.plan).
-    const config = await runStage(configStage, planning('config'));
+    const config = await runStage(configStage, planning({ stage: 'config' }));
     const plan = state.plan;
     if (plan && config.status === 'pass') {
       deps.reporter.runStarted(runStartOf(plan));
@@ -107,9 +108,12 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       const mustBlockRun = options.mustBlock.length > 0
         ? checkMustBlock(options.mustBlock, net, runSignal, { unresolvableOk: options.mustBlockUnresolvableOk }).then((ok) => ({ ok }), (err: unknown) => ({ err }))
         : undefined;
+      // The one prefetcher of the run: stages say what they learned (ctx.early), it starts what later
+      // stages will need; a stage that then waits for that work counts it as waiting, not as its work.
+      const early = new Prefetcher({ ...planning({ work: 'prefetch' }), plan, net });
       const certsJudged = new Set<string>();
       for (const stage of NETWORK_STAGES) {
-        const result = await runStage(stage, { ...planning(stage.name), plan, net }, (r) => {
+        const result = await runStage(stage, { ...planning({ stage: stage.name }), plan, net, early }, (r) => {
           // Hosts first reached in this stage (the checksum database, storage, later GOPROXY entries): their
           // certificates are judged here, as the tls stage judged the first hops'.
           const reached = collectCertificates(results, net!.http.opened).filter((c) => !certsJudged.has(c.target));
@@ -119,8 +123,8 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
         });
         if (result.status === 'fail') break;
       }
-      // Zips fetched ahead of their stage (stages/prefetch.ts) are not needed past this point.
-      stopPrefetch(state);
+      // Work started ahead of its stage (src/prefetch.ts) is not needed past this point.
+      early.stop();
       const resolver = net.resolver;
       egress = buildEgress({
         plan,
@@ -181,7 +185,16 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     const s = performance.now();
     const out = await bounded(guardStage(stage, ctx, runSignal, deps.interrupt));
     const outcome = out === ABANDONED ? cutShort(stage.name, deps.interrupt, {}) : out;
-    let result: StageResult = after({ ...outcome, stage: stage.name, startedAt, durationMs: Math.round(performance.now() - s) });
+    const durationMs = performance.now() - s;
+    const waitMs = Math.min(ctx.waits.waitedMs, durationMs);
+    let result: StageResult = after({
+      ...outcome,
+      stage: stage.name,
+      startedAt,
+      durationMs: Math.round(durationMs),
+      workMs: Math.round(durationMs - waitMs),
+      waitMs: Math.round(waitMs),
+    });
     if (options.strict) result = applyStrict(result);
     results.set(stage.name, result);
     deps.reporter.stageFinished(result);

@@ -1,10 +1,13 @@
 // Typed hand-over between stages of one run: what an earlier stage learned that a later stage needs
-// (addresses, open connections, served files). report.json gets the evidence; this carries the objects.
+// (the plan, addresses, open connections, fetched files), and the run's typed caches of shared work.
+// report.json gets the evidence; this carries the objects.
 
 import type net from 'node:net';
 import type { LookupResult } from './net/resolver.js';
 import type { TlsResult } from './net/tls.js';
 import type { Plan, PlannedModule } from './plan.js';
+import type { BaseChoice, LookupOutcome } from './stages/sumdbfetch.js';
+import type { ZipFetch } from './stages/zipfetch.js';
 
 export interface HopProgress {
   lookup?: LookupResult;
@@ -33,6 +36,51 @@ export class RunState {
   /** Keyed by hop origin. */
   readonly hops = new Map<string, HopProgress>();
   readonly modules: ModuleFetch[] = [];
-  /** Memoised zip fetches keyed by URL, so the sumdb and redirect stages share one download. */
-  readonly zips = new Map<string, Promise<unknown>>();
+  /** Each module version's zip, fetched once (path@version): the sumdb stage hashes it, the redirect stage judges its chain. */
+  readonly zips = new SharedWork<ZipFetch>();
+  /** go's initBase, once per run (keyed by the database's name). */
+  readonly sumdbBase = new SharedWork<BaseChoice>();
+  /** Each module version's verified checksum database lookup. */
+  readonly sumdbLookups = new SharedWork<LookupOutcome>();
+  /** Each tile once per run, by URL, as go's client asks it (500 modules ask the same few tiles). */
+  readonly sumdbTiles = new SharedWork<Uint8Array>();
+}
+
+/**
+ * The time one worker (a stage, or the prefetcher) spent waiting for work another one started. Waits that
+ * overlap count once: it measures the wall time during which at least one of the worker's waits was
+ * pending, so a stage's own work is its duration less this.
+ */
+export class WaitClock {
+  #pending = 0;
+  #since = 0;
+  #waitedMs = 0;
+
+  wait<T>(work: Promise<T>): Promise<T> {
+    if (this.#pending++ === 0) this.#since = performance.now();
+    return work.finally(() => {
+      if (--this.#pending === 0) this.#waitedMs += performance.now() - this.#since;
+    });
+  }
+
+  /** Waited so far, in ms (a wait still pending counts until now). */
+  get waitedMs(): number {
+    return this.#waitedMs + (this.#pending > 0 ? performance.now() - this.#since : 0);
+  }
+}
+
+/**
+ * Work done once per run and shared by key: whoever asks first starts it; anyone else who asks gets the
+ * same promise, and the time it spends on it is a wait on that asker's clock, not its work.
+ */
+export class SharedWork<T> {
+  readonly #entries = new Map<string, { readonly work: Promise<T>; readonly startedBy: WaitClock }>();
+
+  get(key: string, waits: WaitClock, start: () => Promise<T>): Promise<T> {
+    const known = this.#entries.get(key);
+    if (known) return known.startedBy === waits ? known.work : waits.wait(known.work);
+    const work = start();
+    this.#entries.set(key, { work, startedBy: waits });
+    return work;
+  }
 }

@@ -16,6 +16,8 @@ export interface StorageFaults {
   /** Serve an HTML page with 200 instead of the zip. */
   notZip?: boolean;
   silent?: boolean;
+  /** Wait this long before answering (a slow object store). */
+  delayMs?: number;
 }
 
 export interface StorageOptions {
@@ -63,6 +65,15 @@ export class StorageFixture {
     this.requests.push(url.pathname);
     const f = this.faults;
     if (f.silent) return;
+    if (f.delayMs) {
+      setTimeout(() => this.respond(url, res), f.delayMs).unref();
+      return;
+    }
+    this.respond(url, res);
+  }
+
+  private respond(url: URL, res: ServerResponse): void {
+    const f = this.faults;
     const hop = /^\/hop\/(\d+)(\/bucket\/.*)$/.exec(url.pathname);
     if (hop) {
       const n = Number(hop[1]);

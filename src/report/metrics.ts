@@ -9,7 +9,8 @@
 //   gomodprobe_exit_code
 //   gomodprobe_last_run_timestamp_seconds                when the run finished (Unix seconds)
 //   gomodprobe_stage_success{stage}                      stages that ran: 1 pass or skip, 0 fail
-//   gomodprobe_stage_duration_seconds{stage}             stages that ran
+//   gomodprobe_stage_duration_seconds{stage}             stages that ran: their own work, without waits
+//   gomodprobe_stage_wait_seconds{stage}                 stages that ran: waiting for work started earlier
 //   gomodprobe_stage_status{stage,status}                every stage, one-hot over
 //                                                        pass|fail|skip|not_run
 //   gomodprobe_stage_findings{stage,severity}            stages that ran: findings per severity
@@ -109,8 +110,13 @@ export function families(report: RunReport): Family[] {
     },
     {
       name: 'gomodprobe_stage_duration_seconds',
-      help: 'Per stage that ran: its duration in seconds.',
-      samples: report.stages.map((s) => sample(s.durationMs / 1000, { stage: s.stage })),
+      help: 'Per stage that ran: its own work in seconds (not the time it waited for work started earlier).',
+      samples: report.stages.map((s) => sample(s.workMs / 1000, { stage: s.stage })),
+    },
+    {
+      name: 'gomodprobe_stage_wait_seconds',
+      help: 'Per stage that ran: the time it waited for work started earlier (the prefetcher, an earlier stage), in seconds.',
+      samples: report.stages.map((s) => sample(s.waitMs / 1000, { stage: s.stage })),
     },
     {
       name: 'gomodprobe_stage_status',

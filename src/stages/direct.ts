@@ -14,7 +14,7 @@ import { openedOrigin } from '../net/http.js';
 import type { PlannedModule } from '../plan.js';
 import { hintFor } from '../hints.js';
 import type { EntryResult, WalkFailure } from './gowalk.js';
-import type { Finding, StageContext } from './stage.js';
+import type { Finding, WorkContext } from './stage.js';
 import { checkGovcs } from '../goenv/govcs.js';
 import { checkGitHop, goGitError } from './githop.js';
 // The transports register themselves with the dispatch point.
@@ -49,7 +49,7 @@ const directResults = new WeakMap<object, Map<string, { result: Promise<EntryRes
  * go asks the origin once per module and version (codehost caches the repository): so does the probe.
  * Every caller still gets the requests made in its report.
  */
-export async function checkDirect(ctx: StageContext, m: PlannedModule, requests: string[]): Promise<EntryResult<DirectInfo & { time?: string }>> {
+export async function checkDirect(ctx: WorkContext, m: PlannedModule, requests: string[]): Promise<EntryResult<DirectInfo & { time?: string }>> {
   let memo = directResults.get(ctx.state);
   if (!memo) directResults.set(ctx.state, (memo = new Map()));
   const key = `${m.path}@${m.version ?? 'latest'}`;
@@ -64,7 +64,7 @@ export async function checkDirect(ctx: StageContext, m: PlannedModule, requests:
   return result;
 }
 
-async function discoverAndFetch(ctx: StageContext, m: PlannedModule, requests: string[]): Promise<EntryResult<DirectInfo>> {
+async function discoverAndFetch(ctx: WorkContext, m: PlannedModule, requests: string[]): Promise<EntryResult<DirectInfo>> {
   const version = m.version ?? 'latest';
   for (const known of KNOWN_HOSTS) {
     const match = known.re.exec(m.path);
@@ -131,7 +131,7 @@ async function discoverAndFetch(ctx: StageContext, m: PlannedModule, requests: s
 }
 
 /** git repositories get the git hop; other VCSs the reachability check of their host. */
-async function fetchFromRepo(ctx: StageContext, m: PlannedModule, repo: string, root: string, vcs: string, version: string): Promise<EntryResult<DirectInfo>> {
+async function fetchFromRepo(ctx: WorkContext, m: PlannedModule, repo: string, root: string, vcs: string, version: string): Promise<EntryResult<DirectInfo>> {
   if (vcs !== 'git') return checkVcsHost(ctx, m, repo, vcs, version);
   const git = await checkGitHop(ctx, { goURL: repo, modulePath: m.path, repoRoot: root, version, signal: ctx.signal });
   if (git.ok) return { ok: true, value: { version: git.version, direct: true, vcs, repo, findings: git.findings, git: git.evidence } };
@@ -154,7 +154,7 @@ async function fetchFromRepo(ctx: StageContext, m: PlannedModule, repo: string, 
  * the same tag for the path ("<url1> and <url2> disagree about go-import for <prefix>"); a failure to get
  * that page is go's failure too.
  */
-async function verifyPrefix(ctx: StageContext, m: PlannedModule, chosen: MetaImport, firstURL: string, requests: string[]): Promise<WalkFailure | undefined> {
+async function verifyPrefix(ctx: WorkContext, m: PlannedModule, chosen: MetaImport, firstURL: string, requests: string[]): Promise<WalkFailure | undefined> {
   const url = `https://${chosen.prefix}?go-get=1`;
   requests.push(url);
   const prefix = m.insecure ? 'http/https fetch' : 'https fetch';
@@ -194,7 +194,7 @@ function govcsFailure(m: PlannedModule, root: string, vcs: string, detail: strin
   };
 }
 
-async function checkVcsHost(ctx: StageContext, m: PlannedModule, repo: string, vcs: string, version: string): Promise<EntryResult<DirectInfo>> {
+async function checkVcsHost(ctx: WorkContext, m: PlannedModule, repo: string, vcs: string, version: string): Promise<EntryResult<DirectInfo>> {
   let url: URL;
   try {
     url = new URL(repo);
@@ -222,7 +222,7 @@ async function checkVcsHost(ctx: StageContext, m: PlannedModule, repo: string, v
   return { ok: true, value: { version, direct: true, vcs, repo } };
 }
 
-function directFailure(ctx: StageContext, m: PlannedModule, hop: HopError | undefined, code: string, target: string, detail: string, goError: string): WalkFailure {
+function directFailure(ctx: WorkContext, m: PlannedModule, hop: HopError | undefined, code: string, target: string, detail: string, goError: string): WalkFailure {
   const layerHint = hop ? hintFor(hop.code, { host: new URL(target.startsWith('http') ? target : `https://${target}`).hostname, nameservers: ctx.plan.dns.conf.servers, dialed: hop.target }) : '';
   return {
     cause: code.startsWith('redirect.') ? code : `proxy.${code}`,

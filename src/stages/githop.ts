@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readGitConfig, gitRewrite, type GitConfig, type GitRewrite } from '../goenv/gitconfig.js';
 import { diskInputFs, type InputFs } from '../inputfile.js';
 import type { Cause } from '../causes.js';
-import type { Finding, StageContext } from './stage.js';
+import type { Finding, WorkContext } from './stage.js';
 
 /** What a transport is asked: is this version of this module there, as `git ls-remote` would see it? */
 export interface GitHopRequest {
@@ -51,7 +51,7 @@ export type GitHopResult =
 /** One git transport: smart HTTP (githttps.ts) or SSH (gitssh.ts). */
 export interface GitTransport {
   readonly name: 'https' | 'ssh';
-  check(ctx: StageContext, req: GitHopRequest): Promise<GitHopResult>;
+  check(ctx: WorkContext, req: GitHopRequest): Promise<GitHopResult>;
 }
 
 /** The git-side view of the pod, read once per run. */
@@ -65,7 +65,7 @@ export interface GitEnvironment {
 const environments = new WeakMap<object, Promise<GitEnvironment>>();
 
 /** git's configuration and environment for this run (read once, on the first direct git fetch). */
-export function gitEnvironment(ctx: StageContext, fs: InputFs = diskInputFs): Promise<GitEnvironment> {
+export function gitEnvironment(ctx: WorkContext, fs: InputFs = diskInputFs): Promise<GitEnvironment> {
   let env = environments.get(ctx.state);
   if (!env) {
     const processEnv = ctx.options.env;
@@ -102,7 +102,7 @@ export function registerGitTransport(t: GitTransport): void {
  * The dispatch point: rewrite the URL as git does, then hand it to the transport for its form. A form
  * no transport speaks (or one not registered) is "not checked": a finding, never a claimed pass.
  */
-export async function checkGitHop(ctx: StageContext, base: Omit<GitHopRequest, 'url' | 'rewrite' | 'git'>): Promise<GitHopResult> {
+export async function checkGitHop(ctx: WorkContext, base: Omit<GitHopRequest, 'url' | 'rewrite' | 'git'>): Promise<GitHopResult> {
   const git = await gitEnvironment(ctx);
   const findings: Finding[] = [];
   if (git.config.error) {
@@ -139,7 +139,7 @@ export function redactGitURL(url: string): string {
  * directory, the exit status, then git's stderr indented by a tab; go adds its help text after "could
  * not read Username". The directory is $GOMODCACHE/cache/vcs/<sha256 of "git3:" + the URL go has>.
  */
-export function goGitError(ctx: StageContext, goURL: string, gitStderr: string): string {
+export function goGitError(ctx: WorkContext, goURL: string, gitStderr: string): string {
   const minor = ctx.plan.go.version.minor;
   const gomodcache = ctx.plan.goEnv.vars.GOMODCACHE.value;
   const dir = `${gomodcache}/cache/vcs/${createHash('sha256').update(`git3:${goURL}`).digest('hex')}`;

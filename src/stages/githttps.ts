@@ -17,7 +17,7 @@ import { hintFor } from '../hints.js';
 import { InputFileError } from '../inputfile.js';
 import type { Cause } from '../causes.js';
 import { redactGitURL, registerGitTransport, type GitEnvironment, type GitHopFailure, type GitHopRequest, type GitHopResult, type GitTransport } from './githop.js';
-import type { Finding, StageContext } from './stage.js';
+import type { Finding, WorkContext } from './stage.js';
 
 /** The user agent of Debian bookworm's git (http.c git_user_agent). */
 const GIT_USER_AGENT = 'git/2.39.5';
@@ -134,7 +134,7 @@ class GitFail extends Error {
 
 export const gitHttpsTransport: GitTransport = {
   name: 'https',
-  async check(ctx: StageContext, req: GitHopRequest): Promise<GitHopResult> {
+  async check(ctx: WorkContext, req: GitHopRequest): Promise<GitHopResult> {
     const findings: Finding[] = [];
     const evidence: Record<string, unknown> = {};
     const url = new URL(req.url);
@@ -172,7 +172,7 @@ registerGitTransport(gitHttpsTransport);
  * (go sets it) turns into "could not read Username". A helper's credential rejected is "Authentication
  * failed". undefined: the refs depend on a helper the probe cannot run (not checked).
  */
-async function listRefs(ctx: StageContext, req: GitHopRequest, client: HttpClient, settings: GitHttpSettings, base: string,
+async function listRefs(ctx: WorkContext, req: GitHopRequest, client: HttpClient, settings: GitHttpSettings, base: string,
   findings: Finding[], evidence: Record<string, unknown>): Promise<GitRef[] | undefined> {
   const url = new URL(req.url);
   const anonymous = `${url.protocol}//${url.host}`;
@@ -321,7 +321,7 @@ async function curlNetrc(git: GitEnvironment, url: URL): Promise<{ login: string
 }
 
 /** One request of git's, with its layer failures in git's words (curl's error strings as git prints them). */
-async function send(ctx: StageContext, client: HttpClient, method: 'GET' | 'POST', url: string, body: Buffer | undefined,
+async function send(ctx: WorkContext, client: HttpClient, method: 'GET' | 'POST', url: string, body: Buffer | undefined,
   headers: Record<string, string>, attempt: Attempt, req: GitHopRequest, base: string): Promise<HttpResponse> {
   const opts = {
     signal: ctx.budget('request', req.signal),

@@ -9,9 +9,7 @@ import type { ModuleFetch } from '../state.js';
 import { checkDirect } from './direct.js';
 import { goModuleError, proxyGet, tryProxies, versionPath, type EntryResult, type WalkAttempt, type WalkFailure } from './gowalk.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
-import { prefetchZip } from './prefetch.js';
 import { fetchZip } from './zipfetch.js';
-import { prefetchSumdb } from './sumdb.js';
 import { isCanonicalVersion } from '../goenv/module.js';
 import { fail, pass, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
 
@@ -140,8 +138,7 @@ async function probeModule(ctx: StageContext, m: PlannedModule, findings: Findin
   // start beside .info instead of after it. For "latest" the version comes from the answer.
   // The checksum database's answers (base choice, lookup, tiles) need nothing else either.
   if (m.version !== undefined && isCanonicalVersion(m.version)) {
-    prefetchZip(ctx, m.path, m.version);
-    prefetchSumdb(ctx, m.path, m.version);
+    ctx.early.versionKnown(m.path, m.version);
   }
 
   // 1. The query: what version is it, and does the proxy know it?
@@ -165,8 +162,7 @@ async function probeModule(ctx: StageContext, m: PlannedModule, findings: Findin
   }
   // The zip's redirect chain is the longest path of the run and needs nothing but the version: start it
   // now (a no-op when it started beside .info), ahead of .mod; the later stages judge it.
-  prefetchZip(ctx, m.path, version);
-  prefetchSumdb(ctx, m.path, version);
+  ctx.early.versionKnown(m.path, version);
   if (info.value.contentType && !/json/i.test(info.value.contentType)) {
     findings.push({ code: 'proxy.odd_content_type', severity: 'info', target: m.path, message: `.info served as ${info.value.contentType}; go ignores Content-Type on a 200` });
   }

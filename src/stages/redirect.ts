@@ -10,7 +10,7 @@ import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip, type ZipFetch } from './zipfetch.js';
 import { TOOLCHAIN_MODULE } from '../goenv/toolchain.js';
 import { LocationDiff, type LocationComparison } from './location-diff.js';
-import { dialFindings } from './tcp.js';
+import { dialFindings } from './dialfindings.js';
 import { fail, pass, skip, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
 
 interface ChainReport {

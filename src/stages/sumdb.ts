@@ -3,30 +3,18 @@
 // to what the database recorded.
 
 import { redactURL } from '../goenv/redact.js';
-import { goGet, GoWebError } from '../net/goweb.js';
+import { GoWebError } from '../net/goweb.js';
 import { parseVerifierKey, type Verifier } from '../sumdb/note.js';
-import { findHash, lookupAndVerify, SumdbError, type LookupVerified } from '../sumdb/client.js';
+import { findHash, SumdbError } from '../sumdb/client.js';
 import { hashGoMod } from '../sumdb/dirhash.js';
 import type { GoSumDB } from '../goenv/gosumdb.js';
-import type { ModuleFetch, RunState } from '../state.js';
-import { statusFailure, tryProxies, webFailure, type WalkAttempt, type WalkFailure } from './gowalk.js';
+import type { ModuleFetch } from '../state.js';
+import { webFailure } from './gowalk.js';
+import { chooseBase, lookup, SumdbHttpError } from './sumdbfetch.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip, TOOLCHAIN_ZIP_PREFIX, zipReadCap } from './zipfetch.js';
 import { TOOLCHAIN_MODULE } from '../goenv/toolchain.js';
 import { fail, pass, skip, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
-import { ProbeError } from '../errors.js';
-
-const MAX_SUMDB_BYTES = 4 * 1024 * 1024;
-
-/** Tiles fetched in this run, by URL. */
-const tileCache = new WeakMap<RunState, Map<string, Promise<Uint8Array>>>();
-
-interface BaseChoice {
-  readonly base?: string;
-  readonly how: string;
-  readonly attempts?: readonly WalkAttempt[];
-  readonly failure?: WalkFailure;
-}
 
 interface ModuleCheck {
   path: string;
@@ -103,118 +91,6 @@ export const sumdbStage: Stage = {
     return pass(evidence, findings);
   },
 };
-
-/** One base choice per run, as go's initBase runs once (the proxy stage may start it early). */
-const baseCache = new WeakMap<RunState, Promise<BaseChoice>>();
-/** One verified lookup per module version per run; settled, so an early start never rejects unheard. */
-type LookupOutcome = { readonly ok: LookupVerified } | { readonly err: unknown };
-const lookupCache = new WeakMap<RunState, Map<string, Promise<LookupOutcome>>>();
-
-function chooseBase(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' }>): Promise<BaseChoice> {
-  let choice = baseCache.get(ctx.state);
-  if (!choice) baseCache.set(ctx.state, (choice = walkForBase(ctx, db)));
-  return choice;
-}
-
-/**
- * Starts what the sumdb stage will ask for a module (the base choice, then the lookup and its tiles)
- * while the proxy stage runs: go asks the same things, only later. The stage judges the results in
- * order; nothing is reported from here.
- */
-export function prefetchSumdb(ctx: StageContext, path: string, version: string): void {
-  const db = ctx.plan.sumdb;
-  if (db.kind === 'off' || ctx.plan.modules.find((p) => p.path === path)?.sumdbSkipReason) return;
-  let verifier: Verifier;
-  try {
-    verifier = parseVerifierKey(db.verifierKey);
-  } catch {
-    return;
-  }
-  void chooseBase(ctx, db).then((choice) => {
-    if (choice.base) void lookup(ctx, verifier, choice.base, path, version);
-  }, () => undefined);
-}
-
-function lookup(ctx: StageContext, verifier: Verifier, base: string, path: string, version: string): Promise<LookupOutcome> {
-  let lookups = lookupCache.get(ctx.state);
-  if (!lookups) lookupCache.set(ctx.state, (lookups = new Map()));
-  const key = `${base} ${path}@${version}`;
-  let pending = lookups.get(key);
-  if (!pending) {
-    pending = lookupAndVerify(sumdbFetch(ctx, base), verifier, path, version, ctx.signal).then((ok) => ({ ok }), (err: unknown) => ({ err }));
-    lookups.set(key, pending);
-  }
-  return pending;
-}
-
-/** initBase in cmd/go's sumdb.go: an explicit URL, else the first proxy that says /supported, else direct. */
-async function walkForBase(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' }>): Promise<BaseChoice> {
-  const direct = `https://${db.name}`;
-  if (db.url) return { base: db.url, how: `GOSUMDB names the URL ${redactURL(db.url)}: go uses it and nothing else` };
-  const walk = await tryProxies<string>(
-    ctx.plan,
-    '',
-    {
-      proxy: async (_base, entryURL) => {
-        const url = `${entryURL.replace(/\/+$/, '')}/sumdb/${db.name}/supported`;
-        try {
-          const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
-            signal: ctx.budget('request'),
-            maxBytes: 64 * 1024,
-            auth: ctx.plan.auth,
-          });
-          if (res.status === 200) return { ok: true, value: `${entryURL.replace(/\/+$/, '')}/sumdb/${db.name}` };
-          return { ok: false, failure: statusFailure(res, url) };
-        } catch (err) {
-          if (err instanceof GoWebError) return { ok: false, failure: webFailure(err, ctx.plan, 'sumdb') };
-          throw err;
-        }
-      },
-      // errProxyOff: not-exist, so the walk ends in "use the database directly".
-      direct: async () => ({ ok: false, failure: { cause: 'sumdb.direct', target: direct, detail: 'direct', goError: 'proxy off', hint: '', notExist: true } }),
-    },
-    (entry) => (entry.kind === 'url' ? { action: 'proxy', url: entry.url } : entry.kind === 'direct' ? { action: 'direct' } : { action: 'not-exist', error: entry.kind }),
-  );
-  if (walk.ok) return { base: walk.value, how: `proxy ${walk.servedBy} serves the checksum database: all sumdb traffic goes through it (${db.name} itself is never dialed)`, attempts: walk.attempts };
-  if (walk.failure.notExist) {
-    return { base: direct, how: `no GOPROXY entry serves /sumdb/${db.name}/supported: go dials ${direct} directly`, attempts: walk.attempts };
-  }
-  return { how: 'the /supported walk ended in an error: go treats the checksum database as unavailable', attempts: walk.attempts, failure: walk.failure };
-}
-
-/** GETs relative to the sumdb base as go's client does them, each tile once per run. */
-function sumdbFetch(ctx: StageContext, base: string): (path: string, signal: AbortSignal) => Promise<Uint8Array> {
-  const get = async (path: string, signal: AbortSignal): Promise<Uint8Array> => {
-    const url = `${base}${path}`;
-    const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
-      signal: ctx.budget('request', signal),
-      maxBytes: MAX_SUMDB_BYTES,
-      auth: ctx.plan.auth,
-    });
-    if (res.status !== 200) throw new SumdbHttpError(statusFailure(res, url));
-    if (res.truncated) {
-      // go reads a sumdb answer whole, without limit: an endless body keeps it reading. Judging the
-      // prefix would report it as malformed data instead.
-      const shown = redactURL(url);
-      throw new GoWebError('http.too_large', url, `the body of ${shown} goes on past ${MAX_SUMDB_BYTES} bytes, where the probe stops reading; go has no limit here and would keep reading`,
-        `Get "${shown}": body larger than ${MAX_SUMDB_BYTES} bytes (the probe's cap; go would still be reading)`, res.hops);
-    }
-    return res.body;
-  };
-  // A tile's path names its content (level, index, width): like go's client, ask for each one once per
-  // run, not once per module (500 modules asked the same two or three tiles 500 times).
-  const fetch = (path: string, signal: AbortSignal): Promise<Uint8Array> => {
-    if (!path.startsWith('/tile/')) return get(path, signal);
-    let tiles = tileCache.get(ctx.state);
-    if (!tiles) tileCache.set(ctx.state, (tiles = new Map()));
-    const key = `${base}${path}`;
-    let tile = tiles.get(key);
-    if (!tile) tiles.set(key, (tile = get(path, signal)));
-    return tile;
-  };
-
-  return fetch;
-}
 
 /** useSumDB's exception: a single file:// GOPROXY (testing a distpack) skips the database for toolchains. */
 function toolchainSumdbExempt(ctx: StageContext): boolean {
@@ -322,12 +198,6 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
       `${isToolchain ? `go: download ${ctx.plan.toolchain.module?.toolchain ?? m.version}: ` : ''}${at}: verifying module: checksum mismatch\n\tdownloaded: ${zip.value.hash}\n\t${db.name}: ${recordedZip}`);
   }
   return check;
-}
-
-class SumdbHttpError extends ProbeError {
-  constructor(readonly failure: WalkFailure) {
-    super('sumdb.http', failure.detail);
-  }
 }
 
 function lookupFailure(ctx: StageContext, err: unknown, db: Extract<GoSumDB, { kind: 'db' }>, base: string, goPrefix: string, at: string): Failure {

@@ -9,7 +9,7 @@ import { hashModuleZip } from '../sumdb/dirhash.js';
 import type { ModuleFetch } from '../state.js';
 import { checkDirect } from './direct.js';
 import { proxyGet, tryProxies, versionPath, type WalkResult } from './gowalk.js';
-import type { StageContext } from './stage.js';
+import type { WorkContext } from './stage.js';
 
 /**
  * Bytes of a zip the probe downloads to hash it (go itself allows 500 MiB). Past it the zip is judged
@@ -31,7 +31,7 @@ export const TOOLCHAIN_ZIP_PREFIX = 64 * 1024;
 export const TOOLCHAIN_ZIP_HASH_CAP = 256 * 1024 * 1024;
 
 /** How much of a zip the probe reads: a toolchain's prefix (or all of it with --hash-toolchain), a module's up to the cap. */
-export function zipReadCap(ctx: StageContext, path: string): number {
+export function zipReadCap(ctx: WorkContext, path: string): number {
   if (path !== TOOLCHAIN_MODULE) return ZIP_HASH_CAP;
   return ctx.options.hashToolchain ? TOOLCHAIN_ZIP_HASH_CAP : TOOLCHAIN_ZIP_PREFIX;
 }
@@ -50,17 +50,11 @@ export interface ZipBody {
 
 export type ZipFetch = WalkResult<ZipBody>;
 
-export function fetchZip(ctx: StageContext, m: ModuleFetch): Promise<ZipFetch> {
-  const key = `${m.path}@${m.version}`;
-  let pending = ctx.state.zips.get(key) as Promise<ZipFetch> | undefined;
-  if (!pending) {
-    pending = walkZip(ctx, m);
-    ctx.state.zips.set(key, pending);
-  }
-  return pending;
+export function fetchZip(ctx: WorkContext, m: ModuleFetch): Promise<ZipFetch> {
+  return ctx.state.zips.get(`${m.path}@${m.version}`, ctx.waits, () => walkZip(ctx, m));
 }
 
-async function walkZip(ctx: StageContext, m: ModuleFetch): Promise<ZipFetch> {
+async function walkZip(ctx: WorkContext, m: ModuleFetch): Promise<ZipFetch> {
   const planned = ctx.plan.modules.find((p) => p.path === m.path);
   return tryProxies<ZipBody>(ctx.plan, m.path, {
     proxy: async (base) => {

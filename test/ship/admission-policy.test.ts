@@ -13,7 +13,7 @@ import { diskInputFs, InputFileError, InputFiles, type InputFs } from '../../src
 import { parseOptions } from '../../src/options.js';
 import { configStage } from '../../src/stages/config.js';
 import { opSignal } from '../../src/budget.js';
-import { RunState } from '../../src/state.js';
+import { RunState, WaitClock } from '../../src/state.js';
 import { admit, evalCel, OPT_OUT_LABEL, policyFileText, POLICY_FILE } from './admission-policy.js';
 import { REPO_DIR } from './image-plan.js';
 import { renderKustomization, schemaErrors, unknownFields, type K8sObject } from './k8s.js';
@@ -68,6 +68,7 @@ async function refusedByConfigStage(env: Env): Promise<VerificationVariable[]> {
     budget: (op, parent = signal) => opSignal(parent, options.timeoutMs, op),
     inputs: new InputFiles(NO_INPUT_FILES),
     state: new RunState(),
+    waits: new WaitClock(),
   });
   const codes = new Set(out.findings.map((f) => f.code));
   const failedOn = out.failure?.target;

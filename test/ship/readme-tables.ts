@@ -144,7 +144,7 @@ function fullReport(): RunReport {
     expect: { expected: 'pass', firstFailedStage: 'tls', met: false },
     failure,
     error: { code: 'internal', message: 'm' },
-    stages: [{ stage: 'tls', status: 'fail', findings: [], evidence: {}, failure, startedAt: '2024-01-01T00:00:00Z', durationMs: 5 }],
+    stages: [{ stage: 'tls', status: 'fail', findings: [], evidence: {}, failure, startedAt: '2024-01-01T00:00:00Z', durationMs: 5, workMs: 5, waitMs: 0 }],
     mustBlock: [{ target: 'HOST:443', blocked: true, detail: 'd' }],
     certificates: [{ target: 'HOST:443', subject: 'CN=HOST', issuer: 'CN=CA', sha256: '00', notAfter: '2025-01-01T00:00:00Z', isLeaf: true }],
     settings: { goVersion: { version: 'go1.27.x', source: 'default' } },

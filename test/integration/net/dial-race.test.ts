@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dialHost, GO_FALLBACK_DELAY_MS, goPartialDeadline, replayGoRace } from '../../../src/net/dialer.js';
-import { dialFindings } from '../../../src/stages/tcp.js';
+import { dialFindings } from '../../../src/stages/dialfindings.js';
 import { hintFor } from '../../../src/hints.js';
 
 const ok = (atMs: number) => ({ ok: true, atMs });

@@ -3,7 +3,9 @@ import type { Failure, StageResult } from '../../../src/stages/stage.js';
 import { REPORT_SCHEMA, type RunReport } from '../../../src/report/types.js';
 
 export function stage(over: Partial<StageResult> & Pick<StageResult, 'stage'>): StageResult {
-  return { status: 'pass', findings: [], evidence: {}, startedAt: '2025-01-01T00:00:00.000Z', durationMs: 12, ...over };
+  const durationMs = over.durationMs ?? 12;
+  const waitMs = over.waitMs ?? 0;
+  return { status: 'pass', findings: [], evidence: {}, startedAt: '2025-01-01T00:00:00.000Z', durationMs, workMs: durationMs - waitMs, waitMs, ...over };
 }
 
 export const tlsFailure: Failure = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatMetrics } from '../../../src/report/metrics.js';
-import { failedRun, passedRun, tlsFailure } from './fixtures.js';
+import { failedRun, passedRun, stage, tlsFailure } from './fixtures.js';
 
 // A strict reader of the Prometheus text exposition format 0.0.4: it throws on anything the
 // textfile collector would reject (bad names, escapes, values, duplicates, split families).
@@ -133,6 +133,7 @@ describe('formatMetrics', () => {
     expect(find(samples, 'gomodprobe_stage_success', { stage: 'dns' })[0]?.value).toBe(1);
     expect(find(samples, 'gomodprobe_stage_success', { stage: 'proxy' })).toEqual([]);
     expect(find(samples, 'gomodprobe_stage_duration_seconds', { stage: 'tls' })[0]?.value).toBe(0.08);
+    expect(find(samples, 'gomodprobe_stage_wait_seconds', { stage: 'tls' })[0]?.value).toBe(0);
     expect(find(samples, 'gomodprobe_stage_findings', { stage: 'dns', severity: 'info' })[0]?.value).toBe(1);
     expect(find(samples, 'gomodprobe_failure_info')).toEqual([
       { name: 'gomodprobe_failure_info', labels: { stage: 'tls', cause: 'tls.unknown_authority', target: 'proxy.golang.org:443' }, value: 1 },
@@ -142,6 +143,14 @@ describe('formatMetrics', () => {
       labels: { target: 'proxy.golang.org:443', subject: 'CN=proxy.golang.org', sha256: 'aa'.repeat(32) },
       value: Date.parse('2026-03-01T00:00:00.000Z') / 1000,
     });
+  });
+
+  it('counts as stage duration the work of the stage, and its waits for work started earlier apart', () => {
+    const run = passedRun();
+    const stages = [...run.stages.filter((st) => st.stage !== 'redirect'), stage({ stage: 'redirect', durationMs: 300, waitMs: 280 })];
+    const samples = parseExposition(formatMetrics({ ...run, stages }));
+    expect(find(samples, 'gomodprobe_stage_duration_seconds', { stage: 'redirect' })[0]?.value).toBe(0.02);
+    expect(find(samples, 'gomodprobe_stage_wait_seconds', { stage: 'redirect' })[0]?.value).toBe(0.28);
   });
 
   it('gives every stage exactly one status, not_run included', () => {
