@@ -6,6 +6,8 @@ import type net from 'node:net';
 import type { LookupResult } from './net/resolver.js';
 import type { TlsResult } from './net/tls.js';
 import type { Plan, PlannedModule } from './plan.js';
+import type { DirectFetch } from './stages/direct.js';
+import type { GitEnvironment } from './stages/githop.js';
 import type { BaseChoice, LookupOutcome } from './stages/sumdbfetch.js';
 import type { ZipFetch } from './stages/zipfetch.js';
 
@@ -44,6 +46,10 @@ export class RunState {
   readonly sumdbLookups = new SharedWork<LookupOutcome>();
   /** Each tile once per run, by URL, as go's client asks it (500 modules ask the same few tiles). */
   readonly sumdbTiles = new SharedWork<Uint8Array>();
+  /** Each module version fetched from its origin (GOPROXY direct), once, as go's codehost caches the repository. */
+  readonly directs = new SharedWork<DirectFetch>();
+  /** git's configuration and environment, read once, on the first direct git fetch. */
+  readonly gitEnvironment = new SharedWork<GitEnvironment>();
 }
 
 /**

@@ -43,25 +43,23 @@ const KNOWN_HOSTS: readonly { re: RegExp; vcs: string }[] = [
 
 const MAX_DISCOVERY_BYTES = 1024 * 1024;
 
-const directResults = new WeakMap<object, Map<string, { result: Promise<EntryResult<DirectInfo>>; requests: string[] }>>();
+/** One direct fetch of a module version: its result and the requests it made. */
+export interface DirectFetch {
+  readonly result: EntryResult<DirectInfo>;
+  readonly requests: readonly string[];
+}
 
 /**
- * go asks the origin once per module and version (codehost caches the repository): so does the probe.
- * Every caller still gets the requests made in its report.
+ * go asks the origin once per module and version (codehost caches the repository): so does the probe
+ * (RunState.directs). Every caller still gets the requests made in its report.
  */
 export async function checkDirect(ctx: WorkContext, m: PlannedModule, requests: string[]): Promise<EntryResult<DirectInfo & { time?: string }>> {
-  let memo = directResults.get(ctx.state);
-  if (!memo) directResults.set(ctx.state, (memo = new Map()));
-  const key = `${m.path}@${m.version ?? 'latest'}`;
-  let entry = memo.get(key);
-  if (!entry) {
+  const fetched = await ctx.state.directs.get(`${m.path}@${m.version ?? 'latest'}`, ctx.waits, () => {
     const made: string[] = [];
-    entry = { result: discoverAndFetch(ctx, m, made), requests: made };
-    memo.set(key, entry);
-  }
-  const result = await entry.result;
-  requests.push(...entry.requests);
-  return result;
+    return discoverAndFetch(ctx, m, made).then((result) => ({ result, requests: made }));
+  });
+  requests.push(...fetched.requests);
+  return fetched.result;
 }
 
 async function discoverAndFetch(ctx: WorkContext, m: PlannedModule, requests: string[]): Promise<EntryResult<DirectInfo>> {

@@ -62,17 +62,12 @@ export interface GitEnvironment {
   readonly fs: InputFs;
 }
 
-const environments = new WeakMap<object, Promise<GitEnvironment>>();
-
-/** git's configuration and environment for this run (read once, on the first direct git fetch). */
+/** git's configuration and environment for this run (read once, on the first direct git fetch: RunState.gitEnvironment). */
 export function gitEnvironment(ctx: WorkContext, fs: InputFs = diskInputFs): Promise<GitEnvironment> {
-  let env = environments.get(ctx.state);
-  if (!env) {
+  return ctx.state.gitEnvironment.get('git', ctx.waits, () => {
     const processEnv = ctx.options.env;
-    env = readGitConfig(processEnv, fs).then((config) => ({ config, env: processEnv, fs }));
-    environments.set(ctx.state, env);
-  }
-  return env;
+    return readGitConfig(processEnv, fs).then((config) => ({ config, env: processEnv, fs }));
+  });
 }
 
 /**
