@@ -3,11 +3,11 @@
 //
 //   npm run bench                      everything (as root, after .ci/run --setup-only)
 //   npm run bench -- --runs 3          fewer runs per figure
-//   npm run bench -- --only startup,roundtrips,failure,scale,deadline,serve
+//   npm run bench -- --only startup,roundtrips,failure,scale,deadline,serve,toolchain
 //   npm run bench -- --no-write        print, do not update bench/results.json
 //   npm run bench -- --keep            keep the lab's and the runs' files (reports, go.mod, scripts)
 
-import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ import { roundTripFigures } from './fig-roundtrips.js';
 import { scaleFigures } from './fig-scale.js';
 import { serveFigures } from './fig-serve.js';
 import { startupFigures } from './fig-startup.js';
+import { toolchainFigures } from './fig-toolchain.js';
+import { goCandidates } from '../test/e2e/lab/gos.js';
 import { BenchLab } from './lab.js';
 import { prepareMachine } from './setup.js';
 import { readImagePlan } from '../test/ship/image-plan.js';
@@ -31,7 +33,7 @@ const DELAY_MS = 25;
 /** The per-operation timeout of the bounded-failure runs. */
 const FAILURE_TIMEOUT_MS = 3000;
 const SCALE_COUNTS = [10, 100, 500] as const;
-const PARTS = ['startup', 'roundtrips', 'failure', 'scale', 'deadline', 'serve'] as const;
+const PARTS = ['startup', 'roundtrips', 'failure', 'scale', 'deadline', 'serve', 'toolchain'] as const;
 /** Scheduled runs of the fleet-mode figure (the issue's 1,000: enough for a leak to show). */
 const SERVE_RUNS = 1000;
 type Part = (typeof PARTS)[number];
@@ -132,12 +134,12 @@ async function main(): Promise<number> {
         samples['serve'] = r.samples;
       });
     }
-    if (args.only.has('roundtrips') || args.only.has('failure') || args.only.has('scale')) {
+    if (args.only.has('roundtrips') || args.only.has('failure') || args.only.has('scale') || args.only.has('toolchain')) {
       const bulkModules = args.only.has('scale') ? Math.max(...SCALE_COUNTS) : 0;
       log(`starting the lab (${bulkModules} bulk modules, delay ${DELAY_MS} ms each way)`);
       lab = await BenchLab.start({ bulkModules, python: machine.python });
     }
-    if (lab && (args.only.has('roundtrips') || args.only.has('scale'))) {
+    if (lab && (args.only.has('roundtrips') || args.only.has('scale') || args.only.has('toolchain'))) {
       const pod = await lab.delayedPod(DELAY_MS);
       const content = lab.e2e.content;
       if (args.only.has('roundtrips')) {
@@ -149,6 +151,16 @@ async function main(): Promise<number> {
           extra['lowerBound'] = r.lowerBound;
           extra['measuredRttMs'] = r.measuredRttMs;
           extra['shellScript'] = r.shellScript;
+        });
+      }
+      if (args.only.has('toolchain')) {
+        await part('toolchain', figures, async () => {
+          log('figure 8: the toolchain check against go\'s switch (go 1.23.5 to go1.27.3)');
+          const go127 = goCandidates(27, process.env).find((b) => existsSync(b));
+          if (!go127) throw new Error('go 1.27 is not installed (scripts/install-gos.sh)');
+          const r = await toolchainFigures({ subjects, go127, ns: pod.ns, content, runs: args.runs, log });
+          figures.push(...r.figures);
+          samples['toolchain'] = r.samples;
         });
       }
       if (args.only.has('scale')) {
