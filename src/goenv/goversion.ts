@@ -123,7 +123,10 @@ export interface GoRules {
    */
   readonly tlsKeyShares: readonly string[];
   /**
-   * SHA-1 signatures in TLS 1.2 handshakes are refused (crypto/tls, GODEBUG tlssha1, Changed: 25).
+   * SHA-1 signatures in TLS 1.2 handshakes are refused unless GODEBUG=tlssha1=1: go's ClientHello no
+   * longer offers rsa_pkcs1_sha1 / ecdsa_sha1, so a server that signs only with SHA-1 answers with a
+   * handshake_failure alert (crypto/tls/common.go isDisabledSignatureAlgorithm, go 1.25;
+   * internal/godebugs/table.go tlssha1 Changed: 25). TLS 1.3 never allowed them.
    */
   readonly tlsRejectsSha1Handshake: boolean;
   /**
@@ -149,7 +152,7 @@ export function rulesFor(v: GoVersion): GoRules {
   });
 }
 
-/** What crypto/x509 of the modelled go accepts and says, with the build's GODEBUG. */
+/** What crypto/x509 and crypto/tls of the modelled go accept and say, with the build's GODEBUG. */
 export interface X509Rules {
   /** crypto/x509/parser.go: a negative serial number parses (go ≤1.22, or GODEBUG=x509negativeserial=1). */
   readonly acceptNegativeSerial: boolean;
@@ -158,11 +161,19 @@ export interface X509Rules {
    * GODEBUG=x509sha1=1)" for SHA-1 signatures; go 1.24 removed the setting and the hint.
    */
   readonly sha1OverrideHint: boolean;
+  /**
+   * crypto/tls/common.go isDisabledSignatureAlgorithm: SHA-1 signatures in a TLS 1.2 handshake are
+   * offered and accepted (go ≤1.24, or GODEBUG=tlssha1=1). Measured with a TLS 1.2 server that signs
+   * only with SHA-1: go 1.23.5 and 1.24.4 connect, go 1.27.3 gets "remote error: tls: handshake
+   * failure", and connects with GODEBUG=tlssha1=1.
+   */
+  readonly acceptSha1HandshakeSignatures: boolean;
 }
 
 export function x509RulesFor(rules: GoRules, godebug: ReadonlyMap<string, string>): X509Rules {
   return Object.freeze({
     acceptNegativeSerial: !rules.x509RejectsNegativeSerial || godebug.get('x509negativeserial') === '1',
     sha1OverrideHint: rules.version.minor <= 23,
+    acceptSha1HandshakeSignatures: !rules.tlsRejectsSha1Handshake || godebug.get('tlssha1') === '1',
   });
 }

@@ -20,8 +20,12 @@
 // - Names: Go's rules only (no CN fallback); OpenSSL's and Node's host checks are not used.
 // - Offered parameters follow Go's defaults (ECDHE-only suites, TLS 1.2-1.3, Go's curves and
 //   sigalgs). Not modelled: X25519Kyber768Draft00 (OpenSSL 3.0 lacks it; only a server that
-//   requires it would differ) and SHA-1 handshake signatures in TLS 1.2 (Go allows them, OpenSSL 3
-//   at level 1 does not).
+//   requires it would differ).
+// - SHA-1 signatures in TLS 1.2 handshakes: go ≤1.24 (or GODEBUG=tlssha1=1) offers and accepts them,
+//   go 1.25+ does not (crypto/tls/common.go isDisabledSignatureAlgorithm). OpenSSL 3 drops them from
+//   its hello at security level 1 (measured: a server that signs only with SHA-1 then answers
+//   handshake_failure), so the go ≤1.24 context runs at level 0 with Go's explicit suites, curves and
+//   sigalgs; Go's x509 port, not OpenSSL's level, judges the chain's keys and signatures.
 // - Times in goError are printed in UTC; Go prints the local zone (TZ), which in pods is UTC.
 
 import type { X509Rules } from '../goenv/goversion.js';
@@ -142,6 +146,8 @@ const GO_SIGALGS = [
   'ECDSA+SHA1',
 ].join(':');
 const GO_CURVES = 'X25519:P-256:P-384:P-521';
+/** go 1.25+ (tlssha1=0): the same list without the SHA-1 schemes. */
+const GO_SIGALGS_NO_SHA1 = GO_SIGALGS.split(':').filter((a) => !a.endsWith('+SHA1')).join(':');
 
 /** Longest chain walked from the peer certificate. */
 const MAX_CHAIN = 32;
@@ -153,7 +159,10 @@ const QUOTE_BYTES = 120;
 const MAX_RSA_BITS = 8192;
 
 interface TrustMaterial {
+  /** Go ≤1.24's handshake: SHA-1 signatures offered and accepted in TLS 1.2. */
   context: SecureContext;
+  /** Go 1.25+'s (tlssha1=0): no SHA-1 signature algorithm offered; built on first use. */
+  contextNoSha1: SecureContext | undefined;
   roots: CertPool | undefined;
 }
 
@@ -193,17 +202,30 @@ function trustMaterial(trust: TrustStore): TrustMaterial {
   return m;
 }
 
-function buildTrustMaterial(trust: TrustStore): TrustMaterial {
-  const context = createSecureContext({
+/** A SecureContext offering Go's parameters; `sha1`: with SHA-1 handshake signatures (go ≤1.24). */
+function goSecureContext(trust: TrustStore, sha1: boolean): SecureContext {
+  return createSecureContext({
     ca: [...trust.pems],
-    ciphers: GO_CIPHERS,
-    sigalgs: GO_SIGALGS,
+    // @SECLEVEL=0: OpenSSL 3 refuses SHA-1 handshake signatures at level 1 and up, go ≤1.24 does not.
+    ciphers: sha1 ? `${GO_CIPHERS}:@SECLEVEL=0` : GO_CIPHERS,
+    sigalgs: sha1 ? GO_SIGALGS : GO_SIGALGS_NO_SHA1,
     ecdhCurve: GO_CURVES,
     minVersion: 'TLSv1.2',
     maxVersion: 'TLSv1.3',
     // Go accepts any pool certificate as an anchor; make OpenSSL's evidence comparable.
     allowPartialTrustChain: true,
   } as Parameters<typeof createSecureContext>[0]);
+}
+
+/** The context for the modelled go's handshake (default: go 1.23's, SHA-1 accepted). */
+function handshakeContext(material: TrustMaterial, trust: TrustStore, x509: X509Rules | undefined): SecureContext {
+  if (x509?.acceptSha1HandshakeSignatures ?? true) return material.context;
+  material.contextNoSha1 ??= goSecureContext(trust, false);
+  return material.contextNoSha1;
+}
+
+function buildTrustMaterial(trust: TrustStore): TrustMaterial {
+  const context = goSecureContext(trust, true);
   let roots: CertPool | undefined;
   if (trust.error === undefined) {
     roots = new CertPool();
@@ -217,7 +239,7 @@ function buildTrustMaterial(trust: TrustStore): TrustMaterial {
       }
     }
   }
-  return { context, roots };
+  return { context, contextNoSha1: undefined, roots };
 }
 
 /** hostnameInSNI (crypto/tls): no SNI for IP literals, trailing dots dropped. */
@@ -326,7 +348,7 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
   const servername = hostnameInSNI(opts.host);
   const tlsSocket = tlsConnect({
     socket: tap.stream,
-    secureContext: material.context,
+    secureContext: handshakeContext(material, opts.trust, opts.x509),
     ...(servername ? { servername } : {}),
     ALPNProtocols: opts.alpn ?? ['h2', 'http/1.1'],
     rejectUnauthorized: false,
@@ -702,7 +724,7 @@ function classifyFailure(tap: WireTap, err: Error | undefined, opts: TlsHandshak
   if (alert === undefined && m) alert = OPENSSL_ALERTS[m[1]!];
   if (alert !== undefined) {
     return new TlsError('tls.handshake_failed', `the server refused the handshake: ${alertText(alert)}`, {
-      detail: `the server sent TLS alert ${alert} (${ALERT_TEXT[alert] ?? 'unknown'}); ${openssl}`,
+      detail: `the server sent TLS alert ${alert} (${ALERT_TEXT[alert] ?? 'unknown'}); ${openssl}${alert === ALERT_HANDSHAKE_FAILURE && opts.x509 && !opts.x509.acceptSha1HandshakeSignatures ? SHA1_REFUSED_NOTE : ''}`,
       goError: `remote error: ${alertText(alert)}`,
       cause: err,
     });
@@ -730,6 +752,11 @@ function classifyFailure(tap: WireTap, err: Error | undefined, opts: TlsHandshak
     cause: err,
   });
 }
+
+const ALERT_HANDSHAKE_FAILURE = 40;
+/** Why a handshake_failure alert is likely when the modelled go refuses SHA-1 (the server found no signature algorithm it shares with go). */
+const SHA1_REFUSED_NOTE =
+  '; the modelled go (1.25+) offers no SHA-1 signature algorithm in TLS 1.2, so a server that signs only with SHA-1 answers this way (GODEBUG=tlssha1=1 restores them; go ≤1.24 connects)';
 
 /**
  * OpenSSL's error-queue line ("805C…:error:0A000098:SSL routines:read_state_machine:excessive message

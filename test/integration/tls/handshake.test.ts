@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chainPem, issue, selfSignedCA, testPki, type IssuedCert } from '../../../src/lab/pki.js';
+import { parseGoVersion, rulesFor, x509RulesFor } from '../../../src/goenv/goversion.js';
 import { TlsError, tlsHandshake, type TlsHandshakeOptions, type TlsResult } from '../../../src/net/tls.js';
 import { loadTrustStore, type TrustStore } from '../../../src/net/truststore.js';
 import { describeCertificate } from '../../../src/net/x509/describe.js';
@@ -352,5 +353,41 @@ describe('peers that do not complete a handshake', () => {
     const err = await handshakeError(peer, { signal: ac.signal });
     expect(err.code).toBe('tls.timeout');
     expect(err.detail).toBe('aborted before the handshake: gone');
+  });
+});
+
+// A TLS 1.2 server that signs its key exchange only with SHA-1 (an old appliance or a proxy pinned to
+// legacy settings). Measured with go's crypto/tls client against openssl s_server -tls1_2 -sigalgs
+// ECDSA+SHA1 (and RSA+SHA1): go 1.23.5 and 1.24.4 connect; go 1.27.3 gets "remote error: tls: handshake
+// failure" (crypto/tls/common.go isDisabledSignatureAlgorithm, go 1.25), and connects with
+// GODEBUG=tlssha1=1. The e2e lab checks the same against the real gos (scenario tls12-sha1-only).
+describe('SHA-1 signatures in a TLS 1.2 handshake, by go version', () => {
+  const x509 = (v: string, godebug: Record<string, string> = {}) => x509RulesFor(rulesFor(parseGoVersion(v)), new Map(Object.entries(godebug)));
+  const sha1Only: TlsOptions = { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0', sigalgs: 'RSA+SHA1' };
+
+  it.each(['1.21', '1.23', '1.24'])('go%s connects', async (v) => {
+    const res = await handshake(await serve(pki.leaf, [pki.intermediate], sha1Only), { x509: x509(v) });
+    expect(res.protocol).toBe('TLSv1.2');
+    expect(res.verification.ok).toBe(true);
+  });
+
+  it.each(['1.25', '1.27'])('go%s gets the server\'s handshake_failure alert, with why in the detail', async (v) => {
+    const err = await handshakeError(await tlsPeer({ key: pki.leaf.keyPem, cert: chainPem(pki.leaf, pki.intermediate), ...sha1Only }), { x509: x509(v) });
+    expect(err.code).toBe('tls.handshake_failed');
+    expect(err.goError).toBe('remote error: tls: handshake failure');
+    expect(err.detail).toMatch(/offers no SHA-1 signature algorithm in TLS 1\.2\b.*GODEBUG=tlssha1=1/);
+  });
+
+  it('go1.27 with GODEBUG=tlssha1=1 connects', async () => {
+    const res = await handshake(await serve(pki.leaf, [pki.intermediate], sha1Only), { x509: x509('1.27', { tlssha1: '1' }) });
+    expect(res.protocol).toBe('TLSv1.2');
+  });
+
+  it('a server that also offers SHA-256 is fine for every go', async () => {
+    const both: TlsOptions = { ...sha1Only, sigalgs: 'RSA+SHA256:RSA+SHA1' };
+    for (const v of ['1.23', '1.27']) {
+      const res = await handshake(await serve(pki.leaf, [pki.intermediate], both), { x509: x509(v) });
+      expect(res.verification.ok).toBe(true);
+    }
   });
 });

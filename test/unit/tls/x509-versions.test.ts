@@ -16,6 +16,11 @@ describe('x509RulesFor', () => {
     expect([x509('1.21'), x509('1.22'), x509('1.23'), x509('1.27')].map((r) => r.acceptNegativeSerial)).toEqual([true, true, false, false]);
     expect(x509('1.27', { x509negativeserial: '1' }).acceptNegativeSerial).toBe(true);
   });
+  it('SHA-1 handshake signatures in TLS 1.2: up to go1.24, or with tlssha1=1 (crypto/tls/common.go, go1.25)', () => {
+    expect([x509('1.23'), x509('1.24'), x509('1.25'), x509('1.27')].map((r) => r.acceptSha1HandshakeSignatures)).toEqual([true, true, false, false]);
+    expect(x509('1.27', { tlssha1: '1' }).acceptSha1HandshakeSignatures).toBe(true);
+    expect(x509('1.27', { tlssha1: '0' }).acceptSha1HandshakeSignatures).toBe(false);
+  });
   it('the x509sha1 hint: up to go1.23', () => {
     expect([x509('1.23'), x509('1.24')].map((r) => r.sha1OverrideHint)).toEqual([true, false]);
   });
