@@ -130,6 +130,13 @@ export interface GoRules {
    */
   readonly tlsRejectsSha1Handshake: boolean;
   /**
+   * A negative pathLenConstraint in basicConstraints fails the certificate ("x509: invalid basic
+   * constraints"): go 1.27's crypto/x509/parser.go parseBasicConstraintsExtension reads it into a uint;
+   * go 1.23 and 1.24 read it into an int (a negative one then constrains nothing). Placed at 1.27, the
+   * first of the lab's gos whose source has it (1.25/1.26 not read).
+   */
+  readonly x509RejectsNegativePathLen: boolean;
+  /**
    * Certificates with a negative serial number are rejected unless GODEBUG=x509negativeserial=1
    * (crypto/x509/parser.go, go 1.23).
    */
@@ -149,6 +156,7 @@ export function rulesFor(v: GoVersion): GoRules {
     tlsKeyShares: at(24) ? ['X25519MLKEM768', 'x25519'] : ['x25519'],
     tlsRejectsSha1Handshake: at(25),
     x509RejectsNegativeSerial: at(23),
+    x509RejectsNegativePathLen: at(27),
   });
 }
 
@@ -168,6 +176,8 @@ export interface X509Rules {
    * failure", and connects with GODEBUG=tlssha1=1.
    */
   readonly acceptSha1HandshakeSignatures: boolean;
+  /** crypto/x509/parser.go parseBasicConstraintsExtension: a negative pathLenConstraint fails the certificate (go 1.27). */
+  readonly rejectNegativePathLen: boolean;
 }
 
 export function x509RulesFor(rules: GoRules, godebug: ReadonlyMap<string, string>): X509Rules {
@@ -175,5 +185,6 @@ export function x509RulesFor(rules: GoRules, godebug: ReadonlyMap<string, string
     acceptNegativeSerial: !rules.x509RejectsNegativeSerial || godebug.get('x509negativeserial') === '1',
     sha1OverrideHint: rules.version.minor <= 23,
     acceptSha1HandshakeSignatures: !rules.tlsRejectsSha1Handshake || godebug.get('tlssha1') === '1',
+    rejectNegativePathLen: rules.x509RejectsNegativePathLen,
   });
 }

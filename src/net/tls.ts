@@ -460,7 +460,7 @@ function judge(
   const certs: ParsedCertificate[] = [];
   for (const der of presented) {
     try {
-      const c = parseCertificate(der, { acceptNegativeSerial: opts.x509?.acceptNegativeSerial ?? false });
+      const c = parseCertificate(der, { acceptNegativeSerial: opts.x509?.acceptNegativeSerial ?? false, rejectNegativePathLen: opts.x509?.rejectNegativePathLen ?? false });
       if (c.publicKeyAlgorithm === 'RSA' && (c.rsaBits ?? 0) > MAX_RSA_BITS) {
         return bad(`tls: server sent certificate containing RSA key larger than ${MAX_RSA_BITS} bits`);
       }

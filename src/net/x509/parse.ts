@@ -379,10 +379,22 @@ function fail(message: string, partial: Partial<ParsedCertificate>): never {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Go's x509.ParseCertificate. Throws CertificateParseError with Go's message. */
-export function parseCertificate(input: Buffer, opts: { readonly acceptNegativeSerial?: boolean } = {}): ParsedCertificate {
+/** What the modelled go's parser accepts (default: go 1.23's). */
+export interface ParseRules {
+  /** crypto/x509/parser.go: a negative serial number parses (go ≤1.22, or GODEBUG=x509negativeserial=1). */
+  readonly acceptNegativeSerial?: boolean;
+  /**
+   * crypto/x509/parser.go parseBasicConstraintsExtension: go ≤1.24 reads pathLenConstraint into an int, so a
+   * negative one parses (and, being < 0, constrains nothing); go 1.27 reads it into a uint and fails the
+   * certificate with "x509: invalid basic constraints".
+   */
+  readonly rejectNegativePathLen?: boolean;
+}
+
+export function parseCertificate(input: Buffer, opts: ParseRules = {}): ParsedCertificate {
   const out: Partial<Mutable<ParsedCertificate>> = {};
   try {
-    return parseInto(input, out, opts.acceptNegativeSerial ?? false);
+    return parseInto(input, out, opts);
   } catch (err) {
     if (err instanceof CertificateParseError) throw err;
     if (err instanceof ParseError) fail(err.message, out);
@@ -391,7 +403,7 @@ export function parseCertificate(input: Buffer, opts: { readonly acceptNegativeS
   }
 }
 
-function parseInto(input: Buffer, out: Partial<Mutable<ParsedCertificate>>, acceptNegativeSerial: boolean): ParsedCertificate {
+function parseInto(input: Buffer, out: Partial<Mutable<ParsedCertificate>>, rules: ParseRules): ParsedCertificate {
   const top = new DerInput(input);
   const raw = top.readElement(TAG.SEQUENCE);
   if (!raw) fail('x509: malformed certificate', out);
@@ -424,7 +436,7 @@ function parseInto(input: Buffer, out: Partial<Mutable<ParsedCertificate>>, acce
   if (serial === undefined) fail('x509: malformed serial number', out);
   out.serial = serial;
   // Go 1.23+ rejects negative serials unless GODEBUG=x509negativeserial=1 (crypto/x509/parser.go).
-  if (serial < 0n && !acceptNegativeSerial) fail('x509: negative serial number', out);
+  if (serial < 0n && !(rules.acceptNegativeSerial ?? false)) fail('x509: negative serial number', out);
 
   const sigAISeq = tbs.read(TAG.SEQUENCE);
   if (!sigAISeq) fail('x509: malformed signature algorithm identifier', out);
@@ -482,7 +494,7 @@ function parseInto(input: Buffer, out: Partial<Mutable<ParsedCertificate>>, acce
       }
     }
   }
-  processExtensions(out);
+  processExtensions(out, rules);
 
   const sig = cert.readBitString();
   if (!sig) fail('x509: malformed signature', out);
@@ -627,7 +639,7 @@ export function forEachSAN(value: Buffer, cb: (tag: number, data: Buffer) => voi
   }
 }
 
-function processExtensions(out: Partial<Mutable<ParsedCertificate>>): void {
+function processExtensions(out: Partial<Mutable<ParsedCertificate>>, rules: ParseRules): void {
   out.keyUsage = 0;
   out.basicConstraintsValid = false;
   out.isCA = false;
@@ -673,7 +685,8 @@ function processExtensions(out: Partial<Mutable<ParsedCertificate>>): void {
         let maxPathLen = -1;
         if (seq.peekTag(TAG.INTEGER)) {
           const n = seq.readInteger();
-          if (n === undefined || n > 0x7fffffffffffffffn || n < -0x8000000000000000n) {
+          const min = rules.rejectNegativePathLen ? 0n : -0x8000000000000000n;
+          if (n === undefined || n > 0x7fffffffffffffffn || n < min) {
             fail('x509: invalid basic constraints', out);
           }
           maxPathLen = Number(n);

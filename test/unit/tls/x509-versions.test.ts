@@ -3,7 +3,7 @@
 // GODEBUG=x509sha1=1 override, crypto/x509/x509.go; go 1.24 removed the setting and the hint).
 import { describe, expect, it } from 'vitest';
 import { parseGoVersion, rulesFor, x509RulesFor } from '../../../src/goenv/goversion.js';
-import { selfSignedCA } from '../../../src/lab/pki.js';
+import { issue, selfSignedCA } from '../../../src/lab/pki.js';
 import { parseCertificate } from '../../../src/net/x509/parse.js';
 import { CertPool } from '../../../src/net/x509/pool.js';
 import { verifyCertificate } from '../../../src/net/x509/verify.js';
@@ -31,6 +31,28 @@ describe('parseCertificate with the modelled go\'s rules', () => {
   it('refuses a negative serial as go1.23+ does, accepts it as go1.22 does', () => {
     expect(() => parseCertificate(der)).toThrow('x509: negative serial number');
     expect(parseCertificate(der, { acceptNegativeSerial: x509('1.22').acceptNegativeSerial }).serial).toBeLessThan(0n);
+  });
+});
+
+describe('a negative pathLenConstraint by version (crypto/x509/parser.go parseBasicConstraintsExtension)', () => {
+  const root = selfSignedCA({ commonName: 'root', isCA: true, keyType: 'ec' });
+  const ca = issue({ commonName: 'ca pathLen -1', isCA: true, pathLen: -1, keyType: 'ec' }, root);
+  const leaf = issue({ commonName: 'p.example', sans: ['p.example'] }, ca);
+  it('go1.24 parses it as no constraint, and the chain verifies', () => {
+    const rules = x509('1.24');
+    expect(rules.rejectNegativePathLen).toBe(false);
+    const parsed = parseCertificate(ca.der, rules);
+    expect(parsed.maxPathLen).toBe(-1);
+    const roots = new CertPool();
+    roots.add(parseCertificate(root.der));
+    const intermediates = new CertPool();
+    intermediates.add(parsed);
+    expect(verifyCertificate(parseCertificate(leaf.der), { roots, intermediates, dnsName: 'p.example', now: new Date() }).ok).toBe(true);
+  });
+  it('go1.27 fails the certificate', () => {
+    expect(x509('1.27').rejectNegativePathLen).toBe(true);
+    expect(() => parseCertificate(ca.der, x509('1.27'))).toThrow('x509: invalid basic constraints');
+    expect(parseCertificate(root.der, x509('1.27')).maxPathLen).toBe(-1);
   });
 });
 
