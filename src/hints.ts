@@ -98,7 +98,7 @@ export function hintFor(cause: string, f: HintFacts = {}): string {
     case 'tls.protocol':
       return `${dialed} does not speak TLS: check the scheme and port in ${f.variable ?? 'GOPROXY'} (https:// needs a TLS port; use http:// for a plain-HTTP proxy).`;
     case 'tls.handshake_failed':
-      return `The TLS handshake with ${host} failed: check the server's TLS versions and ciphers, or a middlebox interfering with TLS.`;
+      return `The TLS handshake with ${host} failed: check the server's TLS versions, ciphers and signature algorithms (go 1.25+ offers no SHA-1 signature in TLS 1.2: a server that signs only with SHA-1 needs a SHA-256 one, or GODEBUG=tlssha1=1 meanwhile), or a middlebox interfering with TLS.`;
     case 'tls.timeout':
       return `The TLS handshake with ${host} stalled: a middlebox may accept the TCP connection but not forward it; check the egress path.`;
     case 'tls.bad_certificate':

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { escapePath, escapeVersion } from '../../../src/goenv/module.js';
 import { buildModule } from '../../../src/lab/modzip.js';
-import { chainPem, testPki, type IssuedCert } from '../../../src/lab/pki.js';
+import { chainPem, issue, testPki, type IssuedCert } from '../../../src/lab/pki.js';
 import { SumdbFixture } from '../../../src/lab/sumdb-server.js';
 import { generateKey } from '../../../src/sumdb/note.js';
 import { newTiles, tilePath } from '../../../src/sumdb/tlog.js';
@@ -30,7 +30,14 @@ export interface LabContent {
   readonly caDir: string;
   readonly goproxyDir: string;
   readonly sumdbDir: string;
-  readonly certs: { readonly good: ServerCert; readonly expired: ServerCert; readonly wrongName: ServerCert; readonly noIntermediate: ServerCert };
+  readonly certs: {
+    readonly good: ServerCert;
+    readonly expired: ServerCert;
+    readonly wrongName: ServerCert;
+    readonly noIntermediate: ServerCert;
+    /** Issued by an intermediate whose basicConstraints carry pathLenConstraint -1 (go 1.27 cannot parse it). */
+    readonly negativePathLen: ServerCert;
+  };
   /** The checksum database's verifier key (name sum.lab.test). */
   readonly sumdbKey: string;
   /** A well-formed key of the same name that did not sign the tree. */
@@ -77,11 +84,19 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
     writeText(keyFile, key.keyPem, 0o600);
     return { chainFile, keyFile };
   };
+  // A CA whose pathLenConstraint is -1: go ≤1.24 reads it into an int (no constraint), go 1.27 into a uint
+  // and fails the certificate (crypto/x509/parser.go parseBasicConstraintsExtension).
+  const negativePathLenCert = (): ServerCert => {
+    const ca = issue({ commonName: 'gomodprobe Test Intermediate CA (pathLen -1)', organization: 'gomodprobe test', keyType: 'ec', isCA: true, pathLen: -1 }, pki.root);
+    const leaf = issue({ commonName: HOST_NAMES.pathlen, sans: [HOST_NAMES.pathlen] }, ca);
+    return writeCert('pathlen', [leaf, ca], leaf);
+  };
   const certs = {
     good: writeCert('good', [pki.leaf, pki.intermediate], pki.leaf),
     expired: writeCert('expired', [pki.expiredLeaf, pki.intermediate], pki.expiredLeaf),
     wrongName: writeCert('wrongname', [pki.wrongNameLeaf, pki.intermediate], pki.wrongNameLeaf),
     noIntermediate: writeCert('nochain', [pki.leaf], pki.leaf),
+    negativePathLen: negativePathLenCert(),
   };
   const caFile = join(certDir, 'lab-root-ca.pem');
   writeText(caFile, pki.root.certPem);

@@ -288,6 +288,29 @@ export const SCENARIOS: readonly Scenario[] = [
     env: () => ({ GOPROXY: `https://${HOST_NAMES.nochain}` }),
     expect: { pass: false, stage: 'tls', cause: 'tls.unknown_authority', hint: /intermediate/, goError: /x509: certificate signed by unknown authority/ },
   },
+  // crypto/tls/common.go isDisabledSignatureAlgorithm (go 1.25, GODEBUG tlssha1): go 1.25+ offers no SHA-1
+  // signature in TLS 1.2, so a server that signs only with SHA-1 refuses the handshake.
+  {
+    id: 'tls12-sha1-only',
+    title: 'TLS 1.2 proxy that signs only with SHA-1',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.sha1}` }),
+    expect: { pass: true },
+    byGo: { 27: { pass: false, stage: 'tls', cause: 'tls.handshake_failed', hint: /SHA-1.*tlssha1=1/, goError: /remote error: tls: handshake failure/ } },
+  },
+  {
+    id: 'tls12-sha1-only-godebug',
+    title: 'TLS 1.2 proxy that signs only with SHA-1, GODEBUG=tlssha1=1',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.sha1}`, GODEBUG: 'tlssha1=1' }),
+    expect: { pass: true },
+  },
+  // crypto/x509/parser.go parseBasicConstraintsExtension: go 1.27 reads pathLenConstraint into a uint.
+  {
+    id: 'negative-pathlen',
+    title: 'intermediate CA with pathLenConstraint -1',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.pathlen}` }),
+    expect: { pass: true },
+    byGo: { 27: { pass: false, stage: 'tls', cause: 'tls.bad_certificate', hint: /reissue/, goError: /tls: failed to parse certificate from server: x509: invalid basic constraints/ } },
+  },
   {
     id: 'p404-direct',
     title: 'proxy 404, then direct',

@@ -131,6 +131,13 @@ ${server('proxy', c.good, goproxyLocations(HOST_NAMES.storage))}
 ${server('expired', c.expired, goproxyLocations(HOST_NAMES.storage))}
 ${server('wrongname', c.wrongName, goproxyLocations(HOST_NAMES.storage))}
 ${server('nochain', c.noIntermediate, goproxyLocations(HOST_NAMES.storage))}
+${server('pathlen', c.negativePathLen, goproxyLocations(HOST_NAMES.storage))}
+${server('sha1', c.good, `    # TLS 1.2 only, the key exchange signed with SHA-1 only (an old appliance or a proxy pinned to legacy
+    # settings): go ≤1.24 connects, go 1.25+ offers no SHA-1 signature and gets handshake_failure.
+    ssl_protocols TLSv1.2;
+    ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0;
+    ssl_conf_command SignatureAlgorithms RSA+SHA1;
+${goproxyLocations(HOST_NAMES.storage)}`)}
 ${server('dual', c.good, `${ipv6LiteralLocations}\n${goproxyLocations(HOST_NAMES.dualStorage)}`)}
 ${server('dualStorage', c.good, `    location ^~ /bucket/ { alias ${www}/; }\n    location / { return 404 "NoSuchKey\\n"; }`)}
 ${server('sum', c.good, `    root ${sumdb};`)}
