@@ -40,6 +40,7 @@ import { joinHostPort, parseNetIp } from './netip.js';
 import { decodePem, type TrustStore } from './truststore.js';
 import { describeCertificate, type CertInfo } from './x509/describe.js';
 import { CertPool, sha256Hex } from './x509/pool.js';
+import { MAX_SERVER_FLIGHT_BYTES, sentCertificates, type HandshakeCapture } from './peerchain.js';
 import { isSelfSigned, signedBy, verifyCertificate, type X509Error } from './x509/verify.js';
 
 export interface TlsHandshakeOptions {
@@ -264,6 +265,19 @@ class WireTap {
   sentBeforeAnswer = 0;
   peerEnded = false;
   socketError: Error | undefined;
+  /** The server's bytes until the handshake ends (stopFlight), for the certificates as sent. */
+  readonly #flight: Buffer[] = [];
+  #flightBytes = 0;
+  #recordingFlight = true;
+  flightTruncated = false;
+
+  /** Stops keeping the server's bytes and returns what was kept. */
+  stopFlight(): Buffer {
+    this.#recordingFlight = false;
+    const all = Buffer.concat(this.#flight, this.#flightBytes);
+    this.#flight.length = 0;
+    return all;
+  }
   // TLS record framing of everything received, so that an EOF can be told apart from an EOF inside a
   // record: go says "EOF" for the first, "unexpected EOF" for the second.
   #headerSeen = 0;
@@ -316,6 +330,16 @@ class WireTap {
     raw.on('data', (chunk: Buffer) => {
       this.received += chunk.length;
       this.#frame(chunk);
+      if (this.#recordingFlight) {
+        const room = MAX_SERVER_FLIGHT_BYTES - this.#flightBytes;
+        if (chunk.length > room) this.flightTruncated = true;
+        const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+        if (kept.length > 0) {
+          // A copy: the chunk's memory may be a slice of a larger pooled buffer.
+          this.#flight.push(Buffer.from(kept));
+          this.#flightBytes += kept.length;
+        }
+      }
       if (this.captured.length < WIRE_CAPTURE_BYTES) {
         this.captured = Buffer.concat([this.captured, chunk.subarray(0, WIRE_CAPTURE_BYTES - this.captured.length)]);
       }
@@ -357,6 +381,12 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
   });
   // Errors after we return belong to the HTTP client; this keeps one from crashing the probe first.
   tlsSocket.on('error', () => {});
+  // The TLS 1.3 handshake secret, to read the Certificate message as sent (peerchain.ts).
+  const keylog: string[] = [];
+  const onKeylog = (line: Buffer): void => {
+    if (keylog.length < 16) keylog.push(line.toString('latin1'));
+  };
+  tlsSocket.on('keylog', onKeylog);
 
   await new Promise<void>((resolve, reject) => {
     let settled = false;
@@ -402,7 +432,16 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
     opts.signal.addEventListener('abort', onAbort, { once: true });
   });
 
-  const presented = presentedChain(tlsSocket);
+  tlsSocket.off('keylog', onKeylog);
+  const cipher = tlsSocket.getCipher() as { standardName?: string; name: string } | undefined;
+  const protocol = tlsSocket.getProtocol() ?? 'unknown';
+  const presented = presentedChain(tlsSocket, {
+    serverBytes: tap.stopFlight(),
+    truncated: tap.flightTruncated,
+    protocol,
+    cipher: cipher?.standardName ?? '',
+    keylog,
+  });
   const chain = presented.map((der) => describeCertificate(der, opts.trust));
   const { verification, verifiedPath } = judge(presented, material, opts);
   const authErr = tlsSocket.authorizationError as unknown;
@@ -410,9 +449,8 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
     authorized: tlsSocket.authorized,
     ...(authErr ? { error: String(authErr instanceof Error ? ((authErr as { code?: string }).code ?? authErr.message) : authErr) } : {}),
   };
-  const cipher = tlsSocket.getCipher() as { standardName?: string; name: string } | undefined;
   return {
-    protocol: tlsSocket.getProtocol() ?? 'unknown',
+    protocol,
     cipher: cipher?.standardName ?? cipher?.name ?? 'unknown',
     alpn: tlsSocket.alpnProtocol ?? false,
     chain,
@@ -430,10 +468,24 @@ function abortReason(signal: AbortSignal): string {
   return r === undefined ? 'aborted' : String(r);
 }
 
-/** The peer's certificates in the order sent: Node links them through issuerCertificate. */
-function presentedChain(s: TLSSocket): Buffer[] {
+/**
+ * The peer's certificates in the order sent (at most MAX_CHAIN, a repeated one once): read from the
+ * handshake bytes (peerchain.ts says why not from Node's leaking getPeerX509Certificate), which
+ * remains only for a flight those bytes cannot describe (kept in part, or not a TLS 1.2/1.3 one).
+ */
+function presentedChain(s: TLSSocket, capture: HandshakeCapture): Buffer[] {
   const out: Buffer[] = [];
   const seen = new Set<string>();
+  const sent = capture.truncated ? undefined : sentCertificates(capture);
+  if (sent) {
+    for (const der of sent) {
+      const sum = sha256Hex(der);
+      if (out.length >= MAX_CHAIN || seen.has(sum)) break;
+      seen.add(sum);
+      out.push(Buffer.from(der));
+    }
+    return out;
+  }
   let cert: X509Certificate | undefined = s.getPeerX509Certificate();
   while (cert && out.length < MAX_CHAIN && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
