@@ -145,7 +145,14 @@ export const GO_ENV_NAMES = [
   'GOTOOLCHAIN', 'GOENV', 'GOPATH', 'GOMODCACHE', 'GOROOT', 'NETRC', 'HOME', 'XDG_CONFIG_HOME',
   'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'REQUEST_METHOD',
   'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HOSTNAME', 'LOCALDOMAIN', 'RES_OPTIONS', 'HOSTALIASES', 'GODEBUG', 'GOWORK',
+  // The git that go runs for a direct fetch reads these (stages/githop.ts, githttps.ts); GIT_CONFIG_KEY_n and
+  // GIT_CONFIG_VALUE_n are kept too (GIT_CONFIG_PAIR).
+  'GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_SYSTEM', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_COUNT', 'GIT_SSL_CAINFO', 'GIT_SSL_CAPATH',
+  'GIT_SSL_NO_VERIFY', 'GIT_HTTP_USER_AGENT', 'GIT_ASKPASS', 'SSH_ASKPASS',
 ] as const;
+
+/** GIT_CONFIG_KEY_n / GIT_CONFIG_VALUE_n (git's command-line configuration in the environment). */
+const GIT_CONFIG_PAIR = /^GIT_CONFIG_(KEY|VALUE)_\d+$/;
 
 export interface ParseContext {
   readonly argv: readonly string[];
@@ -256,6 +263,9 @@ export function parseOptions(ctx: ParseContext): Options {
   for (const name of GO_ENV_NAMES) {
     const v = ctx.env[name];
     if (v !== undefined) env[name] = v;
+  }
+  for (const [name, v] of Object.entries(ctx.env)) {
+    if (GIT_CONFIG_PAIR.test(name) && v !== undefined) env[name] = v;
   }
 
   const policyFormat = one('emit-networkpolicy-format');

@@ -195,16 +195,20 @@ async function listRefs(ctx: WorkContext, req: GitHopRequest, client: HttpClient
     }
   }
   if (res.status === 401 && userinfo) {
-    throw new GitFail(authFailed(req, base, 'the user:password in the repository URL', steps));
+    throw new GitFail(authFailed(req, base, 'the user:password in the repository URL', steps, res));
   }
   if (res.status === 401) {
-    const filled = await gitCredentialFill(req.git.config.entries, req.git.env, req.git.fs, `${anonymous}${url.pathname}`);
+    let filled = await gitCredentialFill(req.git.config.entries, req.git.env, req.git.fs, `${anonymous}${url.pathname}`);
+    // git_prompt (prompt.c): with GIT_TERMINAL_PROMPT=0 an askpass program still answers (GIT_ASKPASS,
+    // core.askPass, SSH_ASKPASS): one more program the probe cannot run.
+    const askPass = req.git.env['GIT_ASKPASS'] ? 'GIT_ASKPASS' : req.git.config.entries.some((e) => e.key === 'core.askpass' && e.value) ? 'core.askPass' : req.git.env['SSH_ASKPASS'] ? 'SSH_ASKPASS' : undefined;
+    if (askPass) filled = { ...filled, notChecked: [...filled.notChecked, askPass] };
     evidence['credentialHelpers'] = { read: filled.read, notChecked: filled.notChecked };
     if (filled.credential) {
       attempt = { authorization: basic(filled.credential.username, filled.credential.password), from: filled.credential.origin };
       res = await send(ctx, client, 'GET', infoRefs, undefined, headers, attempt, req, base);
       steps.push(`GET info/refs with credentials from ${filled.credential.origin}: ${res.statusLine}`);
-      if (res.status === 401) throw new GitFail(authFailed(req, base, `the credential store (${filled.credential.origin})`, steps));
+      if (res.status === 401) throw new GitFail(authFailed(req, base, `the credential store (${filled.credential.origin})`, steps, res));
     } else if (filled.notChecked.length > 0) {
       findings.push({ code: 'proxy.git_not_checked', severity: 'info', target: req.modulePath,
         message: `${redactGitURL(req.url)} asks for credentials (401) and git would ask the credential helper${filled.notChecked.length > 1 ? 's' : ''} ${filled.notChecked.join(', ')}, which the probe cannot run: whether git gets in, and whether ${req.version} is there, is not checked`,
@@ -228,13 +232,13 @@ async function listRefs(ctx: WorkContext, req: GitHopRequest, client: HttpClient
   evidence['steps'] = steps;
   if (res.status === 404 || res.status === 410) {
     throw new GitFail({ cause: 'proxy.git_repo_not_found', target: redactGitURL(base), detail: `GET ${redactGitURL(infoRefs)} -> ${res.statusLine}: there is no repository at ${redactGitURL(base)}`,
-      gitStderr: `fatal: repository '${redactGitURL(base)}' not found`,
+      gitStderr: `${remoteLines(res)}fatal: repository '${redactGitURL(base)}' not found`,
       hint: `check the repository URL ${req.rewrite ? `(url.${redactGitURL(req.rewrite.base)}.insteadOf ${redactGitURL(req.rewrite.insteadOf)} rewrote ${redactGitURL(req.goURL)}) ` : ''}that the go-import tag names, and that the account may read it (some servers answer 404 for a private repository)` });
   }
   if (res.status !== 200) {
     const cause: Cause = res.status === 403 ? (attempt.authorization ? 'proxy.git_auth_failed' : 'proxy.git_auth_required') : 'proxy.direct_failed';
     throw new GitFail({ cause, target: redactGitURL(base), detail: `GET ${redactGitURL(infoRefs)} -> ${res.statusLine}`,
-      gitStderr: `fatal: unable to access '${redactGitURL(base)}': The requested URL returned error: ${res.status}`,
+      gitStderr: `${remoteLines(res)}fatal: unable to access '${redactGitURL(base)}': The requested URL returned error: ${res.status}`,
       hint: res.status === 403 ? `${url.host} refuses the repository to ${attempt.from ? `the credentials from ${attempt.from}` : 'an anonymous client'}: give the account read access, or mount credentials that have it` : `the git server at ${url.host} answers ${res.statusLine}: check the server and the URL` });
   }
   let info;
@@ -278,13 +282,25 @@ function authHint(url: URL): string {
   return `git finds no credentials for ${url.host} and may not prompt (go runs it with GIT_TERMINAL_PROMPT=0): mount a .netrc Secret at $HOME/.netrc (machine ${url.hostname} login USER password TOKEN), or set credential.helper=store with a ~/.git-credentials Secret (https://USER:TOKEN@${url.host})`;
 }
 
-function authFailed(req: GitHopRequest, base: string, from: string, steps: readonly string[]): GitHopFailure {
+/**
+ * remote-curl.c show_http_message: a text/plain error body is shown line by line as "remote: <line>"
+ * before git's own message (trimmed; nothing for an empty body or another type).
+ */
+function remoteLines(res: HttpResponse): string {
+  const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'text/plain') return '';
+  const msg = res.body.subarray(0, 64 * 1024).toString('utf8').trim();
+  if (msg === '') return '';
+  return `${msg.split('\n').map((l) => `remote: ${l}`).join('\n')}\n`;
+}
+
+function authFailed(req: GitHopRequest, base: string, from: string, steps: readonly string[], res: HttpResponse): GitHopFailure {
   const url = new URL(req.url);
   return {
     cause: 'proxy.git_auth_failed',
     target: redactGitURL(base),
     detail: `${url.host} rejects the credentials from ${from} (401). ${steps.join('; ')}`,
-    gitStderr: `fatal: Authentication failed for '${redactGitURL(base)}'`,
+    gitStderr: `${remoteLines(res)}fatal: Authentication failed for '${redactGitURL(base)}'`,
     hint: `renew or fix the credentials git sends for ${url.host} (they come from ${from}): an expired token, or a user without read access to the repository`,
   };
 }
