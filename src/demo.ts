@@ -12,7 +12,7 @@ import { probeOnce, type ProbeIo } from './run.js';
 import { InputError, errorMessage } from './errors.js';
 import { LabTarget, LAB_MODULE } from './lab/target.js';
 import { diskInputFs, overlayInputFs } from './inputfile.js';
-import { parseOptions, type Options } from './options.js';
+import { parseOptions, type DemoBreak, type Options } from './options.js';
 import { prepareDirectory, writeOutputFile } from './report/files.js';
 import { palette } from './report/human.js';
 import { TERMINATION_MESSAGE_MAX_BYTES } from './report/termination.js';
@@ -24,6 +24,13 @@ export type BreakableStage = Exclude<StageName, 'config'>;
 /** The break shown when --break is not given: a TLS-inspecting proxy is the failure people meet most and understand least. */
 export const DEFAULT_DEMO_BREAK: BreakableStage = 'tls';
 export const BREAKABLE_STAGES: readonly BreakableStage[] = STAGE_NAMES.filter((s): s is BreakableStage => s !== 'config');
+/** Every --break: the stages, and the toolchain hop (which fails at the proxy stage, as go's download does). */
+export const DEMO_BREAKS: readonly DemoBreak[] = [...BREAKABLE_STAGES, 'toolchain'];
+
+/** The stage a break fails at. */
+export function breakStage(b: DemoBreak): BreakableStage {
+  return b === 'toolchain' ? 'proxy' : b;
+}
 
 /** Where the lab's input files live; virtual: they are served from memory, never written. */
 export const DEMO_FILES_DIR = '/gomodprobe-demo';
@@ -69,8 +76,9 @@ export function demoArgv(user: Options, labArgs: readonly string[], run: string)
     argv.push(labArgs[i]!);
   }
   for (const m of user.modules) argv.push('--module', m);
-  if (user.gomodFile !== undefined) argv.push('--gomod', user.gomodFile);
-  if (user.goworkFile !== undefined) argv.push('--gowork', user.goworkFile);
+  // The toolchain break brings its own go.mod: the user's would conflict with it.
+  if (user.gomodFile !== undefined && !labArgs.includes('--gomod')) argv.push('--gomod', user.gomodFile);
+  if (user.goworkFile !== undefined && !labArgs.includes('--gomod')) argv.push('--gowork', user.goworkFile);
   if (user.gosumFile !== undefined) argv.push('--gosum', user.gosumFile);
   argv.push('--max-modules', String(user.maxModules));
   if (user.reportDir !== undefined) argv.push('--report-dir', join(user.reportDir, run));
@@ -101,7 +109,7 @@ export async function runDemo(options: Options, deps: DemoDeps): Promise<number>
     out.error(new InputError('--expect', 'has no meaning with demo: the demo expects a pass, then a failure at --break').message);
     return STAGE_EXIT_CODES.config;
   }
-  const broken: BreakableStage = (options.demoBreak as BreakableStage | undefined) ?? DEFAULT_DEMO_BREAK;
+  const broken: DemoBreak = options.demoBreak ?? DEFAULT_DEMO_BREAK;
   if (options.reportDir !== undefined) {
     const dir = prepareDirectory(options.reportDir);
     if (!dir.ok) out.warn(`report dir ${dir.reason}`);
@@ -123,7 +131,7 @@ export async function runDemo(options: Options, deps: DemoDeps): Promise<number>
     const runs: { run: DemoRun; exit: number }[] = [];
     const plan: (() => DemoRun)[] = [
       () => ({ name: 'healthy', title: 'healthy target', expectedExit: EXIT.ok }),
-      () => ({ name: `break-${broken}`, title: `broken at ${broken}: ${lab!.breakAt(broken)}`, expectedExit: STAGE_EXIT_CODES[broken] }),
+      () => ({ name: `break-${broken}`, title: `broken at ${broken}: ${lab!.breakAt(broken)}`, expectedExit: STAGE_EXIT_CODES[breakStage(broken)] }),
     ];
     for (const [i, makeRun] of plan.entries()) {
       if (interruptedBy) break;
@@ -165,10 +173,10 @@ export async function runDemo(options: Options, deps: DemoDeps): Promise<number>
   }
 }
 
-function terminationText(ok: boolean, broken: BreakableStage, runs: readonly { run: DemoRun; exit: number }[], exit: number): string {
+function terminationText(ok: boolean, broken: DemoBreak, runs: readonly { run: DemoRun; exit: number }[], exit: number): string {
   const got = runs.map((r) => `${r.run.name} exit ${r.exit} (expected ${r.run.expectedExit})`).join(', ');
   const head = ok
-    ? `gomodprobe demo: PASS: the healthy target passed and the target broken at ${broken} failed there (exit 0)`
+    ? `gomodprobe demo: PASS: the healthy target passed and the target broken at ${broken} failed ${broken === breakStage(broken) ? 'there' : `at ${breakStage(broken)}`} (exit 0)`
     : `gomodprobe demo: ${exit > 128 ? 'ERROR: interrupted' : 'FAIL'}: ${got} (exit ${exit})`;
   return truncateUtf8(head, TERMINATION_MESSAGE_MAX_BYTES);
 }
@@ -183,7 +191,7 @@ class DemoOutput {
     this.#p = palette(options.color);
   }
 
-  intro(broken: BreakableStage): void {
+  intro(broken: DemoBreak): void {
     if (this.#json) {
       this.#line('info', 'demo started', { event: 'demo.started', break: broken });
       return;
@@ -212,7 +220,7 @@ class DemoOutput {
 
   verdict(v: {
     ok: boolean;
-    broken: BreakableStage;
+    broken: DemoBreak;
     runs: readonly { run: DemoRun; exit: number }[];
     exit: number;
     durationMs: number;
@@ -236,9 +244,9 @@ class DemoOutput {
     const lines = ['', p.bold('━━ demo')];
     if (v.ok) {
       lines.push(
-        `${p.ok(p.bold('OK'))}  the healthy target passed (exit 0); the one broken at ${v.broken} failed at ${v.broken} (exit ${STAGE_EXIT_CODES[v.broken]}), as it should  ${secs}  (exit 0)`,
+        `${p.ok(p.bold('OK'))}  the healthy target passed (exit 0); the one broken at ${v.broken} failed at ${breakStage(v.broken)} (exit ${STAGE_EXIT_CODES[breakStage(v.broken)]}), as it should  ${secs}  (exit 0)`,
       );
-      const others = BREAKABLE_STAGES.filter((s) => s !== v.broken).join('|');
+      const others = DEMO_BREAKS.filter((s) => s !== v.broken).join('|');
       lines.push(p.dim(`    other breaks: gomodprobe demo --break ${others}`));
     } else if (v.interrupted) {
       lines.push(`${p.bad(p.bold('INTERRUPTED'))}  (exit ${v.exit})`);

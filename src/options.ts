@@ -7,6 +7,9 @@ import { InputError, ParseError } from './errors.js';
 import { goArch } from './goenv/toolchain.js';
 import { MODELLED_RANGE, NEWEST_MODELLED, formatGoVersion, parseGoVersion, type GoVersionSetting } from './goenv/goversion.js';
 
+/** What `demo --break` breaks: a network stage, or the toolchain hop (go.mod asks for a go no GOPROXY serves). */
+export type DemoBreak = Exclude<StageName, 'config'> | 'toolchain';
+
 export type Expectation = { readonly kind: 'pass' } | { readonly kind: 'fail'; readonly stage: StageName };
 export type OutputFormat = 'json' | 'pretty';
 
@@ -61,7 +64,7 @@ export interface Options {
   /** GOOS/GOARCH of the build image's go (--go-platform): names the toolchain go downloads when it switches. */
   readonly goPlatform: { readonly goos: string; readonly goarch: string };
   /** `demo --break STAGE`, `serve --demo --break STAGE`. */
-  readonly demoBreak: StageName | undefined;
+  readonly demoBreak: DemoBreak | undefined;
   /** `serve` only (fleet mode): see src/serve/. */
   readonly serve: ServeOptions;
   /**
@@ -129,7 +132,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'dns-port', env: 'GOMODPROBE_DNS_PORT', arg: 'PORT', help: 'port of the resolv.conf nameservers (default 53, as go; for test targets on high ports)' },
   { name: 'format', env: 'GOMODPROBE_FORMAT', arg: 'json|pretty', help: 'stdout format (default: pretty on a TTY, JSON lines otherwise)' },
   { name: 'log-level', env: 'GOMODPROBE_LOG_LEVEL', arg: 'info|debug', help: 'log verbosity (default info)' },
-  { name: 'break', arg: 'STAGE', help: 'probe a variant of the demo target broken at this stage (serve: with --demo)', commands: ['demo', 'serve'] },
+  { name: 'break', arg: 'STAGE', help: 'probe a variant of the demo target broken at this stage, or at the toolchain hop (toolchain; serve: with --demo)', commands: ['demo', 'serve'] },
   { name: 'listen', env: 'GOMODPROBE_LISTEN', arg: '[HOST]:PORT', help: `serve /metrics, /probe, /report.json, /-/healthy and /-/ready here (default :${DEFAULT_SERVE_PORT}, every address)`, commands: ['serve'] },
   { name: 'interval', env: 'GOMODPROBE_INTERVAL', arg: 'DURATION', help: 'time between two scheduled runs, jittered by up to 10% (default 5m; a run never overlaps the next)', commands: ['serve'] },
   { name: 'name', env: 'GOMODPROBE_NAME', arg: 'NAME', help: 'the `name` label of every series: what this exporter probes (default "default"; letters, digits, . _ -, at most 63)', commands: ['serve'] },
@@ -252,8 +255,8 @@ export function parseOptions(ctx: ParseContext): Options {
   }
 
   const breakStage = one('break');
-  if (breakStage !== undefined && (!isStage(breakStage) || breakStage === 'config')) {
-    throw new InputError('--break', `"${printable(breakStage)}" is not one of dns, tcp, tls, proxy, sumdb, redirect`);
+  if (breakStage !== undefined && breakStage !== 'toolchain' && (!isStage(breakStage) || breakStage === 'config')) {
+    throw new InputError('--break', `"${printable(breakStage)}" is not one of dns, tcp, tls, proxy, sumdb, redirect, toolchain`);
   }
   if (command === 'serve' && breakStage !== undefined && !values.has('demo')) {
     throw new InputError('--break', 'breaks the demo target: use it with serve --demo');
@@ -310,7 +313,7 @@ export function parseOptions(ctx: ParseContext): Options {
     logLevel,
     goVersion: goVersionSetting(one('go-version'), source('go-version')),
     goPlatform: goPlatform(one('go-platform'), source('go-platform')),
-    demoBreak: breakStage as StageName | undefined,
+    demoBreak: breakStage as DemoBreak | undefined,
     serve: serveOptions(one, source),
     env: Object.freeze(env),
   });

@@ -83,6 +83,11 @@ export class LabTarget {
   #closedPortHold: ClosedPort | undefined;
   /** Set by break(): replaces GOPROXY or adds variables. */
   envOverrides: Record<string, string> = {};
+  /**
+   * Set by breakAt('toolchain'): the probe gets a go.mod asking for go 1.27.3 and is told the build image
+   * runs go 1.24.4, so go would switch and download golang.org/toolchain, which this GOPROXY does not serve.
+   */
+  toolchainBreak = false;
   /** close() of each TLS server listenTls started. */
   readonly #closers: (() => Promise<void>)[] = [];
 
@@ -187,6 +192,11 @@ export class LabTarget {
       '--dns-port', String(this.dns.port),
       '--module', `${LAB_MODULE}@v1.1.0`,
     ];
+    if (this.toolchainBreak) {
+      files[`${dir}/go.mod`] = `module example.com/app\n\ngo 1.27.3\n\nrequire ${LAB_MODULE} v1.1.0\n`;
+      args.push('--gomod', `${dir}/go.mod`, '--go-version', '1.24.4', '--go-platform', 'linux/amd64');
+      env['GOTOOLCHAIN'] = 'auto';
+    }
     return { files, env, args };
   }
 
@@ -217,8 +227,11 @@ export class LabTarget {
   }
 
   /** Break the lab at one stage, the way it breaks in real clusters. */
-  breakAt(stage: Exclude<StageName, 'config'>): string {
+  breakAt(stage: Exclude<StageName, 'config'> | 'toolchain'): string {
     switch (stage) {
+      case 'toolchain':
+        this.toolchainBreak = true;
+        return 'go.mod says go 1.27.3, the build image runs go 1.24.4, and the GOPROXY does not serve golang.org/toolchain';
       case 'dns':
         this.dns.set(LAB_NAMES.proxy, { behaviour: 'nxdomain' });
         return `the cluster DNS answers NXDOMAIN for ${LAB_NAMES.proxy}`;
@@ -247,6 +260,7 @@ export class LabTarget {
     this.sumdb.faults = {};
     if (this.forwardProxy) this.forwardProxy.faults = {};
     this.envOverrides = {};
+    this.toolchainBreak = false;
     this.goproxy.zipLocation = (escaped) => this.storage.objectURL(LAB_NAMES.storage, escaped);
     for (const name of Object.values(LAB_NAMES)) this.dns.set(name, { a: ['127.0.0.1'], ttl: 30 });
     // The origin of the lab modules (what `direct` dials) does not resolve unless a test says so.

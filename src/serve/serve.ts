@@ -83,7 +83,7 @@ function environmentTarget(options: Options): ProbeTarget {
 
 async function demoTarget(options: Options): Promise<ProbeTarget> {
   const lab = await LabTarget.start({});
-  if (options.demoBreak) lab.breakAt(options.demoBreak as BreakableStage);
+  if (options.demoBreak) lab.breakAt(options.demoBreak);
   return {
     inputs({ modules, deadlineMs, scheduled }) {
       lab.forgetRequests();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAGE_EXIT_CODES } from '../../src/causes.js';
-import { BREAKABLE_STAGES, demoArgv, overlayIo, perRunPath } from '../../src/demo.js';
+import { breakStage, DEMO_BREAKS, demoArgv, overlayIo, perRunPath } from '../../src/demo.js';
 import { INPUT_LIMITS } from '../../src/inputfile.js';
 import { loadTrustStore } from '../../src/net/truststore.js';
 import { parseOptions } from '../../src/options.js';
@@ -48,10 +48,11 @@ const parseParts = (o: Partial<Parameters<typeof parseOptions>[0]> & { argv: str
   parseOptions({ env: {}, stdoutIsTTY: false, terminationLogExists: false, ...o });
 
 describe('gomodprobe demo', () => {
-  for (const stage of BREAKABLE_STAGES) {
-    it(`--break ${stage}: the healthy target passes, the broken one fails at ${stage} (exit ${STAGE_EXIT_CODES[stage]}), the demo exits 0`, async () => {
-      const dir = join(work, `break-${stage}`);
-      const r = await run(process.execPath, [bundle, 'demo', '--break', stage, '--report-dir', dir]);
+  for (const name of DEMO_BREAKS) {
+    const stage = breakStage(name);
+    it(`--break ${name}: the healthy target passes, the broken one fails at ${stage} (exit ${STAGE_EXIT_CODES[stage]}), the demo exits 0`, async () => {
+      const dir = join(work, `break-${name}`);
+      const r = await run(process.execPath, [bundle, 'demo', '--break', name, '--report-dir', dir]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -60,17 +61,17 @@ describe('gomodprobe demo', () => {
         ok: true,
         runs: [
           { run: 'healthy', exit: 0, expectedExit: 0 },
-          { run: `break-${stage}`, exit: STAGE_EXIT_CODES[stage], expectedExit: STAGE_EXIT_CODES[stage] },
+          { run: `break-${name}`, exit: STAGE_EXIT_CODES[stage], expectedExit: STAGE_EXIT_CODES[stage] },
         ],
       });
       const healthy = JSON.parse(readFileSync(join(dir, 'healthy', 'report.json'), 'utf8'));
       expect(healthy.verdict).toBe('pass');
-      const broken = JSON.parse(readFileSync(join(dir, `break-${stage}`, 'report.json'), 'utf8'));
+      const broken = JSON.parse(readFileSync(join(dir, `break-${name}`, 'report.json'), 'utf8'));
       expect(broken.failure.stage).toBe(stage);
       expect(broken.exitCode).toBe(STAGE_EXIT_CODES[stage]);
       expect(broken.failure.hint.length).toBeGreaterThan(0);
       // What README.md promises for this break.
-      expect(readmeBreakTable(readFileSync(join(REPO_DIR, 'README.md'), 'utf8')).get(stage)?.cause).toBe(broken.failure.cause);
+      expect(readmeBreakTable(readFileSync(join(REPO_DIR, 'README.md'), 'utf8')).get(name)?.cause).toBe(broken.failure.cause);
     });
   }
 

@@ -20,6 +20,11 @@ describe('command line', () => {
     }
   });
 
+  it('--break takes the network stages and the toolchain hop, not config', () => {
+    expect(parse(['demo', '--break', 'toolchain']).demoBreak).toBe('toolchain');
+    expect(() => parse(['demo', '--break', 'config'])).toThrow(/not one of dns, tcp, tls, proxy, sumdb, redirect, toolchain/);
+  });
+
   it("a flag's value that reads like a subcommand is a value", () => {
     const o = parse(['--junit', 'demo']);
     expect([o.command, o.junitFile]).toEqual(['probe', 'demo']);
