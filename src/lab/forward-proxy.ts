@@ -3,6 +3,7 @@
 // closes at once, and a Location header cut down to its path (the "stripped host" middlebox).
 
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import net, { type Socket } from 'node:net';
 import { listen, type Listening } from './serve.js';
 
@@ -24,6 +25,8 @@ export interface ForwardProxyOptions {
   readonly port?: number;
   /** Lab names -> loopback addresses (the proxy resolves like the cluster would). */
   readonly resolve: (host: string) => string | undefined;
+  /** Serve the proxy itself over TLS (an https:// HTTPS_PROXY): PEM certificate chain and key. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export class ForwardProxyFixture {
@@ -38,7 +41,8 @@ export class ForwardProxyFixture {
 
   static async start(opts: ForwardProxyOptions): Promise<ForwardProxyFixture> {
     let fixture: ForwardProxyFixture | undefined;
-    const server = createServer((req, res) => fixture!.forward(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse): void => fixture!.forward(req, res);
+    const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : createServer(handler);
     fixture = new ForwardProxyFixture(opts);
     server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => fixture!.connect(req, socket, head));
     fixture.#listening = await listen(server, opts);
@@ -50,7 +54,7 @@ export class ForwardProxyFixture {
   }
 
   url(hostname = '127.0.0.1', userinfo?: string): string {
-    return `http://${userinfo ? `${userinfo}@` : ''}${hostname}:${this.port}`;
+    return `${this.#opts.tls ? 'https' : 'http'}://${userinfo ? `${userinfo}@` : ''}${hostname}:${this.port}`;
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,7 @@ import { connectTunnel, dialHost, DialError, type DialAttempt } from './dialer.j
 import { joinHostPort } from './netip.js';
 import { DnsLookupError, type LookupResult, type Resolver } from './resolver.js';
 import { judgeGoHello, type GoHelloCheck, type GoHelloChecks } from './gohello.js';
-import { TlsError, tlsHandshake, type TlsResult } from './tls.js';
+import { proxyTlsContext, TlsError, tlsHandshake, type TlsResult } from './tls.js';
 import type { TrustStore } from './truststore.js';
 import { opBudgetMs, opSignal } from '../budget.js';
 
@@ -142,7 +142,7 @@ export async function connectHop(ctx: HopContext, hop: HopTarget, lookup: Lookup
       authority,
       ...(proxy.username ? { proxyAuthorization: basicAuth(proxy) } : {}),
       ...(proxy.protocol === 'https:'
-        ? { proxyTls: { servername: dial.host, ca: [...ctx.trust.pems], ALPNProtocols: ['http/1.1'] } }
+        ? { proxyTls: { servername: dial.host, secureContext: proxyTlsContext(ctx.trust), ALPNProtocols: ['http/1.1'] } }
         : {}),
     });
     return { socket: tunnel.socket, attempts, goConnectMs, tunnel: { status: tunnel.status, statusText: tunnel.statusText, authority } };

@@ -164,6 +164,8 @@ interface TrustMaterial {
   context: SecureContext;
   /** Go 1.25+'s (tlssha1=0): no SHA-1 signature algorithm offered; built on first use. */
   contextNoSha1: SecureContext | undefined;
+  /** For TLS to an https:// egress proxy (proxyTlsContext); built on first use. */
+  proxyContext: SecureContext | undefined;
   roots: CertPool | undefined;
 }
 
@@ -184,6 +186,17 @@ const MAX_TRUST_STORES_KEPT = 4;
  */
 export function prepareTrust(trust: TrustStore): void {
   trustMaterial(trust);
+}
+
+/**
+ * The SecureContext for TLS to an https:// egress proxy (HTTPS_PROXY=https://…), once per CA set like
+ * the origins' ones: `tls.connect({ ca })` would build a new context, and load every root again, for
+ * each connection through the proxy. Node's own checks judge the proxy's certificate, as before.
+ */
+export function proxyTlsContext(trust: TrustStore): SecureContext {
+  const m = trustMaterial(trust);
+  m.proxyContext ??= createSecureContext({ ca: [...trust.pems] });
+  return m.proxyContext;
 }
 
 /** The SecureContext and Go-side pool for a trust store, built once per store. */
@@ -240,7 +253,7 @@ function buildTrustMaterial(trust: TrustStore): TrustMaterial {
       }
     }
   }
-  return { context, contextNoSha1: undefined, roots };
+  return { context, contextNoSha1: undefined, proxyContext: undefined, roots };
 }
 
 /** hostnameInSNI (crypto/tls): no SNI for IP literals, trailing dots dropped. */
