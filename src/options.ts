@@ -131,7 +131,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'nsswitch', env: 'GOMODPROBE_NSSWITCH', arg: 'FILE', help: 'nsswitch.conf, for the files/dns order (default /etc/nsswitch.conf)' },
   { name: 'dns-port', env: 'GOMODPROBE_DNS_PORT', arg: 'PORT', help: 'port of the resolv.conf nameservers (default 53, as go; for test targets on high ports)' },
   { name: 'format', env: 'GOMODPROBE_FORMAT', arg: 'json|pretty', help: 'stdout format (default: pretty on a TTY, JSON lines otherwise)' },
-  { name: 'log-level', env: 'GOMODPROBE_LOG_LEVEL', arg: 'info|debug', help: 'log verbosity (default info)' },
+  { name: 'log-level', env: 'GOMODPROBE_LOG_LEVEL', arg: 'info|debug', help: 'log verbosity (default info); debug adds one line per network operation (event net.op: DNS query and lookup, connect, TLS handshake, HTTP request, with its target, outcome and ms)' },
   { name: 'break', arg: 'STAGE', help: 'probe a variant of the demo target broken at this stage, or at the toolchain hop (toolchain; serve: with --demo)', commands: ['demo', 'serve'] },
   { name: 'listen', env: 'GOMODPROBE_LISTEN', arg: '[HOST]:PORT', help: `serve /metrics, /probe, /report.json, /-/healthy and /-/ready here (default :${DEFAULT_SERVE_PORT}, every address)`, commands: ['serve'] },
   { name: 'interval', env: 'GOMODPROBE_INTERVAL', arg: 'DURATION', help: 'time between two scheduled runs, jittered by up to 10% (default 5m; a run never overlaps the next)', commands: ['serve'] },

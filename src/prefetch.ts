@@ -11,6 +11,7 @@ import type { EarlyWork, WorkContext } from './stages/stage.js';
 import { parseVerifierKey, type Verifier } from './sumdb/note.js';
 import { chooseBase, lookup } from './stages/sumdbfetch.js';
 import { fetchZip } from './stages/zipfetch.js';
+import { withOpLog } from './net/oplog.js';
 
 /** Zip walks in flight at once: each holds a proxy connection, then a storage one. */
 export const PREFETCH_CONCURRENCY = 32;
@@ -47,7 +48,7 @@ export class Prefetcher implements EarlyWork {
     if (this.#stopped || this.#queued.has(key)) return;
     this.#queued.add(key);
     this.#pending.push({ path, version });
-    if (this.#workers < PREFETCH_CONCURRENCY) void this.#work();
+    if (this.#workers < PREFETCH_CONCURRENCY) void withOpLog(this.#ctx.log, () => this.#work());
   }
 
   async #work(): Promise<void> {
@@ -76,8 +77,8 @@ export class Prefetcher implements EarlyWork {
     } catch {
       return;
     }
-    void chooseBase(ctx, db).then((choice) => {
+    void withOpLog(ctx.log, () => chooseBase(ctx, db).then((choice) => {
       if (choice.base) void lookup(ctx, verifier, choice.base, path, version);
-    }, () => undefined);
+    }, () => undefined));
   }
 }

@@ -32,6 +32,7 @@ import { buildEgress, type EgressDestination } from './egress.js';
 import { RunResolver } from './net/run-resolver.js';
 import { afterAbort, runDeadline } from './signals.js';
 import { opSignal } from './budget.js';
+import { withOpLog } from './net/oplog.js';
 import { decideVerdict, verdictFields } from './verdict.js';
 import { applyStrict, certExpiryFindings } from './strict.js';
 
@@ -106,7 +107,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       // --must-block targets are independent of the pipeline: check them while it runs, so a dropped
       // target costs its timeout once, not after every stage.
       const mustBlockRun = options.mustBlock.length > 0
-        ? checkMustBlock(options.mustBlock, net, runSignal, { unresolvableOk: options.mustBlockUnresolvableOk }).then((ok) => ({ ok }), (err: unknown) => ({ err }))
+        ? withOpLog(log.child({ work: 'must-block' }), () => checkMustBlock(options.mustBlock, net!, runSignal, { unresolvableOk: options.mustBlockUnresolvableOk })).then((ok) => ({ ok }), (err: unknown) => ({ err }))
         : undefined;
       // The one prefetcher of the run: stages say what they learned (ctx.early), it starts what later
       // stages will need; a stage that then waits for that work counts it as waiting, not as its work.
@@ -183,7 +184,8 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     deps.reporter.stageStarted(stage.name, []);
     const startedAt = new Date().toISOString();
     const s = performance.now();
-    const out = await bounded(guardStage(stage, ctx, runSignal, deps.interrupt));
+    // The stage's network operations log through its own logger at debug level (src/net/oplog.ts).
+    const out = await bounded(withOpLog(ctx.log, () => guardStage(stage, ctx, runSignal, deps.interrupt)));
     const outcome = out === ABANDONED ? cutShort(stage.name, deps.interrupt, {}) : out;
     const durationMs = performance.now() - s;
     const waitMs = Math.min(ctx.waits.waitedMs, durationMs);

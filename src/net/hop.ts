@@ -12,7 +12,8 @@ import { proxyFor, type ProxyDecision, type ProxyEnv } from '../goenv/httpproxy.
 import { redactURL } from '../goenv/redact.js';
 import { connectTunnel, dialHost, DialError, type DialAttempt } from './dialer.js';
 import { joinHostPort } from './netip.js';
-import { DnsLookupError, type LookupResult, type Resolver } from './resolver.js';
+import { DnsLookupError, type DnsQueryRecord, type LookupResult, type Resolver } from './resolver.js';
+import { loggedOp, logNetOp, opLogging } from './oplog.js';
 import { judgeGoHello, type GoHelloCheck, type GoHelloChecks } from './gohello.js';
 import { proxyTlsContext, TlsError, tlsHandshake, type TlsResult } from './tls.js';
 import type { TrustStore } from './truststore.js';
@@ -90,8 +91,35 @@ function goDialError(hop: HopTarget, inner: string): string {
   return hop.proxy.proxy ? `proxyconnect tcp: ${inner}` : inner;
 }
 
-/** Layer 1: resolve the host go dials (the proxy's host when a proxy is used). */
+/** Layer 1: resolve the host go dials (the proxy's host when a proxy is used). Each query and the lookup are logged at debug. */
 export async function resolveHop(ctx: HopContext, hop: HopTarget, signal: AbortSignal): Promise<LookupResult> {
+  if (!opLogging()) return resolveLayer(ctx, hop, signal);
+  const started = performance.now();
+  const host = dialTarget(hop).host;
+  try {
+    const lookup = await resolveLayer(ctx, hop, signal);
+    logLookup(host, lookup.queries, 'ok', performance.now() - started, { source: lookup.source, addresses: lookup.addresses.length });
+    return lookup;
+  } catch (err) {
+    const queries = err instanceof HopError ? ((err.evidence['lookup'] as { queries?: DnsQueryRecord[] } | undefined)?.queries ?? []) : [];
+    logLookup(host, queries, (err as { code?: string }).code ?? 'error', performance.now() - started, {});
+    throw err;
+  }
+}
+
+/** Queries already logged: the run's resolver answers a name it looked up before from its memo, with the same records. */
+const loggedQueries = new WeakSet<DnsQueryRecord>();
+
+function logLookup(host: string, queries: readonly DnsQueryRecord[], outcome: string, ms: number, detail: Record<string, unknown>): void {
+  const sent = queries.filter((q) => !loggedQueries.has(q));
+  for (const q of sent) {
+    loggedQueries.add(q);
+    logNetOp({ op: 'dns', target: `${q.name} ${q.type} @${q.server}/${q.transport}`, outcome: q.rcode ?? q.outcome, ms: q.latencyMs, query: true });
+  }
+  logNetOp({ op: 'dns', target: host, outcome, ms, queries: sent.length, ...(queries.length > 0 && sent.length === 0 ? { memo: true } : {}), ...detail });
+}
+
+async function resolveLayer(ctx: HopContext, hop: HopTarget, signal: AbortSignal): Promise<LookupResult> {
   const dial = dialTarget(hop);
   try {
     return await ctx.resolver.lookup(dial.host, { signal: opSignal(signal, ctx.timeoutMs, 'layer') });
@@ -112,8 +140,17 @@ export interface TcpLayerResult {
   readonly tunnel?: { readonly status: number; readonly statusText: string; readonly authority: string };
 }
 
-/** Layer 2: connect to the resolved addresses; through a proxy, also open the CONNECT tunnel for https. */
-export async function connectHop(ctx: HopContext, hop: HopTarget, lookup: LookupResult, signal: AbortSignal): Promise<TcpLayerResult> {
+/** Layer 2: connect to the resolved addresses; through a proxy, also open the CONNECT tunnel for https. Logged at debug. */
+export function connectHop(ctx: HopContext, hop: HopTarget, lookup: LookupResult, signal: AbortSignal): Promise<TcpLayerResult> {
+  const dial = dialTarget(hop);
+  return loggedOp('connect', joinHostPort(dial.host, dial.port), () => connectLayer(ctx, hop, lookup, signal), (tcp) => ({
+    address: tcp.attempts.find((a) => a.chosen)?.address,
+    attempts: tcp.attempts.length,
+    ...(tcp.tunnel ? { tunnel: `CONNECT ${tcp.tunnel.authority}: ${tcp.tunnel.status}` } : {}),
+  }));
+}
+
+async function connectLayer(ctx: HopContext, hop: HopTarget, lookup: LookupResult, signal: AbortSignal): Promise<TcpLayerResult> {
   const dial = dialTarget(hop);
   const target = joinHostPort(dial.host, dial.port);
   let socket: net.Socket;
@@ -172,7 +209,16 @@ export function startGoHello(ctx: HopContext, hop: HopTarget, lookup: LookupResu
   return ctx.goHello.check(ctx, hop, lookup, connectHop);
 }
 
-export async function secureHop(ctx: HopContext, hop: HopTarget, socket: net.Socket, signal: AbortSignal, alpn?: string[], opts: SecureOptions = {}): Promise<TlsResult> {
+/** Layer 3, logged at debug. */
+export function secureHop(ctx: HopContext, hop: HopTarget, socket: net.Socket, signal: AbortSignal, alpn?: string[], opts: SecureOptions = {}): Promise<TlsResult> {
+  return loggedOp('tls', joinHostPort(hop.host, hop.port), () => secureLayer(ctx, hop, socket, signal, alpn, opts), (tls) => ({
+    protocol: tls.protocol,
+    alpn: tls.alpn,
+    verified: tls.verification.ok,
+  }));
+}
+
+async function secureLayer(ctx: HopContext, hop: HopTarget, socket: net.Socket, signal: AbortSignal, alpn?: string[], opts: SecureOptions = {}): Promise<TlsResult> {
   const target = joinHostPort(hop.host, hop.port);
   // Started with the connect (startGoHello) or here: it runs beside the verifying handshake.
   const goHello = opts.lookup ? startGoHello(ctx, hop, opts.lookup) : undefined;

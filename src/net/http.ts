@@ -16,6 +16,7 @@ import { joinHostPort } from './netip.js';
 import { opBudgetMs, opSignal } from '../budget.js';
 import { goAlpn } from './clienthello.js';
 import { redactURL } from '../goenv/redact.js';
+import { logNetOp } from './oplog.js';
 import type { HttpRequestRecord } from '../report/types.js';
 
 export interface HttpRequestOptions {
@@ -268,6 +269,7 @@ export class HttpClient {
     // 4 s ... after the first, which the probe does not wait out). undici fails it: retry it here.
     const record = (status: number | undefined, error: string | undefined): void => {
       const connection = this.opened.findLast((o) => o.origin === origin && o.ok);
+      logNetOp({ op: 'http', target: `${method} ${redactURL(rawUrl)}`, outcome: status !== undefined ? String(status) : (error ?? 'error'), ms: performance.now() - started, protocol: connection?.protocol ?? 'http/1.1' });
       this.requests.push({
         url: redactURL(rawUrl),
         protocol: connection?.protocol ?? 'http/1.1',
