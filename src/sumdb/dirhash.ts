@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { ParseError } from '../errors.js';
-import { readZip, type ZipLimits } from './zip.js';
+import { eachZipEntry, type ZipLimits } from './zip.js';
 
 export class DirhashError extends ParseError {
   constructor(message: string) {
@@ -22,11 +22,18 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 function hash1Bytes(files: NamedBytes[]): string {
+  return hash1Digests(files.map((f) => ({ name: f.name, digest: sha256Hex(f.data) })));
+}
+
+const sha256Hex = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/** Hash1 from each file's SHA-256 (hex): the summary lines, sorted by name as bytes. */
+function hash1Digests(files: { name: Uint8Array; digest: string }[]): string {
   const sorted = [...files].sort((a, b) => compareBytes(a.name, b.name));
   const h = createHash('sha256');
   for (const f of sorted) {
     if (f.name.includes(0x0a)) throw new DirhashError('dirhash: filenames with newlines are not supported');
-    const fileHash = createHash('sha256').update(f.data).digest('hex');
+    const fileHash = f.digest;
     h.update(`${fileHash}  `);
     h.update(f.name);
     h.update('\n');
@@ -53,8 +60,13 @@ export function hashGoMod(data: Uint8Array): string {
  */
 export function hashModuleZip(zip: Uint8Array, opts: { maxUncompressed?: number } = {}): string {
   const limits: ZipLimits = opts.maxUncompressed === undefined ? {} : { maxUncompressed: opts.maxUncompressed };
-  const entries = readZip(zip, limits);
-  const last = new Map<string, Uint8Array>();
-  for (const e of entries) last.set(Buffer.from(e.rawName).toString('latin1'), e.data);
-  return hash1Bytes(entries.map((e) => ({ name: e.rawName, data: last.get(Buffer.from(e.rawName).toString('latin1'))! })));
+  // Each entry's content is hashed as it is inflated and then dropped (eachZipEntry): only the digests stay.
+  const names: { name: Uint8Array; key: string }[] = [];
+  const last = new Map<string, string>();
+  eachZipEntry(zip, limits, (e) => {
+    const key = Buffer.from(e.rawName).toString('latin1');
+    last.set(key, sha256Hex(e.data));
+    names.push({ name: e.rawName, key });
+  });
+  return hash1Digests(names.map((n) => ({ name: n.name, digest: last.get(n.key)! })));
 }

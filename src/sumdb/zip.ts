@@ -278,6 +278,16 @@ function readBody(z: Bytes, f: CentralEntry, budget: number): Uint8Array {
  * Throws ZipError only.
  */
 export function readZip(buf: Uint8Array, limits: ZipLimits = {}): ZipEntry[] {
+  const entries: ZipEntry[] = [];
+  eachZipEntry(buf, limits, (e) => entries.push(e));
+  return entries;
+}
+
+/**
+ * readZip one entry at a time: `visit` gets each entry's content and may drop it, so a large zip (a ~75 MB
+ * toolchain holds ~250 MB of files) is never held inflated all at once. `visit` must not throw.
+ */
+export function eachZipEntry(buf: Uint8Array, limits: ZipLimits, visit: (e: ZipEntry) => void): void {
   const lim = { ...DEFAULT_LIMITS, ...limits };
   try {
     const z = new Bytes(buf);
@@ -300,11 +310,11 @@ export function readZip(buf: Uint8Array, limits: ZipLimits = {}): ZipEntry[] {
     }
     let budget = lim.maxUncompressed;
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-    return central.map((f) => {
+    for (const f of central) {
       const data = readBody(z, f, budget);
       budget -= data.length;
-      return { name: decoder.decode(f.rawName), rawName: f.rawName, data };
-    });
+      visit({ name: decoder.decode(f.rawName), rawName: f.rawName, data });
+    }
   } catch (err) {
     if (err instanceof ZipError) throw err;
     throw new ZipError('zip.format', `zip: not a valid zip file (${err instanceof Error ? err.message : String(err)})`);
