@@ -1,24 +1,46 @@
-// Bundles the CLI into one self-contained ESM file so the runtime image needs no node_modules.
+// Bundles the CLI into one self-contained ESM file so the runtime image needs no node_modules, with
+// source maps and a CycloneDX SBOM beside it:
 //
-// Start-up is part of every build pod's start, and V8 compiles a whole module before running any of
-// it: a single 700 KB bundle took ~25 ms more than `node -e 0` just to print --version. So the part
-// cli.ts loads lazily (the pipeline: stages, undici, pino, reports, the demo) is bundled on its own and
-// embedded as a string, compiled only when a probe or the demo runs; and Node built-ins are required
-// where they are first used instead of imported at the top (an ESM import of node:tls loads TLS,
-// crypto and net before the first line runs).
+//   dist/gomodprobe.mjs             the bundle (the only file the image needs)
+//   dist/gomodprobe.mjs.map         source map of the entry part
+//   dist/gomodprobe.<unit>.js.map   source map of each lazily compiled unit (pipeline, undici)
+//   dist/gomodprobe.cdx.json        CycloneDX SBOM of what is bundled (@cyclonedx/cyclonedx-esbuild)
+//
+// Start-up is part of every build pod's start, and V8 parses a whole module before running any of it:
+// one ESM bundle of everything took ~75 ms more than `node -e 0` to print --version (measured, Node 20,
+// 2 cores). So the code cli.ts imports lazily (the pipeline: stages, pino, reports, the demo, serve) is
+// bundled on its own and embedded as a string, compiled with vm.compileFunction only when a probe, the
+// demo or serve runs; undici (a third of the pipeline) is a unit of its own, compiled only when the
+// first HTTP request is made, so a run without network hops never parses it. Node built-ins are
+// required where they are first used instead of imported at the top (an ESM import of node:tls loads
+// TLS, crypto and net before the first line runs).
+//
+// Readable: identifiers, syntax and comments-free code as esbuild prints them, only whitespace removed
+// inside the units (a string V8 scans at every start, --version included: unminified it cost --version
+// ~28M more instructions, ~5 ms); names kept. A stack frame in a unit reads `…/gomodprobe.mjs#pipeline:L:C`
+// and src/stack.ts maps it to src/ with that unit's map (Node's --enable-source-maps cannot: it ignores
+// code compiled by vm.compileFunction on Node 20, and costs ~65 ms at start-up when on).
 import { build } from 'esbuild';
-import { readFileSync, chmodSync } from 'node:fs';
-import { builtinModules } from 'node:module';
-import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The entry: runs the CLI whatever the bundle's file name (src/main.ts). */
 const ENTRY = 'src/main.ts';
+const SBOM = 'dist/gomodprobe.cdx.json';
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const SRC = fileURLToPath(new URL('../src', import.meta.url));
 /** What cli.ts imports lazily, and the one export it takes from each. */
 const LAZY = { './run.js': 'probeOnce', './demo.js': 'runDemo', './serve/serve.js': 'runServe' };
+/** Modules the pipeline imports dynamically that become units of their own: specifier -> unit name. */
+const UNITS = { 'undici/lib/dispatcher/agent.js': 'undici' };
+/** The parameters every unit is compiled with: CommonJS's, and the loader of other units. */
+const UNIT_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', '__gmpUnit'];
 
 const common = {
   bundle: true,
@@ -26,12 +48,14 @@ const common = {
   target: 'node20.18',
   define: { __GOMODPROBE_VERSION__: JSON.stringify(pkg.version) },
   legalComments: 'none',
-  // Smaller source compiles faster.
-  minify: true,
   keepNames: true,
-  sourcemap: false,
+  sourcemap: 'external',
+  sourcesContent: false,
+  metafile: true,
   logLevel: 'warning',
 };
+/** Inside the units: whitespace only (see the top). */
+const unitMinify = { minifyWhitespace: true, minifyIdentifiers: false, minifySyntax: false };
 
 /** The pipeline never imports cli.ts or main.ts: a copy of the entry inside it would be a second CLI. */
 const noEntryInPipeline = {
@@ -41,6 +65,15 @@ const noEntryInPipeline = {
       if (args.resolveDir !== SRC && !args.resolveDir.startsWith(`${SRC}/`)) return undefined;
       throw new Error(`${args.importer} imports ${args.path}: the pipeline must not import the entry (src/run.ts holds what it shares)`);
     });
+  },
+};
+
+/** A dynamic import of a unit's module becomes a call of the unit loader, when the import runs. */
+const unitImports = {
+  name: 'unit-imports',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => (args.path in UNITS && args.kind === 'dynamic-import' ? { path: UNITS[args.path], namespace: 'gmp-unit' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'gmp-unit' }, (args) => ({ contents: `module.exports = __gmpUnit(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
 };
 
@@ -58,70 +91,80 @@ const lazyBuiltins = {
   },
 };
 
-/**
- * cli.ts's lazy imports become views of the pipeline, compiled on first use. The pipeline is stored
- * brotli-compressed (base64): every start reads and scans the string, --version included, and 260 KB
- * scan faster than 720 KB; unpacking costs a probe run ~2 ms.
- */
-function lazyPipeline(code) {
-  const packed = brotliCompressSync(Buffer.from(code, 'utf8'), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }).toString('base64');
-  return {
-    name: 'lazy-pipeline',
-    setup(b) {
-      b.onResolve({ filter: /^\.\/.*\.js$/ }, (args) => {
-        if (args.importer !== CLI || args.kind !== 'dynamic-import' || !(args.path in LAZY)) return undefined;
-        return { path: args.path, namespace: 'gmp-lazy' };
-      });
-      b.onLoad({ filter: /.*/, namespace: 'gmp-lazy' }, (args) => ({
-        contents: `import { pipeline } from 'gmp-pipeline';\nexport const ${LAZY[args.path]} = pipeline().${LAZY[args.path]};\n`,
-        loader: 'js',
-        resolveDir: 'src',
-      }));
-      b.onResolve({ filter: /^gmp-pipeline$/ }, () => ({ path: 'pipeline', namespace: 'gmp-pipeline' }));
-      b.onLoad({ filter: /.*/, namespace: 'gmp-pipeline' }, () => ({
-        contents: `import { compileFunction } from 'node:vm';
+/** One unit: CommonJS text evaluated with the entry's require, and its source map. */
+async function buildUnit(name, stdin, plugins) {
+  const r = await build({
+    ...common,
+    ...unitMinify,
+    stdin: { ...stdin, resolveDir: 'src', loader: 'ts' },
+    outfile: `dist/gomodprobe.${name}.js`,
+    format: 'cjs',
+    write: false,
+    plugins,
+  });
+  const code = r.outputFiles.find((f) => f.path.endsWith('.js')).text.replace(/\n\/\/# sourceMappingURL=\S+\n?$/, '\n');
+  const map = r.outputFiles.find((f) => f.path.endsWith('.js.map')).text;
+  // Code compiled from a string cannot import(): every dynamic import must have become a require or a unit.
+  if (/\bimport\(/.test(code.replace(/\/\*[\s\S]*?\*\//g, ''))) throw new Error(`unit ${name} has a dynamic import(), which code compiled from a string cannot run`);
+  return { name, code, map, metafile: r.metafile };
+}
+
+const units = [
+  await buildUnit(
+    'pipeline',
+    { contents: Object.entries(LAZY).map(([path, name]) => `export { ${name} } from ${JSON.stringify(path)};`).join('\n'), sourcefile: 'pipeline.ts' },
+    [noEntryInPipeline, unitImports],
+  ),
+  ...(await Promise.all(
+    Object.entries(UNITS).map(([specifier, name]) => buildUnit(name, { contents: `module.exports = require(${JSON.stringify(specifier)});`, sourcefile: `${name}.ts` }, [])),
+  )),
+];
+
+/** cli.ts's lazy imports become views of the pipeline unit; units are compiled on first use. */
+const lazyPipeline = {
+  name: 'lazy-pipeline',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/.*\.js$/ }, (args) => {
+      if (args.importer !== CLI || args.kind !== 'dynamic-import' || !(args.path in LAZY)) return undefined;
+      return { path: args.path, namespace: 'gmp-lazy' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'gmp-lazy' }, (args) => ({
+      contents: `import { unit } from 'gmp-units';\nexport const ${LAZY[args.path]} = unit('pipeline').${LAZY[args.path]};\n`,
+      loader: 'js',
+      resolveDir: 'src',
+    }));
+    b.onResolve({ filter: /^gmp-units$/ }, () => ({ path: 'units', namespace: 'gmp-units' }));
+    b.onLoad({ filter: /.*/, namespace: 'gmp-units' }, () => ({
+      contents: `import { compileFunction } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
-import { brotliDecompressSync } from 'node:zlib';
-const PACKED = ${JSON.stringify(packed)};
-let loaded;
-export function pipeline() {
-  if (loaded === undefined) {
+// Each unit's code, CommonJS, compiled on first use (scripts/build.mjs); its source map is
+// dist/gomodprobe.<unit>.js.map, and its stack frames read <bundle>#<unit>:line:column (src/stack.ts).
+const SOURCES = {
+${units.map((u) => `  ${JSON.stringify(u.name)}: ${JSON.stringify(u.code)},`).join('\n')}
+};
+const loaded = new Map();
+export function unit(name) {
+  let exports = loaded.get(name);
+  if (exports === undefined) {
     const filename = fileURLToPath(import.meta.url);
     const module = { exports: {} };
-    const source = brotliDecompressSync(Buffer.from(PACKED, 'base64')).toString('utf8');
-    const run = compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: filename + '#pipeline' });
-    run(module.exports, require, module, filename, dirname(filename));
-    loaded = module.exports;
+    const run = compileFunction(SOURCES[name], ${JSON.stringify(UNIT_PARAMS)}, { filename: filename + '#' + name });
+    run(module.exports, require, module, filename, dirname(filename), unit);
+    exports = module.exports;
+    loaded.set(name, exports);
   }
-  return loaded;
+  return exports;
 }
 `,
-        loader: 'js',
-        resolveDir: 'src',
-      }));
-    },
-  };
-}
-
-// 1. The pipeline, as CommonJS text evaluated with the entry's require.
-const pipeline = await build({
-  ...common,
-  stdin: {
-    contents: Object.entries(LAZY).map(([path, name]) => `export { ${name} } from ${JSON.stringify(path)};`).join('\n'),
-    resolveDir: 'src',
-    sourcefile: 'pipeline.ts',
-    loader: 'ts',
+      loader: 'js',
+      resolveDir: 'src',
+    }));
   },
-  format: 'cjs',
-  write: false,
-  plugins: [noEntryInPipeline],
-});
-const code = pipeline.outputFiles[0].text;
-if (/\bimport\(/.test(code)) throw new Error('the pipeline bundle has a dynamic import(), which code compiled from a string cannot run');
+};
 
-// 2. The entry: main.ts and cli.ts, the flags and --help, and the pipeline string.
-await build({
+// The entry: main.ts and cli.ts, the flags and --help, and the units' strings. Not minified at all.
+const entry = await build({
   ...common,
   entryPoints: [ENTRY],
   outfile: 'dist/gomodprobe.mjs',
@@ -131,6 +174,35 @@ await build({
     js: "#!/usr/bin/env node\nimport { createRequire as __gmpCreateRequire } from 'node:module';\nconst require = __gmpCreateRequire(import.meta.url);",
   },
   splitting: false,
-  plugins: [lazyPipeline(code), lazyBuiltins],
+  plugins: [lazyPipeline, lazyBuiltins],
 });
 chmodSync('dist/gomodprobe.mjs', 0o755);
+for (const u of units) writeFileSync(`dist/gomodprobe.${u.name}.js.map`, u.map);
+
+// The SBOM, by CycloneDX's esbuild tool, from the metafiles of every part: the npm packages (name,
+// version, purl, licence) whose code is in the bundle, not the whole lockfile (test/ship/sbom.test.ts
+// compares it with package-lock.json).
+const metafile = { inputs: {}, outputs: {} };
+/** Files on disk only: the plugins' virtual modules (namespace:path) and the units' stdin are no components. */
+const isFile = (path) => !/^[a-z-]+:/.test(path) && existsSync(join(ROOT, path));
+for (const m of [entry.metafile, ...units.map((u) => u.metafile)]) {
+  for (const [path, input] of Object.entries(m.inputs)) if (isFile(path)) metafile.inputs[path] = { ...input, imports: input.imports.filter((i) => isFile(i.path)) };
+  for (const [path, output] of Object.entries(m.outputs)) {
+    metafile.outputs[path] = { ...output, inputs: Object.fromEntries(Object.entries(output.inputs).filter(([p]) => isFile(p))) };
+  }
+}
+const work = mkdtempSync(join(tmpdir(), 'gmp-build-'));
+try {
+  const metaPath = join(work, 'metafile.json');
+  writeFileSync(metaPath, JSON.stringify(metafile));
+  // The package exports only its plugin (one build's metafile); its CLI takes the merged metafile.
+  const cli = join(dirname(createRequire(import.meta.url).resolve('@cyclonedx/cyclonedx-esbuild')), '..', 'bin', 'cyclonedx-esbuild-cli.js');
+  mkdirSync('dist', { recursive: true });
+  execFileSync(process.execPath, [cli, '--build-working-dir', ROOT, '--spec-version', '1.6', '--output-reproducible', '--mc-type', 'application', '--output-file', SBOM, metaPath], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, BOM_REPRODUCIBLE: '1' },
+  });
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+process.stderr.write(`build: dist/gomodprobe.mjs, ${units.map((u) => `dist/gomodprobe.${u.name}.js.map`).join(', ')}, ${SBOM}\n`);

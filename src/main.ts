@@ -5,13 +5,21 @@
 import { main } from './cli.js';
 import { EXIT } from './causes.js';
 import { errorMessage } from './errors.js';
+import { firstSourceFrame } from './stack.js';
 
 /** How long the process waits for stdout to drain after the verdict before it exits anyway. */
 const EXIT_DRAIN_MS = 100;
 
-// A bug must still end as one line and exit 1, never a bare stack trace.
+// A bug must still end as one line and exit 1, never a bare stack trace: the line names where in src/
+// it was thrown (src/stack.ts maps the bundle's frames).
 const crash = (err: unknown): void => {
-  process.stderr.write(`gomodprobe: internal error: ${errorMessage(err)}\n`);
+  let at: string | undefined;
+  try {
+    at = firstSourceFrame(err);
+  } catch {
+    at = undefined;
+  }
+  process.stderr.write(`gomodprobe: internal error: ${errorMessage(err)}${at ? ` (at ${at})` : ''}\n`);
   process.exit(EXIT.internal);
 };
 process.on('uncaughtException', crash);

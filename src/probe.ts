@@ -4,6 +4,7 @@
 import { isIPv6 } from 'node:net';
 import type { StageName } from './causes.js';
 import { errorMessage } from './errors.js';
+import { mapStack } from './stack.js';
 import { redactEnvValue, redactURL } from './goenv/redact.js';
 import { formatGoDuration } from './duration.js';
 import { formatGoVersion } from './goenv/goversion.js';
@@ -148,7 +149,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     }
   } catch (err) {
     internal = { code: 'internal', message: errorMessage(err) };
-    log.error({ err: { message: errorMessage(err), stack: err instanceof Error ? err.stack : undefined } }, 'internal error');
+    log.error({ err: { message: errorMessage(err), stack: err instanceof Error && err.stack ? mapStack(err.stack) : undefined } }, 'internal error');
   } finally {
     if (net) await bounded(net.close().catch(() => undefined));
     grace.cancel();
