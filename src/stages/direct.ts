@@ -140,7 +140,7 @@ async function fetchFromRepo(ctx: WorkContext, m: PlannedModule, repo: string, r
       cause: f.cause,
       target: f.target,
       detail: `direct fetch of ${m.path} from ${redactURL(repo)} with git: ${f.detail}`,
-      goError: f.goError ?? goGitError(ctx, repo, f.gitStderr),
+      goError: f.goError ?? goGitError(ctx, repo, f.gitStderr, version),
       hint: f.hint,
       notExist: false,
     },
@@ -155,19 +155,32 @@ async function fetchFromRepo(ctx: WorkContext, m: PlannedModule, repo: string, r
 async function verifyPrefix(ctx: WorkContext, m: PlannedModule, chosen: MetaImport, firstURL: string, requests: string[]): Promise<WalkFailure | undefined> {
   const url = `https://${chosen.prefix}?go-get=1`;
   requests.push(url);
-  const prefix = m.insecure ? 'http/https fetch' : 'https fetch';
-  let body: Buffer;
+  let res;
   try {
     const web = { http: ctx.net.http, proxyEnv: ctx.net.proxyEnv };
     const get = { signal: ctx.budget('request'), maxBytes: MAX_DISCOVERY_BYTES, auth: ctx.plan.auth };
-    body = (m.insecure ? await goGetInsecure(web, url, get) : await goGet(web, url, get)).body;
+    res = m.insecure ? await goGetInsecure(web, url, get) : await goGet(web, url, get);
   } catch (err) {
     if (err instanceof GoWebError) {
-      return directFailure(ctx, m, err.hopError, err.code, url, err.message, `unrecognized import path "${m.path}": ${prefix}: ${err.goError}`);
+      // metaImportsForPrefix: "fetching <prefix>: <err>".
+      return directFailure(ctx, m, err.hopError, err.code, url, err.message, `unrecognized import path "${m.path}": fetching ${chosen.prefix}: ${err.goError}`);
     }
     throw err;
   }
-  const again = matchGoImport(parseMetaGoImports(body.toString('utf8'), { subdir: ctx.plan.go.goImportSubdir }), m.path);
+  const imports = parseMetaGoImports(res.body.toString('utf8'), { subdir: ctx.plan.go.goImportSubdir });
+  if (imports.length === 0) {
+    // No tag on the prefix's page: its HTTP status when not 200, else "no go-import meta tag found".
+    const why = res.status !== 200 ? `reading ${url}: ${res.statusLine}` : `fetching ${chosen.prefix}: no go-import meta tag found in ${url}`;
+    return {
+      cause: 'proxy.git_meta_mismatch',
+      target: url,
+      detail: `${firstURL} names ${chosen.prefix} as the repository root of ${m.path}, and ${url} (HTTP ${res.status}) carries no go-import tag to confirm it`,
+      goError: `unrecognized import path "${m.path}": ${why}`,
+      hint: metaHint(m, chosen, firstURL),
+      notExist: false,
+    };
+  }
+  const again = matchGoImport(imports, m.path);
   if (again && again.prefix === chosen.prefix && again.vcs === chosen.vcs && again.repo === chosen.repo && again.subdir === chosen.subdir) return undefined;
   const claim = `${chosen.prefix} ${chosen.vcs} ${chosen.repo}${chosen.subdir ? ` ${chosen.subdir}` : ''}`;
   const seen = again ? `${again.prefix} ${again.vcs} ${again.repo}${again.subdir ? ` ${again.subdir}` : ''}` : 'no go-import tag for it';
@@ -176,9 +189,13 @@ async function verifyPrefix(ctx: WorkContext, m: PlannedModule, chosen: MetaImpo
     target: url,
     detail: `${firstURL} says "${claim}" for ${m.path}, but ${url} says ${again ? `"${seen}"` : seen}`,
     goError: `unrecognized import path "${m.path}": ${firstURL} and ${url} disagree about go-import for ${chosen.prefix}`,
-    hint: `the go-import tag at ${firstURL} names ${chosen.prefix} as the repository root of ${m.path}, and the page of ${chosen.prefix} disagrees: serve a tag whose prefix is the real repository root on both pages (GitLab subgroups: a go-import tag is only right for a logged-in client; give the build a token, or use the repository's full path with .git in the module path)`,
+    hint: metaHint(m, chosen, firstURL),
     notExist: false,
   };
+}
+
+function metaHint(m: PlannedModule, chosen: MetaImport, firstURL: string): string {
+  return `the go-import tag at ${firstURL} names ${chosen.prefix} as the repository root of ${m.path}, and the page of ${chosen.prefix} does not confirm it: serve a tag whose prefix is the real repository root on both pages (GitLab subgroups: GitLab answers a client without a token with the group as root; give go a .netrc for the GitLab host so the page is right, or use the repository's full path with .git in the module path)`;
 }
 
 function govcsFailure(m: PlannedModule, root: string, vcs: string, detail: string, goError: string): WalkFailure {

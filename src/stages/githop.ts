@@ -134,16 +134,18 @@ export function redactGitURL(url: string): string {
  * directory, the exit status, then git's stderr indented by a tab; go adds its help text after "could
  * not read Username". The directory is $GOMODCACHE/cache/vcs/<sha256 of "git3:" + the URL go has>.
  */
-export function goGitError(ctx: WorkContext, goURL: string, gitStderr: string): string {
+export function goGitError(ctx: WorkContext, goURL: string, gitStderr: string, version: string): string {
   const minor = ctx.plan.go.version.minor;
   const gomodcache = ctx.plan.goEnv.vars.GOMODCACHE.value;
   const dir = `${gomodcache}/cache/vcs/${createHash('sha256').update(`git3:${goURL}`).digest('hex')}`;
-  // git.go loadRefs: go1.23/1.24 `git ls-remote -q origin`; go1.27 `git ls-remote -q --end-of-options origin`.
-  const cmd = minor >= 27 ? 'git ls-remote -q --end-of-options origin' : 'git ls-remote -q origin';
+  // git.go loadRefs. Measured in the lab: go 1.23.5 and 1.24.4 run `git ls-remote -q origin`, go 1.27.3
+  // `git ls-remote -q --end-of-options <url>` (go 1.25/1.26 not measured: modelled as 1.24).
+  const cmd = minor >= 27 ? `git ls-remote -q --end-of-options ${goURL}` : 'git ls-remote -q origin';
   const stderr = gitStderr.replace(/\n+$/, '').replace(/\n/g, '\n\t');
   const faq = minor >= 27 ? 'https://go.dev/doc/faq#git_https' : 'https://golang.org/doc/faq#git_https';
   const help = gitStderr.includes('fatal: could not read Username')
     ? `\nConfirm the import path was entered correctly.\nIf this is a private repository, see ${faq} for additional information.`
     : '';
-  return `${cmd} in ${dir}: exit status 128:\n\t${stderr}${help}`;
+  // A version query's failure is go's InvalidVersionError (modfetch/coderepo.go): "invalid version: <err>".
+  return `${version === 'latest' ? '' : 'invalid version: '}${cmd} in ${dir}: exit status 128:\n\t${stderr}${help}`;
 }

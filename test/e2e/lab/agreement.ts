@@ -133,6 +133,8 @@ export function goErrorAgreement(r: Pick<GoRun, 'goOutcome' | 'probe'>): 'same' 
       .replace(/^go: /, '')
       .replace(/(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d+->/g, '$1:*->')
       .replace(/current time \S+ is/g, 'current time * is')
+      // go's git work directory lives under each run's own GOMODCACHE (its hash is the URL's, the same).
+      .replace(/ in \S+\/cache\/vcs\/([0-9a-f]{64}):/g, ' in $GOMODCACHE/cache/vcs/$1:')
       .trim();
   if (first(predicted) === first(r.goOutcome.error)) return 'same';
   // The first-hop stages predict the innermost error (the dial's, the handshake's) without go's wrapping.

@@ -15,6 +15,7 @@ import { newTiles, tilePath } from '../../../src/sumdb/tlog.js';
 import { writeLabCredentials, type LabCredentials } from './credentials.js';
 import { goCandidates } from './gos.js';
 import { writeVanityModule } from './vanity.js';
+import { writeLabGit, type LabGit } from './git.js';
 import { HOST_IPS6, HOST_NAMES, LAB_MODULE, LAB_VERSIONS } from './topology.js';
 
 export interface ServerCert {
@@ -56,6 +57,8 @@ export interface LabContent {
   readonly toolchainTamperedDir?: string;
   /** auth.lab.test's password file, GOAUTH commands and .netrc files. */
   readonly credentials: LabCredentials;
+  /** The git server's repositories, password file and the HOMEs and credential store scenarios hand go and git. */
+  readonly git: LabGit;
 }
 
 export interface LabContentOptions {
@@ -186,6 +189,7 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
     ...(toolchainDir ? { toolchainDir } : {}),
     ...(toolchainTamperedDir ? { toolchainTamperedDir } : {}),
     credentials: writeLabCredentials(join(dir, 'credentials')),
+    git: writeLabGit(join(dir, 'git')),
   };
 }
 

@@ -58,6 +58,9 @@ export class E2eLab {
     const dnsConf = writeConf(runDir, 'dnsmasq.conf', dnsmasqConf({ logFile: join(runDir, 'dnsmasq.log') }));
     spawnIn('dnsmasq', 'dnsmasq', ['--keep-in-foreground', `--conf-file=${dnsConf}`, '--pid-file=', '--user=root']);
     const ngConf = writeConf(runDir, 'nginx.conf', nginxConf({ content: this.content, runDir }));
+    // git http-backend for git.lab.test runs under fcgiwrap (its socket is a file: no namespace needed, but it lives with the other servers).
+    // umask 000: nginx's workers (www-data) connect to the socket fcgiwrap (root) creates.
+    spawnIn('fcgiwrap', 'sh', ['-c', `umask 000; exec fcgiwrap -s unix:${join(runDir, 'fcgiwrap.sock')}`]);
     spawnIn('nginx', 'nginx', ['-c', ngConf, '-e', join(runDir, 'nginx-error.log')]);
     for (const [name, listen, auth] of [['egress', HOST_IPS.egress, false], ['egress-auth', HOST_IPS.egressAuth, true], ['egress6', HOST_IPS6.egress6, false]] as const) {
       const conf = writeConf(runDir, `${name}.conf`, tinyproxyConf({ listen, runDir, name, auth }));
@@ -69,6 +72,7 @@ export class E2eLab {
       ['tcp', HOST_IPS.proxy, 443],
       ['tcp', HOST_IPS.mbox, 443],
       ['tcp', HOST_IPS.auth, AUTH_ALT_PORT],
+      ['tcp', HOST_IPS.git, 443],
       ['tcp', HOST_IPS.storage, 80],
       ['tcp', HOST_IPS.egress, EGRESS_PROXY_PORT],
       ['tcp', HOST_IPS.egressAuth, EGRESS_PROXY_PORT],

@@ -8,6 +8,7 @@ import { POLICIES, type EgressPolicy } from './nft.js';
 import { VANITY_MODULE, VANITY_VERSION } from './vanity.js';
 import { GOPROXY_PATHS } from './servers.js';
 import { IPV6_SCENARIOS } from './scenarios-ipv6.js';
+import { GIT_SCENARIOS } from './scenarios-git.js';
 import { AUTH_ALT_PORT, EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_NAMES, LAB_MODULE, PROBED_VERSION, type PodFamilies } from './topology.js';
 
 /** Variables to set, or to remove (null) from the healthy base environment. */
@@ -549,5 +550,6 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   ...TOOLCHAIN_SCENARIOS,
   ...IPV6_SCENARIOS,
+  ...GIT_SCENARIOS,
 ];
 

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabContent } from './content.js';
 import { vanityPage } from './vanity.js';
+import { gitNginxServers } from './git.js';
 import { AUTH_ALT_PORT, EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_IPS6, HOST_NAMES, type LabHost } from './topology.js';
 
 export const GOPROXY_PATHS = Object.freeze({
@@ -159,6 +160,7 @@ ${server('storage', c.good, `${content.toolchainDir ? `    location ^~ /bucket/g
 ${goproxyLocations(HOST_NAMES.storage)}
   }
 ${server('vanity', c.good, `    location / { default_type text/html; return 200 '${vanityPage()}'; }`)}
+${gitNginxServers(content.git, c.good, join(runDir, 'fcgiwrap.sock'))}
 ${server('mbox', c.good, `
     # A middlebox (a registry mirror or an inspecting proxy) that cuts every Location to its path.
     # absolute_redirect off: else nginx would put its own scheme and host back in front of the path.

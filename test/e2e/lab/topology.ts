@@ -24,6 +24,9 @@ export const HOST_IPS = Object.freeze({
   dualStorage: '198.18.0.52',
   auth: '198.18.0.15',
   vanity: '198.18.0.16',
+  /** The git server (#16): go-import pages and git http-backend; gitrepo serves the same repositories. */
+  git: '198.18.0.70',
+  gitrepo: '198.18.0.71',
 });
 
 export const SERVICES_CIDR6 = '2001:db8:1::/64';
@@ -60,6 +63,8 @@ export const HOST_NAMES: Readonly<Record<Exclude<LabHost, 'dns'>, string>> = Obj
   dualStorage: 'dualstore.lab.test',
   auth: 'auth.lab.test',
   vanity: 'vanity.lab.test',
+  git: 'git.lab.test',
+  gitrepo: 'gitrepo.lab.test',
 });
 
 export const EGRESS_PROXY_PORT = 3128;

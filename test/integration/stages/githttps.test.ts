@@ -145,7 +145,7 @@ describe('the https git hop agrees with git ls-remote', () => {
     expect(probe.report.failure).toMatchObject({ stage: 'proxy', cause: 'proxy.git_auth_required' });
     expect(probe.report.failure!.hint).toMatch(/\.netrc/);
     const goError = probe.report.failure!.goError!;
-    expect(goError).toMatch(new RegExp(`^${PRIVATE_MODULE.replace(/\./g, '\\.')}@v1\\.0\\.0: git ls-remote -q (--end-of-options )?origin in .*/cache/vcs/[0-9a-f]{64}: exit status 128:\n\t`));
+    expect(goError).toMatch(new RegExp(`^${PRIVATE_MODULE.replace(/\./g, '\\.')}@v1\\.0\\.0: invalid version: git ls-remote -q --end-of-options https://${HOST.replace(/\./g, '\\.')}/private/mod\\.git in .*/cache/vcs/[0-9a-f]{64}: exit status 128:\n\t`));
     expect(goError).toContain('Confirm the import path was entered correctly.');
     expect(predictedGitStderr(goError)).toBe(g.stderr.trimEnd());
   }, 60_000);

@@ -1,0 +1,81 @@
+// The git hop's scenarios (#16 item 6): private modules fetched directly, with go 1.23, 1.24 and 1.27
+// running the real git against the lab's git server (git http-backend under nginx, test/e2e/lab/git.ts).
+// Every run has its own HOME (or one of the lab's HOMEs with a .netrc), GIT_CONFIG_NOSYSTEM, and the
+// lab's resolv.conf: nothing of this machine's git or network setup reaches go or git.
+
+import type { LabContent } from './content.js';
+import { GIT_HOST, GIT_MIRROR_MODULE, GIT_PRIVATE_MODULE, GIT_PUBLIC_MODULE, GIT_SUBGROUP_MODULE } from './git.js';
+import type { Scenario } from './scenarios.js';
+import { HOST_NAMES } from './topology.js';
+
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Private to go (direct, no checksum database), git told the lab CA and nothing of the machine's git config. */
+const gitEnv = (c: LabContent): Record<string, string> => ({ GOPRIVATE: GIT_HOST, GIT_SSL_CAINFO: c.caFile, GIT_CONFIG_NOSYSTEM: '1' });
+const promptError = new RegExp(`fatal: could not read Username for 'https://${esc(GIT_HOST)}': terminal prompts disabled`);
+
+export const GIT_SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'git-public',
+    title: 'direct git fetch over https (git http-backend), git told the lab CA (GIT_SSL_CAINFO)',
+    module: `${GIT_PUBLIC_MODULE}@v1.1.0`,
+    env: gitEnv,
+    expect: { pass: true },
+  },
+  {
+    id: 'git-no-credentials',
+    title: 'private git repository (Basic auth), no credentials anywhere',
+    module: `${GIT_PRIVATE_MODULE}@v1.1.0`,
+    env: gitEnv,
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.git_auth_required', hint: /\.netrc/, goError: promptError },
+  },
+  {
+    id: 'git-netrc-ok',
+    title: 'private git repository, the right password in $HOME/.netrc',
+    module: `${GIT_PRIVATE_MODULE}@v1.1.0`,
+    env: (c) => ({ ...gitEnv(c), HOME: c.git.homeNetrcOk }),
+    expect: { pass: true },
+  },
+  {
+    id: 'git-netrc-wrong',
+    title: 'private git repository, a wrong password in $HOME/.netrc (git says what it says with none)',
+    module: `${GIT_PRIVATE_MODULE}@v1.1.0`,
+    env: (c) => ({ ...gitEnv(c), HOME: c.git.homeNetrcWrong }),
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.git_auth_failed', hint: /\.netrc/, goError: promptError },
+  },
+  {
+    id: 'git-credential-store',
+    title: 'private git repository, credential.helper "store --file" (GIT_CONFIG_COUNT) with the right password',
+    module: `${GIT_PRIVATE_MODULE}@v1.1.0`,
+    env: (c) => ({ ...gitEnv(c), GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'credential.helper', GIT_CONFIG_VALUE_0: `store --file=${c.git.credentialStore}` }),
+    expect: { pass: true },
+  },
+  {
+    id: 'git-ca-go-only',
+    title: 'git repository under the lab CA, which go trusts (SSL_CERT_FILE) and git does not',
+    module: `${GIT_PUBLIC_MODULE}@v1.1.0`,
+    env: () => ({ GOPRIVATE: GIT_HOST, GIT_CONFIG_NOSYSTEM: '1' }),
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.tls.unknown_authority', hint: /GIT_SSL_CAINFO/, goError: /server certificate verification failed/ },
+  },
+  {
+    id: 'git-missing-tag',
+    title: 'git repository without the requested tag (v1.9.0)',
+    module: `${GIT_PUBLIC_MODULE}@v1.9.0`,
+    env: gitEnv,
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.git_revision_not_found', hint: /tag/, goError: /unknown revision v1\.9\.0/ },
+  },
+  {
+    id: 'git-subgroup-meta',
+    title: "GitLab-style subgroup: the project's go-import tag names the group as repository root, the group's page has no tag",
+    module: `${GIT_SUBGROUP_MODULE}@v1.1.0`,
+    env: gitEnv,
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.git_meta_mismatch', hint: /go-import/, goError: new RegExp(`fetching ${esc(GIT_HOST)}/group/sub: no go-import meta tag found in https://${esc(GIT_HOST)}/group/sub\\?go-get=1`) },
+  },
+  {
+    id: 'git-host-refused',
+    title: 'the repository host (gitrepo.lab.test, named by the go-import tag) refused by the egress policy',
+    module: `${GIT_MIRROR_MODULE}@v1.1.0`,
+    env: gitEnv,
+    policy: { kind: 'deny', name: 'gitrepo-rejected', rules: [{ to: ['gitrepo'], proto: 'tcp', verdict: 'reject' }] },
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.tcp.refused', hint: /gitrepo\.lab\.test/, goError: new RegExp(`Failed to connect to ${esc(HOST_NAMES.gitrepo)} port 443`) },
+  },
+];
