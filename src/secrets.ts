@@ -5,6 +5,7 @@
 import { readGoEnv, type GoEnvName } from './goenv/env.js';
 import type { InputFiles } from './inputfile.js';
 import { parseNetrc } from './goenv/netrc.js';
+import { readGitConfig } from './goenv/gitconfig.js';
 import type { Options } from './options.js';
 
 /** Go variables whose values may hold URLs with credentials; the `go env -w` file counts too. */
@@ -39,7 +40,54 @@ export async function collectSecrets(options: Options, inputs: InputFiles): Prom
     if (e.password) secrets.add(e.password);
     if (e.login && e.password) secrets.add(`${e.login}:${e.password}`);
   }
+  await gitSecrets(options, inputs, secrets);
   return [...secrets].filter((s) => s.length >= 3);
+}
+
+/**
+ * What the git hop may hold (stages/githttps.ts): passwords in URLs of git's configuration (insteadOf
+ * rewrites), http.extraHeader values, the store helper's files, and $HOME/.netrc, which git's libcurl
+ * reads even when go's $NETRC points elsewhere.
+ */
+async function gitSecrets(options: Options, inputs: InputFiles, secrets: Set<string>): Promise<void> {
+  let entries: readonly { key: string; value: string | null }[] = [];
+  try {
+    entries = (await readGitConfig(options.env, inputs.fs)).entries;
+  } catch {
+    // The git hop reports a configuration it cannot read.
+  }
+  const home = options.env['HOME'];
+  const files = new Set<string>(home ? [`${home}/.git-credentials`, `${home}/.netrc`] : []);
+  if (options.env['XDG_CONFIG_HOME']) files.add(`${options.env['XDG_CONFIG_HOME']}/git/credentials`);
+  for (const e of entries) {
+    if (e.value === null) continue;
+    if (e.key.startsWith('url.')) {
+      userinfoSecrets(e.key.slice('url.'.length, e.key.lastIndexOf('.')), secrets);
+      userinfoSecrets(e.value, secrets);
+    } else if (e.key.startsWith('http.') && e.key.endsWith('.extraheader')) {
+      const colon = e.value.indexOf(':');
+      const value = colon >= 0 ? e.value.slice(colon + 1).trim() : e.value.trim();
+      if (value.length >= 8) secrets.add(value);
+      // "Authorization: Basic <b64>" / "Bearer <token>": the credential after the scheme too.
+      const token = value.split(/\s+/).at(-1) ?? '';
+      if (token.length >= 8) secrets.add(token);
+    } else if (e.key.startsWith('credential.') && e.key.endsWith('.helper')) {
+      const file = /--file[= ]\s*(\S+)/.exec(e.value)?.[1];
+      if (file) files.add(file.startsWith('~/') && home ? home + file.slice(1) : file);
+    }
+  }
+  for (const file of files) {
+    const r = await inputs.load(file, file.endsWith('.netrc') ? '.netrc' : 'git credentials');
+    if (!('text' in r)) continue;
+    if (file.endsWith('.netrc')) {
+      for (const e of parseNetrc(r.text)) {
+        if (e.password) secrets.add(e.password);
+        if (e.login && e.password) secrets.add(`${e.login}:${e.password}`);
+      }
+      continue;
+    }
+    for (const line of r.text.split('\n')) if (line.includes('@')) userinfoSecrets(line.trim(), secrets);
+  }
 }
 
 /** The user info of one URL, split as url.Parse splits it (the authority's last '@', the first ':'). */
