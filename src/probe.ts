@@ -36,6 +36,7 @@ import { opSignal } from './budget.js';
 import { withOpLog } from './net/oplog.js';
 import { decideVerdict, verdictFields } from './verdict.js';
 import { applyStrict, certExpiryFindings } from './strict.js';
+import { hopTimings } from './report/hoptimes.js';
 
 export const NETWORK_STAGES: readonly Stage[] = [dnsStage, tcpStage, tlsStage, proxyStage, sumdbStage, redirectStage];
 
@@ -173,6 +174,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     ...(egress ? { egress } : {}),
     certificates: collectCertificates(results, net?.http.opened ?? []),
     ...(net && net.http.requests.length > 0 ? { requests: [...net.http.requests] } : {}),
+    ...(net ? { hops: hopTimings(results, net.http.opened, net.http.requests) } : {}),
     settings: settingsSummary(options),
   };
   return report;

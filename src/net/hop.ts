@@ -285,16 +285,29 @@ export interface OpenHop {
   readonly lookup: LookupResult;
   readonly tcp: TcpLayerResult;
   readonly tls?: TlsResult;
+  readonly phases: HopPhases;
+}
+
+/** How long each layer of a new connection took, in ms (dns is ~0 when the run's resolver had the answer). */
+export interface HopPhases {
+  readonly dnsMs: number;
+  /** The TCP connect, and the CONNECT tunnel through an HTTP(S) proxy. */
+  readonly connectMs: number;
+  /** ClientHello to verified handshake (TlsResult.handshakeMs). */
+  readonly tlsMs?: number;
 }
 
 /** All three layers at once: how the HTTP client and later stages open a hop they discover. */
 export async function openHop(ctx: HopContext, hop: HopTarget, signal: AbortSignal, alpn?: string[], opts: SecureOptions = {}): Promise<OpenHop> {
+  const started = performance.now();
   const lookup = await resolveHop(ctx, hop, signal);
+  const resolved = performance.now();
   void startGoHello(ctx, hop, lookup);
   const tcp = await connectHop(ctx, hop, lookup, signal);
-  if (hop.scheme === 'http') return { socket: tcp.socket, lookup, tcp };
+  const phases = { dnsMs: Math.round(resolved - started), connectMs: Math.round(performance.now() - resolved) };
+  if (hop.scheme === 'http') return { socket: tcp.socket, lookup, tcp, phases };
   const tls = await secureHop(ctx, hop, tcp.socket, signal, alpn, { ...opts, lookup });
-  return { socket: tls.socket, lookup, tcp, tls };
+  return { socket: tls.socket, lookup, tcp, tls, phases: { ...phases, tlsMs: Math.round(tls.handshakeMs) } };
 }
 
 export function basicAuth(url: URL): string {

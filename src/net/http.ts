@@ -11,7 +11,7 @@ import type UndiciAgentClass from 'undici/lib/dispatcher/agent.js';
 import { ProbeError } from '../errors.js';
 import type { LayerCause } from '../causes.js';
 import type { DialAttempt } from './dialer.js';
-import { basicAuth, hopForURL, HopError, openHop, type HopContext, type OpenHop } from './hop.js';
+import { basicAuth, hopForURL, HopError, openHop, type HopContext, type HopPhases, type OpenHop } from './hop.js';
 import { joinHostPort } from './netip.js';
 import { opBudgetMs, opSignal } from '../budget.js';
 import { goAlpn } from './clienthello.js';
@@ -100,6 +100,8 @@ export interface OpenedOrigin {
   readonly error?: { readonly layer: string; readonly cause: string; readonly detail: string };
   /** The HTTP version the origin's requests use on this connection: h2 where ALPN chose it, as go. */
   readonly protocol?: 'h2' | 'http/1.1';
+  /** How long each layer of this connection took. */
+  readonly phases?: HopPhases;
 }
 
 /** The record of one connect (HttpClient.opened): what each layer showed, or where it failed. */
@@ -114,6 +116,7 @@ export function openedOrigin(origin: string, via: 'direct' | 'proxy', result: Op
     addresses: result.lookup.addresses,
     ...(chosen ? { connectedTo: joinHostPort(chosen.address, chosen.port) } : {}),
     dial: { attempts: result.tcp.attempts, goConnectMs: result.tcp.goConnectMs },
+    phases: result.phases,
     protocol: result.tls?.alpn === 'h2' ? 'h2' : 'http/1.1',
     ...(result.tls
       ? {
@@ -267,7 +270,7 @@ export class HttpClient {
     // go's HTTP/2 transport retries a request the server did not process before its GOAWAY on a new
     // connection, up to 7 times (h2_bundle.go RoundTripOpt, shouldRetryRequest; with a backoff of 1 s, 2 s,
     // 4 s ... after the first, which the probe does not wait out). undici fails it: retry it here.
-    const record = (status: number | undefined, error: string | undefined): void => {
+    const record = (status: number | undefined, error: string | undefined, timing: Pick<RawResponse, 'firstByteMs' | 'bodyMs'> = {}): void => {
       const connection = this.opened.findLast((o) => o.origin === origin && o.ok);
       logNetOp({ op: 'http', target: `${method} ${redactURL(rawUrl)}`, outcome: status !== undefined ? String(status) : (error ?? 'error'), ms: performance.now() - started, protocol: connection?.protocol ?? 'http/1.1' });
       this.requests.push({
@@ -276,6 +279,8 @@ export class HttpClient {
         ...(status !== undefined ? { status } : {}),
         ...(error !== undefined ? { error } : {}),
         ms: Math.round(performance.now() - started),
+        ...(timing.firstByteMs !== undefined ? { firstByteMs: timing.firstByteMs } : {}),
+        ...(timing.bodyMs !== undefined ? { bodyMs: timing.bodyMs } : {}),
       });
     };
     for (let retry = 0; raw === undefined; retry++) {
@@ -288,7 +293,7 @@ export class HttpClient {
         }
       }
     }
-    record(raw.status, undefined);
+    record(raw.status, undefined, raw);
     this.#answered.set(origin, (this.#answered.get(origin) ?? 0) + 1);
     // undici hands the connection back to its pool in a setImmediate after the response ends; a request
     // issued before that (the caller's next one, right after this await) found it busy and opened a new
@@ -328,6 +333,10 @@ interface RawResponse {
   headers: Record<string, string>;
   body: Buffer;
   truncated: boolean;
+  /** The request written on its connection to the final response's headers, in ms. */
+  firstByteMs?: number;
+  /** The headers to the body's end (or the cap), in ms. */
+  bodyMs?: number;
 }
 
 /** net/http's max1xxResponses: a sixth informational response ends the request. */
@@ -376,12 +385,21 @@ function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts
     let informational = 0;
     let settled = false;
     let controllerRef: Dispatcher.DispatchController | undefined;
+    // undici calls onRequestStart when it writes the request on a connection (client-h1.js writeH1,
+    // client-h2.js writeH2): first byte is from there, not from dispatch, which may wait for a connect.
+    let writtenAt: number | undefined;
+    let headersAt: number | undefined;
     const finish = (err: unknown, truncated = false): void => {
       if (settled) return;
       settled = true;
       opts.signal.removeEventListener('abort', onAbort);
       if (err) reject(toHttpError(err, url, opts.signal, goStreamId()));
-      else resolve({ status, statusLine, headers, body: body.bytes, truncated });
+      else {
+        const timing = writtenAt !== undefined && headersAt !== undefined
+          ? { firstByteMs: Math.round(headersAt - writtenAt), bodyMs: Math.round(performance.now() - headersAt) }
+          : {};
+        resolve({ status, statusLine, headers, body: body.bytes, truncated, ...timing });
+      }
     };
     const onAbort = (): void => {
       controllerRef?.abort(new Error('aborted'));
@@ -395,6 +413,7 @@ function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts
     agent.dispatch(req, {
       onRequestStart(controller) {
         controllerRef = controller;
+        writtenAt = performance.now();
       },
       onResponseStart(controller, statusCode, rawHeaders, statusMessage) {
         if (statusCode < 200) {
@@ -407,6 +426,7 @@ function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts
           return;
         }
         status = statusCode;
+        headersAt = performance.now();
         statusLine = `${statusCode} ${statusMessage ?? ''}`.trim();
         headers = {};
         for (const [k, v] of Object.entries(rawHeaders)) {

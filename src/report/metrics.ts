@@ -19,6 +19,8 @@
 //   gomodprobe_expect_met{expected}                      with --expect: 1 met, 0 not met
 //   gomodprobe_must_block_blocked{target}                with --must-block: 1 blocked, 0 reachable
 //   gomodprobe_cert_not_after_timestamp_seconds{target,subject,sha256}
+//   gomodprobe_hop_phase_duration_seconds{host,phase}     per host reached (report.json hops[]):
+//                                                        dns|connect|tls|first_byte|body
 
 import { STAGE_NAMES } from '../causes.js';
 import type { RunReport } from './types.js';
@@ -172,7 +174,29 @@ export function families(report: RunReport): Family[] {
       samples: certs,
     });
   }
+  const phases = (report.hops ?? []).slice(0, MAX_HOSTS_PER_RUN).flatMap((h) => {
+    const host = hostOf(h.origin);
+    if (host === undefined) return [];
+    const timed: [string, number | undefined][] = [['dns', h.dnsMs], ['connect', h.connectMs], ['tls', h.tlsMs], ['first_byte', h.firstByteMs], ['body', h.bodyMs]];
+    return timed.flatMap(([phase, ms]) => (ms === undefined ? [] : [sample(ms / 1000, { host, phase })]));
+  });
+  out.push({
+    name: 'gomodprobe_hop_phase_duration_seconds',
+    help: 'Per host the run reached: its first connection\'s DNS lookup, connect and TLS handshake (dns, connect, tls) and its slowest request\'s time to first byte and body (first_byte, body), in seconds.',
+    samples: phases,
+  });
   return out.filter((f) => f.samples.length > 0);
+}
+
+/** At most this many hosts per run in the per-host families: a redirect to ever-new hosts cannot grow the series count. */
+export const MAX_HOSTS_PER_RUN = 32;
+
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The whole metrics.prom text (ends with a newline, as the format requires). */

@@ -36,6 +36,26 @@ export interface HttpRequestRecord {
   /** The cause code when the request failed (http.h2_stream_error, tls.hello_dropped ...). */
   readonly error?: string;
   readonly ms: number;
+  /** The request written on its connection to the response headers (time to first byte), in ms. */
+  readonly firstByteMs?: number;
+  /** The response headers to the end of the body (or the probe's cap), in ms. */
+  readonly bodyMs?: number;
+}
+
+/**
+ * One host the run reached, and how long each phase took: dns, connect and tls of its first connection,
+ * first byte and body of its slowest request (by each measure). A slow hop shows here whatever stage
+ * met it; absent phases did not happen (no TLS on http, no request on a first hop whose stage failed).
+ */
+export interface HopTiming {
+  readonly origin: string;
+  readonly dnsMs?: number;
+  readonly connectMs?: number;
+  readonly tlsMs?: number;
+  readonly firstByteMs?: number;
+  readonly bodyMs?: number;
+  /** HTTP requests made to this origin. */
+  readonly requests: number;
 }
 
 export interface RunReport {
@@ -62,6 +82,8 @@ export interface RunReport {
   certificates: CertSummary[];
   /** Every HTTP request the run made, in order, with the protocol it went over (h2 where ALPN chose it, as go). */
   requests?: HttpRequestRecord[];
+  /** Every host the run reached, with the time of each phase (absent when the network stages did not run). */
+  hops?: HopTiming[];
   /** The effective options and Go env (redacted by the caller; the reporter scrubs again). */
   settings: Record<string, unknown> & {
     /** The go whose rules the verdict follows ("go1.27.x" when only the minor is known) and where that came from. */

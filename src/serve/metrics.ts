@@ -9,7 +9,7 @@
 // every value comes from the scrubbed report (no secret can reach a label).
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { boundedLabelValue, families } from '../report/metrics.js';
+import { boundedLabelValue, families, MAX_HOSTS_PER_RUN } from '../report/metrics.js';
 import type { RunReport } from '../report/types.js';
 
 /** The labels every series of this exporter carries. */
@@ -20,8 +20,7 @@ export interface Identity {
   readonly goproxy: string;
 }
 
-/** At most this many hosts per run in the per-host families: a redirect to ever-new hosts cannot grow the series count. */
-export const MAX_HOSTS_PER_RUN = 32;
+export { MAX_HOSTS_PER_RUN };
 
 const RUN_RESULTS = ['pass', 'fail', 'error'] as const;
 
@@ -38,12 +37,11 @@ function newRegistry(identity: Identity): Registry {
   return registry;
 }
 
-/** The gauges that describe one run: metrics.prom's families, per-hop phase timings, per-host certificate expiry. */
+/** The gauges that describe one run: metrics.prom's families (per-hop phase timings among them), per-host certificate expiry. */
 class RunGauges {
   readonly #registry: Registry;
   readonly #gauges = new Map<string, Gauge>();
   readonly #certExpiry: Gauge;
-  readonly #hopPhase: Gauge;
 
   constructor(registry: Registry) {
     this.#registry = registry;
@@ -51,12 +49,6 @@ class RunGauges {
       name: 'gomodprobe_cert_earliest_expiry_timestamp_seconds',
       help: 'Per host the run reached over TLS (GOPROXY, sumdb, storage, toolchain, git): the earliest NotAfter of its presented chain, in Unix seconds.',
       labelNames: ['host'],
-      registers: [registry],
-    });
-    this.#hopPhase = new Gauge({
-      name: 'gomodprobe_hop_phase_duration_seconds',
-      help: 'Per first hop of the run: how long its DNS lookup (every name tried), TCP connect and TLS handshake took, in seconds.',
-      labelNames: ['host', 'phase'],
       registers: [registry],
     });
   }
@@ -69,8 +61,6 @@ class RunGauges {
     }
     this.#certExpiry.reset();
     for (const [host, notAfter] of earliestExpiryByHost(report)) this.#certExpiry.set({ host }, notAfter);
-    this.#hopPhase.reset();
-    for (const t of hopPhaseTimings(report)) this.#hopPhase.set({ host: t.host, phase: t.phase }, t.seconds);
   }
 
   #gauge(name: string, help: string, labelNames: string[]): Gauge {
@@ -103,57 +93,6 @@ export function earliestExpiryByHost(report: RunReport): Map<string, number> {
   return byHost;
 }
 
-export interface HopPhaseTiming {
-  readonly host: string;
-  readonly phase: 'dns' | 'connect' | 'tls';
-  readonly seconds: number;
-}
-
-/**
- * What the report's evidence says about each first hop's phases: the dns stage's lookups (names are
- * tried one after the other, A and AAAA of one name at once: the slowest query of each name, summed)
- * the tcp stage's successful connect and the tls stage's handshake.
- */
-export function hopPhaseTimings(report: RunReport): HopPhaseTiming[] {
-  const out: HopPhaseTiming[] = [];
-  const hostOf = (origin: unknown): string | undefined => {
-    if (typeof origin !== 'string') return undefined;
-    try {
-      return boundedLabelValue(new URL(origin).host);
-    } catch {
-      return undefined;
-    }
-  };
-  const evidence = (stage: string): Record<string, unknown> | undefined => report.stages.find((s) => s.stage === stage)?.evidence;
-  for (const lookup of arrayOf(evidence('dns')?.['lookups'])) {
-    const host = hostOf(lookup['origin']);
-    const queries = arrayOf((lookup['result'] as Record<string, unknown> | undefined)?.['queries']);
-    if (host === undefined || queries.length === 0) continue;
-    const slowestPerName = new Map<string, number>();
-    for (const q of queries) {
-      const name = String(q['name']);
-      const ms = typeof q['latencyMs'] === 'number' ? q['latencyMs'] : 0;
-      slowestPerName.set(name, Math.max(slowestPerName.get(name) ?? 0, ms));
-    }
-    out.push({ host, phase: 'dns', seconds: [...slowestPerName.values()].reduce((a, b) => a + b, 0) / 1000 });
-  }
-  for (const conn of arrayOf(evidence('tcp')?.['connections'])) {
-    const host = hostOf(conn['origin']);
-    const ok = arrayOf(conn['attempts']).find((a) => a['ok'] === true);
-    if (host === undefined || !ok || typeof ok['latencyMs'] !== 'number') continue;
-    out.push({ host, phase: 'connect', seconds: ok['latencyMs'] / 1000 });
-  }
-  for (const handshake of arrayOf(evidence('tls')?.['handshakes'])) {
-    const host = hostOf(handshake['origin']);
-    if (host === undefined || typeof handshake['handshakeMs'] !== 'number') continue;
-    out.push({ host, phase: 'tls', seconds: handshake['handshakeMs'] / 1000 });
-  }
-  return out.slice(0, 3 * MAX_HOSTS_PER_RUN);
-}
-
-function arrayOf(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null) : [];
-}
 
 /** The scheduled runs' registry: the last run's gauges, counters and a histogram across runs, process metrics. */
 export class FleetMetrics {

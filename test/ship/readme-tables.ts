@@ -147,6 +147,7 @@ function fullReport(): RunReport {
     stages: [{ stage: 'tls', status: 'fail', findings: [], evidence: {}, failure, startedAt: '2024-01-01T00:00:00Z', durationMs: 5, workMs: 5, waitMs: 0 }],
     mustBlock: [{ target: 'HOST:443', blocked: true, detail: 'd' }],
     certificates: [{ target: 'HOST:443', subject: 'CN=HOST', issuer: 'CN=CA', sha256: '00', notAfter: '2025-01-01T00:00:00Z', isLeaf: true }],
+    hops: [{ origin: 'https://HOST', dnsMs: 1, connectMs: 1, tlsMs: 1, firstByteMs: 1, bodyMs: 1, requests: 1 }],
     settings: { goVersion: { version: 'go1.27.x', source: 'default' } },
   };
 }

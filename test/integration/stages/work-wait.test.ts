@@ -4,7 +4,7 @@
 // report.json and in metrics.prom alike.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LabTarget } from '../../../src/lab/target.js';
-import { cleanupRuns, probeLab, resetLab, startLab } from './harness.js';
+import { cleanupRuns, LAB_NAMES, probeLab, resetLab, startLab } from './harness.js';
 
 let lab: LabTarget;
 
@@ -53,5 +53,30 @@ describe('work and wait per stage', () => {
     expect(metric(run.metrics, 'gomodprobe_stage_duration_seconds', 'sumdb')).toBe(sumdb.workMs / 1000);
     // The object store was asked once: the sumdb and redirect stages judged the same download.
     expect(lab.storage.requests.filter((p) => p.startsWith('/bucket/'))).toHaveLength(1);
+  });
+
+  it('a slow object store shows in the storage hop\'s first byte, in report.json hops[] and as gomodprobe_hop_phase_duration_seconds', async () => {
+    const delayMs = 600;
+    lab.storage.faults = { delayMs };
+    const run = await probeLab(lab);
+    expect(run.exitCode).toBe(0);
+    const hops = run.report.hops ?? [];
+    const storage = hops.find((h) => new URL(h.origin).hostname === LAB_NAMES.storage);
+    const proxy = hops.find((h) => new URL(h.origin).hostname === LAB_NAMES.proxy);
+    expect(storage, JSON.stringify(hops)).toBeDefined();
+    expect(proxy, JSON.stringify(hops)).toBeDefined();
+    // Every phase of both hops measured: the proxy's first connection by the dns/tcp/tls stages, the store's by the HTTP client.
+    for (const h of [storage!, proxy!]) {
+      for (const phase of ['dnsMs', 'connectMs', 'tlsMs', 'firstByteMs', 'bodyMs'] as const) expect(h[phase], `${h.origin} ${phase}`).toBeGreaterThanOrEqual(0);
+      expect(h.requests).toBeGreaterThan(0);
+    }
+    expect(storage!.firstByteMs).toBeGreaterThanOrEqual(delayMs - 5);
+    expect(proxy!.firstByteMs!).toBeLessThan(delayMs);
+    const line = run.metrics.split('\n').find((l) => l.startsWith('gomodprobe_hop_phase_duration_seconds{') && l.includes(`host="${LAB_NAMES.storage}:`) && l.includes('phase="first_byte"'));
+    expect(line).toBeDefined();
+    expect(Number(line!.split(' ').at(-1))).toBe(storage!.firstByteMs! / 1000);
+    // Requests carry the same split.
+    const zipRequest = (run.report.requests ?? []).find((r) => new URL(r.url).hostname === LAB_NAMES.storage);
+    expect(zipRequest?.firstByteMs).toBeGreaterThanOrEqual(delayMs - 5);
   });
 });
