@@ -274,8 +274,11 @@ async function listRefs(ctx: WorkContext, req: GitHopRequest, client: HttpClient
 }
 
 function protocolFailure(base: string, err: GitProtocolError): GitHopFailure {
-  return { cause: 'proxy.git_protocol', target: redactGitURL(base), detail: `${redactGitURL(base)}: ${err.message}`, gitStderr: `fatal: ${err.gitMessage}`,
-    hint: `what answers at ${redactGitURL(base)} does not speak git's smart HTTP protocol as git reads it: check that the URL reaches the git server (not a login page or a middlebox) and the server's logs` };
+  // An ERR packet is the git server refusing in its own words (pkt-line.c: "remote error: <msg>").
+  const hint = err.gitMessage.startsWith('remote error: ')
+    ? `the git server at ${redactGitURL(base)} refuses the request (${err.gitMessage}): check the account's access to the repository and the server's logs`
+    : `what answers at ${redactGitURL(base)} does not speak git's smart HTTP protocol as git reads it: check that the URL reaches the git server (not a login page or a middlebox) and the server's logs`;
+  return { cause: 'proxy.git_protocol', target: redactGitURL(base), detail: `${redactGitURL(base)}: ${err.message}`, gitStderr: `fatal: ${err.gitMessage}`, hint };
 }
 
 function authHint(url: URL): string {
