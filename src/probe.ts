@@ -99,7 +99,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       // it while the dns stage waits on the network instead of in front of the first handshake. Same
       // for node:net's IPv6 pattern, compiled on the first isIPv6() (~2 ms, the dialer's first call).
       const prepare = setTimeout(() => {
-        prepareTrust(plan.trust);
+        prepareTrust(plan.trust, net!.x509);
         isIPv6('::1');
         // The HTTP client (undici, with node's http and http2) loads in the next wait: after this turn,
         // so that an answer that came in meanwhile is handled first.

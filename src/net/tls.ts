@@ -160,13 +160,44 @@ const QUOTE_BYTES = 120;
 const MAX_RSA_BITS = 8192;
 
 interface TrustMaterial {
-  /** Go ≤1.24's handshake: SHA-1 signatures offered and accepted in TLS 1.2. */
-  context: SecureContext;
+  /** Go ≤1.24's handshake: SHA-1 signatures offered and accepted in TLS 1.2; built on first use. */
+  context: FilledContext | undefined;
   /** Go 1.25+'s (tlssha1=0): no SHA-1 signature algorithm offered; built on first use. */
-  contextNoSha1: SecureContext | undefined;
+  contextNoSha1: FilledContext | undefined;
   /** For TLS to an https:// egress proxy (proxyTlsContext); built on first use. */
   proxyContext: SecureContext | undefined;
   roots: CertPool | undefined;
+}
+
+/**
+ * Roots added to OpenSSL's store per turn of the event loop while a context is filled ahead of use. OpenSSL
+ * 3 takes ~0.6-1.2 ms per root (Node 24 / 20, X509_STORE_add_cert): 150 roots at once held the event loop
+ * for 100-190 ms, and a DNS answer that came in meanwhile waited that long (#17).
+ */
+const ROOTS_PER_TURN = 2;
+
+/**
+ * A SecureContext whose roots are added one slice at a time (fillSome, between event-loop turns) or all
+ * at once when a handshake needs it (full). Node's createSecureContext adds each `ca` entry with the
+ * native context's addCACert; an empty `ca` list keeps Node's bundled roots out, as `ca` always did.
+ */
+class FilledContext {
+  readonly context: SecureContext;
+  #next = 0;
+  constructor(private readonly pems: readonly string[], options: Parameters<typeof createSecureContext>[0]) {
+    this.context = createSecureContext({ ...options, ca: [] });
+  }
+  get done(): boolean {
+    return this.#next >= this.pems.length;
+  }
+  fillSome(n: number): void {
+    const native = (this.context as unknown as { context: { addCACert(pem: string): void } }).context;
+    for (const end = Math.min(this.#next + n, this.pems.length); this.#next < end; this.#next++) native.addCACert(this.pems[this.#next]!);
+  }
+  full(): SecureContext {
+    if (!this.done) this.fillSome(this.pems.length);
+    return this.context;
+  }
 }
 
 const trustCache = new WeakMap<TrustStore, TrustMaterial>();
@@ -180,12 +211,20 @@ const trustByContent = new Map<string, TrustMaterial>();
 const MAX_TRUST_STORES_KEPT = 4;
 
 /**
- * Builds the trust store's SecureContext and Go-side pool now (tens of milliseconds of CPU for a
- * system root store), so that the first handshake does not: the pipeline calls it while the dns stage
- * waits for answers.
+ * Builds the Go-side pool and the SecureContext the modelled go's handshakes use, ahead of the first
+ * handshake: the pipeline calls it while the dns stage waits for answers. OpenSSL's roots go in a few
+ * per event-loop turn (ROOTS_PER_TURN), so an answer that arrives meanwhile waits for one slice, not for
+ * the whole store; a handshake that comes first adds the rest at once.
  */
-export function prepareTrust(trust: TrustStore): void {
-  trustMaterial(trust);
+export function prepareTrust(trust: TrustStore, x509: X509Rules | undefined): void {
+  const material = trustMaterial(trust);
+  const filling = contextFor(material, trust, x509);
+  const turn = (): void => {
+    if (filling.done) return;
+    filling.fillSome(ROOTS_PER_TURN);
+    setImmediate(turn).unref();
+  };
+  turn();
 }
 
 /**
@@ -217,9 +256,8 @@ function trustMaterial(trust: TrustStore): TrustMaterial {
 }
 
 /** A SecureContext offering Go's parameters; `sha1`: with SHA-1 handshake signatures (go ≤1.24). */
-function goSecureContext(trust: TrustStore, sha1: boolean): SecureContext {
-  return createSecureContext({
-    ca: [...trust.pems],
+function goSecureContext(trust: TrustStore, sha1: boolean): FilledContext {
+  return new FilledContext(trust.pems, {
     // @SECLEVEL=0: OpenSSL 3 refuses SHA-1 handshake signatures at level 1 and up, go ≤1.24 does not.
     ciphers: sha1 ? `${GO_CIPHERS}:@SECLEVEL=0` : GO_CIPHERS,
     sigalgs: sha1 ? GO_SIGALGS : GO_SIGALGS_NO_SHA1,
@@ -231,19 +269,24 @@ function goSecureContext(trust: TrustStore, sha1: boolean): SecureContext {
   } as Parameters<typeof createSecureContext>[0]);
 }
 
-/** The context for the modelled go's handshake (default: go 1.23's, SHA-1 accepted). */
+/** The context for the modelled go's handshake (default: go 1.23's, SHA-1 accepted), perhaps still filling. */
+function contextFor(material: TrustMaterial, trust: TrustStore, x509: X509Rules | undefined): FilledContext {
+  if (x509?.acceptSha1HandshakeSignatures ?? true) return (material.context ??= goSecureContext(trust, true));
+  return (material.contextNoSha1 ??= goSecureContext(trust, false));
+}
+
+/** The context for the modelled go's handshake, with every root in. */
 function handshakeContext(material: TrustMaterial, trust: TrustStore, x509: X509Rules | undefined): SecureContext {
-  if (x509?.acceptSha1HandshakeSignatures ?? true) return material.context;
-  material.contextNoSha1 ??= goSecureContext(trust, false);
-  return material.contextNoSha1;
+  return contextFor(material, trust, x509).full();
 }
 
 function buildTrustMaterial(trust: TrustStore): TrustMaterial {
-  const context = goSecureContext(trust, true);
   let roots: CertPool | undefined;
   if (trust.error === undefined) {
     roots = new CertPool();
-    for (const pem of trust.pems) {
+    // The certificates loading already parsed (~0.3 ms each, 150 roots in a Debian store): not again.
+    if (trust.certs) for (const cert of trust.certs) roots.add(cert);
+    else for (const pem of trust.pems) {
       const block = decodePem(pem)?.block;
       if (!block) continue;
       try {
@@ -253,7 +296,7 @@ function buildTrustMaterial(trust: TrustStore): TrustMaterial {
       }
     }
   }
-  return { context, contextNoSha1: undefined, proxyContext: undefined, roots };
+  return { context: undefined, contextNoSha1: undefined, proxyContext: undefined, roots };
 }
 
 /** hostnameInSNI (crypto/tls): no SNI for IP literals, trailing dots dropped. */

@@ -5,7 +5,7 @@
 // and directories are ignored; an empty pool after another read error is Go's SystemRootsError.
 
 import { diskInputFs, errnoText, InputFileError, type InputFs } from '../inputfile.js';
-import { CertificateParseError, parseCertificate } from './x509/parse.js';
+import { CertificateParseError, parseCertificate, type ParsedCertificate } from './x509/parse.js';
 import { sha256Hex } from './x509/pool.js';
 
 export interface TrustStoreSources {
@@ -21,6 +21,12 @@ export interface TrustStoreSources {
 
 export interface TrustStore {
   readonly pems: readonly string[];
+  /**
+   * The certificates of `pems`, in the same order, as loading parsed them (go's AppendCertsFromPEM parses
+   * each to decide whether it joins the pool): the TLS verifier's pool reuses them instead of parsing
+   * every root again. Absent in a store built by hand; then the pool parses `pems`.
+   */
+  readonly certs?: readonly ParsedCertificate[];
   readonly fingerprints: ReadonlySet<string>;
   readonly loaded: readonly { path: string; kind: 'file' | 'dir'; certs: number }[];
   readonly skipped: readonly { path: string; reason: string }[];
@@ -170,6 +176,7 @@ export function decodePem(data: string): { block: PemBlock; rest: string } | und
 
 interface PoolBuilder {
   pems: string[];
+  certs: ParsedCertificate[];
   fingerprints: Set<string>;
   skipped: { path: string; reason: string }[];
   skippedDropped: number;
@@ -215,6 +222,7 @@ function appendCertsFromPem(b: PoolBuilder, path: string, data: Buffer): number 
       if (!b.fingerprints.has(sum)) {
         b.fingerprints.add(sum);
         b.pems.push(derToPem('CERTIFICATE', cert.raw));
+        b.certs.push(cert);
       }
     } catch (err) {
       const reason = err instanceof CertificateParseError ? err.message : String(err);
@@ -228,7 +236,7 @@ function appendCertsFromPem(b: PoolBuilder, path: string, data: Buffer): number 
 
 /** Load the roots Go would use. Never throws: problems go to `skipped`, `refused` and `error`. */
 export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskInputFs): Promise<TrustStore> {
-  const b: PoolBuilder = { pems: [], fingerprints: new Set(), skipped: [], skippedDropped: 0, parsed: new Map() };
+  const b: PoolBuilder = { pems: [], certs: [], fingerprints: new Set(), skipped: [], skippedDropped: 0, parsed: new Map() };
   const refused: InputFileError[] = [];
   const loaded: { path: string; kind: 'file' | 'dir'; certs: number }[] = [];
   let firstErr: string | undefined;
@@ -306,6 +314,7 @@ export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskI
   if (b.skippedDropped > 0) b.skipped.push({ path: '', reason: `${b.skippedDropped} more skipped entries not listed` });
   const store: TrustStore = {
     pems: b.pems,
+    certs: b.certs,
     fingerprints: b.fingerprints,
     loaded,
     skipped: b.skipped,
