@@ -314,6 +314,17 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.9': 'STREET', '2.5.4.17': 'POSTALCODE',
 };
 
+/**
+ * asn1.Marshal of a string, which String() prints for an attribute type it has no name for
+ * (encoding/asn1 marshal.go makeField): a PrintableString when every byte is printable, '*' and '&'
+ * not allowed here, else a UTF8String. Go 1.23, 1.24 and 1.27 alike.
+ */
+function marshalString(value: string): Buffer {
+  const bytes = Buffer.from(value, 'utf8');
+  const printable = bytes.every((b) => b !== 0x2a && b !== 0x26 && isPrintableByte(b));
+  return tlv(printable ? TAG.PrintableString : TAG.UTF8String, bytes);
+}
+
 /** pkix.RDNSequence.String(): reversed RFC 2253 form ("CN=leaf,O=Example"). */
 export function formatName(name: DistinguishedName): string {
   const parts: string[] = [];
@@ -321,7 +332,7 @@ export function formatName(name: DistinguishedName): string {
     parts.push(
       name.rdns[i]!.map((tv) => {
         const type = ATTRIBUTE_NAMES[tv.oid];
-        if (!type) return `${tv.oid}=#${tlv(TAG.UTF8String, Buffer.from(tv.value, 'utf8')).toString('hex')}`;
+        if (!type) return `${tv.oid}=#${marshalString(tv.value).toString('hex')}`;
         const chars = [...tv.value];
         const escaped = chars
           .map((c, k) => {

@@ -91,6 +91,25 @@ describe('describeCertificate', () => {
   });
 });
 
+describe('names of attribute types go has no name for', () => {
+  it('print as #hex of asn1.Marshal: a PrintableString when printable (no * or &), else a UTF8String', () => {
+    // Subject DC=com, DC=example, emailAddress=a@b.c, UID=x*y, CN=leaf (openssl req -subj, IA5Strings
+    // on the wire); go 1.23's Subject.String() printed the expected line for the same certificate.
+    const rdn = (oid: string, value: Buffer): Buffer => der.set(der.seq(der.oid(oid), value));
+    const subject = der.seq(
+      rdn('0.9.2342.19200300.100.1.25', der.ia5('com')),
+      rdn('0.9.2342.19200300.100.1.25', der.ia5('example')),
+      rdn('1.2.840.113549.1.9.1', der.ia5('a@b.c')),
+      rdn('0.9.2342.19200300.100.1.1', der.utf8('x*y')),
+      rdn('2.5.4.3', der.utf8('leaf')),
+    );
+    expect(describeCertificate(craft({ subject })).subject).toBe(
+      'CN=leaf,0.9.2342.19200300.100.1.1=#0c03782a79,1.2.840.113549.1.9.1=#0c056140622e63,' +
+        '0.9.2342.19200300.100.1.25=#13076578616d706c65,0.9.2342.19200300.100.1.25=#1303636f6d',
+    );
+  });
+});
+
 describe('goQuote (strconv.Quote)', () => {
   it('escapes like Go', () => {
     expect(goQuote('a"b\\c')).toBe('"a\\"b\\\\c"');
