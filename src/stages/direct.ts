@@ -125,13 +125,13 @@ async function discoverAndFetch(ctx: WorkContext, m: PlannedModule, requests: st
     requests.push(redactURL(`${base}/@v/list`));
     return checkVcsHost(ctx, m, chosen.repo, 'mod', version);
   }
-  return fetchFromRepo(ctx, m, chosen.repo, chosen.prefix, chosen.vcs, version);
+  return fetchFromRepo(ctx, m, chosen.repo, chosen.prefix, chosen.vcs, version, chosen.subdir);
 }
 
 /** git repositories get the git hop; other VCSs the reachability check of their host. */
-async function fetchFromRepo(ctx: WorkContext, m: PlannedModule, repo: string, root: string, vcs: string, version: string): Promise<EntryResult<DirectInfo>> {
+async function fetchFromRepo(ctx: WorkContext, m: PlannedModule, repo: string, root: string, vcs: string, version: string, subdir?: string): Promise<EntryResult<DirectInfo>> {
   if (vcs !== 'git') return checkVcsHost(ctx, m, repo, vcs, version);
-  const git = await checkGitHop(ctx, { goURL: repo, modulePath: m.path, repoRoot: root, version, signal: ctx.signal });
+  const git = await checkGitHop(ctx, { goURL: repo, modulePath: m.path, repoRoot: root, version, signal: ctx.signal, ...(subdir ? { subdir } : {}) });
   if (git.ok) return { ok: true, value: { version: git.version, direct: true, vcs, repo, findings: git.findings, git: git.evidence } };
   const f = git.failure;
   return {

@@ -21,6 +21,8 @@ export interface GitHopRequest {
   readonly modulePath: string;
   /** The import path of the repository's root (the go-import prefix): the module's tag prefix is what lies past it. */
   readonly repoRoot: string;
+  /** The go-import tag's fourth field (go 1.25+): the module's directory in the repository. */
+  readonly subdir?: string;
   /** A version, or "latest". */
   readonly version: string;
   /** The git side of the pod: its configuration, environment and files. */

@@ -46,13 +46,19 @@ export interface GitHttpSettings {
  * score orders matches: a longer path wins, then a user match; http.<key> without a URL scores lowest.
  */
 function urlMatchScore(pattern: string, url: URL): number | undefined {
+  // A host label "*" matches one label (urlmatch.c match_host); WHATWG URLs refuse "*", so it is swapped out.
+  const star = /^([a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?)([^/:]*)/i.exec(pattern);
+  const hostPattern = (star?.[2] ?? '').toLowerCase();
   let p: URL;
   try {
-    p = new URL(pattern);
+    p = new URL(star ? pattern.replace(star[0], `${star[1]}${hostPattern.replace(/\*/g, 'wildcard-label')}`) : pattern);
   } catch {
     return undefined;
   }
-  if (p.protocol !== url.protocol || p.hostname.toLowerCase() !== url.hostname.toLowerCase() || p.port !== url.port) return undefined;
+  const labels = hostPattern.split('.');
+  const host = url.hostname.toLowerCase().split('.');
+  const hostOk = labels.length === host.length && labels.every((l, i) => l === '*' || l === host[i]);
+  if (p.protocol !== url.protocol || !hostOk || p.port !== url.port) return undefined;
   if (p.username && decodeURIComponent(p.username) !== decodeURIComponent(url.username)) return undefined;
   const prefix = p.pathname.replace(/\/+$/, '');
   const path = url.pathname;
@@ -399,11 +405,21 @@ function curlText(err: HopError, url: URL, s: GitHttpSettings): string {
  * tag); "latest" is the highest tag of the module's major version; a pseudo-version names a commit that
  * ls-refs cannot list.
  */
+/**
+ * The tag prefix of the module (coderepo.go newCodeRepo codeDir): the module path past the repository
+ * root, without its major suffix, joined with the go-import tag's subdirectory (go 1.25+), and "/".
+ */
+function tagPrefix(req: GitHopRequest): string {
+  const probe = tagForVersion(req.modulePath, req.repoRoot, 'v0.0.0');
+  const prefix = probe.check === 'tag' ? probe.tag.slice('refs/tags/'.length, -'v0.0.0'.length) : '';
+  const subdir = (req.subdir ?? '').replace(/^\/+|\/+$/g, '');
+  return subdir === '' ? prefix : `${prefix}${subdir}/`;
+}
+
 function judgeRefs(req: GitHopRequest, refs: readonly GitRef[], shown: string, evidence: Record<string, unknown>, findings: Finding[]): GitHopResult {
   const tags = new Set(refs.filter((r) => r.name.startsWith('refs/tags/')).map((r) => r.name));
   if (req.version === 'latest') {
-    const probe = tagForVersion(req.modulePath, req.repoRoot, 'v0.0.0');
-    const prefix = probe.check === 'tag' ? probe.tag.slice('refs/tags/'.length, -'v0.0.0'.length) : '';
+    const prefix = tagPrefix(req);
     const major = /\/v([2-9]|[1-9]\d+)$/.exec(req.modulePath)?.[1];
     const versions = [...tags].map((t) => t.slice('refs/tags/'.length)).filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length))
       .filter((v) => isSemver(v) && (major ? v.startsWith(`v${major}.`) : /^v[01]\./.test(v)));
@@ -422,9 +438,10 @@ function judgeRefs(req: GitHopRequest, refs: readonly GitRef[], shown: string, e
     findings.push({ code: 'proxy.git_not_checked', severity: 'info', target: req.modulePath, message: `${req.modulePath}@${req.version}: ${check.why}: not checked` });
     return { ok: true, version: req.version, evidence, findings };
   }
-  evidence['tag'] = check.tag;
-  if (tags.has(check.tag)) return { ok: true, version: req.version, evidence, findings };
-  const short = check.tag.slice('refs/tags/'.length);
+  const tag = `refs/tags/${tagPrefix(req)}${req.version.replace(/\+incompatible$/, '')}`;
+  evidence['tag'] = tag;
+  if (tags.has(tag)) return { ok: true, version: req.version, evidence, findings };
+  const short = tag.slice('refs/tags/'.length);
   const near = [...tags].map((t) => t.slice('refs/tags/'.length)).filter((t) => t.endsWith(req.version.replace(/\+incompatible$/, ''))).slice(0, 3);
   return {
     ok: false,
