@@ -172,9 +172,10 @@ interface TrustMaterial {
 /**
  * Roots added to OpenSSL's store per turn of the event loop while a context is filled ahead of use. OpenSSL
  * 3 takes ~0.6-1.2 ms per root (Node 24 / 20, X509_STORE_add_cert): 150 roots at once held the event loop
- * for 100-190 ms, and a DNS answer that came in meanwhile waited that long (#17).
+ * for 100-190 ms, and a DNS answer that came in meanwhile waited that long (#17). One root a turn: an
+ * answer waits about a millisecond at most.
  */
-const ROOTS_PER_TURN = 2;
+const ROOTS_PER_TURN = 1;
 
 /**
  * A SecureContext whose roots are added one slice at a time (fillSome, between event-loop turns) or all
@@ -216,15 +217,18 @@ const MAX_TRUST_STORES_KEPT = 4;
  * per event-loop turn (ROOTS_PER_TURN), so an answer that arrives meanwhile waits for one slice, not for
  * the whole store; a handshake that comes first adds the rest at once.
  */
-export function prepareTrust(trust: TrustStore, x509: X509Rules | undefined): void {
+export function prepareTrust(trust: TrustStore, x509: X509Rules | undefined): { readonly filled: Promise<void> } {
   const material = trustMaterial(trust);
   const filling = contextFor(material, trust, x509);
+  let done: () => void = () => undefined;
+  const filled = new Promise<void>((resolve) => (done = resolve));
   const turn = (): void => {
-    if (filling.done) return;
+    if (filling.done) return done();
     filling.fillSome(ROOTS_PER_TURN);
     setImmediate(turn).unref();
   };
   turn();
+  return { filled };
 }
 
 /**
