@@ -16,7 +16,7 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
 
-export type InputKind = 'go.mod' | 'go.sum' | 'go env file' | '.netrc' | 'resolv.conf' | 'hosts' | 'nsswitch.conf' | 'certificate file' | 'git config' | 'git credentials';
+export type InputKind = 'go.mod' | 'go.sum' | 'go env file' | '.netrc' | 'resolv.conf' | 'hosts' | 'nsswitch.conf' | 'certificate file' | 'git config' | 'git credentials' | 'ssh config' | 'known_hosts' | 'ssh private key';
 
 export interface InputLimit {
   /** The most bytes the probe reads of a file of this kind; a larger one is refused. */
@@ -45,6 +45,11 @@ export const INPUT_LIMITS: Readonly<Record<InputKind, InputLimit>> = Object.free
   // Not go's file but git's, which go runs for a direct fetch.
   'git config': { maxBytes: 1 * MiB, go: 'no limit (git reads its config files through stdio, config.c git_config_from_file)' },
   'git credentials': { maxBytes: 1 * MiB, go: 'no limit (git credential-store reads its file line by line, credential-store.c)' },
+  // Not go's either: the OpenSSH client's, which git runs for an ssh repository.
+  'ssh config': { maxBytes: 1 * MiB, go: 'no limit (ssh reads ssh_config line by line, readconf.c)' },
+  'known_hosts': { maxBytes: 4 * MiB, go: 'no limit (ssh reads known_hosts line by line, hostfile.c)' },
+  // An RSA 16384-bit key is ~13 KiB in OpenSSH's format.
+  'ssh private key': { maxBytes: 64 * KiB, go: 'no limit; ssh refuses a key file over 1 MiB (authfile.c MAX_KEY_FILE_SIZE)' },
 });
 
 /** "1 MiB", "512 KiB", "300 bytes". */

@@ -97,10 +97,18 @@ export function parseInfoRefs(contentType: string | undefined, body: Buffer): In
     for (i++; i < pkts.length && pkts[i]!.type === 'data'; i++) capabilities.push((pkts[i] as { data: Buffer }).data.toString('utf8'));
     return { protocol: 'v2', capabilities };
   }
-  // get_remote_heads (connect.c): "<oid> <name>[\0caps]" lines up to the flush; "<name>^{}" peels the one before.
+  return { protocol: 'v0', ...parseRefAdvertisement(pkts, i) };
+}
+
+/**
+ * get_remote_heads (connect.c): "<oid> <name>[\0caps]" lines from pkts[start] up to the flush; "<name>^{}"
+ * peels the one before; an empty repository advertises "capabilities^{}". The same lines come over smart
+ * HTTP (after the service line) and over ssh (first thing git-upload-pack sends).
+ */
+export function parseRefAdvertisement(pkts: readonly Pkt[], start: number): { refs: GitRef[]; capabilities: string[] } {
   const refs: GitRef[] = [];
   let capabilities: string[] = [];
-  for (; i < pkts.length; i++) {
+  for (let i = start; i < pkts.length; i++) {
     const p = pkts[i]!;
     if (p.type !== 'data') break;
     let line = p.data.toString('utf8');
@@ -121,7 +129,7 @@ export function parseInfoRefs(contentType: string | undefined, body: Buffer): In
     }
     refs.push({ name, oid });
   }
-  return { protocol: 'v0', refs, capabilities };
+  return { refs, capabilities };
 }
 
 /**

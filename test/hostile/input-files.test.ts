@@ -174,6 +174,9 @@ describe('at the cap: as large as the probe reads, binary or one enormous line',
     'certificate file': () => '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
     'git config': (i) => `[url "ssh://git@h${i}.example/"]\n\tinsteadOf = https://h${i}.example/\n`,
     'git credentials': (i) => `https://u:p${i}@h${i}.example\n`,
+    'ssh config': (i) => `Host h${i}.example\n\tIdentityFile ~/.ssh/k${i}\n`,
+    known_hosts: (i) => `h${i}.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${String(i).padStart(43, 'A')}\n`,
+    'ssh private key': () => '-----BEGIN OPENSSH PRIVATE KEY-----\n',
   };
   const manyLines = (kind: InputKind) => (n: number): Buffer => {
     const parts: string[] = [];
