@@ -38,7 +38,12 @@ const SRC = fileURLToPath(new URL('../src', import.meta.url));
 /** What cli.ts imports lazily, and the one export it takes from each. */
 const LAZY = { './run.js': 'probeOnce', './demo.js': 'runDemo', './serve/serve.js': 'runServe' };
 /** Modules the pipeline imports dynamically that become units of their own: specifier -> unit name. */
-const UNITS = { 'undici/lib/dispatcher/agent.js': 'undici' };
+const UNITS = {
+  'undici/lib/dispatcher/agent.js': 'undici',
+  // The ssh transport of the git hop (src/net/gitssh.ts): compiled only when a repository is reached over ssh.
+  'ssh2/lib/client.js': 'ssh2',
+  'ssh2/lib/protocol/keyParser.js': 'ssh2keys',
+};
 /** The parameters every unit is compiled with: CommonJS's, and the loader of other units. */
 const UNIT_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', '__gmpUnit'];
 
@@ -74,6 +79,22 @@ const unitImports = {
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => (args.path in UNITS && args.kind === 'dynamic-import' ? { path: UNITS[args.path], namespace: 'gmp-unit' } : undefined));
     b.onLoad({ filter: /.*/, namespace: 'gmp-unit' }, (args) => ({ contents: `module.exports = __gmpUnit(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
+/**
+ * ssh2's optional native parts (its sshcrypto.node ciphers and cpu-features) are left out: ssh2 requires
+ * them inside try/catch and uses Node's crypto without them, so the bundle is the same pure JavaScript
+ * whether or not npm built them on the machine that made it. The probe's ssh client never opens an SFTP
+ * channel: SFTP.js (114 KB; client.js only names the class) stays out too.
+ */
+const sshClientOnly = {
+  name: 'ssh-client-only',
+  setup(b) {
+    b.onResolve({ filter: /\.node$|^cpu-features$/ }, (args) => ({ path: args.path, namespace: 'no-native-addon' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-native-addon' }, (args) => ({ contents: `throw new Error(${JSON.stringify(`${args.path} is not bundled`)});`, loader: 'js' }));
+    b.onResolve({ filter: /\/SFTP\.js$/ }, (args) => (args.resolveDir.includes('/ssh2/') ? { path: 'SFTP', namespace: 'no-sftp' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'no-sftp' }, () => ({ contents: 'class SFTP { constructor() { throw new Error("SFTP is not bundled"); } }\nmodule.exports = { SFTP };', loader: 'js' }));
   },
 };
 
@@ -116,7 +137,7 @@ const units = [
     [noEntryInPipeline, unitImports],
   ),
   ...(await Promise.all(
-    Object.entries(UNITS).map(([specifier, name]) => buildUnit(name, { contents: `module.exports = require(${JSON.stringify(specifier)});`, sourcefile: `${name}.ts` }, [])),
+    Object.entries(UNITS).map(([specifier, name]) => buildUnit(name, { contents: `module.exports = require(${JSON.stringify(specifier)});`, sourcefile: `${name}.ts` }, [sshClientOnly])),
   )),
 ];
 

@@ -13,6 +13,7 @@
 // SHA256 fingerprint are reported.
 
 import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import type net from 'node:net';
 import { ProbeError } from '../errors.js';
 import { InputFileError, type InputFs } from '../inputfile.js';
@@ -130,6 +131,8 @@ export interface GitSshContext {
   readonly batchMode: boolean;
   /** For tests: the system configuration directory (default /etc/ssh). */
   readonly systemDir?: string;
+  /** The uid ssh runs as (sshkey_perm_ok compares a key file's owner with it); default the probe's own. */
+  readonly uid?: number;
 }
 
 export interface OfferedKey {
@@ -137,7 +140,9 @@ export interface OfferedKey {
   readonly type?: string;
   /** SHA256:… of the public key, as ssh-keygen -l prints it. */
   readonly fingerprint?: string;
-  readonly outcome: 'accepted' | 'refused' | 'missing' | 'passphrase' | 'unreadable' | 'unusable' | 'not tried';
+  readonly outcome: 'accepted' | 'refused' | 'missing' | 'passphrase' | 'unreadable' | 'unusable' | 'not tried' | 'bad permissions';
+  /** The file's mode when ssh refuses to load it (group or other bits set on a key the user owns). */
+  readonly mode?: string;
 }
 
 export interface GitSshResult {
@@ -177,17 +182,41 @@ function connectText(code: string): string {
 
 const SUPPORTED_HOST_KEYS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 
-type Ssh2 = typeof import('ssh2');
+interface Ssh2 {
+  readonly Client: typeof import('ssh2').Client;
+  readonly parseKey: typeof import('ssh2').utils.parseKey;
+}
 let ssh2Module: Promise<Ssh2> | undefined;
-/** ssh2 is loaded when an ssh repository is checked, not at start-up. */
+/**
+ * ssh2's client and key parser, loaded when an ssh repository is checked, not at start-up; its index
+ * (server, SFTP, key generation) is never loaded.
+ */
 function loadSsh2(): Promise<Ssh2> {
-  ssh2Module ??= import('ssh2').then((m) => ((m as unknown as { default?: Ssh2 }).default ?? m));
+  ssh2Module ??= Promise.all([import('ssh2/lib/client.js'), import('ssh2/lib/protocol/keyParser.js')]).then(([client, keys]) => {
+    const interop = <T>(m: T | { default: T }): T => ((m as { default?: T }).default ?? (m as T));
+    return { Client: interop(client as never), parseKey: interop(keys as never as { parseKey: Ssh2['parseKey'] }).parseKey };
+  });
   return ssh2Module;
 }
 
 interface LoadedKey {
   readonly offered: OfferedKey;
   readonly key?: unknown;
+  /** sshkey_perm_ok (authfile.c) fails: ssh offers the public key, and ignores the key if the server takes it. */
+  readonly badPermissions?: boolean;
+}
+
+/** The words ssh prints when it loads a private key its owner left readable to others (authfile.c sshkey_perm_ok). */
+export function unprotectedKeyText(path: string, mode: string): string {
+  return [
+    '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
+    '@         WARNING: UNPROTECTED PRIVATE KEY FILE!          @',
+    '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
+    `Permissions ${mode} for '${path}' are too open.`,
+    'It is required that your private key files are NOT accessible by others.',
+    'This private key will be ignored.',
+    `Load key "${path}": bad permissions`,
+  ].join('\n');
 }
 
 /**
@@ -195,9 +224,18 @@ interface LoadedKey {
  * skipped silently; an encrypted key cannot be unlocked without a terminal (batch mode, or no tty: ssh
  * cannot ask), so it is offered to no avail. Parsed with ssh2; no byte of a key is kept past this.
  */
-async function loadIdentities(ssh2: Ssh2, files: readonly string[], fs: InputFs): Promise<LoadedKey[]> {
+async function loadIdentities(ssh2: Ssh2, files: readonly string[], fs: InputFs, uid: number | undefined): Promise<LoadedKey[]> {
   const out: LoadedKey[] = [];
   for (const file of files) {
+    // sshkey_perm_ok: a key file owned by ssh's uid with any group/other bit set is refused (a Secret
+    // mounted with Kubernetes' default mode 0644, as root, is the common case). One owned by another uid is not judged.
+    let mode: string | undefined;
+    try {
+      const st = await stat(file);
+      if (uid !== undefined && st.uid === uid && (st.mode & 0o077) !== 0) mode = `0${(st.mode & 0o777).toString(8)}`;
+    } catch {
+      // Missing or unreadable: the read below says which.
+    }
     let data: Buffer;
     try {
       data = await fs.readFile(file, 'ssh private key');
@@ -208,7 +246,7 @@ async function loadIdentities(ssh2: Ssh2, files: readonly string[], fs: InputFs)
       }
       throw err;
     }
-    const parsed = ssh2.utils.parseKey(data);
+    const parsed = ssh2.parseKey(data);
     data.fill(0);
     const first = Array.isArray(parsed) ? parsed[0] : parsed;
     if (!first || first instanceof Error) {
@@ -217,7 +255,7 @@ async function loadIdentities(ssh2: Ssh2, files: readonly string[], fs: InputFs)
       continue;
     }
     const pub = first.getPublicSSH();
-    out.push({ offered: { source: file, type: first.type, fingerprint: sshFingerprint(pub), outcome: 'not tried' }, key: first });
+    out.push({ offered: { source: file, type: first.type, fingerprint: sshFingerprint(pub), outcome: 'not tried', ...(mode ? { mode } : {}) }, key: first, ...(mode ? { badPermissions: true } : {}) });
   }
   return out;
 }
@@ -271,7 +309,7 @@ export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: 
   const ssh2 = await loadSsh2();
   const known = await readKnownHosts([...config.userKnownHostsFiles, ...config.globalKnownHostsFiles], ctx.fs);
   const lookupName = config.hostKeyAlias ?? knownHostsName(config.hostName, config.port);
-  const keys = config.pubkeyAuthentication ? await loadIdentities(ssh2, config.identityFiles, ctx.fs) : [];
+  const keys = config.pubkeyAuthentication ? await loadIdentities(ssh2, config.identityFiles, ctx.fs, ctx.uid ?? process.getuid?.()) : [];
   const agentPath = config.identityAgent === 'none' ? undefined
     : config.identityAgent === 'SSH_AUTH_SOCK' ? ctx.authSock : config.identityAgent.replace(/^~(?=\/)/, ctx.home);
   const agent = config.pubkeyAuthentication && agentPath ? agentPath : undefined;
@@ -306,9 +344,13 @@ export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: 
     const steps: (() => unknown)[] = [];
     steps.push(() => ({ type: 'none', username: user }));
     if (agent && !config.identitiesOnly) steps.push(() => ({ type: 'agent', username: user, agent }));
-    keys.forEach((k, i) => {
-      if (k.key) steps.push(() => { currentKey = i; return { type: 'publickey', username: user, key: k.key }; });
-    });
+    // Keys ssh would refuse to load go last: none of them can log ssh in; one the server takes only adds
+    // ssh's warning to the failure (measured: the warning appears only for a key the server accepts).
+    for (const bad of [false, true]) {
+      keys.forEach((k, i) => {
+        if (k.key && !!k.badPermissions === bad) steps.push(() => { currentKey = i; return { type: 'publickey', username: user, key: k.key }; });
+      });
+    }
     let step = 0;
     client.on('error', (err: Error & { level?: string }) => {
       if (err.level === 'agent') {
@@ -331,6 +373,14 @@ export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: 
     client.on('greeting', () => undefined);
     client.on('handshake', () => undefined);
     client.on('ready', () => {
+      if (currentKey >= 0 && keys[currentKey]!.badPermissions) {
+        const k = offered[currentKey]!;
+        offered[currentKey] = { ...k, outcome: 'bad permissions' };
+        fail(new GitSshError('git_publickey_denied', target,
+          `the server accepts the key ${k.source} (${k.fingerprint}), but ssh ignores it: its mode ${k.mode} lets others read it`,
+          `${unprotectedKeyText(k.source, k.mode!)}\n${user}@${config.hostName}: Permission denied (${(methods ?? ['publickey']).join(',')}).`, { ...evidence(), unprotectedKey: k.source }));
+        return;
+      }
       if (currentKey >= 0) offered[currentKey] = { ...offered[currentKey]!, outcome: 'accepted' };
       client.exec(gitUploadPackCommand(repo.path), (err, stream) => {
         if (err) {
@@ -431,7 +481,7 @@ export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: 
 }
 
 function describeOffered(keys: readonly OfferedKey[], agent: string | undefined): string {
-  const tried = keys.filter((k) => k.outcome !== 'missing').map((k) => `${k.source}: ${k.outcome === 'passphrase' ? 'passphrase-protected, cannot be unlocked without a terminal' : k.outcome}${k.fingerprint ? ` ${k.fingerprint}` : ''}`);
+  const tried = keys.filter((k) => k.outcome !== 'missing').map((k) => `${k.source}: ${k.outcome === 'passphrase' ? 'passphrase-protected, cannot be unlocked without a terminal' : k.mode ? `${k.outcome} (mode ${k.mode}: ssh would ignore it)` : k.outcome}${k.fingerprint ? ` ${k.fingerprint}` : ''}`);
   const parts = [...(agent ? [`the agent at ${agent}`] : []), ...tried];
   return parts.length ? parts.join('; ') : 'no key file exists and no agent is set';
 }

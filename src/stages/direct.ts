@@ -19,6 +19,7 @@ import { checkGovcs } from '../goenv/govcs.js';
 import { checkGitHop, goGitError } from './githop.js';
 // The transports register themselves with the dispatch point.
 import './githttps.js';
+import './gitssh.js';
 
 export interface DirectInfo {
   readonly version: string;

@@ -416,7 +416,7 @@ function tagPrefix(req: GitHopRequest): string {
   return subdir === '' ? prefix : `${prefix}${subdir}/`;
 }
 
-function judgeRefs(req: GitHopRequest, refs: readonly GitRef[], shown: string, evidence: Record<string, unknown>, findings: Finding[]): GitHopResult {
+export function judgeRefs(req: GitHopRequest, refs: readonly GitRef[], shown: string, evidence: Record<string, unknown>, findings: Finding[]): GitHopResult {
   const tags = new Set(refs.filter((r) => r.name.startsWith('refs/tags/')).map((r) => r.name));
   if (req.version === 'latest') {
     const prefix = tagPrefix(req);

@@ -62,6 +62,8 @@ describe.skipIf(!!missing && !process.env['CI'])('git over ssh against a real ss
     /** Hash known_hosts with the real ssh-keygen -H (as Debian's HashKnownHosts yes writes it). */
     readonly hashed?: boolean;
     readonly files?: Readonly<Record<string, string>>;
+    /** File modes other than 0600 (a Secret mounted with Kubernetes' default 0644). */
+    readonly modes?: Readonly<Record<string, number>>;
   }
   /** A fresh ~ with .ssh laid out as a pod would mount it. */
   async function makeHome(h: Home): Promise<string> {
@@ -70,7 +72,7 @@ describe.skipIf(!!missing && !process.env['CI'])('git over ssh against a real ss
     if (h.knownHosts !== undefined) writeFileSync(join(home, '.ssh', 'known_hosts'), h.knownHosts);
     for (const [name, text] of Object.entries(h.files ?? {})) {
       writeFileSync(join(home, '.ssh', name), text);
-      chmodSync(join(home, '.ssh', name), 0o600);
+      chmodSync(join(home, '.ssh', name), h.modes?.[name] ?? 0o600);
     }
     if (h.hashed) {
       const r = await run('ssh-keygen', ['-q', '-H', '-f', join(home, '.ssh', 'known_hosts')], { env: { PATH: '/usr/bin:/bin' } });
@@ -108,7 +110,8 @@ describe.skipIf(!!missing && !process.env['CI'])('git over ssh against a real ss
       return { outcome: { ok: true, refs }, result };
     } catch (err) {
       if (!(err instanceof GitSshError)) throw err;
-      return { outcome: { ok: false, stderr: err.gitStderr }, error: err };
+      // ssh names files under its passwd home, /root here (the probe under the directory it was given).
+      return { outcome: { ok: false, stderr: err.gitStderr.replaceAll(`${home}/`, '/root/') }, error: err };
     }
   }
 
@@ -140,6 +143,10 @@ describe.skipIf(!!missing && !process.env['CI'])('git over ssh against a real ss
     { name: 'no key at all', home: () => ({ knownHosts: known() }), expect: 'git_publickey_denied' },
     { name: 'a key the server refuses', home: () => ({ knownHosts: known(), files: { id_ed25519: keys['other']!.privateKey } }), expect: 'git_publickey_denied' },
     { name: 'an authorized key behind a passphrase, no agent', home: () => ({ knownHosts: known(), files: { id_ed25519: keys['locked']!.privateKey } }), expect: 'git_publickey_denied' },
+    // Kubernetes mounts a Secret 0644 by default: ssh (as the file's owner) refuses the key it would have been let in with.
+    { name: 'the accepted key mounted 0644', home: () => ({ knownHosts: known(), files: { id_ed25519: keys['deploy']!.privateKey }, modes: { id_ed25519: 0o644 } }), expect: 'git_publickey_denied' },
+    { name: 'a refused key mounted 0644 (no warning: ssh never loads it)', home: () => ({ knownHosts: known(), files: { id_ed25519: keys['other']!.privateKey }, modes: { id_ed25519: 0o644 } }), expect: 'git_publickey_denied' },
+    { name: 'a 0644 key first, then an accepted 0600 one', home: () => ({ knownHosts: known(), files: { id_rsa: keys['other']!.privateKey, id_ed25519: keys['deploy']!.privateKey }, modes: { id_rsa: 0o644 } }), expect: 'ok' },
     { name: 'the key in an agent at SSH_AUTH_SOCK', home: () => ({ knownHosts: known() }), agent: true, expect: 'ok' },
     { name: 'IdentitiesOnly with a refused key ignores the agent', home: () => ({ knownHosts: known(), files: { config: 'IdentitiesOnly yes\nIdentityFile ~/.ssh/other\n', other: keys['other']!.privateKey } }), agent: true, expect: 'git_publickey_denied' },
     { name: 'repository that does not exist', home: () => ({ knownHosts: known(), files: { id_ed25519: keys['deploy']!.privateKey } }), url: () => `ssh://root@127.0.0.1:${sshd.port}${repo}.missing`, expect: 'git_repo_not_found' },

@@ -1,0 +1,111 @@
+// The ssh transport of the git hop: what `git ls-remote` does for an ssh:// or scp-like repository URL,
+// usually reached through url.<base>.insteadOf (src/net/gitssh.ts speaks the protocol). Then the tag go
+// looks for, judged as over https. go runs git with GIT_TERMINAL_PROMPT=0 and, up to go 1.24,
+// GIT_SSH_COMMAND="ssh -o ControlMaster=no -o BatchMode=yes" (modload/init.go); a GIT_SSH or
+// GIT_SSH_COMMAND of the pod's own replaces ssh, which the probe then does not model (a finding).
+
+import { userInfo } from 'node:os';
+import type { Cause } from '../causes.js';
+import { hintFor } from '../hints.js';
+import { GitSshError, lsRemoteSsh, parseGitSshUrl, type GitSshResult } from '../net/gitssh.js';
+import { GitProtocolError } from '../net/gitsmart.js';
+import { redactGitURL, registerGitTransport, type GitHopRequest, type GitHopResult, type GitTransport } from './githop.js';
+import { judgeRefs } from './githttps.js';
+import type { Finding, StageContext } from './stage.js';
+
+/**
+ * Where ssh finds ~/.ssh, and its default remote user. ssh takes both from the passwd entry of its uid
+ * (ssh.c: getpwuid(getuid()); ~ is pw_dir, never $HOME), in the build's image. The probe runs in its own
+ * container and cannot see that entry: it takes the pod's HOME, which is the passwd home whenever HOME is
+ * not overridden (root: /root). The README says to mount ~/.ssh there.
+ */
+function sshUser(env: Readonly<Record<string, string | undefined>>): { readonly name: string; readonly home: string } {
+  let fallback: { username: string; homedir: string } | undefined;
+  try {
+    fallback = userInfo();
+  } catch {
+    // No passwd entry for the probe's own uid: only the pod's variables count.
+  }
+  return { name: env['USER'] || env['LOGNAME'] || fallback?.username || 'root', home: env['HOME'] || fallback?.homedir || '/' };
+}
+
+const HOST_KEY_HINT = 'mount a known_hosts ConfigMap with the git host\'s key at ~/.ssh/known_hosts (the passwd home of the uid the build runs as; ssh ignores $HOME) or /etc/ssh/ssh_known_hosts: get the key from the git server\'s documentation or `ssh-keyscan -p PORT HOST` run from a trusted network (README: "Private modules over git")';
+
+export const gitSshTransport: GitTransport = {
+  name: 'ssh',
+  async check(ctx: StageContext, req: GitHopRequest): Promise<GitHopResult> {
+    const findings: Finding[] = [];
+    const shown = redactGitURL(req.url);
+    const repo = parseGitSshUrl(req.url);
+    const env = req.git.env;
+    if (!repo) {
+      findings.push({ code: 'proxy.git_not_checked', severity: 'info', target: req.modulePath, message: `git would fetch ${req.modulePath} over ssh from ${shown}, a URL the probe cannot read: not checked` });
+      return { ok: true, version: req.version, evidence: {}, findings };
+    }
+    const own = env['GIT_SSH_COMMAND'] ? 'GIT_SSH_COMMAND' : env['GIT_SSH'] ? 'GIT_SSH' : undefined;
+    if (own) {
+      findings.push({ code: 'proxy.git_not_checked', severity: 'info', target: req.modulePath,
+        message: `${own} is set: git runs that command instead of ssh for ${shown}; the probe checks the ssh hop as plain ssh would do it` });
+    }
+    const user = sshUser(env);
+    // go ≤1.24 sets BatchMode=yes unless the pod sets GIT_SSH/GIT_SSH_COMMAND itself.
+    const batchMode = ctx.plan.go.version.minor <= 24 && !own;
+    let result: GitSshResult;
+    try {
+      result = await lsRemoteSsh({
+        resolver: ctx.net.resolver, timeoutMs: ctx.net.timeoutMs, fs: req.git.fs, home: user.home, localUser: user.name, batchMode,
+        ...(env['SSH_AUTH_SOCK'] ? { authSock: env['SSH_AUTH_SOCK'] } : {}),
+      }, repo, ctx.budget('connect', req.signal));
+    } catch (err) {
+      if (err instanceof GitSshError) {
+        if (err.code === 'git_not_checked') {
+          findings.push({ code: 'proxy.git_not_checked', severity: 'info', target: req.modulePath, message: `${err.message}: not checked` });
+          return { ok: true, version: req.version, evidence: err.evidence, findings };
+        }
+        return { ok: false, evidence: err.evidence, findings, failure: {
+          cause: `proxy.${err.code}` as Cause, target: err.target, detail: `git's ssh connection for ${shown}: ${err.message}`,
+          gitStderr: err.gitStderr, hint: sshHint(ctx, err, req, shown),
+        } };
+      }
+      if (err instanceof GitProtocolError) {
+        return { ok: false, evidence: {}, findings, failure: {
+          cause: 'proxy.git_protocol', target: shown, detail: `git-upload-pack's answer over ssh: ${err.message}`,
+          gitStderr: `fatal: ${err.gitMessage}`, hint: 'what answers git-upload-pack on the ssh server is not git: check the account\'s shell or forced command',
+        } };
+      }
+      throw err;
+    }
+    for (const note of result.notes) findings.push({ code: 'proxy.git_config_not_evaluated', severity: 'info', target: req.modulePath, message: note });
+    const evidence: Record<string, unknown> = {
+      ssh: {
+        target: result.target, user: result.user, hostKey: result.hostKey, keys: result.keys, serverVersion: result.serverVersion,
+        configFiles: result.config.files, batchMode, refs: result.refs.length,
+      },
+    };
+    return judgeRefs(req, result.refs, shown, evidence, findings);
+  },
+};
+
+function sshHint(ctx: StageContext, err: GitSshError, req: GitHopRequest, shown: string): string {
+  const host = err.target.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  const rewrite = req.rewrite ? ` (url.${redactGitURL(req.rewrite.base)}.insteadOf ${redactGitURL(req.rewrite.insteadOf)} in ${req.rewrite.origin} sends ${redactGitURL(req.goURL)} there)` : '';
+  switch (err.code) {
+    case 'git_host_key_unknown':
+      return `ssh does not know the host key of ${host}${rewrite}: ${HOST_KEY_HINT}`;
+    case 'git_host_key_changed':
+      return `the host key ${host} presents is not the one known_hosts holds for it: if the server's key was rotated, update the known_hosts ConfigMap; otherwise something between the pod and ${host} is answering in its place`;
+    case 'git_publickey_denied':
+      if (typeof err.evidence['unprotectedKey'] === 'string') {
+        return `ssh ignores ${err.evidence['unprotectedKey']}, the key the server accepts, because others may read it: mount the deploy-key Secret with defaultMode: 0400 (ssh wants no group or other bits on a key its user owns)`;
+      }
+      return `mount a deploy key the repository accepts as a Secret at ~/.ssh/id_ed25519 (mode 0400, owned by the build's uid) or name it with IdentityFile in ~/.ssh/config, or set SSH_AUTH_SOCK to an agent holding it; a passphrase-protected key cannot be used without a terminal${rewrite}`;
+    case 'git_repo_not_found':
+      return `the ssh server at ${host} has no repository at ${shown}${rewrite}: check the path the insteadOf rule produces and that the deploy key's account may read it`;
+    case 'git_ssh_failed':
+      return `the ssh server at ${err.target} did not complete the SSH handshake: check that the port serves SSH and that nothing in between cuts the connection`;
+    default:
+      return hintFor(err.code, { host, port: Number(/:(\d+)$/.exec(err.target)?.[1] ?? 22), dialed: err.target, nameservers: ctx.plan.dns.conf.servers, variable: `the repository URL ${shown}${rewrite}` });
+  }
+}
+
+registerGitTransport(gitSshTransport);
