@@ -11,7 +11,7 @@ import { GitSshError, lsRemoteSsh, parseGitSshUrl, type GitSshResult } from '../
 import { GitProtocolError } from '../net/gitsmart.js';
 import { redactGitURL, registerGitTransport, type GitHopRequest, type GitHopResult, type GitTransport } from './githop.js';
 import { judgeRefs } from './githttps.js';
-import type { Finding, StageContext } from './stage.js';
+import type { Finding, WorkContext } from './stage.js';
 
 /**
  * Where ssh finds ~/.ssh, and its default remote user. ssh takes both from the passwd entry of its uid
@@ -33,7 +33,7 @@ const HOST_KEY_HINT = 'mount a known_hosts ConfigMap with the git host\'s key at
 
 export const gitSshTransport: GitTransport = {
   name: 'ssh',
-  async check(ctx: StageContext, req: GitHopRequest): Promise<GitHopResult> {
+  async check(ctx: WorkContext, req: GitHopRequest): Promise<GitHopResult> {
     const findings: Finding[] = [];
     const shown = redactGitURL(req.url);
     const repo = parseGitSshUrl(req.url);
@@ -86,7 +86,7 @@ export const gitSshTransport: GitTransport = {
   },
 };
 
-function sshHint(ctx: StageContext, err: GitSshError, req: GitHopRequest, shown: string): string {
+function sshHint(ctx: WorkContext, err: GitSshError, req: GitHopRequest, shown: string): string {
   const host = err.target.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const rewrite = req.rewrite ? ` (url.${redactGitURL(req.rewrite.base)}.insteadOf ${redactGitURL(req.rewrite.insteadOf)} in ${req.rewrite.origin} sends ${redactGitURL(req.goURL)} there)` : '';
   switch (err.code) {
