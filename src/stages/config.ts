@@ -17,6 +17,7 @@ import { proxyFor, readProxyEnv, type ProxyEnv } from '../goenv/httpproxy.js';
 import { escapePath, escapeVersion, parseModuleSpec, wirePathEscape, type ModuleSpec } from '../goenv/module.js';
 import { parseNetrc, type NetrcEntry } from '../goenv/netrc.js';
 import { matchPrefixPatterns } from '../goenv/patterns.js';
+import { vcsPathMatch } from '../goenv/vcspaths.js';
 import { entryAction, parseProxyList, type ProxyEntry } from '../goenv/proxylist.js';
 import { redactEnvValue, redactURL } from '../goenv/redact.js';
 import { isExternalPlainHttpEntry, VERIFICATION_RULES } from '../goenv/verification-rules.js';
@@ -698,6 +699,9 @@ export function planFirstHops(entries: readonly ProxyEntry[], gonoproxy: string,
           ? { prefix: `${m.path}@${m.version}: `, url: `${base}/@v/${wirePathEscape(escapeVersion(m.version))}.info`, wrap: 'Get' }
           : { prefix: `module ${m.path}: `, url: `${base}/@v/list`, wrap: 'Get' };
       } else {
+        // A path go resolves without discovery (github.com/..., host/repo.git): go itself dials nothing
+        // first; git does, wherever insteadOf sends it. The direct fetch checks that hop (proxy.dns/tcp/tls.*).
+        if (vcsPathMatch(m.path)) break;
         url = new URL(`https://${m.path.split('/')[0]}/`);
         role = `direct origin of ${m.path}`;
         firstRequest = { prefix: `${m.version ? `${m.path}@${m.version}` : `module ${m.path}`}: unrecognized import path "${m.path}": https fetch: `, url: `https://${m.path}?go-get=1`, wrap: 'Get' };

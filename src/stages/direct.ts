@@ -16,6 +16,7 @@ import { hintFor } from '../hints.js';
 import type { EntryResult, WalkFailure } from './gowalk.js';
 import type { Finding, WorkContext } from './stage.js';
 import { checkGovcs } from '../goenv/govcs.js';
+import { vcsPathMatch } from '../goenv/vcspaths.js';
 import { checkGitHop, goGitError } from './githop.js';
 // The transports register themselves with the dispatch point.
 import './githttps.js';
@@ -30,17 +31,6 @@ export interface DirectInfo {
   readonly findings?: readonly Finding[];
   readonly git?: Record<string, unknown>;
 }
-
-/** vcsPaths in cmd/go/internal/vcs/vcs.go: hosts whose repository root go knows without asking. */
-const KNOWN_HOSTS: readonly { re: RegExp; vcs: string }[] = [
-  { re: /^(github\.com\/[\w.-]+\/[\w.-]+)(\/[\w.-]+)*$/, vcs: 'git' },
-  { re: /^(bitbucket\.org\/[\w.-]+\/[\w.-]+)(\/[\w.-]+)*$/, vcs: 'git' },
-  { re: /^(hub\.jazz\.net\/git\/[a-z0-9]+\/[\w.-]+)(\/[\w.-]+)*$/, vcs: 'git' },
-  { re: /^(git\.apache\.org\/[a-z0-9_.-]+\.git)(\/[\w.-]+)*$/, vcs: 'git' },
-  { re: /^(git\.openstack\.org\/[\w.-]+\/[\w.-]+)(\.git)?(\/[\w.-]+)*$/, vcs: 'git' },
-  { re: /^(chiselapp\.com\/user\/[A-Za-z0-9]+\/repository\/[\w.-]+)$/, vcs: 'fossil' },
-  { re: /^((?:[a-z0-9.-]+\.)+[a-z0-9.-]+(?::[0-9]+)?(?:\/~?[\w.-]+)+?)\.(bzr|fossil|git|hg|svn)(\/~?[\w.-]+)*$/, vcs: '' },
-];
 
 const MAX_DISCOVERY_BYTES = 1024 * 1024;
 
@@ -65,11 +55,9 @@ export async function checkDirect(ctx: WorkContext, m: PlannedModule, requests: 
 
 async function discoverAndFetch(ctx: WorkContext, m: PlannedModule, requests: string[]): Promise<EntryResult<DirectInfo>> {
   const version = m.version ?? 'latest';
-  for (const known of KNOWN_HOSTS) {
-    const match = known.re.exec(m.path);
-    if (!match) continue;
-    const root = match[1]!;
-    const vcs = known.vcs || match[2]!;
+  const known = vcsPathMatch(m.path);
+  if (known) {
+    const { root, vcs } = known;
     // repoRootFromVCSPaths checks GOVCS for the root and returns its error unwrapped.
     const govcs = checkGovcs(ctx.plan.goEnv.vars.GOVCS.value, ctx.plan.goEnv.vars.GOPRIVATE.value, vcs, root);
     if (govcs) return { ok: false, failure: govcsFailure(m, root, vcs, govcs, govcs) };

@@ -60,6 +60,13 @@ describe('planFirstHops', () => {
     expect(hops('off', ['corp.example/lib', 'rsc.io/quote'], { gonoproxy: 'corp.example' }).map((x) => x.origin)).toEqual(['https://corp.example']);
   });
 
+  it('direct to a path go resolves without discovery (vcsPaths): go dials nothing first, git does (after insteadOf)', () => {
+    expect(hops('direct', ['github.com/corp/lib', 'git.corp.example/team/mod.git', 'bitbucket.org/a/b/sub'])).toEqual([]);
+    // A proxy first is still the first hop; a discovered path still gets its origin.
+    expect(hops('https://a.example,direct', ['github.com/corp/lib']).map((x) => x.origin)).toEqual(['https://a.example']);
+    expect(hops('direct', ['github.com/corp/lib', 'corp.example/lib']).map((x) => x.origin)).toEqual(['https://corp.example']);
+  });
+
   it('direct: the origin is the first path element, on 443', () => {
     expect(hops('direct', ['golang.org/x/mod'])).toEqual([expect.objectContaining({ origin: 'https://golang.org', host: 'golang.org', port: 443, roles: ['direct origin of golang.org/x/mod'] })]);
   });
