@@ -63,7 +63,7 @@ export const gitSshTransport: GitTransport = {
           return { ok: true, version: req.version, evidence: err.evidence, findings };
         }
         return { ok: false, evidence: err.evidence, findings, failure: {
-          cause: `proxy.${err.code}` as Cause, target: err.target, detail: `git's ssh connection for ${shown}: ${err.message}`,
+          cause: proxyCause(err.code), target: err.target, detail: `git's ssh connection for ${shown}: ${err.message}`,
           gitStderr: err.gitStderr, hint: sshHint(ctx, err, req, shown),
         } };
       }
@@ -85,6 +85,18 @@ export const gitSshTransport: GitTransport = {
     return judgeRefs(req, result.refs, shown, evidence, findings);
   },
 };
+
+/** The ssh hop's failures as causes of the proxy stage (dns and tcp ones keep their layer: proxy.tcp.refused). */
+function proxyCause(code: GitSshError['code']): Cause {
+  switch (code) {
+    case 'git_host_key_unknown': return 'proxy.git_host_key_unknown';
+    case 'git_host_key_changed': return 'proxy.git_host_key_changed';
+    case 'git_publickey_denied': return 'proxy.git_publickey_denied';
+    case 'git_repo_not_found': return 'proxy.git_repo_not_found';
+    case 'git_ssh_failed': case 'git_not_checked': return 'proxy.git_ssh_failed';
+    default: return `proxy.${code}`;
+  }
+}
 
 function sshHint(ctx: WorkContext, err: GitSshError, req: GitHopRequest, shown: string): string {
   const host = err.target.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
