@@ -27,6 +27,7 @@ import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -44,6 +45,12 @@ const UNITS = {
   'ssh2/lib/client.js': 'ssh2',
   'ssh2/lib/protocol/keyParser.js': 'ssh2keys',
 };
+/**
+ * Units stored brotli-compressed (base64) instead of as text: V8 scans every unit's string at every start,
+ * and ssh2 (~550 KB as text, ~130 KB packed) is needed only by a module reached over ssh; unpacking it then
+ * costs a few ms.
+ */
+const PACKED_UNITS = new Set(['ssh2', 'ssh2keys']);
 /** The parameters every unit is compiled with: CommonJS's, and the loader of other units. */
 const UNIT_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', '__gmpUnit'];
 
@@ -159,10 +166,11 @@ const lazyPipeline = {
       contents: `import { compileFunction } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
 // Each unit's code, CommonJS, compiled on first use (scripts/build.mjs); its source map is
 // dist/gomodprobe.<unit>.js.map, and its stack frames read <bundle>#<unit>:line:column (src/stack.ts).
 const SOURCES = {
-${units.map((u) => `  ${JSON.stringify(u.name)}: ${JSON.stringify(u.code)},`).join('\n')}
+${units.map((u) => `  ${JSON.stringify(u.name)}: ${PACKED_UNITS.has(u.name) ? `{ brotli: ${JSON.stringify(brotliCompressSync(Buffer.from(u.code, 'utf8'), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }).toString('base64'))} }` : JSON.stringify(u.code)},`).join('\n')}
 };
 const loaded = new Map();
 export function unit(name) {
@@ -170,7 +178,9 @@ export function unit(name) {
   if (exports === undefined) {
     const filename = fileURLToPath(import.meta.url);
     const module = { exports: {} };
-    const run = compileFunction(SOURCES[name], ${JSON.stringify(UNIT_PARAMS)}, { filename: filename + '#' + name });
+    const stored = SOURCES[name];
+    const source = typeof stored === 'string' ? stored : brotliDecompressSync(Buffer.from(stored.brotli, 'base64')).toString('utf8');
+    const run = compileFunction(source, ${JSON.stringify(UNIT_PARAMS)}, { filename: filename + '#' + name });
     run(module.exports, require, module, filename, dirname(filename), unit);
     exports = module.exports;
     loaded.set(name, exports);

@@ -201,7 +201,12 @@ function loadSsh2(): Promise<Ssh2> {
 
 interface LoadedKey {
   readonly offered: OfferedKey;
-  readonly key?: unknown;
+  /**
+   * The key file's bytes, handed to ssh2's client as they are: the client parses them with its own key
+   * parser (in the bundle that is another unit than the one the probe parsed them with, whose key objects
+   * the client would not recognise). Zeroed when the check ends.
+   */
+  readonly key?: Buffer;
   /** sshkey_perm_ok (authfile.c) fails: ssh offers the public key, and ignores the key if the server takes it. */
   readonly badPermissions?: boolean;
 }
@@ -247,15 +252,15 @@ async function loadIdentities(ssh2: Ssh2, files: readonly string[], fs: InputFs,
       throw err;
     }
     const parsed = ssh2.parseKey(data);
-    data.fill(0);
     const first = Array.isArray(parsed) ? parsed[0] : parsed;
     if (!first || first instanceof Error) {
+      data.fill(0);
       const encrypted = first instanceof Error && /passphrase|encrypted/i.test(first.message);
       out.push({ offered: { source: file, outcome: encrypted ? 'passphrase' : 'unusable' } });
       continue;
     }
     const pub = first.getPublicSSH();
-    out.push({ offered: { source: file, type: first.type, fingerprint: sshFingerprint(pub), outcome: 'not tried', ...(mode ? { mode } : {}) }, key: first, ...(mode ? { badPermissions: true } : {}) });
+    out.push({ offered: { source: file, type: first.type, fingerprint: sshFingerprint(pub), outcome: 'not tried', ...(mode ? { mode } : {}) }, key: data, ...(mode ? { badPermissions: true } : {}) });
   }
   return out;
 }
@@ -469,6 +474,7 @@ export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: 
     advertisement = await session;
   } finally {
     socket.destroy();
+    for (const k of keys) k.key?.fill(0);
   }
   const refs = parseSshAdvertisement(advertisement);
   const blob = hostBlob!;

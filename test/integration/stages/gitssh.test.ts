@@ -51,6 +51,8 @@ describe.skipIf(!!missing && !process.env['CI'])('the ssh git hop through the pr
     /** A key written as ~/.ssh/id_ed25519 by the harness, mode 0644 (a Secret's default mode). */
     readonly key0644?: string;
     readonly port?: () => number;
+    /** Run the built bundle (its ssh2 is the pure-JavaScript unit, without native addons). */
+    readonly cli?: boolean;
   }
 
   async function both(c: Case): Promise<{ probe: ProbeRun; git: { code: number | null; stderr: string } }> {
@@ -65,7 +67,7 @@ describe.skipIf(!!missing && !process.env['CI'])('the ssh git hop through the pr
     const module = c.module ?? `${MODULE}@v1.0.0`;
     // go 1.23 as the modelled go: BatchMode=yes.
     const env = { GOPRIVATE: HOST, GIT_CONFIG_NOSYSTEM: '1', GOMODPROBE_GO_VERSION: 'go1.23.5' };
-    const probe = await probeLab(lab, { files, env, modules: [module] });
+    const probe = await probeLab(lab, { files, env, modules: [module], ...(c.cli ? { mode: 'cli' as const } : {}) });
     // The URL go hands git for a ".git" path is the path without the suffix (vcs.go: the pattern's repo).
     const path = module.split('@')[0]!.replace(/\.git$/, '');
     const r = await runWithRootHome(probe.dir, ['git', 'ls-remote', '-q', `https://${path}`], {
@@ -95,6 +97,16 @@ describe.skipIf(!!missing && !process.env['CI'])('the ssh git hop through the pr
     expect(probe.report.failure, JSON.stringify(probe.report.failure)).toBeUndefined();
     expect(probe.exitCode).toBe(0);
     noKeyMaterial(probe);
+  }, 60_000);
+
+  it('the same through the built bundle (ssh2 as its packed unit), and a refused key through it', async () => {
+    const ok = await both({ identityFile: join(root, 'deploy'), cli: true });
+    expect(ok.git.code, ok.git.stderr).toBe(0);
+    expect(ok.probe.report.failure, JSON.stringify(ok.probe.report.failure)).toBeUndefined();
+    const refused = await both({ identityFile: join(root, 'other'), cli: true });
+    expect(refused.probe.report.failure).toMatchObject({ stage: 'proxy', cause: 'proxy.git_publickey_denied' });
+    expect(predicted(refused.probe.report.failure!.goError)).toBe(refused.git.stderr);
+    noKeyMaterial(refused.probe);
   }, 60_000);
 
   it('a missing tag: proxy.git_revision_not_found with go\'s text', async () => {
