@@ -118,6 +118,12 @@ export interface GoRules {
    */
   readonly urlStrictColons: boolean;
   /**
+   * A NO_PROXY name entry can match an IP-literal target by suffix ("0.0.1" matched https://10.0.0.1).
+   * go 1.24's vendor/golang.org/x/net/http/httpproxy/proxy.go domainMatch.match returns false for an IP
+   * host (recorded: test/unit/goenv/vectors/go1.24.json, HTTP_PROXY); go 1.23's matched it.
+   */
+  readonly noProxyNamesMatchIps: boolean;
+  /**
    * Key shares go's ClientHello offers by default (crypto/tls/defaults.go; tlsmlkem Changed: 24,
    * tlssecpmlkem Changed: 26). Issue #14 puts them on the wire; here they explain the big hello.
    */
@@ -153,6 +159,7 @@ export function rulesFor(v: GoVersion): GoRules {
     removedGodebugs: at(27) ? REMOVED_GODEBUGS_1_27 : [],
     goImportSubdir: at(25),
     urlStrictColons: at(26),
+    noProxyNamesMatchIps: !at(24),
     tlsKeyShares: at(24) ? ['X25519MLKEM768', 'x25519'] : ['x25519'],
     tlsRejectsSha1Handshake: at(25),
     x509RejectsNegativeSerial: at(23),

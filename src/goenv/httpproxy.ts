@@ -22,6 +22,8 @@ export interface ProxyEnv {
   readonly noProxy: string;
   /** REQUEST_METHOD is set: go refuses HTTP_PROXY for http:// requests. */
   readonly cgi: boolean;
+  /** A NO_PROXY name entry matches an IP-literal target by suffix (go ≤1.23; GoRules.noProxyNamesMatchIps). */
+  readonly namesMatchIps: boolean;
   /** Variables go does not use, with why (values redacted). */
   readonly ignored: readonly { variable: string; value: string; reason: string }[];
 }
@@ -111,7 +113,7 @@ function asWhatwgURL(u: GoURL): string {
  * httpproxy.FromEnvironment: read once, uppercase names first, empty values unset. `rules`: how the
  * modelled go's url.Parse reads the values (go 1.26+ refuses `2001:db8::13:3128`, which go 1.23 dials).
  */
-export function readProxyEnv(env: Env, rules: UrlParseRules = {}): ProxyEnv {
+export function readProxyEnv(env: Env, rules: UrlParseRules & { readonly noProxyNamesMatchIps?: boolean } = {}): ProxyEnv {
   const ignored: { variable: string; value: string; reason: string }[] = [];
   const httpProxy = readOne(env, ['HTTP_PROXY', 'http_proxy'], ignored, rules);
   const httpsProxy = readOne(env, ['HTTPS_PROXY', 'https_proxy'], ignored, rules);
@@ -129,6 +131,7 @@ export function readProxyEnv(env: Env, rules: UrlParseRules = {}): ProxyEnv {
     ...(httpProxy ? { httpProxy } : {}),
     noProxy: noProxyVar?.value ?? '',
     cgi: (env['REQUEST_METHOD'] ?? '') !== '',
+    namesMatchIps: rules.noProxyNamesMatchIps ?? true,
     ignored,
   };
 }
@@ -188,7 +191,7 @@ function parseNoProxy(noProxy: string): { ip: Matcher[]; domain: Matcher[] } {
   return { ip, domain };
 }
 
-function matches(m: Matcher, host: string, port: string, ip: Uint8Array | undefined): boolean {
+function matches(m: Matcher, host: string, port: string, ip: Uint8Array | undefined, namesMatchIps: boolean): boolean {
   switch (m.kind) {
     case 'all':
       return true;
@@ -197,6 +200,8 @@ function matches(m: Matcher, host: string, port: string, ip: Uint8Array | undefi
     case 'ip':
       return ip !== undefined && m.ip.every((b, i) => b === ip[i]) && (m.port === '' || m.port === port);
     case 'domain':
+      // go 1.24+ (httpproxy domainMatch.match): a name entry never matches an IP-literal host.
+      if (ip !== undefined && !namesMatchIps) return false;
       return (host.endsWith(m.host) || (m.matchHost && host === m.host.slice(1))) && (m.port === '' || m.port === port);
   }
 }
@@ -243,7 +248,7 @@ export function proxyFor(env: ProxyEnv, target: URL): ProxyDecision {
   const { ip: ipMatchers, domain: domainMatchers } = parseNoProxy(env.noProxy);
   const candidates = ip ? [...ipMatchers, ...domainMatchers] : domainMatchers;
   for (const m of candidates) {
-    if (matches(m, addr, port, ip)) {
+    if (matches(m, addr, port, ip, env.namesMatchIps)) {
       const reason = m.kind === 'all' ? 'NO_PROXY=* turns the proxy off for every host' : `NO_PROXY entry ${JSON.stringify(m.entry.trim())} matches`;
       return { proxy: null, variable: parsed.variable, reason, noProxyMatch: m.entry.trim() };
     }

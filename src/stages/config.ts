@@ -215,7 +215,7 @@ function decide(ctx: PlanningContext, inputs: Inputs, findings: Finding[]): Plan
   insecureModuleFindings(finalModules, findings);
 
   // Proxy environment and trust store.
-  const proxyEnv = readProxyEnv(env, urlRules);
+  const proxyEnv = readProxyEnv(env, { ...urlRules, noProxyNamesMatchIps: go.noProxyNamesMatchIps });
   for (const ign of proxyEnv.ignored) {
     findings.push({ code: 'config.proxy_env_ignored', severity: 'warn', target: ign.variable, message: `${ign.variable}=${ign.value} is ignored by go: ${ign.reason}` });
   }
