@@ -1,6 +1,7 @@
 // Location resolution (net/goweb.ts resolveLocation): the request a redirect leads to must be the one go
 // 1.23 sends. Checked against a table recorded from Go's url.Parse + ResolveReference + RequestURI
-// (location-go123.json: base, Location and result as hex bytes), and by properties: never a throw, and
+// (location-go123.json: base, Location and result as hex bytes; its results are what test/vectors/record.ts
+// records for go 1.23, which go-versions.test.ts checks, with go 1.24 and 1.27 resolving alike), and by properties: never a throw, and
 // a path's bytes always reach the wire as Go escapes them.
 
 import { readFileSync } from 'node:fs';
