@@ -97,14 +97,20 @@ export type GitSshCause =
   | 'tcp.refused' | 'tcp.timeout' | 'tcp.unreachable' | 'tcp.permission' | 'tcp.reset'
   | 'git_ssh_failed' | 'git_host_key_unknown' | 'git_host_key_changed' | 'git_publickey_denied' | 'git_repo_not_found' | 'git_not_checked';
 
-/** A failure of the ssh hop: `sshError` is what ssh (and the remote) print on stderr, before git's own line. */
+/**
+ * A failure of the ssh hop: `sshError` is what ssh (or, `from` 'remote', the remote command and git) print
+ * on stderr before git's own line. ssh ends each of its lines with CRLF (log.c do_log), which go keeps in
+ * its error text: measured, "Permission denied (publickey).\r\n\tfatal: …".
+ */
 export class GitSshError extends ProbeError {
   declare readonly code: GitSshCause;
   readonly target: string;
   readonly sshError: string;
   readonly evidence: Record<string, unknown>;
-  constructor(code: GitSshCause, target: string, message: string, sshError: string, evidence: Record<string, unknown>) {
+  readonly from: 'ssh' | 'remote';
+  constructor(code: GitSshCause, target: string, message: string, sshError: string, evidence: Record<string, unknown>, from: 'ssh' | 'remote' = 'ssh') {
     super(code, message);
+    this.from = from;
     this.name = 'GitSshError';
     this.target = target;
     this.sshError = sshError;
@@ -113,7 +119,9 @@ export class GitSshError extends ProbeError {
 
   /** git's whole stderr: ssh's words, then git's "Could not read from remote repository". */
   get gitStderr(): string {
-    return this.sshError ? `${this.sshError}\n${GIT_COULD_NOT_READ}` : GIT_COULD_NOT_READ;
+    if (!this.sshError) return GIT_COULD_NOT_READ;
+    const text = this.from === 'ssh' ? this.sshError.split('\n').map((l) => `${l}\r`).join('\n') : this.sshError;
+    return `${text}\n${GIT_COULD_NOT_READ}`;
   }
 }
 
@@ -404,7 +412,7 @@ export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: 
           if (stdout.length > MAX_SSH_ADVERTISEMENT_BYTES) {
             done = true;
             fail(new GitSshError('git_ssh_failed', target, `the ref advertisement passed ${MAX_SSH_ADVERTISEMENT_BYTES} bytes: the probe stops reading (a server sending endless refs)`,
-              'fatal: the remote end hung up unexpectedly', evidence()));
+              'fatal: the remote end hung up unexpectedly', evidence(), 'remote'));
             return;
           }
           if (advertisementEnd(stdout) >= 0) {
@@ -422,10 +430,10 @@ export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: 
           if (stdout.length === 0) {
             fail(new GitSshError('git_repo_not_found', target,
               `git-upload-pack '${repo.path}' on ${target} exited ${code ?? 'without a status'} without advertising refs${text ? `: ${text.split('\n')[0]}` : ''}`,
-              text, { ...evidence(), exitStatus: code }));
+              text, { ...evidence(), exitStatus: code }, 'remote'));
           } else {
             fail(new GitSshError('git_ssh_failed', target, 'the ref advertisement ended before its flush packet',
-              text ? `${text}\nfatal: the remote end hung up unexpectedly` : 'fatal: the remote end hung up unexpectedly', evidence()));
+              text ? `${text}\nfatal: the remote end hung up unexpectedly` : 'fatal: the remote end hung up unexpectedly', evidence(), 'remote'));
           }
         });
       });

@@ -54,7 +54,7 @@ export async function runScenario(
       if (s.gomod !== undefined) for (const dir of [goDir, probeDir]) writeFileSync(join(dir, 'go.mod'), s.gomod);
       if (s.gowork !== undefined) for (const dir of [goDir, probeDir]) writeFileSync(join(dir, 'go.work'), s.gowork);
       const [goOutcome, probe] = await Promise.all([
-        runGo({ ns: pod.ns, goBin: go.bin, env: goEnv(goDir, labEnv, goBinDir), module, cwd: goDir }),
+        runGo({ ns: pod.ns, goBin: go.bin, env: goEnv(goDir, labEnv, goBinDir), module, cwd: goDir, ...(s.sshHome && labEnv['HOME'] ? { rootHome: labEnv['HOME'] } : {}) }),
         probeSlot(() => runProbe({
           ns: pod.ns, node: pre.node, cli: pre.cli, env: goEnv(probeDir, labEnv, goBinDir), module, reportDir: join(probeDir, 'report'), cwd: probeDir,
           extraArgs: ['--go-version', goVersionArg(go), ...(s.gomod !== undefined ? ['--gomod', join(probeDir, 'go.mod')] : []),

@@ -16,6 +16,7 @@ import { writeLabCredentials, type LabCredentials } from './credentials.js';
 import { goCandidates } from './gos.js';
 import { writeVanityModule } from './vanity.js';
 import { writeLabGit, type LabGit } from './git.js';
+import { writeLabGitSsh, type LabGitSsh } from './gitssh.js';
 import { HOST_IPS6, HOST_NAMES, LAB_MODULE, LAB_VERSIONS } from './topology.js';
 
 export interface ServerCert {
@@ -59,6 +60,8 @@ export interface LabContent {
   readonly credentials: LabCredentials;
   /** The git server's repositories, password file and the HOMEs and credential store scenarios hand go and git. */
   readonly git: LabGit;
+  /** The ssh git server (sshd on git.lab.test:22, same repositories) and the scenarios' HOMEs with ~/.ssh. */
+  readonly gitSsh: LabGitSsh;
 }
 
 export interface LabContentOptions {
@@ -190,6 +193,7 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
     ...(toolchainTamperedDir ? { toolchainTamperedDir } : {}),
     credentials: writeLabCredentials(join(dir, 'credentials')),
     git: writeLabGit(join(dir, 'git')),
+    gitSsh: writeLabGitSsh(join(dir, 'git-ssh'), join(dir, 'git', 'repos')),
   };
 }
 

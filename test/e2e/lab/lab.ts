@@ -9,6 +9,7 @@ import { renderPolicy, tableName, type EgressPolicy } from './nft.js';
 import { dnsmasqConf, nginxConf, tinyproxyConf, writeConf } from './servers.js';
 import { run, runOk, ServerProcess, sleep } from './sh.js';
 import { AUTH_ALT_PORT, EGRESS_PROXY_PORT, HOST_IPS, HOST_IPS6 } from './topology.js';
+import { GIT_SSH_PORT } from './gitssh.js';
 
 export interface LabOptions {
   /** 1-4 lowercase letters, unique per test file. */
@@ -62,6 +63,9 @@ export class E2eLab {
     // umask 000: nginx's workers (www-data) connect to the socket fcgiwrap (root) creates.
     spawnIn('fcgiwrap', 'sh', ['-c', `umask 000; exec fcgiwrap -s unix:${join(runDir, 'fcgiwrap.sock')}`]);
     spawnIn('nginx', 'nginx', ['-c', ngConf, '-e', join(runDir, 'nginx-error.log')]);
+    // OpenSSH's sshd for the ssh git scenarios (its privilege separation directory is what Debian's service makes at boot).
+    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+    spawnIn('sshd', '/usr/sbin/sshd', ['-D', '-e', '-f', this.content.gitSsh.sshdConfig]);
     for (const [name, listen, auth] of [['egress', HOST_IPS.egress, false], ['egress-auth', HOST_IPS.egressAuth, true], ['egress6', HOST_IPS6.egress6, false]] as const) {
       const conf = writeConf(runDir, `${name}.conf`, tinyproxyConf({ listen, runDir, name, auth }));
       spawnIn(name, 'tinyproxy', ['-d', '-c', conf]);
@@ -73,6 +77,7 @@ export class E2eLab {
       ['tcp', HOST_IPS.mbox, 443],
       ['tcp', HOST_IPS.auth, AUTH_ALT_PORT],
       ['tcp', HOST_IPS.git, 443],
+      ['tcp', HOST_IPS.git, GIT_SSH_PORT],
       ['tcp', HOST_IPS.storage, 80],
       ['tcp', HOST_IPS.egress, EGRESS_PROXY_PORT],
       ['tcp', HOST_IPS.egressAuth, EGRESS_PROXY_PORT],

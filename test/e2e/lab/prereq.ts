@@ -17,7 +17,7 @@ export interface Prerequisites {
   readonly gos: LabGos;
 }
 
-const COMMANDS = ['ip', 'nft', 'dnsmasq', 'nginx', 'tinyproxy', 'ss', 'timeout', 'env', 'git', 'fcgiwrap'] as const;
+const COMMANDS = ['ip', 'nft', 'dnsmasq', 'nginx', 'tinyproxy', 'ss', 'timeout', 'env', 'git', 'fcgiwrap', 'sshd', 'ssh', 'ssh-keygen', 'unshare', 'setsid'] as const;
 const GO_CANDIDATES = ['/usr/lib/go-1.23/bin/go'];
 /** The scenario table's go error texts and rules are those of Go >= 1.21 (go-fetch-semantics.md §10). */
 const MIN_GO_MINOR = 21;
@@ -45,7 +45,7 @@ export async function checkPrerequisites(env: NodeJS.ProcessEnv, repoRoot: strin
   if (process.platform !== 'linux') return missing(`network namespaces need Linux (this is ${process.platform})`);
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return missing('not root (network namespaces, veth pairs and nftables need root)');
   const absent = COMMANDS.filter((c) => !findOnPath(c, pathVar));
-  if (absent.length > 0) return missing(`missing commands: ${absent.join(', ')} (apt-get install iproute2 nftables dnsmasq-base nginx-light tinyproxy git fcgiwrap; see .ci/run)`);
+  if (absent.length > 0) return missing(`missing commands: ${absent.join(', ')} (apt-get install iproute2 nftables dnsmasq-base nginx-light tinyproxy git fcgiwrap openssh-server openssh-client; see .ci/run)`);
   if (!existsSync(cli)) return missing(`${cli} is not built (npm run build)`);
 
   const candidates = [env['GOMODPROBE_E2E_GO'], findOnPath('go', env['PATH']), ...GO_CANDIDATES].filter((p): p is string => !!p);

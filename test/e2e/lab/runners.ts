@@ -80,11 +80,17 @@ export interface GoRunOptions {
   readonly cwd: string;
   /** go's own bound (coreutils timeout); its dial timeout is 30 s, so 90 s is far beyond any give-up. */
   readonly timeoutS?: number;
+  /**
+   * Bind-mount this directory over /root for go (and the git and ssh it runs), in a private mount
+   * namespace without a controlling terminal, as a pod has none: ssh reads the passwd home, not $HOME.
+   */
+  readonly rootHome?: string;
 }
 
 export async function runGo(o: GoRunOptions): Promise<GoOutcome> {
   const t = o.timeoutS ?? 90;
-  const r = await run('ip', ['netns', 'exec', o.ns, ...envArgs(o.env), 'timeout', '-k', '5', String(t), o.goBin, 'mod', 'download', '-json', o.module], {
+  const asRoot = o.rootHome ? ['setsid', '--wait', 'unshare', '-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /root && exec "$@"', o.rootHome] : [];
+  const r = await run('ip', ['netns', 'exec', o.ns, ...asRoot, ...envArgs(o.env), 'timeout', '-k', '5', String(t), o.goBin, 'mod', 'download', '-json', o.module], {
     cwd: o.cwd,
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     timeoutMs: (t + 15) * 1000,

@@ -9,6 +9,7 @@ import { VANITY_MODULE, VANITY_VERSION } from './vanity.js';
 import { GOPROXY_PATHS } from './servers.js';
 import { IPV6_SCENARIOS } from './scenarios-ipv6.js';
 import { GIT_SCENARIOS } from './scenarios-git.js';
+import { GIT_SSH_SCENARIOS } from './scenarios-gitssh.js';
 import { AUTH_ALT_PORT, EGRESS_PASSWORD, EGRESS_PROXY_PORT, EGRESS_USER, HOST_IPS, HOST_NAMES, LAB_MODULE, PROBED_VERSION, type PodFamilies } from './topology.js';
 
 /** Variables to set, or to remove (null) from the healthy base environment. */
@@ -53,6 +54,11 @@ export interface Scenario {
    * A disagreement the probe cannot avoid, stated instead of hidden: where go fails (as `expect` says), the
    * probe passes and must report `finding` saying what it did not check. Shown as "known miss" in the table.
    */
+  /**
+   * go and git run with the scenario's HOME bind-mounted over /root: ssh reads ~/.ssh from the passwd
+   * home, never $HOME (the ssh git scenarios).
+   */
+  readonly sshHome?: boolean;
   readonly knownMiss?: { readonly why: string; readonly finding: string };
   /** Finding codes the probe must report, `stage:code` for a given stage (on a pass, what go survives but costs it). */
   readonly findings?: readonly string[];
@@ -551,5 +557,6 @@ export const SCENARIOS: readonly Scenario[] = [
   ...TOOLCHAIN_SCENARIOS,
   ...IPV6_SCENARIOS,
   ...GIT_SCENARIOS,
+  ...GIT_SSH_SCENARIOS,
 ];
 

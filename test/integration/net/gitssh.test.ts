@@ -92,8 +92,8 @@ describe.skipIf(!!missing && !process.env['CI'])('git over ssh against a real ss
     };
     const r = await runWithRootHome(home, ['git', 'ls-remote', '-q', url], { env });
     if (r.code === 0) return { ok: true, refs: r.stdout.trim().split('\n').map((l) => l.replace('\t', ' ')).sort() };
-    // ssh ends its own lines with CRLF (log.c, when stderr is not a terminal too); git's are LF.
-    return { ok: false, stderr: r.stderr.replace(/\r\n/g, '\n').replace(/\s+$/, '') };
+    // Exactly, CRs included: ssh ends its own lines with CRLF (log.c), git its own with LF.
+    return { ok: false, stderr: r.stderr.replace(/\s+$/, '') };
   }
 
   async function probe(home: string, url: string, batch: boolean, authSock?: string): Promise<{ outcome: Outcome; result?: GitSshResult; error?: GitSshError }> {

@@ -74,7 +74,7 @@ describe.skipIf(!!missing && !process.env['CI'])('the ssh git hop through the pr
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: 'ssh -o ControlMaster=no -o BatchMode=yes' },
     });
     // ssh names the key under its passwd home (/root under the bind mount); the probe under HOME.
-    return { probe, git: { code: r.code, stderr: r.stderr.replace(/\r\n/g, '\n').trimEnd().replaceAll('/root/', `${probe.dir}/`) } };
+    return { probe, git: { code: r.code, stderr: r.stderr.trimEnd().replaceAll('/root/', `${probe.dir}/`) } };
   }
 
   /** git's stderr as the probe predicts it: the tab-indented lines of goError after go's first line. */
