@@ -93,8 +93,8 @@ export const STAGE_CAUSES = {
   'proxy.git_publickey_denied': 'the ssh server accepts none of the keys ssh offers (deploy key, IdentityFile, agent): Permission denied (publickey)',
   'proxy.git_ssh_failed': 'ssh cannot complete its connection to the git host (banner or key exchange)',
   'proxy.git_protocol': "the git server's answer is not git's smart HTTP protocol as git reads it",
+  'proxy.file_error': 'a file:// GOPROXY entry cannot be read (a missing file is a 404, as in go)',
   'sumdb.toolchain_unverified': 'GOSUMDB=off, but go verifies a downloaded toolchain against the checksum database always',
-  'sumdb.unreachable': 'the checksum database host cannot be reached',
   'sumdb.unavailable_via_proxy': 'the proxy walk for sumdb support ended in an error',
   'sumdb.bad_signature': 'the signed tree head does not verify with the configured key',
   'sumdb.not_found': 'the checksum database has no record for the module',
@@ -121,15 +121,49 @@ export const STAGE_CAUSES = {
 
 export type LayerCause = keyof typeof LAYER_CAUSES;
 export type StageCause = keyof typeof STAGE_CAUSES;
+
+/** The stages that meet hosts after the first ones (a later GOPROXY entry, the checksum database, a redirect target). */
+export const HOP_STAGES = ['proxy', 'sumdb', 'redirect'] as const;
+export type HopStage = (typeof HOP_STAGES)[number];
+
+/** A layer cause met by a later stage, named with that stage: `sumdb.dns.timeout`, `redirect.tls.unknown_authority`. */
+export type StagedLayerCause = `${HopStage}.${LayerCause}`;
+
 /**
- * A cause is a layer cause (`tls.expired`), a stage cause (`proxy.not_found`), or a layer cause
- * prefixed with the stage that found the host (`sumdb.dns.timeout`, `redirect.tls.unknown_authority`).
+ * A cause is a layer cause (`tls.expired`, what stages 1-3 report), a stage cause (`proxy.not_found`), or a
+ * layer cause prefixed with the later stage that met the host. Only these spellings type-check: an
+ * illegal prefix (`dns.tls.expired`, `sumdb.proxy.not_found`) is not a Cause.
  */
-export type Cause = LayerCause | StageCause | `${'proxy' | 'sumdb' | 'redirect'}.${LayerCause}`;
+export type Cause = LayerCause | StageCause | StagedLayerCause;
+
+/** The one place a stage prefix is put on a layer cause (failure.ts's layerFailure calls it). */
+export function stagedLayerCause(stage: HopStage, cause: LayerCause): StagedLayerCause {
+  return `${stage}.${cause}`;
+}
+
+export function isLayerCause(code: string): code is LayerCause {
+  return Object.hasOwn(LAYER_CAUSES, code);
+}
+
+export function isStageCause(code: string): code is StageCause {
+  return Object.hasOwn(STAGE_CAUSES, code);
+}
+
+/** The layer cause a cause names (`sumdb.dns.timeout` and `dns.timeout` both name `dns.timeout`), if any. */
+export function layerCauseOf(cause: string): LayerCause | undefined {
+  if (isLayerCause(cause)) return cause;
+  const dot = cause.indexOf('.');
+  const stage = cause.slice(0, dot);
+  const rest = cause.slice(dot + 1);
+  return dot > 0 && (HOP_STAGES as readonly string[]).includes(stage) && isLayerCause(rest) ? rest : undefined;
+}
+
+export function isCause(code: string): code is Cause {
+  return isStageCause(code) || layerCauseOf(code) !== undefined;
+}
 
 export function describeCause(cause: string): string {
-  const table: Record<string, string> = { ...LAYER_CAUSES, ...STAGE_CAUSES };
-  if (cause in table) return table[cause]!;
-  const layer = cause.slice(cause.indexOf('.') + 1);
-  return table[layer] ?? cause;
+  if (isStageCause(cause)) return STAGE_CAUSES[cause];
+  const layer = layerCauseOf(cause);
+  return layer ? LAYER_CAUSES[layer] : cause;
 }

@@ -1,6 +1,7 @@
 // What to change, per cause. One table used by every stage (a sumdb host's DNS timeout gets the same
 // advice as the proxy host's), filled with the facts of the failure.
 
+import { layerCauseOf, type Cause } from './causes.js';
 import { joinHostPort } from './net/netip.js';
 
 export interface HintFacts {
@@ -21,8 +22,8 @@ export interface HintFacts {
   readonly ipv6Dialed?: readonly string[];
 }
 
-export function hintFor(cause: string, f: HintFacts = {}): string {
-  const layer = cause.replace(/^(proxy|sumdb|redirect)\.(?=(dns|tcp|tls|http)\.)/, '');
+export function hintFor(cause: Cause, f: HintFacts = {}): string {
+  const layer = layerCauseOf(cause) ?? cause;
   const host = f.host ?? 'the host';
   const port = f.port ?? 443;
   const dialed = f.dialed ?? joinHostPort(host, port);
@@ -119,17 +120,36 @@ export function hintFor(cause: string, f: HintFacts = {}): string {
       return `${host} (or a proxy or CDN in front of it) fails requests over HTTP/2, which go negotiates by ALPN, also through an HTTPS_PROXY tunnel: fix or turn off its HTTP/2, or set GODEBUG=http2client=0 in the build's environment so that go speaks HTTP/1.1.`;
     case 'http.insecure_credentials':
       return 'go refuses to send credentials over plain http: use https:// for this URL, or remove the credentials.';
+    // go's web client refusing by itself (net/http's redirect policy, cmd/go/internal/web).
+    case 'redirect.insecure':
+      return 'the server redirects https to http, which go refuses: fix the redirect to stay on https (GOINSECURE does not apply to proxy traffic)';
+    case 'redirect.too_many':
+      return 'the chain reaches a 10th redirect, where go stops (it follows at most 9; a loop?): shorten the redirect chain';
+    case 'redirect.bad_location':
+      return `a redirect from ${host} carries a Location go's URL parser rejects (a space, a bad %-escape or port): fix the URL the server, or a middlebox rewriting Location, puts there`;
+    case 'proxy.file_error':
+      return "go cannot read the file:// GOPROXY entry's file (a missing file would be a 404, which falls through): check the directory's files and permissions";
     default:
       return '';
   }
+}
+
+/** A fetch from the module's origin: where go goes, then the layer's own fix. */
+export function directHint(modulePath: string, layerHint = ''): string {
+  return `go fetches ${modulePath} directly from its origin here (GOPROXY "direct" or GOPRIVATE/GONOPROXY). ${layerHint}`.trim();
+}
+
+/** git checks a host against its own trust store (libcurl's CA file and path), not go's. */
+export function gitTrustHint(hostPort: string, caInfo: string | undefined, caPath: string, layerHint: string): string {
+  return `git verifies ${hostPort} against its own trust store, not go's (SSL_CERT_FILE means nothing to git): set GIT_SSL_CAINFO or http.sslCAInfo to the CA file (it holds ${caInfo ? caInfo : 'nothing now'}), or add the CA to ${caPath}. ${layerHint}`;
 }
 
 /**
  * How long go itself waits before giving up on this cause, for failures the probe calls sooner
  * (go's dial timeout includes DNS; its HTTP client has no overall request timeout).
  */
-export function goWouldWaitFor(cause: string): string | undefined {
-  const layer = cause.replace(/^(proxy|sumdb|redirect)\.(?=(dns|tcp|tls|http)\.)/, '');
+export function goWouldWaitFor(cause: Cause): string | undefined {
+  const layer = layerCauseOf(cause) ?? cause;
   switch (layer) {
     case 'dns.timeout':
       return 'up to 30s (the dial timeout, DNS included; resolv.conf timeout x attempts per server and name)';

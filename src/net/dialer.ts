@@ -6,7 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { ProbeError, sysCode } from '../errors.js';
 import { goQuote } from '../goenv/gostrings.js';
-import type { LayerCause } from '../causes.js';
+import type { TcpCause } from './errors.js';
 import { joinHostPort } from './netip.js';
 
 export interface DialAttempt {
@@ -15,7 +15,7 @@ export interface DialAttempt {
   readonly family: 4 | 6;
   readonly ok: boolean;
   readonly latencyMs: number;
-  readonly cause?: LayerCause;
+  readonly cause?: TcpCause;
   readonly goError?: string;
   /** The system error of a failed connect (ENETUNREACH: the pod has no route for this address family at all). */
   readonly errno?: string;
@@ -30,10 +30,10 @@ export interface DialAttempt {
 }
 
 export class DialError extends ProbeError {
-  declare readonly code: LayerCause;
+  declare readonly code: TcpCause;
   readonly goError: string;
   readonly attempts: readonly DialAttempt[];
-  constructor(code: LayerCause, message: string, goError: string, attempts: readonly DialAttempt[]) {
+  constructor(code: TcpCause, message: string, goError: string, attempts: readonly DialAttempt[]) {
     super(code, message);
     this.name = 'DialError';
     this.goError = goError;
@@ -51,7 +51,7 @@ export interface DialOptions {
 export const GO_DIAL_TIMEOUT_MS = 30_000;
 
 /** Maps a connect failure to a cause and the text Go's net package prints for it. */
-function classifyConnectError(err: unknown, address: string, port: number, timedOut: boolean): { cause: LayerCause; goError: string } {
+function classifyConnectError(err: unknown, address: string, port: number, timedOut: boolean): { cause: TcpCause; goError: string } {
   const where = `dial tcp ${joinHostPort(address, port)}`;
   if (timedOut) return { cause: 'tcp.timeout', goError: `${where}: i/o timeout` };
   switch (sysCode(err)) {
@@ -404,7 +404,7 @@ export async function connectTunnel(proxySocket: net.Socket, opts: ConnectTunnel
       const status = Number(m[1]);
       const statusText = (m[2] ?? '').trim();
       if (status !== 200) {
-        const cause: LayerCause = status === 407 ? 'tcp.proxy_auth_required' : status === 403 ? 'tcp.proxy_forbidden' : 'tcp.proxy_connect_failed';
+        const cause: TcpCause = status === 407 ? 'tcp.proxy_auth_required' : status === 403 ? 'tcp.proxy_forbidden' : 'tcp.proxy_connect_failed';
         done(new DialError(cause, `the proxy answered CONNECT ${opts.authority} with ${status} ${statusText}`, statusText || String(status), []));
         return;
       }

@@ -6,7 +6,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { sysCode } from '../errors.js';
-import type { LayerCause } from '../causes.js';
+import type { DnsCause } from './errors.js';
 import { formatNetIp, joinHostPort, parseIpLiteral, type IpAddr } from './netip.js';
 import { Parser, equalASCIIName, type Header } from './dnswire.js';
 
@@ -56,7 +56,7 @@ function errnoText(err: unknown): string {
 export interface ExchangeFailure {
   /** The error text (DNSError.Err). */
   text: string;
-  cause: LayerCause;
+  cause: DnsCause;
   outcome: DnsQueryOutcome;
   /** Go: any *OpError (socket-level) makes the DNSError temporary. */
   opError: boolean;
@@ -130,7 +130,7 @@ export function udpRoundTrip(server: Server, q: QueryWire, deadline: number, sig
       }
       resolve(r);
     };
-    const fail = (text: string, cause: LayerCause, outcome: DnsQueryOutcome, timeout = false) =>
+    const fail = (text: string, cause: DnsCause, outcome: DnsQueryOutcome, timeout = false) =>
       finish({ ok: false, failure: { text, cause, outcome, opError: true, timeout }, ignored });
     const ioTimeout = () =>
       local
@@ -215,7 +215,7 @@ export function tcpRoundTrip(server: Server, q: QueryWire, deadline: number, sig
       sock?.destroy();
       resolve(r);
     };
-    const fail = (text: string, cause: LayerCause, outcome: DnsQueryOutcome, opError = true, timeout = false) =>
+    const fail = (text: string, cause: DnsCause, outcome: DnsQueryOutcome, opError = true, timeout = false) =>
       finish({ ok: false, failure: { text, cause, outcome, opError, timeout }, ignored });
     const ioTimeout = () =>
       connected

@@ -4,7 +4,7 @@
 // probe through in front of a build that then times out. This sends the modelled go's exact hello once
 // per origin and judges the server's first answer.
 
-import type { LayerCause } from '../causes.js';
+import type { TlsCause } from './errors.js';
 import { buildClientHello, goHelloProfile, groupName, sendHello, type GoTlsModel, type HelloAnswer, type HelloProfile } from './clienthello.js';
 import type { HopContext, HopTarget } from './hop.js';
 import type { LookupResult } from './resolver.js';
@@ -75,7 +75,7 @@ export class GoHelloChecks {
 type ConnectFn = (ctx: HopContext, hop: HopTarget, lookup: LookupResult, signal: AbortSignal) => Promise<{ socket: import('node:net').Socket }>;
 
 export interface HelloVerdict {
-  readonly cause: LayerCause;
+  readonly cause: TlsCause;
   readonly message: string;
   readonly goError: string;
 }

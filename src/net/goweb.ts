@@ -5,13 +5,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { LayerCause } from '../causes.js';
+import { HttpError, isHopError, type LayerError } from './errors.js';
 import { ProbeError } from '../errors.js';
 import { goQuoteBytes } from '../goenv/gostrings.js';
 import { parseGoURL, parseGoURLBytes } from '../goenv/gourl.js';
 import { redactURL } from '../goenv/redact.js';
-import { HopError } from './hop.js';
 import type { GoAuth } from '../goenv/goauth.js';
-import { HttpError, type HttpClient, type HttpResponse } from './http.js';
+import type { HttpClient, HttpResponse } from './http.js';
 import type { ProxyEnv } from '../goenv/httpproxy.js';
 import { timeoutSignal } from '../signals.js';
 
@@ -42,23 +42,32 @@ export interface GoResponse extends HttpResponse {
   readonly hops: readonly RedirectHop[];
 }
 
-export type GoWebCause = LayerCause | 'redirect.insecure' | 'redirect.too_many' | 'redirect.bad_location' | 'file.error';
+/** What go's web client refuses by itself, no layer failing: its redirect policy, a file:// URL it cannot read. */
+export type WebPolicyCause = 'redirect.insecure' | 'redirect.too_many' | 'redirect.bad_location' | 'file.error';
 
+/**
+ * web.Get's error: the layer error underneath (a hop that could not be opened, an HTTP exchange that
+ * failed) or go's own refusal, with the URL, the redirects on the way and go's text for the request.
+ */
 export class GoWebError extends ProbeError {
-  declare readonly code: GoWebCause;
+  declare readonly code: LayerCause | WebPolicyCause;
   /** The text go prints, e.g. `Get "https://...": dial tcp: lookup ...: no such host`. */
   readonly goError: string;
   readonly url: string;
   readonly hops: readonly RedirectHop[];
-  /** The layer failure underneath, when a hop could not be opened. */
-  readonly hopError?: HopError;
-  constructor(code: GoWebCause, url: string, message: string, goError: string, hops: readonly RedirectHop[], hopError?: HopError) {
-    super(code, message);
+  /** What failed: the layer error underneath, or the rule of go's web client that refused. */
+  readonly failed: LayerError | WebPolicyCause;
+  constructor(failed: LayerError | WebPolicyCause, url: string, message: string, goError: string, hops: readonly RedirectHop[]) {
+    super(typeof failed === 'string' ? failed : failed.code, message);
     this.name = 'GoWebError';
     this.url = url;
     this.goError = goError;
     this.hops = hops;
-    if (hopError) this.hopError = hopError;
+    this.failed = failed;
+  }
+  /** The layer failure underneath, when a layer failed. */
+  get layerError(): LayerError | undefined {
+    return typeof this.failed === 'string' ? undefined : this.failed;
   }
 }
 
@@ -96,11 +105,12 @@ export async function goGet(web: GoWeb, rawUrl: string, opts: GoGetOptions): Pro
   const start = new URL(rawUrl);
   if (start.protocol === 'file:') return getFile(start);
   if (start.protocol !== 'https:' && start.protocol !== 'http:') {
-    throw new GoWebError('http.protocol', rawUrl, `unsupported scheme ${start.protocol}`, `unsupported scheme: ${redactURL(rawUrl)}`, []);
+    const goError = `unsupported scheme: ${redactURL(rawUrl)}`;
+    throw new GoWebError(new HttpError('http.protocol', redactURL(rawUrl), `unsupported scheme ${start.protocol}`, goError), rawUrl, `unsupported scheme ${start.protocol}`, goError, []);
   }
   if (start.protocol === 'http:' && start.username && opts.security !== 'insecure') {
     const msg = `refusing to pass credentials to insecure URL: ${redactURL(rawUrl)}`;
-    throw new GoWebError('http.insecure_credentials', rawUrl, msg, msg, []);
+    throw new GoWebError(new HttpError('http.insecure_credentials', redactURL(rawUrl), msg, msg), rawUrl, msg, msg, []);
   }
   const credentials = start.protocol === 'https:' && opts.auth ? await opts.auth.initial(rawUrl) : {};
   const res = await follow(web, start, opts, credentials);
@@ -258,11 +268,11 @@ async function opts_get(web: GoWeb, url: URL, start: URL, opts: GoGetOptions, cr
 
 function wrap(err: unknown, url: URL, hops: readonly RedirectHop[]): Error {
   const shown = redactURL(url.href);
-  if (err instanceof HopError) {
-    return new GoWebError(err.code, url.href, err.message, `Get "${shown}": ${err.goError}`, hops, err);
+  if (isHopError(err)) {
+    return new GoWebError(err, url.href, err.message, `Get "${shown}": ${err.goError}`, hops);
   }
   if (err instanceof HttpError) {
-    return new GoWebError(err.code, url.href, err.message, err.goError.includes(shown) ? err.goError : `Get "${shown}": ${err.goError}`, hops);
+    return new GoWebError(err, url.href, err.message, err.goError.includes(shown) ? err.goError : `Get "${shown}": ${err.goError}`, hops);
   }
   return err instanceof Error ? err : new Error(String(err));
 }

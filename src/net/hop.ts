@@ -6,16 +6,16 @@
 import type { X509Rules } from '../goenv/goversion.js';
 import type net from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { LayerCause } from '../causes.js';
-import { ProbeError } from '../errors.js';
 import { proxyFor, type ProxyDecision, type ProxyEnv } from '../goenv/httpproxy.js';
 import { redactURL } from '../goenv/redact.js';
 import { connectTunnel, dialHost, DialError, type DialAttempt } from './dialer.js';
+import { DnsError, TcpError, TlsError, type TcpCause } from './errors.js';
+import { sysCode } from '../errors.js';
 import { joinHostPort } from './netip.js';
 import { DnsLookupError, type DnsQueryRecord, type LookupResult, type Resolver } from './resolver.js';
 import { loggedOp, logNetOp, opLogging } from './oplog.js';
 import { judgeGoHello, type GoHelloCheck, type GoHelloChecks } from './gohello.js';
-import { proxyTlsContext, TlsError, tlsHandshake, type TlsResult } from './tls.js';
+import { proxyTlsContext, TlsHandshakeError, tlsHandshake, type TlsResult } from './tls.js';
 import type { TrustStore } from './truststore.js';
 import { opBudgetMs, opSignal } from '../budget.js';
 
@@ -27,29 +27,11 @@ export interface HopTarget {
   readonly proxy: ProxyDecision;
 }
 
-export type Layer = 'dns' | 'tcp' | 'tls';
-
 export interface HopDial {
   /** The host:port actually dialed: the origin, or the proxy. */
   readonly host: string;
   readonly port: number;
   readonly viaProxy: boolean;
-}
-
-export class HopError extends ProbeError {
-  declare readonly code: LayerCause;
-  readonly layer: Layer;
-  readonly target: string;
-  readonly goError: string;
-  readonly evidence: Record<string, unknown>;
-  constructor(layer: Layer, code: LayerCause, target: string, message: string, goError: string, evidence: Record<string, unknown>) {
-    super(code, message);
-    this.name = 'HopError';
-    this.layer = layer;
-    this.target = target;
-    this.goError = goError;
-    this.evidence = evidence;
-  }
 }
 
 export interface HopContext {
@@ -101,8 +83,8 @@ export async function resolveHop(ctx: HopContext, hop: HopTarget, signal: AbortS
     logLookup(host, lookup.queries, 'ok', performance.now() - started, { source: lookup.source, addresses: lookup.addresses.length });
     return lookup;
   } catch (err) {
-    const queries = err instanceof HopError ? ((err.evidence['lookup'] as { queries?: DnsQueryRecord[] } | undefined)?.queries ?? []) : [];
-    logLookup(host, queries, (err as { code?: string }).code ?? 'error', performance.now() - started, {});
+    const queries = err instanceof DnsError ? err.lookup.queries : [];
+    logLookup(host, queries, sysCode(err) ?? 'error', performance.now() - started, {});
     throw err;
   }
 }
@@ -125,8 +107,7 @@ async function resolveLayer(ctx: HopContext, hop: HopTarget, signal: AbortSignal
     return await ctx.resolver.lookup(dial.host, { signal: opSignal(signal, ctx.timeoutMs, 'layer') });
   } catch (err) {
     if (err instanceof DnsLookupError) {
-      throw new HopError('dns', err.code as LayerCause, `${dial.host}`, err.message,
-        goDialError(hop, `dial tcp: ${err.goError}`), { lookup: err.result });
+      throw new DnsError(err.code, dial.host, err.message, goDialError(hop, `dial tcp: ${err.goError}`), err.result);
     }
     throw err;
   }
@@ -160,8 +141,8 @@ async function connectLayer(ctx: HopContext, hop: HopTarget, lookup: LookupResul
     ({ socket, attempts, goConnectMs } = await dialHost(lookup.addresses, dial.port, { signal: opSignal(signal, ctx.timeoutMs, 'layer'), budgetMs: opBudgetMs(ctx.timeoutMs, 'layer') }));
   } catch (err) {
     if (err instanceof DialError) {
-      const code: LayerCause = dial.viaProxy && err.code === 'tcp.refused' ? 'tcp.proxy_refused' : err.code;
-      throw new HopError('tcp', code, target, err.message, goDialError(hop, err.goError), { attempts: err.attempts });
+      const code: TcpCause = dial.viaProxy && err.code === 'tcp.refused' ? 'tcp.proxy_refused' : err.code;
+      throw new TcpError(code, target, err.message, goDialError(hop, err.goError), err.attempts);
     }
     throw err;
   }
@@ -169,8 +150,8 @@ async function connectLayer(ctx: HopContext, hop: HopTarget, lookup: LookupResul
   if (!proxy || hop.scheme === 'http') return { socket, attempts, goConnectMs };
   if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
     socket.destroy();
-    throw new HopError('tcp', 'tcp.proxy_unsupported', target, `proxy scheme ${proxy.protocol} is not supported by the probe`,
-      `proxy scheme ${proxy.protocol}`, { attempts });
+    throw new TcpError('tcp.proxy_unsupported', target, `proxy scheme ${proxy.protocol} is not supported by the probe`,
+      `proxy scheme ${proxy.protocol}`, attempts);
   }
   const authority = joinHostPort(hop.host, hop.port);
   try {
@@ -186,7 +167,7 @@ async function connectLayer(ctx: HopContext, hop: HopTarget, lookup: LookupResul
   } catch (err) {
     if (err instanceof DialError) {
       // The dialer words it as go does: "proxyconnect tcp: " for TLS to the proxy, nothing for the CONNECT answer.
-      throw new HopError('tcp', err.code, `${redactURL(proxy.href)} CONNECT ${authority}`, err.message, err.goError, { attempts });
+      throw new TcpError(err.code, `${redactURL(proxy.href)} CONNECT ${authority}`, err.message, err.goError, attempts);
     }
     throw err;
   }
@@ -235,8 +216,8 @@ async function secureLayer(ctx: HopContext, hop: HopTarget, socket: net.Socket, 
     });
   } catch (err) {
     socket.destroy();
-    if (err instanceof TlsError) {
-      throw new HopError('tls', err.code as LayerCause, target, err.message, tlsGoError(err), { tls: { error: err.message, seen: err.detail } });
+    if (err instanceof TlsHandshakeError) {
+      throw new TlsError(err.code, target, err.message, tlsGoError(err), { tls: { error: err.message, seen: err.detail } });
     }
     throw err;
   }
@@ -246,22 +227,22 @@ async function secureLayer(ctx: HopContext, hop: HopTarget, socket: net.Socket, 
     const verdict = judgeGoHello(check, `the probe's own ${result.helloBytes}-byte ClientHello`);
     if (verdict) {
       result.socket.destroy();
-      throw new HopError('tls', verdict.cause, target, verdict.message, verdict.goError, { tls: summarizeTls(result), goHello: check });
+      throw new TlsError(verdict.cause, target, verdict.message, verdict.goError, { tls: summarizeTls(result), goHello: check });
     }
     result.goHello = check;
   }
   if (!result.verification.ok && opts.verify !== false) {
     result.socket.destroy();
     const v = result.verification;
-    throw new HopError('tls', (v.cause ?? 'tls.handshake_failed') as LayerCause, target,
+    throw new TlsError(v.cause ?? 'tls.handshake_failed', target,
       v.diagnosisDetail ?? v.goError ?? 'certificate verification failed', v.goError ?? 'tls: failed to verify certificate',
-      { tls: summarizeTls(result) });
+      { tls: summarizeTls(result) }, v.diagnosis);
   }
   return result;
 }
 
 /** The text go prints after `Get "<url>": `, as tls.ts predicted it (e.g. the plain-HTTP-on-a-TLS-port text). */
-function tlsGoError(err: TlsError): string {
+function tlsGoError(err: TlsHandshakeError): string {
   if (err.code === 'tls.timeout') return 'net/http: TLS handshake timeout';
   return err.goError ?? err.message;
 }

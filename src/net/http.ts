@@ -8,10 +8,9 @@ import type net from 'node:net';
 import type { Dispatcher } from 'undici';
 // The Agent alone: the package index also loads fetch, WebSocket, caches and mocks (~1 MB more to parse).
 import type UndiciAgentClass from 'undici/lib/dispatcher/agent.js';
-import { ProbeError } from '../errors.js';
-import type { LayerCause } from '../causes.js';
 import type { DialAttempt } from './dialer.js';
-import { basicAuth, hopForURL, HopError, openHop, type HopContext, type HopPhases, type OpenHop } from './hop.js';
+import { HttpError, isHopError, type HopError } from './errors.js';
+import { basicAuth, hopForURL, openHop, type HopContext, type HopPhases, type OpenHop } from './hop.js';
 import { joinHostPort } from './netip.js';
 import { opBudgetMs, opSignal } from '../budget.js';
 import { goAlpn } from './clienthello.js';
@@ -42,18 +41,6 @@ export interface HttpResponse {
   /** True when the body was longer than maxBytes and only a prefix was read. */
   readonly truncated: boolean;
   readonly timeMs: number;
-}
-
-export class HttpError extends ProbeError {
-  declare readonly code: LayerCause;
-  readonly url: string;
-  readonly goError: string;
-  constructor(code: LayerCause, url: string, message: string, goError: string) {
-    super(code, message);
-    this.name = 'HttpError';
-    this.url = url;
-    this.goError = goError;
-  }
 }
 
 /** Hands a connection opened by the tls stage to the first HTTP request for the same origin. */
@@ -106,7 +93,7 @@ export interface OpenedOrigin {
 
 /** The record of one connect (HttpClient.opened): what each layer showed, or where it failed. */
 export function openedOrigin(origin: string, via: 'direct' | 'proxy', result: OpenHop | HopError): OpenedOrigin {
-  if (result instanceof HopError) return { origin, ok: false, via, error: { layer: result.layer, cause: result.code, detail: result.message } };
+  if (isHopError(result)) return { origin, ok: false, via, error: { layer: result.layer, cause: result.code, detail: result.message } };
   const leaf = result.tls?.chain[0];
   const chosen = result.tcp.attempts.find((a) => a.chosen);
   return {
@@ -214,7 +201,7 @@ export class HttpClient {
             callback(null, h.socket);
           })
           .catch((err: unknown) => {
-            if (err instanceof HopError) this.opened.push(openedOrigin(origin, via, err));
+            if (isHopError(err)) this.opened.push(openedOrigin(origin, via, err));
             callback(err instanceof Error ? err : new Error(String(err)), null);
           });
       },
@@ -455,7 +442,7 @@ function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts
 }
 
 function toHttpError(err: unknown, url: string, signal: AbortSignal, streamId: number): Error {
-  if (err instanceof HttpError || err instanceof HopError) return err;
+  if (err instanceof HttpError || isHopError(err)) return err;
   const code = (err as { code?: string }).code;
   if (signal.aborted) {
     return new HttpError('http.timeout', url, 'the request did not finish in time', `Get "${url}": context deadline exceeded`);

@@ -6,7 +6,7 @@
 
 import { randomInt } from 'node:crypto';
 import { ProbeError } from '../errors.js';
-import type { LayerCause } from '../causes.js';
+import type { DnsCause } from './errors.js';
 import type { HostsTable } from './hosts.js';
 import { formatNetIp, joinHostPort, parseIpLiteral } from './netip.js';
 import type { HostLookupOrder } from './nsswitch.js';
@@ -68,12 +68,12 @@ export interface LookupResult {
 }
 
 export class DnsLookupError extends ProbeError {
-  declare readonly code: LayerCause;
+  declare readonly code: DnsCause;
   /** The text Go would print, e.g. "lookup proxy.golang.org on 10.0.0.2:53: no such host". */
   readonly goError: string;
   /** The evidence: names tried and every query. */
   readonly result: Omit<LookupResult, 'addresses'>;
-  constructor(code: LayerCause, goError: string, result: Omit<LookupResult, 'addresses'>, detail?: string) {
+  constructor(code: DnsCause, goError: string, result: Omit<LookupResult, 'addresses'>, detail?: string) {
     super(code, detail ? `${goError} (${detail})` : goError);
     this.name = 'DnsLookupError';
     this.goError = goError;
@@ -108,7 +108,7 @@ interface GoDnsError {
   isTimeout: boolean;
   isTemporary: boolean;
   isNotFound: boolean;
-  cause: LayerCause;
+  cause: DnsCause;
 }
 
 function goErrorText(e: GoDnsError): string {
@@ -142,7 +142,7 @@ function extendedRcode(p: Parser, h: Header): { rcode: number; hasAdd: boolean }
 type HeaderVerdict =
   | { kind: 'ok' }
   | { kind: 'nxdomain' }
-  | { kind: 'fail'; text: string; temporary: boolean; cause: LayerCause; outcome: DnsQueryOutcome; rcode: number };
+  | { kind: 'fail'; text: string; temporary: boolean; cause: DnsCause; outcome: DnsQueryOutcome; rcode: number };
 
 /** checkHeader. */
 function checkHeader(p: Parser, h: Header): HeaderVerdict {
@@ -316,7 +316,7 @@ export class Resolver {
     const detail = callerSignal.aborted
       ? `the probe's deadline ended the lookup; go would wait up to ${this.goGiveUpMs(st.host)} ms`
       : `go's ${this.dialTimeoutMs} ms dial deadline passed`;
-    const cause: LayerCause = usesDefaultNameservers(this.conf) ? 'dns.no_nameserver' : 'dns.timeout';
+    const cause: DnsCause = usesDefaultNameservers(this.conf) ? 'dns.no_nameserver' : 'dns.timeout';
     const ev = evidence(st);
     let goError = `lookup ${st.host}: i/o timeout`;
     // Cut short by the probe while go would finish its own walk inside the dial deadline: go then prints

@@ -58,7 +58,7 @@ export interface TlsHandshakeOptions {
   x509?: X509Rules;
 }
 
-export type TlsCause =
+export type TlsVerifyCause =
   | 'tls.unknown_authority'
   | 'tls.expired'
   | 'tls.not_yet_valid'
@@ -70,7 +70,7 @@ export type TlsDiagnosis = 'intercepting_proxy' | 'missing_intermediate' | 'self
 
 export interface TlsVerification {
   ok: boolean;
-  cause?: TlsCause;
+  cause?: TlsVerifyCause;
   /** What Go >= 1.20 prints after `Get "<url>": `. */
   goError?: string;
   diagnosis?: TlsDiagnosis;
@@ -100,7 +100,7 @@ export interface TlsResult {
 
 export type TlsErrorCode = 'tls.protocol' | 'tls.handshake_failed' | 'tls.timeout';
 
-export class TlsError extends ProbeError {
+export class TlsHandshakeError extends ProbeError {
   override readonly code: TlsErrorCode;
   /** What was seen on the wire. */
   readonly detail: string;
@@ -108,7 +108,7 @@ export class TlsError extends ProbeError {
   readonly goError?: string;
   constructor(code: TlsErrorCode, message: string, opts: { detail: string; goError?: string; cause?: unknown }) {
     super(code, message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'TlsError';
+    this.name = 'TlsHandshakeError';
     this.code = code;
     this.detail = opts.detail;
     if (opts.goError !== undefined) this.goError = opts.goError;
@@ -422,7 +422,7 @@ class WireTap {
 export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise<TlsResult> {
   if (opts.signal.aborted) {
     socket.destroy();
-    throw new TlsError('tls.timeout', 'TLS handshake not started: the probe was aborted', {
+    throw new TlsHandshakeError('tls.timeout', 'TLS handshake not started: the probe was aborted', {
       detail: `aborted before the handshake: ${abortReason(opts.signal)}`,
     });
   }
@@ -450,7 +450,7 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
 
   await new Promise<void>((resolve, reject) => {
     let settled = false;
-    const finish = (err?: TlsError): void => {
+    const finish = (err?: TlsHandshakeError): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -471,7 +471,7 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
     const onClose = (): void => finish(classifyFailure(tap, undefined, opts));
     const onAbort = (): void =>
       finish(
-        new TlsError('tls.timeout', 'TLS handshake aborted', {
+        new TlsHandshakeError('tls.timeout', 'TLS handshake aborted', {
           detail: `aborted during the handshake (${abortReason(opts.signal)}); ${describeWire(tap)}`,
           goError: 'net/http: TLS handshake timeout',
         }),
@@ -479,7 +479,7 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
     const timer = setTimeout(
       () =>
         finish(
-          new TlsError('tls.timeout', `TLS handshake did not complete within ${opts.timeoutMs} ms`, {
+          new TlsHandshakeError('tls.timeout', `TLS handshake did not complete within ${opts.timeoutMs} ms`, {
             detail: `no complete handshake after ${opts.timeoutMs} ms; ${describeWire(tap)}`,
             goError: 'net/http: TLS handshake timeout',
           }),
@@ -821,11 +821,11 @@ function hostPort(addr: string | undefined, port: number | undefined): string {
   return addr.includes(':') ? `[${addr}]:${port ?? '?'}` : `${addr}:${port ?? '?'}`;
 }
 
-function classifyFailure(tap: WireTap, err: Error | undefined, opts: TlsHandshakeOptions): TlsError {
+function classifyFailure(tap: WireTap, err: Error | undefined, opts: TlsHandshakeOptions): TlsHandshakeError {
   const openssl = err ? `${(err as { code?: string }).code ?? 'error'}: ${err.message}` : 'connection closed';
   if (tap.received > 0 && !firstRecordLooksLikeTls(tap.captured)) {
     const http = tap.captured.subarray(0, 5).toString('latin1') === 'HTTP/';
-    return new TlsError('tls.protocol', `the peer at ${joinHostPort(opts.host, opts.port)} does not speak TLS`, {
+    return new TlsHandshakeError('tls.protocol', `the peer at ${joinHostPort(opts.host, opts.port)} does not speak TLS`, {
       detail: describeWire(tap),
       goError: http ? 'http: server gave HTTP response to HTTPS client' : 'tls: first record does not look like a TLS handshake',
       cause: err,
@@ -835,7 +835,7 @@ function classifyFailure(tap: WireTap, err: Error | undefined, opts: TlsHandshak
   const m = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec((err as { code?: string } | undefined)?.code ?? '');
   if (alert === undefined && m) alert = OPENSSL_ALERTS[m[1]!];
   if (alert !== undefined) {
-    return new TlsError('tls.handshake_failed', `the server refused the handshake: ${alertText(alert)}`, {
+    return new TlsHandshakeError('tls.handshake_failed', `the server refused the handshake: ${alertText(alert)}`, {
       detail: `the server sent TLS alert ${alert} (${ALERT_TEXT[alert] ?? 'unknown'}); ${openssl}${alert === ALERT_HANDSHAKE_FAILURE && opts.x509 && !opts.x509.acceptSha1HandshakeSignatures ? SHA1_REFUSED_NOTE : ''}`,
       goError: `remote error: ${alertText(alert)}`,
       cause: err,
@@ -843,14 +843,14 @@ function classifyFailure(tap: WireTap, err: Error | undefined, opts: TlsHandshak
   }
   const sockErr = (tap.socketError as { code?: string } | undefined)?.code;
   if (sockErr === 'ECONNRESET') {
-    return new TlsError('tls.handshake_failed', 'the connection was reset during the TLS handshake', {
+    return new TlsHandshakeError('tls.handshake_failed', 'the connection was reset during the TLS handshake', {
       detail: `connection reset by the peer during the handshake; ${describeWire(tap)}`,
       goError: `read tcp ${tap.addresses}: read: connection reset by peer`,
       cause: err,
     });
   }
   if (tap.peerEnded || !err) {
-    return new TlsError('tls.handshake_failed', 'the peer closed the connection during the TLS handshake', {
+    return new TlsHandshakeError('tls.handshake_failed', 'the peer closed the connection during the TLS handshake', {
       detail: `the peer closed the connection before the handshake completed; ${describeWire(tap)}`,
       goError: tap.midRecord ? 'unexpected EOF' : 'EOF',
       cause: err,
@@ -858,7 +858,7 @@ function classifyFailure(tap: WireTap, err: Error | undefined, opts: TlsHandshak
   }
   const reason = opensslReason(err.message);
   const oversized = oversizedHandshake(tap.captured);
-  return new TlsError('tls.handshake_failed', `TLS handshake failed: ${reason}`, {
+  return new TlsHandshakeError('tls.handshake_failed', `TLS handshake failed: ${reason}`, {
     detail: `${(err as { code?: string }).code ?? 'error'}: ${reason}; ${describeWire(tap)}`,
     ...(oversized !== undefined ? { goError: `tls: handshake message of length ${oversized} bytes exceeds maximum of ${GO_MAX_HANDSHAKE} bytes` } : {}),
     cause: err,

@@ -9,10 +9,12 @@ import { goQuote } from '../goenv/gostrings.js';
 import { escapePath, wirePathEscape } from '../goenv/module.js';
 import { redactURL } from '../goenv/redact.js';
 import { goGet, goGetInsecure, GoWebError } from '../net/goweb.js';
-import { hopForURL, HopError, openHop } from '../net/hop.js';
+import { isHopError, type HopError } from '../net/errors.js';
+import { hopForURL, openHop } from '../net/hop.js';
 import { openedOrigin } from '../net/http.js';
 import type { PlannedModule } from '../plan.js';
-import { hintFor } from '../hints.js';
+import { directHint } from '../hints.js';
+import { layerFailure } from './failure.js';
 import type { EntryResult, WalkFailure } from './gowalk.js';
 import type { Finding, WorkContext } from './stage.js';
 import { checkGovcs } from '../goenv/govcs.js';
@@ -81,7 +83,7 @@ async function discoverAndFetch(ctx: WorkContext, m: PlannedModule, requests: st
   } catch (err) {
     if (err instanceof GoWebError) {
       const goError = `unrecognized import path "${m.path}": ${prefix}: ${err.goError}`;
-      return { ok: false, failure: directFailure(ctx, m, err.hopError, err.code, url, err.message, goError) };
+      return { ok: false, failure: directFailure(ctx, m, err, url, goError) };
     }
     throw err;
   }
@@ -152,7 +154,7 @@ async function verifyPrefix(ctx: WorkContext, m: PlannedModule, chosen: MetaImpo
   } catch (err) {
     if (err instanceof GoWebError) {
       // metaImportsForPrefix: "fetching <prefix>: <err>".
-      return directFailure(ctx, m, err.hopError, err.code, url, err.message, `unrecognized import path "${m.path}": fetching ${chosen.prefix}: ${err.goError}`);
+      return directFailure(ctx, m, err, url, `unrecognized import path "${m.path}": fetching ${chosen.prefix}: ${err.goError}`);
     }
     throw err;
   }
@@ -214,28 +216,35 @@ async function checkVcsHost(ctx: WorkContext, m: PlannedModule, repo: string, vc
     // Recorded with the HTTP client's connects: report.json's egress[] lists every origin the run dialed.
     ctx.net.http.opened.push(openedOrigin(origin, via, hop));
   } catch (err) {
-    if (err instanceof HopError) {
+    if (isHopError(err)) {
       ctx.net.http.opened.push(openedOrigin(origin, via, err));
       // A TLS failure does not stop go when GOINSECURE covers the path.
       if (!(m.insecure && err.layer === 'tls')) {
         const goError = `${vcs} fetch of ${repo}: ${err.goError}`;
-        return { ok: false, failure: directFailure(ctx, m, err, err.code, repo, err.message, goError) };
+        return { ok: false, failure: directFailure(ctx, m, err, repo, goError) };
       }
     } else throw err;
   }
   return { ok: true, value: { version, direct: true, vcs, repo } };
 }
 
-function directFailure(ctx: WorkContext, m: PlannedModule, hop: HopError | undefined, code: string, target: string, detail: string, goError: string): WalkFailure {
-  const layerHint = hop ? hintFor(hop.code, { host: new URL(target.startsWith('http') ? target : `https://${target}`).hostname, nameservers: ctx.plan.dns.conf.servers, dialed: hop.target }) : '';
-  return {
-    cause: code.startsWith('redirect.') ? code : `proxy.${code}`,
-    target: hop?.target ?? target,
-    detail: `direct fetch of ${m.path} from its origin: ${detail}`,
+/** A failed fetch from the origin: its layer error through the one conversion, or go's web policy's refusal. */
+function directFailure(ctx: WorkContext, m: PlannedModule, err: GoWebError | HopError, target: string, goError: string): WalkFailure {
+  const failed = err instanceof GoWebError ? err.failed : err;
+  const detail = `direct fetch of ${m.path} from its origin: ${err.message}`;
+  if (typeof failed === 'string') {
+    const cause = failed === 'file.error' ? 'proxy.file_error' : failed;
+    return { cause, target, detail, goError, hint: directHint(m.path), notExist: false };
+  }
+  const host = new URL(target.startsWith('http') ? target : `https://${target}`).hostname;
+  const hop = isHopError(failed);
+  const layer = layerFailure(failed, {
+    stage: 'proxy',
+    facts: { host, nameservers: ctx.plan.dns.conf.servers, dialed: failed.target },
+    target: hop ? failed.target : target,
     goError,
-    hint: `go fetches ${m.path} directly from its origin here (GOPROXY "direct" or GOPRIVATE/GONOPROXY). ${layerHint}`.trim(),
-    notExist: false,
-  };
+  });
+  return { cause: layer.cause, target: layer.target, detail, goError, hint: directHint(m.path, hop ? layer.hint : undefined), notExist: false, layer };
 }
 
 interface MetaImport {

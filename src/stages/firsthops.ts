@@ -1,13 +1,13 @@
 // Shared by the dns, tcp and tls stages: run one layer for every first hop at once, then judge in plan
 // order. A hop whose failure go survives (a `|` entry with a next entry) yields a finding, not a failure.
 
-import { goWouldWaitFor, hintFor } from '../hints.js';
-import type { DialAttempt } from '../net/dialer.js';
-import { dialTarget, HopError, type HopTarget } from '../net/hop.js';
+import { isHopError, type HopError } from '../net/errors.js';
+import { dialTarget, type HopTarget } from '../net/hop.js';
 import { joinHostPort } from '../net/netip.js';
 import type { Hop } from '../plan.js';
 import { redactURL } from '../goenv/redact.js';
 import type { HopProgress } from '../state.js';
+import { layerFailure, stageFailure } from './failure.js';
 import type { Failure, Finding, StageContext, StageName } from './stage.js';
 
 export function hopTarget(hop: Hop): HopTarget {
@@ -35,7 +35,7 @@ export async function forEachFirstHop<T>(
       try {
         return { hop, value: await fn(hop, progress) };
       } catch (err) {
-        if (err instanceof HopError) return { hop, error: err };
+        if (isHopError(err)) return { hop, error: err };
         throw err;
       }
     }),
@@ -69,41 +69,19 @@ export function judge(stage: StageName, runs: readonly LayerRun<unknown>[], ctx:
   return { ...(failure ? { failure } : {}), findings };
 }
 
-export function hopFailure(stage: StageName, err: HopError, hop: Pick<Hop, 'host' | 'port' | 'proxy' | 'roles'> & Partial<Pick<Hop, 'scheme' | 'firstRequest'>>, ctx: StageContext, prefix?: 'proxy' | 'sumdb' | 'redirect'): Failure {
+export function hopFailure(stage: StageName, err: HopError, hop: Pick<Hop, 'host' | 'port' | 'proxy' | 'roles'> & Partial<Pick<Hop, 'scheme' | 'firstRequest'>>, ctx: StageContext): Failure {
   const dial = dialTarget({ origin: '', scheme: hop.scheme ?? 'https', host: hop.host, port: hop.port, proxy: hop.proxy });
-  const diagnosis = (err.evidence['tls'] as { verification?: { diagnosis?: string } } | undefined)?.verification?.diagnosis;
-  const cause = (prefix ? `${prefix}.${err.code}` : err.code) as Failure['cause'];
-  return {
-    stage,
-    cause,
-    target: err.target,
-    detail: err.message,
-    hint: hintFor(err.code, {
+  return stageFailure(stage, layerFailure(err, {
+    facts: {
       host: hop.host,
       port: hop.port,
       dialed: joinHostPort(dial.host, dial.port),
       viaProxy: dial.viaProxy,
       nameservers: ctx.plan.dns.conf.servers,
       variable: variableOf(hop.roles),
-      ...(diagnosis ? { diagnosis } : {}),
-      ...familyFacts(err),
-    }),
+    },
     goError: inGoWords(err.goError, hop),
-    ...(goWouldWaitFor(err.code) ? { goWouldWait: goWouldWaitFor(err.code)! } : {}),
-  };
-}
-
-/**
- * What the failed connects say about address families: IPv6 addresses that were dialed and failed (a
- * NetworkPolicy written for IPv4 misses them), or, when every connect failed with ENETUNREACH in one
- * family, the family the pod has no route for (a single-stack pod).
- */
-function familyFacts(err: HopError): { missingFamily?: 4 | 6; ipv6Dialed?: readonly string[] } {
-  const attempts = (err.evidence['attempts'] ?? []) as readonly DialAttempt[];
-  const ipv6Dialed = attempts.filter((a) => a.family === 6 && !a.ok && a.errno !== 'ENETUNREACH').map((a) => a.address);
-  if (ipv6Dialed.length > 0) return { ipv6Dialed };
-  if (attempts.length === 0 || !attempts.every((a) => a.errno === 'ENETUNREACH' && a.family === attempts[0]!.family)) return {};
-  return { missingFamily: attempts[0]!.family };
+  }));
 }
 
 /** go wraps a dial or TLS error in the request that hit it: `<m>@<v>: Get "<url>": <err>`. */

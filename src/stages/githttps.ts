@@ -10,12 +10,13 @@ import { gitCredentialFill, helperName } from '../goenv/gitcreds.js';
 import type { GitConfigEntry } from '../goenv/gitconfig.js';
 import { compare as semverCompare, isValid as isSemver, prerelease } from '../goenv/semver.js';
 import { GitProtocolError, lsRefsRequest, parseInfoRefs, parseLsRefs, tagForVersion, UPLOAD_PACK_REQUEST, UPLOAD_PACK_RESULT, type GitRef } from '../net/gitsmart.js';
-import { HopError } from '../net/hop.js';
-import { HttpClient, HttpError, SessionCache, type HttpResponse } from '../net/http.js';
+import { isHopError, LayerError, type HopError } from '../net/errors.js';
+import { HttpClient, SessionCache, type HttpResponse } from '../net/http.js';
 import { loadTrustStore, type TrustStore } from '../net/truststore.js';
-import { hintFor } from '../hints.js';
-import { InputFileError } from '../inputfile.js';
 import type { Cause } from '../causes.js';
+import { gitTrustHint } from '../hints.js';
+import { layerFailure } from './failure.js';
+import { InputFileError } from '../inputfile.js';
 import { redactGitURL, registerGitTransport, type GitEnvironment, type GitHopFailure, type GitHopRequest, type GitHopResult, type GitTransport } from './githop.js';
 import type { Finding, WorkContext } from './stage.js';
 
@@ -366,17 +367,15 @@ async function send(ctx: WorkContext, client: HttpClient, method: 'GET' | 'POST'
     if (err instanceof GitFail) throw err;
     const u = new URL(url);
     const shown = redactGitURL(base);
-    if (err instanceof HopError) {
-      const hint = hintFor(err.code, { host: u.hostname, dialed: err.target, nameservers: ctx.plan.dns.conf.servers, variable: 'the repository URL (go-import tag or insteadOf)' });
+    if (isHopError(err)) {
+      const f = layerFailure(err, { stage: 'proxy', facts: { host: u.hostname, dialed: err.target, nameservers: ctx.plan.dns.conf.servers, variable: 'the repository URL (go-import tag or insteadOf)' } });
       const settings = gitHttpSettings(req.git.config.entries, req.git.env, req.url);
-      const tlsHint = err.layer === 'tls' && err.code === 'tls.unknown_authority'
-        ? `git verifies ${u.host} against its own trust store, not go's (SSL_CERT_FILE means nothing to git): set GIT_SSL_CAINFO or http.sslCAInfo to the CA file (it holds ${settings.sslCAInfo ? settings.sslCAInfo : 'nothing now'}), or add the CA to ${settings.sslCAPath}. ${hint}`
-        : hint;
-      throw new GitFail({ cause: `proxy.${err.code}` as Cause, target: err.target, detail: `git's request to ${redactGitURL(url)}: ${err.message}`, gitStderr: `fatal: unable to access '${shown}': ${curlText(err, u, settings)}`, hint: tlsHint });
+      const hint = err.code === 'tls.unknown_authority' ? gitTrustHint(u.host, settings.sslCAInfo, settings.sslCAPath, f.hint) : f.hint;
+      throw new GitFail({ cause: f.cause, target: f.target, detail: `git's request to ${redactGitURL(url)}: ${err.message}`, gitStderr: `fatal: unable to access '${shown}': ${curlText(err, u, settings)}`, hint });
     }
-    if (err instanceof HttpError) {
-      throw new GitFail({ cause: `proxy.${err.code}` as Cause, target: redactGitURL(base), detail: `git's request to ${redactGitURL(url)}: ${err.message}`, gitStderr: `fatal: unable to access '${shown}': ${err.message}`,
-        hint: hintFor(err.code, { host: u.hostname }) });
+    if (err instanceof LayerError) {
+      const f = layerFailure(err, { stage: 'proxy', facts: { host: u.hostname }, target: redactGitURL(base) });
+      throw new GitFail({ cause: f.cause, target: f.target, detail: `git's request to ${redactGitURL(url)}: ${err.message}`, gitStderr: `fatal: unable to access '${shown}': ${err.message}`, hint: f.hint });
     }
     throw err;
   }

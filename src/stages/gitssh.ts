@@ -5,7 +5,7 @@
 // GIT_SSH_COMMAND of the pod's own replaces ssh, which the probe then does not model (a finding).
 
 import { userInfo } from 'node:os';
-import type { Cause } from '../causes.js';
+import { stagedLayerCause, type Cause } from '../causes.js';
 import { hintFor } from '../hints.js';
 import { GitSshError, lsRemoteSsh, parseGitSshUrl, type GitSshResult } from '../net/gitssh.js';
 import { GitProtocolError } from '../net/gitsmart.js';
@@ -94,7 +94,7 @@ function proxyCause(code: GitSshError['code']): Cause {
     case 'git_publickey_denied': return 'proxy.git_publickey_denied';
     case 'git_repo_not_found': return 'proxy.git_repo_not_found';
     case 'git_ssh_failed': case 'git_not_checked': return 'proxy.git_ssh_failed';
-    default: return `proxy.${code}`;
+    default: return stagedLayerCause('proxy', code);
   }
 }
 
@@ -114,6 +114,7 @@ function sshHint(ctx: WorkContext, err: GitSshError, req: GitHopRequest, shown: 
     case 'git_repo_not_found':
       return `the ssh server at ${host} has no repository at ${shown}${rewrite}: check the path the insteadOf rule produces and that the deploy key's account may read it`;
     case 'git_ssh_failed':
+    case 'git_not_checked':
       return `the ssh server at ${err.target} did not complete the SSH handshake: check that the port serves SSH and that nothing in between cuts the connection`;
     default:
       return hintFor(err.code, { host, port: Number(/:(\d+)$/.exec(err.target)?.[1] ?? 22), dialed: err.target, nameservers: ctx.plan.dns.conf.servers, variable: `the repository URL ${shown}${rewrite}` });

@@ -2,7 +2,9 @@
 // Comma entries fall through only on not-exist (404/410), pipe entries on any error; the reported
 // error is the best one seen (direct/noproxy > other proxy errors > first not-exist).
 
-import { goWouldWaitFor, hintFor } from '../hints.js';
+import type { Cause, HopStage } from '../causes.js';
+import { hintFor } from '../hints.js';
+import { isHopError } from '../net/errors.js';
 import { entryAction, tryProxies as goTryProxies, type EntryAction, type ProxyEntry } from '../goenv/proxylist.js';
 import { escapePath, escapeVersion, wirePathEscape } from '../goenv/module.js';
 import { redactURL } from '../goenv/redact.js';
@@ -10,10 +12,11 @@ import { goGet, GoWebError, type GoResponse, type RedirectHop } from '../net/gow
 import type { NetServices } from '../net/services.js';
 import type { Plan } from '../plan.js';
 import { opSignal } from '../budget.js';
+import { layerFailure, type LayerFailure } from './failure.js';
 
 export interface WalkFailure {
   /** Stable cause, e.g. proxy.not_found, proxy.dns.timeout, proxy.bad_response. */
-  readonly cause: string;
+  readonly cause: Cause;
   readonly target: string;
   readonly detail: string;
   readonly goError: string;
@@ -25,6 +28,16 @@ export interface WalkFailure {
   readonly hops?: readonly RedirectHop[];
   /** How long go itself would wait here, when the probe gave up sooner. */
   readonly goWouldWait?: string;
+  /** The layer error underneath (a host that could not be reached, an HTTP exchange that failed). */
+  readonly layer?: LayerFailure;
+}
+
+/** A walk failure as report.json shows it: the layer error underneath is the failure's source, not evidence. */
+export type ShownFailure = Omit<WalkFailure, 'layer'>;
+
+export function shownFailure(f: WalkFailure): ShownFailure {
+  const { layer: _, ...shown } = f;
+  return shown;
 }
 
 export interface WalkAttempt {
@@ -98,7 +111,7 @@ export async function tryProxies<T>(
   return { ok: false, failure: walked.error ?? noEntries(), attempts };
 }
 
-function notExistCause(entry: ProxyEntry, error: string): string {
+function notExistCause(entry: ProxyEntry, error: string): Cause {
   if (entry.kind === 'off') return 'proxy.off';
   if (/GOPRIVATE|GONOPROXY/.test(error)) return 'proxy.disabled';
   return 'proxy.not_found';
@@ -210,32 +223,32 @@ function errorDetail(res: GoResponse): string {
   return `\n\tserver response:${joined}${suffix}`;
 }
 
-export function webFailure(err: GoWebError, plan: Plan, prefix = 'proxy'): WalkFailure {
+/**
+ * A failed web.Get as one entry of the walk: a layer error underneath goes through the one conversion
+ * (failure.ts), named by the stage that runs the walk; go's own refusals (its redirect policy, an
+ * unreadable file:// entry) keep their causes.
+ */
+export function webFailure(err: GoWebError, plan: Plan, stage: HopStage = 'proxy'): WalkFailure {
   const url = redactURL(err.url);
-  const layerCause = err.code;
-  const cause = layerCause.startsWith('redirect.') ? layerCause : `${prefix}.${layerCause}`;
-  const hop = err.hopError;
   const host = safeHost(err.url);
-  // A host reached through a redirect (object storage behind the .zip) is named by the server's
-  // Location, not by GOPROXY: the hint must not send the user to GOPROXY's port or spelling.
-  const redirectedFrom = err.hops.length > 0 ? safeHost(err.hops[err.hops.length - 1]!.url) : undefined;
-  const variable = redirectedFrom ? `the redirect Location from ${redirectedFrom} (the server's answer, not GOPROXY)` : undefined;
-  const hint = hop
-    ? hintFor(hop.code, { host, nameservers: plan.dns.conf.servers, dialed: hop.target, ...(variable ? { variable } : {}), ...diagnosisOf(hop.evidence) })
-    : layerCause === 'redirect.insecure'
-      ? 'the server redirects https to http, which go refuses: fix the redirect to stay on https (GOINSECURE does not apply to proxy traffic)'
-      : layerCause === 'redirect.too_many'
-        ? 'the chain reaches a 10th redirect, where go stops (it follows at most 9; a loop?): shorten the redirect chain'
-        : layerCause === 'redirect.bad_location'
-          ? `a redirect from ${host} carries a Location go's URL parser rejects (a space, a bad %-escape or port): fix the URL the server, or a middlebox rewriting Location, puts there`
-          : hintFor(layerCause, { host });
-  const wait = goWouldWaitFor(cause);
-  return { cause, target: hop?.target ?? url, detail: err.message, goError: err.goError, hint, notExist: false, hops: err.hops, ...(wait ? { goWouldWait: wait } : {}) };
-}
-
-function diagnosisOf(evidence: Record<string, unknown>): { diagnosis?: string } {
-  const d = (evidence['tls'] as { verification?: { diagnosis?: string } } | undefined)?.verification?.diagnosis;
-  return d ? { diagnosis: d } : {};
+  const failed = err.failed;
+  if (typeof failed !== 'string') {
+    // A host reached through a redirect (object storage behind the .zip) is named by the server's
+    // Location, not by GOPROXY: the hint must not send the user to GOPROXY's port or spelling.
+    const redirectedFrom = err.hops.length > 0 ? safeHost(err.hops[err.hops.length - 1]!.url) : undefined;
+    const variable = redirectedFrom ? `the redirect Location from ${redirectedFrom} (the server's answer, not GOPROXY)` : undefined;
+    const hop = isHopError(failed);
+    const layer = layerFailure(failed, {
+      stage,
+      facts: hop ? { host, nameservers: plan.dns.conf.servers, dialed: failed.target, ...(variable ? { variable } : {}) } : { host },
+      ...(hop ? {} : { target: url }),
+      goError: err.goError,
+    });
+    const { layerError: _, facts: __, ...shown } = layer;
+    return { ...shown, notExist: false, hops: err.hops, layer };
+  }
+  const cause: Cause = failed === 'file.error' ? 'proxy.file_error' : failed;
+  return { cause, target: url, detail: err.message, goError: err.goError, hint: hintFor(cause, { host }), notExist: false, hops: err.hops };
 }
 
 /** host[:port] of a URL for messages; the text itself when it does not parse. */

@@ -6,8 +6,8 @@
 
 import { readProxyEnv, proxyFor } from '../goenv/httpproxy.js';
 import { redactURL } from '../goenv/redact.js';
-import { HopError } from '../net/hop.js';
-import { HttpClient, HttpError, SessionCache } from '../net/http.js';
+import { LayerError } from '../net/errors.js';
+import { HttpClient, SessionCache } from '../net/http.js';
 import type { RedirectHop } from '../net/goweb.js';
 import type { StageContext } from './stage.js';
 import { opSignal } from '../budget.js';
@@ -75,7 +75,7 @@ export class LocationDiff {
       const rewritten = location !== undefined && first.resolved !== undefined && resolved !== undefined && place(first.resolved) !== place(resolved);
       return { ...base, direct, rewritten };
     } catch (err) {
-      if (err instanceof HopError || err instanceof HttpError) {
+      if (err instanceof LayerError) {
         seen.closed = `${err.code}: ${err.message}`;
         return { ...base, directError: seen.closed, rewritten: false };
       }

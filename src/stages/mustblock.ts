@@ -7,7 +7,8 @@
 // proves nothing about the policy (the name may simply be wrong), so it counts as blocked only with
 // --must-block-unresolvable-ok.
 
-import { connectHop, HopError, hopForURL, resolveHop, type HopTarget } from '../net/hop.js';
+import { DnsError, TcpError } from '../net/errors.js';
+import { connectHop, hopForURL, resolveHop, type HopTarget } from '../net/hop.js';
 import { joinHostPort } from '../net/netip.js';
 import type { NetServices } from '../net/services.js';
 import type { MustBlockTarget } from '../options.js';
@@ -32,7 +33,7 @@ async function checkOne(t: MustBlockTarget, net: NetServices, signal: AbortSigna
   try {
     lookup = await resolveHop(net, hop, signal);
   } catch (err) {
-    if (!(err instanceof HopError)) throw err;
+    if (!(err instanceof DnsError)) throw err;
     // Through a proxy, the name resolved here is the proxy's: if go cannot find its proxy it reaches nothing.
     if (proxied) return { target, blocked: true, detail: `${via}: the proxy's name does not resolve (${err.code}): ${err.goError}` };
     if (opts.unresolvableOk) return { target, blocked: true, detail: `does not resolve (${err.code}), counted as blocked (--must-block-unresolvable-ok): ${err.goError}` };
@@ -57,7 +58,7 @@ async function checkOne(t: MustBlockTarget, net: NetServices, signal: AbortSigna
         : `TCP connect to ${where} succeeded in ${ok?.latencyMs ?? '?'} ms: the egress policy lets it through`,
     };
   } catch (err) {
-    if (!(err instanceof HopError)) throw err;
+    if (!(err instanceof TcpError)) throw err;
     return { target, blocked: true, detail: `${proxied ? `${via}: ` : ''}connect failed (${err.code}): ${err.goError}` };
   }
 }

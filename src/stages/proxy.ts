@@ -7,7 +7,7 @@ import { redactURL } from '../goenv/redact.js';
 import type { PlannedModule } from '../plan.js';
 import type { ModuleFetch } from '../state.js';
 import { checkDirect } from './direct.js';
-import { goModuleError, proxyGet, tryProxies, versionPath, type EntryResult, type WalkAttempt, type WalkFailure } from './gowalk.js';
+import { goModuleError, proxyGet, shownFailure, tryProxies, versionPath, type EntryResult, type ShownFailure, type WalkAttempt } from './gowalk.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip } from './zipfetch.js';
 import { isCanonicalVersion } from '../goenv/module.js';
@@ -33,7 +33,7 @@ interface ModuleReport {
   info?: readonly WalkAttempt[];
   mod?: readonly WalkAttempt[];
   requests: string[];
-  failure?: WalkFailure & { op: string };
+  failure?: ShownFailure & { op: string };
 }
 
 export const proxyStage: Stage = {
@@ -59,7 +59,7 @@ export const proxyStage: Stage = {
     const f = first.failure!;
     const failure: Failure = {
       stage: 'proxy',
-      cause: f.cause as Failure['cause'],
+      cause: f.cause,
       target: f.target,
       detail: `${first.path}@${first.version ?? first.query} (${f.op}): ${f.detail}`,
       hint: f.hint,
@@ -121,7 +121,7 @@ async function probeToolchain(ctx: StageContext, findings: Finding[]): Promise<{
     report,
     failure: {
       stage: 'proxy',
-      cause: f.cause as Failure['cause'],
+      cause: f.cause,
       target: f.target,
       detail: `the toolchain ${toolchain} (go switches to it: ${tc.reason}), ${path}@${version} (.zip): ${f.detail}`,
       hint: f.hint,
@@ -149,7 +149,7 @@ async function probeModule(ctx: StageContext, m: PlannedModule, findings: Findin
   report.info = info.attempts;
   fallthroughFindings(m.path, '.info', info.attempts, findings);
   if (!info.ok) {
-    report.failure = { ...info.failure, op: query === 'latest' ? 'query latest' : '.info' };
+    report.failure = { ...shownFailure(info.failure), op: query === 'latest' ? 'query latest' : '.info' };
     return report;
   }
   const version = info.value.version;
@@ -184,7 +184,7 @@ async function probeModule(ctx: StageContext, m: PlannedModule, findings: Findin
   report.mod = mod.attempts;
   fallthroughFindings(m.path, '.mod', mod.attempts, findings);
   if (!mod.ok) {
-    report.failure = { ...mod.failure, op: '.mod' };
+    report.failure = { ...shownFailure(mod.failure), op: '.mod' };
     return report;
   }
   checkGoModBody(m, version, mod.value.body, findings);

@@ -6,6 +6,7 @@
 import type { RedirectHop } from '../net/goweb.js';
 import type { ModuleFetch } from '../state.js';
 import { safeHost, type WalkFailure } from './gowalk.js';
+import { restaged } from './failure.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip, type ZipFetch } from './zipfetch.js';
 import { TOOLCHAIN_MODULE } from '../goenv/toolchain.js';
@@ -97,23 +98,22 @@ function judgeChain(ctx: StageContext, m: ModuleFetch, zip: ZipFetch, findings: 
 export function chainFailure(ctx: StageContext, at: string, f: WalkFailure, hops: readonly RedirectHop[]): Failure {
   const base = { stage: 'redirect' as const, target: f.target, goError: `${at}: ${f.goError}`, ...(f.goWouldWait ? { goWouldWait: f.goWouldWait } : {}) };
   const redirected = hops.filter((h) => h.location !== undefined);
-  const layer = /^(?:proxy|redirect)\.(dns|tcp|tls)\./.exec(f.cause)?.[1];
+  const layer = f.layer?.layerError.layer;
 
   if (f.cause === 'redirect.too_many' || f.cause === 'redirect.insecure' || f.cause === 'redirect.bad_location') {
     const loop = f.cause === 'redirect.too_many' && hasLoop(hops);
     return {
       ...base,
-      cause: loop ? 'redirect.loop' : (f.cause as Failure['cause']),
+      cause: loop ? 'redirect.loop' : f.cause,
       detail: `${at}: ${loop ? `the redirect chain loops (${loopText(hops)})` : f.detail}`,
       hint: loop ? 'the redirects come back to a URL already visited: fix the redirect rules (storage bucket, CDN or proxy)' : f.hint,
     };
   }
-  if (layer) {
-    const cause = `redirect.${f.cause.replace(/^(?:proxy|redirect)\./, '')}` as Failure['cause'];
+  if (f.layer && (layer === 'dns' || layer === 'tcp' || layer === 'tls')) {
     const via = redirected.at(-1);
     return {
       ...base,
-      cause,
+      cause: restaged(f.layer, 'redirect').cause,
       detail: `${at}: ${via ? `the redirect to ${via.resolved} leads to a host that fails at ${layer}` : `the zip host fails at ${layer}`}: ${f.detail} [${LAYER_ALIAS[layer]}]`,
       hint: via
         ? `the zip is served from ${safeHost(via.resolved)} after a redirect: allow egress to that host too (NetworkPolicy/firewall/proxy allowlist), not just the GOPROXY host. ${f.hint}`
@@ -140,8 +140,8 @@ export function chainFailure(ctx: StageContext, at: string, f: WalkFailure, hops
     };
   }
   // A layer failure found while fetching the zip is this stage's (redirect.http.protocol), not the proxy stage's.
-  const cause = f.cause.replace(/^(?:proxy|sumdb)\.(?=(?:dns|tcp|tls|http)\.)/, 'redirect.');
-  return { ...base, cause: cause as Failure['cause'], detail: `${at}: ${f.detail}`, hint: f.hint };
+  const cause = f.layer ? restaged(f.layer, 'redirect').cause : f.cause;
+  return { ...base, cause, detail: `${at}: ${f.detail}`, hint: f.hint };
 }
 
 /**

@@ -9,7 +9,7 @@ import { findHash, SumdbError } from '../sumdb/client.js';
 import { hashGoMod } from '../sumdb/dirhash.js';
 import type { GoSumDB } from '../goenv/gosumdb.js';
 import type { ModuleFetch } from '../state.js';
-import { webFailure } from './gowalk.js';
+import { webFailure, type WalkFailure } from './gowalk.js';
 import { chooseBase, lookup, SumdbHttpError } from './sumdbfetch.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip, TOOLCHAIN_ZIP_PREFIX, zipReadCap } from './zipfetch.js';
@@ -219,9 +219,9 @@ function lookupFailure(ctx: StageContext, err: unknown, db: Extract<GoSumDB, { k
     const f = webFailure(err, ctx.plan, 'sumdb');
     return {
       stage: 'sumdb',
-      cause: f.cause as Failure['cause'],
+      cause: f.cause,
       target: f.target,
-      detail: `${/^sumdb\.(dns|tcp|tls)\./.test(f.cause) ? 'the checksum database host cannot be reached' : f.cause === 'sumdb.http.timeout' ? 'the checksum database did not answer in time' : 'the checksum database answered in a way go cannot use'}: ${f.detail}`,
+      detail: `${unreached(f) ? 'the checksum database host cannot be reached' : f.layer?.layerError.code === 'http.timeout' ? 'the checksum database did not answer in time' : 'the checksum database answered in a way go cannot use'}: ${f.detail}`,
       hint: `${f.hint} (go reaches the checksum database at ${redactURL(base)}; if it is blocked on purpose, set GONOSUMDB for private modules or GOSUMDB to a reachable mirror)`,
       ...(f.goWouldWait ? { goWouldWait: f.goWouldWait } : {}),
       goError: goPrefix + f.goError,
@@ -243,6 +243,12 @@ function lookupFailure(ctx: StageContext, err: unknown, db: Extract<GoSumDB, { k
     };
   }
   throw err;
+}
+
+/** The host was not reached: its name, its address or its TLS failed (not the HTTP exchange). */
+function unreached(f: WalkFailure): boolean {
+  const layer = f.layer?.layerError.layer;
+  return layer === 'dns' || layer === 'tcp' || layer === 'tls';
 }
 
 function mismatch(ctx: StageContext, at: string, target: string, detail: string, goError: string, cause: Failure['cause'] = 'sumdb.checksum_mismatch'): Failure {

@@ -6,6 +6,7 @@
 import { redactURL } from '../goenv/redact.js';
 import type { GoSumDB } from '../goenv/gosumdb.js';
 import { goGet, GoWebError } from '../net/goweb.js';
+import { HttpError } from '../net/errors.js';
 import { ProbeError } from '../errors.js';
 import { lookupAndVerify, type LookupVerified } from '../sumdb/client.js';
 import type { Verifier } from '../sumdb/note.js';
@@ -70,7 +71,7 @@ async function walkForBase(ctx: WorkContext, db: SumDB): Promise<BaseChoice> {
         }
       },
       // errProxyOff: not-exist, so the walk ends in "use the database directly".
-      direct: async () => ({ ok: false, failure: { cause: 'sumdb.direct', target: direct, detail: 'direct', goError: 'proxy off', hint: '', notExist: true } }),
+      direct: async () => ({ ok: false, failure: { cause: 'proxy.off', target: direct, detail: 'direct', goError: 'proxy off', hint: '', notExist: true } }),
     },
     (entry) => (entry.kind === 'url' ? { action: 'proxy', url: entry.url } : entry.kind === 'direct' ? { action: 'direct' } : { action: 'not-exist', error: entry.kind }),
   );
@@ -95,8 +96,9 @@ function sumdbFetch(ctx: WorkContext, base: string): (path: string, signal: Abor
       // go reads a sumdb answer whole, without limit: an endless body keeps it reading. Judging the
       // prefix would report it as malformed data instead.
       const shown = redactURL(url);
-      throw new GoWebError('http.too_large', url, `the body of ${shown} goes on past ${MAX_SUMDB_BYTES} bytes, where the probe stops reading; go has no limit here and would keep reading`,
-        `Get "${shown}": body larger than ${MAX_SUMDB_BYTES} bytes (the probe's cap; go would still be reading)`, res.hops);
+      const detail = `the body of ${shown} goes on past ${MAX_SUMDB_BYTES} bytes, where the probe stops reading; go has no limit here and would keep reading`;
+      const goError = `Get "${shown}": body larger than ${MAX_SUMDB_BYTES} bytes (the probe's cap; go would still be reading)`;
+      throw new GoWebError(new HttpError('http.too_large', shown, detail, goError), url, detail, goError, res.hops);
     }
     return res.body;
   };

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT, LAYER_CAUSES, STAGE_CAUSES, STAGE_EXIT_CODES, STAGE_NAMES } from '../../src/causes.js';
+import { EXIT, isLayerCause, LAYER_CAUSES, STAGE_CAUSES, STAGE_EXIT_CODES, STAGE_NAMES } from '../../src/causes.js';
 import { VERIFICATION_RULES } from '../../src/goenv/verification-rules.js';
 import { hintFor } from '../../src/hints.js';
 import { formatBytes, INPUT_LIMITS } from '../../src/inputfile.js';
@@ -95,8 +95,8 @@ export const STAGE_CAUSE_HINTS: Readonly<Record<keyof typeof STAGE_CAUSES, strin
   'proxy.git_publickey_denied': 'mount a deploy key the repository accepts (a Secret at ~/.ssh/id_ed25519, or IdentityFile in ~/.ssh/config), or an agent at SSH_AUTH_SOCK; a passphrase-protected key cannot be used without a terminal',
   'proxy.git_ssh_failed': 'check that the port serves SSH and that nothing between the pod and the git host cuts the connection',
   'proxy.git_protocol': 'something other than a git server answers at the repository URL: check the URL and the egress path',
+  'proxy.file_error': 'check the file:// GOPROXY directory: the path go reads must be a readable file (a missing one is a 404, which falls through)',
   'sumdb.toolchain_unverified': 'set GOSUMDB (go never skips the checksum database for golang.org/toolchain), or avoid the switch with a build image whose go is new enough',
-  'sumdb.unreachable': 'reserved: not reported by this version (an unreachable database is reported as sumdb.dns.*, sumdb.tcp.*, sumdb.tls.*)',
   'sumdb.unavailable_via_proxy': 'fix the proxy\'s /sumdb/<name>/supported endpoint, put "|" after that entry, or point GOSUMDB at a reachable URL',
   'sumdb.bad_signature': 'check the key in GOSUMDB (for sum.golang.org just "sum.golang.org"); if it is right, something alters the answers on the way',
   'sumdb.not_found': 'a private module: add it to GONOSUMDB/GOPRIVATE; otherwise check the version',
@@ -126,7 +126,7 @@ const FACTS = { host: 'HOST', port: 443, dialed: 'HOST:443', nameservers: ['NAME
 
 export function causeTable(): string {
   const rows: string[][] = [];
-  for (const [code, meaning] of Object.entries(LAYER_CAUSES)) rows.push([`\`${code}\``, meaning, hintFor(code, FACTS) || '—']);
+  for (const [code, meaning] of Object.entries(LAYER_CAUSES)) if (isLayerCause(code)) rows.push([`\`${code}\``, meaning, hintFor(code, FACTS) || '—']);
   for (const [code, meaning] of Object.entries(STAGE_CAUSES)) {
     rows.push([`\`${code}\``, meaning, STAGE_CAUSE_HINTS[code as keyof typeof STAGE_CAUSES]]);
   }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProxyEnv } from '../../../src/goenv/httpproxy.js';
-import { HopError } from '../../../src/net/hop.js';
+import { TcpError, TlsError } from '../../../src/net/errors.js';
 import { HttpClient, SessionCache } from '../../../src/net/http.js';
 import { parseHosts } from '../../../src/net/hosts.js';
 import { parseResolvConf } from '../../../src/net/resolvconf.js';
@@ -73,7 +73,7 @@ describe('the HTTP client and IPv6 literals', () => {
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
     const err = await get(`https://[::1]:${closedPort}/x`).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(HopError);
+    expect(err).toBeInstanceOf(TcpError);
     expect(err).toMatchObject({ layer: 'tcp', code: 'tcp.refused', target: `[::1]:${closedPort}`, goError: `dial tcp [::1]:${closedPort}: connect: connection refused` });
   });
 
@@ -91,7 +91,7 @@ describe('the HTTP client and IPv6 literals', () => {
     try {
       const err = await c.get(`https://[::1]:${(s.address() as AddressInfo).port}/`, { signal: AbortSignal.timeout(5000), maxBytes: 1024 }).catch((e: unknown) => e);
       expect(err).toMatchObject({ layer: 'tls', code: 'tls.name_mismatch' });
-      expect((err as HopError).goError).toContain("x509: cannot validate certificate for ::1 because it doesn't contain any IP SANs");
+      expect((err as TlsError).goError).toContain("x509: cannot validate certificate for ::1 because it doesn't contain any IP SANs");
     } finally {
       await c.close();
       s.close();

@@ -11,7 +11,7 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chainPem, issue, selfSignedCA, testPki, type IssuedCert } from '../../../src/lab/pki.js';
 import { parseGoVersion, rulesFor, x509RulesFor } from '../../../src/goenv/goversion.js';
-import { TlsError, tlsHandshake, type TlsHandshakeOptions, type TlsResult } from '../../../src/net/tls.js';
+import { TlsHandshakeError, tlsHandshake, type TlsHandshakeOptions, type TlsResult } from '../../../src/net/tls.js';
 import { loadTrustStore, type TrustStore } from '../../../src/net/truststore.js';
 import { describeCertificate } from '../../../src/net/x509/describe.js';
 import { formatRFC3339 } from '../../../src/net/x509/verify.js';
@@ -62,15 +62,15 @@ async function handshake(port: number, over: Partial<TlsHandshakeOptions> = {}):
   return res;
 }
 
-async function handshakeError(peer: Peer, over: Partial<TlsHandshakeOptions> = {}): Promise<TlsError> {
+async function handshakeError(peer: Peer, over: Partial<TlsHandshakeOptions> = {}): Promise<TlsHandshakeError> {
   peers.push(peer);
   const socket = await dial(peer.port);
   try {
     const res = await tlsHandshake(socket, { host: HOST, port: peer.port, trust, signal: new AbortController().signal, timeoutMs: 5000, ...over });
     res.socket.destroy();
   } catch (err) {
-    expect(err).toBeInstanceOf(TlsError);
-    return err as TlsError;
+    expect(err).toBeInstanceOf(TlsHandshakeError);
+    return err as TlsHandshakeError;
   }
   throw new Error('handshake unexpectedly succeeded');
 }

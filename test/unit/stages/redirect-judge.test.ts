@@ -2,6 +2,8 @@
 // the https -> http rule, a new host failing at a layer, a Location cut down to its path, bad statuses.
 import { describe, expect, it } from 'vitest';
 import type { RedirectHop } from '../../../src/net/goweb.js';
+import { DnsError, HttpError, TcpError, TlsError, type LayerError } from '../../../src/net/errors.js';
+import { layerFailure } from '../../../src/stages/failure.js';
 import type { WalkFailure } from '../../../src/stages/gowalk.js';
 import { chainFailure, hasLoop } from '../../../src/stages/redirect.js';
 import type { StageContext } from '../../../src/stages/stage.js';
@@ -31,6 +33,14 @@ function hop(url: string, status: number, location?: string, resolved?: string):
 function failure(over: Partial<WalkFailure>): WalkFailure {
   return { cause: 'proxy.not_found', target: ZIP, detail: 'detail', goError: 'go error', hint: 'the hint', notExist: false, ...over };
 }
+
+/** A layer failure met while the proxy stage fetched the zip ahead (the walk names it proxy.<layer cause>). */
+function layerWalkFailure(err: LayerError): WalkFailure {
+  const layer = layerFailure(err, { stage: 'proxy', facts: { host: 'store.example' } });
+  return { cause: layer.cause, target: layer.target, detail: layer.detail, goError: layer.goError, hint: layer.hint, notExist: false, layer };
+}
+
+const NO_LOOKUP = { host: 'store.example', source: 'dns' as const, namesTried: ['store.example.'], queries: [] };
 
 describe('hasLoop', () => {
   it('a straight chain is no loop, however long', () => {
@@ -70,9 +80,17 @@ describe('chainFailure', () => {
 
   it('a new host failing at a layer: redirect.<layer cause>, naming the redirect and asking for egress to that host', () => {
     const hops = [hop(ZIP, 302, STORE)];
-    for (const cause of ['proxy.dns.nxdomain', 'proxy.tcp.timeout', 'proxy.tls.unknown_authority', 'redirect.tcp.refused']) {
-      const f = chainFailure(ctx, AT, failure({ cause, target: 'store.example:443' }), hops);
-      const layerCause = cause.replace(/^(proxy|redirect)\./, '');
+    const errors = [
+      new DnsError('dns.nxdomain', 'store.example:443', 'no such host', 'lookup store.example: no such host', NO_LOOKUP),
+      new TcpError('tcp.timeout', 'store.example:443', 'timed out', 'dial tcp 198.18.0.9:443: i/o timeout', []),
+      new TlsError('tls.unknown_authority', 'store.example:443', 'unknown authority', 'x509: certificate signed by unknown authority', {}),
+      new TcpError('tcp.refused', 'store.example:443', 'refused', 'dial tcp 198.18.0.9:443: connect: connection refused', []),
+    ];
+    for (const err of errors) {
+      const walked = layerWalkFailure(err);
+      expect(walked.cause).toBe(`proxy.${err.code}`);
+      const f = chainFailure(ctx, AT, walked, hops);
+      const layerCause = err.code;
       expect(f.cause).toBe(`redirect.${layerCause}`);
       expect(f.target).toBe('store.example:443');
       expect(f.detail).toContain(`the redirect to ${STORE}`);
@@ -82,8 +100,10 @@ describe('chainFailure', () => {
   });
 
   it('a layer failure before any redirect keeps the plain hint', () => {
-    const f = chainFailure(ctx, AT, failure({ cause: 'proxy.tcp.refused', hint: 'open the port' }), []);
-    expect(f).toMatchObject({ cause: 'redirect.tcp.refused', hint: 'open the port' });
+    const walked = layerWalkFailure(new TcpError('tcp.refused', 'store.example:443', 'refused', 'dial tcp 198.18.0.9:443: connect: connection refused', []));
+    const f = chainFailure(ctx, AT, walked, []);
+    expect(f).toMatchObject({ cause: 'redirect.tcp.refused', hint: walked.hint });
+    expect(f.hint).toMatch(/refuses connections/);
   });
 
   it('404 after a bare-path Location on the original host: location_truncated', () => {
@@ -110,7 +130,10 @@ describe('chainFailure', () => {
   });
 
   it('an HTTP-layer failure is the redirect stage\'s own', () => {
-    expect(chainFailure(ctx, AT, failure({ cause: 'proxy.http.protocol' }), []).cause).toBe('redirect.http.protocol');
-    expect(chainFailure(ctx, AT, failure({ cause: 'proxy.http.timeout' }), []).cause).toBe('redirect.http.timeout');
+    for (const code of ['http.protocol', 'http.timeout'] as const) {
+      const walked = layerWalkFailure(new HttpError(code, ZIP, 'detail', `Get "${ZIP}": EOF`));
+      expect(walked.cause).toBe(`proxy.${code}`);
+      expect(chainFailure(ctx, AT, walked, []).cause).toBe(`redirect.${code}`);
+    }
   });
 });

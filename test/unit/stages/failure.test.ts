@@ -1,0 +1,185 @@
+// The one failure path: a layer error becomes a stage's failure in stages/failure.ts and nowhere else.
+// Properties of the conversion (the prefix applied once, nothing lost), and that every cause of the
+// table is reachable: a layer cause through the conversion, a stage cause from the file that emits it.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  HOP_STAGES,
+  isCause,
+  isLayerCause,
+  LAYER_CAUSES,
+  layerCauseOf,
+  STAGE_CAUSES,
+  stagedLayerCause,
+  type LayerCause,
+} from '../../../src/causes.js';
+import { goWouldWaitFor, hintFor } from '../../../src/hints.js';
+import { DnsError, HttpError, isHopError, TcpError, TlsError, type DnsCause, type HttpCause, type LayerError, type TcpCause, type TlsCause } from '../../../src/net/errors.js';
+import type { DialAttempt } from '../../../src/net/dialer.js';
+import { layerFailure, restaged, stageFailure } from '../../../src/stages/failure.js';
+
+const layerCauses = Object.keys(LAYER_CAUSES).filter(isLayerCause);
+
+const isDns = (c: LayerCause): c is DnsCause => c.startsWith('dns.');
+const isTcp = (c: LayerCause): c is TcpCause => c.startsWith('tcp.');
+const isTls = (c: LayerCause): c is TlsCause => c.startsWith('tls.');
+const isHttp = (c: LayerCause): c is HttpCause => c.startsWith('http.');
+
+/** The error class that carries a layer cause: its layer is the cause's first word. */
+function errorFor(code: LayerCause, target: string, detail: string, goError: string, attempts: readonly DialAttempt[] = []): LayerError {
+  const lookup = { host: target, source: 'dns' as const, namesTried: [target], queries: [] };
+  if (isDns(code)) return new DnsError(code, target, detail, goError, lookup);
+  if (isTcp(code)) return new TcpError(code, target, detail, goError, attempts);
+  if (isTls(code)) return new TlsError(code, target, detail, goError, {});
+  if (isHttp(code)) return new HttpError(code, target, detail, goError);
+  throw new Error(`${code}: a layer cause of no layer`);
+}
+
+const FACTS = { host: 'proxy.example', port: 443, dialed: 'proxy.example:443', nameservers: ['198.18.0.53'], variable: 'GOPROXY' };
+
+describe('causes: a stage prefix only where it is legal', () => {
+  it('every layer cause, staged by each later stage, is a cause that names its layer cause again', () => {
+    for (const code of layerCauses) {
+      expect(layerCauseOf(code)).toBe(code);
+      for (const stage of HOP_STAGES) {
+        const staged = stagedLayerCause(stage, code);
+        expect(staged).toBe(`${stage}.${code}`);
+        expect(isCause(staged)).toBe(true);
+        expect(layerCauseOf(staged)).toBe(code);
+      }
+    }
+  });
+
+  it('illegal spellings are not causes: a first-hop stage as prefix, a prefix twice, a stage cause prefixed', () => {
+    for (const bad of ['dns.tls.expired', 'tcp.dns.timeout', 'config.dns.timeout', 'proxy.proxy.dns.timeout', 'sumdb.proxy.not_found', 'redirect.redirect.loop', 'proxy.dns', 'dns', '', '.dns.timeout', 'proxy.', 'sumdb.unreachable']) {
+      expect(isCause(bad), bad).toBe(false);
+      expect(layerCauseOf(bad), bad).toBeUndefined();
+    }
+  });
+
+  it('stage causes are causes with no layer cause inside', () => {
+    for (const code of Object.keys(STAGE_CAUSES)) {
+      expect(isCause(code)).toBe(true);
+      expect(layerCauseOf(code)).toBeUndefined();
+    }
+  });
+});
+
+describe('layerFailure: the one conversion', () => {
+  const arbitraryFailure = fc.record({
+    code: fc.constantFrom(...layerCauses),
+    stage: fc.option(fc.constantFrom(...HOP_STAGES), { nil: undefined }),
+    target: fc.string({ minLength: 1, maxLength: 40 }),
+    detail: fc.string({ maxLength: 80 }),
+    goError: fc.string({ maxLength: 80 }),
+    targetOverride: fc.option(fc.string({ minLength: 1, maxLength: 40 }), { nil: undefined }),
+    goErrorOverride: fc.option(fc.string({ maxLength: 80 }), { nil: undefined }),
+  });
+
+  it('applies the stage prefix exactly once and loses nothing the error carries', () => {
+    fc.assert(
+      fc.property(arbitraryFailure, (a) => {
+        const err = errorFor(a.code, a.target, a.detail, a.goError);
+        const f = layerFailure(err, {
+          ...(a.stage ? { stage: a.stage } : {}),
+          facts: FACTS,
+          ...(a.targetOverride !== undefined ? { target: a.targetOverride } : {}),
+          ...(a.goErrorOverride !== undefined ? { goError: a.goErrorOverride } : {}),
+        });
+        expect(f.cause).toBe(a.stage ? `${a.stage}.${a.code}` : a.code);
+        expect(isCause(f.cause)).toBe(true);
+        expect(layerCauseOf(f.cause)).toBe(a.code);
+        expect(f.target).toBe(a.targetOverride ?? a.target);
+        expect(f.detail).toBe(a.detail);
+        expect(f.goError).toBe(a.goErrorOverride ?? a.goError);
+        expect(f.hint).toBe(hintFor(a.code, FACTS));
+        expect(f.goWouldWait).toBe(goWouldWaitFor(a.code));
+        expect(f.layerError).toBe(err);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a failure named again by another stage carries that stage\'s prefix alone, with the same hint', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...layerCauses), fc.constantFrom(...HOP_STAGES), fc.constantFrom(...HOP_STAGES), (code, first, second) => {
+        const f = layerFailure(errorFor(code, 'store.example:443', 'd', 'g'), { stage: first, facts: FACTS, goError: 'Get "x": g' });
+        const again = restaged(f, second);
+        expect(again.cause).toBe(`${second}.${code}`);
+        expect(again.hint).toBe(f.hint);
+        expect(again.goError).toBe('Get "x": g');
+        expect(again.target).toBe(f.target);
+      }),
+    );
+  });
+
+  it('stages 1-3 report the layer cause itself, as a Failure of their own', () => {
+    const f = stageFailure('tcp', layerFailure(errorFor('tcp.refused', '198.18.0.9:443', 'refused', 'dial tcp 198.18.0.9:443: connect: connection refused'), { facts: FACTS }));
+    expect(f).toEqual({
+      stage: 'tcp',
+      cause: 'tcp.refused',
+      target: '198.18.0.9:443',
+      detail: 'refused',
+      hint: hintFor('tcp.refused', FACTS),
+      goError: 'dial tcp 198.18.0.9:443: connect: connection refused',
+    });
+  });
+
+  it('every layer cause has a hint', () => {
+    for (const code of layerCauses) expect(hintFor(code, FACTS), code).not.toBe('');
+  });
+
+  it('the facts an error carries reach the hint: the TLS diagnosis, the IPv6 addresses dialed', () => {
+    const tls = new TlsError('tls.unknown_authority', 'proxy.example:443', 'd', 'x509: certificate signed by unknown authority', {}, 'intercepting_proxy');
+    expect(layerFailure(tls, { stage: 'sumdb', facts: FACTS }).hint).toMatch(/TLS-inspecting proxy/);
+    const v6: DialAttempt = { address: '2001:db8::50', port: 443, family: 6, ok: false, latencyMs: 1, cause: 'tcp.timeout' } as DialAttempt;
+    const tcp = errorFor('tcp.timeout', 'proxy.example:443', 'd', 'g', [v6]);
+    expect(layerFailure(tcp, { stage: 'redirect', facts: FACTS }).hint).toMatch(/over IPv6 \(2001:db8::50\).*\/128/);
+    expect(layerFailure(errorFor('tcp.timeout', 'proxy.example:443', 'd', 'g'), { facts: FACTS }).hint).not.toMatch(/IPv6/);
+  });
+
+  it('the hop errors are the three layers under HTTP', () => {
+    for (const code of layerCauses) {
+      const err = errorFor(code, 't', 'd', 'g');
+      expect(err.code).toBe(code);
+      expect(err.layer).toBe(code.slice(0, code.indexOf('.')));
+      expect(isHopError(err)).toBe(err.layer !== 'http');
+    }
+  });
+});
+
+/** Every source file under src but the tables themselves (causes.ts names every cause, hints.ts hints it). */
+function emitters(): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const entry of readdirSync('src', { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+    const path = join(entry.parentPath, entry.name);
+    if (path === join('src', 'causes.ts') || path === join('src', 'hints.ts')) continue;
+    files.set(path, readFileSync(path, 'utf8'));
+  }
+  return files;
+}
+
+describe('every cause of the table is emitted', () => {
+  it('each layer cause has the error class of its layer, so the conversion can make it (and each staged form)', () => {
+    const byLayer = { dns: DnsError, tcp: TcpError, tls: TlsError, http: HttpError } as const;
+    for (const code of layerCauses) {
+      const layer = code.slice(0, code.indexOf('.'));
+      expect(Object.keys(byLayer), code).toContain(layer);
+    }
+  });
+
+  it('each layer cause is raised somewhere under src/net (as a literal the error takes)', () => {
+    const net = [...emitters()].filter(([path]) => path.startsWith(join('src', 'net'))).map(([, text]) => text).join('\n');
+    const silent = layerCauses.filter((code) => !net.includes(`'${code}'`));
+    expect(silent).toEqual([]);
+  });
+
+  it('each stage cause is written as a literal by a file that emits it (a stage, the pipeline, the reports), not only by the tables', () => {
+    const files = emitters();
+    const silent = Object.keys(STAGE_CAUSES).filter((code) => ![...files.values()].some((text) => text.includes(`'${code}'`)));
+    expect(silent).toEqual([]);
+  });
+});
