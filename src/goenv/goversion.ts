@@ -142,6 +142,8 @@ export interface GoRules {
    * first of the lab's gos whose source has it (1.25/1.26 not read).
    */
   readonly x509RejectsNegativePathLen: boolean;
+  /** crypto/rsa refuses keys under 1024 bits unless GODEBUG=rsa1024min=0 (crypto/rsa/rsa.go, go 1.24). */
+  readonly rsaMin1024: boolean;
   /**
    * Certificates with a negative serial number are rejected unless GODEBUG=x509negativeserial=1
    * (crypto/x509/parser.go, go 1.23).
@@ -164,6 +166,7 @@ export function rulesFor(v: GoVersion): GoRules {
     tlsRejectsSha1Handshake: at(25),
     x509RejectsNegativeSerial: at(23),
     x509RejectsNegativePathLen: at(27),
+    rsaMin1024: at(24),
   });
 }
 
@@ -185,6 +188,12 @@ export interface X509Rules {
   readonly acceptSha1HandshakeSignatures: boolean;
   /** crypto/x509/parser.go parseBasicConstraintsExtension: a negative pathLenConstraint fails the certificate (go 1.27). */
   readonly rejectNegativePathLen: boolean;
+  /**
+   * crypto/rsa/rsa.go (rsa1024min, go 1.24; internal/godebugs/table.go Changed: 24): RSA keys under 1024
+   * bits are refused for signatures, so a server whose leaf has one fails the handshake; 0 = no minimum
+   * (go ≤1.23, or GODEBUG=rsa1024min=0).
+   */
+  readonly minRsaBits: number;
 }
 
 export function x509RulesFor(rules: GoRules, godebug: ReadonlyMap<string, string>): X509Rules {
@@ -193,5 +202,6 @@ export function x509RulesFor(rules: GoRules, godebug: ReadonlyMap<string, string
     sha1OverrideHint: rules.version.minor <= 23,
     acceptSha1HandshakeSignatures: !rules.tlsRejectsSha1Handshake || godebug.get('tlssha1') === '1',
     rejectNegativePathLen: rules.x509RejectsNegativePathLen,
+    minRsaBits: rules.rsaMin1024 && godebug.get('rsa1024min') !== '0' ? 1024 : 0,
   });
 }

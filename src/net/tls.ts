@@ -594,6 +594,13 @@ function judge(
     ...(opts.x509 ? { sha1OverrideHint: opts.x509.sha1OverrideHint } : {}),
   });
   if (result.ok) {
+    // After the chain, go checks the server's handshake signature, made with the leaf's key: crypto/rsa
+    // refuses keys under 1024 bits from go 1.24 (rsa1024min). Measured against a TLS 1.2 server with a
+    // 512-bit leaf: go 1.24.4 and 1.27.3 fail with this text, go 1.23.5 connects.
+    const minBits = opts.x509?.minRsaBits ?? 0;
+    if (leaf.publicKeyAlgorithm === 'RSA' && leaf.rsaBits !== undefined && leaf.rsaBits < minBits) {
+      return bad(`tls: invalid signature by the server certificate: crypto/rsa: ${leaf.rsaBits}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)`);
+    }
     return { verification: { ok: true }, verifiedPath: result.chains[0]!.map((c) => sha256Hex(c.raw)) };
   }
   return { verification: verdictFor(result.error, certs, material, opts.trust), verifiedPath: [] };

@@ -2,6 +2,7 @@
 // bad variants), a GOPROXY tree for lab.test/hello at several versions, and the checksum database's
 // /lookup, /tile and /latest answers signed over that tree.
 
+import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -39,6 +40,8 @@ export interface LabContent {
     readonly noIntermediate: ServerCert;
     /** Issued by an intermediate whose basicConstraints carry pathLenConstraint -1 (go 1.27 cannot parse it). */
     readonly negativePathLen: ServerCert;
+    /** A leaf with a 512-bit RSA key (go 1.24+ refuses its handshake signature: crypto/rsa rsa1024min). */
+    readonly weakRsa: ServerCert;
   };
   /** The checksum database's verifier key (name sum.lab.test). */
   readonly sumdbKey: string;
@@ -103,6 +106,11 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
     wrongName: writeCert('wrongname', [pki.wrongNameLeaf, pki.intermediate], pki.wrongNameLeaf),
     noIntermediate: writeCert('nochain', [pki.leaf], pki.leaf),
     negativePathLen: negativePathLenCert(),
+    weakRsa: (() => {
+      const key = generateKeyPairSync('rsa', { modulusLength: 512 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+      const leaf = issue({ commonName: HOST_NAMES.weakrsa, sans: [HOST_NAMES.weakrsa], keyType: 'rsa', keyPem: key }, pki.intermediate);
+      return writeCert('weakrsa', [leaf, pki.intermediate], leaf);
+    })(),
   };
   const caFile = join(certDir, 'lab-root-ca.pem');
   writeText(caFile, pki.root.certPem);

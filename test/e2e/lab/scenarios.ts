@@ -318,6 +318,14 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { pass: true },
     byGo: { 27: { pass: false, stage: 'tls', cause: 'tls.bad_certificate', hint: /reissue/, goError: /tls: failed to parse certificate from server: x509: invalid basic constraints/ } },
   },
+  // crypto/rsa rsa1024min (go 1.24): the server's handshake signature by a 512-bit key is refused.
+  {
+    id: 'weak-rsa-leaf',
+    title: 'leaf with a 512-bit RSA key',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.weakrsa}` }),
+    expect: { pass: false, stage: 'tls', cause: 'tls.bad_certificate', hint: /reissue/, goError: /tls: invalid signature by the server certificate: crypto\/rsa: 512-bit keys are insecure/ },
+    byGo: { 23: { pass: true } },
+  },
   {
     id: 'p404-direct',
     title: 'proxy 404, then direct',

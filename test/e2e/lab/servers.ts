@@ -133,6 +133,10 @@ ${server('expired', c.expired, goproxyLocations(HOST_NAMES.storage))}
 ${server('wrongname', c.wrongName, goproxyLocations(HOST_NAMES.storage))}
 ${server('nochain', c.noIntermediate, goproxyLocations(HOST_NAMES.storage))}
 ${server('pathlen', c.negativePathLen, goproxyLocations(HOST_NAMES.storage))}
+${server('weakrsa', c.weakRsa, `    # A 512-bit RSA leaf: TLS 1.2 with PKCS#1 v1.5 signatures only (RSA-PSS needs a bigger key), at OpenSSL's level 0.
+    ssl_protocols TLSv1.2;
+    ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0;
+${goproxyLocations(HOST_NAMES.storage)}`)}
 ${server('sha1', c.good, `    # TLS 1.2 only, the key exchange signed with SHA-1 only (an old appliance or a proxy pinned to legacy
     # settings): go ≤1.24 connects, go 1.25+ offers no SHA-1 signature and gets handshake_failure.
     ssl_protocols TLSv1.2;

@@ -3,6 +3,7 @@
 // DefaultTransport, RootCAs = the same store) in a throwaway program, and for all 27 it printed
 // the same error, or completed with the same version, cipher and ALPN.
 
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -389,5 +390,32 @@ describe('SHA-1 signatures in a TLS 1.2 handshake, by go version', () => {
       const res = await handshake(await serve(pki.leaf, [pki.intermediate], both), { x509: x509(v) });
       expect(res.verification.ok).toBe(true);
     }
+  });
+});
+
+// crypto/rsa refuses keys under 1024 bits from go 1.24 (rsa1024min). Measured against openssl s_server with a
+// 512-bit RSA leaf under a 2048-bit CA (TLS 1.2, ECDHE-RSA): go 1.23.5 connects; go 1.24.4 and 1.27.3 fail with
+// "tls: invalid signature by the server certificate: crypto/rsa: 512-bit keys are insecure (see
+// https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)", and connect with GODEBUG=rsa1024min=0.
+describe('an RSA leaf under 1024 bits, by go version', () => {
+  const x509 = (v: string, godebug: Record<string, string> = {}) => x509RulesFor(rulesFor(parseGoVersion(v)), new Map(Object.entries(godebug)));
+  const weak = issue({ commonName: HOST, sans: [HOST, '127.0.0.1'], keyPem: generateKeyPairSync('rsa', { modulusLength: 512 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string }, pki.intermediate);
+  const legacy: TlsOptions = { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' };
+
+  it('go1.23 connects', async () => {
+    const res = await handshake(await serve(weak, [pki.intermediate], legacy), { x509: x509('1.23') });
+    expect(res.verification.ok).toBe(true);
+  });
+  it.each(['1.24', '1.27'])('go%s fails on the handshake signature, with go\'s text', async (v) => {
+    const res = await handshake(await serve(weak, [pki.intermediate], legacy), { x509: x509(v) });
+    expect(res.verification).toMatchObject({
+      ok: false,
+      cause: 'tls.bad_certificate',
+      goError: 'tls: invalid signature by the server certificate: crypto/rsa: 512-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)',
+    });
+  });
+  it('go1.27 with GODEBUG=rsa1024min=0 connects', async () => {
+    const res = await handshake(await serve(weak, [pki.intermediate], legacy), { x509: x509('1.27', { rsa1024min: '0' }) });
+    expect(res.verification.ok).toBe(true);
   });
 });

@@ -21,6 +21,10 @@ describe('x509RulesFor', () => {
     expect(x509('1.27', { tlssha1: '1' }).acceptSha1HandshakeSignatures).toBe(true);
     expect(x509('1.27', { tlssha1: '0' }).acceptSha1HandshakeSignatures).toBe(false);
   });
+  it('RSA keys under 1024 bits refused from go1.24 unless rsa1024min=0 (crypto/rsa/rsa.go)', () => {
+    expect([x509('1.23'), x509('1.24'), x509('1.27')].map((r) => r.minRsaBits)).toEqual([0, 1024, 1024]);
+    expect(x509('1.24', { rsa1024min: '0' }).minRsaBits).toBe(0);
+  });
   it('the x509sha1 hint: up to go1.23', () => {
     expect([x509('1.23'), x509('1.24')].map((r) => r.sha1OverrideHint)).toEqual([true, false]);
   });
