@@ -1,5 +1,6 @@
 // tlog against Go: every expected value below was printed by golang.org/x/mod/sumdb/tlog (go 1.23) for
-// the same records (tlog-go-vectors.json), so these are Go's answers, not ours.
+// the same records (tlog-go-vectors.json), so these are Go's answers, not ours. The Go program that wrote
+// tlog-go-vectors.json is not in this repository: it cannot be re-recorded yet (see test/vectors/record.ts).
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
