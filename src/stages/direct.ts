@@ -134,6 +134,7 @@ async function fetchFromRepo(ctx: WorkContext, m: PlannedModule, repo: string, r
       goError: f.goError ?? goGitError(ctx, repo, f.gitStderr, version),
       hint: f.hint,
       notExist: false,
+      ...(f.goWouldWait ? { goWouldWait: f.goWouldWait } : {}),
     },
   };
 }

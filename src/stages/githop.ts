@@ -44,6 +44,8 @@ export interface GitHopFailure {
    * replaces the wrapped git error.
    */
   readonly goError?: string;
+  /** How long go (its git) would wait here, when the probe gave up sooner. */
+  readonly goWouldWait?: string;
 }
 
 export type GitHopResult =

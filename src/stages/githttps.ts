@@ -371,11 +371,15 @@ async function send(ctx: WorkContext, client: HttpClient, method: 'GET' | 'POST'
       const f = layerFailure(err, { stage: 'proxy', facts: { host: u.hostname, dialed: err.target, nameservers: ctx.plan.dns.conf.servers, variable: 'the repository URL (go-import tag or insteadOf)' } });
       const settings = gitHttpSettings(req.git.config.entries, req.git.env, req.url);
       const hint = err.code === 'tls.unknown_authority' ? gitTrustHint(u.host, settings.sslCAInfo, settings.sslCAPath, f.hint) : f.hint;
-      throw new GitFail({ cause: f.cause, target: f.target, detail: `git's request to ${redactGitURL(url)}: ${err.message}`, gitStderr: `fatal: unable to access '${shown}': ${curlText(err, u, settings)}`, hint });
+      // go puts no time limit on git; libcurl's own connect timeout is 300 s (curl 7.88 DEFAULT_CONNECT_TIMEOUT).
+      const wait = err.code === 'tcp.timeout' ? { goWouldWait: "until the kernel gives up on the SYN (about 130 s with Linux's default tcp_syn_retries=6) per address: go sets no limit on git, and libcurl's own connect timeout is 300 s" } : {};
+      throw new GitFail({ cause: f.cause, target: f.target, detail: `git's request to ${redactGitURL(url)}: ${err.message}`, gitStderr: `fatal: unable to access '${shown}': ${curlText(err, u, settings)}`, hint, ...wait });
     }
     if (err instanceof LayerError) {
       const f = layerFailure(err, { stage: 'proxy', facts: { host: u.hostname }, target: redactGitURL(base) });
-      throw new GitFail({ cause: f.cause, target: f.target, detail: `git's request to ${redactGitURL(url)}: ${err.message}`, gitStderr: `fatal: unable to access '${shown}': ${err.message}`, hint: f.hint });
+      // git sets no low-speed limit unless http.lowSpeedLimit/Time say so: a trickling server holds go as long as it trickles.
+      const wait = err.code === 'http.timeout' ? { goWouldWait: 'as long as the server keeps the answer coming: git has no read timeout unless http.lowSpeedLimit and http.lowSpeedTime are set' } : {};
+      throw new GitFail({ cause: f.cause, target: f.target, detail: `git's request to ${redactGitURL(url)}: ${err.message}`, gitStderr: `fatal: unable to access '${shown}': ${err.message}`, hint: f.hint, ...wait });
     }
     throw err;
   }
