@@ -313,8 +313,11 @@ export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: 
     ({ socket, attempts } = await dialHost(addresses, config.port, { signal: timeoutSignal(signal, ctx.timeoutMs), budgetMs: ctx.timeoutMs }));
   } catch (err) {
     if (err instanceof DialError) {
-      throw new GitSshError(err.code as GitSshCause, target, err.message,
-        `ssh: connect to host ${config.hostName} port ${config.port}: ${connectText(err.code)}`, { attempts: err.attempts });
+      // A connection the server resets as soon as it is open is ssh's failure to read the banner.
+      const text = err.code === 'tcp.reset'
+        ? sshProtocolText('reset', err.attempts.at(-1)?.address ?? config.hostName, config.port, false)
+        : `ssh: connect to host ${config.hostName} port ${config.port}: ${connectText(err.code)}`;
+      throw new GitSshError(err.code as GitSshCause, target, err.message, text, { attempts: err.attempts });
     }
     throw err;
   }
@@ -342,15 +345,23 @@ export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: 
   });
 
   const acceptsUnknown = config.strictHostKeyChecking === 'no' || config.strictHostKeyChecking === 'accept-new';
+  // ssh names the peer by its address in these lines (ssh_remote_ipaddr).
+  const peer = attempts.find((a) => a.chosen)?.address ?? config.hostName;
   const session = new Promise<Buffer>((resolve, reject) => {
+    let settled = false;
     const fail = (err: GitSshError): void => {
+      settled = true;
       reject(err);
       client.end();
       socket.destroy();
     };
     const onAbort = (): void => fail(new GitSshError('git_ssh_failed', target, 'the ssh check ran out of time', `ssh: connect to host ${config.hostName} port ${config.port}: Connection timed out`, evidence()));
     signal.addEventListener('abort', onAbort, { once: true });
-    client.on('close', () => signal.removeEventListener('abort', onAbort));
+    client.on('close', () => {
+      signal.removeEventListener('abort', onAbort);
+      // A server that hangs up without an SSH error (after the banner, during the key exchange, …).
+      if (!settled) fail(new GitSshError('git_ssh_failed', target, `${target} closed the connection before the ssh session was set up`, sshProtocolText('closed', peer, config.port, serverVersion !== undefined), evidence()));
+    });
 
     // The authentication sequence: "none" (to learn the server's methods, as ssh does), the agent's keys
     // (unless IdentitiesOnly), then each identity file.
@@ -381,7 +392,7 @@ export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: 
         return;
       }
       fail(new GitSshError('git_ssh_failed', target, `ssh handshake with ${target} failed: ${err.message}`,
-        sshProtocolText(err, config), evidence()));
+        sshProtocolText(/timed out/i.test(err.message) ? 'timeout' : /ECONNRESET|reset/i.test(err.message) ? 'reset' : 'closed', peer, config.port, serverVersion !== undefined), evidence()));
     });
     client.on('greeting', () => undefined);
     client.on('handshake', () => undefined);
@@ -419,6 +430,7 @@ export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: 
             done = true;
             // A flush tells upload-pack the client wants nothing (git ls-remote does the same).
             stream.end('0000');
+            settled = true;
             resolve(stdout.subarray(0, advertisementEnd(stdout)));
             client.end();
           }
@@ -524,10 +536,16 @@ function hostKeyError(v: HostKeyVerdict, config: SshHostConfig, name: string, ta
     'Host key verification failed.', evidence);
 }
 
-function sshProtocolText(err: Error, config: SshHostConfig): string {
-  if (/timed out/i.test(err.message)) return `Connection timed out during banner exchange\nConnection to ${config.hostName} port ${config.port} timed out`;
-  if (/ECONNRESET|reset/i.test(err.message)) return `kex_exchange_identification: read: Connection reset by peer\nConnection reset by ${config.hostName} port ${config.port}`;
-  return `kex_exchange_identification: Connection closed by remote host\nConnection closed by ${config.hostName} port ${config.port}`;
+/**
+ * ssh's words when the connection ends before a session (measured with OpenSSH 9.2): before the server's
+ * banner, kex_exchange_identification's line then the peer's; after it, the peer's line alone. A banner
+ * timeout only happens with ConnectTimeout, which go does not set: ssh would wait, the probe says so.
+ */
+function sshProtocolText(how: 'timeout' | 'reset' | 'closed', peer: string, port: number, bannerSeen: boolean): string {
+  if (how === 'timeout') return `Connection timed out during banner exchange\nConnection to ${peer} port ${port} timed out`;
+  const last = how === 'reset' ? `Connection reset by ${peer} port ${port}` : `Connection closed by ${peer} port ${port}`;
+  if (bannerSeen) return last;
+  return `${how === 'reset' ? 'kex_exchange_identification: read: Connection reset by peer' : 'kex_exchange_identification: Connection closed by remote host'}\n${last}`;
 }
 
 /**
