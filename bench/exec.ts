@@ -14,6 +14,8 @@ export type Env = Readonly<Record<string, string>>;
 
 export interface Measured {
   readonly ms: number;
+  /** User+sys CPU time of the command (wait4's rusage): load-independent where wall time is not. */
+  readonly cpuMs: number;
   readonly maxRssKb: number;
   /** The command's exit status (negative: killed by that signal; 124: `timeout` stopped it). */
   readonly exit: number;
@@ -53,13 +55,13 @@ export async function measure(o: MeasureOptions): Promise<Measured> {
     });
     if (!existsSync(out) && r.code === 124) {
       // The command outlived its bound: the figure is at least that long (and the caller sees timedOut).
-      return { ms: o.timeoutS * 1000, maxRssKb: 0, exit: 124, timedOut: true, stdout: r.stdout, stderr: r.stderr };
+      return { ms: o.timeoutS * 1000, cpuMs: Number.NaN, maxRssKb: 0, exit: 124, timedOut: true, stdout: r.stdout, stderr: r.stderr };
     }
     if (!existsSync(out)) {
       throw new MeasureError(`${o.cmd.join(' ')}: no measurement (exit ${r.code ?? r.signal}${r.timedOut ? ', timed out' : ''}): ${r.stderr.slice(-1500)}`);
     }
-    const m = JSON.parse(readFileSync(out, 'utf8')) as { ms: number; maxRssKb: number; exit: number };
-    return { ms: m.ms, maxRssKb: m.maxRssKb, exit: m.exit, timedOut: r.code === 124 || r.timedOut, stdout: r.stdout, stderr: r.stderr };
+    const m = JSON.parse(readFileSync(out, 'utf8')) as { ms: number; cpuMs: number; maxRssKb: number; exit: number };
+    return { ms: m.ms, cpuMs: m.cpuMs, maxRssKb: m.maxRssKb, exit: m.exit, timedOut: r.code === 124 || r.timedOut, stdout: r.stdout, stderr: r.stderr };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

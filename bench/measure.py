@@ -3,7 +3,8 @@
 
 usage: measure.py OUT_JSON CMD [ARG...]
 
-Writes {"ms": wall time from fork to exit, "maxRssKb": the child's peak resident set, "exit": status}
+Writes {"ms": wall time from fork to exit, "cpuMs": the child's user+sys CPU time, "maxRssKb": the
+child's peak resident set, "exit": status}
 to OUT_JSON. Started inside the namespace (after `ip netns exec` and `env -i`), so neither of those
 nor this interpreter's own start-up is part of the figure: only the command's life is.
 """
@@ -30,7 +31,8 @@ def main() -> int:
     ms = (time.monotonic() - t0) * 1000.0
     code = os.waitstatus_to_exitcode(status)
     with open(out, "w", encoding="utf-8") as f:
-        json.dump({"ms": round(ms, 2), "maxRssKb": usage.ru_maxrss, "exit": code}, f)
+        cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000.0
+        json.dump({"ms": round(ms, 2), "cpuMs": round(cpu_ms, 2), "maxRssKb": usage.ru_maxrss, "exit": code}, f)
     return code if code >= 0 else 128 - code
 
 

@@ -7,8 +7,8 @@
 //   npm run bench -- --no-write        print, do not update bench/results.json
 //   npm run bench -- --keep            keep the lab's and the runs' files (reports, go.mod, scripts)
 
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deadlineFigures } from './fig-deadline.js';
@@ -27,6 +27,8 @@ import type { Subjects } from './subjects.js';
 
 const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const RESULTS = join(REPO, 'bench', 'results.json');
+/** The results this run replaces, kept beside the new ones so that a regression shows in review. */
+const PREVIOUS_RESULTS = join(REPO, 'bench', 'results.prev.json');
 export const RESULTS_SCHEMA = 'gomodprobe.bench/v1';
 /** One-way delay on the pod's link: 50 ms round trips, a cluster talking to a proxy in another region. */
 const DELAY_MS = 25;
@@ -83,6 +85,7 @@ async function part(name: string, figures: Figure[], fn: () => Promise<void>): P
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
+  const loadAtStart = loadavg().map((l) => round(l, 2));
   const machine = await prepareMachine(REPO, log);
   const workDir = mkdtempSync(join(tmpdir(), 'gmp-bench-'));
   chmodSync(workDir, 0o755);
@@ -191,7 +194,18 @@ async function main(): Promise<number> {
   }
 
   const elapsedS = round((performance.now() - started) / 1000, 1);
-  process.stdout.write(`\ngomodprobe bench (${machine.versions['go']}, node ${process.version}, ${cpus().length} cpus, ${elapsedS} s)\n${formatTable(figures)}\n`);
+  // The machine, stated with the results: cores, Node and its OpenSSL, and how busy it was.
+  const machineFacts = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    kernel: release(),
+    nodeOpenssl: process.versions.openssl,
+    loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((l) => round(l, 2)) },
+    ...machine.versions,
+  };
+  process.stdout.write(
+    `\ngomodprobe bench (${machine.versions['go']}, node ${process.version} with OpenSSL ${process.versions.openssl}, ${machineFacts.cpus} cpus ${machineFacts.cpuModel}, load ${loadAtStart.join(' ')} at start, ${elapsedS} s)\n${formatTable(figures)}\n`,
+  );
   const lb = extra['lowerBound'] as { path: readonly string[] } | undefined;
   if (lb) process.stdout.write(`\nlower bound path: ${lb.path.join(' -> ')}\n`);
   const failed = figures.filter((f) => f.holds === false);
@@ -202,14 +216,15 @@ async function main(): Promise<number> {
       schema: RESULTS_SCHEMA,
       generatedAt: new Date().toISOString(),
       elapsedS,
-      machine: { cpus: cpus().length, kernel: release(), ...machine.versions },
+      machine: machineFacts,
       lab: { delayMsEachWay: DELAY_MS, rttMs: 2 * DELAY_MS, failureTimeoutMs: FAILURE_TIMEOUT_MS, runs: args.runs, parts: [...args.only] },
       figures: figures.map((f) => ({ id: f.id, title: f.title, value: f.value, unit: f.unit, target: f.target, holds: f.holds ?? null, detail: f.detail })),
       ...extra,
       samples,
     };
+    if (existsSync(RESULTS)) renameSync(RESULTS, PREVIOUS_RESULTS);
     writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-    log(`wrote ${RESULTS}`);
+    log(`wrote ${RESULTS} (the previous results are in ${PREVIOUS_RESULTS})`);
   }
   return failed.length === 0 ? 0 : 1;
 }

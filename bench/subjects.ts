@@ -67,6 +67,12 @@ export async function runGo(s: Subjects, o: { ns: string; labEnv: Env; module: s
   return measure({ python: s.python, ns: o.ns, env, cwd: dir, timeoutS: o.timeoutS, cmd: [s.goBin, 'mod', 'download', '-json', o.module] });
 }
 
+/** `go mod download` of every module of the go.mod in `dir` (go's own parallelism), empty module cache. */
+export async function runGoModDownload(s: Subjects, o: { ns: string; labEnv: Env; dir: string; timeoutS: number }): Promise<Measured> {
+  const env = goEnv(o.dir, o.labEnv, s.goBin.replace(/\/go$/, ''));
+  return measure({ python: s.python, ns: o.ns, env, cwd: o.dir, timeoutS: o.timeoutS, cmd: [s.goBin, 'mod', 'download'] });
+}
+
 export interface ShellCheck {
   /** What the check is for, e.g. "dns proxy.lab.test". */
   readonly hop: string;
