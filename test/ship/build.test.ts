@@ -3,7 +3,7 @@
 // src/ where it was thrown, read through those maps (src/stack.ts). `npm test` builds dist/ first.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,16 @@ import { REPO_DIR } from './image-plan.js';
 
 const DIST = join(REPO_DIR, 'dist');
 const BUNDLE = join(DIST, 'gomodprobe.mjs');
-const MAPS = { entry: `${BUNDLE}.map`, pipeline: join(DIST, 'gomodprobe.pipeline.js.map'), undici: join(DIST, 'gomodprobe.undici.js.map') };
+/** The entry's map and one per lazily compiled unit (scripts/build.mjs UNITS), by unit name. */
+const MAPS: Record<string, string> = {
+  entry: `${BUNDLE}.map`,
+  ...Object.fromEntries(
+    readdirSync(DIST)
+      .map((f) => /^gomodprobe\.([a-z0-9]+)\.js\.map$/.exec(f))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1]!, join(DIST, m[0])]),
+  ),
+};
 const work = mkdtempSync(join(tmpdir(), 'gmp-build-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -32,9 +41,10 @@ describe('the bundle', () => {
         expect(existsSync(join(DIST, file)), `${part}: ${s}`).toBe(true);
       }
     }
-    expect(sourcesOf(MAPS.entry)).toContain('../src/cli.ts');
-    expect(sourcesOf(MAPS.pipeline)).toContain('../src/probe.ts');
-    expect(sourcesOf(MAPS.undici).some((s) => s.startsWith('../node_modules/undici/'))).toBe(true);
+    expect(Object.keys(MAPS)).toEqual(expect.arrayContaining(['entry', 'pipeline', 'undici']));
+    expect(sourcesOf(MAPS['entry']!)).toContain('../src/cli.ts');
+    expect(sourcesOf(MAPS['pipeline']!)).toContain('../src/probe.ts');
+    expect(sourcesOf(MAPS['undici']!).some((s) => s.startsWith('../node_modules/undici/'))).toBe(true);
   });
 
   it('keeps the source names (not minified beyond whitespace)', () => {
