@@ -20,6 +20,13 @@ export interface HintFacts {
   readonly missingFamily?: 4 | 6;
   /** The IPv6 addresses that were dialed and failed (a NetworkPolicy ipBlock is per family). */
   readonly ipv6Dialed?: readonly string[];
+  /** The module the GOPROXY walk was for. */
+  readonly modulePath?: string;
+  /** The proxy's HTTP answer, when it gave one (absent: the walk ended on an entry that may not fetch). */
+  readonly status?: number;
+  readonly statusLine?: string;
+  /** The body was module metadata (.info, .mod, list), which is never large. */
+  readonly moduleMetadata?: boolean;
 }
 
 export function hintFor(cause: Cause, f: HintFacts = {}): string {
@@ -114,12 +121,33 @@ export function hintFor(cause: Cause, f: HintFacts = {}): string {
     case 'http.protocol':
       return `${host} did not answer with valid HTTP: check that the URL points at an HTTP server and no middlebox breaks the stream.`;
     case 'http.too_large':
-      return `${host} sent more than the probe reads: check that the URL points at the right server.`;
+      return f.moduleMetadata
+        ? `${host} sends a response far larger than any module metadata: a middlebox or a misconfigured server answers instead of a Go module proxy; check what answers at that URL`
+        : `${host} sent more than the probe reads: check that the URL points at the right server.`;
     case 'http.h2_stream_error':
     case 'http.h2_goaway':
       return `${host} (or a proxy or CDN in front of it) fails requests over HTTP/2, which go negotiates by ALPN, also through an HTTPS_PROXY tunnel: fix or turn off its HTTP/2, or set GODEBUG=http2client=0 in the build's environment so that go speaks HTTP/1.1.`;
     case 'http.insecure_credentials':
       return 'go refuses to send credentials over plain http: use https:// for this URL, or remove the credentials.';
+    // The module proxy protocol (modfetch/proxy.go): go's HTTPError for a status, or the walk ending on an
+    // entry that may not fetch the module (the last not-exist error go reports).
+    case 'proxy.not_found':
+    case 'proxy.gone':
+      return f.status === undefined
+        ? `no GOPROXY entry may fetch ${f.modulePath ?? 'the module'}: check GOPROXY and GONOPROXY/GOPRIVATE`
+        : `the proxy at ${host} does not have this module or version: check the module path and version, or let GOPROXY fall back (",direct" for public modules, GOPRIVATE/GONOPROXY for private ones)`;
+    case 'proxy.auth_required':
+      return `the proxy at ${host} wants credentials: go sends them from .netrc (machine ${host}), from a GOAUTH command (go1.24+) or from the GOPROXY URL (https://user:token@host); give the build container the same .netrc or GOAUTH`;
+    case 'proxy.server_error':
+      return `the proxy at ${host} is failing (${f.statusLine ?? 'a 5xx answer'}): check its logs and upstream; a "|" after this entry would let go fall through on errors`;
+    case 'proxy.bad_status':
+      return `the proxy at ${host} answered ${f.statusLine ?? 'a status'}, which go treats as an error: check the URL in GOPROXY`;
+    case 'proxy.off':
+      return `GOPROXY reaches "off" for ${f.modulePath ?? 'the module'}, so go refuses to download it: put a proxy that serves it before "off", or end GOPROXY with ",direct"`;
+    case 'proxy.disabled':
+      return `${f.modulePath ?? 'the module'} matches GOPRIVATE/GONOPROXY, so only "direct" may fetch it: add direct to GOPROXY, or remove the module from GONOPROXY/GOPRIVATE`;
+    case 'proxy.no_entries':
+      return 'set GOPROXY';
     // go's web client refusing by itself (net/http's redirect policy, cmd/go/internal/web).
     case 'redirect.insecure':
       return 'the server redirects https to http, which go refuses: fix the redirect to stay on https (GOINSECURE does not apply to proxy traffic)';

@@ -4,7 +4,7 @@
 
 import type { Cause, HopStage } from '../causes.js';
 import { hintFor } from '../hints.js';
-import { isHopError } from '../net/errors.js';
+import { HttpError, isHopError } from '../net/errors.js';
 import { entryAction, tryProxies as goTryProxies, type EntryAction, type ProxyEntry } from '../goenv/proxylist.js';
 import { escapePath, escapeVersion, wirePathEscape } from '../goenv/module.js';
 import { redactURL } from '../goenv/redact.js';
@@ -80,7 +80,7 @@ export async function tryProxies<T>(
     let result: EntryResult<T>;
     if (action.action === 'not-exist') {
       const cause = notExistCause(entry, action.error);
-      result = { ok: false, failure: { cause, target: name, detail: action.error, goError: action.error, hint: notExistHint(cause, modulePath), notExist: true } };
+      result = { ok: false, failure: { cause, target: name, detail: action.error, goError: action.error, hint: hintFor(cause, { modulePath }), notExist: true } };
     } else if (action.action === 'error') {
       result = { ok: false, failure: { cause: 'config.invalid', target: modulePath, detail: action.error, goError: action.error, hint: 'the module path is invalid', notExist: false } };
     } else if (action.action === 'proxy') {
@@ -117,20 +117,9 @@ function notExistCause(entry: ProxyEntry, error: string): Cause {
   return 'proxy.not_found';
 }
 
-/** When the walk ends on such an entry (go reports the last not-exist error), this is the fix. */
-function notExistHint(cause: string, modulePath: string): string {
-  if (cause === 'proxy.off') {
-    return `GOPROXY reaches "off" for ${modulePath}, so go refuses to download it: put a proxy that serves it before "off", or end GOPROXY with ",direct"`;
-  }
-  if (cause === 'proxy.disabled') {
-    return `${modulePath} matches GOPRIVATE/GONOPROXY, so only "direct" may fetch it: add direct to GOPROXY, or remove the module from GONOPROXY/GOPRIVATE`;
-  }
-  return `no GOPROXY entry may fetch ${modulePath}: check GOPROXY and GONOPROXY/GOPRIVATE`;
-}
-
 function noEntries(): WalkFailure {
   const msg = 'GOPROXY list is not the empty string, but contains no entries';
-  return { cause: 'proxy.no_entries', target: 'GOPROXY', detail: msg, goError: msg, hint: 'set GOPROXY', notExist: false };
+  return { cause: 'proxy.no_entries', target: 'GOPROXY', detail: msg, goError: msg, hint: hintFor('proxy.no_entries'), notExist: false };
 }
 
 /** One GET the way proxyRepo.getBytes does it; non-200 becomes go's HTTPError, network errors keep their layer. */
@@ -162,14 +151,15 @@ export async function proxyGet(
  */
 function tooLargeFailure(url: string, maxBytes: number): WalkFailure {
   const shown = redactURL(url);
-  return {
-    cause: 'proxy.http.too_large',
-    target: shown,
-    detail: `the body of ${shown} goes on past ${maxBytes} bytes, where the probe stops reading; go has no limit here and would keep reading (slowly, or until memory runs out)`,
-    goError: `reading ${shown}: body larger than ${maxBytes} bytes (the probe's cap; go would still be reading)`,
-    hint: `${safeHost(url)} sends a response far larger than any module metadata: a middlebox or a misconfigured server answers instead of a Go module proxy; check what answers at that URL`,
-    notExist: false,
-  };
+  const detail = `the body of ${shown} goes on past ${maxBytes} bytes, where the probe stops reading; go has no limit here and would keep reading (slowly, or until memory runs out)`;
+  const goError = `reading ${shown}: body larger than ${maxBytes} bytes (the probe's cap; go would still be reading)`;
+  return fromLayer(layerFailure(new HttpError('http.too_large', shown, detail, goError), { stage: 'proxy', facts: { host: safeHost(url), moduleMetadata: true } }));
+}
+
+/** A walk entry that failed at a layer: the conversion's failure, kept whole for a later stage. */
+function fromLayer(layer: LayerFailure, hops?: readonly RedirectHop[]): WalkFailure {
+  const { layerError: _, facts: __, ...shown } = layer;
+  return { ...shown, notExist: false, ...(hops ? { hops } : {}), layer };
 }
 
 /** go's HTTPError: "reading <url>: 404 Not Found" plus the server's plain-text detail. */
@@ -179,21 +169,13 @@ export function statusFailure(res: GoResponse, url: string): WalkFailure {
   // web.get names the URL it was asked for (`fetched`), not the last hop of a redirect chain.
   const goError = `reading ${redactURL(url)}: ${res.statusLine}${detail}`;
   const s = res.status;
-  const cause =
+  const cause: Cause =
     s === 404 ? 'proxy.not_found'
       : s === 410 ? 'proxy.gone'
         : s === 401 || s === 403 ? 'proxy.auth_required'
           : s >= 500 ? 'proxy.server_error'
             : 'proxy.bad_status';
-  const host = safeHost(url);
-  const hint =
-    s === 404 || s === 410
-      ? `the proxy at ${host} does not have this module or version: check the module path and version, or let GOPROXY fall back (",direct" for public modules, GOPRIVATE/GONOPROXY for private ones)`
-      : s === 401 || s === 403
-        ? `the proxy at ${host} wants credentials: go sends them from .netrc (machine ${host}), from a GOAUTH command (go1.24+) or from the GOPROXY URL (https://user:token@host); give the build container the same .netrc or GOAUTH`
-        : s >= 500
-          ? `the proxy at ${host} is failing (${res.statusLine}): check its logs and upstream; a "|" after this entry would let go fall through on errors`
-          : `the proxy at ${host} answered ${res.statusLine}, which go treats as an error: check the URL in GOPROXY`;
+  const hint = hintFor(cause, { host: safeHost(url), status: s, statusLine: res.statusLine });
   return { cause, target: shown, detail: `GET ${shown} -> ${res.statusLine}`, goError, hint, notExist: s === 404 || s === 410, status: s, hops: res.hops };
 }
 
@@ -244,8 +226,7 @@ export function webFailure(err: GoWebError, plan: Plan, stage: HopStage = 'proxy
       ...(hop ? {} : { target: url }),
       goError: err.goError,
     });
-    const { layerError: _, facts: __, ...shown } = layer;
-    return { ...shown, notExist: false, hops: err.hops, layer };
+    return fromLayer(layer, err.hops);
   }
   const cause: Cause = failed === 'file.error' ? 'proxy.file_error' : failed;
   return { cause, target: url, detail: err.message, goError: err.goError, hint: hintFor(cause, { host }), notExist: false, hops: err.hops };

@@ -18,7 +18,9 @@ import {
 import { goWouldWaitFor, hintFor } from '../../../src/hints.js';
 import { DnsError, HttpError, isHopError, TcpError, TlsError, type DnsCause, type HttpCause, type LayerError, type TcpCause, type TlsCause } from '../../../src/net/errors.js';
 import type { DialAttempt } from '../../../src/net/dialer.js';
+import type { GoResponse } from '../../../src/net/goweb.js';
 import { layerFailure, restaged, stageFailure } from '../../../src/stages/failure.js';
+import { statusFailure } from '../../../src/stages/gowalk.js';
 
 const layerCauses = Object.keys(LAYER_CAUSES).filter(isLayerCause);
 
@@ -181,5 +183,42 @@ describe('every cause of the table is emitted', () => {
     const files = emitters();
     const silent = Object.keys(STAGE_CAUSES).filter((code) => ![...files.values()].some((text) => text.includes(`'${code}'`)));
     expect(silent).toEqual([]);
+  });
+});
+
+describe('module protocol failures: cause and hint from one table', () => {
+  const URL_ = 'https://proxy.example:8443/example.com/m/@v/v1.0.0.info';
+  const answer = (status: number, statusLine: string): GoResponse => ({ url: URL_, status, statusLine, headers: {}, body: Buffer.alloc(0), truncated: false, timeMs: 1, hops: [] });
+
+  it('each status go treats as an error has its cause, and a hint naming the proxy (401/403 also .netrc and GOAUTH)', () => {
+    const cases: [number, string, string, RegExp][] = [
+      [404, '404 Not Found', 'proxy.not_found', /does not have this module or version/],
+      [410, '410 Gone', 'proxy.gone', /does not have this module or version/],
+      [401, '401 Unauthorized', 'proxy.auth_required', /\.netrc \(machine proxy\.example:8443\).*GOAUTH/],
+      [403, '403 Forbidden', 'proxy.auth_required', /wants credentials/],
+      [502, '502 Bad Gateway', 'proxy.server_error', /is failing \(502 Bad Gateway\)/],
+      [418, "418 I'm a teapot", 'proxy.bad_status', /answered 418 I'm a teapot, which go treats as an error/],
+    ];
+    for (const [status, line, cause, hint] of cases) {
+      const f = statusFailure(answer(status, line), URL_);
+      expect(f.cause).toBe(cause);
+      expect(f.hint).toMatch(hint);
+      expect(f.hint).toContain('proxy.example:8443');
+      expect(f.hint).toBe(hintFor(f.cause, { host: 'proxy.example:8443', status, statusLine: line }));
+      expect(f.notExist).toBe(status === 404 || status === 410);
+      expect(f.layer).toBeUndefined();
+    }
+  });
+
+  it('a walk that ends on an entry that may not fetch the module names the module, not a proxy\'s answer', () => {
+    expect(hintFor('proxy.not_found', { modulePath: 'example.com/m' })).toBe('no GOPROXY entry may fetch example.com/m: check GOPROXY and GONOPROXY/GOPRIVATE');
+    expect(hintFor('proxy.off', { modulePath: 'example.com/m' })).toMatch(/^GOPROXY reaches "off" for example\.com\/m/);
+    expect(hintFor('proxy.disabled', { modulePath: 'example.com/m' })).toMatch(/^example\.com\/m matches GOPRIVATE\/GONOPROXY/);
+  });
+
+  it('an endless metadata body is an http.too_large of the proxy stage, through the one conversion', () => {
+    const meta = hintFor('http.too_large', { host: 'proxy.example', moduleMetadata: true });
+    expect(meta).toMatch(/far larger than any module metadata/);
+    expect(hintFor('http.too_large', { host: 'proxy.example' })).not.toBe(meta);
   });
 });
