@@ -1,8 +1,10 @@
 // The one failure path: a layer error becomes a stage's failure in stages/failure.ts and nowhere else.
 // Properties of the conversion (the prefix applied once, nothing lost), and that every cause of the
 // table is reachable: a layer cause through the conversion, a stage cause from the file that emits it.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,9 +20,10 @@ import {
 import { goWouldWaitFor, hintFor } from '../../../src/hints.js';
 import { DnsError, HttpError, isHopError, TcpError, TlsError, type DnsCause, type HttpCause, type LayerError, type TcpCause, type TlsCause } from '../../../src/net/errors.js';
 import type { DialAttempt } from '../../../src/net/dialer.js';
-import type { GoResponse } from '../../../src/net/goweb.js';
+import { goGet, GoWebError, type GoResponse, type GoWeb } from '../../../src/net/goweb.js';
+import type { Plan } from '../../../src/plan.js';
 import { layerFailure, restaged, stageFailure } from '../../../src/stages/failure.js';
-import { statusFailure } from '../../../src/stages/gowalk.js';
+import { statusFailure, webFailure } from '../../../src/stages/gowalk.js';
 
 const layerCauses = Object.keys(LAYER_CAUSES).filter(isLayerCause);
 
@@ -220,5 +223,27 @@ describe('module protocol failures: cause and hint from one table', () => {
     const meta = hintFor('http.too_large', { host: 'proxy.example', moduleMetadata: true });
     expect(meta).toMatch(/far larger than any module metadata/);
     expect(hintFor('http.too_large', { host: 'proxy.example' })).not.toBe(meta);
+  });
+});
+
+describe("go's web client refusing by itself: the rule is the cause", () => {
+  it('a file:// GOPROXY entry that cannot be read (a directory where go reads a file): proxy.file_error, with its hint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gomodprobe-file-'));
+    try {
+      mkdirSync(join(dir, 'v1.0.0.info'));
+      const err = await goGet({} as GoWeb, pathToFileURL(join(dir, 'v1.0.0.info')).href, { signal: AbortSignal.timeout(5000), maxBytes: 1024 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GoWebError);
+      expect((err as GoWebError).failed).toBe('file.error');
+      const f = webFailure(err as GoWebError, {} as Plan);
+      expect(f).toMatchObject({ cause: 'proxy.file_error', notExist: false });
+      expect(isCause(f.cause)).toBe(true);
+      expect(f.hint).toBe(hintFor('proxy.file_error'));
+      expect(f.layer).toBeUndefined();
+      // A missing file is go's 404, which falls through: no error at all.
+      const missing = await goGet({} as GoWeb, pathToFileURL(join(dir, 'nothing.info')).href, { signal: AbortSignal.timeout(5000), maxBytes: 1024 });
+      expect(missing.status).toBe(404);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
