@@ -5,7 +5,7 @@
 // (clientHelloMsg.marshal, which fixes the extension order), defaults.go (groups, signature
 // algorithms, cipher suites per version and GODEBUG).
 
-import { createECDH, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { godebugValues } from '../goenv/godebug.js';
 import { hostnameInSNI } from './tls.js';
@@ -373,11 +373,22 @@ export function mlkemEncapsulationKey(k: 3 | 4, random: (n: number) => Buffer): 
   return out;
 }
 
+/**
+ * An X25519 public value: 32 random bytes with the top bit clear, as every u-coordinate a real key
+ * gives (RFC 7748 5); the probe never needs the private key, since it stops at the server's first
+ * answer. Not a generated KeyObject: Node 20 can deadlock exporting one (ExportJWKEdKey holds the
+ * key's mutex, a GC during the export destroys the KeyGenJob, whose destructor takes the same mutex):
+ * a `gomodprobe serve` was found hung that way on a futex after ~800 runs, not even answering
+ * /-/healthy.
+ */
+function x25519PublicValue(): Buffer {
+  const u = randomBytes(32);
+  u[31]! &= 0x7f;
+  return u;
+}
+
 function ecdhPublicKey(group: number): Buffer {
-  if (group === X25519) {
-    const { publicKey } = generateKeyPairSync('x25519');
-    return Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
-  }
+  if (group === X25519) return x25519PublicValue();
   const curve = group === P256 ? 'prime256v1' : group === P384 ? 'secp384r1' : 'secp521r1';
   const ecdh = createECDH(curve);
   return ecdh.generateKeys();
