@@ -223,6 +223,13 @@ function collectOrigins(input: EgressInput): Origin[] {
       add(to, { kind: toolchain, module: `${chain.path}@${chain.version}`, text: `redirect of ${chain.path}@${chain.version} from ${new URL(from).host}` }, 'always', 'redirect');
     }
   }
+  // git's hosts (the repository after insteadOf, over https or ssh): a connection the run made that no
+  // rule above names (they all come first) is one the git hop made for go's git ls-remote.
+  for (const o of input.opened) {
+    const bare = o.origin.replace(/:(443|80)$/, '');
+    if (o.via === 'reused' || byOrigin.has(o.origin) || byOrigin.has(bare)) continue;
+    add(o.origin.startsWith('ssh://') ? o.origin : bare, { kind: 'git', text: `git repository host (go runs git ls-remote${o.origin.startsWith('ssh://') ? ' over ssh' : ''})` }, 'always', 'proxy');
+  }
   return [...byOrigin.values()].filter((o) => o.origin !== '').map((o) => ({ ...o, why: condense(o.why) }));
 }
 

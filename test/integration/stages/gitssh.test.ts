@@ -96,6 +96,10 @@ describe.skipIf(!!missing && !process.env['CI'])('the ssh git hop through the pr
     expect(git.code, git.stderr).toBe(0);
     expect(probe.report.failure, JSON.stringify(probe.report.failure)).toBeUndefined();
     expect(probe.exitCode).toBe(0);
+    // The ssh host is egress the pod needs (git's, not go's), reached; git.lab.test itself is not dialed.
+    const egress = (probe.report as unknown as { egress: { host: string; port: number; why: { kind: string }[]; reached: boolean }[] }).egress;
+    expect(egress.find((e) => e.host === '127.0.0.1' && e.port === sshd.port)).toMatchObject({ reached: true, why: [expect.objectContaining({ kind: 'git' })] });
+    expect(egress.some((e) => e.host === HOST)).toBe(false);
     noKeyMaterial(probe);
   }, 60_000);
 
@@ -136,6 +140,9 @@ describe.skipIf(!!missing && !process.env['CI'])('the ssh git hop through the pr
       expect(goError).toMatch(/: git ls-remote -q origin in .*\/cache\/vcs\/[0-9a-f]{64}: exit status 128:\n\t/);
       expect(predicted(goError)).toBe(git.stderr);
       noKeyMaterial(probe);
+      const egress = (probe.report as unknown as { egress: { host: string; port: number; reached: boolean; failure?: { cause: string } }[] }).egress;
+      const port = c.port?.() ?? sshd.port;
+      expect(egress.find((e) => e.host === '127.0.0.1' && e.port === port)).toMatchObject(cause === 'proxy.tcp.refused' ? { reached: false, failure: { cause: 'tcp.refused' } } : { reached: true });
     }, 60_000);
   }
 });
