@@ -512,6 +512,15 @@ function describeOffered(keys: readonly OfferedKey[], agent: string | undefined)
   return parts.length ? parts.join('; ') : 'no key file exists and no agent is set';
 }
 
+/** sshkey_type (sshkey.c): the short name ssh prints for a key type. */
+function sshKeyTypeName(type: string): string {
+  if (type === 'ssh-ed25519') return 'ED25519';
+  if (type.startsWith('ecdsa-sha2-')) return 'ECDSA';
+  if (type === 'ssh-rsa') return 'RSA';
+  if (type === 'ssh-dss') return 'DSA';
+  return type;
+}
+
 /** ssh's words for a failed host key check (sshconnect.c check_host_key), then "Host key verification failed." */
 function hostKeyError(v: HostKeyVerdict, config: SshHostConfig, name: string, target: string, blob: Buffer, evidence: Record<string, unknown>): GitSshError {
   const fp = sshFingerprint(blob);
@@ -523,7 +532,7 @@ function hostKeyError(v: HostKeyVerdict, config: SshHostConfig, name: string, ta
   }
   if (v.status === 'revoked') {
     return new GitSshError('git_host_key_changed', target, `the host key of ${name} (${fp}) is marked @revoked in ${v.file}:${v.line}`,
-      `Host key for ${name} was revoked and you have requested strict checking.\nHost key verification failed.`, evidence);
+      `${sshKeyTypeName(type)} host key for ${name} was revoked and you have requested strict checking.\nHost key verification failed.`, evidence);
   }
   if (v.status === 'cert-authority') {
     return new GitSshError('git_not_checked', target,

@@ -139,6 +139,7 @@ describe.skipIf(!!missing && !process.env['CI'])('git over ssh against a real ss
     // ssh looks a host on a non-standard port up again without the port (sshconnect.c, "checking without port identifier").
     { name: 'known_hosts names the host without its port, by a wildcard', home: () => ({ knownHosts: `*.nope,127.0.0.* ${sshd.hostPublicKey}\n`, files: { id_ed25519: keys['deploy']!.privateKey } }), expect: 'ok' },
     { name: 'changed host key', home: () => ({ knownHosts: `[127.0.0.1]:${sshd.port} ${keys['other']!.publicKey.split(' ').slice(0, 2).join(' ')}\n`, files: { id_ed25519: keys['deploy']!.privateKey } }), expect: 'git_host_key_changed', suffixOnly: true },
+    { name: 'the host key marked @revoked (for every host)', home: () => ({ knownHosts: `${known()}@revoked * ${sshd.hostPublicKey}\n`, files: { id_ed25519: keys['deploy']!.privateKey } }), expect: 'git_host_key_changed', suffixOnly: true },
     { name: 'StrictHostKeyChecking no accepts an unknown host', home: () => ({ knownHosts: '', files: { config: 'Host *\n  StrictHostKeyChecking no\n', id_ed25519: keys['deploy']!.privateKey } }), expect: 'ok' },
     { name: 'no key at all', home: () => ({ knownHosts: known() }), expect: 'git_publickey_denied' },
     { name: 'a key the server refuses', home: () => ({ knownHosts: known(), files: { id_ed25519: keys['other']!.privateKey } }), expect: 'git_publickey_denied' },
