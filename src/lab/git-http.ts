@@ -11,8 +11,11 @@ export interface GitHttpOptions extends ListenOptions {
   readonly tls?: { readonly cert: string; readonly key: string };
   /** GIT_PROJECT_ROOT: the bare repositories are served from here. */
   readonly projectRoot: string;
-  /** Paths under this prefix ask for these credentials (401 with a Basic challenge otherwise). */
-  readonly auth?: { readonly prefix: string; readonly user: string; readonly password: string };
+  /**
+   * Paths under this prefix ask for these credentials (401 with a Basic challenge otherwise); with
+   * `pages`, their ?go-get=1 pages too (a private GitLab group's pages).
+   */
+  readonly auth?: { readonly prefix: string; readonly user: string; readonly password: string; readonly pages?: boolean };
   /** The page for a ?go-get=1 request of this path (without the leading "/"), or undefined for a 404. */
   readonly goImport?: (path: string) => string | undefined;
   /** A header every git request must carry (what an http.extraHeader gives), checked before auth. */
@@ -33,7 +36,14 @@ export function serveGitHttp(opts: GitHttpOptions): Promise<HttpServing> {
 
 async function handle(opts: GitHttpOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://lab.invalid');
-  if (url.searchParams.get('go-get') === '1') {
+  const goGet = url.searchParams.get('go-get') === '1';
+  if (goGet && opts.auth?.pages && url.pathname.startsWith(opts.auth.prefix)
+    && req.headers.authorization !== `Basic ${Buffer.from(`${opts.auth.user}:${opts.auth.password}`).toString('base64')}`) {
+    res.writeHead(401, { 'www-authenticate': 'Basic realm="lab git"', 'content-type': 'text/plain' });
+    res.end('authentication required\n');
+    return;
+  }
+  if (goGet) {
     const page = opts.goImport?.(url.pathname.replace(/^\/+/, ''));
     res.writeHead(page === undefined ? 404 : 200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(page ?? 'not found\n');

@@ -94,7 +94,9 @@ async function discoverAndFetch(ctx: WorkContext, m: PlannedModule, requests: st
       ? `unrecognized import path "${m.path}": reading ${url}: ${statusLine}`
       : `unrecognized import path "${m.path}": parse ${url}: no go-import meta tags ()`;
     return { ok: false, failure: { cause: 'proxy.direct_failed', target: url, detail: `no go-import meta tag for ${m.path} at ${url} (HTTP ${status})`, goError,
-      hint: `go fetches ${m.path} from its origin (GOPROXY entry "direct", or GOPRIVATE/GONOPROXY): the origin must serve a go-import meta tag at ${url}, or list the module on a proxy`, notExist: false } };
+      hint: status === 401 || status === 403
+        ? `the origin answers ${statusLine} to go's ?go-get=1 request: go sends .netrc credentials there (machine ${new URL(url).host}; go1.24+ also a GOAUTH command), so mount a .netrc Secret at $HOME/.netrc (git reads the same file for the repository)`
+        : `go fetches ${m.path} from its origin (GOPROXY entry "direct", or GOPRIVATE/GONOPROXY): the origin must serve a go-import meta tag at ${url}, or list the module on a proxy`, notExist: false } };
   }
   // vcs.go RepoRootForImportPath (go 1.25+): the subdirectory may not start with "/" or "-".
   const badSubdir = chosen.subdir?.startsWith('/') ? 'leading slash' : chosen.subdir?.startsWith('-') ? 'leading hyphen' : undefined;

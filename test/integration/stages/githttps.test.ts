@@ -210,6 +210,39 @@ describe('the https git hop agrees with git ls-remote', () => {
   }, 60_000);
 });
 
+describe('the go-import page behind Basic auth (a private GitLab group)', () => {
+  const PRIV_HOST = 'gitpriv.lab.test';
+  const PRIV_ADDRESS = '127.77.16.3';
+  let priv: HttpServing;
+  beforeAll(async () => {
+    const pki = labPki();
+    const leaf = issue({ commonName: PRIV_HOST, sans: [PRIV_HOST] }, pki.intermediate);
+    priv = await serveGitHttp({
+      host: PRIV_ADDRESS, port: 443, tls: { cert: chainPem(leaf, pki.intermediate), key: leaf.keyPem }, projectRoot: root,
+      auth: { prefix: '/private/', user: USER, password: PASSWORD, pages: true },
+      goImport: (path) => (path === 'private/mod' ? `<meta name="go-import" content="${PRIV_HOST}/private/mod git https://${PRIV_HOST}/private/mod.git">` : undefined),
+    });
+    lab.dns.set(PRIV_HOST, { a: [PRIV_ADDRESS], ttl: 30 });
+  });
+  afterAll(async () => {
+    await priv?.close();
+  });
+  const env = { GOPRIVATE: PRIV_HOST, GIT_CONFIG_NOSYSTEM: '1', GIT_SSL_CAINFO: '{dir}/ca.pem' };
+
+  it("without credentials go's ?go-get=1 gets 401: the hint names the .netrc go sends there", async () => {
+    const run = await probeLab(lab, { env, modules: [`${PRIV_HOST}/private/mod@v1.0.0`] });
+    expect(run.report.failure).toMatchObject({ stage: 'proxy', cause: 'proxy.direct_failed' });
+    expect(run.report.failure!.goError).toBe(`${PRIV_HOST}/private/mod@v1.0.0: unrecognized import path "${PRIV_HOST}/private/mod": reading https://${PRIV_HOST}/private/mod?go-get=1: 401 Unauthorized`);
+    expect(run.report.failure!.hint).toMatch(/\.netrc/);
+  }, 60_000);
+
+  it('with a .netrc go gets the page and git the refs: the probe passes', async () => {
+    const run = await probeLab(lab, { env, modules: [`${PRIV_HOST}/private/mod@v1.0.0`], files: { '.netrc': `machine ${PRIV_HOST} login ${USER} password ${PASSWORD}\n` } });
+    expect(run.report.failure, JSON.stringify(run.report.failure)).toBeUndefined();
+    expect(run.exitCode).toBe(0);
+  }, 60_000);
+});
+
 describe('secrets of the git hop stay out of every output', () => {
   it('passwords from .netrc, the credential store, the URL and extra headers never appear', async () => {
     const header = `X-Deploy-Token: hdr-secret-2718281828`;
