@@ -12,6 +12,7 @@ import { expect } from 'vitest';
 import { LAYER_CAUSES, STAGE_CAUSES, STAGE_EXIT_CODES, type StageName } from '../../src/causes.js';
 import { LAB_MODULE, LAB_NAMES, LabTarget, labPki, type LabTargetOptions } from '../../src/lab/target.js';
 import type { RunReport } from '../../src/report/types.js';
+import { readImagePlan } from '../ship/image-plan.js';
 
 export { LAB_MODULE, LAB_NAMES };
 
@@ -19,6 +20,11 @@ export const REPO = resolve(import.meta.dirname, '../..');
 /** The bundle under test: dist/ (built by `npm test`), or another build given by path. */
 export const BUNDLE = process.env['GOMODPROBE_BUNDLE'] ?? join(REPO, 'dist/gomodprobe.mjs');
 const GNU_TIME = '/usr/bin/time';
+/**
+ * The flags the image's ENTRYPOINT gives node (V8's memory trade, README "Memory"): the probe's memory
+ * is bounded as it ships, not as a bare `node dist/gomodprobe.mjs` runs it.
+ */
+export const NODE_FLAGS = readImagePlan(REPO).nodeFlags;
 
 /** Generous: the probe starts at ~60 MB; a cap that misses a leak of hundreds of MB is still a leak detector. */
 export const PEAK_RSS_CAP_KB = 300 * 1024;
@@ -72,7 +78,7 @@ export function spawnProbe(opts: SpawnOptions): Promise<SpawnResult> {
   const scratch = mkdtempSync(join(tmpdir(), 'gmp-hostile-rss-'));
   const rssFile = join(scratch, 'rss');
   if (opts.uid !== undefined) chmodSync(scratch, 0o777);
-  const argv = [opts.bundle ?? BUNDLE, ...opts.args];
+  const argv = [...NODE_FLAGS, opts.bundle ?? BUNDLE, ...opts.args];
   const spawnOpts = {
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
