@@ -11,6 +11,7 @@ import { captureGoHello, readmeHelloRow } from './lab/gohello.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tlsHandshake } from '../../src/net/tls.js';
+import { parseGoVersion, rulesFor, x509RulesFor } from '../../src/goenv/goversion.js';
 import { REPO_ROOT } from './lab/suite.js';
 
 const CI = process.env['CI'] === 'true';
@@ -91,17 +92,26 @@ for (const minor of LAB_GO_MINORS) {
 // what CI runs; another OpenSSL (the image's Node) sends another hello, so the row is checked on 3.0 only.
 const openssl30 = process.versions.openssl.startsWith('3.0.');
 describe.skipIf(!openssl30)(`the probe's verifying handshake${openssl30 ? '' : ` (skipped: OpenSSL ${process.versions.openssl}, README shows 3.0's)`}`, () => {
-  it("sends OpenSSL 3.0's small hello, as README's table says", async () => {
-    const listener = await listenForHellos();
-    try {
-      const signal = AbortSignal.timeout(10_000);
-      const { socket } = await dialAddress('127.0.0.1', listener.port, { signal });
-      const trust = { pems: [], fingerprints: new Set<string>(), loaded: [], skipped: [], refused: [] };
-      await expect(tlsHandshake(socket, { host: '127.0.0.1', port: listener.port, trust, signal, timeoutMs: 5000 })).rejects.toThrow();
-      const row = readmeHelloRow('gomodprobe verifying (Node 20, OpenSSL 3.0)', '', parseClientHello(await listener.next(signal)));
-      expect(README.includes(row), readmeMessage(row)).toBe(true);
-    } finally {
-      await listener.close();
-    }
-  });
+  // The verifying hello follows the modelled go's TLS 1.2 signature rules (tlssha1): go 1.25+ offers no
+  // SHA-1 scheme, go ≤1.24 offers two more (OpenSSL at @SECLEVEL=0 for them).
+  const cases = [
+    { sender: 'gomodprobe verifying as go 1.25+ (Node 20, OpenSSL 3.0)', go: '1.27' },
+    { sender: 'gomodprobe verifying as go ≤1.24 (Node 20, OpenSSL 3.0)', go: '1.24' },
+  ] as const;
+  for (const { sender, go } of cases) {
+    it(`sends OpenSSL 3.0's small hello as go ${go}'s rules want it, as README's table says`, async () => {
+      const listener = await listenForHellos();
+      try {
+        const signal = AbortSignal.timeout(10_000);
+        const { socket } = await dialAddress('127.0.0.1', listener.port, { signal });
+        const trust = { pems: [], fingerprints: new Set<string>(), loaded: [], skipped: [], refused: [] };
+        const x509 = x509RulesFor(rulesFor(parseGoVersion(go)), new Map());
+        await expect(tlsHandshake(socket, { host: '127.0.0.1', port: listener.port, trust, signal, timeoutMs: 5000, x509 })).rejects.toThrow();
+        const row = readmeHelloRow(sender, '', parseClientHello(await listener.next(signal)));
+        expect(README.includes(row), readmeMessage(row)).toBe(true);
+      } finally {
+        await listener.close();
+      }
+    });
+  }
 });
