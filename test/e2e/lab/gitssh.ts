@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sshdConfig } from './sshd.js';
 import { HOST_IPS, HOST_NAMES } from './topology.js';
 
 export const GIT_SSH_PORT = 22;
@@ -42,22 +43,8 @@ export function writeLabGitSsh(dir: string, projectRoot: string): LabGitSsh {
   const other = keygen(join(dir, 'other'), 'other@lab');
   const authorized = join(dir, 'authorized_keys');
   writeFileSync(authorized, readFileSync(join(dir, 'deploy.pub')), { mode: 0o600 });
-  const sshdConfig = join(dir, 'sshd_config');
-  writeFileSync(sshdConfig, [
-    `ListenAddress ${HOST_IPS.git}:${GIT_SSH_PORT}`,
-    `HostKey ${hostKey}`,
-    `AuthorizedKeysFile ${authorized}`,
-    'PubkeyAuthentication yes',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'PermitRootLogin prohibit-password',
-    // The lab's scratch directories are not root-only as StrictModes wants of a home directory.
-    'StrictModes no',
-    'UsePAM no',
-    'PrintMotd no',
-    `PidFile ${join(dir, 'sshd.pid')}`,
-    '',
-  ].join('\n'));
+  const sshdConfigPath = join(dir, 'sshd_config');
+  writeFileSync(sshdConfigPath, sshdConfig({ listen: [`ListenAddress ${HOST_IPS.git}:${GIT_SSH_PORT}`], hostKey, authorizedKeys: authorized, pidFile: join(dir, 'sshd.pid') }));
   const knownHostsLine = `${HOST_NAMES.git} ${readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ')}`;
   const home = (name: string, o: { key?: string; knownHosts: string; port?: number }): string => {
     const h = join(dir, name);
@@ -73,7 +60,7 @@ export function writeLabGitSsh(dir: string, projectRoot: string): LabGitSsh {
   };
   const known = `${knownHostsLine}\n`;
   return {
-    sshdConfig,
+    sshdConfig: sshdConfigPath,
     knownHostsLine,
     homeOk: home('home-ssh-ok', { key: deploy, knownHosts: known }),
     homeRefusedKey: home('home-ssh-refused', { key: other, knownHosts: known }),

@@ -82,6 +82,28 @@ async function freePort(address: string): Promise<number> {
   });
 }
 
+/**
+ * The lab's sshd_config: public-key login only, as root (the lab has no git user), no PAM; `listen` is the
+ * Port/ListenAddress lines. One text for the loopback tests and the e2e lab's git host.
+ */
+export function sshdConfig(o: { listen: readonly string[]; hostKey: string; authorizedKeys: string; pidFile: string }): string {
+  return [
+    ...o.listen,
+    `HostKey ${o.hostKey}`,
+    `AuthorizedKeysFile ${o.authorizedKeys}`,
+    'PubkeyAuthentication yes',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'PermitRootLogin prohibit-password',
+    // Scratch directories are not root-only as sshd's StrictModes wants of a home directory.
+    'StrictModes no',
+    'UsePAM no',
+    'PrintMotd no',
+    `PidFile ${o.pidFile}`,
+    '',
+  ].join('\n');
+}
+
 export async function startSshd(o: SshdOptions): Promise<Sshd> {
   mkdirSync(o.dir, { recursive: true });
   // sshd's privilege separation directory (Debian's service creates it at boot).
@@ -92,22 +114,7 @@ export async function startSshd(o: SshdOptions): Promise<Sshd> {
   writeFileSync(authorized, o.authorizedKeys.map((k) => `${k}\n`).join(''), { mode: 0o600 });
   const port = o.port ?? await freePort(o.address);
   const config = join(o.dir, 'sshd_config');
-  writeFileSync(config, [
-    `Port ${port}`,
-    `ListenAddress ${o.address}`,
-    `HostKey ${hostKey}`,
-    `AuthorizedKeysFile ${authorized}`,
-    'PubkeyAuthentication yes',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'PermitRootLogin prohibit-password',
-    // The scratch directory is not root-only as sshd's StrictModes wants of a home directory.
-    'StrictModes no',
-    'UsePAM no',
-    'PrintMotd no',
-    `PidFile ${join(o.dir, 'sshd.pid')}`,
-    '',
-  ].join('\n'));
+  writeFileSync(config, sshdConfig({ listen: [`Port ${port}`, `ListenAddress ${o.address}`], hostKey, authorizedKeys: authorized, pidFile: join(o.dir, 'sshd.pid') }));
   const logFile = join(o.dir, 'sshd.log');
   const argv = [SSHD, '-D', '-e', '-f', config];
   const child: ChildProcess = o.netns ? spawn('ip', ['netns', 'exec', o.netns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
