@@ -24,9 +24,20 @@ type Behaviour = (s: net.Socket) => void;
 const BEHAVIOURS: Readonly<Record<string, Behaviour>> = {
   'an HTTP server': (s) => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'),
   'a server that resets the connection': (s) => s.resetAndDestroy(),
+  // Hangs up with a FIN only once the client's KEXINIT has arrived whole, and keeps reading: closing
+  // while the client's bytes were still in flight made the kernel answer them with a reset, and ssh then
+  // said "reset" or "closed" by the race (CI saw both).
   'a banner, then a hang-up at the key exchange': (s) => {
     s.write('SSH-2.0-OpenSSH_9.2\r\n');
-    s.on('data', () => s.destroy());
+    let seen = Buffer.alloc(0);
+    s.on('data', (d: Buffer) => {
+      if (s.writableEnded) return;
+      seen = Buffer.concat([seen, d]);
+      const eol = seen.indexOf('\n');
+      if (eol < 0 || seen.length < eol + 1 + 4) return;
+      const packetLength = seen.readUInt32BE(eol + 1);
+      if (seen.length >= eol + 1 + 4 + packetLength) s.end();
+    });
   },
 };
 
