@@ -223,12 +223,17 @@ function collectOrigins(input: EgressInput): Origin[] {
       add(to, { kind: toolchain, module: `${chain.path}@${chain.version}`, text: `redirect of ${chain.path}@${chain.version} from ${new URL(from).host}` }, 'always', 'redirect');
     }
   }
-  // git's hosts (the repository after insteadOf, over https or ssh): a connection the run made that no
-  // rule above names (they all come first) is one the git hop made for go's git ls-remote.
+  // Hosts the run met past go's own rules say why themselves (OpenedOrigin.why: git's repository host over
+  // https or ssh, another VCS's host), also when the same host is named above for another reason (the
+  // go-import page and the repository on one host). A connection that says nothing and that no rule above
+  // names is listed as what it is: dialed, its reason not recorded — never guessed.
   for (const o of input.opened) {
     const bare = o.origin.replace(/:(443|80)$/, '');
-    if (o.via === 'reused' || byOrigin.has(o.origin) || byOrigin.has(bare)) continue;
-    add(o.origin.startsWith('ssh://') ? o.origin : bare, { kind: 'git', text: `git repository host (go runs git ls-remote${o.origin.startsWith('ssh://') ? ' over ssh' : ''})` }, 'always', 'proxy');
+    if (o.via === 'reused') continue;
+    const named = byOrigin.has(o.origin) ? o.origin : byOrigin.has(bare) ? bare : undefined;
+    // Named already: go needs it as that rule says (a fallback after a proxy's 404 stays one).
+    if (o.why) add(named ?? bare, o.why, named ? byOrigin.get(named)!.needed : 'always', 'proxy');
+    else if (named === undefined) add(bare, { kind: 'unattributed', text: 'dialed by this run; no rule of the probe names why' }, 'always', 'proxy');
   }
   return [...byOrigin.values()].filter((o) => o.origin !== '').map((o) => ({ ...o, why: condense(o.why) }));
 }

@@ -89,6 +89,11 @@ export interface OpenedOrigin {
   readonly protocol?: 'h2' | 'http/1.1';
   /** How long each layer of this connection took. */
   readonly phases?: HopPhases;
+  /**
+   * Why go (or its git) dials this origin, set by a caller that knows (the git hop, a VCS host): report.json
+   * egress[] names it so. Without it, a connection is named by the rules of egress.ts only.
+   */
+  readonly why?: { readonly kind: string; readonly text: string; readonly module?: string };
 }
 
 /** The record of one connect (HttpClient.opened): what each layer showed, or where it failed. */

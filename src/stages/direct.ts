@@ -213,14 +213,15 @@ async function checkVcsHost(ctx: WorkContext, m: PlannedModule, repo: string, vc
   const target = hopForURL(url, ctx.net.proxyEnv);
   const origin = `${url.protocol}//${url.host}`;
   const via = target.proxy.proxy ? 'proxy' : 'direct';
+  const why = { kind: 'direct', module: m.path, text: vcs === 'mod' ? `module proxy named by the go-import tag of ${m.path}` : `${vcs} repository host of ${m.path} (go runs ${vcs})` };
   try {
     const hop = await openHop(ctx.net, target, ctx.signal, ['http/1.1'], { verify: !m.insecure });
     hop.socket.destroy();
     // Recorded with the HTTP client's connects: report.json's egress[] lists every origin the run dialed.
-    ctx.net.http.opened.push(openedOrigin(origin, via, hop));
+    ctx.net.http.opened.push({ ...openedOrigin(origin, via, hop), why });
   } catch (err) {
     if (isHopError(err)) {
-      ctx.net.http.opened.push(openedOrigin(origin, via, err));
+      ctx.net.http.opened.push({ ...openedOrigin(origin, via, err), why });
       // A TLS failure does not stop go when GOINSECURE covers the path.
       if (!(m.insecure && err.layer === 'tls')) {
         const goError = `${vcs} fetch of ${repo}: ${err.goError}`;

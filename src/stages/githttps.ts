@@ -163,7 +163,8 @@ export const gitHttpsTransport: GitTransport = {
       throw err;
     } finally {
       // The hosts git dialed are egress the pod needs, like go's own.
-      ctx.net.http.opened.push(...client.opened);
+      const why = { kind: 'git', module: req.modulePath, text: `git repository host of ${req.modulePath} (go runs git ls-remote)` };
+      ctx.net.http.opened.push(...client.opened.map((o) => ({ ...o, why })));
       ctx.net.http.requests.push(...client.requests);
       await client.close();
     }

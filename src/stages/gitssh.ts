@@ -60,7 +60,7 @@ export const gitSshTransport: GitTransport = {
       }, repo, ctx.budget('connect', req.signal));
     } catch (err) {
       if (err instanceof GitSshError) {
-        recordConnection(ctx, err.target, err);
+        recordConnection(ctx, req.modulePath, err.target, err);
         if (err.code === 'git_not_checked') {
           findings.push({ code: 'proxy.git_not_checked', severity: 'info', target: req.modulePath, message: `${err.message}: not checked` });
           return { ok: true, version: req.version, evidence: err.evidence, findings };
@@ -78,7 +78,7 @@ export const gitSshTransport: GitTransport = {
       }
       throw err;
     }
-    recordConnection(ctx, result.target, result);
+    recordConnection(ctx, req.modulePath, result.target, result);
     for (const note of result.notes) findings.push({ code: 'proxy.git_config_not_evaluated', severity: 'info', target: req.modulePath, message: note });
     const evidence: Record<string, unknown> = {
       ssh: {
@@ -94,21 +94,22 @@ export const gitSshTransport: GitTransport = {
  * The connection in the run's record of opened origins (report.json egress[] lists the ssh host, with
  * whether it was reached), as the https transport's HTTP client records its own.
  */
-function recordConnection(ctx: WorkContext, target: string, r: GitSshResult | GitSshError): void {
+function recordConnection(ctx: WorkContext, modulePath: string, target: string, r: GitSshResult | GitSshError): void {
   const origin = `ssh://${target}`;
+  const why = { kind: 'git', module: modulePath, text: `git repository host of ${modulePath} (go runs git ls-remote over ssh)` };
   if (r instanceof GitSshError) {
     const attempts = (r.evidence['attempts'] as DialAttempt[] | undefined) ?? [];
     const layer = r.code.startsWith('dns.') ? 'dns' : r.code.startsWith('tcp.') ? 'tcp' : 'ssh';
     // Past dns and tcp the host was reached: the failure is ssh's, not the network's.
     if (layer === 'ssh') {
-      ctx.net.http.opened.push({ origin, ok: true, via: 'direct', addresses: attempts.map((a) => a.address), dial: { attempts, goConnectMs: 0 } });
+      ctx.net.http.opened.push({ origin, why, ok: true, via: 'direct', addresses: attempts.map((a) => a.address), dial: { attempts, goConnectMs: 0 } });
       return;
     }
-    ctx.net.http.opened.push({ origin, ok: false, via: 'direct', dial: { attempts, goConnectMs: 0 }, error: { layer, cause: r.code, detail: r.message } });
+    ctx.net.http.opened.push({ origin, why, ok: false, via: 'direct', dial: { attempts, goConnectMs: 0 }, error: { layer, cause: r.code, detail: r.message } });
     return;
   }
   const chosen = r.attempts.find((a) => a.chosen);
-  ctx.net.http.opened.push({ origin, ok: true, via: 'direct', addresses: [...new Set(r.attempts.map((a) => a.address))], ...(chosen ? { connectedTo: joinHostPort(chosen.address, chosen.port) } : {}), dial: { attempts: r.attempts, goConnectMs: 0 } });
+  ctx.net.http.opened.push({ origin, why, ok: true, via: 'direct', addresses: [...new Set(r.attempts.map((a) => a.address))], ...(chosen ? { connectedTo: joinHostPort(chosen.address, chosen.port) } : {}), dial: { attempts: r.attempts, goConnectMs: 0 } });
 }
 
 /** The ssh hop's failures as causes of the proxy stage (dns and tcp ones keep their layer: proxy.tcp.refused). */

@@ -102,8 +102,9 @@ describe('report.json egress[]', () => {
       const known = await probeLab(lab, { env: { GOPROXY: goproxy }, modules: ['github.com/lab/x@v1.0.0'] });
       expect(known.exitCode).toBe(13);
       // go goes straight to the repository at github.com (vcs.go's known hosts): nothing listens on 127.0.0.1:443.
-      expect(rows(known)).toContain('tcp github.com:443 fallback failed tcp.refused: direct');
-      expect(known.report.egress!.find((d) => d.host === 'github.com')).toMatchObject({ addresses: ['127.0.0.1'], stage: 'proxy', why: [{ module: 'github.com/lab/x' }] });
+      // The host is go's `direct` origin and git's repository (go runs git ls-remote there): both reasons, still a fallback.
+      expect(rows(known)).toContain('tcp github.com:443 fallback failed tcp.refused: direct,git');
+      expect(known.report.egress!.find((d) => d.host === 'github.com')).toMatchObject({ addresses: ['127.0.0.1'], stage: 'proxy', why: [{ module: 'github.com/lab/x' }, { module: 'github.com/lab/x' }] });
     } finally {
       lab.dns.set('github.com', { behaviour: 'nxdomain' });
     }

@@ -111,7 +111,13 @@ describe('the https git hop agrees with git ls-remote', () => {
     expect(g.stdout).toContain('refs/tags/v1.0.0');
     expect(probe.report.failure, JSON.stringify(probe.report.failure)).toBeUndefined();
     expect(probe.exitCode).toBe(0);
-    // git's host is egress the pod needs, like go's own.
+    // git's host is egress the pod needs, like go's own: named for both reasons go dials it (the go-import
+    // page, then git's repository), never as a bare leftover.
+    const egress = (probe.report as unknown as { egress: { host: string; why: { kind: string; text: string }[] }[] }).egress;
+    const gitHost = egress.find((e) => e.host === HOST);
+    expect(gitHost?.why.map((w) => w.kind)).toEqual(['direct', 'git']);
+    expect(gitHost?.why[1]!.text).toBe(`git repository host of ${MODULE} (go runs git ls-remote)`);
+    expect(egress.some((e) => e.why.some((w) => w.kind === 'unattributed'))).toBe(false);
     expect(probe.report.requests?.map((r) => r.url) ?? []).toContain(`https://${HOST}/team/mod.git/info/refs?service=git-upload-pack`);
   }, 60_000);
 
