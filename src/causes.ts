@@ -122,6 +122,12 @@ export const STAGE_CAUSES = {
 export type LayerCause = keyof typeof LAYER_CAUSES;
 export type StageCause = keyof typeof STAGE_CAUSES;
 
+/** The causes of each layer: the codes of net/errors.ts's DnsError, TcpError, TlsError and HttpError. */
+export type DnsCause = Extract<LayerCause, `dns.${string}`>;
+export type TcpCause = Extract<LayerCause, `tcp.${string}`>;
+export type TlsCause = Extract<LayerCause, `tls.${string}`>;
+export type HttpCause = Extract<LayerCause, `http.${string}`>;
+
 /** The stages that meet hosts after the first ones (a later GOPROXY entry, the checksum database, a redirect target). */
 export const HOP_STAGES = ['proxy', 'sumdb', 'redirect'] as const;
 export type HopStage = (typeof HOP_STAGES)[number];

@@ -8,7 +8,7 @@
 import { createECDH, randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { godebugValues } from '../goenv/godebug.js';
-import { hostnameInSNI } from './tls.js';
+import { hostnameInSNI } from './tlswire.js';
 
 /** Extension type numbers (IANA), the ones go and OpenSSL send. */
 export const EXT = {

@@ -6,7 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { ProbeError, sysCode } from '../errors.js';
 import { goQuote } from '../goenv/gostrings.js';
-import type { TcpCause } from './errors.js';
+import type { TcpCause } from '../causes.js';
 import { joinHostPort } from './netip.js';
 
 export interface DialAttempt {

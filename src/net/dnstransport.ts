@@ -6,7 +6,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { sysCode } from '../errors.js';
-import type { DnsCause } from './errors.js';
+import type { DnsCause } from '../causes.js';
 import { formatNetIp, joinHostPort, parseIpLiteral, type IpAddr } from './netip.js';
 import { Parser, equalASCIIName, type Header } from './dnswire.js';
 

@@ -3,18 +3,13 @@
 // the target (host, host:port or URL), the detail (`message`: what was seen), the text go would print
 // (`goError`) and the evidence for report.json. stages/failure.ts turns one into a stage's failure.
 
-import type { LayerCause } from '../causes.js';
+import type { DnsCause, HttpCause, LayerCause, TcpCause, TlsCause } from '../causes.js';
 import { ProbeError } from '../errors.js';
 import type { DialAttempt } from './dialer.js';
 import type { LookupResult } from './resolver.js';
 import type { TlsDiagnosis } from './tls.js';
 
 export type Layer = 'dns' | 'tcp' | 'tls' | 'http';
-
-export type DnsCause = Extract<LayerCause, `dns.${string}`>;
-export type TcpCause = Extract<LayerCause, `tcp.${string}`>;
-export type TlsCause = Extract<LayerCause, `tls.${string}`>;
-export type HttpCause = Extract<LayerCause, `http.${string}`>;
 
 export abstract class LayerError extends ProbeError {
   abstract readonly layer: Layer;

@@ -4,11 +4,10 @@
 // probe through in front of a build that then times out. This sends the modelled go's exact hello once
 // per origin and judges the server's first answer.
 
-import type { TlsCause } from './errors.js';
+import type { TlsCause } from '../causes.js';
 import { buildClientHello, goHelloProfile, groupName, sendHello, type GoTlsModel, type HelloAnswer, type HelloProfile } from './clienthello.js';
-import type { HopContext, HopTarget } from './hop.js';
-import type { LookupResult } from './resolver.js';
-import { alertText } from './tls.js';
+import type { Socket } from 'node:net';
+import { alertText } from './tlswire.js';
 import { opBudgetMs } from '../budget.js';
 
 /** What go's hello met, or why it was not sent. */
@@ -34,22 +33,22 @@ export class GoHelloChecks {
   }
 
   /**
-   * Starts (or returns the running) check of hop's origin: its own connection through the same dialer
-   * and CONNECT tunnel as the verifying handshake, then go's hello. Never rejects. Bounded by the run's
-   * per-operation timeout (connect, then the answer) and the run's end, not by the caller's signal: the
-   * result is shared, and one caller giving up must not read as silence to the next.
+   * Starts (or returns the running) check of one origin (`key`: the origin and the proxy it is reached
+   * through): its own connection, opened by `connect` through the same dialer and CONNECT tunnel as the
+   * verifying handshake, then go's hello for `host`. Never rejects. Bounded by the run's per-operation
+   * timeout (connect, then the answer) and the run's end, not by the caller's signal: the result is
+   * shared, and one caller giving up must not read as silence to the next.
    */
-  check(ctx: HopContext, hop: HopTarget, lookup: LookupResult, connect: ConnectFn): Promise<GoHelloCheck> {
-    const key = `${hop.origin} ${hop.proxy.proxy?.href ?? 'direct'}`;
+  check(key: string, host: string, timeoutMs: number, connect: ConnectFn): Promise<GoHelloCheck> {
     let running = this.#checks.get(key);
     if (!running) {
-      running = this.#run(ctx, hop, lookup, this.#closing.signal, connect);
+      running = this.#run(host, timeoutMs, this.#closing.signal, connect);
       this.#checks.set(key, running);
     }
     return running;
   }
 
-  async #run(ctx: HopContext, hop: HopTarget, lookup: LookupResult, signal: AbortSignal, connect: ConnectFn): Promise<GoHelloCheck> {
+  async #run(host: string, timeoutMs: number, signal: AbortSignal, connect: ConnectFn): Promise<GoHelloCheck> {
     const p = this.#profile;
     const base = {
       go: `go1.${this.model.minor}${this.model.godebug ? ` GODEBUG=${this.model.godebug}` : ''}`,
@@ -58,11 +57,11 @@ export class GoHelloChecks {
     };
     let socket;
     try {
-      socket = (await connect(ctx, hop, lookup, signal)).socket;
+      socket = (await connect(signal)).socket;
     } catch (err) {
       return { ...base, notSent: err instanceof Error ? err.message : String(err) };
     }
-    const answer = await sendHello(socket, buildClientHello(p, hop.host), { signal, timeoutMs: opBudgetMs(ctx.timeoutMs, 'layer') });
+    const answer = await sendHello(socket, buildClientHello(p, host), { signal, timeoutMs: opBudgetMs(timeoutMs, 'layer') });
     return { ...base, answer };
   }
 
@@ -72,7 +71,8 @@ export class GoHelloChecks {
   }
 }
 
-type ConnectFn = (ctx: HopContext, hop: HopTarget, lookup: LookupResult, signal: AbortSignal) => Promise<{ socket: import('node:net').Socket }>;
+/** Opens the check's own connection to the origin (hop.ts's connect, through the run's dialer and proxy). */
+type ConnectFn = (signal: AbortSignal) => Promise<{ readonly socket: Socket }>;
 
 export interface HelloVerdict {
   readonly cause: TlsCause;

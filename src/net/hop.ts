@@ -9,7 +9,8 @@ import type { TLSSocket } from 'node:tls';
 import { proxyFor, type ProxyDecision, type ProxyEnv } from '../goenv/httpproxy.js';
 import { redactURL } from '../goenv/redact.js';
 import { connectTunnel, dialHost, DialError, type DialAttempt } from './dialer.js';
-import { DnsError, TcpError, TlsError, type TcpCause } from './errors.js';
+import type { TcpCause } from '../causes.js';
+import { DnsError, TcpError, TlsError } from './errors.js';
 import { sysCode } from '../errors.js';
 import { joinHostPort } from './netip.js';
 import { DnsLookupError, type DnsQueryRecord, type LookupResult, type Resolver } from './resolver.js';
@@ -187,7 +188,8 @@ export interface SecureOptions {
  */
 export function startGoHello(ctx: HopContext, hop: HopTarget, lookup: LookupResult): Promise<GoHelloCheck> | undefined {
   if (hop.scheme !== 'https' || !ctx.goHello) return undefined;
-  return ctx.goHello.check(ctx, hop, lookup, connectHop);
+  const key = `${hop.origin} ${hop.proxy.proxy?.href ?? 'direct'}`;
+  return ctx.goHello.check(key, hop.host, ctx.timeoutMs, (signal) => connectHop(ctx, hop, lookup, signal));
 }
 
 /** Layer 3, logged at debug. */

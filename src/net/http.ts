@@ -16,7 +16,21 @@ import { opBudgetMs, opSignal } from '../budget.js';
 import { goAlpn } from './clienthello.js';
 import { redactURL } from '../goenv/redact.js';
 import { logNetOp } from './oplog.js';
-import type { HttpRequestRecord } from '../report/types.js';
+
+/** One request the HTTP client made, for report.json's requests[] and the per-hop timings. */
+export interface HttpRequestRecord {
+  /** The URL, its password masked (the reporter scrubs signed query parameters too). */
+  readonly url: string;
+  readonly protocol: 'h2' | 'http/1.1';
+  readonly status?: number;
+  /** The cause code when the request failed (http.h2_stream_error, tls.hello_dropped ...). */
+  readonly error?: string;
+  readonly ms: number;
+  /** The request written on its connection to the response headers (time to first byte), in ms. */
+  readonly firstByteMs?: number;
+  /** The response headers to the end of the body (or the probe's cap), in ms. */
+  readonly bodyMs?: number;
+}
 
 export interface HttpRequestOptions {
   readonly signal: AbortSignal;

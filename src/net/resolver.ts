@@ -6,7 +6,7 @@
 
 import { randomInt } from 'node:crypto';
 import { ProbeError } from '../errors.js';
-import type { DnsCause } from './errors.js';
+import type { DnsCause } from '../causes.js';
 import type { HostsTable } from './hosts.js';
 import { formatNetIp, joinHostPort, parseIpLiteral } from './netip.js';
 import type { HostLookupOrder } from './nsswitch.js';

@@ -36,7 +36,8 @@ import { createHash, type X509Certificate } from 'node:crypto';
 import { ProbeError } from '../errors.js';
 import type { GoHelloCheck } from './gohello.js';
 import { CertificateParseError, formatName, parseCertificate, type ParsedCertificate } from './x509/parse.js';
-import { joinHostPort, parseNetIp } from './netip.js';
+import { joinHostPort } from './netip.js';
+import { ALERT_TEXT, alertText, hostnameInSNI } from './tlswire.js';
 import { decodePem, type TrustStore } from './truststore.js';
 import { describeCertificate, type CertInfo } from './x509/describe.js';
 import { CertPool, sha256Hex } from './x509/pool.js';
@@ -301,16 +302,6 @@ function buildTrustMaterial(trust: TrustStore): TrustMaterial {
     }
   }
   return { context: undefined, contextNoSha1: undefined, proxyContext: undefined, roots };
-}
-
-/** hostnameInSNI (crypto/tls): no SNI for IP literals, trailing dots dropped. */
-export function hostnameInSNI(name: string): string {
-  let host = name;
-  if (host.length > 0 && host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  const pct = host.lastIndexOf('%');
-  if (pct > 0) host = host.slice(0, pct);
-  if (parseNetIp(host)) return '';
-  return name.replace(/\.+$/, '');
 }
 
 /** A pass-through stream in front of the raw socket that remembers what the peer sent first. */
@@ -752,19 +743,6 @@ function diagnoseUnknownAuthority(
 // ---------------------------------------------------------------------------------------------
 // Failures before the handshake completes
 
-/** TLS alert descriptions as Go prints them (crypto/tls alert.go). */
-const ALERT_TEXT: Readonly<Record<number, string>> = {
-  0: 'close notify', 10: 'unexpected message', 20: 'bad record MAC', 21: 'decryption failed', 22: 'record overflow',
-  30: 'decompression failure', 40: 'handshake failure', 42: 'bad certificate', 43: 'unsupported certificate',
-  44: 'revoked certificate', 45: 'expired certificate', 46: 'unknown certificate', 47: 'illegal parameter',
-  48: 'unknown certificate authority', 49: 'access denied', 50: 'error decoding message', 51: 'error decrypting message',
-  60: 'export restriction', 70: 'protocol version not supported', 71: 'insufficient security level', 80: 'internal error',
-  86: 'inappropriate fallback', 90: 'user canceled', 100: 'no renegotiation', 109: 'missing extension',
-  110: 'unsupported extension', 111: 'certificate unobtainable', 112: 'unrecognized name',
-  113: 'bad certificate status response', 114: 'bad certificate hash value', 115: 'unknown PSK identity',
-  116: 'certificate required', 120: 'no application protocol', 121: 'encrypted client hello required',
-};
-
 /** OpenSSL reason names (ERR_SSL_SSLV3_ALERT_…, ERR_SSL_TLSV1_ALERT_…) to alert numbers. */
 const OPENSSL_ALERTS: Readonly<Record<string, number>> = {
   UNEXPECTED_MESSAGE: 10, BAD_RECORD_MAC: 20, DECRYPTION_FAILED: 21, RECORD_OVERFLOW: 22, DECOMPRESSION_FAILURE: 30,
@@ -776,11 +754,6 @@ const OPENSSL_ALERTS: Readonly<Record<string, number>> = {
   BAD_CERTIFICATE_STATUS_RESPONSE: 113, BAD_CERTIFICATE_HASH_VALUE: 114, UNKNOWN_PSK_IDENTITY: 115,
   CERTIFICATE_REQUIRED: 116, NO_APPLICATION_PROTOCOL: 120,
 };
-
-export function alertText(n: number): string {
-  const t = ALERT_TEXT[n];
-  return t ? `tls: ${t}` : `tls: alert(${n})`;
-}
 
 /** Go's first-record check (conn.go readRecordOrCCS): handshake or alert, version below 0x1000. */
 function firstRecordLooksLikeTls(b: Buffer): boolean {

@@ -15,10 +15,14 @@ import {
   layerCauseOf,
   STAGE_CAUSES,
   stagedLayerCause,
+  type DnsCause,
+  type HttpCause,
   type LayerCause,
+  type TcpCause,
+  type TlsCause,
 } from '../../../src/causes.js';
 import { goWouldWaitFor, hintFor } from '../../../src/hints.js';
-import { DnsError, HttpError, isHopError, TcpError, TlsError, type DnsCause, type HttpCause, type LayerError, type TcpCause, type TlsCause } from '../../../src/net/errors.js';
+import { DnsError, HttpError, isHopError, TcpError, TlsError, type LayerError } from '../../../src/net/errors.js';
 import type { DialAttempt } from '../../../src/net/dialer.js';
 import { goGet, GoWebError, type GoResponse, type GoWeb } from '../../../src/net/goweb.js';
 import type { Plan } from '../../../src/plan.js';
