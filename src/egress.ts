@@ -10,7 +10,8 @@ import { dialTarget, hopForURL } from './net/hop.js';
 import type { OpenedOrigin } from './net/http.js';
 import type { DnsQueryRecord, LookupResult } from './net/resolver.js';
 import type { Plan } from './plan.js';
-import type { StageName, StageResult } from './stages/stage.js';
+import type { StageResult } from './stages/outcome.js';
+import type { StageName } from './causes.js';
 
 /**
  * Why go dials a destination. `kind` is open: later hops (the toolchain download, git over https or

@@ -1,15 +1,19 @@
 // Typed hand-over between stages of one run: what an earlier stage learned that a later stage needs
 // (the plan, addresses, open connections, fetched files), and the run's typed caches of shared work.
-// report.json gets the evidence; this carries the objects.
+// report.json gets the evidence; this carries the objects. The shapes of the shared work are declared
+// here, beside the caches that hold them, so that the workers (stages/zipfetch, sumdbfetch, direct,
+// githop) and the contexts they receive do not import each other.
 
 import type net from 'node:net';
 import type { LookupResult } from './net/resolver.js';
 import type { TlsResult } from './net/tls.js';
 import type { Plan, PlannedModule } from './plan.js';
-import type { DirectFetch } from './stages/direct.js';
-import type { GitEnvironment } from './stages/githop.js';
-import type { BaseChoice, LookupOutcome } from './stages/sumdbfetch.js';
-import type { ZipFetch } from './stages/zipfetch.js';
+import type { GitConfig } from './goenv/gitconfig.js';
+import type { InputFs } from './inputfile.js';
+import type { GoResponse } from './net/goweb.js';
+import type { LookupVerified } from './sumdb/client.js';
+import type { EntryResult, WalkAttempt, WalkFailure, WalkResult } from './stages/gowalk.js';
+import type { Finding } from './stages/outcome.js';
 
 export interface HopProgress {
   lookup?: LookupResult;
@@ -31,6 +35,57 @@ export interface ModuleFetch {
    */
   readonly planned?: PlannedModule;
 }
+
+/** A module version's zip as the GOPROXY walk fetched it (stages/zipfetch.ts). */
+export interface ZipBody {
+  readonly url: string;
+  readonly status: number;
+  readonly size: number;
+  readonly truncated: boolean;
+  readonly isZip: boolean;
+  /** h1: hash of the zip (dirhash.HashZip), when it was read whole and parsed. */
+  readonly hash?: string;
+  readonly hashError?: string;
+  readonly response: Omit<GoResponse, 'body'>;
+}
+
+export type ZipFetch = WalkResult<ZipBody>;
+
+/** A module version fetched from its origin (stages/direct.ts). */
+export interface DirectInfo {
+  readonly version: string;
+  readonly direct: true;
+  readonly vcs: string;
+  readonly repo: string;
+  /** What the git hop noticed without failing (a helper not run, a pseudo-version not checked). */
+  readonly findings?: readonly Finding[];
+  readonly git?: Record<string, unknown>;
+}
+
+/** One direct fetch of a module version: its result and the requests it made. */
+export interface DirectFetch {
+  readonly result: EntryResult<DirectInfo>;
+  readonly requests: readonly string[];
+}
+
+/** The git-side view of the pod, read once per run (stages/githop.ts). */
+export interface GitEnvironment {
+  readonly config: GitConfig;
+  /** The environment go runs git with (the pod's). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly fs: InputFs;
+}
+
+/** Where go sends its checksum database requests, and how it decided (initBase). */
+export interface BaseChoice {
+  readonly base?: string;
+  readonly how: string;
+  readonly attempts?: readonly WalkAttempt[];
+  readonly failure?: WalkFailure;
+}
+
+/** One verified lookup; settled, so that a lookup started early never rejects unheard. */
+export type LookupOutcome = { readonly ok: LookupVerified } | { readonly err: unknown };
 
 export class RunState {
   /** What go will do: set by the config stage when it passes; every later stage reads it (StageContext.plan). */

@@ -6,7 +6,7 @@
 // that stage's code (a host's certificate: 12 for a first hop, the stage that reached it otherwise).
 
 import type { CertSummary } from './report/types.js';
-import type { Finding, StageResult } from './stages/stage.js';
+import type { Finding, StageResult } from './stages/outcome.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 

@@ -11,19 +11,8 @@
 import { constants } from 'node:os';
 import { EXIT, STAGE_EXIT_CODES, STAGE_NAMES } from './causes.js';
 import type { Expectation } from './options.js';
-import type { MustBlockResult, RunReport, RunVerdict } from './report/types.js';
-import type { StageResult } from './stages/stage.js';
-
-/** Why the run ended as it did; one per exit code class, in the order decideVerdict weighs them. */
-export type VerdictReason =
-  | 'interrupted' // a signal stopped the run: 128+N, error
-  | 'internal' // a bug in the probe: 1, error
-  | 'config' // the probe could not run as configured: 2, error
-  | 'must_block_reachable' // 4, fail (wins over --expect and over a failed stage)
-  | 'expect_met' // 0, pass
-  | 'expect_not_met' // 3, fail
-  | 'stage_failed' // the stage's code, fail
-  | 'passed'; // 0, pass
+import type { MustBlockResult, RunReport, RunVerdict, VerdictReason } from './report/types.js';
+import type { StageResult } from './stages/outcome.js';
 
 export interface VerdictFacts {
   readonly expect: Expectation | undefined;

@@ -4,9 +4,9 @@
 // record of the connection it opened (HopPhases); first byte and body from the requests.
 
 import type { StageName } from '../causes.js';
-import type { OpenedOrigin } from '../net/http.js';
-import type { StageResult } from '../stages/stage.js';
-import type { HopTiming, HttpRequestRecord } from './types.js';
+import type { HttpRequestRecord, OpenedOrigin } from '../net/http.js';
+import type { StageResult } from '../stages/outcome.js';
+import type { HopTiming } from './types.js';
 
 type Phases = { -readonly [K in keyof HopTiming]: HopTiming[K] };
 

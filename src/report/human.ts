@@ -5,7 +5,7 @@
 
 import { describeCause } from '../causes.js';
 import { verdictHeadline, verdictWord } from '../verdict.js';
-import type { Finding, StageResult } from '../stages/stage.js';
+import type { Finding, StageResult } from '../stages/outcome.js';
 import type { EgressDestination } from '../egress.js';
 import type { RunReport, RunStart } from './types.js';
 import { formatDuration, singleLine, stripControl, truncateUtf8 } from './text.js';

@@ -3,7 +3,7 @@
 // stage that failed as expected is reported as passing (its failure kept in system-out).
 
 import { describeCause, STAGE_NAMES } from '../causes.js';
-import type { Failure, StageResult } from '../stages/stage.js';
+import type { Failure, StageResult } from '../stages/outcome.js';
 import { stripAnsi } from './text.js';
 import type { RunReport } from './types.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { StageName } from '../causes.js';
 import { errorMessage } from '../errors.js';
-import type { StageResult } from '../stages/stage.js';
+import type { StageResult } from '../stages/outcome.js';
 import { prepareDirectory, writeOutputFile } from './files.js';
 import { HumanView } from './human.js';
 import { formatJUnit } from './junit.js';

@@ -2,8 +2,8 @@
 // Versioned so that consumers on the shared volume can tell what they are reading.
 
 import type { EgressDestination } from '../egress.js';
-import type { Failure, StageResult } from '../stages/stage.js';
-import type { VerdictReason } from '../verdict.js';
+import type { Failure, StageResult } from '../stages/outcome.js';
+import type { HttpRequestRecord } from '../net/http.js';
 
 export const REPORT_SCHEMA = 'gomodprobe.report/v1';
 
@@ -28,19 +28,16 @@ export interface MustBlockResult {
 
 export type RunVerdict = 'pass' | 'fail' | 'error';
 
-export interface HttpRequestRecord {
-  /** The URL, its password masked (the reporter scrubs signed query parameters too). */
-  readonly url: string;
-  readonly protocol: 'h2' | 'http/1.1';
-  readonly status?: number;
-  /** The cause code when the request failed (http.h2_stream_error, tls.hello_dropped ...). */
-  readonly error?: string;
-  readonly ms: number;
-  /** The request written on its connection to the response headers (time to first byte), in ms. */
-  readonly firstByteMs?: number;
-  /** The response headers to the end of the body (or the probe's cap), in ms. */
-  readonly bodyMs?: number;
-}
+/** Why the run ended as it did; one per exit code class, in the order decideVerdict weighs them. */
+export type VerdictReason =
+  | 'interrupted' // a signal stopped the run: 128+N, error
+  | 'internal' // a bug in the probe: 1, error
+  | 'config' // the probe could not run as configured: 2, error
+  | 'must_block_reachable' // 4, fail (wins over --expect and over a failed stage)
+  | 'expect_met' // 0, pass
+  | 'expect_not_met' // 3, fail
+  | 'stage_failed' // the stage's code, fail
+  | 'passed'; // 0, pass
 
 /**
  * One host the run reached, and how long each phase took: dns, connect and tls of its first connection,

@@ -28,7 +28,8 @@ import { loadTrustStore, type TrustStore } from '../net/truststore.js';
 import type { InputFileError, InputFiles, InputKind } from '../inputfile.js';
 import { DEFAULT_MODULE, printable, type Options } from '../options.js';
 import type { Hop, Plan, PlannedModule, PlannedToolchain } from '../plan.js';
-import { fail, pass, type Failure, type Finding, type PlanningContext, type Stage } from './stage.js';
+import type { PlanningContext, Stage } from './stage.js';
+import { fail, pass, type Failure, type Finding } from './outcome.js';
 
 /** Thrown inside the stage for a value go rejects; turned into the stage failure. */
 class Rejected extends Error {

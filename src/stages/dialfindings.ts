@@ -4,7 +4,7 @@
 import { GO_DIAL_TIMEOUT_MS, goPartialDeadline, type DialAttempt } from '../net/dialer.js';
 import type { TcpLayerResult } from '../net/hop.js';
 import { joinHostPort } from '../net/netip.js';
-import type { Finding } from './stage.js';
+import type { Finding } from './outcome.js';
 
 const familyName = (a: DialAttempt): string => (a.family === 6 ? 'IPv6' : 'IPv4');
 const describe = (a: DialAttempt): string =>

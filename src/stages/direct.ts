@@ -16,7 +16,8 @@ import type { PlannedModule } from '../plan.js';
 import { directHint } from '../hints.js';
 import { layerFailure } from './failure.js';
 import type { EntryResult, WalkFailure } from './gowalk.js';
-import type { Finding, WorkContext } from './stage.js';
+import type { DirectInfo } from '../state.js';
+import type { WorkContext } from './stage.js';
 import { checkGovcs } from '../goenv/govcs.js';
 import { vcsPathMatch } from '../goenv/vcspaths.js';
 import { checkGitHop, goGitError } from './githop.js';
@@ -24,23 +25,7 @@ import { checkGitHop, goGitError } from './githop.js';
 import './githttps.js';
 import './gitssh.js';
 
-export interface DirectInfo {
-  readonly version: string;
-  readonly direct: true;
-  readonly vcs: string;
-  readonly repo: string;
-  /** What the git hop noticed without failing (a helper not run, a pseudo-version not checked). */
-  readonly findings?: readonly Finding[];
-  readonly git?: Record<string, unknown>;
-}
-
 const MAX_DISCOVERY_BYTES = 1024 * 1024;
-
-/** One direct fetch of a module version: its result and the requests it made. */
-export interface DirectFetch {
-  readonly result: EntryResult<DirectInfo>;
-  readonly requests: readonly string[];
-}
 
 /**
  * go asks the origin once per module and version (codehost caches the repository): so does the probe

@@ -2,7 +2,8 @@
 
 import { resolveHop } from '../net/hop.js';
 import { forEachFirstHop, hopTarget, judge } from './firsthops.js';
-import { fail, pass, type Stage } from './stage.js';
+import type { Stage } from './stage.js';
+import { fail, pass } from './outcome.js';
 
 export const dnsStage: Stage = {
   name: 'dns',

@@ -6,7 +6,7 @@
 import { stagedLayerCause, type Cause, type HopStage, type StageName } from '../causes.js';
 import { goWouldWaitFor, hintFor, type HintFacts } from '../hints.js';
 import { TcpError, TlsError, type LayerError } from '../net/errors.js';
-import type { Failure } from './stage.js';
+import type { Failure } from './outcome.js';
 
 /** A layer error as a stage names it, before the stage adds its own context (the module, the operation). */
 export interface LayerFailure {

@@ -8,7 +8,9 @@ import type { Hop } from '../plan.js';
 import { redactURL } from '../goenv/redact.js';
 import type { HopProgress } from '../state.js';
 import { layerFailure, stageFailure } from './failure.js';
-import type { Failure, Finding, StageContext, StageName } from './stage.js';
+import type { StageContext } from './stage.js';
+import type { Failure, Finding } from './outcome.js';
+import type { StageName } from '../causes.js';
 
 export function hopTarget(hop: Hop): HopTarget {
   return { origin: hop.origin, scheme: hop.scheme, host: hop.host, port: hop.port, proxy: hop.proxy };

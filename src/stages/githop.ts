@@ -6,10 +6,12 @@
 // dispatch point between them and the one place git's failure becomes go's error text.
 
 import { createHash } from 'node:crypto';
-import { readGitConfig, gitRewrite, type GitConfig, type GitRewrite } from '../goenv/gitconfig.js';
+import { readGitConfig, gitRewrite, type GitRewrite } from '../goenv/gitconfig.js';
 import { diskInputFs, type InputFs } from '../inputfile.js';
+import type { GitEnvironment } from '../state.js';
 import type { Cause } from '../causes.js';
-import type { Finding, WorkContext } from './stage.js';
+import type { WorkContext } from './stage.js';
+import type { Finding } from './outcome.js';
 
 /** What a transport is asked: is this version of this module there, as `git ls-remote` would see it? */
 export interface GitHopRequest {
@@ -59,13 +61,6 @@ export interface GitTransport {
 }
 
 /** The git-side view of the pod, read once per run. */
-export interface GitEnvironment {
-  readonly config: GitConfig;
-  /** The environment go runs git with (the pod's). */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly fs: InputFs;
-}
-
 /** git's configuration and environment for this run (read once, on the first direct git fetch: RunState.gitEnvironment). */
 export function gitEnvironment(ctx: WorkContext, fs: InputFs = diskInputFs): Promise<GitEnvironment> {
   return ctx.state.gitEnvironment.get('git', ctx.waits, () => {

@@ -17,8 +17,10 @@ import type { Cause } from '../causes.js';
 import { gitTrustHint } from '../hints.js';
 import { layerFailure } from './failure.js';
 import { InputFileError } from '../inputfile.js';
-import { redactGitURL, registerGitTransport, type GitEnvironment, type GitHopFailure, type GitHopRequest, type GitHopResult, type GitTransport } from './githop.js';
-import type { Finding, WorkContext } from './stage.js';
+import { redactGitURL, registerGitTransport, type GitHopFailure, type GitHopRequest, type GitHopResult, type GitTransport } from './githop.js';
+import type { GitEnvironment } from '../state.js';
+import type { WorkContext } from './stage.js';
+import type { Finding } from './outcome.js';
 
 /** The user agent of Debian bookworm's git (http.c git_user_agent). */
 const GIT_USER_AGENT = 'git/2.39.5';

@@ -13,7 +13,8 @@ import { joinHostPort } from '../net/netip.js';
 import { GitProtocolError } from '../net/gitsmart.js';
 import { redactGitURL, registerGitTransport, type GitHopRequest, type GitHopResult, type GitTransport } from './githop.js';
 import { judgeRefs } from './githttps.js';
-import type { Finding, WorkContext } from './stage.js';
+import type { WorkContext } from './stage.js';
+import type { Finding } from './outcome.js';
 
 /**
  * Where ssh finds ~/.ssh, and its default remote user. ssh takes both from the passwd entry of its uid

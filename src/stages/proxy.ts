@@ -11,7 +11,8 @@ import { goModuleError, proxyGet, shownFailure, tryProxies, versionPath, type En
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip } from './zipfetch.js';
 import { isCanonicalVersion } from '../goenv/module.js';
-import { fail, pass, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
+import type { Stage, StageContext } from './stage.js';
+import { fail, pass, type Failure, type Finding } from './outcome.js';
 
 const MAX_META_BYTES = 16 * 1024 * 1024;
 

@@ -8,11 +8,13 @@ import type { ModuleFetch } from '../state.js';
 import { safeHost, type WalkFailure } from './gowalk.js';
 import { restaged } from './failure.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
-import { fetchZip, type ZipFetch } from './zipfetch.js';
+import { fetchZip } from './zipfetch.js';
+import type { ZipFetch } from '../state.js';
 import { TOOLCHAIN_MODULE } from '../goenv/toolchain.js';
 import { LocationDiff, type LocationComparison } from './location-diff.js';
 import { dialFindings } from './dialfindings.js';
-import { fail, pass, skip, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
+import type { Stage, StageContext } from './stage.js';
+import { fail, pass, skip, type Failure, type Finding } from './outcome.js';
 
 interface ChainReport {
   path: string;

@@ -1,64 +1,17 @@
 // The one Stage interface (blackbox_exporter's ProbeFn, with causes and evidence kept).
 // A stage receives everything it needs in a StageContext and returns a StageOutcome; probe.ts owns the
 // order, the deadline, the per-operation budgets, logging each stage's start and finish, and the exit code.
+// What a stage returns (its outcome, findings and failure) is in outcome.ts.
 
 import type { Logger } from 'pino';
-import type { Cause, StageName } from '../causes.js';
+import type { StageName } from '../causes.js';
 import type { NetOp } from '../budget.js';
 import type { InputFiles } from '../inputfile.js';
 import type { Options } from '../options.js';
 import type { NetServices } from '../net/services.js';
 import type { Plan } from '../plan.js';
 import type { RunState, WaitClock } from '../state.js';
-
-export type { StageName } from '../causes.js';
-
-export type Severity = 'info' | 'warn';
-
-/** Something worth knowing that does not make `go` fail (a `|` fallthrough, GOSUMDB=off, ...). */
-export interface Finding {
-  readonly code: string;
-  readonly severity: Severity;
-  readonly message: string;
-  readonly target?: string;
-  readonly hint?: string;
-}
-
-/** Why `go` would fail here: every failure names the target, the cause, what was seen, and the fix. */
-export interface Failure {
-  readonly stage: StageName;
-  readonly cause: Cause;
-  readonly target: string;
-  /** What was seen on the wire. */
-  readonly detail: string;
-  /** What to change. */
-  readonly hint: string;
-  /** The error text `go` would print, as closely as the probe can predict it. */
-  readonly goError?: string;
-  /** How long `go` itself would wait before giving up, when the probe gave up sooner. */
-  readonly goWouldWait?: string;
-}
-
-export type StageStatus = 'pass' | 'fail' | 'skip';
-
-export interface StageOutcome {
-  readonly status: StageStatus;
-  readonly findings: readonly Finding[];
-  readonly failure?: Failure;
-  /** Stage-specific evidence for report.json (queries, dials, chains, hops). JSON-serialisable. */
-  readonly evidence: Record<string, unknown>;
-}
-
-export interface StageResult extends StageOutcome {
-  readonly stage: StageName;
-  readonly startedAt: string;
-  /** From the stage's start to its outcome: workMs + waitMs. */
-  readonly durationMs: number;
-  /** The stage's own work: its duration less waitMs. */
-  readonly workMs: number;
-  /** Time spent waiting for work started before it (the pipeline's prefetcher, an earlier stage). */
-  readonly waitMs: number;
-}
+import type { StageOutcome } from './outcome.js';
 
 /** What the work of one run needs, whoever does it: a stage, or the prefetcher probe.ts runs beside them. */
 export interface WorkContext {
@@ -103,20 +56,4 @@ export type PlanningContext = Omit<StageContext, 'plan' | 'net' | 'early'>;
 export interface Stage<Context extends PlanningContext = StageContext> {
   readonly name: StageName;
   run(ctx: Context): Promise<StageOutcome>;
-}
-
-export function pass(evidence: Record<string, unknown>, findings: readonly Finding[] = []): StageOutcome {
-  return { status: 'pass', findings, evidence };
-}
-
-export function skip(evidence: Record<string, unknown>, findings: readonly Finding[] = []): StageOutcome {
-  return { status: 'skip', findings, evidence };
-}
-
-export function fail(
-  failure: Failure,
-  evidence: Record<string, unknown>,
-  findings: readonly Finding[] = [],
-): StageOutcome {
-  return { status: 'fail', failure, findings, evidence };
 }

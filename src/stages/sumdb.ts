@@ -14,7 +14,8 @@ import { chooseBase, lookup, SumdbHttpError } from './sumdbfetch.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip, TOOLCHAIN_ZIP_PREFIX, zipReadCap } from './zipfetch.js';
 import { TOOLCHAIN_MODULE } from '../goenv/toolchain.js';
-import { fail, pass, skip, type Failure, type Finding, type Stage, type StageContext } from './stage.js';
+import type { Stage, StageContext } from './stage.js';
+import { fail, pass, skip, type Failure, type Finding } from './outcome.js';
 
 interface ModuleCheck {
   path: string;

@@ -8,25 +8,15 @@ import type { GoSumDB } from '../goenv/gosumdb.js';
 import { goGet, GoWebError } from '../net/goweb.js';
 import { HttpError } from '../net/errors.js';
 import { ProbeError } from '../errors.js';
-import { lookupAndVerify, type LookupVerified } from '../sumdb/client.js';
+import { lookupAndVerify } from '../sumdb/client.js';
+import type { BaseChoice, LookupOutcome } from '../state.js';
 import type { Verifier } from '../sumdb/note.js';
-import { statusFailure, tryProxies, webFailure, type WalkAttempt, type WalkFailure } from './gowalk.js';
+import { statusFailure, tryProxies, webFailure, type WalkFailure } from './gowalk.js';
 import type { WorkContext } from './stage.js';
 
 const MAX_SUMDB_BYTES = 4 * 1024 * 1024;
 
 export type SumDB = Extract<GoSumDB, { kind: 'db' }>;
-
-/** Where go sends its checksum database requests, and how it decided (initBase). */
-export interface BaseChoice {
-  readonly base?: string;
-  readonly how: string;
-  readonly attempts?: readonly WalkAttempt[];
-  readonly failure?: WalkFailure;
-}
-
-/** One verified lookup; settled, so that a lookup started early never rejects unheard. */
-export type LookupOutcome = { readonly ok: LookupVerified } | { readonly err: unknown };
 
 /** A non-200 answer of the checksum database (or of the proxy in front of it). */
 export class SumdbHttpError extends ProbeError {

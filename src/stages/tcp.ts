@@ -4,7 +4,8 @@
 import { connectHop, startGoHello } from '../net/hop.js';
 import { dialFindings } from './dialfindings.js';
 import { forEachFirstHop, hopTarget, judge } from './firsthops.js';
-import { fail, pass, type Stage } from './stage.js';
+import type { Stage } from './stage.js';
+import { fail, pass } from './outcome.js';
 
 export const tcpStage: Stage = {
   name: 'tcp',

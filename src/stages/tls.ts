@@ -8,7 +8,8 @@ import type { CertSummary } from '../report/types.js';
 import type { CertInfo } from '../net/x509/describe.js';
 import { forEachFirstHop, hopTarget, judge } from './firsthops.js';
 import { certExpiryFindings } from '../strict.js';
-import { fail, pass, type Stage } from './stage.js';
+import type { Stage } from './stage.js';
+import { fail, pass } from './outcome.js';
 
 export const tlsStage: Stage = {
   name: 'tls',

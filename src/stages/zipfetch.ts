@@ -3,12 +3,11 @@
 
 import { redactURL } from '../goenv/redact.js';
 import { TOOLCHAIN_MODULE } from '../goenv/toolchain.js';
-import type { GoResponse } from '../net/goweb.js';
 import { isZipPrefix } from '../sumdb/zip.js';
 import { hashModuleZip } from '../sumdb/dirhash.js';
-import type { ModuleFetch } from '../state.js';
+import type { ModuleFetch, ZipBody, ZipFetch } from '../state.js';
 import { checkDirect } from './direct.js';
-import { proxyGet, tryProxies, versionPath, type WalkResult } from './gowalk.js';
+import { proxyGet, tryProxies, versionPath } from './gowalk.js';
 import type { WorkContext } from './stage.js';
 
 /**
@@ -35,20 +34,6 @@ export function zipReadCap(ctx: WorkContext, path: string): number {
   if (path !== TOOLCHAIN_MODULE) return ZIP_HASH_CAP;
   return ctx.options.hashToolchain ? TOOLCHAIN_ZIP_HASH_CAP : TOOLCHAIN_ZIP_PREFIX;
 }
-
-export interface ZipBody {
-  readonly url: string;
-  readonly status: number;
-  readonly size: number;
-  readonly truncated: boolean;
-  readonly isZip: boolean;
-  /** h1: hash of the zip (dirhash.HashZip), when it was read whole and parsed. */
-  readonly hash?: string;
-  readonly hashError?: string;
-  readonly response: Omit<GoResponse, 'body'>;
-}
-
-export type ZipFetch = WalkResult<ZipBody>;
 
 export function fetchZip(ctx: WorkContext, m: ModuleFetch): Promise<ZipFetch> {
   return ctx.state.zips.get(`${m.path}@${m.version}`, ctx.waits, () => walkZip(ctx, m));

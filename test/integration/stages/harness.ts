@@ -15,7 +15,7 @@ import { createReporter } from '../../../src/report/reporter.js';
 import type { RunReport } from '../../../src/report/types.js';
 import { collectSecrets } from '../../../src/secrets.js';
 import type { StageName } from '../../../src/causes.js';
-import type { StageResult } from '../../../src/stages/stage.js';
+import type { StageResult } from '../../../src/stages/outcome.js';
 
 export { LAB_MODULE, LAB_NAMES };
 

@@ -1,5 +1,5 @@
 // Builders for RunReport / StageResult values used by the report tests.
-import type { Failure, StageResult } from '../../../src/stages/stage.js';
+import type { Failure, StageResult } from '../../../src/stages/outcome.js';
 import { REPORT_SCHEMA, type RunReport } from '../../../src/report/types.js';
 
 export function stage(over: Partial<StageResult> & Pick<StageResult, 'stage'>): StageResult {

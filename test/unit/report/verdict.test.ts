@@ -15,7 +15,7 @@ import { formatMetrics } from '../../../src/report/metrics.js';
 import { createReporter } from '../../../src/report/reporter.js';
 import { formatTerminationMessage } from '../../../src/report/termination.js';
 import { REPORT_SCHEMA, type MustBlockResult, type RunReport } from '../../../src/report/types.js';
-import type { Failure, StageResult } from '../../../src/stages/stage.js';
+import type { Failure, StageResult } from '../../../src/stages/outcome.js';
 import { decideVerdict, verdictFields, verdictWord } from '../../../src/verdict.js';
 import { stage } from './fixtures.js';
 
