@@ -112,13 +112,21 @@ async function fetchFromRepo(ctx: WorkContext, m: PlannedModule, repo: string, r
   const git = await checkGitHop(ctx, { goURL: repo, modulePath: m.path, repoRoot: root, version, signal: ctx.signal, ...(subdir ? { subdir } : {}) });
   if (git.ok) return { ok: true, value: { version: git.version, direct: true, vcs, repo, findings: git.findings, git: git.evidence } };
   const f = git.failure;
+  // notExist stays false though go's error can be one (git.go loadRefs wraps a failed ls-remote in
+  // notExistError when go's own GET of the repository URL answers 404/410; an unknown revision is
+  // codehost.UnknownRevisionError): no GOPROXY list lets it change the outcome of a module fetch. "direct"
+  // ends the list (proxy.go proxyList ignores every entry after it, go 1.23, 1.24 and 1.27), and after
+  // "noproxy" every entry refuses a GONOPROXY path or is "direct" again (the same cached error); queryProxy
+  // returns a failed Versions as it is for @latest. Measured: scenarios git-direct-then-proxy, git-no-credentials-latest.
   return {
     ok: false,
     failure: {
       cause: f.cause,
       target: f.target,
       detail: `direct fetch of ${m.path} from ${redactURL(repo)} with git: ${f.detail}`,
-      goError: f.goError ?? goGitError(ctx, repo, f.gitStderr, version),
+      // @latest fails in codeRepo.Versions, whose error is already go's module.ModuleError without a version
+      // ("module <path>: ..."); modload's modinfoError does not wrap it again (goModuleError).
+      goError: f.goError ?? `${version === 'latest' ? `module ${m.path}: ` : ''}${goGitError(ctx, repo, f.gitStderr, version)}`,
       hint: f.hint,
       notExist: false,
       ...(f.goWouldWait ? { goWouldWait: f.goWouldWait } : {}),

@@ -246,7 +246,12 @@ export function versionPath(version: string, suffix: '.info' | '.mod' | '.zip'):
   return `@v/${wirePathEscape(escapeVersion(version))}${suffix}`;
 }
 
-/** Go's versionError wrapping: "<path>@<version>: <err>" or "module <path>: <err>". */
+/**
+ * Go's versionError wrapping: "<path>@<version>: <err>" or "module <path>: <err>". An error that is already
+ * the module's ModuleError without a version ("module <path>: ...", a failed Versions) is not wrapped again
+ * (modload/list.go modinfoError).
+ */
 export function goModuleError(path: string, version: string | undefined, err: string): string {
+  if (err.startsWith(`module ${path}: `)) return err;
   return version ? `${path}@${version}: ${err}` : `module ${path}: ${err}`;
 }

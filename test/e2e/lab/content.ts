@@ -16,7 +16,7 @@ import { newTiles, tilePath } from '../../../src/sumdb/tlog.js';
 import { writeLabCredentials, type LabCredentials } from './credentials.js';
 import { goCandidates } from './gos.js';
 import { writeVanityModule } from './vanity.js';
-import { writeLabGit, type LabGit } from './git.js';
+import { writeGitProxyModules, writeLabGit, type LabGit } from './git.js';
 import { writeLabGitSsh, type LabGitSsh } from './gitssh.js';
 import { HOST_IPS6, HOST_NAMES, LAB_MODULE, LAB_VERSIONS } from './topology.js';
 
@@ -160,6 +160,7 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
   }
 
   writeVanityModule(goproxyDir);
+  writeGitProxyModules(goproxyDir);
   const toolchainDir = writeToolchain(join(dir, 'www', 'toolchain'), sumdb);
   const toolchainTamperedDir = toolchainDir ? writeToolchain(join(dir, 'www', 'toolchain-tampered'), undefined) : undefined;
 

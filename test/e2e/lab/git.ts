@@ -11,6 +11,8 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { escapePath } from '../../../src/goenv/module.js';
+import { buildModule } from '../../../src/lab/modzip.js';
 import { HOST_IPS, HOST_NAMES, MODULE_PASSWORD, MODULE_USER } from './topology.js';
 
 export const GIT_HOST = HOST_NAMES.git;
@@ -123,4 +125,24 @@ ${body}
     location / { return 404 "not found\\n"; }
   }`;
   return `${server(HOST_IPS.git, GIT_HOST, `${pages}\n${gitLocations}`)}\n${server(HOST_IPS.gitrepo, HOST_NAMES.gitrepo, gitLocations)}`;
+}
+
+/**
+ * The private git module as the lab's module proxy also serves it (a proxy that mirrors the git host): with
+ * GOPROXY=direct,<proxy> go still never asks it ("direct" ends the list: modfetch/proxy.go proxyList).
+ */
+export function writeGitProxyModules(goproxyDir: string): void {
+  const write = (module: string, version: string): void => {
+    const built = buildModule(module, version, {
+      'go.mod': `module ${module}\n\ngo 1.21\n`,
+      'hello.go': '// Package hello is served by the lab proxy as a mirror of the lab git server.\npackage hello\n',
+    });
+    const dir = join(goproxyDir, escapePath(module), '@v');
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    writeFileSync(join(dir, `${version}.info`), JSON.stringify({ Version: version, Time: '2025-01-15T12:00:00Z' }), { mode: 0o644 });
+    writeFileSync(join(dir, `${version}.mod`), built.goMod, { mode: 0o644 });
+    writeFileSync(join(dir, `${version}.zip`), built.zip, { mode: 0o644 });
+    writeFileSync(join(dir, 'list'), `${version}\n`, { mode: 0o644 });
+  };
+  write(GIT_PRIVATE_MODULE, 'v1.1.0');
 }

@@ -11,6 +11,15 @@ import { HOST_NAMES } from './topology.js';
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Private to go (direct, no checksum database), git told the lab CA and nothing of the machine's git config. */
 const gitEnv = (c: LabContent): Record<string, string> => ({ GOPRIVATE: GIT_HOST, GIT_SSL_CAINFO: c.caFile, GIT_CONFIG_NOSYSTEM: '1' });
+/**
+ * `direct` first, the lab proxy after it (GOPRIVATE unset: the proxy may serve the module; GONOSUMDB: the lab's
+ * checksum database does not know the git modules). go never gets to the proxy: "direct" ends the list
+ * (modfetch/proxy.go proxyList), also when go's GET of the repository URL after the failed ls-remote answers
+ * 404 and makes the error a not-exist one (codehost/git.go loadRefs).
+ */
+const directFirstEnv = (proxyPath: string) => (c: LabContent): Record<string, string> => ({
+  GOPROXY: `direct,https://${HOST_NAMES.proxy}${proxyPath}`, GONOSUMDB: GIT_HOST, GIT_SSL_CAINFO: c.caFile, GIT_CONFIG_NOSYSTEM: '1',
+});
 const promptError = new RegExp(`fatal: could not read Username for 'https://${esc(GIT_HOST)}': terminal prompts disabled`);
 
 export const GIT_SCENARIOS: readonly Scenario[] = [
@@ -69,6 +78,20 @@ export const GIT_SCENARIOS: readonly Scenario[] = [
     module: `${GIT_SUBGROUP_MODULE}@v1.1.0`,
     env: gitEnv,
     expect: { pass: false, stage: 'proxy', cause: 'proxy.git_meta_mismatch', hint: /go-import/, goError: new RegExp(`fetching ${esc(GIT_HOST)}/group/sub: no go-import meta tag found in https://${esc(GIT_HOST)}/group/sub\\?go-get=1`) },
+  },
+  {
+    id: 'git-direct-then-proxy',
+    title: 'GOPROXY=direct,<proxy> where the proxy has the module: git ls-remote fails (no credentials) and go never asks the proxy ("direct" ends the list)',
+    module: `${GIT_PRIVATE_MODULE}@v1.1.0`,
+    env: directFirstEnv(''),
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.git_auth_required', hint: /\.netrc/, goError: promptError },
+  },
+  {
+    id: 'git-no-credentials-latest',
+    title: 'private git repository, no credentials, @latest: the not-exist error (404 on the repository URL) still ends the query with git\'s text',
+    module: `${GIT_PRIVATE_MODULE}@latest`,
+    env: gitEnv,
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.git_auth_required', hint: /\.netrc/, goError: new RegExp(`^module ${esc(GIT_PRIVATE_MODULE)}: git ls-remote -q [\\s\\S]*${promptError.source}`) },
   },
   {
     id: 'git-host-refused',

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseProxyList } from '../../../src/goenv/proxylist.js';
 import type { Plan } from '../../../src/plan.js';
-import { tryProxies, type EntryResult, type WalkFailure } from '../../../src/stages/gowalk.js';
+import { goModuleError, tryProxies, type EntryResult, type WalkFailure } from '../../../src/stages/gowalk.js';
 
 type Answer = 'ok' | 404 | 410 | 500 | 'refused';
 
@@ -151,5 +151,18 @@ describe('the base URL each proxy entry gets', () => {
   it('a bare host entry gets https://', async () => {
     const { asked } = await walk(plan('proxy.example:8443'), M, {});
     expect(asked).toEqual(['https://proxy.example:8443']);
+  });
+});
+
+describe("go's module wrapping of the walk's error (modload/list.go modinfoError)", () => {
+  it('wraps with path@version, or "module <path>" without a version', () => {
+    expect(goModuleError('x.test/m', 'v1.0.0', 'invalid version: unknown revision v1.0.0')).toBe('x.test/m@v1.0.0: invalid version: unknown revision v1.0.0');
+    expect(goModuleError('x.test/m', undefined, 'reading …: 404 Not Found')).toBe('module x.test/m: reading …: 404 Not Found');
+  });
+  it("does not wrap again what is already the module's error without a version (a failed Versions, as @latest over git)", () => {
+    const err = 'module x.test/m: git ls-remote -q origin in /c: exit status 128:\n\tfatal: …';
+    expect(goModuleError('x.test/m', 'latest', err)).toBe(err);
+    // Another module's error is still wrapped.
+    expect(goModuleError('x.test/other', 'latest', err)).toBe(`x.test/other@latest: ${err}`);
   });
 });
