@@ -149,6 +149,21 @@ export interface GoRules {
    * (crypto/x509/parser.go, go 1.23).
    */
   readonly x509RejectsNegativeSerial: boolean;
+  /**
+   * Certificate policy validation after chain building (crypto/x509/verify.go policiesValid, go 1.24), with
+   * the policy extensions parsed (parser.go: policyConstraints, policyMappings, inhibitAnyPolicy; a
+   * certificatePolicies extension naming a policy twice fails). go 1.23 ignores these extensions, or fails
+   * a critical one as "x509: unhandled critical extension".
+   */
+  readonly x509PolicyValidation: boolean;
+  /**
+   * crypto/x509 as rewritten in go 1.27 (first of the lab's gos whose source has it; 1.25/1.26 not read):
+   * name constraints checked per built chain (constraints.go), "N candidate chains" in "x509: no valid
+   * chains built", VerifyHostname by netip.ParseAddr and HostnameError counting 100+ names (verify.go),
+   * name attributes of any ASN.1 type, T61String as Latin-1, strict BMPString, and IPv4-mapped IPv6
+   * addresses refused in SANs and IP constraints (parser.go).
+   */
+  readonly x509Go127: boolean;
 }
 
 export function rulesFor(v: GoVersion): GoRules {
@@ -167,6 +182,8 @@ export function rulesFor(v: GoVersion): GoRules {
     x509RejectsNegativeSerial: at(23),
     x509RejectsNegativePathLen: at(27),
     rsaMin1024: at(24),
+    x509PolicyValidation: at(24),
+    x509Go127: at(27),
   });
 }
 
@@ -194,6 +211,15 @@ export interface X509Rules {
    * (go ≤1.23, or GODEBUG=rsa1024min=0).
    */
   readonly minRsaBits: number;
+  /** GoRules.x509PolicyValidation (parser.go policy extensions, verify.go policiesValid; go 1.24). */
+  readonly parsePolicyExtensions: boolean;
+  readonly policyValidation: boolean;
+  /** GoRules.x509Go127: verify.go / constraints.go (go 1.27). */
+  readonly chainConstraints: boolean;
+  readonly go127Hostnames: boolean;
+  /** GoRules.x509Go127: parser.go parseName readASN1Any, parseSANExtension (go 1.27). */
+  readonly anyAttributeValues: boolean;
+  readonly rejectIPv4MappedIPv6: boolean;
 }
 
 export function x509RulesFor(rules: GoRules, godebug: ReadonlyMap<string, string>): X509Rules {
@@ -203,5 +229,11 @@ export function x509RulesFor(rules: GoRules, godebug: ReadonlyMap<string, string
     acceptSha1HandshakeSignatures: !rules.tlsRejectsSha1Handshake || godebug.get('tlssha1') === '1',
     rejectNegativePathLen: rules.x509RejectsNegativePathLen,
     minRsaBits: rules.rsaMin1024 && godebug.get('rsa1024min') !== '0' ? 1024 : 0,
+    parsePolicyExtensions: rules.x509PolicyValidation,
+    policyValidation: rules.x509PolicyValidation,
+    chainConstraints: rules.x509Go127,
+    go127Hostnames: rules.x509Go127,
+    anyAttributeValues: rules.x509Go127,
+    rejectIPv4MappedIPv6: rules.x509Go127,
   });
 }

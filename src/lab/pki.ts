@@ -41,6 +41,8 @@ export interface CertSpec {
   signatureHash?: 'sha1' | 'sha256' | 'sha384';
   /** Name constraints (a CA's): DNS names, and IP ranges in CIDR form. */
   nameConstraints?: { permittedDNS?: string[]; excludedDNS?: string[]; permittedIP?: string[]; excludedIP?: string[] };
+  /** Further subject RDNs after the CN, each a DER SET as it goes on the wire (odd string types, non-string values). */
+  subjectRdns?: Buffer[];
   /** Further extensions as they go on the wire (value = the DER inside the OCTET STRING). */
   extraExtensions?: { oid: string; critical: boolean; value: Buffer }[];
 }
@@ -115,11 +117,11 @@ function signatureAlgorithm(issuerKey: KeyObject, hash: 'sha1' | 'sha256' | 'sha
   }
 }
 
-function name(commonName: string, organization?: string): Buffer {
+function name(commonName: string, organization?: string, extra: Buffer[] = []): Buffer {
   const rdns: Buffer[] = [];
   if (organization !== undefined) rdns.push(der.set(der.seq(der.oid(OID.o), der.utf8(organization))));
   rdns.push(der.set(der.seq(der.oid(OID.cn), der.utf8(commonName))));
-  return der.seq(...rdns);
+  return der.seq(...rdns, ...extra);
 }
 
 function extension(oid: string, critical: boolean, value: Buffer): Buffer {
@@ -188,7 +190,7 @@ interface Issuer {
 function build(spec: CertSpec, issuer: Issuer | 'self'): IssuedCert {
   const key = spec.keyPem ? createPrivateKey(spec.keyPem) : newKey(spec.keyType ?? 'ec');
   const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
-  const subject = name(spec.commonName, spec.organization);
+  const subject = name(spec.commonName, spec.organization, spec.subjectRdns);
   const ownKeyId = keyId(spki);
   const signer: Issuer = issuer === 'self' ? { subject, key, keyId: ownKeyId } : issuer;
   const isCA = spec.isCA ?? issuer === 'self';

@@ -6,7 +6,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { CertificateParseError, parseCertificate, type ParsedCertificate } from './x509/parse.js';
 import { lowerASCII } from '../goenv/gostrings.js';
-import { formatNetIp, ipEqual, parseNetIp } from './netip.js';
+import { formatNetIp, ipEqual, parseIpLiteral, parseNetIp } from './netip.js';
 
 export type HostnameVerdict = { ok: true } | { ok: false; goError: string };
 
@@ -27,15 +27,29 @@ export function verifyHostname(cert: X509Certificate, host: string): HostnameVer
   return verifyHostnameParsed(parsed, host);
 }
 
+/**
+ * What changed in VerifyHostname and HostnameError with go 1.27 (crypto/x509/verify.go): an IP host is
+ * parsed with netip.ParseAddr, so an IPv6 literal with a zone ("fe80::1%eth0") is matched against the IP
+ * SANs (go ≤1.24's net.ParseIP refused it and the host was judged as a DNS name), and the error names the
+ * address as net.IP prints it; with 100 or more DNS names (or IP SANs) the error counts them instead of
+ * listing them.
+ */
+export interface HostnameRules {
+  readonly go127Hostnames: boolean;
+}
+
+const MAX_NAMES_INCLUDED = 100;
+
 /** Certificate.VerifyHostname(h) on an already parsed certificate. */
-export function verifyHostnameParsed(cert: HostnameSubject, h: string): HostnameVerdict {
+export function verifyHostnameParsed(cert: HostnameSubject, h: string, rules: HostnameRules = { go127Hostnames: false }): HostnameVerdict {
   // IP addresses may be written in [ ].
   let candidateIP = h;
   if (h.length >= 3 && h.startsWith('[') && h.endsWith(']')) candidateIP = h.slice(1, -1);
-  const ip = parseNetIp(candidateIP);
+  const addr = rules.go127Hostnames ? parseIpLiteral(candidateIP) : undefined;
+  const ip = addr ? addrAs16(addr) : parseNetIp(candidateIP);
   if (ip) {
     for (const san of cert.ipAddresses) if (ipEqual(ip, san)) return { ok: true };
-    return { ok: false, goError: hostnameErrorText(cert, candidateIP) };
+    return { ok: false, goError: hostnameErrorText(cert, addr ? formatNetIp(addr.bytes) : candidateIP, rules) };
   }
   const candidateName = lowerASCII(h);
   const validCandidate = validHostname(candidateName, false);
@@ -47,11 +61,20 @@ export function verifyHostnameParsed(cert: HostnameSubject, h: string): Hostname
       return { ok: true };
     }
   }
-  return { ok: false, goError: hostnameErrorText(cert, h) };
+  return { ok: false, goError: hostnameErrorText(cert, h, rules) };
+}
+
+function addrAs16(a: { family: 4 | 6; bytes: Uint8Array }): Uint8Array {
+  if (a.family === 6) return a.bytes;
+  const ip = new Uint8Array(16);
+  ip[10] = 0xff;
+  ip[11] = 0xff;
+  ip.set(a.bytes, 12);
+  return ip;
 }
 
 /** HostnameError.Error(). */
-export function hostnameErrorText(cert: HostnameSubject, host: string): string {
+export function hostnameErrorText(cert: HostnameSubject, host: string, rules: HostnameRules = { go127Hostnames: false }): string {
   if (!cert.hasSANExtension && matchHostnames(cert.subject.commonName, host)) {
     return 'x509: certificate relies on legacy Common Name field, use SANs instead';
   }
@@ -60,8 +83,14 @@ export function hostnameErrorText(cert: HostnameSubject, host: string): string {
     if (cert.ipAddresses.length === 0) {
       return `x509: cannot validate certificate for ${host} because it doesn't contain any IP SANs`;
     }
+    if (rules.go127Hostnames && cert.ipAddresses.length >= MAX_NAMES_INCLUDED) {
+      return `x509: certificate is valid for ${cert.ipAddresses.length} IP SANs, but none matched ${host}`;
+    }
     valid = cert.ipAddresses.map((ip) => formatNetIp(ip)).join(', ');
   } else {
+    if (rules.go127Hostnames && cert.dnsNames.length >= MAX_NAMES_INCLUDED) {
+      return `x509: certificate is valid for ${cert.dnsNames.length} names, but none matched ${host}`;
+    }
     valid = cert.dnsNames.join(', ');
   }
   if (valid.length === 0) return `x509: certificate is not valid for any names, but wanted to match ${host}`;

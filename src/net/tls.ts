@@ -563,7 +563,7 @@ function judge(
   const certs: ParsedCertificate[] = [];
   for (const der of presented) {
     try {
-      const c = parseCertificate(der, { acceptNegativeSerial: opts.x509?.acceptNegativeSerial ?? false, rejectNegativePathLen: opts.x509?.rejectNegativePathLen ?? false });
+      const c = parseCertificate(der, opts.x509 ?? { acceptNegativeSerial: false });
       if (c.publicKeyAlgorithm === 'RSA' && (c.rsaBits ?? 0) > MAX_RSA_BITS) {
         return bad(`tls: server sent certificate containing RSA key larger than ${MAX_RSA_BITS} bits`);
       }
@@ -582,7 +582,7 @@ function judge(
     intermediates,
     dnsName: opts.host.startsWith('[') && opts.host.endsWith(']') ? opts.host.slice(1, -1) : opts.host,
     now: opts.now ?? new Date(),
-    ...(opts.x509 ? { sha1OverrideHint: opts.x509.sha1OverrideHint } : {}),
+    ...(opts.x509 ? { sha1OverrideHint: opts.x509.sha1OverrideHint, rules: opts.x509 } : {}),
   });
   if (result.ok) {
     // After the chain, go checks the server's handshake signature, made with the leaf's key: crypto/rsa

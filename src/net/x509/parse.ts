@@ -9,6 +9,8 @@ import { DerInput, TAG, contextTag, parseGeneralizedTime, parseUtcTime, tlv } fr
 export interface NameAttribute {
   readonly oid: string;
   readonly value: string;
+  /** go 1.27: a value that is not a string (its DER element); `value` is then how it prints. */
+  readonly nonString?: Buffer;
 }
 
 export interface DistinguishedName {
@@ -117,6 +119,25 @@ export interface ParsedCertificate {
   readonly ocspServer: readonly string[];
   readonly unhandledCriticalExtensions: readonly string[];
   readonly signature: Buffer;
+  /** certificatePolicies: each policy OID's DER content as hex (Go's OID.der), in encoded order. */
+  readonly policies: readonly string[];
+  /**
+   * What go 1.24+ reads for policy validation (crypto/x509/parser.go cases 33, 36, 54); always empty or
+   * undefined under go ≤1.23's rules, which do not know these extensions (a critical one is unhandled).
+   */
+  readonly policyMappings: readonly PolicyMapping[];
+  /** policyConstraints requireExplicitPolicy ([0]); undefined when absent (Go's int with its ...Zero flag). */
+  readonly requireExplicitPolicy?: number;
+  /** policyConstraints inhibitPolicyMapping ([1]). */
+  readonly inhibitPolicyMapping?: number;
+  /** inhibitAnyPolicy (2.5.29.54). */
+  readonly inhibitAnyPolicy?: number;
+}
+
+/** One policyMappings entry, both OIDs as DER content hex. */
+export interface PolicyMapping {
+  readonly issuerDomainPolicy: string;
+  readonly subjectDomainPolicy: string;
 }
 
 /** Go's ParseCertificate error (its exact text in `message`), with whatever was read before it. */
@@ -239,9 +260,11 @@ export function isIA5(b: Buffer): boolean {
 }
 
 /** parseASN1String: the string types Go accepts in names, or an error text. */
-function parseAsn1String(tag: number, v: Buffer): string | { error: string } {
+function parseAsn1String(tag: number, v: Buffer, rules: ParseRules): string | { error: string } {
   switch (tag) {
     case TAG.T61String:
+      // go ≤1.24 keeps the bytes as they are (a Go string need not be UTF-8); go 1.27 reads them as Latin-1.
+      // Both read as Latin-1 here: the names differ only in how a byte above 0x7f is printed.
       return v.toString('latin1');
     case TAG.PrintableString:
       for (const b of v) if (!isPrintableByte(b)) return { error: 'invalid PrintableString' };
@@ -259,10 +282,16 @@ function parseAsn1String(tag: number, v: Buffer): string | { error: string } {
       // UTF-16BE: swap to the LE order Buffer decodes.
       const le = Buffer.alloc(end);
       for (let i = 0; i < end; i += 2) {
+        const point = (v[i]! << 8) | v[i + 1]!;
+        // go 1.27: UCS-2 has no surrogates, and noncharacters are refused (as BoringSSL does).
+        if (rules.anyAttributeValues && (point === 0xfffe || point === 0xffff || (point >= 0xfdd0 && point <= 0xfdef) || (point >= 0xd800 && point <= 0xdfff))) {
+          return { error: 'invalid BMPString' };
+        }
         le[i] = v[i + 1]!;
         le[i + 1] = v[i]!;
       }
-      return le.toString('utf16le');
+      // go ≤1.24: utf16.Decode turns a lone surrogate into U+FFFD.
+      return le.toString('utf16le').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
     }
     case TAG.IA5String:
       return isIA5(v) ? v.toString('latin1') : { error: 'invalid IA5String' };
@@ -273,7 +302,47 @@ function parseAsn1String(tag: number, v: Buffer): string | { error: string } {
   return { error: `unsupported string type: ${tag}` };
 }
 
-export function parseName(rawSeq: Buffer): DistinguishedName {
+const STRING_TAGS: ReadonlySet<number> = new Set([TAG.T61String, TAG.PrintableString, TAG.UTF8String, TAG.BMPString, TAG.IA5String, TAG.NumericString]);
+
+/**
+ * go 1.27's readASN1Any (crypto/x509/parser.go) for a value that is not a string: what fmt.Sprint prints
+ * for the Go value it becomes (int64, bool, asn1.ObjectIdentifier, nil …), or an error text. Byte-like
+ * values are shown as hex.
+ */
+function readNonStringValue(val: { tag: number; content: Buffer; element: Buffer }): string | { error: string } {
+  const d = new DerInput(val.element);
+  switch (val.tag) {
+    case TAG.INTEGER: {
+      const n = d.readInteger();
+      if (n === undefined || n > 0x7fffffffffffffffn || n < -0x8000000000000000n) return { error: 'invalid ASN.1 integer' };
+      return n.toString(10);
+    }
+    case TAG.BIT_STRING:
+      return d.readBitString() ? val.content.toString('hex') : { error: 'invalid ASN.1 BIT STRING' };
+    case TAG.OCTET_STRING:
+      return val.content.toString('hex');
+    case TAG.OID:
+      return d.readOid() ?? { error: 'invalid ASN.1 OBJECT IDENTIFIER' };
+    case TAG.UTCTime: {
+      const t = parseUtcTime(val.content.toString('latin1'));
+      return t ? t.toISOString() : { error: 'x509: malformed UTCTime' };
+    }
+    case TAG.GeneralizedTime: {
+      const t = parseGeneralizedTime(val.content.toString('latin1'));
+      return t ? t.toISOString() : { error: 'x509: malformed GeneralizedTime' };
+    }
+    case TAG.BOOLEAN: {
+      const b = d.readBoolean();
+      return b === undefined ? { error: 'invalid ASN.1 BOOLEAN' } : String(b);
+    }
+    case TAG.NULL:
+      return '<nil>';
+    default:
+      return val.element.toString('hex');
+  }
+}
+
+export function parseName(rawSeq: Buffer, rules: ParseRules = {}): DistinguishedName {
   const outer = new DerInput(rawSeq);
   const content = outer.read(TAG.SEQUENCE);
   if (!content) throw new ParseError('x509.parse', 'x509: invalid RDNSequence');
@@ -294,10 +363,18 @@ export function parseName(rawSeq: Buffer): DistinguishedName {
       const oid = a.readOid();
       if (!oid) throw new ParseError('x509.parse', 'x509: invalid RDNSequence: invalid attribute type');
       const val = a.readAny();
-      if (!val) throw new ParseError('x509.parse', 'x509: invalid RDNSequence: invalid attribute value');
-      const s = parseAsn1String(val.tag, val.content);
+      if (!val) {
+        throw new ParseError('x509.parse', rules.anyAttributeValues ? 'x509: invalid RDNSequence: invalid attribute value: invalid ASN.1 element' : 'x509: invalid RDNSequence: invalid attribute value');
+      }
+      const isString = STRING_TAGS.has(val.tag) || !rules.anyAttributeValues;
+      const s = isString ? parseAsn1String(val.tag, val.content, rules) : readNonStringValue(val);
       if (typeof s !== 'string') {
         throw new ParseError('x509.parse', `x509: invalid RDNSequence: invalid attribute value: ${s.error}`);
+      }
+      if (!isString) {
+        // pkix.Name.FillFromRDNSequence keeps only string values; String() prints the others.
+        rdn.push({ oid, value: s, nonString: val.element });
+        continue;
       }
       rdn.push({ oid, value: s });
       if (oid === '2.5.4.3') commonName = s;
@@ -332,7 +409,7 @@ export function formatName(name: DistinguishedName): string {
     parts.push(
       name.rdns[i]!.map((tv) => {
         const type = ATTRIBUTE_NAMES[tv.oid];
-        if (!type) return `${tv.oid}=#${marshalString(tv.value).toString('hex')}`;
+        if (!type) return `${tv.oid}=#${(tv.nonString ?? marshalString(tv.value)).toString('hex')}`;
         const chars = [...tv.value];
         const escaped = chars
           .map((c, k) => {
@@ -400,6 +477,25 @@ export interface ParseRules {
    * certificate with "x509: invalid basic constraints".
    */
   readonly rejectNegativePathLen?: boolean;
+  /**
+   * crypto/x509/parser.go (go 1.24, with policy validation in verify.go policiesValid): policyConstraints,
+   * policyMappings and inhibitAnyPolicy are parsed (so a critical one is no longer "unhandled", and a
+   * malformed one fails the certificate), and a certificatePolicies extension naming the same policy twice
+   * fails with "x509: invalid certificate policies".
+   */
+  readonly parsePolicyExtensions?: boolean;
+  /**
+   * crypto/x509/parser.go parseName → readASN1Any (go 1.27, first seen in 1.27's source): a name attribute
+   * may hold any ASN.1 value (INTEGER, BOOLEAN, OID …: go ≤1.24 failed with "unsupported string type"),
+   * a T61String is read as Latin-1, and a BMPString holding a surrogate or a noncharacter (U+FFFE, U+FFFF,
+   * U+FDD0–U+FDEF) fails with "invalid BMPString".
+   */
+  readonly anyAttributeValues?: boolean;
+  /**
+   * crypto/x509/parser.go parseSANExtension / parseNameConstraintsExtension (go 1.27): an IPv4-mapped
+   * IPv6 address (::ffff:a.b.c.d) in a SAN or an IP constraint fails the certificate.
+   */
+  readonly rejectIPv4MappedIPv6?: boolean;
 }
 
 export function parseCertificate(input: Buffer, opts: ParseRules = {}): ParsedCertificate {
@@ -460,7 +556,7 @@ function parseInto(input: Buffer, out: Partial<Mutable<ParsedCertificate>>, rule
   const rawIssuer = tbs.readElement(TAG.SEQUENCE);
   if (!rawIssuer) fail('x509: malformed issuer', out);
   out.rawIssuer = rawIssuer;
-  out.issuer = parseName(rawIssuer);
+  out.issuer = parseName(rawIssuer, rules);
 
   const validity = tbs.read(TAG.SEQUENCE);
   if (!validity) fail('x509: malformed validity', out);
@@ -473,7 +569,7 @@ function parseInto(input: Buffer, out: Partial<Mutable<ParsedCertificate>>, rule
   const rawSubject = tbs.readElement(TAG.SEQUENCE);
   if (!rawSubject) fail('x509: malformed issuer', out); // sic: Go says "issuer" here too
   out.rawSubject = rawSubject;
-  out.subject = parseName(rawSubject);
+  out.subject = parseName(rawSubject, rules);
 
   const rawSPKI = tbs.readElement(TAG.SEQUENCE);
   if (!rawSPKI) fail('x509: malformed spki', out);
@@ -666,6 +762,8 @@ function processExtensions(out: Partial<Mutable<ParsedCertificate>>, rules: Pars
   out.unknownExtKeyUsage = [];
   out.issuingCertificateURL = [];
   out.ocspServer = [];
+  out.policies = [];
+  out.policyMappings = [];
   const unhandledCritical: string[] = [];
   out.unhandledCriticalExtensions = unhandledCritical;
 
@@ -738,6 +836,9 @@ function processExtensions(out: Partial<Mutable<ParsedCertificate>>, rules: Pars
               if (data.length !== 4 && data.length !== 16) {
                 throw new ParseError('x509.parse', `x509: cannot parse IP address of length ${data.length}`);
               }
+              if (rules.rejectIPv4MappedIPv6 && isIPv4Mapped(data)) {
+                throw new ParseError('x509.parse', 'x509: SAN iPAddress contains IPv4-mapped IPv6 address');
+              }
               ips.push(data);
               break;
           }
@@ -750,7 +851,7 @@ function processExtensions(out: Partial<Mutable<ParsedCertificate>>, rules: Pars
         break;
       }
       case '2.5.29.30':
-        unhandled = parseNameConstraints(e, out);
+        unhandled = parseNameConstraints(e, out, rules);
         break;
       case '2.5.29.31':
         checkCrlDistributionPoints(e.value, out);
@@ -792,7 +893,22 @@ function processExtensions(out: Partial<Mutable<ParsedCertificate>>, rules: Pars
         break;
       }
       case '2.5.29.32':
-        checkPolicies(e.value, out);
+        out.policies = parsePolicies(e.value, out, rules);
+        break;
+      case '2.5.29.36':
+        if (rules.parsePolicyExtensions) parsePolicyConstraints(e.value, out);
+        else unhandled = true;
+        break;
+      case '2.5.29.33':
+        if (rules.parsePolicyExtensions) parsePolicyMappings(e.value, out);
+        else unhandled = true;
+        break;
+      case '2.5.29.54':
+        if (rules.parsePolicyExtensions) {
+          const v = new DerInput(e.value).readInteger();
+          if (v === undefined || v > 0x7fffffffffffffffn || v < -0x8000000000000000n) fail('x509: invalid inhibit any policy extension', out);
+          out.inhibitAnyPolicy = Number(v);
+        } else unhandled = true;
         break;
       case '1.3.6.1.5.5.7.1.1':
         parseAIA(e, out);
@@ -825,21 +941,62 @@ function checkCrlDistributionPoints(value: Buffer, out: Partial<ParsedCertificat
   }
 }
 
-function checkPolicies(value: Buffer, out: Partial<ParsedCertificate>): void {
+/** parseCertificatePoliciesExtension: the policy OIDs (DER content hex); go 1.24 refuses one named twice. */
+function parsePolicies(value: Buffer, out: Partial<ParsedCertificate>, rules: ParseRules): string[] {
   const seqC = new DerInput(value).read(TAG.SEQUENCE);
   if (!seqC) fail('x509: invalid certificate policies', out);
   const seq = new DerInput(seqC);
+  const oids: string[] = [];
   while (!seq.empty) {
     const cp = seq.read(TAG.SEQUENCE);
     const oidBytes = cp ? new DerInput(cp).read(TAG.OID) : undefined;
+    if (!oidBytes) fail('x509: invalid certificate policies', out);
+    const hex = oidBytes.toString('hex');
+    if (rules.parsePolicyExtensions && oids.includes(hex)) fail('x509: invalid certificate policies', out);
     // newOIDFromDER: non-empty, minimal base-128, last byte terminates (arcs may be any size).
-    if (!oidBytes || oidBytes.length === 0 || (oidBytes[oidBytes.length - 1]! & 0x80) !== 0) {
+    if (oidBytes.length === 0 || (oidBytes[oidBytes.length - 1]! & 0x80) !== 0) {
       fail('x509: invalid certificate policies', out);
     }
     for (let i = 0; i < oidBytes.length; i++) {
       if (oidBytes[i] === 0x80 && (i === 0 || (oidBytes[i - 1]! & 0x80) === 0)) fail('x509: invalid certificate policies', out);
     }
+    oids.push(hex);
   }
+  return oids;
+}
+
+/** policyConstraints (go 1.24 parser.go case 36): [0] requireExplicitPolicy, [1] inhibitPolicyMapping, each an int64. */
+function parsePolicyConstraints(value: Buffer, out: Partial<Mutable<ParsedCertificate>>): void {
+  const invalid = (): never => fail('x509: invalid policy constraints extension', out);
+  const seqC = new DerInput(value).read(TAG.SEQUENCE) ?? invalid();
+  const seq = new DerInput(seqC);
+  // ReadASN1Int64WithTag: an INTEGER's content under an implicit context tag.
+  const int64 = (n: number): number | undefined => {
+    if (!seq.peekTag(contextTag(n, false))) return undefined;
+    const c = seq.read(contextTag(n, false)) ?? invalid();
+    const v = new DerInput(tlv(TAG.INTEGER, c)).readInteger();
+    if (v === undefined || v > 0x7fffffffffffffffn || v < -0x8000000000000000n) invalid();
+    return Number(v);
+  };
+  const require = int64(0);
+  if (require !== undefined) out.requireExplicitPolicy = require;
+  const inhibit = int64(1);
+  if (inhibit !== undefined) out.inhibitPolicyMapping = inhibit;
+}
+
+/** policyMappings (go 1.24 parser.go case 33): pairs of OIDs, taken as raw bytes. */
+function parsePolicyMappings(value: Buffer, out: Partial<Mutable<ParsedCertificate>>): void {
+  const invalid = (): never => fail('x509: invalid policy mappings extension', out);
+  const seqC = new DerInput(value).read(TAG.SEQUENCE) ?? invalid();
+  const seq = new DerInput(seqC);
+  const mappings: PolicyMapping[] = [];
+  while (!seq.empty) {
+    const m = new DerInput(seq.read(TAG.SEQUENCE) ?? invalid());
+    const issuer = m.read(TAG.OID) ?? invalid();
+    const subject = m.read(TAG.OID) ?? invalid();
+    mappings.push({ issuerDomainPolicy: issuer.toString('hex'), subjectDomainPolicy: subject.toString('hex') });
+  }
+  out.policyMappings = mappings;
 }
 
 function parseAIA(e: Extension, out: Partial<Mutable<ParsedCertificate>>): void {
@@ -865,6 +1022,11 @@ function parseAIA(e: Extension, out: Partial<Mutable<ParsedCertificate>>): void 
   out.issuingCertificateURL = issuers;
 }
 
+/** net.IP(b).To4() != nil for a 16-byte address: ::ffff:a.b.c.d. */
+function isIPv4Mapped(b: Buffer): boolean {
+  return b.length === 16 && b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
+}
+
 function isValidIPMask(mask: Buffer): boolean {
   let seenZero = false;
   for (const b of mask) {
@@ -879,7 +1041,7 @@ function isValidIPMask(mask: Buffer): boolean {
 }
 
 /** parseNameConstraintsExtension; returns Go's `unhandled` (a subtree of a type Go ignores). */
-function parseNameConstraints(e: Extension, out: Partial<Mutable<ParsedCertificate>>): boolean {
+function parseNameConstraints(e: Extension, out: Partial<Mutable<ParsedCertificate>>, rules: ParseRules): boolean {
   const invalid = (): never => fail('x509: invalid NameConstraints extension', out);
   const outer = new DerInput(e.value);
   const top = outer.read(TAG.SEQUENCE) ?? invalid();
@@ -921,6 +1083,7 @@ function parseNameConstraints(e: Extension, out: Partial<Mutable<ParsedCertifica
           const ip = v.content.subarray(0, l / 2);
           const mask = v.content.subarray(l / 2);
           if (!isValidIPMask(mask)) fail(`x509: IP constraint contained invalid mask ${mask.toString('hex')}`, out);
+          if (rules.rejectIPv4MappedIPv6 && isIPv4Mapped(ip)) fail('x509: IP constraint contained IPv4-mapped IPv6 address', out);
           ips.push({ ip, mask });
           break;
         }

@@ -14,6 +14,8 @@ import {
   type ParsedCertificate,
 } from './parse.js';
 import type { CertPool } from './pool.js';
+import { checkChainConstraints } from './constraints.js';
+import { policiesValid } from './policies.js';
 import { goQuote } from '../../goenv/gostrings.js';
 import { verifyHostnameParsed } from '../hostname.js';
 import { formatNetIp, parseNetIp } from '../netip.js';
@@ -33,6 +35,7 @@ export type X509FailureKind =
   | 'not_authorized_to_sign'
   | 'too_many_intermediates'
   | 'name_constraints'
+  | 'no_valid_chains'
   | 'unhandled_critical'
   | 'system_roots'
   | 'other';
@@ -57,7 +60,23 @@ export interface VerifyOptions {
   readonly keyUsages?: readonly string[];
   /** go ≤1.23 names GODEBUG=x509sha1=1 in a SHA-1 signature error (X509Rules.sha1OverrideHint); default true. */
   readonly sha1OverrideHint?: boolean;
+  /** The modelled go's verification rules (X509Rules); default go 1.23's. */
+  readonly rules?: VerifyRules;
 }
+
+/** What Verify does differently by go version (each field's source in goversion.ts X509Rules). */
+export interface VerifyRules {
+  /** go 1.24: policiesValid after building chains; "x509: no valid chains built: …". */
+  readonly policyValidation: boolean;
+  /** go 1.27: name constraints checked on whole chains (constraints.go), "N candidate chains" wording. */
+  readonly chainConstraints: boolean;
+  /** go 1.24 (rsa1024min): a CA's RSA key under this many bits cannot verify a signature; 0 = no floor. */
+  readonly minRsaBits: number;
+  /** go 1.27: VerifyHostname parses IP hosts with netip, HostnameError counts 100+ names. */
+  readonly go127Hostnames: boolean;
+}
+
+const GO123_VERIFY: VerifyRules = { policyValidation: false, chainConstraints: false, minRsaBits: 0, go127Hostnames: false };
 
 export type VerifyResult =
   | { readonly ok: true; readonly chains: ParsedCertificate[][] }
@@ -70,6 +89,7 @@ type CertType = 'leaf' | 'intermediate' | 'root';
 
 /** Certificate.Verify(opts). */
 export function verifyCertificate(leaf: ParsedCertificate, opts: VerifyOptions): VerifyResult {
+  const rules = opts.rules ?? GO123_VERIFY;
   if (!opts.roots) {
     const msg = 'x509: failed to load system roots and no roots provided';
     return { ok: false, error: { kind: 'system_roots', message: opts.rootsError ? `${msg}; ${opts.rootsError}` : msg } };
@@ -78,7 +98,7 @@ export function verifyCertificate(leaf: ParsedCertificate, opts: VerifyOptions):
   if (leafErr) return { ok: false, error: leafErr };
 
   if (opts.dnsName) {
-    const h = verifyHostnameParsed(leaf, opts.dnsName);
+    const h = verifyHostnameParsed(leaf, opts.dnsName, rules);
     if (!h.ok) return { ok: false, error: { kind: 'hostname', message: h.goError, cert: leaf } };
   }
 
@@ -92,15 +112,63 @@ export function verifyCertificate(leaf: ParsedCertificate, opts: VerifyOptions):
   }
 
   const usages = opts.keyUsages && opts.keyUsages.length > 0 ? opts.keyUsages : ['serverAuth'];
-  if (usages.includes('any')) return { ok: true, chains: candidates };
-  const chains = candidates.filter((c) => checkChainForKeyUsage(c, usages));
-  if (chains.length === 0) {
-    return {
-      ok: false,
-      error: { kind: 'incompatible_usage', message: 'x509: certificate specifies an incompatible key usage', cert: leaf },
-    };
+  const anyUsage = usages.includes('any');
+  if (!rules.policyValidation) {
+    // go ≤1.23: key usage is the only filter.
+    if (anyUsage) return { ok: true, chains: candidates };
+    const chains = candidates.filter((c) => checkChainForKeyUsage(c, usages));
+    return chains.length > 0 ? { ok: true, chains } : { ok: false, error: incompatibleUsage(leaf) };
   }
-  return { ok: true, chains };
+  if (!rules.chainConstraints) {
+    // go 1.24 (verify.go Verify): policies first, then key usage.
+    const valid = candidates.filter((c) => policiesValid(c));
+    const invalidPolicies = candidates.length - valid.length;
+    if (valid.length === 0) return { ok: false, error: noValidChains(leaf, 'all candidate chains have invalid policies') };
+    if (anyUsage) return { ok: true, chains: valid };
+    const chains = valid.filter((c) => checkChainForKeyUsage(c, usages));
+    if (chains.length > 0) return { ok: true, chains };
+    if (invalidPolicies === 0) return { ok: false, error: incompatibleUsage(leaf) };
+    return { ok: false, error: noValidChains(leaf, `${valid.length} chains with incompatible key usage, ${invalidPolicies} chains with invalid policies`) };
+  }
+  // go 1.27 (verify.go Verify): each candidate chain must pass policies, key usage and the chain's name
+  // constraints (constraints.go checkChainConstraints); the first constraint error is returned as is.
+  let invalidPolicies = 0;
+  let incompatible = 0;
+  let constraintsError: X509Error | undefined;
+  const chains = candidates.filter((c) => {
+    if (!policiesValid(c)) {
+      invalidPolicies++;
+      return false;
+    }
+    if (!anyUsage && !checkChainForKeyUsage(c, usages)) {
+      incompatible++;
+      return false;
+    }
+    const err = checkChainConstraints(c);
+    if (err !== undefined) {
+      constraintsError ??= { kind: 'name_constraints', cert: leaf, message: `x509: a root or intermediate certificate is not authorized to sign for this name: ${err}` };
+      return false;
+    }
+    return true;
+  });
+  if (chains.length > 0) return { ok: true, chains };
+  if (constraintsError) return { ok: false, error: constraintsError };
+  const details: string[] = [];
+  if (incompatible > 0) {
+    if (invalidPolicies === 0) return { ok: false, error: incompatibleUsage(leaf) };
+    details.push(`${incompatible} candidate chains with incompatible key usage`);
+  }
+  if (invalidPolicies > 0) details.push(`${invalidPolicies} candidate chains with invalid policies`);
+  return { ok: false, error: noValidChains(leaf, details.join(', ')) };
+}
+
+function incompatibleUsage(leaf: ParsedCertificate): X509Error {
+  return { kind: 'incompatible_usage', message: 'x509: certificate specifies an incompatible key usage', cert: leaf };
+}
+
+/** CertificateInvalidError{c, NoValidChains, detail} (go 1.24+). */
+function noValidChains(leaf: ParsedCertificate, detail: string): X509Error {
+  return { kind: 'no_valid_chains', message: detail ? `x509: no valid chains built: ${detail}` : 'x509: no valid chains built', cert: leaf };
 }
 
 function expiryError(c: ParsedCertificate, now: Date): X509Error | undefined {
@@ -133,7 +201,8 @@ function isValid(c: ParsedCertificate, certType: CertType, currentChain: ParsedC
   const expired = expiryError(c, opts.now);
   if (expired) return expired;
 
-  if (certType !== 'leaf' && c.nameConstraints) {
+  // go 1.27 checks name constraints on whole chains after building them (constraints.go), not here.
+  if (certType !== 'leaf' && c.nameConstraints && !(opts.rules?.chainConstraints ?? false)) {
     const err = checkChainAgainstConstraints(c, currentChain);
     if (err) return err;
   }
@@ -168,7 +237,7 @@ function buildChains(
       err = { kind: 'other', message: 'x509: signature check attempts limit reached while verifying certificate chain' };
       return;
     }
-    const sigErr = checkSignatureFrom(c, candidate, opts.sha1OverrideHint ?? true);
+    const sigErr = checkSignatureFrom(c, candidate, opts.sha1OverrideHint ?? true, opts.rules?.minRsaBits ?? 0);
     if (sigErr !== undefined) {
       hint ??= { cert: candidate, error: { kind: 'other', message: sigErr } };
       return;
@@ -240,7 +309,7 @@ const GO_KEY_TYPE = { RSA: '*rsa.PublicKey', ECDSA: '*ecdsa.PublicKey', Ed25519:
 const HASH_LEN = { md5: 16, sha1: 20, sha256: 32, sha384: 48, sha512: 64 } as const;
 
 /** Certificate.CheckSignatureFrom(parent): undefined when parent signed child, else Go's error text. */
-export function checkSignatureFrom(child: ParsedCertificate, parent: ParsedCertificate, sha1OverrideHint = true): string | undefined {
+export function checkSignatureFrom(child: ParsedCertificate, parent: ParsedCertificate, sha1OverrideHint = true, minRsaBits = 0): string | undefined {
   if ((parent.version === 3 && !parent.basicConstraintsValid) || (parent.basicConstraintsValid && !parent.isCA)) {
     return 'x509: invalid signature: parent certificate cannot sign this kind of certificate';
   }
@@ -262,6 +331,10 @@ export function checkSignatureFrom(child: ParsedCertificate, parent: ParsedCerti
   if (keyAlgo === 'DSA') return unsupported;
   if (alg.pubKeyAlgo !== keyAlgo) {
     return `x509: signature algorithm specifies an ${alg.pubKeyAlgo} public key, but have public key of type ${GO_KEY_TYPE[keyAlgo]}`;
+  }
+  // crypto/rsa checkPublicKeySize (rsa1024min, go 1.24): before any arithmetic, for PKCS#1 v1.5 and PSS alike.
+  if (keyAlgo === 'RSA' && parent.rsaBits !== undefined && parent.rsaBits < minRsaBits) {
+    return `crypto/rsa: ${parent.rsaBits}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)`;
   }
   const failure =
     keyAlgo === 'RSA' ? 'crypto/rsa: verification error' : keyAlgo === 'ECDSA' ? 'x509: ECDSA verification failure' : 'x509: Ed25519 verification failure';

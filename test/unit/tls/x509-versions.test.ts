@@ -1,13 +1,17 @@
-// crypto/x509 of the modelled go: negative serial numbers (crypto/x509/parser.go: refused from go 1.23
+// crypto/x509 of the modelled go, checked against go 1.23, 1.24 and 1.27 themselves (x509-versions-go.json:
+// policy validation, rsa1024min for CA keys, go 1.27's chain-level name constraints, hostname errors and
+// name parsing). Also: negative serial numbers (crypto/x509/parser.go: refused from go 1.23
 // unless GODEBUG=x509negativeserial=1) and the SHA-1 signature error (go ≤1.23 names the
 // GODEBUG=x509sha1=1 override, crypto/x509/x509.go; go 1.24 removed the setting and the hint).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseGoVersion, rulesFor, x509RulesFor } from '../../../src/goenv/goversion.js';
+import { parseGoVersion, rulesFor, x509RulesFor, type X509Rules } from '../../../src/goenv/goversion.js';
 import { issue, selfSignedCA } from '../../../src/lab/pki.js';
-import { parseCertificate } from '../../../src/net/x509/parse.js';
+import { parseCertificate, type ParsedCertificate } from '../../../src/net/x509/parse.js';
 import { CertPool } from '../../../src/net/x509/pool.js';
 import { verifyCertificate } from '../../../src/net/x509/verify.js';
-import { buildVerifyScenarios } from './verify-scenarios.js';
+import { buildVerifyScenarios, type VerifyScenario } from './verify-scenarios.js';
+import { allScenarios, X509_VECTORS, type X509Recording } from './record-x509-versions.js';
 
 const x509 = (v: string, godebug: Record<string, string> = {}) => x509RulesFor(rulesFor(parseGoVersion(v)), new Map(Object.entries(godebug)));
 
@@ -75,3 +79,40 @@ describe('the SHA-1 signature error by version', () => {
     expect(verify(x509('1.24').sha1OverrideHint)).toContain('insecure algorithm ECDSA-SHA1" while trying');
   });
 });
+
+describe('Verify under each modelled go agrees with that go (x509-versions-go.json, recorded by record-x509-versions.ts)', () => {
+  const recording = JSON.parse(readFileSync(X509_VECTORS, 'utf8')) as X509Recording;
+  const scenarios = allScenarios();
+  it('was recorded with go 1.23, 1.24 and 1.27, on every scenario there is', () => {
+    expect(Object.keys(recording.verdicts).sort()).toEqual(['23', '24', '27']);
+    for (const minor of ['23', '24', '27']) expect(Object.keys(recording.verdicts[minor]!).sort()).toEqual(scenarios.map((s) => s.name).sort());
+  });
+  for (const minor of ['23', '24', '27']) {
+    const rules = x509(`1.${minor}`);
+    for (const s of scenarios) {
+      it(`go1.${minor}: ${s.name}`, () => {
+        expect(verdictUnder(s, rules)).toBe(recording.verdicts[minor]![s.name]);
+      });
+    }
+  }
+  it('GODEBUG=rsa1024min=0 lets go 1.24+ verify with a CA key under 1024 bits', () => {
+    const s = scenarios.find((x) => x.name === 'weak-rsa-ca')!;
+    expect(verdictUnder(s, x509('1.27', { rsa1024min: '0' }))).toBe(recording.verdicts['23']!['weak-rsa-ca']);
+  });
+});
+
+/** The verdict text go-verify/main.go prints, from the probe's parser and Verify under `rules`. */
+function verdictUnder(s: VerifyScenario, rules: X509Rules): string {
+  let leaf: ParsedCertificate;
+  const roots = new CertPool();
+  const intermediates = new CertPool();
+  try {
+    leaf = parseCertificate(s.leaf, rules);
+    for (const i of s.intermediates) intermediates.add(parseCertificate(i, rules));
+    for (const r of s.roots) roots.add(parseCertificate(r, rules));
+  } catch (err) {
+    return `parse: ${(err as Error).message}`;
+  }
+  const res = verifyCertificate(leaf, { roots, intermediates, dnsName: s.dnsName, now: s.now, sha1OverrideHint: rules.sha1OverrideHint, rules });
+  return res.ok ? `ok: ${res.chains[0]!.map((c) => c.subject.commonName).join(' > ')}` : res.error.message;
+}
