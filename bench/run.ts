@@ -6,6 +6,7 @@
 //   npm run bench -- --only startup,roundtrips,failure,scale,deadline,serve,toolchain
 //   npm run bench -- --no-write        print, do not update bench/results.json
 //   npm run bench -- --keep            keep the lab's and the runs' files (reports, go.mod, scripts)
+//   npm run bench -- --cpu-prof --keep a V8 CPU profile of every probe run, beside its report.json
 
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
@@ -45,10 +46,11 @@ interface Args {
   only: Set<Part>;
   write: boolean;
   keep: boolean;
+  cpuProf: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { runs: 5, only: new Set(PARTS), write: true, keep: false };
+  const a: Args = { runs: 5, only: new Set(PARTS), write: true, keep: false, cpuProf: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--runs') {
@@ -62,6 +64,7 @@ function parseArgs(argv: readonly string[]): Args {
       a.only = new Set(parts as Part[]);
     } else if (arg === '--no-write') a.write = false;
     else if (arg === '--keep') a.keep = true;
+    else if (arg === '--cpu-prof') a.cpuProf = true;
     else throw new Error(`unknown argument ${arg} (see the top of bench/run.ts)`);
   }
   return a;
@@ -94,7 +97,7 @@ async function main(): Promise<number> {
   copyFileSync(machine.cli, cli);
   const nodeFlags = readImagePlan(REPO).nodeFlags;
   log(`node flags (the image's ENTRYPOINT): ${nodeFlags.join(' ') || '(none)'}`);
-  const subjects: Subjects = { python: machine.python, node: machine.node, nodeFlags, cli, goBin: machine.goBin, workDir };
+  const subjects: Subjects = { python: machine.python, node: machine.node, nodeFlags, cli, goBin: machine.goBin, workDir, cpuProf: args.cpuProf };
   const figures: Figure[] = [];
   const samples: Record<string, unknown> = {};
   const extra: Record<string, unknown> = {};

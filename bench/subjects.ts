@@ -17,6 +17,8 @@ export interface Subjects {
   readonly goBin: string;
   /** Where each run gets its fresh HOME, GOPATH, module cache and report directory. */
   readonly workDir: string;
+  /** Write a V8 CPU profile of each probe run into its report directory (bench --cpu-prof). */
+  readonly cpuProf?: boolean;
 }
 
 export interface ProbeRun extends Measured {
@@ -46,7 +48,7 @@ export async function runProbe(s: Subjects, o: { ns: string; labEnv: Env; args: 
     env,
     cwd: dir,
     timeoutS: o.timeoutS,
-    cmd: [s.node, ...s.nodeFlags, s.cli, '--report-dir', reportDir, '--format', 'json', '--termination-log', join(reportDir, 'termination-log'), ...o.args],
+    cmd: [s.node, ...s.nodeFlags, ...(s.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${reportDir}`] : []), s.cli, '--report-dir', reportDir, '--format', 'json', '--termination-log', join(reportDir, 'termination-log'), ...o.args],
   });
   writeFileSync(join(reportDir, 'stdout.ndjson'), m.stdout);
   const file = join(reportDir, 'report.json');
