@@ -3,14 +3,15 @@
 //
 // OpenSSL does the handshake (rejectUnauthorized: false, so a bad chain still completes and can be
 // dumped); the verdict comes from a port of Go's x509 Verify (x509/verify.ts) over the certificates the
-// server presented, in the order it presented them. OpenSSL's own verdict is kept as evidence.
+// server presented, in the order it presented them. OpenSSL is given no roots and asked no verdict
+// (goSecureContext says what that saves).
 // The socket is read through a small tap so that, when the peer is not speaking TLS, we can say
 // what it did send.
 //
-// Where OpenSSL and Go 1.23 disagree (Go wins everywhere; checked against Go's crypto/tls client):
+// Where OpenSSL and Go 1.23 disagree (why OpenSSL's verdict is not the probe's; checked against Go's
+// crypto/tls client):
 // - Anchors: Go accepts any pool certificate (an intermediate, the leaf itself); OpenSSL needs
-//   X509_V_FLAG_PARTIAL_CHAIN, which Node 20.20 exposes as allowPartialTrustChain (set, so the
-//   recorded OpenSSL verdict is comparable).
+//   X509_V_FLAG_PARTIAL_CHAIN.
 // - Order: Go checks the leaf's validity, then the name, then the chain, then EKUs; OpenSSL builds
 //   the chain first (an expired self-signed leaf is "expired" to Go, "self signed" to OpenSSL).
 // - An expired intermediate or root is Go's expiry error, not "unknown authority".
@@ -76,8 +77,6 @@ export interface TlsVerification {
   goError?: string;
   diagnosis?: TlsDiagnosis;
   diagnosisDetail?: string;
-  /** OpenSSL's verdict on the same chain and store (evidence; Go's verdict above is the one that counts). */
-  openssl?: { authorized: boolean; error?: string };
 }
 
 export interface TlsResult {
@@ -162,44 +161,12 @@ const MAX_RSA_BITS = 8192;
 
 interface TrustMaterial {
   /** Go ≤1.24's handshake: SHA-1 signatures offered and accepted in TLS 1.2; built on first use. */
-  context: FilledContext | undefined;
+  context: SecureContext | undefined;
   /** Go 1.25+'s (tlssha1=0): no SHA-1 signature algorithm offered; built on first use. */
-  contextNoSha1: FilledContext | undefined;
+  contextNoSha1: SecureContext | undefined;
   /** For TLS to an https:// egress proxy (proxyTlsContext); built on first use. */
   proxyContext: SecureContext | undefined;
   roots: CertPool | undefined;
-}
-
-/**
- * Roots added to OpenSSL's store per turn of the event loop while a context is filled ahead of use. OpenSSL
- * 3 takes ~0.6-1.2 ms per root (Node 24 / 20, X509_STORE_add_cert): 150 roots at once held the event loop
- * for 100-190 ms, and a DNS answer that came in meanwhile waited that long (#17). One root a turn: an
- * answer waits about a millisecond at most.
- */
-const ROOTS_PER_TURN = 1;
-
-/**
- * A SecureContext whose roots are added one slice at a time (fillSome, between event-loop turns) or all
- * at once when a handshake needs it (full). Node's createSecureContext adds each `ca` entry with the
- * native context's addCACert; an empty `ca` list keeps Node's bundled roots out, as `ca` always did.
- */
-class FilledContext {
-  readonly context: SecureContext;
-  #next = 0;
-  constructor(private readonly pems: readonly string[], options: Parameters<typeof createSecureContext>[0]) {
-    this.context = createSecureContext({ ...options, ca: [] });
-  }
-  get done(): boolean {
-    return this.#next >= this.pems.length;
-  }
-  fillSome(n: number): void {
-    const native = (this.context as unknown as { context: { addCACert(pem: string): void } }).context;
-    for (const end = Math.min(this.#next + n, this.pems.length); this.#next < end; this.#next++) native.addCACert(this.pems[this.#next]!);
-  }
-  full(): SecureContext {
-    if (!this.done) this.fillSome(this.pems.length);
-    return this.context;
-  }
 }
 
 const trustCache = new WeakMap<TrustStore, TrustMaterial>();
@@ -213,23 +180,11 @@ const trustByContent = new Map<string, TrustMaterial>();
 const MAX_TRUST_STORES_KEPT = 4;
 
 /**
- * Builds the Go-side pool and the SecureContext the modelled go's handshakes use, ahead of the first
- * handshake: the pipeline calls it while the dns stage waits for answers. OpenSSL's roots go in a few
- * per event-loop turn (ROOTS_PER_TURN), so an answer that arrives meanwhile waits for one slice, not for
- * the whole store; a handshake that comes first adds the rest at once.
+ * Builds the Go-side pool and the modelled go's SecureContext ahead of the first handshake (the pipeline
+ * calls it while the dns stage waits). Both are cheap now: the context holds no roots (goSecureContext).
  */
-export function prepareTrust(trust: TrustStore, x509: X509Rules | undefined): { readonly filled: Promise<void> } {
-  const material = trustMaterial(trust);
-  const filling = contextFor(material, trust, x509);
-  let done: () => void = () => undefined;
-  const filled = new Promise<void>((resolve) => (done = resolve));
-  const turn = (): void => {
-    if (filling.done) return done();
-    filling.fillSome(ROOTS_PER_TURN);
-    setImmediate(turn).unref();
-  };
-  turn();
-  return { filled };
+export function prepareTrust(trust: TrustStore, x509: X509Rules | undefined): void {
+  handshakeContext(trustMaterial(trust), x509);
 }
 
 /**
@@ -260,29 +215,33 @@ function trustMaterial(trust: TrustStore): TrustMaterial {
   return m;
 }
 
-/** A SecureContext offering Go's parameters; `sha1`: with SHA-1 handshake signatures (go ≤1.24). */
-function goSecureContext(trust: TrustStore, sha1: boolean): FilledContext {
-  return new FilledContext(trust.pems, {
+/**
+ * A SecureContext offering Go's parameters; `sha1`: with SHA-1 handshake signatures (go ≤1.24).
+ *
+ * It holds no root: OpenSSL only carries the handshake (rejectUnauthorized: false) and the verdict is
+ * the port of Go's Verify over the Go-side pool (judge). Roots in OpenSSL cost a run ~0.3 s of CPU for
+ * evidence nobody judged: OpenSSL 3.0 decodes a PEM root in ~1 ms (150 in a Debian store), and the
+ * first touch of a context's store (addCACert, allowPartialTrustChain) makes Node 20 build its own
+ * bundled root store first (crypto_context.cc GetCertStoreOwnedByThisSecureContext compares against
+ * GetOrCreateRootCertStore: ~146 more PEMs, 170-250 ms measured in a clean environment). `ca: []` keeps
+ * createSecureContext from adding Node's roots (addRootCerts) too.
+ */
+function goSecureContext(sha1: boolean): SecureContext {
+  return createSecureContext({
     // @SECLEVEL=0: OpenSSL 3 refuses SHA-1 handshake signatures at level 1 and up, go ≤1.24 does not.
     ciphers: sha1 ? `${GO_CIPHERS}:@SECLEVEL=0` : GO_CIPHERS,
     sigalgs: sha1 ? GO_SIGALGS : GO_SIGALGS_NO_SHA1,
     ecdhCurve: GO_CURVES,
     minVersion: 'TLSv1.2',
     maxVersion: 'TLSv1.3',
-    // Go accepts any pool certificate as an anchor; make OpenSSL's evidence comparable.
-    allowPartialTrustChain: true,
-  } as Parameters<typeof createSecureContext>[0]);
+    ca: [],
+  });
 }
 
-/** The context for the modelled go's handshake (default: go 1.23's, SHA-1 accepted), perhaps still filling. */
-function contextFor(material: TrustMaterial, trust: TrustStore, x509: X509Rules | undefined): FilledContext {
-  if (x509?.acceptSha1HandshakeSignatures ?? true) return (material.context ??= goSecureContext(trust, true));
-  return (material.contextNoSha1 ??= goSecureContext(trust, false));
-}
-
-/** The context for the modelled go's handshake, with every root in. */
-function handshakeContext(material: TrustMaterial, trust: TrustStore, x509: X509Rules | undefined): SecureContext {
-  return contextFor(material, trust, x509).full();
+/** The context for the modelled go's handshake (default: go 1.23's, SHA-1 accepted). */
+function handshakeContext(material: TrustMaterial, x509: X509Rules | undefined): SecureContext {
+  if (x509?.acceptSha1HandshakeSignatures ?? true) return (material.context ??= goSecureContext(true));
+  return (material.contextNoSha1 ??= goSecureContext(false));
 }
 
 function buildTrustMaterial(trust: TrustStore): TrustMaterial {
@@ -423,7 +382,7 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
   const servername = hostnameInSNI(opts.host);
   const tlsSocket = tlsConnect({
     socket: tap.stream,
-    secureContext: handshakeContext(material, opts.trust, opts.x509),
+    secureContext: handshakeContext(material, opts.x509),
     ...(servername ? { servername } : {}),
     ALPNProtocols: opts.alpn ?? ['h2', 'http/1.1'],
     rejectUnauthorized: false,
@@ -495,11 +454,6 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
   });
   const chain = presented.map((der) => describeCertificate(der, opts.trust));
   const { verification, verifiedPath } = judge(presented, material, opts);
-  const authErr = tlsSocket.authorizationError as unknown;
-  verification.openssl = {
-    authorized: tlsSocket.authorized,
-    ...(authErr ? { error: String(authErr instanceof Error ? ((authErr as { code?: string }).code ?? authErr.message) : authErr) } : {}),
-  };
   return {
     protocol,
     cipher: cipher?.standardName ?? cipher?.name ?? 'unknown',
