@@ -388,6 +388,9 @@ async function send(ctx: WorkContext, client: HttpClient, method: 'GET' | 'POST'
   }
 }
 
+/** When Linux gives up on a connect whose SYNs go unanswered, with the default net.ipv4.tcp_syn_retries=6. */
+const LINUX_SYN_GIVE_UP_MS = 127_000;
+
 /** curl's error buffer for a layer failure, as libcurl 7.88 with GnuTLS words it. */
 function curlText(err: HopError, url: URL, s: GitHttpSettings): string {
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
@@ -395,7 +398,10 @@ function curlText(err: HopError, url: URL, s: GitHttpSettings): string {
     case 'dns':
       return `Could not resolve host: ${url.hostname}`;
     case 'tcp':
-      return err.code === 'tcp.timeout' ? `Failed to connect to ${url.hostname} port ${port}: Connection timed out` : `Failed to connect to ${url.hostname} port ${port} after 0 ms: Couldn't connect to server`;
+      // libcurl 7.88 words a refused and a timed-out connect alike, with the time it took (measured: "after
+      // 7131 ms" in a pod with tcp_syn_retries=2); a dropped SYN takes the kernel's give-up time, 127 s with
+      // Linux's default tcp_syn_retries=6 (1+2+…+64 s).
+      return `Failed to connect to ${url.hostname} port ${port} after ${err.code === 'tcp.timeout' ? LINUX_SYN_GIVE_UP_MS : 0} ms: Couldn't connect to server`;
     default:
       return err.code === 'tls.unknown_authority' || err.code === 'tls.expired' || err.code === 'tls.not_yet_valid'
         ? `server certificate verification failed. CAfile: ${s.sslCAInfo ?? 'none'} CRLfile: none`

@@ -8,6 +8,7 @@ import type { LabGo, LabGoMinor } from './gos.js';
 import type { Pod } from './netns.js';
 import type { Prerequisites } from './prereq.js';
 import { goEnv, runGo, runProbe, type GoOutcome, type ProbeOutcome, type ProbeReport } from './runners.js';
+import { runOk } from './sh.js';
 import { applyEnvChange, baseLabEnv, expectationFor, MODULE_AT_VERSION, type Scenario } from './scenarios.js';
 
 /** One go and the probe told it models that go, side by side in the scenario's pod. */
@@ -44,6 +45,7 @@ export async function runScenario(
   probeSlot: <R>(fn: () => Promise<R>) => Promise<R> = (fn) => fn(),
 ): Promise<ScenarioResult> {
   await lab.applyPolicy(pod, s.policy);
+  if (s.synRetries !== undefined) await runOk('ip', ['netns', 'exec', pod.ns, 'sysctl', '-qw', `net.ipv4.tcp_syn_retries=${s.synRetries}`], { timeoutMs: 10_000 });
   const labEnv = applyEnvChange(baseLabEnv(lab.content), s.env?.(lab.content) ?? {});
   const module = s.module ?? MODULE_AT_VERSION;
   const runs = await Promise.all(

@@ -94,6 +94,15 @@ export const GIT_SCENARIOS: readonly Scenario[] = [
     expect: { pass: false, stage: 'proxy', cause: 'proxy.git_auth_required', hint: /\.netrc/, goError: new RegExp(`^module ${esc(GIT_PRIVATE_MODULE)}: git ls-remote -q [\\s\\S]*${promptError.source}`) },
   },
   {
+    id: 'git-host-dropped',
+    title: 'the repository host (gitrepo.lab.test) dropped by the egress policy (SYNs vanish; the pod\'s tcp_syn_retries=2 ends the wait after 7 s)',
+    module: `${GIT_MIRROR_MODULE}@v1.1.0`,
+    env: gitEnv,
+    policy: { kind: 'deny', name: 'gitrepo-dropped', rules: [{ to: ['gitrepo'], proto: 'tcp', verdict: 'drop' }] },
+    synRetries: 2,
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.tcp.timeout', hint: /gitrepo\.lab\.test/, goError: new RegExp(`Failed to connect to ${esc(HOST_NAMES.gitrepo)} port 443 after \\d+ ms: Couldn't connect to server`) },
+  },
+  {
     id: 'git-host-refused',
     title: 'the repository host (gitrepo.lab.test, named by the go-import tag) refused by the egress policy',
     module: `${GIT_MIRROR_MODULE}@v1.1.0`,

@@ -59,6 +59,11 @@ export interface Scenario {
    * home, never $HOME (the ssh git scenarios).
    */
   readonly sshHome?: boolean;
+  /**
+   * The pod's net.ipv4.tcp_syn_retries (a per-namespace sysctl): on a dropped SYN the kernel gives up after
+   * 2^(n+1)-1 s (n=2: 7 s) instead of the default's 127 s. For hops where go sets no dial timeout (git).
+   */
+  readonly synRetries?: number;
   readonly knownMiss?: { readonly why: string; readonly finding: string };
   /** Finding codes the probe must report, `stage:code` for a given stage (on a pass, what go survives but costs it). */
   readonly findings?: readonly string[];
