@@ -1,7 +1,8 @@
 // The lab's ssh git server (#16 items 4 and 6): Debian's OpenSSH sshd in the services namespace on
 // git.lab.test:22 (the address the https git server has: one host serving both, as GitLab does), serving
-// the same bare repositories as git http-backend (test/e2e/lab/git.ts), to root only, by public key only.
-// The scenarios' HOMEs send git there with insteadOf (scp-like root@git.lab.test:<repos>/...) and hold
+// the same bare repositories as git http-backend (test/e2e/lab/git.ts), to the forge account `git` only
+// (shell git-shell; a passwd file only sshd sees: sshd.ts passwdWithGitUser), by public key only.
+// The scenarios' HOMEs send git there with insteadOf (scp-like git@git.lab.test:<repos>/...) and hold
 // ~/.ssh as a pod would mount it: a deploy key (0600), a key the server does not know, none; known_hosts
 // with the host key, or empty. go and git run with that HOME bind-mounted over /root (runners.ts): ssh
 // reads the passwd home, never $HOME.
@@ -9,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sshdConfig } from './sshd.js';
+import { passwdWithGitUser, sshdConfig } from './sshd.js';
 import { HOST_IPS, HOST_NAMES } from './topology.js';
 
 export const GIT_SSH_PORT = 22;
@@ -18,6 +19,8 @@ export const GIT_SSH_CLOSED_PORT = 2222;
 
 export interface LabGitSsh {
   readonly sshdConfig: string;
+  /** The passwd file sshd sees over /etc/passwd: the machine's users and the forge account `git`. */
+  readonly sshdPasswd: string;
   /** "git.lab.test ssh-ed25519 AAAA…" as known_hosts holds it. */
   readonly knownHostsLine: string;
   /** HOMEs: .gitconfig (insteadOf to ssh) and .ssh as named. */
@@ -44,12 +47,14 @@ export function writeLabGitSsh(dir: string, projectRoot: string): LabGitSsh {
   const authorized = join(dir, 'authorized_keys');
   writeFileSync(authorized, readFileSync(join(dir, 'deploy.pub')), { mode: 0o600 });
   const sshdConfigPath = join(dir, 'sshd_config');
-  writeFileSync(sshdConfigPath, sshdConfig({ listen: [`ListenAddress ${HOST_IPS.git}:${GIT_SSH_PORT}`], hostKey, authorizedKeys: authorized, pidFile: join(dir, 'sshd.pid') }));
+  writeFileSync(sshdConfigPath, sshdConfig({ listen: [`ListenAddress ${HOST_IPS.git}:${GIT_SSH_PORT}`], hostKey, authorizedKeys: authorized, pidFile: join(dir, 'sshd.pid'), allowUsers: ['git'] }));
+  const sshdPasswd = join(dir, 'passwd');
+  writeFileSync(sshdPasswd, passwdWithGitUser(projectRoot), { mode: 0o644 });
   const knownHostsLine = `${HOST_NAMES.git} ${readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ')}`;
   const home = (name: string, o: { key?: string; knownHosts: string; port?: number }): string => {
     const h = join(dir, name);
     mkdirSync(join(h, '.ssh'), { recursive: true, mode: 0o700 });
-    const base = o.port ? `ssh://root@${HOST_NAMES.git}:${o.port}${projectRoot}/` : `root@${HOST_NAMES.git}:${projectRoot}/`;
+    const base = o.port ? `ssh://git@${HOST_NAMES.git}:${o.port}${projectRoot}/` : `git@${HOST_NAMES.git}:${projectRoot}/`;
     writeFileSync(join(h, '.gitconfig'), `[url "${base}"]\n\tinsteadOf = https://${HOST_NAMES.git}/\n`, { mode: 0o644 });
     writeFileSync(join(h, '.ssh', 'known_hosts'), o.knownHosts, { mode: 0o644 });
     if (o.key) {
@@ -61,6 +66,7 @@ export function writeLabGitSsh(dir: string, projectRoot: string): LabGitSsh {
   const known = `${knownHostsLine}\n`;
   return {
     sshdConfig: sshdConfigPath,
+    sshdPasswd,
     knownHostsLine,
     homeOk: home('home-ssh-ok', { key: deploy, knownHosts: known }),
     homeRefusedKey: home('home-ssh-refused', { key: other, knownHosts: known }),

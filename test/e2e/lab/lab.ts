@@ -65,7 +65,9 @@ export class E2eLab {
     spawnIn('nginx', 'nginx', ['-c', ngConf, '-e', join(runDir, 'nginx-error.log')]);
     // OpenSSH's sshd for the ssh git scenarios (its privilege separation directory is what Debian's service makes at boot).
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-    spawnIn('sshd', '/usr/sbin/sshd', ['-D', '-e', '-f', this.content.gitSsh.sshdConfig]);
+    // In a private mount namespace where the lab's passwd file (the forge account git@) lies over /etc/passwd.
+    spawnIn('sshd', 'unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/passwd && exec "$@"',
+      this.content.gitSsh.sshdPasswd, '/usr/sbin/sshd', '-D', '-e', '-f', this.content.gitSsh.sshdConfig]);
     for (const [name, listen, auth] of [['egress', HOST_IPS.egress, false], ['egress-auth', HOST_IPS.egressAuth, true], ['egress6', HOST_IPS6.egress6, false]] as const) {
       const conf = writeConf(runDir, `${name}.conf`, tinyproxyConf({ listen, runDir, name, auth }));
       spawnIn(name, 'tinyproxy', ['-d', '-c', conf]);

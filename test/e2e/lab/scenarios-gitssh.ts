@@ -1,6 +1,6 @@
 // The ssh side of the git hop (#16 items 4 and 6): a private module whose go-import tag names
 // https://git.lab.test/team/hello.git, and a ~/.gitconfig insteadOf that sends git to the lab's sshd
-// (root@git.lab.test:<repos>/…, test/e2e/lab/gitssh.ts). go 1.23, 1.24 and 1.27 run the real git and ssh
+// (git@git.lab.test:<repos>/…, the forge account: test/e2e/lab/gitssh.ts). go 1.23, 1.24 and 1.27 run the real git and ssh
 // with the scenario's HOME, which is also mounted over /root (ssh reads the passwd home), with the lab's
 // resolv.conf and GIT_SSH_COMMAND unset (go ≤1.24 sets its own BatchMode one; go 1.27 none).
 // The texts were measured with those gos, git 2.39 and OpenSSH 9.2.
@@ -33,7 +33,7 @@ export const GIT_SSH_SCENARIOS: readonly Scenario[] = [
     module: `${GIT_PUBLIC_MODULE}@v1.1.0`,
     env: sshEnv((c) => c.gitSsh.homeRefusedKey),
     sshHome: true,
-    expect: { pass: false, stage: 'proxy', cause: 'proxy.git_publickey_denied', hint: /deploy key/, goError: wrapped(`root@${esc(GIT_HOST)}: Permission denied \\(publickey\\)\\.`) },
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.git_publickey_denied', hint: /deploy key/, goError: wrapped(`git@${esc(GIT_HOST)}: Permission denied \\(publickey\\)\\.`) },
   },
   {
     id: 'git-ssh-no-key',
@@ -41,7 +41,7 @@ export const GIT_SSH_SCENARIOS: readonly Scenario[] = [
     module: `${GIT_PUBLIC_MODULE}@v1.1.0`,
     env: sshEnv((c) => c.gitSsh.homeNoKey),
     sshHome: true,
-    expect: { pass: false, stage: 'proxy', cause: 'proxy.git_publickey_denied', hint: /deploy key/, goError: wrapped(`root@${esc(GIT_HOST)}: Permission denied \\(publickey\\)\\.`) },
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.git_publickey_denied', hint: /deploy key/, goError: wrapped(`git@${esc(GIT_HOST)}: Permission denied \\(publickey\\)\\.`) },
   },
   {
     id: 'git-ssh-unknown-host',

@@ -83,12 +83,14 @@ async function freePort(address: string): Promise<number> {
 }
 
 /**
- * The lab's sshd_config: public-key login only, as root (the lab has no git user), no PAM; `listen` is the
- * Port/ListenAddress lines. One text for the loopback tests and the e2e lab's git host.
+ * The lab's sshd_config: public-key login only, no PAM; `listen` is the Port/ListenAddress lines. One text
+ * for the loopback tests (which log in as root) and the e2e lab's git host (`allowUsers: ['git']`: only the
+ * forge's git account, as GitHub and GitLab take every ssh client as git@).
  */
-export function sshdConfig(o: { listen: readonly string[]; hostKey: string; authorizedKeys: string; pidFile: string }): string {
+export function sshdConfig(o: { listen: readonly string[]; hostKey: string; authorizedKeys: string; pidFile: string; allowUsers?: readonly string[] }): string {
   return [
     ...o.listen,
+    ...(o.allowUsers ? [`AllowUsers ${o.allowUsers.join(' ')}`] : []),
     `HostKey ${o.hostKey}`,
     `AuthorizedKeysFile ${o.authorizedKeys}`,
     'PubkeyAuthentication yes',
@@ -156,4 +158,16 @@ export async function runWithRootHome(home: string, argv: readonly string[], o: 
   const inner = ['setsid', '--wait', 'unshare', '-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /root && exec "$@"', home, ...argv];
   const cmd = o.netns ? ['ip', 'netns', 'exec', o.netns, ...inner] : inner;
   return run(cmd[0]!, cmd.slice(1), { env: o.env, ...(o.cwd ? { cwd: o.cwd } : {}), timeoutMs: o.timeoutMs ?? 60_000 });
+}
+
+/**
+ * The lab's forge account, `git`, as a line of a passwd file that sshd alone sees (the e2e lab bind-mounts it
+ * over /etc/passwd in sshd's private mount namespace: the machine's users are not changed). Its shell is
+ * git-shell, which runs only git-upload-pack and its kin, as on a forge. It has uid 0: the lab's bare
+ * repositories belong to root, and git (2.35.2+) refuses repositories another user owns; a forge's own
+ * uid would change nothing the client sees (ssh names the account it asked for: git@host).
+ */
+export function passwdWithGitUser(home: string): string {
+  const machine = readFileSync('/etc/passwd', 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('git:'));
+  return [...machine, `git:x:0:0:lab forge account:${home}:/usr/bin/git-shell`, ''].join('\n');
 }
