@@ -94,6 +94,8 @@ export function hintFor(cause: Cause, f: HintFacts = {}): string {
           return `${host} does not send its intermediate certificate: fix the server to send the full chain, or add the intermediate CA to the trust store (SSL_CERT_FILE).`;
         case 'self_signed_leaf':
           return `${host} presents a self-signed certificate: issue it from a CA, or add this certificate to SSL_CERT_FILE in the build container.`;
+        case 'weak_ca_key':
+          return `A CA in the chain of ${host} has an RSA key under 1024 bits, which go 1.24+ refuses (rsa1024min): reissue that CA with a 2048-bit key; GODEBUG=rsa1024min=0 in the build's environment works meanwhile.`;
         default:
           return `The chain of ${host} leads to a root that is not trusted here: mount that CA bundle and set SSL_CERT_FILE (or SSL_CERT_DIR) to it in the build container.`;
       }

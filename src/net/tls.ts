@@ -68,7 +68,7 @@ export type TlsVerifyCause =
   | 'tls.bad_certificate'
   | 'tls.no_roots';
 
-export type TlsDiagnosis = 'intercepting_proxy' | 'missing_intermediate' | 'self_signed_leaf' | 'private_ca' | 'untrusted_root';
+export type TlsDiagnosis = 'intercepting_proxy' | 'missing_intermediate' | 'self_signed_leaf' | 'private_ca' | 'untrusted_root' | 'weak_ca_key';
 
 export interface TlsVerification {
   ok: boolean;
@@ -673,6 +673,14 @@ function diagnoseUnknownAuthority(
     return {
       diagnosis: 'untrusted_root',
       diagnosisDetail: `the chain ends at the root ${topName}, sent by the server but not in the trust store: add it to the trust store if it is your organisation's CA`,
+    };
+  }
+  // crypto/rsa (rsa1024min, go 1.24+): the issuer was found, but its key is too small to verify with.
+  const weakKey = err.hint && /^crypto\/rsa: \d+-bit keys are insecure/.test(err.hint.error.message) ? err.hint.cert : undefined;
+  if (weakKey) {
+    return {
+      diagnosis: 'weak_ca_key',
+      diagnosisDetail: `the CA certificate "${formatName(weakKey.subject)}" has a ${weakKey.rsaBits ?? '?'}-bit RSA key, which go 1.24+ refuses for verifying signatures (crypto/rsa rsa1024min): reissue that CA with a 2048-bit key, or set GODEBUG=rsa1024min=0 in the build's environment meanwhile`,
     };
   }
   const lookalike = material.roots?.certs.find((c) => c.rawSubject.equals(top.rawIssuer));

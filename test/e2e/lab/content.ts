@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { escapePath, escapeVersion } from '../../../src/goenv/module.js';
 import { buildModule } from '../../../src/lab/modzip.js';
-import { chainPem, issue, testPki, type IssuedCert } from '../../../src/lab/pki.js';
+import { chainPem, issue, testPki, type CertSpec, type IssuedCert } from '../../../src/lab/pki.js';
+import { der } from '../../../src/lab/der-writer.js';
 import { SumdbFixture } from '../../../src/lab/sumdb-server.js';
 import { generateKey } from '../../../src/sumdb/note.js';
 import { newTiles, tilePath } from '../../../src/sumdb/tlog.js';
@@ -42,6 +43,16 @@ export interface LabContent {
     readonly negativePathLen: ServerCert;
     /** A leaf with a 512-bit RSA key (go 1.24+ refuses its handshake signature: crypto/rsa rsa1024min). */
     readonly weakRsa: ServerCert;
+    /** Under an intermediate whose policyConstraints require an explicit policy the leaf lacks (go 1.24+ fails). */
+    readonly requireExplicitPolicy: ServerCert;
+    /** Under an intermediate with a 512-bit RSA key (go 1.24+ cannot verify the leaf's signature: rsa1024min). */
+    readonly weakCa: ServerCert;
+    /** A *.lab.test leaf under an intermediate that excludes dead.lab.test (go 1.27's constraints.go fails it). */
+    readonly wildcardUnderExcluded: ServerCert;
+    /** A leaf whose subject holds a BIT STRING attribute value (go ≤1.24 cannot parse it, go 1.27 can). */
+    readonly nonStringAttribute: ServerCert;
+    /** A leaf naming the same certificate policy twice (go 1.24+ cannot parse it). */
+    readonly duplicatePolicy: ServerCert;
   };
   /** The checksum database's verifier key (name sum.lab.test). */
   readonly sumdbKey: string;
@@ -100,6 +111,13 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
     const leaf = issue({ commonName: HOST_NAMES.pathlen, sans: [HOST_NAMES.pathlen] }, ca);
     return writeCert('pathlen', [leaf, ca], leaf);
   };
+  // crypto/x509 by go version, each checked against go 1.23/1.24/1.27 in test/unit/tls/x509-versions-go.json too.
+  const policiesExt = (...oids: string[]) => ({ oid: '2.5.29.32', critical: false, value: der.seq(...oids.map((o) => der.seq(der.oid(o)))) });
+  const underIntermediate = (name: string, host: string, caSpec: Partial<CertSpec>, leafSpec: Partial<CertSpec> = {}): ServerCert => {
+    const ca = issue({ commonName: `gomodprobe Test Intermediate CA (${name})`, organization: 'gomodprobe test', keyType: 'ec', isCA: true, ...caSpec }, pki.root);
+    const leaf = issue({ commonName: host, sans: [host], ...leafSpec }, ca);
+    return writeCert(name, [leaf, ca], leaf);
+  };
   const certs = {
     good: writeCert('good', [pki.leaf, pki.intermediate], pki.leaf),
     expired: writeCert('expired', [pki.expiredLeaf, pki.intermediate], pki.expiredLeaf),
@@ -111,6 +129,19 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
       const leaf = issue({ commonName: HOST_NAMES.weakrsa, sans: [HOST_NAMES.weakrsa], keyType: 'rsa', keyPem: key }, pki.intermediate);
       return writeCert('weakrsa', [leaf, pki.intermediate], leaf);
     })(),
+    // policyConstraints requireExplicitPolicy=0, not critical: go 1.23 ignores it; go 1.24+ (policiesValid) needs a policy in the leaf.
+    requireExplicitPolicy: underIntermediate('policy', HOST_NAMES.policy, {
+      extraExtensions: [{ oid: '2.5.29.36', critical: false, value: der.seq(der.ctx(0, false, Buffer.from([0]))) }],
+    }),
+    // The intermediate's 512-bit RSA key signed the (RSA-2048) leaf; served at OpenSSL's level 0.
+    weakCa: underIntermediate('weakca', HOST_NAMES.weakca, {
+      keyType: 'rsa',
+      keyPem: generateKeyPairSync('rsa', { modulusLength: 512 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    }, { keyType: 'rsa' }),
+    wildcardUnderExcluded: underIntermediate('ncwild', HOST_NAMES.ncwild, { nameConstraints: { excludedDNS: [HOST_NAMES.dead] } }, { sans: ['*.lab.test'] }),
+    // serialNumber (2.5.4.5) as a BIT STRING: OpenSSL (nginx) takes it, go ≤1.24 says "unsupported string type: 3".
+    nonStringAttribute: underIntermediate('anyattr', HOST_NAMES.anyattr, {}, { subjectRdns: [der.set(der.seq(der.oid('2.5.4.5'), der.bits(Buffer.from([0x2a]))))] }),
+    duplicatePolicy: underIntermediate('duppolicy', HOST_NAMES.duppolicy, {}, { extraExtensions: [policiesExt('1.3.6.1.4.1.55555.7.1', '1.3.6.1.4.1.55555.7.1')] }),
   };
   const caFile = join(certDir, 'lab-root-ca.pem');
   writeText(caFile, pki.root.certPem);

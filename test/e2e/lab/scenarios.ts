@@ -331,6 +331,51 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { pass: false, stage: 'tls', cause: 'tls.bad_certificate', hint: /reissue/, goError: /tls: invalid signature by the server certificate: crypto\/rsa: 512-bit keys are insecure/ },
     byGo: { 23: { pass: true } },
   },
+  // crypto/x509 by version (#13), each also in test/unit/tls/x509-versions-go.json. go 1.24: policy validation
+  // (verify.go policiesValid) and policy extensions parsed (parser.go); rsa1024min for a CA's key.
+  {
+    id: 'policy-explicit-required',
+    title: 'intermediate requires an explicit policy the leaf lacks',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.policy}` }),
+    expect: { pass: false, stage: 'tls', cause: 'tls.bad_certificate', hint: /reissue/, goError: /tls: failed to verify certificate: x509: no valid chains built: all candidate chains have invalid policies/ },
+    byGo: {
+      23: { pass: true },
+      27: { pass: false, stage: 'tls', cause: 'tls.bad_certificate', hint: /reissue/, goError: /tls: failed to verify certificate: x509: no valid chains built: 1 candidate chains with invalid policies/ },
+    },
+  },
+  {
+    id: 'policy-duplicate',
+    title: 'leaf names the same certificate policy twice',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.duppolicy}` }),
+    expect: { pass: false, stage: 'tls', cause: 'tls.bad_certificate', hint: /reissue/, goError: /tls: failed to parse certificate from server: x509: invalid certificate policies/ },
+    byGo: { 23: { pass: true } },
+  },
+  {
+    id: 'weak-rsa-ca',
+    title: 'intermediate CA with a 512-bit RSA key',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.weakca}` }),
+    expect: {
+      pass: false, stage: 'tls', cause: 'tls.unknown_authority', hint: /rsa1024min/,
+      goError: /x509: certificate signed by unknown authority \(possibly because of "crypto\/rsa: 512-bit keys are insecure/,
+    },
+    byGo: { 23: { pass: true } },
+  },
+  // go 1.27: name constraints per chain (constraints.go: an excluded name excludes the wildcard one label up);
+  // name attributes of any ASN.1 type (parser.go readASN1Any).
+  {
+    id: 'nc-wildcard-excluded',
+    title: '*.lab.test leaf under an intermediate that excludes dead.lab.test',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.ncwild}` }),
+    expect: { pass: true },
+    byGo: { 27: { pass: false, stage: 'tls', cause: 'tls.bad_certificate', hint: /reissue/, goError: /x509: a root or intermediate certificate is not authorized to sign for this name: DNS name "\*\.lab\.test" is excluded by constraint "dead\.lab\.test"/ } },
+  },
+  {
+    id: 'name-non-string-value',
+    title: 'leaf subject with a BIT STRING attribute value',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.anyattr}` }),
+    expect: { pass: false, stage: 'tls', cause: 'tls.bad_certificate', hint: /reissue/, goError: /tls: failed to parse certificate from server: x509: invalid RDNSequence: invalid attribute value: unsupported string type: 3/ },
+    byGo: { 27: { pass: true } },
+  },
   {
     id: 'p404-direct',
     title: 'proxy 404, then direct',

@@ -137,6 +137,14 @@ ${server('weakrsa', c.weakRsa, `    # A 512-bit RSA leaf: TLS 1.2 with PKCS#1 v1
     ssl_protocols TLSv1.2;
     ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0;
 ${goproxyLocations(HOST_NAMES.storage)}`)}
+${server('policy', c.requireExplicitPolicy, goproxyLocations(HOST_NAMES.storage))}
+${server('weakca', c.weakCa, `    # An intermediate with a 512-bit RSA key in the chain: OpenSSL's level 0 lets nginx serve it.
+    ssl_protocols TLSv1.2;
+    ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0;
+${goproxyLocations(HOST_NAMES.storage)}`)}
+${server('ncwild', c.wildcardUnderExcluded, goproxyLocations(HOST_NAMES.storage))}
+${server('anyattr', c.nonStringAttribute, goproxyLocations(HOST_NAMES.storage))}
+${server('duppolicy', c.duplicatePolicy, goproxyLocations(HOST_NAMES.storage))}
 ${server('sha1', c.good, `    # TLS 1.2 only, the key exchange signed with SHA-1 only (an old appliance or a proxy pinned to legacy
     # settings): go ≤1.24 connects, go 1.25+ offers no SHA-1 signature and gets handshake_failure.
     ssl_protocols TLSv1.2;
