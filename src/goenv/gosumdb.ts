@@ -44,7 +44,7 @@ export function parseGoSumDB(value: string, rules: UrlParseRules = {}): GoSumDBR
   }
 
   // "No funny business in the database name": https://<name> must parse to exactly host[/path].
-  const direct = parseGoURL(`https://${name}`);
+  const direct = parseGoURL(`https://${name}`, rules);
   if (!direct.ok) {
     // Go formats *direct here, which is nil after a parse error: cmd/go 1.23 crashes on such a name.
     return {
@@ -62,7 +62,7 @@ export function parseGoSumDB(value: string, rules: UrlParseRules = {}): GoSumDBR
     u.fragment === '' &&
     u.rawFragment === '';
   if (name.endsWith('/') || !clean || u.rawPath !== '' || u.host === '') {
-    return { ok: false, error: `invalid sumdb name (must be host[/path]): ${name} ${u.formatPlusV()}` };
+    return { ok: false, error: `invalid sumdb name (must be host[/path]): ${name} ${u.formatPlusV(rules)}` };
   }
 
   let url: string | undefined;

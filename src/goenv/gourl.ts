@@ -294,11 +294,15 @@ export class GoURL {
   }
 
   /** fmt's %+v of the url.URL value (User prints through Userinfo.String: "" when nil). */
-  formatPlusV(): string {
+  formatPlusV(rules: UrlParseRules = {}): string {
     const user = this.user === undefined ? '' : userinfoString(this.user);
+    const head = `{Scheme:${this.scheme} Opaque:${this.opaque} User:${user} Host:${this.host} Path:${this.path} `;
     return fromByteString(
-      `{Scheme:${this.scheme} Opaque:${this.opaque} User:${user} Host:${this.host} Path:${this.path} RawPath:${this.rawPath} ` +
-        `OmitHost:${this.omitHost} ForceQuery:${this.forceQuery} RawQuery:${this.rawQuery} Fragment:${this.fragment} RawFragment:${this.rawFragment}}`,
+      rules.fieldsReordered
+        ? `${head}Fragment:${this.fragment} RawQuery:${this.rawQuery} RawPath:${this.rawPath} RawFragment:${this.rawFragment} ` +
+            `ForceQuery:${this.forceQuery} OmitHost:${this.omitHost}}`
+        : `${head}RawPath:${this.rawPath} OmitHost:${this.omitHost} ForceQuery:${this.forceQuery} RawQuery:${this.rawQuery} ` +
+            `Fragment:${this.fragment} RawFragment:${this.rawFragment}}`,
     );
   }
 
@@ -406,6 +410,8 @@ export interface UrlParseRules {
    * URL, an unbracketed host with more than one colon is an error; the port starts at the first colon.
    */
   readonly strictColons?: boolean;
+  /** go 1.27's URL struct field order, for %+v (GoRules.urlFieldsReordered). */
+  readonly fieldsReordered?: boolean;
 }
 
 function parseHost(host: string, scheme: string, rules: UrlParseRules): string {

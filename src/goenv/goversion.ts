@@ -118,6 +118,13 @@ export interface GoRules {
    */
   readonly urlStrictColons: boolean;
   /**
+   * net/url's URL struct lists its fields in another order (Fragment after Path; RawQuery, RawPath,
+   * RawFragment, ForceQuery, OmitHost last), which shows wherever go formats a URL with %+v: dbDial's
+   * "invalid sumdb name" (cmd/go/internal/modfetch/sumdb.go). Recorded (test/unit/goenv/vectors, GOSUMDB):
+   * go 1.23.5 and 1.24.4 the old order, go 1.27.3 the new; placed at 1.27, 1.25/1.26 not measured.
+   */
+  readonly urlFieldsReordered: boolean;
+  /**
    * A NO_PROXY name entry can match an IP-literal target by suffix ("0.0.1" matched https://10.0.0.1).
    * go 1.24's vendor/golang.org/x/net/http/httpproxy/proxy.go domainMatch.match returns false for an IP
    * host (recorded: test/unit/goenv/vectors/go1.24.json, HTTP_PROXY); go 1.23's matched it.
@@ -176,6 +183,7 @@ export function rulesFor(v: GoVersion): GoRules {
     removedGodebugs: at(27) ? REMOVED_GODEBUGS_1_27 : [],
     goImportSubdir: at(25),
     urlStrictColons: at(26),
+    urlFieldsReordered: at(27),
     noProxyNamesMatchIps: !at(24),
     tlsKeyShares: at(24) ? ['X25519MLKEM768', 'x25519'] : ['x25519'],
     tlsRejectsSha1Handshake: at(25),

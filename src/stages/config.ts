@@ -183,7 +183,10 @@ function decide(ctx: PlanningContext, inputs: Inputs, findings: Finding[]): Plan
   const gonoproxy = goEnv.effectiveNoProxy;
   const gonosumdb = goEnv.effectiveNoSumDB;
   const goinsecure = v('GOINSECURE');
-  const urlRules = { strictColons: go.urlStrictColons && godebugValues(env['GODEBUG'] ?? '').get('urlstrictcolons') !== '0' };
+  const urlRules = {
+    strictColons: go.urlStrictColons && godebugValues(env['GODEBUG'] ?? '').get('urlstrictcolons') !== '0',
+    fieldsReordered: go.urlFieldsReordered,
+  };
   const list = parseProxyList(v('GOPROXY'), gonoproxy, urlRules);
   if (!list.ok) {
     throw new Rejected('GOPROXY', `go rejects GOPROXY=${printable(redactURL(v('GOPROXY')))}: ${list.error}`,

@@ -414,11 +414,13 @@ export function newTiles(h: number, oldTreeSize: number, newTreeSize: number): T
   for (let level = 0; shr(newTreeSize, h * level) > 0; level++) {
     const oldN = shr(oldTreeSize, h * level);
     const newN = shr(newTreeSize, h * level);
+    if (oldN === newN) continue;
     for (let n = shr(oldN, h); n < shr(newN, h); n++) tiles.push({ h, l: level, n, w: pow2(h) });
+    // Only the newest partial tile of a level (x/mod v0.19.0+, as go 1.23-1.27 vendor it; older x/mod
+    // listed every width between the old and the new size).
     const n = shr(newN, h);
-    const maxW = newN - shl(n, h);
-    const minW = oldN > shl(n, h) ? oldN - shl(n, h) : 1;
-    for (let w = minW; w <= maxW; w++) tiles.push({ h, l: level, n, w });
+    const w = newN - shl(n, h);
+    if (w > 0) tiles.push({ h, l: level, n, w });
   }
   return tiles;
 }

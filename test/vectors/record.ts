@@ -1,9 +1,18 @@
 // Records the go vectors of one go version: `npm run record-vectors -- --go /path/to/go [--go ...]` (or
-// `npx tsx test/vectors/record.ts --go /path/to/go`) writes test/unit/goenv/vectors/go1.<minor>.json, which
-// test/unit/goenv/go-versions.test.ts compares the probe's ports with, under that version's rules, and
-// compares go 1.23's recording with the go 1.23 tables the ports were written from (go123-expected.ts,
-// test/hostile/properties/location-go123.json): those tables are this program's output for go 1.23.
+// `npx tsx test/vectors/record.ts --go /path/to/go`) writes, for go 1.<minor>:
 //
+//   - test/unit/goenv/vectors/go1.<minor>.json, which test/unit/goenv/go-versions.test.ts compares the
+//     probe's ports with, under that version's rules, and whose go 1.23 recording must equal the go 1.23
+//     tables the ports were written from (go123-expected.ts, test/hostile/properties/location-go123.json):
+//     those tables are this program's output for go 1.23;
+//   - test/unit/sumdb/vectors/tlog-go1.<minor>.json (x/mod's sumdb/tlog, note and dirhash, and
+//     archive/zip), which test/unit/sumdb/*.test.ts compare the probe's sumdb code with.
+//
+// `--out DIR` writes the same files under DIR (same relative paths) instead of the repository:
+// test/vectors/honest.test.ts records with each lab go that way and checks the committed files are
+// byte-identical.
+//
+// What records them:
 //   - test/vectors/record/main.go, run by that go in a module assembled here: its go line is that go's
 //     (so GODEBUG defaults are cmd/go's own), golang.org/x/mod replaced by a copy of the go's vendored
 //     $GOROOT/src/cmd/vendor/golang.org/x/mod, and cmd/go/internal/auth/netrc.go copied from $GOROOT
@@ -11,34 +20,42 @@
 //     path.Match, a Location resolved as net/http does, http.ProxyFromEnvironment one process per
 //     environment), x/mod (module paths and versions, semver, MatchPrefixPatterns, modfile.Parse),
 //     cmd/go's .netrc parser;
+//   - cmd/go's proxyList/newProxyRepo (GOPROXY lists) and dbDial (GOSUMDB): record/extract copies those
+//     declarations out of $GOROOT/src/cmd/go/internal/modfetch into the recorder's package modfetch,
+//     with stand-ins for cmd/go's cfg and x/mod's sumdb client (record/modfetch);
+//   - `recorder tlog` (record/tlog.go): x/mod's sumdb/tlog, note, dirhash, and archive/zip;
 //   - GODEBUG at start-up: `GODEBUG=<value> go version`, exit status and the fatal line (runtime);
 //   - GOFLAGS: `go mod download` with GOPROXY=off in an empty module, go's GOFLAGS error or null.
 //
-// The inputs are those of the go 1.23 tables plus the ones that tell versions apart. Nothing reaches the
-// network: GOPROXY=off, GOTOOLCHAIN=local, GOFLAGS=-mod=mod, a fresh HOME, GOCACHE and GOPATH.
+// The inputs are those of the go 1.23 tables plus the ones that tell versions apart (GOSUMDB's in
+// inputs.ts, tlog's in record/tlog.go). Nothing reaches the network: GOPROXY=off, GOTOOLCHAIN=local,
+// GOFLAGS=-mod=mod, a fresh HOME and GOPATH, CGO_ENABLED=0.
 //
-// Not recorded here (no program in the repo can ask go for them yet): PROXY_LIST (cmd/go's proxyList is
-// not reachable without patching cmd/go), test/unit/sumdb/gosumdb-go-vectors.json (cmd/go's dbDial) and
-// test/unit/sumdb/tlog-go-vectors.json (x/mod sumdb/tlog, note, dirhash and zip over inputs the file does
-// not keep). Toolchain decisions: test/e2e/lab/record-toolchain-vectors.ts; ClientHellos:
-// test/e2e/lab/record-go-hellos.ts.
+// Recorded elsewhere, with the lab (they need go on a network): toolchain decisions,
+// test/e2e/lab/record-toolchain-vectors.ts; ClientHellos, test/e2e/lab/record-go-hellos.ts.
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  CHECK_IMPORT_PATH, CHECK_PATH, ESCAPE_PATH, ESCAPE_VERSION, GO_MOD, GOFLAGS, HTTP_PROXY, MATCH_PREFIX, NETRC, PATH_ESCAPE, PATH_MATCH, QUOTE,
-  SEMVER, SEMVER_COMPARE, UNESCAPE_PATH, UNESCAPE_VERSION, URL_PARSE,
+  CHECK_IMPORT_PATH, CHECK_PATH, ESCAPE_PATH, ESCAPE_VERSION, GO_MOD, GOFLAGS, HTTP_PROXY, MATCH_PREFIX, NETRC, PATH_ESCAPE, PATH_MATCH, PROXY_LIST,
+  QUOTE, SEMVER, SEMVER_COMPARE, UNESCAPE_PATH, UNESCAPE_VERSION, URL_PARSE,
 } from '../unit/goenv/go123-expected.js';
+import { GOSUMDB_INPUTS } from './inputs.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+/** The repository root: recordings are written at their paths relative to it (or under --out). */
+export const REPO_ROOT = resolve(HERE, '..', '..');
 export const VECTORS_DIR = resolve(HERE, '..', 'unit', 'goenv', 'vectors');
+export const TLOG_VECTORS_DIR = resolve(HERE, '..', 'unit', 'sumdb', 'vectors');
 /** The Location table of the hostile suite (base, Location and go 1.23's result as hex bytes). */
 export const LOCATION_GO123 = resolve(HERE, '..', 'hostile', 'properties', 'location-go123.json');
 /** What every recording names as its maker. */
 export const RECORDED_BY = 'test/vectors/record.ts (test/vectors/record/main.go)';
+/** What every tlog recording names as its maker. */
+export const TLOG_RECORDED_BY = 'test/vectors/record.ts (test/vectors/record/tlog.go)';
 
 /** URLs whose parse changed between versions (net/url: urlstrictcolons, go 1.26). */
 const EXTRA_URLS = ['https://a:b:443/', 'https://proxy.example:8443:1/x', 'http://::1/', 'https://[::1]:443/', 'http://a:1:2', 'file://a:b:c/p', 'https://h:/x'];
@@ -86,11 +103,71 @@ export interface RecordedVectors {
   readonly SEMVER_COMPARE: Rows<typeof SEMVER_COMPARE>;
   readonly GO_MOD: Rows<typeof GO_MOD>;
   readonly NETRC: Rows<typeof NETRC>;
+  /** cmd/go's proxyList for GOPROXY and GONOPROXY: entries ([url, fallBackOnError]) or null, and the error. */
+  readonly PROXY_LIST: Rows<typeof PROXY_LIST>;
+  /** cmd/go's dbDial for GOSUMDB: "OFF", "ERR: <error>", "PANIC: <crash>" or "OK <name> <key>[ <url>]". */
+  readonly GOSUMDB: [value: string, result: string][];
   readonly HTTP_PROXY: Rows<typeof HTTP_PROXY>;
   /** GODEBUG value -> exit status of `go version`, and the fatal line when it exits 2. */
   readonly GODEBUG: [value: string, exitStatus: number, fatal: string | null][];
   /** GOFLAGS value -> go's GOFLAGS error (null: accepted) and exit status. */
   readonly GOFLAGS: [value: string, error: string | null, exitStatus: number][];
+}
+
+/** x/mod's sumdb answers (record/tlog.go); the tests read them by name. */
+export interface RecordedTlogVectors {
+  readonly recordedBy: string;
+  readonly go: string;
+  readonly recordHash0: string;
+  /** tree size -> TreeHash */
+  readonly treeHash: Record<string, string>;
+  /** tree size -> StoredHashCount */
+  readonly storedHashCount: Record<string, number>;
+  readonly storedHashIndex: [level: number, n: number, index: number][];
+  readonly split: [index: number, level: number, n: number][];
+  readonly tileForIndex: [index: number, path: string][];
+  readonly tilePath: [h: number, l: number, n: number, w: number, path: string][];
+  /** the tile [H, L, N, W], or ParseTilePath's error */
+  readonly parseTilePath: [path: string, tile: [number, number, number, number] | string][];
+  readonly newTiles: [oldSize: number, newSize: number, paths: string[]][];
+  /** the tiles TileHashReader reads, in order, to return record id's hash from a tree of size n */
+  readonly tileReads: [n: number, id: number, paths: string[]][];
+  readonly proveRecord: [t: number, n: number, proof: string[]][];
+  readonly proveTree: [t: number, n: number, proof: string[]][];
+  readonly formatTree5: string;
+  readonly formatRecord3: string;
+  readonly signedTree5: string;
+  readonly hash1: string;
+  readonly hashGoMod: string;
+  /** a module zip written by archive/zip, base64 */
+  readonly goZip: string;
+  readonly goZipHash: string;
+  readonly 'hashZip:a.zip': string;
+  readonly 'hashZip:b.zip': string;
+  readonly 'hashZip:dup.zip': string;
+}
+
+function readRecordings<T>(dir: string, name: RegExp): T[] {
+  return readdirSync(dir)
+    .filter((f) => name.test(f))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as T);
+}
+
+/** The committed go vectors, one per recorded go (test/unit/goenv/vectors/go1.<minor>.json). */
+export function recordedGoVectors(): RecordedVectors[] {
+  return readRecordings<RecordedVectors>(VECTORS_DIR, /^go1\.\d+\.json$/);
+}
+
+/** The committed sumdb vectors, one per recorded go (test/unit/sumdb/vectors/tlog-go1.<minor>.json). */
+export function recordedTlogVectors(): RecordedTlogVectors[] {
+  return readRecordings<RecordedTlogVectors>(TLOG_VECTORS_DIR, /^tlog-go1\.\d+\.json$/);
+}
+
+/** A recording: where it goes (relative to the repository) and its text. */
+export interface Recording {
+  readonly path: string;
+  readonly text: string;
 }
 
 /** The Location inputs: base URL and the Location's bytes as hex (some are not UTF-8, which JSON cannot carry). */
@@ -99,12 +176,13 @@ export function locationInputs(): [base: string, locationHex: string][] {
   return rows.map((r) => [r.base, r.loc]);
 }
 
-function record(goBin: string): { minor: number; vectors: RecordedVectors } {
+/** Records everything one go says, as the files to write. */
+export function record(goBin: string): Recording[] {
   const work = mkdtempSync(join(tmpdir(), 'gmp-vectors-'));
   try {
     const env = (extra: Record<string, string> = {}): Record<string, string> => ({
       PATH: '/usr/bin:/bin', HOME: join(work, 'home'), GOPATH: join(work, 'gopath'), GOCACHE: BUILD_CACHE, GOENV: 'off',
-      GOTOOLCHAIN: 'local', GOPROXY: 'off', GOSUMDB: 'off', GOTELEMETRY: 'off', GOFLAGS: '', ...extra,
+      GOTOOLCHAIN: 'local', GOPROXY: 'off', GOSUMDB: 'off', GOTELEMETRY: 'off', CGO_ENABLED: '0', GOFLAGS: '', ...extra,
     });
     const run = (cmd: string, args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string> } = {}) =>
       spawnSync(cmd, args, { cwd: opts.cwd ?? work, input: Buffer.from(opts.input ?? '', 'utf8'), env: opts.env ?? env(), encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20 });
@@ -115,19 +193,32 @@ function record(goBin: string): { minor: number; vectors: RecordedVectors } {
     const minor = Number(m[1]);
     const goroot = run(goBin, ['env', 'GOROOT']).stdout.trim();
 
-    // The recorder's module: main.go, x/mod as this go vendors it, and this go's .netrc parser.
+    // The recorder's module: record/, x/mod as this go vendors it, this go's .netrc parser, and the
+    // declarations of cmd/go/internal/modfetch it ports, extracted from this go's source.
     const xmod = join(work, 'xmod');
     cpSync(join(goroot, 'src', 'cmd', 'vendor', 'golang.org', 'x', 'mod'), xmod, { recursive: true });
     writeFileSync(join(xmod, 'go.mod'), `module golang.org/x/mod\n\ngo 1.${minor}\n`);
     const prog = join(work, 'prog');
-    mkdirSync(join(prog, 'auth'), { recursive: true });
-    copyFileSync(join(HERE, 'record', 'main.go'), join(prog, 'main.go'));
-    copyFileSync(join(HERE, 'record', 'auth', 'auth_export.go'), join(prog, 'auth', 'auth_export.go'));
+    cpSync(join(HERE, 'record'), prog, { recursive: true });
     copyFileSync(join(goroot, 'src', 'cmd', 'go', 'internal', 'auth', 'netrc.go'), join(prog, 'auth', 'netrc.go'));
     writeFileSync(join(prog, 'go.mod'), `module gomodprobe.vectors\n\ngo 1.${minor}\n\nrequire golang.org/x/mod v0.0.0\n\nreplace golang.org/x/mod => ../xmod\n`);
+    const build = (out: string, pkg: string): void => {
+      const b = run(goBin, ['build', '-o', out, pkg], { cwd: prog, env: env({ GOFLAGS: '-mod=mod' }) });
+      if (b.status !== 0) throw new Error(`go build ${pkg} failed (${b.status}): ${b.stderr}`);
+    };
+    const extract = join(work, 'extract');
+    build(extract, './extract');
+    const modfetch = join(goroot, 'src', 'cmd', 'go', 'internal', 'modfetch');
+    const ex = run(extract, [
+      '-pkg', 'modfetch', '-o', join(prog, 'modfetch', 'extracted.go'),
+      '-rewrite', 'cmd/go/internal/cfg=gomodprobe.vectors/modfetch/cfg', '-rewrite', 'golang.org/x/mod/sumdb=gomodprobe.vectors/modfetch/sumdb',
+      `${join(modfetch, 'proxy.go')}:proxyOnce,proxySpec,proxyList,proxyRepo,newProxyRepo,pathEscape`,
+      `${join(modfetch, 'sumdb.go')}:dbDial`,
+      `${join(modfetch, 'key.go')}:knownGOSUMDB`,
+    ]);
+    if (ex.status !== 0) throw new Error(`extracting cmd/go's modfetch code failed (${ex.status}): ${ex.stderr}`);
     const bin = join(work, 'recorder');
-    const build = run(goBin, ['build', '-o', bin, '.'], { cwd: prog, env: env({ GOFLAGS: '-mod=mod' }) });
-    if (build.status !== 0) throw new Error(`go build of the recorder failed (${build.status}): ${build.stderr}`);
+    build(bin, '.');
 
     const input = {
       urlParse: [...URL_PARSE.map((r) => r[0]), ...EXTRA_URLS],
@@ -146,6 +237,8 @@ function record(goBin: string): { minor: number; vectors: RecordedVectors } {
       semverCompare: SEMVER_COMPARE.map((r) => [r[0], r[1]]),
       goMod: GO_MOD.map((r) => r[0]),
       netrc: NETRC.map((r) => r[0]),
+      proxyList: PROXY_LIST.map((r) => [r[0], r[1]]),
+      gosumdb: GOSUMDB_INPUTS,
     };
     const r = run(bin, [], { cwd: prog, input: JSON.stringify(input) });
     if (r.status !== 0) throw new Error(`the recorder failed (${r.status}): ${r.stderr}`);
@@ -174,39 +267,57 @@ function record(goBin: string): { minor: number; vectors: RecordedVectors } {
       const line = g.stderr.split('\n')[0] ?? '';
       return [value, /\$GOFLAGS/.test(line) ? line : null, g.status ?? -1];
     });
-    return { minor, vectors: { recordedBy: RECORDED_BY, ...lib, go: version, HTTP_PROXY: HTTP_PROXY_ROWS, GODEBUG, GOFLAGS: GOFLAGS_ROWS } };
+    const vectors: RecordedVectors = { recordedBy: RECORDED_BY, ...lib, go: version, HTTP_PROXY: HTTP_PROXY_ROWS, GODEBUG, GOFLAGS: GOFLAGS_ROWS };
+
+    const t = run(bin, ['tlog'], { cwd: prog });
+    if (t.status !== 0) throw new Error(`the recorder's tlog failed (${t.status}): ${t.stderr}`);
+    const tlogOut = JSON.parse(t.stdout) as Record<string, unknown>;
+    if (tlogOut['go'] !== version) throw new Error(`the tlog recorder ran as ${String(tlogOut['go'])}, not ${version}`);
+    const tlog = { recordedBy: TLOG_RECORDED_BY, ...tlogOut, go: version } as unknown as RecordedTlogVectors;
+
+    const rel = (abs: string): string => relative(REPO_ROOT, abs);
+    return [
+      { path: rel(join(VECTORS_DIR, `go1.${minor}.json`)), text: `${JSON.stringify(vectors, null, 1)}\n` },
+      { path: rel(join(TLOG_VECTORS_DIR, `tlog-go1.${minor}.json`)), text: `${JSON.stringify(tlog, null, 1)}\n` },
+    ];
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-/** `--go PATH` (repeatable), or bare paths as before. */
-function goBinsFrom(argv: readonly string[]): string[] {
-  const out: string[] = [];
+/** `--go PATH` (repeatable; bare paths too) and `--out DIR`. */
+function parseArgs(argv: readonly string[]): { goBins: string[]; out: string } {
+  const goBins: string[] = [];
+  let out = REPO_ROOT;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--go') {
+    const value = (flag: string): string => {
       const v = argv[++i];
-      if (!v) throw new Error('--go needs a path to a go binary');
-      out.push(v);
-    } else if (a.startsWith('--go=')) out.push(a.slice(5));
+      if (!v) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    if (a === '--go') goBins.push(value(a));
+    else if (a.startsWith('--go=')) goBins.push(a.slice(5));
+    else if (a === '--out') out = resolve(value(a));
+    else if (a.startsWith('--out=')) out = resolve(a.slice(6));
     else if (a.startsWith('-')) throw new Error(`unknown flag ${a}`);
-    else out.push(a);
+    else goBins.push(a);
   }
-  return out;
+  return { goBins, out };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const goBins = goBinsFrom(process.argv.slice(2));
+  const { goBins, out } = parseArgs(process.argv.slice(2));
   if (goBins.length === 0) {
-    process.stderr.write('usage: npm run record-vectors -- --go /path/to/go [--go /path/to/another/go ...]\n');
+    process.stderr.write('usage: npm run record-vectors -- --go /path/to/go [--go /path/to/another/go ...] [--out DIR]\n');
     process.exit(2);
   }
-  mkdirSync(VECTORS_DIR, { recursive: true });
   for (const goBin of goBins) {
-    const { minor, vectors } = record(goBin);
-    const file = join(VECTORS_DIR, `go1.${minor}.json`);
-    writeFileSync(file, `${JSON.stringify(vectors, null, 1)}\n`);
-    process.stdout.write(`${vectors.go}: ${file}\n`);
+    for (const r of record(goBin)) {
+      const file = join(out, r.path);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, r.text);
+      process.stdout.write(`${goBin}: ${file}\n`);
+    }
   }
 }

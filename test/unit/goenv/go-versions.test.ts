@@ -2,31 +2,30 @@
 // recorded by `npm run record-vectors -- --go /path/to/go`, see test/vectors/record.ts), each under that
 // go's rules: url.Parse (strict colons in hosts from go1.26), url.PathEscape, strconv.Quote, path.Match,
 // a redirect's Location, x/mod's module path and version checks, semver, MatchPrefixPatterns,
-// modfile.Parse, cmd/go's .netrc parser, http.ProxyFromEnvironment, GODEBUG at start-up (removed
-// settings fatal from go1.27), GOFLAGS as `go mod download` reads it. go1.23's recording must equal the
-// go 1.23 tables the ports were written from: those tables are that program's output.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// modfile.Parse, cmd/go's .netrc parser, cmd/go's GOPROXY list (proxyList) and GOSUMDB (dbDial; its
+// %+v of a URL changed in go1.27), http.ProxyFromEnvironment, GODEBUG at start-up (removed settings
+// fatal from go1.27), GOFLAGS as `go mod download` reads it. go1.23's recording must equal the go 1.23
+// tables the ports were written from: those tables are that program's output.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../../src/errors.js';
 import { removedGodebug } from '../../../src/goenv/godebug.js';
 import { parseGoFlags } from '../../../src/goenv/goflags.js';
 import { parseGoMod } from '../../../src/goenv/gomod.js';
+import { parseGoSumDB } from '../../../src/goenv/gosumdb.js';
 import { goQuote } from '../../../src/goenv/gostrings.js';
 import { goPathEscape, parseGoURL } from '../../../src/goenv/gourl.js';
 import { parseGoVersion, rulesFor } from '../../../src/goenv/goversion.js';
 import { proxyFor, readProxyEnv } from '../../../src/goenv/httpproxy.js';
 import { canonicalVersion, checkImportPath, checkPath, escapePath, escapeVersion, unescapePath, unescapeVersion } from '../../../src/goenv/module.js';
 import { parseNetrc } from '../../../src/goenv/netrc.js';
+import { parseProxyList } from '../../../src/goenv/proxylist.js';
 import { matchPrefixPatterns, pathMatch } from '../../../src/goenv/patterns.js';
 import { build, canonical, compare, isPseudoVersion, isValid, major, prerelease } from '../../../src/goenv/semver.js';
 import * as GO123 from './go123-expected.js';
-import { LOCATION_GO123, RECORDED_BY, type RecordedVectors } from '../../vectors/record.js';
+import { LOCATION_GO123, RECORDED_BY, recordedGoVectors } from '../../vectors/record.js';
 
-const DIR = join(import.meta.dirname, 'vectors');
-const RECORDED = readdirSync(DIR)
-  .filter((f) => /^go1\.\d+\.json$/.test(f))
-  .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as RecordedVectors);
+const RECORDED = recordedGoVectors();
 
 it('vectors are recorded for go 1.23, 1.24 and 1.27 (the lab\'s gos)', () => {
   expect(RECORDED.map((r) => r.go.replace(/^(go1\.\d+).*/, '$1')).sort()).toEqual(['go1.23', 'go1.24', 'go1.27']);
@@ -40,7 +39,7 @@ describe('go1.23\'s recording is the go 1.23 tables the ports were written from'
   const go123 = RECORDED.find((r) => r.go.startsWith('go1.23.'))!;
   const TABLES = [
     'PATH_MATCH', 'QUOTE', 'PATH_ESCAPE', 'MATCH_PREFIX', 'CHECK_PATH', 'CHECK_IMPORT_PATH', 'ESCAPE_PATH', 'UNESCAPE_PATH', 'ESCAPE_VERSION',
-    'UNESCAPE_VERSION', 'SEMVER', 'SEMVER_COMPARE', 'GO_MOD', 'NETRC', 'HTTP_PROXY', 'GOFLAGS',
+    'UNESCAPE_VERSION', 'SEMVER', 'SEMVER_COMPARE', 'GO_MOD', 'NETRC', 'HTTP_PROXY', 'GOFLAGS', 'PROXY_LIST',
   ] as const;
   it.each(TABLES)('%s (go123-expected.ts)', (name) => {
     expect(go123[name]).toEqual(GO123[name]);
@@ -111,6 +110,12 @@ for (const rec of RECORDED) {
         got = (err as Error).message;
       }
       expect(got).toEqual(error ?? want);
+    });
+    it.each(rec.PROXY_LIST)('proxyList with GOPROXY=%j GONOPROXY=%j', (goproxy, gonoproxy, entries, error) => {
+      const r = parseProxyList(goproxy, gonoproxy, { strictColons: rules.urlStrictColons });
+      // cmd/go keeps the entries before the one it rejects; the probe stops at the error (go does too).
+      if (error !== null) expect(r).toEqual({ ok: false, error });
+      else expect(r.ok && r.entries.map((e) => [e.kind === 'url' ? e.url : e.kind, e.fallBackOnAnyError])).toEqual(entries);
     });
     it.each(rec.HTTP_PROXY)('http.ProxyFromEnvironment with %j', (env, decisions) => {
       const pe = readProxyEnv(env, { strictColons: rules.urlStrictColons, noProxyNamesMatchIps: rules.noProxyNamesMatchIps });

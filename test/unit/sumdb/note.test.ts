@@ -11,7 +11,7 @@ import {
   parseVerifierKey,
   signNote,
 } from '../../../src/sumdb/note.js';
-import vectors from './tlog-go-vectors.json' with { type: 'json' };
+import { recordedTlogVectors } from '../../vectors/record.js';
 
 // golang.org/x/mod/sumdb/note package doc and note_test.go.
 const PN_VKEY = 'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW';
@@ -160,7 +160,7 @@ describe('signing', () => {
     const signer = parseSignerKey(PN_SKEY);
     expect(signer.keyString).toBe(PN_VKEY);
     expect(signNote(PN_TEXT, signer)).toBe(PN_NOTE);
-    expect(signNote(vectors.formatTree5, signer)).toBe(vectors.signedTree5);
+    for (const go of recordedTlogVectors()) expect(signNote(go.formatTree5, signer), go.go).toBe(go.signedTree5);
   });
 
   it('round-trips generated keys and rejects bad signer keys', () => {

@@ -8,7 +8,10 @@
 //   - golang.org/x/mod as that go vendors it (module, semver, modfile): the recorder's go.mod points
 //     golang.org/x/mod at a copy of $GOROOT/src/cmd/vendor/golang.org/x/mod;
 //   - cmd/go's .netrc parser (cmd/go/internal/auth/netrc.go, stdlib-only): copied from $GOROOT at record
-//     time into package gomodprobe.vectors/auth, beside auth_export.go.
+//     time into package gomodprobe.vectors/auth, beside auth_export.go;
+//   - cmd/go's GOPROXY list (proxyList, newProxyRepo) and GOSUMDB parsing (dbDial): copied from
+//     $GOROOT/src/cmd/go/internal/modfetch at record time by extract/ into package gomodprobe.vectors/modfetch;
+//   - `recorder tlog` (tlog.go): x/mod's sumdb/tlog, sumdb/note and sumdb/dirhash.
 //
 // It builds only in the module test/vectors/record.ts assembles (`npm run record-vectors -- --go
 // /path/to/go`), which also sets the module's go line to that go's, so GODEBUG defaults are the ones
@@ -30,6 +33,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"gomodprobe.vectors/auth"
+	"gomodprobe.vectors/modfetch"
 )
 
 type input struct {
@@ -49,6 +53,8 @@ type input struct {
 	SemverCompare   [][2]string `json:"semverCompare"`
 	GoMod           []string    `json:"goMod"`
 	Netrc           []string    `json:"netrc"`
+	ProxyList       [][2]string `json:"proxyList"`
+	GoSumDB         []string    `json:"gosumdb"`
 }
 
 type parsedURL struct {
@@ -103,8 +109,15 @@ func errText(err error) any {
 }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "httpproxy" {
-		httpProxy()
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "httpproxy":
+			httpProxy()
+		case "tlog":
+			tlogVectors()
+		default:
+			panic("unknown subcommand " + os.Args[1])
+		}
 		return
 	}
 	var in input
@@ -213,6 +226,11 @@ func main() {
 		}
 		return []any{in.Netrc[i], entries}
 	})
+	rows("PROXY_LIST", len(in.ProxyList), func(i int) []any {
+		entries, err := modfetch.ProxyListForVectors(in.ProxyList[i][0], in.ProxyList[i][1])
+		return []any{in.ProxyList[i][0], in.ProxyList[i][1], entries, errText(err)}
+	})
+	rows("GOSUMDB", len(in.GoSumDB), func(i int) []any { return []any{in.GoSumDB[i], modfetch.DbDialForVectors(in.GoSumDB[i])} })
 	write(out)
 }
 
