@@ -19,7 +19,7 @@ import { goCandidates } from './gos.js';
 import { writeVanityModule } from './vanity.js';
 import { writeGitProxyModules, writeLabGit, type LabGit } from './git.js';
 import { writeLabGitSsh, type LabGitSsh } from './gitssh.js';
-import { HOST_IPS6, HOST_NAMES, LAB_MODULE, LAB_VERSIONS } from './topology.js';
+import { HOST_IPS, HOST_IPS6, HOST_NAMES, LAB_MODULE, LAB_VERSIONS } from './topology.js';
 
 export interface ServerCert {
   readonly chainFile: string;
@@ -93,8 +93,9 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
   mkdirSync(dir, { recursive: true });
   // nginx workers and tinyproxy read these as an unprivileged user.
   chmodSync(dir, 0o755);
-  // The IPv6 literals are IP SANs: a GOPROXY or a redirect may name the dual-stack hosts by address.
-  const pki = testPki([...Object.values(HOST_NAMES), HOST_IPS6.dual, HOST_IPS6.dualStorage]);
+  // The IPv6 literals are IP SANs: a GOPROXY or a redirect may name the dual-stack hosts by address; so may
+  // a GOPROXY name the module proxy by its IPv4 address (no-proxy-name-vs-ip).
+  const pki = testPki([...Object.values(HOST_NAMES), HOST_IPS6.dual, HOST_IPS6.dualStorage, HOST_IPS.proxy]);
 
   const certDir = join(dir, 'certs');
   const writeCert = (name: string, chain: IssuedCert[], key: IssuedCert): ServerCert => {

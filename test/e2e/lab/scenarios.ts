@@ -612,6 +612,16 @@ export const SCENARIOS: readonly Scenario[] = [
     blackholed: true,
     expect: { pass: false, stage: 'tcp', cause: 'tcp.timeout', hint: /proxy\.lab\.test/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.proxy)}:443: (i/o timeout|connect: connection timed out)`) },
   },
+  // vendor/golang.org/x/net/http/httpproxy/proxy.go domainMatch.match (go 1.24): a NO_PROXY name entry never
+  // matches an IP-literal target; go 1.23 matched it by suffix ("18.0.10" kept https://198.18.0.10 off the proxy).
+  {
+    id: 'no-proxy-name-vs-ip',
+    title: 'NO_PROXY name entry that suffix-matches an IP-literal GOPROXY',
+    env: () => ({ GOPROXY: `https://${HOST_IPS.proxy}`, HTTPS_PROXY: egress, NO_PROXY: HOST_IPS.proxy.split('.').slice(1).join('.') }),
+    policy: { kind: 'deny', name: 'reject direct TCP to the GOPROXY host (the pod must use the egress proxy)', rules: [{ to: ['proxy'], proto: 'tcp', verdict: 'reject' }] },
+    expect: { pass: true },
+    byGo: { 23: { pass: false, stage: 'tcp', cause: 'tcp.refused', hint: /refuses connections/, goError: new RegExp(`dial tcp ${esc(HOST_IPS.proxy)}:443: connect: connection refused`) } },
+  },
   ...TOOLCHAIN_SCENARIOS,
   ...IPV6_SCENARIOS,
   ...GIT_SCENARIOS,
