@@ -3,9 +3,15 @@
 // git may rewrite with insteadOf), so the first host contacted is git's, not go's.
 
 export interface VcsPathMatch {
-  /** The repository root import path ("github.com/org/repo"). */
+  /** The repository root import path ("github.com/org/repo", "host/group/repo.git"). */
   readonly root: string;
   readonly vcs: string;
+  /**
+   * The last entry ("general syntax for any server": a path with ".git", ".hg" … in it) has no scheme: the
+   * repository is this (the root without the VCS suffix), and go pings it with each scheme of the VCS
+   * (repoRootFromVCSPaths, schemelessRepo).
+   */
+  readonly schemelessRepo?: string;
 }
 
 const VCS_PATHS: readonly { re: RegExp; vcs: string }[] = [
@@ -22,7 +28,9 @@ const VCS_PATHS: readonly { re: RegExp; vcs: string }[] = [
 export function vcsPathMatch(path: string): VcsPathMatch | undefined {
   for (const known of VCS_PATHS) {
     const match = known.re.exec(path);
-    if (match) return { root: match[1]!, vcs: known.vcs || match[2]! };
+    if (!match) continue;
+    if (known.vcs !== '') return { root: match[1]!, vcs: known.vcs };
+    return { root: `${match[1]!}.${match[2]!}`, vcs: match[2]!, schemelessRepo: match[1]! };
   }
   return undefined;
 }

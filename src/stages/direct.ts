@@ -20,7 +20,7 @@ import type { DirectInfo } from '../state.js';
 import type { WorkContext } from './stage.js';
 import { checkGovcs } from '../goenv/govcs.js';
 import { vcsPathMatch } from '../goenv/vcspaths.js';
-import { checkGitHop, goGitError } from './githop.js';
+import { checkGitHop, goGitError, type GitHopFailure, type GitHopResult } from './githop.js';
 // The transports register themselves with the dispatch point.
 import './githttps.js';
 import './gitssh.js';
@@ -48,7 +48,8 @@ async function discoverAndFetch(ctx: WorkContext, m: PlannedModule, requests: st
     // repoRootFromVCSPaths checks GOVCS for the root and returns its error unwrapped.
     const govcs = checkGovcs(ctx.plan.goEnv.vars.GOVCS.value, ctx.plan.goEnv.vars.GOPRIVATE.value, vcs, root);
     if (govcs) return { ok: false, failure: govcsFailure(m, root, vcs, govcs, govcs) };
-    return fetchFromRepo(ctx, m, `https://${root}`, root, vcs, version);
+    if (known.schemelessRepo !== undefined && vcs === 'git') return fetchSchemeless(ctx, m, known.schemelessRepo, root, version);
+    return fetchFromRepo(ctx, m, known.schemelessRepo !== undefined ? `https://${known.schemelessRepo}` : `https://${root}`, root, vcs, version);
   }
 
   // Dynamic discovery: https://<path>?go-get=1 (GOINSECURE: unverified https, then http).
@@ -110,6 +111,11 @@ async function discoverAndFetch(ctx: WorkContext, m: PlannedModule, requests: st
 async function fetchFromRepo(ctx: WorkContext, m: PlannedModule, repo: string, root: string, vcs: string, version: string, subdir?: string): Promise<EntryResult<DirectInfo>> {
   if (vcs !== 'git') return checkVcsHost(ctx, m, repo, vcs, version);
   const git = await checkGitHop(ctx, { goURL: repo, modulePath: m.path, repoRoot: root, version, signal: ctx.signal, ...(subdir ? { subdir } : {}) });
+  return gitResult(ctx, m, repo, vcs, version, git);
+}
+
+/** The git hop's answer as the `direct` entry's result: go's text for a failure. */
+function gitResult(ctx: WorkContext, m: PlannedModule, repo: string, vcs: string, version: string, git: GitHopResult): EntryResult<DirectInfo> {
   if (git.ok) return { ok: true, value: { version: git.version, direct: true, vcs, repo, findings: git.findings, git: git.evidence } };
   const f = git.failure;
   // notExist stays false though go's error can be one (git.go loadRefs wraps a failed ls-remote in
@@ -130,6 +136,57 @@ async function fetchFromRepo(ctx: WorkContext, m: PlannedModule, repo: string, r
       hint: f.hint,
       notExist: false,
       ...(f.goWouldWait ? { goWouldWait: f.goWouldWait } : {}),
+    },
+  };
+}
+
+/** git's schemes in go's order of trying (vcs.go vcsGit.Scheme), and the ones git treats as secure (defaultSecureScheme). */
+const GIT_SCHEMES = ['git', 'https', 'http', 'git+ssh', 'ssh'] as const;
+const SECURE_SCHEMES: ReadonlySet<string> = new Set(['https', 'git+ssh', 'ssh']);
+
+/**
+ * The schemes go pings for a schemeless repository (vcs.go repoRootFromVCSPaths): every scheme of git, in
+ * order, but only the secure ones unless GOINSECURE covers the path; GIT_ALLOW_PROTOCOL, when set, is the
+ * list of the secure ones instead (isSecureScheme).
+ */
+export function gitPingSchemes(insecure: boolean, allowProtocol: string | undefined): string[] {
+  const secure = (scheme: string): boolean => (allowProtocol ? allowProtocol.split(':').includes(scheme) : SECURE_SCHEMES.has(scheme));
+  return GIT_SCHEMES.filter((scheme) => insecure || secure(scheme));
+}
+
+/**
+ * A module path that names its VCS (".git" in it: vcs.go's last vcsPaths entry, schemelessRepo): go asks no
+ * ?go-get=1 page; it runs `git ls-remote <scheme>://<repo>` (vcsGit.PingCmd; <repo> is the path up to ".git",
+ * without it) for each scheme it may use and takes the first that answers, then lists that repository as
+ * any other. When none answers, go's error says only "no secure protocol found for repository": the probe
+ * names what each scheme met.
+ */
+async function fetchSchemeless(ctx: WorkContext, m: PlannedModule, repo: string, root: string, version: string): Promise<EntryResult<DirectInfo>> {
+  const schemes = gitPingSchemes(m.insecure, ctx.options.env['GIT_ALLOW_PROTOCOL']);
+  const tried: { scheme: string; failure: GitHopFailure }[] = [];
+  for (const scheme of schemes) {
+    const goURL = `${scheme}://${repo}`;
+    const git = await checkGitHop(ctx, { goURL, modulePath: m.path, repoRoot: root, version, signal: ctx.signal });
+    // The ping is ls-remote: it answered when the refs were listed, whether or not the version is there.
+    if (git.ok || git.failure.cause === 'proxy.git_revision_not_found') return gitResult(ctx, m, goURL, 'git', version, git);
+    tried.push({ scheme, failure: git.failure });
+  }
+  const first = tried[0];
+  const goError = `no ${m.insecure ? '' : 'secure '}protocol found for repository`;
+  if (!first) {
+    return { ok: false, failure: { cause: 'proxy.direct_failed', target: repo, detail: `${m.path}: GIT_ALLOW_PROTOCOL allows none of git's schemes`, goError,
+      hint: 'GIT_ALLOW_PROTOCOL lists the schemes go may use for git (colon-separated): include https or ssh', notExist: false } };
+  }
+  return {
+    ok: false,
+    failure: {
+      cause: first.failure.cause,
+      target: first.failure.target,
+      detail: `${m.path} names its repository without a scheme: go tried ${schemes.map((s) => `${s}://${repo}`).join(', ')} and none answered (${tried.map((t) => `${t.scheme}: ${t.failure.detail}`).join('; ')})`,
+      goError,
+      hint: `go pings ${schemes.join(', ')} for ${repo} (vcs.go: GOINSECURE adds git and http; GIT_ALLOW_PROTOCOL decides which are secure) and uses the first that lists the repository; for ${first.scheme}: ${first.failure.hint}`,
+      notExist: false,
+      ...(first.failure.goWouldWait ? { goWouldWait: first.failure.goWouldWait } : {}),
     },
   };
 }

@@ -20,6 +20,14 @@ export const GIT_PUBLIC_MODULE = `${GIT_HOST}/team/hello`;
 export const GIT_PRIVATE_MODULE = `${GIT_HOST}/private/hello`;
 export const GIT_MIRROR_MODULE = `${GIT_HOST}/mirror/hello`;
 export const GIT_SUBGROUP_MODULE = `${GIT_HOST}/group/sub/proj`;
+/**
+ * A module path with the VCS in it (vcs.go's last vcsPaths entry): go asks no ?go-get=1 page; it pings
+ * `git ls-remote <scheme>://git.lab.test/team/dotgit` (the path without ".git") for each scheme of git it may
+ * use (https, git+ssh, ssh; git and http too under GOINSECURE) and takes the first that answers.
+ */
+export const GIT_DOTGIT_MODULE = `${GIT_HOST}/team/dotgit.git`;
+/** The same form for a repository that does not exist on any scheme. */
+export const GIT_DOTGIT_MISSING_MODULE = `${GIT_HOST}/team/nope.git`;
 export const GIT_TAGS = ['v1.0.0', 'v1.1.0'] as const;
 
 export interface LabGit {
@@ -77,6 +85,7 @@ export function writeLabGit(dir: string): LabGit {
   mkdirSync(projectRoot, { recursive: true });
   bareRepo(projectRoot, 'team/hello.git', GIT_PUBLIC_MODULE);
   bareRepo(projectRoot, 'private/hello.git', GIT_PRIVATE_MODULE);
+  bareRepo(projectRoot, 'team/dotgit.git', GIT_DOTGIT_MODULE);
   const file = (path: string, text: string): string => {
     mkdirSync(join(path, '..'), { recursive: true });
     writeFileSync(path, text, { mode: 0o644 });
@@ -109,10 +118,13 @@ export function gitNginxServers(g: LabGit, cert: { chainFile: string; keyFile: s
       fastcgi_param GIT_PROTOCOL $http_git_protocol;
       fastcgi_param HOME ${g.projectRoot};
       fastcgi_pass unix:${fcgiSocket};`;
+  // Smart HTTP under <repo>.git/ and under <repo>/ (git http-backend finds <repo>.git for <repo>, as forges
+  // answer both): go pings a .git module path's repository without the suffix.
+  const smart = '(\\.git/|/info/refs$|/git-upload-pack$)';
   const gitLocations = `
-    location ~ ^/private/.+\\.git/ {${backend(`auth_basic "lab git"; auth_basic_user_file ${g.htpasswd};`)}
+    location ~ ^/private/.+${smart} {${backend(`auth_basic "lab git"; auth_basic_user_file ${g.htpasswd};`)}
     }
-    location ~ \\.git/ {${backend('')}
+    location ~ ${smart} {${backend('')}
     }`;
   const pages = Object.entries(gitPages()).map(([path, html]) => `    location = ${path} { default_type text/html; return 200 '${html}'; }`).join('\n');
   const server = (ip: string, name: string, body: string): string => `

@@ -29,6 +29,8 @@ export interface LabGitSsh {
   readonly homeNoKey: string;
   readonly homeUnknownHost: string;
   readonly homeNoSshd: string;
+  /** The deploy key and known_hosts, and no .gitconfig: git dials the URLs go gives it as they are. */
+  readonly homeNoRewrite: string;
   /** The private keys' text, for the redaction checks. */
   readonly privateKeys: readonly string[];
 }
@@ -51,11 +53,11 @@ export function writeLabGitSsh(dir: string, projectRoot: string): LabGitSsh {
   const sshdPasswd = join(dir, 'passwd');
   writeFileSync(sshdPasswd, passwdWithGitUser(projectRoot), { mode: 0o644 });
   const knownHostsLine = `${HOST_NAMES.git} ${readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ')}`;
-  const home = (name: string, o: { key?: string; knownHosts: string; port?: number }): string => {
+  const home = (name: string, o: { key?: string; knownHosts: string; port?: number; noRewrite?: boolean }): string => {
     const h = join(dir, name);
     mkdirSync(join(h, '.ssh'), { recursive: true, mode: 0o700 });
     const base = o.port ? `ssh://git@${HOST_NAMES.git}:${o.port}${projectRoot}/` : `git@${HOST_NAMES.git}:${projectRoot}/`;
-    writeFileSync(join(h, '.gitconfig'), `[url "${base}"]\n\tinsteadOf = https://${HOST_NAMES.git}/\n`, { mode: 0o644 });
+    if (!o.noRewrite) writeFileSync(join(h, '.gitconfig'), `[url "${base}"]\n\tinsteadOf = https://${HOST_NAMES.git}/\n`, { mode: 0o644 });
     writeFileSync(join(h, '.ssh', 'known_hosts'), o.knownHosts, { mode: 0o644 });
     if (o.key) {
       writeFileSync(join(h, '.ssh', 'id_ed25519'), o.key, { mode: 0o600 });
@@ -73,6 +75,7 @@ export function writeLabGitSsh(dir: string, projectRoot: string): LabGitSsh {
     homeNoKey: home('home-ssh-nokey', { knownHosts: known }),
     homeUnknownHost: home('home-ssh-unknown-host', { key: deploy, knownHosts: '' }),
     homeNoSshd: home('home-ssh-no-sshd', { key: deploy, knownHosts: known, port: GIT_SSH_CLOSED_PORT }),
+    homeNoRewrite: home('home-ssh-no-rewrite', { key: deploy, knownHosts: known, noRewrite: true }),
     privateKeys: [deploy, other],
   };
 }

@@ -4,7 +4,7 @@
 // lab's resolv.conf: nothing of this machine's git or network setup reaches go or git.
 
 import type { LabContent } from './content.js';
-import { GIT_HOST, GIT_MIRROR_MODULE, GIT_PRIVATE_MODULE, GIT_PUBLIC_MODULE, GIT_SUBGROUP_MODULE } from './git.js';
+import { GIT_DOTGIT_MISSING_MODULE, GIT_DOTGIT_MODULE, GIT_HOST, GIT_MIRROR_MODULE, GIT_PRIVATE_MODULE, GIT_PUBLIC_MODULE, GIT_SUBGROUP_MODULE } from './git.js';
 import type { Scenario } from './scenarios.js';
 import { HOST_NAMES } from './topology.js';
 
@@ -92,6 +92,21 @@ export const GIT_SCENARIOS: readonly Scenario[] = [
     module: `${GIT_PRIVATE_MODULE}@latest`,
     env: gitEnv,
     expect: { pass: false, stage: 'proxy', cause: 'proxy.git_auth_required', hint: /\.netrc/, goError: new RegExp(`^module ${esc(GIT_PRIVATE_MODULE)}: git ls-remote -q [\\s\\S]*${promptError.source}`) },
+  },
+  {
+    id: 'git-dotgit-https',
+    title: 'a module path ending in .git (no go-import page): go pings https://git.lab.test/team/dotgit first, which answers',
+    module: `${GIT_DOTGIT_MODULE}@v1.1.0`,
+    env: gitEnv,
+    expect: { pass: true },
+  },
+  {
+    id: 'git-dotgit-no-scheme',
+    title: 'a .git module path whose repository no scheme serves: https says not found, ssh and git+ssh log in as root, which the forge refuses',
+    module: `${GIT_DOTGIT_MISSING_MODULE}@v1.1.0`,
+    env: (c) => ({ ...gitEnv(c), HOME: c.gitSsh.homeNoRewrite }),
+    sshHome: true,
+    expect: { pass: false, stage: 'proxy', cause: 'proxy.git_repo_not_found', hint: /scheme|https/, goError: /no secure protocol found for repository/ },
   },
   {
     id: 'git-host-dropped',
