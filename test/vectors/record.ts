@@ -60,6 +60,23 @@ export const TLOG_RECORDED_BY = 'test/vectors/record.ts (test/vectors/record/tlo
 /** URLs whose parse changed between versions (net/url: urlstrictcolons, go 1.26). */
 const EXTRA_URLS = ['https://a:b:443/', 'https://proxy.example:8443:1/x', 'http://::1/', 'https://[::1]:443/', 'http://a:1:2', 'file://a:b:c/p', 'https://h:/x'];
 
+/** IPv6 targets for the proxy decisions below. */
+const IPV6_TARGETS = [
+  'https://[2001:db8:1::50]', 'https://[2001:db8:1::50]:8443', 'https://[2001:db8:2::1]', 'https://[2001:db8::1]', 'https://[::ffff:198.18.0.10]',
+  'https://198.18.0.10', 'https://v6.example', 'https://[2001:db8:1::50]:443',
+];
+
+/**
+ * Proxy environments beyond the go 1.23 table: IPv6 in NO_PROXY (CIDRs, [addr]:port, a bare address, an
+ * IPv4-mapped CIDR) and bracketed IPv6 proxy addresses.
+ */
+const EXTRA_HTTP_PROXY: [Record<string, string>, string[]][] = [
+  ...['2001:db8:1::/64', '2001:db8::/32', '[2001:db8:1::50]:443', '[2001:db8:1::50]', '2001:db8:1::50', '::ffff:198.18.0.0/112', '198.18.0.0/15', '2001:DB8:1::/64,v6.example']
+    .map((noProxy): [Record<string, string>, string[]] => [{ HTTPS_PROXY: 'http://egress:3128', NO_PROXY: noProxy }, IPV6_TARGETS]),
+  ...['http://[2001:db8:1::13]:3128', '[2001:db8:1::13]:3128', 'https://user:pw@[2001:db8:1::13]:8443']
+    .map((proxy): [Record<string, string>, string[]] => [{ HTTPS_PROXY: proxy }, ['https://proxy.example', 'https://[2001:db8:1::50]']]),
+];
+
 /** GODEBUG values: removed settings at old and new values, and how the runtime reads the list. */
 export const GODEBUG_INPUTS = [
   'tlskyber=0', 'tlskyber=1', 'x509sha1=1', 'x509sha1=0', 'asynctimerchan=1', 'asynctimerchan=2', 'asynctimerchan=0',
@@ -244,10 +261,11 @@ export function record(goBin: string): Recording[] {
     if (r.status !== 0) throw new Error(`the recorder failed (${r.status}): ${r.stderr}`);
     const lib = JSON.parse(r.stdout) as Omit<RecordedVectors, 'recordedBy' | 'GODEBUG' | 'GOFLAGS' | 'HTTP_PROXY'>;
 
-    const HTTP_PROXY_ROWS = HTTP_PROXY.map(([vars, decisions]) => {
+    const httpProxyInputs: [Record<string, string>, string[]][] = [...HTTP_PROXY.map(([vars, decisions]): [Record<string, string>, string[]] => [vars, decisions.map((d) => d[0])]), ...EXTRA_HTTP_PROXY];
+    const HTTP_PROXY_ROWS = httpProxyInputs.map(([vars, targets]) => {
       const e = env();
       for (const k of PROXY_VARS) delete e[k];
-      const p = run(bin, ['httpproxy'], { cwd: prog, env: { ...e, ...vars }, input: JSON.stringify(decisions.map((d) => d[0])) });
+      const p = run(bin, ['httpproxy'], { cwd: prog, env: { ...e, ...vars }, input: JSON.stringify(targets) });
       if (p.status !== 0) throw new Error(`the recorder's httpproxy failed (${p.status}): ${p.stderr}`);
       return [vars, JSON.parse(p.stdout)] as RecordedVectors['HTTP_PROXY'][number];
     });

@@ -1,13 +1,12 @@
 // Expected outputs recorded from Go 1.23 itself, for differential tables in the goenv tests. Every table
-// but PROXY_LIST is the output of test/vectors/record.ts (test/vectors/record/main.go) for go 1.23.5: re-run
+// is the output of test/vectors/record.ts (test/vectors/record/main.go) for go 1.23.5: re-run
 // `npm run record-vectors -- --go /usr/lib/go-1.23/bin/go` and test/unit/goenv/go-versions.test.ts checks
 // that vectors/go1.23.json still equals these tables (and holds the same for go 1.24 and 1.27). Sources:
 // path.Match, strconv.Quote, url.Parse, url.PathEscape, net/http.ProxyFromEnvironment (one process per
 // environment) of the standard library; module.*, semver.*, modfile.Parse (nil version fixer) of
 // golang.org/x/mod v0.19.0 as vendored in Go 1.23; cmd/go's parseNetrc (internal/auth/netrc.go); GOFLAGS
-// from `go mod download` with GOPROXY=off (null = GOFLAGS accepted).
-// PROXY_LIST came from cmd/go's proxyList() through a go 1.23 build with a dump hook that is not in this
-// repository: it cannot be re-recorded yet (proxyList is internal to cmd/go and needs its cfg).
+// from `go mod download` with GOPROXY=off (null = GOFLAGS accepted); cmd/go's proxyList()
+// (internal/modfetch/proxy.go, copied out of GOROOT by test/vectors/record/extract).
 // Generated, not hand-written: a row that disagrees with our port is a bug in the port.
 /* eslint-disable */
 
