@@ -99,14 +99,16 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       // The TLS context for the trust store costs tens of ms of CPU (OpenSSL parses every root): build
       // it while the dns stage waits on the network instead of in front of the first handshake. Same
       // for node:net's IPv6 pattern, compiled on the first isIPv6() (~2 ms, the dialer's first call).
-      const prepare = setTimeout(() => {
+      // A run whose hops cannot reach a TLS server (config did not read the trust store) makes no HTTP
+      // request either: nothing to prepare, and undici is never loaded.
+      const prepare = plan.trust.notRead !== undefined ? undefined : setTimeout(() => {
         prepareTrust(plan.trust, net!.x509);
         isIPv6('::1');
         // The HTTP client (undici, with node's http and http2) loads in the next wait: after this turn,
         // so that an answer that came in meanwhile is handled first.
         setImmediate(() => void net!.http.prepare().catch(() => undefined));
       }, PREPARE_TRUST_AFTER_MS);
-      prepare.unref();
+      prepare?.unref();
       // --must-block targets are independent of the pipeline: check them while it runs, so a dropped
       // target costs its timeout once, not after every stage.
       const mustBlockRun = options.mustBlock.length > 0

@@ -202,6 +202,8 @@ export function proxyTlsContext(trust: TrustStore): SecureContext {
 function trustMaterial(trust: TrustStore): TrustMaterial {
   let m = trustCache.get(trust);
   if (m) return m;
+  // An empty pool would fail every handshake as an unknown authority: a verdict go never gave.
+  if (trust.notRead !== undefined) throw new Error(`TLS with a trust store that was not read (${trust.notRead})`);
   const key = createHash('sha256').update(trust.error === undefined ? 'ok\n' : 'error\n').update(trust.pems.join('\n')).digest('hex');
   m = trustByContent.get(key);
   if (!m) {

@@ -36,6 +36,17 @@ export interface TrustStore {
    */
   readonly refused: readonly InputFileError[];
   readonly error?: string;
+  /**
+   * Why the store was not read: no hop of the run can reach a TLS server (GOPROXY=off or file:// only,
+   * GOSUMDB=off), so go never loads its roots either (crypto/x509 root.go: systemRoots is loaded by a
+   * sync.Once on the first Verify). Such a store holds nothing, and using it for TLS is a bug.
+   */
+  readonly notRead?: string;
+}
+
+/** The store of a run that cannot verify a TLS chain: nothing is read (see TrustStore.notRead). */
+export function unreadTrustStore(reason: string): TrustStore {
+  return { pems: [], certs: [], fingerprints: new Set(), loaded: [], skipped: [], refused: [], notRead: reason };
 }
 
 export const GO_CERT_FILES: readonly string[] = Object.freeze([

@@ -24,7 +24,7 @@ import { isExternalPlainHttpEntry, VERIFICATION_RULES } from '../goenv/verificat
 import { parseHosts } from '../net/hosts.js';
 import { parseNsswitch } from '../net/nsswitch.js';
 import { parseResolvConf } from '../net/resolvconf.js';
-import { loadTrustStore, type TrustStore } from '../net/truststore.js';
+import { loadTrustStore, unreadTrustStore, type TrustStore } from '../net/truststore.js';
 import type { InputFileError, InputFiles, InputKind } from '../inputfile.js';
 import { DEFAULT_MODULE, printable, type Options } from '../options.js';
 import type { Hop, Plan, PlannedModule, PlannedToolchain } from '../plan.js';
@@ -59,7 +59,7 @@ export const configStage: Stage<PlanningContext> = {
     const findings: Finding[] = [];
     try {
       const inputs = await readInputs(ctx);
-      const plan = decide(ctx, inputs, findings);
+      const plan = await decide(ctx, inputs, findings);
       ctx.state.plan = plan;
       return pass(planEvidence(plan), findings);
     } catch (err) {
@@ -87,7 +87,6 @@ export const configStage: Stage<PlanningContext> = {
 interface Inputs {
   readonly files: InputFiles;
   readonly goEnv: GoEnv;
-  readonly trust: TrustStore;
 }
 
 function netrcPath(env: Readonly<Record<string, string>>): string | undefined {
@@ -108,18 +107,30 @@ async function readInputs(ctx: PlanningContext): Promise<Inputs> {
     [options.nsswitchFile, 'nsswitch.conf'],
     [netrcPath(env), '.netrc'],
   ];
-  const [goEnv, trust] = await Promise.all([
+  const [goEnv] = await Promise.all([
     files.run('go env file', (read) => readGoEnv(env, read)),
-    loadTrustStore(
-      {
-        ...(env['SSL_CERT_FILE'] ? { sslCertFile: env['SSL_CERT_FILE'] } : {}),
-        ...(env['SSL_CERT_DIR'] ? { sslCertDir: env['SSL_CERT_DIR'] } : {}),
-      },
-      files.fs,
-    ),
     ...reads.map(([path, kind]) => (path ? files.load(path, kind) : undefined)),
   ]);
-  return { files, goEnv, trust };
+  return { files, goEnv };
+}
+
+/**
+ * The roots go would load, read only when some hop of the run can reach a TLS server: an entry of
+ * GOPROXY other than off and file:// (an http:// proxy may redirect to https; direct and GONOPROXY's
+ * noproxy fetch from origins), or a checksum database. Otherwise go never loads them (crypto/x509
+ * root.go: systemRootsPool's sync.Once runs on the first Verify without Roots), and a GOPROXY=off run
+ * reads none of the ~300 files of /etc/ssl/certs.
+ */
+function readTrustStore(env: Readonly<Record<string, string>>, inputs: Inputs, entries: readonly ProxyEntry[], sumdb: GoSumDB): Promise<TrustStore> | TrustStore {
+  const dialsTls = sumdb.kind !== 'off' || entries.some((e) => e.kind === 'direct' || e.kind === 'noproxy' || (e.kind === 'url' && !e.url.startsWith('file:')));
+  if (!dialsTls) return unreadTrustStore('no hop can reach a TLS server: GOPROXY has no http(s) or direct entry, and GOSUMDB is off');
+  return loadTrustStore(
+    {
+      ...(env['SSL_CERT_FILE'] ? { sslCertFile: env['SSL_CERT_FILE'] } : {}),
+      ...(env['SSL_CERT_DIR'] ? { sslCertDir: env['SSL_CERT_DIR'] } : {}),
+    },
+    inputs.files.fs,
+  );
 }
 
 /** `flag PATH: cannot read the file: what it is`, a config failure: go fails on (or hangs at) this file too, or the probe cannot hold it. */
@@ -151,7 +162,7 @@ function optional(inputs: Inputs, flag: string, path: string, findings: Finding[
   return undefined;
 }
 
-function decide(ctx: PlanningContext, inputs: Inputs, findings: Finding[]): Plan {
+async function decide(ctx: PlanningContext, inputs: Inputs, findings: Finding[]): Promise<Plan> {
   const { options } = ctx;
   const env = options.env;
   checkEnvValues(env);
@@ -223,7 +234,7 @@ function decide(ctx: PlanningContext, inputs: Inputs, findings: Finding[]): Plan
   for (const ign of proxyEnv.ignored) {
     findings.push({ code: 'config.proxy_env_ignored', severity: 'warn', target: ign.variable, message: `${ign.variable}=${ign.value} is ignored by go: ${ign.reason}` });
   }
-  const trust = inputs.trust;
+  const trust = await readTrustStore(env, inputs, list.entries, sumdb);
   checkTrust(env, trust, findings);
 
   const dns = readDnsConfig(ctx, inputs, findings);
@@ -559,6 +570,7 @@ function insecureModuleFindings(modules: readonly PlannedModule[], findings: Fin
 }
 
 function checkTrust(env: Readonly<Record<string, string>>, trust: TrustStore, findings: Finding[]): void {
+  if (trust.notRead !== undefined) return;
   // go's os.ReadFile of a FIFO or device in the trust store blocks or never ends: every https fetch hangs.
   const refused = trust.refused[0];
   if (refused) {
@@ -761,7 +773,7 @@ function planEvidence(plan: Plan): Record<string, unknown> {
       ...(h.proxy.variable ? { proxyVariable: h.proxy.variable } : {}),
       ...(h.proxy.noProxyMatch ? { noProxyMatch: h.proxy.noProxyMatch } : {}),
     })),
-    trustStore: { loaded: plan.trust.loaded, roots: plan.trust.pems.length },
+    trustStore: plan.trust.notRead !== undefined ? { notRead: plan.trust.notRead } : { loaded: plan.trust.loaded, roots: plan.trust.pems.length },
     dns: { nameservers: plan.dns.conf.servers, search: plan.dns.conf.search, ndots: plan.dns.conf.ndots, order: plan.dns.order },
   };
 }

@@ -36,12 +36,14 @@ export const tlsStage: Stage = {
       }
     }
     const evidence = {
-      trustStore: {
-        loaded: trust.loaded,
-        roots: trust.pems.length,
-        skipped: trust.skipped,
-        ...(trust.error ? { error: trust.error } : {}),
-      },
+      trustStore: trust.notRead !== undefined
+        ? { notRead: trust.notRead }
+        : {
+          loaded: trust.loaded,
+          roots: trust.pems.length,
+          skipped: trust.skipped,
+          ...(trust.error ? { error: trust.error } : {}),
+        },
       handshakes: runs
         .filter((r) => r.hop.scheme === 'https')
         .map((r) => ({
