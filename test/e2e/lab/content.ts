@@ -53,6 +53,12 @@ export interface LabContent {
     readonly nonStringAttribute: ServerCert;
     /** A leaf naming the same certificate policy twice (go 1.24+ cannot parse it). */
     readonly duplicatePolicy: ServerCert;
+    /** 501 SANs under 500 excluded names: over go ≤1.24's 250,000 comparisons ("x509: unknown error"); go 1.27 has no limit. */
+    readonly overConstraintBudget: ServerCert;
+    /** A leaf whose subject holds a BMPString with a noncharacter (go 1.27 cannot parse it). */
+    readonly bmpNoncharacter: ServerCert;
+    /** A leaf with an IPv4-mapped IPv6 address among its SANs (go 1.27 cannot parse it). */
+    readonly ipv4MappedSan: ServerCert;
   };
   /** The checksum database's verifier key (name sum.lab.test). */
   readonly sumdbKey: string;
@@ -143,6 +149,13 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
     // serialNumber (2.5.4.5) as a BIT STRING: OpenSSL (nginx) takes it, go ≤1.24 says "unsupported string type: 3".
     nonStringAttribute: underIntermediate('anyattr', HOST_NAMES.anyattr, {}, { subjectRdns: [der.set(der.seq(der.oid('2.5.4.5'), der.bits(Buffer.from([0x2a]))))] }),
     duplicatePolicy: underIntermediate('duppolicy', HOST_NAMES.duppolicy, {}, { extraExtensions: [policiesExt('1.3.6.1.4.1.55555.7.1', '1.3.6.1.4.1.55555.7.1')] }),
+    overConstraintBudget: underIntermediate('ncmany', HOST_NAMES.ncmany,
+      { nameConstraints: { excludedDNS: Array.from({ length: 500 }, (_, i) => `x${i}.invalid`) } },
+      { sans: [...Array.from({ length: 500 }, (_, i) => `n${i}.ncmany.lab.test`), HOST_NAMES.ncmany] }),
+    // OU as a BMPString "A" + U+FDD0, a noncharacter: go ≤1.24 takes it, go 1.27 refuses it. (A lone surrogate
+    // would do for go too, but OpenSSL then refuses to load the certificate into nginx.)
+    bmpNoncharacter: underIntermediate('bmp', HOST_NAMES.bmp, {}, { subjectRdns: [der.set(der.seq(der.oid('2.5.4.11'), Buffer.from([0x1e, 0x04, 0x00, 0x41, 0xfd, 0xd0])))] }),
+    ipv4MappedSan: underIntermediate('v4mapped', HOST_NAMES.v4mapped, {}, { sans: [HOST_NAMES.v4mapped, 'IP:::ffff:192.0.2.1'] }),
   };
   const caFile = join(certDir, 'lab-root-ca.pem');
   writeText(caFile, pki.root.certPem);

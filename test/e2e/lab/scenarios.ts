@@ -370,6 +370,27 @@ export const SCENARIOS: readonly Scenario[] = [
     byGo: { 27: { pass: false, stage: 'tls', cause: 'tls.bad_certificate', hint: /reissue/, goError: /x509: a root or intermediate certificate is not authorized to sign for this name: DNS name "\*\.lab\.test" is excluded by constraint "dead\.lab\.test"/ } },
   },
   {
+    id: 'nc-over-comparison-budget',
+    title: '501 SANs under an intermediate with 500 excluded names',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.ncmany}` }),
+    expect: { pass: false, stage: 'tls', cause: 'tls.bad_certificate', hint: /reissue/, goError: /tls: failed to verify certificate: x509: unknown error/ },
+    byGo: { 27: { pass: true } },
+  },
+  {
+    id: 'name-bmp-noncharacter',
+    title: 'leaf subject with a noncharacter (U+FDD0) in a BMPString',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.bmp}` }),
+    expect: { pass: true },
+    byGo: { 27: { pass: false, stage: 'tls', cause: 'tls.bad_certificate', hint: /reissue/, goError: /tls: failed to parse certificate from server: x509: invalid RDNSequence: invalid attribute value: invalid BMPString/ } },
+  },
+  {
+    id: 'san-ipv4-mapped',
+    title: 'leaf with an IPv4-mapped IPv6 address SAN',
+    env: () => ({ GOPROXY: `https://${HOST_NAMES.v4mapped}` }),
+    expect: { pass: true },
+    byGo: { 27: { pass: false, stage: 'tls', cause: 'tls.bad_certificate', hint: /reissue/, goError: /tls: failed to parse certificate from server: x509: SAN iPAddress contains IPv4-mapped IPv6 address/ } },
+  },
+  {
     id: 'name-non-string-value',
     title: 'leaf subject with a BIT STRING attribute value',
     env: () => ({ GOPROXY: `https://${HOST_NAMES.anyattr}` }),

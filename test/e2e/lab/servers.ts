@@ -145,6 +145,9 @@ ${goproxyLocations(HOST_NAMES.storage)}`)}
 ${server('ncwild', c.wildcardUnderExcluded, goproxyLocations(HOST_NAMES.storage))}
 ${server('anyattr', c.nonStringAttribute, goproxyLocations(HOST_NAMES.storage))}
 ${server('duppolicy', c.duplicatePolicy, goproxyLocations(HOST_NAMES.storage))}
+${server('ncmany', c.overConstraintBudget, goproxyLocations(HOST_NAMES.storage))}
+${server('bmp', c.bmpNoncharacter, goproxyLocations(HOST_NAMES.storage))}
+${server('v4mapped', c.ipv4MappedSan, goproxyLocations(HOST_NAMES.storage))}
 ${server('sha1', c.good, `    # TLS 1.2 only, the key exchange signed with SHA-1 only (an old appliance or a proxy pinned to legacy
     # settings): go ≤1.24 connects, go 1.25+ offers no SHA-1 signature and gets handshake_failure.
     ssl_protocols TLSv1.2;
