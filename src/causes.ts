@@ -132,6 +132,57 @@ export type HttpCause = Extract<LayerCause, `http.${string}`>;
 export const HOP_STAGES = ['proxy', 'sumdb', 'redirect'] as const;
 export type HopStage = (typeof HOP_STAGES)[number];
 
+/**
+ * The module protocol's failures: a GOPROXY or checksum database answered, but not as go needs (go's
+ * HTTPError for a status, cmd/go/internal/web/api.go; a body go cannot use). The code of net/errors.ts's
+ * ProtocolError, never shown as it is: the stage that met the answer names it (stagedModuleCause).
+ */
+export const MODULE_CAUSES = ['module.not_found', 'module.gone', 'module.auth_required', 'module.server_error', 'module.bad_status', 'module.bad_response'] as const;
+export type ModuleCause = (typeof MODULE_CAUSES)[number];
+
+const MODULE_CAUSE_SET: ReadonlySet<string> = new Set(MODULE_CAUSES);
+
+export function isModuleCause(code: string): code is ModuleCause {
+  return MODULE_CAUSE_SET.has(code);
+}
+
+/**
+ * Each module protocol failure as each later stage names it: the proxy stage by the status (modfetch's
+ * proxy errors), the sumdb stage as the checksum database answering 404/410 or anything else, the redirect
+ * stage as the zip's final hop not answering 200 (or not serving a zip).
+ */
+const MODULE_CAUSE_AT: { readonly [S in HopStage]: { readonly [C in ModuleCause]: StageCause } } = {
+  proxy: {
+    'module.not_found': 'proxy.not_found',
+    'module.gone': 'proxy.gone',
+    'module.auth_required': 'proxy.auth_required',
+    'module.server_error': 'proxy.server_error',
+    'module.bad_status': 'proxy.bad_status',
+    'module.bad_response': 'proxy.bad_response',
+  },
+  sumdb: {
+    'module.not_found': 'sumdb.not_found',
+    'module.gone': 'sumdb.not_found',
+    'module.auth_required': 'sumdb.server_error',
+    'module.server_error': 'sumdb.server_error',
+    'module.bad_status': 'sumdb.server_error',
+    'module.bad_response': 'sumdb.bad_response',
+  },
+  redirect: {
+    'module.not_found': 'redirect.bad_status',
+    'module.gone': 'redirect.bad_status',
+    'module.auth_required': 'redirect.bad_status',
+    'module.server_error': 'redirect.bad_status',
+    'module.bad_status': 'redirect.bad_status',
+    'module.bad_response': 'redirect.not_zip',
+  },
+};
+
+/** The one place a module protocol failure gets the cause of the stage that met it (failure.ts's layerFailure calls it). */
+export function stagedModuleCause(stage: HopStage, code: ModuleCause): StageCause {
+  return MODULE_CAUSE_AT[stage][code];
+}
+
 /** A layer cause met by a later stage, named with that stage: `sumdb.dns.timeout`, `redirect.tls.unknown_authority`. */
 export type StagedLayerCause = `${HopStage}.${LayerCause}`;
 

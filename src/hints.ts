@@ -27,6 +27,18 @@ export interface HintFacts {
   readonly statusLine?: string;
   /** The body was module metadata (.info, .mod, list), which is never large. */
   readonly moduleMetadata?: boolean;
+  /** What a module proxy sent instead of the protocol: an HTML page, or metadata of another version. */
+  readonly answer?: 'html' | 'inconsistent';
+  /** The proxy lists no version of the module and has no @latest (the query "latest" found nothing). */
+  readonly noVersions?: boolean;
+  /** The URL the stage asks under (the checksum database's base, a proxy entry), redacted. */
+  readonly url?: string;
+  /** The module version at stake (path@version). */
+  readonly moduleVersion?: string;
+  /** The checksum database's name (GOSUMDB). */
+  readonly sumdbName?: string;
+  /** The toolchain go switches to (go1.27.3). */
+  readonly toolchain?: string;
 }
 
 export function hintFor(cause: Cause, f: HintFacts = {}): string {
@@ -135,9 +147,19 @@ export function hintFor(cause: Cause, f: HintFacts = {}): string {
     // entry that may not fetch the module (the last not-exist error go reports).
     case 'proxy.not_found':
     case 'proxy.gone':
+      if (f.noVersions) return 'the proxy lists no versions for this module: check the module path, or ask for an explicit version';
       return f.status === undefined
         ? `no GOPROXY entry may fetch ${f.modulePath ?? 'the module'}: check GOPROXY and GONOPROXY/GOPRIVATE`
         : `the proxy at ${host} does not have this module or version: check the module path and version, or let GOPROXY fall back (",direct" for public modules, GOPRIVATE/GONOPROXY for private ones)`;
+    case 'proxy.bad_response':
+      if (f.answer === 'inconsistent') return 'the proxy serves inconsistent metadata: clear its cache for this module';
+      return f.answer === 'html'
+        ? 'an HTML page came back where go expects JSON: a captive portal, a login page or a middlebox answers instead of the proxy; check the egress path and the GOPROXY URL'
+        : 'the proxy answers with something that is not the module proxy protocol: check that GOPROXY points at a Go module proxy';
+    case 'proxy.toolchain_not_available': {
+      const toolchain = f.toolchain ?? 'go';
+      return `serve ${f.modulePath ?? 'golang.org/toolchain'} from the GOPROXY (a proxy or mirror of proxy.golang.org), or build with an image whose go is ${toolchain} or newer (then give the probe --go-version ${toolchain.slice('go'.length)}), or pin the go/toolchain lines of go.mod to the image's go`;
+    }
     case 'proxy.auth_required':
       return `the proxy at ${host} wants credentials: go sends them from .netrc (machine ${host}), from a GOAUTH command (go1.24+) or from the GOPROXY URL (https://user:token@host); give the build container the same .netrc or GOAUTH`;
     case 'proxy.server_error':
@@ -150,6 +172,33 @@ export function hintFor(cause: Cause, f: HintFacts = {}): string {
       return `${f.modulePath ?? 'the module'} matches GOPRIVATE/GONOPROXY, so only "direct" may fetch it: add direct to GOPROXY, or remove the module from GONOPROXY/GOPRIVATE`;
     case 'proxy.no_entries':
       return 'set GOPROXY';
+    // The checksum database (modfetch/sumdb.go): its answers, its signatures, what it recorded.
+    case 'sumdb.not_found':
+      return `the checksum database at ${f.url ?? 'its URL'} has no record of ${f.moduleVersion ?? 'the module'}: a private module? add it to GONOSUMDB/GOPRIVATE; a typo in the version? check it`;
+    case 'sumdb.server_error':
+      return `the checksum database at ${f.url ?? 'its URL'} answers with an error: check it (or the proxy in front of it)`;
+    case 'sumdb.bad_signature':
+      return `check GOSUMDB: its key must be the database's public key (for sum.golang.org just "sum.golang.org"); if the key is right, something between here and ${f.url ?? 'the database'} alters the answers`;
+    case 'sumdb.bad_response':
+    case 'sumdb.bad_proof':
+      return `the checksum database at ${f.url ?? 'its URL'} answers with data that does not verify: check what answers there`;
+    case 'sumdb.checksum_mismatch':
+      return 'the content differs from what the checksum database recorded: a corrupted or tampered proxy cache, or a go.sum edited by hand; purge the module from the proxy cache (or fix go.sum) — do not turn GOSUMDB off';
+    case 'sumdb.toolchain_unverified':
+      return 'set GOSUMDB (sum.golang.org, or a mirror the pod can reach), or avoid the switch with a build image whose go is new enough';
+    case 'sumdb.unavailable_via_proxy': {
+      const name = f.sumdbName ?? 'sum.golang.org';
+      return `go asks ${f.url ?? 'the proxy'} (GET .../sumdb/${name}/supported) and, on an error other than 404/410, gives up on the checksum database: fix that proxy, put "|" after it, set GOSUMDB="${name} https://..." to a reachable URL, or GONOSUMDB for private paths`;
+    }
+    // The zip's redirect chain (what the redirect stage judges itself).
+    case 'redirect.not_zip':
+      return 'something on the path (a captive portal, a login page, a misconfigured storage bucket) answers instead of the object store: check the last hop URL';
+    case 'redirect.loop':
+      return 'the redirects come back to a URL already visited: fix the redirect rules (storage bucket, CDN or proxy)';
+    case 'redirect.location_truncated':
+      return 'a middlebox (an intercepting proxy, a mesh sidecar, a registry mirror) rewrites the Location header to its path: configure it to pass Location through unchanged, or exempt the GOPROXY host from it';
+    case 'redirect.location_rewritten':
+      return 'something on the proxy path rewrites the Location header (a registry mirror, a mesh sidecar, an intercepting proxy): make it pass Location through unchanged, or exempt the GOPROXY host from it (NO_PROXY)';
     // go's web client refusing by itself (net/http's redirect policy, cmd/go/internal/web).
     case 'redirect.insecure':
       return 'the server redirects https to http, which go refuses: fix the redirect to stay on https (GOINSECURE does not apply to proxy traffic)';
@@ -167,6 +216,40 @@ export function hintFor(cause: Cause, f: HintFacts = {}): string {
 /** A fetch from the module's origin: where go goes, then the layer's own fix. */
 export function directHint(modulePath: string, layerHint = ''): string {
   return `go fetches ${modulePath} directly from its origin here (GOPROXY "direct" or GOPRIVATE/GONOPROXY). ${layerHint}`.trim();
+}
+
+/** Why go refuses the toolchain it would run (goenv/toolchain.ts's decision), and what to change. */
+export function toolchainHint(why: 'too_old' | 'invalid' | 'not_in_path' | 'language_version'): string {
+  switch (why) {
+    case 'too_old':
+      return `build with a go image at least as new as go.mod's go line, or let go switch (GOTOOLCHAIN=auto, and serve golang.org/toolchain from GOPROXY), or lower the go line; give the probe the build image's go with --go-version`;
+    case 'not_in_path':
+      return 'install that go in the build image (in PATH as goX.Y.Z), or use GOTOOLCHAIN=auto to download it';
+    case 'language_version':
+      return 'name a release: go1.25.0, not go1.25 (golang/go#62278)';
+    case 'invalid':
+      return 'set GOTOOLCHAIN to local, auto, path, goX.Y.Z, goX.Y.Z+auto or goX.Y.Z+path, and the go.mod toolchain line to goX.Y.Z or default';
+  }
+}
+
+/** A host met on the way to the checksum database: the layer's own fix, then where go reaches the database. */
+export function sumdbHostHint(layerHint: string, base: string): string {
+  return `${layerHint} (go reaches the checksum database at ${base}; if it is blocked on purpose, set GONOSUMDB for private modules or GOSUMDB to a reachable mirror)`;
+}
+
+/** A zip host reached through a redirect: it needs egress of its own, then the layer's own fix. */
+export function redirectHostHint(host: string, layerHint: string): string {
+  return `the zip is served from ${host} after a redirect: allow egress to that host too (NetworkPolicy/firewall/proxy allowlist), not just the GOPROXY host. ${layerHint}`;
+}
+
+/** The object store behind a redirect answered an error status: the store first, then the status's own fix. */
+export function redirectStatusHint(status: number, statusHint: string): string {
+  return `the object store behind the redirect answered ${status}: check the presigned URL's expiry and the storage permissions. ${statusHint}`;
+}
+
+/** A failing chain whose Location a proxy rewrote: the rewrite is the fix, then the failure's own. */
+export function rewrittenLocationHint(failureHint: string): string {
+  return `${hintFor('redirect.location_rewritten')}. ${failureHint}`;
 }
 
 /** git checks a host against its own trust store (libcurl's CA file and path), not go's. */

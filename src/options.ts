@@ -402,9 +402,9 @@ function isStage(s: string): s is StageName {
 function expectation(raw: string | undefined, source: string): Expectation | undefined {
   if (raw === undefined) return undefined;
   if (raw === 'pass') return Object.freeze({ kind: 'pass' });
-  const m = /^fail:(.+)$/.exec(raw);
+  const stage = /^fail:(.+)$/.exec(raw)?.[1];
   // A config failure means the probe could not run as configured: it never counts as "blocked as expected".
-  if (m && isStage(m[1]!) && m[1] !== 'config') return Object.freeze({ kind: 'fail', stage: m[1] as StageName });
+  if (stage !== undefined && isStage(stage) && stage !== 'config') return Object.freeze({ kind: 'fail', stage });
   throw new InputError(source, `"${printable(raw)}" is not pass or fail:STAGE (STAGE one of ${NETWORK_STAGES})`);
 }
 

@@ -1,26 +1,27 @@
-// The layer errors of one hop, undici style: one class per layer with a stable `code` (a LayerCause)
-// that callers switch on, never the message. Each carries what every failure needs: the cause (`code`),
-// the target (host, host:port or URL), the detail (`message`: what was seen), the text go would print
-// (`goError`) and the evidence for report.json. stages/failure.ts turns one into a stage's failure.
+// The layer errors of one hop, undici style: one class per layer with a stable `code` that callers
+// switch on, never the message. Each carries what every failure needs: the cause (`code`), the target
+// (host, host:port or URL), the detail (`message`: what was seen), the text go would print (`goError`)
+// and the evidence for report.json. The layers are dns, tcp, tls and http (a LayerCause each), and the
+// module protocol spoken over them (a ModuleCause). stages/failure.ts turns one into a stage's failure.
 
-import type { DnsCause, HttpCause, LayerCause, TcpCause, TlsCause } from '../causes.js';
+import type { DnsCause, HttpCause, LayerCause, ModuleCause, TcpCause, TlsCause } from '../causes.js';
 import { ProbeError } from '../errors.js';
 import type { DialAttempt } from './dialer.js';
 import type { LookupResult } from './resolver.js';
 import type { TlsDiagnosis } from './tls.js';
 
-export type Layer = 'dns' | 'tcp' | 'tls' | 'http';
+export type Layer = 'dns' | 'tcp' | 'tls' | 'http' | 'module';
 
 export abstract class LayerError extends ProbeError {
   abstract readonly layer: Layer;
-  declare readonly code: LayerCause;
+  declare readonly code: LayerCause | ModuleCause;
   /** What failed: the host looked up, the host:port dialed, the URL requested. */
   readonly target: string;
   /** The text go would print for it (without the request's `Get "<url>": `). */
   readonly goError: string;
   /** JSON-serialisable evidence for report.json (the lookup, the dial attempts, the TLS summary). */
   readonly evidence: Readonly<Record<string, unknown>>;
-  constructor(code: LayerCause, target: string, detail: string, goError: string, evidence: Readonly<Record<string, unknown>> = {}) {
+  constructor(code: LayerCause | ModuleCause, target: string, detail: string, goError: string, evidence: Readonly<Record<string, unknown>> = {}) {
     super(code, detail);
     this.target = target;
     this.goError = goError;
@@ -81,6 +82,35 @@ export class HttpError extends LayerError {
   get url(): string {
     return this.target;
   }
+}
+
+/**
+ * A GOPROXY or checksum database answered, but not as the module protocol needs: a status go treats as an
+ * error (its HTTPError: "reading <url>: 404 Not Found"), or a body go cannot use. Its code names the
+ * failure without a stage; the stage that met it names the cause (causes.ts stagedModuleCause).
+ */
+export class ProtocolError extends LayerError {
+  readonly layer = 'module' as const;
+  declare readonly code: ModuleCause;
+  /** The answer's status, when the failure is one (absent for a body go cannot use). */
+  readonly status?: number;
+  readonly statusLine?: string;
+  constructor(code: ModuleCause, url: string, detail: string, goError: string, answer?: { readonly status: number; readonly statusLine: string }) {
+    super(code, url, detail, goError, answer ? { status: answer.status } : {});
+    this.name = 'ProtocolError';
+    if (answer) {
+      this.status = answer.status;
+      this.statusLine = answer.statusLine;
+    }
+  }
+}
+
+/** go's HTTPError by status (cmd/go/internal/web/api.go): 404 and 410 are "not exist", the rest errors. */
+export function moduleStatusCause(status: number): ModuleCause {
+  if (status === 404) return 'module.not_found';
+  if (status === 410) return 'module.gone';
+  if (status === 401 || status === 403) return 'module.auth_required';
+  return status >= 500 ? 'module.server_error' : 'module.bad_status';
 }
 
 /** A hop that could not be opened: one of the three layers under HTTP. */

@@ -26,6 +26,7 @@ import { parseNsswitch } from '../net/nsswitch.js';
 import { parseResolvConf } from '../net/resolvconf.js';
 import { loadTrustStore, unreadTrustStore, type TrustStore } from '../net/truststore.js';
 import type { InputFileError, InputFiles, InputKind } from '../inputfile.js';
+import { toolchainHint } from '../hints.js';
 import { DEFAULT_MODULE, printable, type Options } from '../options.js';
 import type { Hop, Plan, PlannedModule, PlannedToolchain } from '../plan.js';
 import type { PlanningContext, Stage } from './stage.js';
@@ -314,14 +315,7 @@ function planToolchain(ctx: PlanningContext, inputs: Inputs, goEnv: GoEnv, local
   const base = { gotoolchain: { value: gt.value, source: gt.source }, local: formatGoVersion(local), platform: `${goos}/${goarch}` };
   const target = `GOTOOLCHAIN=${gt.value} (${gt.source === 'default' ? '$GOROOT/go.env' : gt.source === 'goenv-file' ? 'go env -w' : 'environment'})`;
   if (d.kind === 'fail') {
-    const hint = d.why === 'too_old'
-      ? `build with a go image at least as new as go.mod's go line, or let go switch (GOTOOLCHAIN=auto, and serve golang.org/toolchain from GOPROXY), or lower the go line; give the probe the build image's go with --go-version`
-      : d.why === 'not_in_path'
-        ? 'install that go in the build image (in PATH as goX.Y.Z), or use GOTOOLCHAIN=auto to download it'
-        : d.why === 'language_version'
-          ? 'name a release: go1.25.0, not go1.25 (golang/go#62278)'
-          : 'set GOTOOLCHAIN to local, auto, path, goX.Y.Z, goX.Y.Z+auto or goX.Y.Z+path, and the go.mod toolchain line to goX.Y.Z or default';
-    throw new Rejected(target, d.reason, hint, d.goError, d.why === 'too_old' || d.why === 'not_in_path' ? 'config.toolchain_too_old' : 'config.toolchain_invalid');
+    throw new Rejected(target, d.reason, toolchainHint(d.why), d.goError, d.why === 'too_old' || d.why === 'not_in_path' ? 'config.toolchain_too_old' : 'config.toolchain_invalid');
   }
   if (work !== undefined && text !== undefined && d.kind !== 'uncertain') {
     checkWorkspaceGo(work, text, d.kind === 'switch' ? d.goVersion : `1.${local.minor}.${local.patch ?? 0}`, target);

@@ -1,11 +1,12 @@
-// The one failure path: a layer error (net/errors.ts) becomes what a stage reports, here and only here.
-// The stage prefix is applied once (causes.ts stagedLayerCause), the hint comes from hints.ts with the
-// facts of the failure, and the facts the error itself carries (the TLS diagnosis, the address families
-// that were dialed) are read from it once.
+// The one failure path: a layer error (net/errors.ts: dns, tcp, tls, http, or the module protocol above
+// them) becomes what a stage reports, here and only here. The stage names the cause once (causes.ts
+// stagedLayerCause, stagedModuleCause), the hint comes from hints.ts with the facts of the failure, and
+// the facts the error itself carries (the TLS diagnosis, the address families that were dialed, the
+// status of the answer) are read from it once.
 
-import { stagedLayerCause, type Cause, type HopStage, type StageName } from '../causes.js';
+import { isModuleCause, stagedLayerCause, stagedModuleCause, type Cause, type HopStage, type StageName } from '../causes.js';
 import { goWouldWaitFor, hintFor, type HintFacts } from '../hints.js';
-import { TcpError, TlsError, type LayerError } from '../net/errors.js';
+import { ProtocolError, TcpError, TlsError, type LayerError } from '../net/errors.js';
 import type { Failure } from './outcome.js';
 
 /** A layer error as a stage names it, before the stage adds its own context (the module, the operation). */
@@ -24,7 +25,10 @@ export interface LayerFailure {
 }
 
 export interface FailureSite {
-  /** The stage that met the host, when it is a later one: it prefixes the cause (`sumdb.dns.timeout`). */
+  /**
+   * The stage that met the host, when it is a later one: it prefixes a layer's cause (`sumdb.dns.timeout`)
+   * and names a module protocol failure (`sumdb.not_found`; the proxy stage's when absent).
+   */
   readonly stage?: HopStage;
   /** What the stage knows about the hop: the host go wanted, the variable that named it, the nameservers. */
   readonly facts: HintFacts;
@@ -36,18 +40,25 @@ export interface FailureSite {
 
 /** The one function from a layer error to a stage's failure: cause (prefixed once), target, detail, go's text, hint. */
 export function layerFailure(err: LayerError, site: FailureSite): LayerFailure {
-  const cause: Cause = site.stage ? stagedLayerCause(site.stage, err.code) : err.code;
-  const wait = goWouldWaitFor(err.code);
+  const cause = causeAt(err, site.stage);
+  const wait = goWouldWaitFor(cause);
   return {
     cause,
     target: site.target ?? err.target,
     detail: err.message,
     goError: site.goError ?? err.goError,
-    hint: hintFor(err.code, { ...site.facts, ...errorFacts(err) }),
+    hint: hintFor(cause, { ...site.facts, ...errorFacts(err) }),
     ...(wait ? { goWouldWait: wait } : {}),
     layerError: err,
     facts: site.facts,
   };
+}
+
+/** The error's cause as the stage that met it names it. */
+function causeAt(err: LayerError, stage: HopStage | undefined): Cause {
+  const code = err.code;
+  if (isModuleCause(code)) return stagedModuleCause(stage ?? 'proxy', code);
+  return stage ? stagedLayerCause(stage, code) : code;
 }
 
 /** The same failure reported by another stage (a zip host met while the proxy stage fetched ahead, judged by redirect). */
@@ -68,10 +79,11 @@ export function stageFailure(stage: StageName, f: LayerFailure): Failure {
   };
 }
 
-/** What the error itself says that the hint needs: the TLS diagnosis, the address families dialed. */
+/** What the error itself says that the hint needs: the TLS diagnosis, the address families dialed, the status. */
 function errorFacts(err: LayerError): HintFacts {
   if (err instanceof TlsError) return err.diagnosis ? { diagnosis: err.diagnosis } : {};
   if (err instanceof TcpError) return familyFacts(err);
+  if (err instanceof ProtocolError && err.status !== undefined) return { status: err.status, ...(err.statusLine ? { statusLine: err.statusLine } : {}) };
   return {};
 }
 

@@ -4,7 +4,7 @@
 
 import type { Cause, HopStage } from '../causes.js';
 import { hintFor } from '../hints.js';
-import { HttpError, isHopError } from '../net/errors.js';
+import { HttpError, isHopError, ProtocolError, moduleStatusCause } from '../net/errors.js';
 import { entryAction, tryProxies as goTryProxies, type EntryAction, type ProxyEntry } from '../goenv/proxylist.js';
 import { escapePath, escapeVersion, wirePathEscape } from '../goenv/module.js';
 import { redactURL } from '../goenv/redact.js';
@@ -12,7 +12,7 @@ import { goGet, GoWebError, type GoResponse, type RedirectHop } from '../net/gow
 import type { NetServices } from '../net/services.js';
 import type { Plan } from '../plan.js';
 import { opSignal } from '../budget.js';
-import { layerFailure, type LayerFailure } from './failure.js';
+import { layerFailure, type FailureSite, type LayerFailure } from './failure.js';
 
 export interface WalkFailure {
   /** Stable cause, e.g. proxy.not_found, proxy.dns.timeout, proxy.bad_response. */
@@ -162,21 +162,38 @@ function fromLayer(layer: LayerFailure, hops?: readonly RedirectHop[]): WalkFail
   return { ...shown, notExist: false, ...(hops ? { hops } : {}), layer };
 }
 
-/** go's HTTPError: "reading <url>: 404 Not Found" plus the server's plain-text detail. */
+/** go's HTTPError: "reading <url>: 404 Not Found" plus the server's plain-text detail, as the proxy stage names it. */
 export function statusFailure(res: GoResponse, url: string): WalkFailure {
+  return moduleFailure(statusError(res, url), { stage: 'proxy', facts: { host: safeHost(url) } }, res.hops);
+}
+
+/** A status go treats as an error (its HTTPError), as a module protocol error (net/errors.ts). */
+export function statusError(res: GoResponse, url: string): ProtocolError {
   const shown = redactURL(res.url || url);
-  const detail = errorDetail(res);
   // web.get names the URL it was asked for (`fetched`), not the last hop of a redirect chain.
-  const goError = `reading ${redactURL(url)}: ${res.statusLine}${detail}`;
-  const s = res.status;
-  const cause: Cause =
-    s === 404 ? 'proxy.not_found'
-      : s === 410 ? 'proxy.gone'
-        : s === 401 || s === 403 ? 'proxy.auth_required'
-          : s >= 500 ? 'proxy.server_error'
-            : 'proxy.bad_status';
-  const hint = hintFor(cause, { host: safeHost(url), status: s, statusLine: res.statusLine });
-  return { cause, target: shown, detail: `GET ${shown} -> ${res.statusLine}`, goError, hint, notExist: s === 404 || s === 410, status: s, hops: res.hops };
+  const goError = `reading ${redactURL(url)}: ${res.statusLine}${errorDetail(res)}`;
+  return new ProtocolError(moduleStatusCause(res.status), shown, `GET ${shown} -> ${res.statusLine}`, goError, { status: res.status, statusLine: res.statusLine });
+}
+
+/**
+ * A module protocol failure as one entry of the walk, through the one conversion (failure.ts): 404 and
+ * 410 count as not-exist (a comma entry falls through); the error is kept for a later stage that names
+ * it again (the redirect stage judges a zip's final status).
+ */
+export function moduleFailure(err: ProtocolError, site: FailureSite, hops?: readonly RedirectHop[]): WalkFailure {
+  const layer = layerFailure(err, site);
+  const status = err.status;
+  return {
+    cause: layer.cause,
+    target: layer.target,
+    detail: layer.detail,
+    goError: layer.goError,
+    hint: layer.hint,
+    notExist: status === 404 || status === 410,
+    ...(status !== undefined ? { status } : {}),
+    ...(hops ? { hops } : {}),
+    layer,
+  };
 }
 
 function errorDetail(res: GoResponse): string {

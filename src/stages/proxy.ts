@@ -7,7 +7,9 @@ import { redactURL } from '../goenv/redact.js';
 import type { PlannedModule } from '../plan.js';
 import type { ModuleFetch } from '../state.js';
 import { checkDirect } from './direct.js';
-import { goModuleError, proxyGet, shownFailure, tryProxies, versionPath, type EntryResult, type ShownFailure, type WalkAttempt } from './gowalk.js';
+import { goModuleError, moduleFailure, proxyGet, shownFailure, tryProxies, versionPath, type EntryResult, type ShownFailure, type WalkAttempt } from './gowalk.js';
+import { ProtocolError } from '../net/errors.js';
+import { hintFor } from '../hints.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip } from './zipfetch.js';
 import { isCanonicalVersion } from '../goenv/module.js';
@@ -105,7 +107,7 @@ async function probeToolchain(ctx: StageContext, findings: Finding[]): Promise<{
         cause: 'proxy.toolchain_not_available',
         target: f.target,
         detail: `go switches to ${toolchain} (${tc.reason}) and no GOPROXY entry serves ${path}@${version}: ${f.detail}`,
-        hint: `serve ${path} from the GOPROXY (a proxy or mirror of proxy.golang.org), or build with an image whose go is ${toolchain} or newer (then give the probe --go-version ${toolchain.slice(2)}), or pin the go/toolchain lines of go.mod to the image's go`,
+        hint: hintFor('proxy.toolchain_not_available', { modulePath: path, toolchain }),
         goError: `go: download ${toolchain} for ${platform}: toolchain not available`,
       },
     };
@@ -219,8 +221,9 @@ async function queryProxy(ctx: StageContext, base: string, entryURL: string, que
   const latest = await proxyGet(ctx.net, ctx.plan, latestURL, { signal: ctx.signal, maxBytes: MAX_META_BYTES });
   if (!latest.ok) {
     if (latest.failure.notExist) {
+      // go's NoMatchingVersionError: not a not-exist error, so the walk stops here.
       const msg = 'no matching versions for query "latest"';
-      return { ok: false, failure: { cause: 'proxy.not_found', target: redactURL(base), detail: msg, goError: msg, hint: 'the proxy lists no versions for this module: check the module path, or ask for an explicit version', notExist: false } };
+      return { ok: false, failure: moduleFailure(new ProtocolError('module.not_found', redactURL(base), msg, msg), { stage: 'proxy', facts: { noVersions: true } }) };
     }
     return latest;
   }
@@ -240,7 +243,7 @@ async function stat(ctx: StageContext, base: string, entryURL: string, version: 
   // proxyRepo.Stat: for a canonical version the proxy must answer that exact version.
   if (info.version !== version && canonical(version) === version) {
     const msg = `proxy returned info for version ${info.version} instead of requested version`;
-    return { ok: false, failure: { cause: 'proxy.bad_response', target: redactURL(url), detail: msg, goError: msg, hint: 'the proxy serves inconsistent metadata: clear its cache for this module', notExist: false } };
+    return { ok: false, failure: moduleFailure(new ProtocolError('module.bad_response', redactURL(url), msg, msg), { stage: 'proxy', facts: { answer: 'inconsistent' } }) };
   }
   return { ok: true, value: { ...info, ...(r.res.headers['content-type'] ? { contentType: r.res.headers['content-type'] } : {}) } };
 }
@@ -251,19 +254,9 @@ function parseInfo(body: Buffer, base: string, entryURL: string): EntryResult<In
   const redactedBase = redactURL(entryURL);
   const bad = (why: string): EntryResult<Info> => {
     const snippet = body.subarray(0, 120).toString('utf8').replace(/\s+/g, ' ');
-    return {
-      ok: false,
-      failure: {
-        cause: 'proxy.bad_response',
-        target: redactURL(base),
-        detail: `the body is not the JSON go expects (${why}); it starts with: ${JSON.stringify(snippet)}`,
-        goError: `invalid response from proxy "${redactedBase}": ${why}`,
-        hint: looksLikeHtml(body)
-          ? 'an HTML page came back where go expects JSON: a captive portal, a login page or a middlebox answers instead of the proxy; check the egress path and the GOPROXY URL'
-          : 'the proxy answers with something that is not the module proxy protocol: check that GOPROXY points at a Go module proxy',
-        notExist: false,
-      },
-    };
+    const detail = `the body is not the JSON go expects (${why}); it starts with: ${JSON.stringify(snippet)}`;
+    const err = new ProtocolError('module.bad_response', redactURL(base), detail, `invalid response from proxy "${redactedBase}": ${why}`);
+    return { ok: false, failure: moduleFailure(err, { stage: 'proxy', facts: looksLikeHtml(body) ? { answer: 'html' } : {} }) };
   };
   let value: unknown;
   try {

@@ -7,6 +7,7 @@ import type { RedirectHop } from '../net/goweb.js';
 import type { ModuleFetch } from '../state.js';
 import { safeHost, type WalkFailure } from './gowalk.js';
 import { restaged } from './failure.js';
+import { hintFor, redirectHostHint, redirectStatusHint, rewrittenLocationHint } from '../hints.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip } from './zipfetch.js';
 import type { ZipFetch } from '../state.js';
@@ -80,7 +81,7 @@ function judgeChain(ctx: StageContext, m: ModuleFetch, zip: ZipFetch, findings: 
         cause: 'redirect.not_zip',
         target: lastUrl(v.response.hops, v.url),
         detail: `${at}: the last hop answered 200 but the body is not a zip (${v.size} bytes, no PK\\x03\\x04 header)`,
-        hint: 'something on the path (a captive portal, a login page, a misconfigured storage bucket) answers instead of the object store: check the last hop URL',
+        hint: hintFor('redirect.not_zip'),
         goError: `${at}: zip: not a valid zip file`,
       };
     }
@@ -108,7 +109,7 @@ export function chainFailure(ctx: StageContext, at: string, f: WalkFailure, hops
       ...base,
       cause: loop ? 'redirect.loop' : f.cause,
       detail: `${at}: ${loop ? `the redirect chain loops (${loopText(hops)})` : f.detail}`,
-      hint: loop ? 'the redirects come back to a URL already visited: fix the redirect rules (storage bucket, CDN or proxy)' : f.hint,
+      hint: loop ? hintFor('redirect.loop') : f.hint,
     };
   }
   if (f.layer && (layer === 'dns' || layer === 'tcp' || layer === 'tls')) {
@@ -117,9 +118,7 @@ export function chainFailure(ctx: StageContext, at: string, f: WalkFailure, hops
       ...base,
       cause: restaged(f.layer, 'redirect').cause,
       detail: `${at}: ${via ? `the redirect to ${via.resolved} leads to a host that fails at ${layer}` : `the zip host fails at ${layer}`}: ${f.detail} [${LAYER_ALIAS[layer]}]`,
-      hint: via
-        ? `the zip is served from ${safeHost(via.resolved)} after a redirect: allow egress to that host too (NetworkPolicy/firewall/proxy allowlist), not just the GOPROXY host. ${f.hint}`
-        : f.hint,
+      hint: via ? redirectHostHint(safeHost(via.resolved), f.hint) : f.hint,
     };
   }
   if (f.status === 404 || f.status === 410) {
@@ -129,7 +128,7 @@ export function chainFailure(ctx: StageContext, at: string, f: WalkFailure, hops
         ...base,
         cause: 'redirect.location_truncated',
         detail: `${at}: a redirect's Location was a bare path ("${stripped.location!.slice(0, 200)}"), so it was followed on ${safeHost(stripped.url)}, which answered ${f.status}: the host of the storage URL was stripped on the way`,
-        hint: 'a middlebox (an intercepting proxy, a mesh sidecar, a registry mirror) rewrites the Location header to its path: configure it to pass Location through unchanged, or exempt the GOPROXY host from it',
+        hint: hintFor('redirect.location_truncated'),
       };
     }
   }
@@ -138,7 +137,7 @@ export function chainFailure(ctx: StageContext, at: string, f: WalkFailure, hops
       ...base,
       cause: 'redirect.bad_status',
       detail: `${at}: ${f.detail}${redirected.length > 0 ? ` (after ${redirected.length} redirect(s))` : ''}`,
-      hint: redirected.length > 0 ? `the object store behind the redirect answered ${f.status}: check the presigned URL's expiry and the storage permissions. ${f.hint}` : f.hint,
+      hint: redirected.length > 0 ? redirectStatusHint(f.status, f.hint) : f.hint,
     };
   }
   // A layer failure found while fetching the zip is this stage's (redirect.http.protocol), not the proxy stage's.
@@ -156,14 +155,14 @@ function judgeRewrite(chain: ChainReport, check: LocationComparison, findings: F
   if (!check.rewritten) return;
   const at = `${chain.path}@${chain.version}`;
   const what = `through the proxy ${check.viaProxy}, ${check.url} redirects to "${check.proxied.location}"; asked directly, it redirects to "${check.direct!.location}"`;
-  const hint = 'something on the proxy path rewrites the Location header (a registry mirror, a mesh sidecar, an intercepting proxy): make it pass Location through unchanged, or exempt the GOPROXY host from it (NO_PROXY)';
+  const hint = hintFor('redirect.location_rewritten');
   const f = chain.failure;
   if (!f) {
     findings.push({ code: 'redirect.location_rewritten', severity: 'warn', target: at, message: `${what}; the rewritten chain still ends in the zip, so go gets it`, hint });
   } else if (f.cause === 'redirect.location_truncated') {
     chain.failure = { ...f, detail: `${f.detail}; asked directly, the origin redirects to "${check.direct!.location}"` };
   } else {
-    chain.failure = { ...f, cause: 'redirect.location_rewritten', detail: `${at}: ${what}, and the rewritten chain fails (${f.cause}): ${f.detail}`, hint: `${hint}. ${f.hint}` };
+    chain.failure = { ...f, cause: 'redirect.location_rewritten', detail: `${at}: ${what}, and the rewritten chain fails (${f.cause}): ${f.detail}`, hint: rewrittenLocationHint(f.hint) };
   }
 }
 

@@ -10,7 +10,10 @@ import { hashGoMod } from '../sumdb/dirhash.js';
 import type { GoSumDB } from '../goenv/gosumdb.js';
 import type { ModuleFetch } from '../state.js';
 import { webFailure, type WalkFailure } from './gowalk.js';
-import { chooseBase, lookup, SumdbHttpError } from './sumdbfetch.js';
+import { chooseBase, lookup } from './sumdbfetch.js';
+import { layerFailure } from './failure.js';
+import { ProtocolError } from '../net/errors.js';
+import { hintFor, sumdbHostHint } from '../hints.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip, TOOLCHAIN_ZIP_PREFIX, zipReadCap } from './zipfetch.js';
 import { TOOLCHAIN_MODULE } from '../goenv/toolchain.js';
@@ -57,7 +60,7 @@ export const sumdbStage: Stage = {
         cause: 'sumdb.toolchain_unverified',
         target: 'GOSUMDB=off',
         detail: `go switches to ${ctx.plan.toolchain.module!.toolchain} and verifies ${at} against the checksum database even with GOSUMDB=off: the download fails`,
-        hint: 'set GOSUMDB (sum.golang.org, or a mirror the pod can reach), or avoid the switch with a build image whose go is new enough',
+        hint: hintFor('sumdb.toolchain_unverified'),
         goError: `go: download ${ctx.plan.toolchain.module!.toolchain}: ${at}: verifying module: checksum database disabled by GOSUMDB=off`,
       }, {}, findings);
     }
@@ -77,7 +80,7 @@ export const sumdbStage: Stage = {
           cause: 'sumdb.unavailable_via_proxy',
           target: f.target,
           detail: `asking the proxy whether it serves the checksum database failed: ${f.detail}`,
-          hint: `go asks ${f.target} (GET .../sumdb/${db.name}/supported) and, on an error other than 404/410, gives up on the checksum database: fix that proxy, put "|" after it, set GOSUMDB="${db.name} https://..." to a reachable URL, or GONOSUMDB for private paths`,
+          hint: hintFor('sumdb.unavailable_via_proxy', { url: f.target, sumdbName: db.name }),
           goError: `${first}: verifying go.mod: ${first}/go.mod: ${f.goError}`,
         },
         evidence,
@@ -139,7 +142,7 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
     const served = hashGoMod(m.goMod);
     check.goMod = { served, recorded: recordedMod, match: served === recordedMod };
     if (served !== recordedMod) {
-      check.failure = mismatch(ctx, at, `${m.path}@${m.version}.mod from ${m.servedBy}`,
+      check.failure = mismatch(at, `${m.path}@${m.version}.mod from ${m.servedBy}`,
         `the .mod served by ${m.servedBy} hashes to ${served}, the checksum database recorded ${recordedMod}`,
         `${at}: verifying go.mod: checksum mismatch\n\tdownloaded: ${served}\n\t${db.name}: ${recordedMod}`);
       return check;
@@ -155,7 +158,7 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
       const recorded = findHash(result.recordLines, m.path, suffix);
       check.goSum.push({ line: `${m.path} ${suffix} ${line}`, ...(recorded ? { recorded } : {}), match: recorded === line });
       if (recorded && recorded !== line) {
-        check.failure = mismatch(ctx, at, `go.sum line "${m.path} ${suffix}"`,
+        check.failure = mismatch(at, `go.sum line "${m.path} ${suffix}"`,
           `go.sum says ${line}, the checksum database recorded ${recorded}`,
           `verifying ${m.path}@${suffix}: checksum mismatch\n\tdownloaded: ${recorded}\n\tgo.sum:     ${line}`);
         return check;
@@ -193,7 +196,7 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
   if (!recordedZip) {
     findings.push({ code: 'sumdb.line_missing', severity: 'warn', target: m.path, message: `the checksum database record for ${at} has no zip line: go 1.23 accepts the download unchecked, newer go versions refuse it ("checksum missing from sumdb response")` });
   } else if (zip.value.hash !== recordedZip) {
-    check.failure = mismatch(ctx, at, `${m.path}@${m.version}.zip from ${zip.servedBy}`,
+    check.failure = mismatch(at, `${m.path}@${m.version}.zip from ${zip.servedBy}`,
       `the zip served by ${zip.servedBy} hashes to ${zip.value.hash}, the checksum database recorded ${recordedZip}`,
       // toolchain.Exec wraps a toolchain's download error (measured, go 1.23.5 and 1.24.4, toolchain-tampered).
       `${isToolchain ? `go: download ${ctx.plan.toolchain.module?.toolchain ?? m.version}: ` : ''}${at}: verifying module: checksum mismatch\n\tdownloaded: ${zip.value.hash}\n\t${db.name}: ${recordedZip}`);
@@ -202,19 +205,10 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
 }
 
 function lookupFailure(ctx: StageContext, err: unknown, db: Extract<GoSumDB, { kind: 'db' }>, base: string, goPrefix: string, at: string): Failure {
-  if (err instanceof SumdbHttpError) {
-    const f = err.failure;
-    const notFound = f.status === 404 || f.status === 410;
-    return {
-      stage: 'sumdb',
-      cause: notFound ? 'sumdb.not_found' : 'sumdb.server_error',
-      target: f.target,
-      detail: `${at}: ${f.detail}`,
-      hint: notFound
-        ? `the checksum database at ${redactURL(base)} has no record of ${at}: a private module? add it to GONOSUMDB/GOPRIVATE; a typo in the version? check it`
-        : `the checksum database at ${redactURL(base)} answers with an error: check it (or the proxy in front of it)`,
-      goError: goPrefix + f.goError,
-    };
+  if (err instanceof ProtocolError) {
+    // The database (or the proxy in front of it) answered a status go treats as an error.
+    const f = layerFailure(err, { stage: 'sumdb', facts: { url: redactURL(base), moduleVersion: at } });
+    return { stage: 'sumdb', cause: f.cause, target: f.target, detail: `${at}: ${f.detail}`, hint: f.hint, goError: goPrefix + f.goError };
   }
   if (err instanceof GoWebError) {
     const f = webFailure(err, ctx.plan, 'sumdb');
@@ -223,7 +217,7 @@ function lookupFailure(ctx: StageContext, err: unknown, db: Extract<GoSumDB, { k
       cause: f.cause,
       target: f.target,
       detail: `${unreached(f) ? 'the checksum database host cannot be reached' : f.layer?.layerError.code === 'http.timeout' ? 'the checksum database did not answer in time' : 'the checksum database answered in a way go cannot use'}: ${f.detail}`,
-      hint: `${f.hint} (go reaches the checksum database at ${redactURL(base)}; if it is blocked on purpose, set GONOSUMDB for private modules or GOSUMDB to a reachable mirror)`,
+      hint: sumdbHostHint(f.hint, redactURL(base)),
       ...(f.goWouldWait ? { goWouldWait: f.goWouldWait } : {}),
       goError: goPrefix + f.goError,
     };
@@ -237,9 +231,7 @@ function lookupFailure(ctx: StageContext, err: unknown, db: Extract<GoSumDB, { k
       detail: key
         ? `${err.message}${err.signatureProblem === 'unknown_signer' ? ` (the note is signed by ${err.otherSigners.join(', ') || 'another key'}, not by ${db.verifierKey.split('+').slice(0, 2).join('+')}: the key in GOSUMDB is wrong, or a different database answers)` : ' (the signature by the configured key does not verify: the note was altered on the way)'}`
         : err.message,
-      hint: key
-        ? `check GOSUMDB: its key must be the database's public key (for sum.golang.org just "sum.golang.org"); if the key is right, something between here and ${redactURL(base)} alters the answers`
-        : `the checksum database at ${redactURL(base)} answers with data that does not verify: check what answers there`,
+      hint: hintFor(err.code, { url: redactURL(base) }),
       goError: goPrefix + err.message.replace(/^.*?: /, ''),
     };
   }
@@ -252,16 +244,6 @@ function unreached(f: WalkFailure): boolean {
   return layer === 'dns' || layer === 'tcp' || layer === 'tls';
 }
 
-function mismatch(ctx: StageContext, at: string, target: string, detail: string, goError: string, cause: Failure['cause'] = 'sumdb.checksum_mismatch'): Failure {
-  void ctx;
-  return {
-    stage: 'sumdb',
-    cause,
-    target,
-    detail: `${at}: ${detail}`,
-    hint: cause === 'sumdb.checksum_mismatch'
-      ? 'the content differs from what the checksum database recorded: a corrupted or tampered proxy cache, or a go.sum edited by hand; purge the module from the proxy cache (or fix go.sum) — do not turn GOSUMDB off'
-      : 'the checksum database record is incomplete: check the database',
-    goError,
-  };
+function mismatch(at: string, target: string, detail: string, goError: string): Failure {
+  return { stage: 'sumdb', cause: 'sumdb.checksum_mismatch', target, detail: `${at}: ${detail}`, hint: hintFor('sumdb.checksum_mismatch'), goError };
 }

@@ -7,23 +7,15 @@ import { redactURL } from '../goenv/redact.js';
 import type { GoSumDB } from '../goenv/gosumdb.js';
 import { goGet, GoWebError } from '../net/goweb.js';
 import { HttpError } from '../net/errors.js';
-import { ProbeError } from '../errors.js';
 import { lookupAndVerify } from '../sumdb/client.js';
 import type { BaseChoice, LookupOutcome } from '../state.js';
 import type { Verifier } from '../sumdb/note.js';
-import { statusFailure, tryProxies, webFailure, type WalkFailure } from './gowalk.js';
+import { statusError, statusFailure, tryProxies, webFailure } from './gowalk.js';
 import type { WorkContext } from './stage.js';
 
 const MAX_SUMDB_BYTES = 4 * 1024 * 1024;
 
 export type SumDB = Extract<GoSumDB, { kind: 'db' }>;
-
-/** A non-200 answer of the checksum database (or of the proxy in front of it). */
-export class SumdbHttpError extends ProbeError {
-  constructor(readonly failure: WalkFailure) {
-    super('sumdb.http', failure.detail);
-  }
-}
 
 /** One base choice per run, as go's initBase runs once. */
 export function chooseBase(ctx: WorkContext, db: SumDB): Promise<BaseChoice> {
@@ -81,7 +73,8 @@ function sumdbFetch(ctx: WorkContext, base: string): (path: string, signal: Abor
       maxBytes: MAX_SUMDB_BYTES,
       auth: ctx.plan.auth,
     });
-    if (res.status !== 200) throw new SumdbHttpError(statusFailure(res, url));
+    // A non-200 answer of the checksum database (or of the proxy in front of it): go's HTTPError.
+    if (res.status !== 200) throw statusError(res, url);
     if (res.truncated) {
       // go reads a sumdb answer whole, without limit: an endless body keeps it reading. Judging the
       // prefix would report it as malformed data instead.

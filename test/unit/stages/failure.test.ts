@@ -11,10 +11,13 @@ import {
   HOP_STAGES,
   isCause,
   isLayerCause,
+  isStageCause,
   LAYER_CAUSES,
   layerCauseOf,
+  MODULE_CAUSES,
   STAGE_CAUSES,
   stagedLayerCause,
+  stagedModuleCause,
   type DnsCause,
   type HttpCause,
   type LayerCause,
@@ -22,7 +25,7 @@ import {
   type TlsCause,
 } from '../../../src/causes.js';
 import { goWouldWaitFor, hintFor } from '../../../src/hints.js';
-import { DnsError, HttpError, isHopError, TcpError, TlsError, type LayerError } from '../../../src/net/errors.js';
+import { DnsError, HttpError, isHopError, ProtocolError, TcpError, TlsError, type LayerError } from '../../../src/net/errors.js';
 import type { DialAttempt } from '../../../src/net/dialer.js';
 import { goGet, GoWebError, type GoResponse, type GoWeb } from '../../../src/net/goweb.js';
 import type { Plan } from '../../../src/plan.js';
@@ -171,6 +174,67 @@ function emitters(): Map<string, string> {
   return files;
 }
 
+/** The stage causes the one conversion makes: each module protocol failure as each later stage names it. */
+const CONVERTED: ReadonlySet<string> = new Set(HOP_STAGES.flatMap((stage) => MODULE_CAUSES.map((code) => stagedModuleCause(stage, code))));
+
+/**
+ * Every other stage cause, and the files that write it: a stage's own judgement (a checksum mismatch, a
+ * redirect loop), go refusing by itself (GOPROXY=off, its redirect policy), the git hop's causes, the
+ * pipeline's. A cause neither converted nor listed here is one nobody emits.
+ */
+const EMITTED_ELSEWHERE: Readonly<Record<string, readonly string[]>> = {
+  'config.invalid': ['src/stages/config.ts', 'src/stages/gowalk.ts'],
+  'config.bad_flag': ['src/errors.ts', 'src/stages/config.ts'],
+  'config.bad_file': ['src/stages/config.ts'],
+  'config.unsupported_url': ['src/stages/config.ts'],
+  'config.toolchain_too_old': ['src/stages/config.ts'],
+  'config.gowork_too_old': ['src/stages/config.ts'],
+  'config.toolchain_invalid': ['src/stages/config.ts'],
+  // The walk ending on an entry that may not fetch the module (goenv/proxylist.ts's not-exist actions).
+  'proxy.not_found': ['src/stages/gowalk.ts'],
+  'proxy.off': ['src/stages/gowalk.ts'],
+  'proxy.disabled': ['src/stages/gowalk.ts'],
+  'proxy.no_entries': ['src/stages/gowalk.ts'],
+  'proxy.file_error': ['src/stages/gowalk.ts'],
+  'proxy.toolchain_not_available': ['src/stages/proxy.ts'],
+  'proxy.direct_failed': ['src/stages/direct.ts', 'src/stages/githop.ts', 'src/stages/githttps.ts'],
+  'proxy.git_auth_required': ['src/stages/githttps.ts', 'src/stages/gitssh.ts'],
+  'proxy.git_auth_failed': ['src/stages/githttps.ts', 'src/stages/gitssh.ts'],
+  'proxy.git_repo_not_found': ['src/stages/githttps.ts', 'src/stages/gitssh.ts'],
+  'proxy.git_revision_not_found': ['src/stages/githttps.ts', 'src/stages/gitssh.ts', 'src/stages/githop.ts'],
+  'proxy.git_meta_mismatch': ['src/stages/direct.ts'],
+  'proxy.git_vcs_disallowed': ['src/stages/direct.ts'],
+  'proxy.git_host_key_unknown': ['src/stages/gitssh.ts', 'src/net/gitssh.ts'],
+  'proxy.git_host_key_changed': ['src/stages/gitssh.ts', 'src/net/gitssh.ts'],
+  'proxy.git_publickey_denied': ['src/stages/gitssh.ts', 'src/net/gitssh.ts'],
+  'proxy.git_ssh_failed': ['src/stages/gitssh.ts', 'src/net/gitssh.ts'],
+  'proxy.git_protocol': ['src/stages/githttps.ts', 'src/stages/gitssh.ts'],
+  'sumdb.toolchain_unverified': ['src/stages/sumdb.ts'],
+  'sumdb.unavailable_via_proxy': ['src/stages/sumdb.ts'],
+  // The checksum database's answers that do not verify (sumdb/client.ts's SumdbError).
+  'sumdb.bad_signature': ['src/sumdb/client.ts'],
+  'sumdb.bad_proof': ['src/sumdb/client.ts'],
+  'sumdb.bad_response': ['src/sumdb/client.ts'],
+  'sumdb.checksum_mismatch': ['src/stages/sumdb.ts'],
+  'redirect.location_truncated': ['src/stages/redirect.ts'],
+  'redirect.location_rewritten': ['src/stages/redirect.ts'],
+  'redirect.loop': ['src/stages/redirect.ts'],
+  // go's redirect policy (net/goweb.ts), judged again by the redirect stage.
+  'redirect.too_many': ['src/net/goweb.ts'],
+  'redirect.insecure': ['src/net/goweb.ts'],
+  'redirect.bad_location': ['src/net/goweb.ts'],
+  // Named in the redirect stage's detail beside the layer cause (redirect.tls.expired [redirect.target_tls]).
+  'redirect.target_dns': ['src/stages/redirect.ts'],
+  'redirect.target_tcp': ['src/stages/redirect.ts'],
+  'redirect.target_tls': ['src/stages/redirect.ts'],
+  'redirect.bad_status': ['src/stages/redirect.ts'],
+  'redirect.not_zip': ['src/stages/redirect.ts'],
+  'must_block.reachable': ['src/report/junit.ts'],
+  'deadline.exceeded': ['src/probe.ts'],
+  interrupted: ['src/probe.ts'],
+  'strict.warning': ['src/strict.ts'],
+};
+
 describe('every cause of the table is emitted', () => {
   it('each layer cause has the error class of its layer, so the conversion can make it (and each staged form)', () => {
     const byLayer = { dns: DnsError, tcp: TcpError, tls: TlsError, http: HttpError } as const;
@@ -186,10 +250,60 @@ describe('every cause of the table is emitted', () => {
     expect(silent).toEqual([]);
   });
 
-  it('each stage cause is written as a literal by a file that emits it (a stage, the pipeline, the reports), not only by the tables', () => {
+  it('each stage cause is made by the conversion or listed as emitted elsewhere', () => {
+    const nobody = Object.keys(STAGE_CAUSES).filter((code) => !CONVERTED.has(code) && !Object.hasOwn(EMITTED_ELSEWHERE, code));
+    expect(nobody).toEqual([]);
+    for (const code of CONVERTED) expect(isStageCause(code), code).toBe(true);
+    for (const code of Object.keys(EMITTED_ELSEWHERE)) expect(isStageCause(code), code).toBe(true);
+  });
+
+  it('each cause listed as emitted elsewhere is written as a literal by one of the files the list names', () => {
     const files = emitters();
-    const silent = Object.keys(STAGE_CAUSES).filter((code) => ![...files.values()].some((text) => text.includes(`'${code}'`)));
-    expect(silent).toEqual([]);
+    const silent = Object.entries(EMITTED_ELSEWHERE).filter(([code, paths]) => !paths.some((path) => files.get(join(...path.split('/')))?.includes(`'${code}'`)));
+    expect(silent.map(([code]) => code)).toEqual([]);
+  });
+
+  it('each module protocol failure, met by each later stage, becomes that stage\'s cause through layerFailure', () => {
+    for (const stage of HOP_STAGES) {
+      for (const code of MODULE_CAUSES) {
+        const answer = code === 'module.bad_response' ? undefined : { status: 503, statusLine: '503 Service Unavailable' };
+        const err = new ProtocolError(code, 'https://proxy.example/m/@v/v1.0.0.info', 'd', 'reading ...: 503', answer);
+        const f = layerFailure(err, { stage, facts: { host: 'proxy.example' } });
+        expect(f.cause).toBe(stagedModuleCause(stage, code));
+        expect(f.cause.startsWith(`${stage}.`)).toBe(true);
+        expect(isCause(f.cause)).toBe(true);
+        expect(f.hint).toBe(hintFor(f.cause, { host: 'proxy.example', ...(answer ?? {}) }));
+        expect(f.layerError).toBe(err);
+        // A later stage names it again with its own cause, from the same error.
+        for (const other of HOP_STAGES) expect(restaged(f, other).cause).toBe(stagedModuleCause(other, code));
+      }
+    }
+  });
+});
+
+/** What forcing or rewriting a cause looks like in source: a cast to a cause or failure type, a regex over a cause. */
+const FORCED = [
+  /\bas\s+(?:Failure|Cause|LayerCause|StageCause|StagedLayerCause|ModuleCause|HopStage|StageName)\b/,
+  /\b(?:cause|code)\)?\??\.replace\(/,
+  /\.replace\(\/\^\(?(?:dns|tcp|tls|http|module|config|proxy|sumdb|redirect)(?:\\\.|\|)/,
+];
+
+describe('causes in src are typed, never forced or rewritten', () => {
+  it('no cast to a cause or failure type, no regex rewriting a cause', () => {
+    const forced: string[] = [];
+    for (const [path, text] of emitters()) {
+      text.split('\n').forEach((line, i) => {
+        if (FORCED.some((re) => re.test(line))) forced.push(`${path}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(forced).toEqual([]);
+  });
+
+  it('the scan finds what it looks for, and not a URL rewritten by regex', () => {
+    const found = ['const c = x as Cause;', "return { ...f } as Failure;", "f.cause.replace(/^proxy\\./, 'sumdb.')", "code.replace(/x/, '')", "s.replace(/^(sumdb|proxy)\\./, '')", "c.replace(/^redirect\\./, '')"];
+    expect(found.filter((l) => FORCED.some((re) => re.test(l)))).toEqual(found);
+    const fine = ["path = url.href.replace(/^(http:\\/\\/)[^@/]*@/, '$1');", "err.message.replace(/^.*?: /, '')", 'const s: Cause = code;'];
+    expect(fine.filter((l) => FORCED.some((re) => re.test(l)))).toEqual([]);
   });
 });
 
@@ -213,7 +327,9 @@ describe('module protocol failures: cause and hint from one table', () => {
       expect(f.hint).toContain('proxy.example:8443');
       expect(f.hint).toBe(hintFor(f.cause, { host: 'proxy.example:8443', status, statusLine: line }));
       expect(f.notExist).toBe(status === 404 || status === 410);
-      expect(f.layer).toBeUndefined();
+      // The answer went through the one conversion as a module protocol error, kept for a later stage.
+      expect(f.layer?.layerError).toBeInstanceOf(ProtocolError);
+      expect(f.layer?.layerError).toMatchObject({ layer: 'module', status });
     }
   });
 
