@@ -111,6 +111,19 @@ export function timerFor(ms: number, fn: () => void): NodeJS.Timeout {
   return setTimeout(fn, Math.max(0, Math.min(ms, MAX_TIMER_MS)));
 }
 
+/**
+ * A query's read timeout: `onTimeout` runs one event-loop turn after the timer, so that an answer the
+ * kernel already holds is read first (the poll phase comes between timers and setImmediate). With the
+ * loop busy for longer than the timeout (a 500-module run on a loaded node), the timer and the answer
+ * became due in the same turn and the timer won: a DNS answer that came in time was called a timeout
+ * (seen: redirect.dns.timeout for the storage host). go reads the answer the moment it arrives.
+ */
+function readTimer(deadline: number, settled: () => boolean, onTimeout: () => void): NodeJS.Timeout {
+  return timerFor(deadline - performance.now(), () => setImmediate(() => {
+    if (!settled()) onTimeout();
+  }));
+}
+
 export function udpRoundTrip(server: Server, q: QueryWire, deadline: number, signal: AbortSignal, maxRead: number): Promise<RoundTrip> {
   return new Promise<RoundTrip>((resolve) => {
     const ignored: string[] = [];
@@ -139,7 +152,7 @@ export function udpRoundTrip(server: Server, q: QueryWire, deadline: number, sig
     const onAbort = () => ioTimeout();
     if (signal.aborted) return ioTimeout();
     signal.addEventListener('abort', onAbort, { once: true });
-    timer = timerFor(deadline - performance.now(), ioTimeout);
+    timer = readTimer(deadline, () => settled, ioTimeout);
 
     try {
       sock = dgram.createSocket(server.ip.family === 4 ? 'udp4' : 'udp6');
@@ -224,7 +237,7 @@ export function tcpRoundTrip(server: Server, q: QueryWire, deadline: number, sig
     const onAbort = () => ioTimeout();
     if (signal.aborted) return ioTimeout();
     signal.addEventListener('abort', onAbort, { once: true });
-    timer = timerFor(deadline - performance.now(), ioTimeout);
+    timer = readTimer(deadline, () => settled, ioTimeout);
 
     const tryParse = () => {
       if (have < 2) return;

@@ -157,3 +157,39 @@ describe('deadlines', () => {
     expect(servers[0]!.queries).toHaveLength(0);
   });
 });
+
+// An answer that came in time must not lose to the read timer because this process's event loop was
+// busy (net/dnstransport.ts readTimer): here the server, in the same process, answers both queries and
+// then holds the loop for 4x the timeout. When the loop is free again the timer and the answer are both
+// due; timers run first in a loop turn, so without the extra turn the query was called a timeout.
+describe('an answer that arrived while the loop was busy', () => {
+  it('is read before the timeout is declared', async () => {
+    const dgram = await import('node:dgram');
+    const dnsPacket = (await import('dns-packet')).default;
+    const server = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => server.bind(0, '127.0.0.4', resolve));
+    const timeoutMs = 100;
+    let busy = true;
+    server.on('message', (msg, rinfo) => {
+      const q = dnsPacket.decode(msg);
+      const question = q.questions![0]!;
+      const answers = question.type === 'A' ? [{ type: 'A' as const, name: question.name, ttl: 60, data: '10.4.4.4' }] : [];
+      server.send(dnsPacket.encode({ type: 'response', id: q.id!, flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE, questions: q.questions!, answers }), rinfo.port, rinfo.address);
+      if (busy && q.questions!.length > 0) {
+        busy = false;
+        const until = performance.now() + 4 * timeoutMs;
+        while (performance.now() < until) {
+          // The answer is in the client's socket buffer by now; the client's timer falls due meanwhile.
+        }
+      }
+    });
+    try {
+      const r = makeResolver({ resolv: `nameserver 127.0.0.4\noptions attempts:1\n`, port: (server.address() as { port: number }).port, timeoutMs });
+      const res = await r.lookup('busy.example.', { signal: signal() });
+      expect(res.addresses).toEqual(['10.4.4.4']);
+      expect(res.queries.map((q) => q.outcome)).not.toContain('timeout');
+    } finally {
+      server.close();
+    }
+  });
+});
