@@ -454,8 +454,7 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
     cipher: cipher?.standardName ?? '',
     keylog,
   });
-  const chain = presented.map((der) => describeCertificate(der, opts.trust));
-  const { verification, verifiedPath } = judge(presented, material, opts);
+  const { chain, verification, verifiedPath } = judgeOnce(presented, material, opts);
   return {
     protocol,
     cipher: cipher?.standardName ?? cipher?.name ?? 'unknown',
@@ -505,11 +504,51 @@ function presentedChain(s: TLSSocket, capture: HandshakeCapture): Buffer[] {
 // ---------------------------------------------------------------------------------------------
 // The verdict (crypto/tls verifyServerCertificate + x509 Verify)
 
+/** A chain that verified, described and judged once in a run (judgeOnce). */
+interface KnownChain {
+  readonly chain: readonly CertInfo[];
+  readonly verifiedPath: readonly string[];
+  /** Where every certificate of the verified path is valid (ms since the epoch): the verdict holds only inside. */
+  readonly validFrom: number;
+  readonly validUntil: number;
+}
+
+/** Per run: the rules object is built once per run (stages/netsetup.ts), the store is the run's. */
+const knownChains = new WeakMap<X509Rules, WeakMap<TrustStore, Map<string, KnownChain>>>();
+
+function knownChainsOf(x509: X509Rules, trust: TrustStore): Map<string, KnownChain> {
+  let byTrust = knownChains.get(x509);
+  if (!byTrust) knownChains.set(x509, (byTrust = new WeakMap()));
+  let known = byTrust.get(trust);
+  if (!known) byTrust.set(trust, (known = new Map()));
+  return known;
+}
+
+/**
+ * The chain's description and go's verdict, once per run for each chain a host presents: a 500-module
+ * run opens ~130 connections to two hosts that present the same two chains, and parsing, describing and
+ * verifying them on every handshake was ~7% of its CPU. Go verifies on every handshake; its verdict is a
+ * function of the chain, the host name, the pool, the rules and the time, so a verified chain is reused
+ * for the same host only while the time is inside its verified path's validity, and only within the run.
+ * A chain that failed is judged again every time.
+ */
+function judgeOnce(presented: Buffer[], material: TrustMaterial, opts: TlsHandshakeOptions): { chain: CertInfo[]; verification: TlsVerification; verifiedPath: string[] } {
+  const now = (opts.now ?? new Date()).getTime();
+  const known = opts.x509 ? knownChainsOf(opts.x509, opts.trust) : undefined;
+  const key = known ? `${opts.host}\n${presented.map(sha256Hex).join('\n')}` : '';
+  const seen = known?.get(key);
+  if (seen && now >= seen.validFrom && now <= seen.validUntil) return { chain: [...seen.chain], verification: { ok: true }, verifiedPath: [...seen.verifiedPath] };
+  const chain = presented.map((der) => describeCertificate(der, opts.trust));
+  const { verification, verifiedPath, validity } = judge(presented, material, opts);
+  if (known && validity) known.set(key, { chain, verifiedPath, validFrom: validity.from, validUntil: validity.until });
+  return { chain: [...chain], verification, verifiedPath: [...verifiedPath] };
+}
+
 function judge(
   presented: Buffer[],
   material: TrustMaterial,
   opts: TlsHandshakeOptions,
-): { verification: TlsVerification; verifiedPath: string[] } {
+): { verification: TlsVerification; verifiedPath: string[]; validity?: { from: number; until: number } } {
   const bad = (goError: string): { verification: TlsVerification; verifiedPath: string[] } => ({
     verification: { ok: false, cause: 'tls.bad_certificate', goError },
     verifiedPath: [],
@@ -548,7 +587,12 @@ function judge(
     if (leaf.publicKeyAlgorithm === 'RSA' && leaf.rsaBits !== undefined && leaf.rsaBits < minBits) {
       return bad(`tls: invalid signature by the server certificate: crypto/rsa: ${leaf.rsaBits}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)`);
     }
-    return { verification: { ok: true }, verifiedPath: result.chains[0]!.map((c) => sha256Hex(c.raw)) };
+    const path = result.chains[0]!;
+    return {
+      verification: { ok: true },
+      verifiedPath: path.map((c) => sha256Hex(c.raw)),
+      validity: { from: Math.max(...path.map((c) => c.notBefore.getTime())), until: Math.min(...path.map((c) => c.notAfter.getTime())) },
+    };
   }
   return { verification: verdictFor(result.error, certs, material, opts.trust), verifiedPath: [] };
 }

@@ -414,3 +414,37 @@ describe('an RSA leaf under 1024 bits, by go version', () => {
     expect(res.verification.ok).toBe(true);
   });
 });
+
+// A run judges each chain a host presents once (net/tls.ts judgeOnce): the verdict is reused only
+// within the run (the rules object is the run's), for the same host, and while the time is inside the
+// verified path's validity. Each case could fail: a reused verdict would hide the expiry, the other host
+// name or the other store.
+describe('a verified chain, judged once per run', () => {
+  const x509 = () => x509RulesFor(rulesFor(parseGoVersion('1.27')!), new Map());
+
+  it('is judged again, and fails as go does, once the time is past a certificate of its path', async () => {
+    const port = await serve(pki.leaf, [pki.intermediate]);
+    const rules = x509();
+    const first = await handshake(port, { x509: rules });
+    expect(first.verification).toEqual({ ok: true });
+    const again = await handshake(port, { x509: rules });
+    expect(again.verification).toEqual({ ok: true });
+    expect(again.verifiedPath).toEqual(first.verifiedPath);
+    expect(again.chain).toEqual(first.chain);
+    const leafNotAfter = describeCertificate(pki.leaf.der).notAfter;
+    const later = new Date(Date.parse(leafNotAfter) + 1000);
+    const expired = await handshake(port, { x509: rules, now: later });
+    expect(expired.verification).toMatchObject({ ok: false, cause: 'tls.expired' });
+  });
+
+  it('is not reused for another host name, nor with another store', async () => {
+    const port = await serve(pki.leaf, [pki.intermediate]);
+    const rules = x509();
+    expect((await handshake(port, { x509: rules })).verification).toEqual({ ok: true });
+    const other = await handshake(port, { x509: rules, host: 'other.test' });
+    expect(other.verification).toMatchObject({ ok: false, cause: 'tls.name_mismatch' });
+    const empty = await loadTrustStore({ sslCertFile: join(dir, 'no-such-file.pem'), sslCertDir: join(dir, 'no-such-dir') });
+    const noRoots = await handshake(port, { x509: rules, trust: empty });
+    expect(noRoots.verification.ok).toBe(false);
+  });
+});
