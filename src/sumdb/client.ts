@@ -199,6 +199,16 @@ export async function lookupAndVerify(
 }
 
 /** mergeLatestMem's parsing: open the note with the one configured key, then parse the tree. */
+/**
+ * Tree notes that opened and parsed, per verifier (one per run, parsed by the run's prefetcher or sumdb
+ * stage) by their exact bytes. Every lookup carries the tree note it was served under, and go opens it
+ * each time (client.go mergeLatestMem, note.Open); a run's lookups usually carry the same one, and its
+ * Ed25519 check was ~5% of a 500-module run's CPU. The same bytes under the same key open the same way,
+ * so an identical note is opened once; one that fails is opened (and fails) every time.
+ */
+const openedTreeNotes = new WeakMap<Verifier, Map<string, { tree: Tree; text: string; signedBy: string }>>();
+const TREE_NOTES_KEPT = 64;
+
 function openTreeNote(
   msg: Uint8Array,
   verifier: Verifier,
@@ -206,6 +216,16 @@ function openTreeNote(
 ): { tree: Tree; text: string; signedBy: string } | undefined {
   if (msg.length === 0) return undefined; // "the unsigned, empty timeline"
   const msgText = Buffer.from(msg).toString('utf8');
+  let known = openedTreeNotes.get(verifier);
+  const seen = known?.get(msgText);
+  if (seen) return seen;
+  const opened = openTreeNoteUncached(msg, msgText, verifier, at);
+  if (!known) openedTreeNotes.set(verifier, (known = new Map()));
+  if (known.size < TREE_NOTES_KEPT) known.set(msgText, opened);
+  return opened;
+}
+
+function openTreeNoteUncached(msg: Uint8Array, msgText: string, verifier: Verifier, at: string): { tree: Tree; text: string; signedBy: string } {
   let opened: ReturnType<typeof openNote>;
   try {
     opened = openNote(msg, [verifier]);
