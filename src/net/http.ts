@@ -278,9 +278,10 @@ export class HttpClient {
     // 4 s ... after the first, which the probe does not wait out). undici fails it: retry it here.
     const record = (status: number | undefined, error: string | undefined, timing: Pick<RawResponse, 'firstByteMs' | 'bodyMs'> = {}): void => {
       const connection = this.opened.findLast((o) => o.origin === origin && o.ok);
-      logNetOp({ op: 'http', target: `${method} ${redactURL(rawUrl)}`, outcome: status !== undefined ? String(status) : (error ?? 'error'), ms: performance.now() - started, protocol: connection?.protocol ?? 'http/1.1' });
+      const shown = redactURL(rawUrl);
+      logNetOp({ op: 'http', target: `${method} ${shown}`, outcome: status !== undefined ? String(status) : (error ?? 'error'), ms: performance.now() - started, protocol: connection?.protocol ?? 'http/1.1' });
       this.requests.push({
-        url: redactURL(rawUrl),
+        url: shown,
         protocol: connection?.protocol ?? 'http/1.1',
         ...(status !== undefined ? { status } : {}),
         ...(error !== undefined ? { error } : {}),
