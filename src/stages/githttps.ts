@@ -452,7 +452,14 @@ export function judgeRefs(req: GitHopRequest, refs: readonly GitRef[], shown: st
   }
   const tag = `refs/tags/${tagPrefix(req)}${req.version.replace(/\+incompatible$/, '')}`;
   evidence['tag'] = tag;
-  if (tags.has(tag)) return { ok: true, version: req.version, evidence, findings };
+  const found = refs.find((r) => r.name === tag);
+  if (found) {
+    // git.go loadRefs records an annotated tag by the object it peels to ("<tag>^{}" in v0, "peeled:" in
+    // v2): the commit go then fetches shallowly and reads go.mod from (which the probe does not do).
+    evidence['commit'] = found.peeled ?? found.oid;
+    evidence['annotated'] = found.peeled !== undefined;
+    return { ok: true, version: req.version, evidence, findings };
+  }
   const short = tag.slice('refs/tags/'.length);
   const near = [...tags].map((t) => t.slice('refs/tags/'.length)).filter((t) => t.endsWith(req.version.replace(/\+incompatible$/, ''))).slice(0, 3);
   return {

@@ -21,10 +21,12 @@ const MAX_META_BYTES = 16 * 1024 * 1024;
 interface Info {
   readonly version: string;
   readonly time?: string;
-  /** Set when the answer came from the origin (direct): go would use the VCS, the probe only checks reachability. */
+  /** Set when the answer came from the origin (direct): go runs the VCS (git: the probe lists the refs as git ls-remote does). */
   readonly direct?: boolean;
   /** What the direct fetch's git hop noticed without failing. */
   readonly findings?: readonly Finding[];
+  /** What the direct fetch's git hop saw (DirectInfo.git). */
+  readonly git?: Record<string, unknown>;
   readonly contentType?: string;
 }
 
@@ -37,6 +39,8 @@ interface ModuleReport {
   mod?: readonly WalkAttempt[];
   requests: string[];
   failure?: ShownFailure & { op: string };
+  /** A direct git fetch: what the git hop saw (the URL git dialed, insteadOf, transport, the tag and the commit it resolves to). */
+  git?: Record<string, unknown>;
 }
 
 export const proxyStage: Stage = {
@@ -160,6 +164,7 @@ async function probeModule(ctx: StageContext, m: PlannedModule, findings: Findin
   report.servedBy = info.servedBy;
   if (info.value.direct) {
     findings.push(...(info.value.findings ?? []));
+    if (info.value.git) report.git = info.value.git;
     ctx.state.modules.push({ path: m.path, version, servedBy: 'direct', planned: m });
     return report;
   }

@@ -118,7 +118,22 @@ describe('the https git hop agrees with git ls-remote', () => {
     expect(gitHost?.why.map((w) => w.kind)).toEqual(['direct', 'git']);
     expect(gitHost?.why[1]!.text).toBe(`git repository host of ${MODULE} (go runs git ls-remote)`);
     expect(egress.some((e) => e.why.some((w) => w.kind === 'unattributed'))).toBe(false);
+    // The annotated tag resolves to the commit git lists for it (the peeled "^{}" one), as go records it.
+    const peeled = /^([0-9a-f]{40})\trefs\/tags\/v1\.0\.0\^\{\}$/m.exec(g.stdout)?.[1];
+    const git = (probe.stage('proxy').evidence['modules'] as { git?: Record<string, unknown> }[])[0]!.git;
+    expect(git).toMatchObject({ tag: 'refs/tags/v1.0.0', transport: 'https' });
+    expect(git!['commit']).toBe(peeled ?? /^([0-9a-f]{40})\trefs\/tags\/v1\.0\.0$/m.exec(g.stdout)?.[1]);
+    expect(git!['annotated']).toBe(peeled !== undefined);
     expect(probe.report.requests?.map((r) => r.url) ?? []).toContain(`https://${HOST}/team/mod.git/info/refs?service=git-upload-pack`);
+  }, 60_000);
+
+  it('an annotated tag resolves to the commit it peels to (the "^{}" line git lists), as go records it', async () => {
+    const { probe, git: g } = await both({ module: `${MODULE}@v1.2.0` });
+    expect(g.status).toBe(0);
+    const peeled = /^([0-9a-f]{40})\trefs\/tags\/v1\.2\.0\^\{\}$/m.exec(g.stdout)?.[1];
+    expect(peeled).toBeDefined();
+    const git = (probe.stage('proxy').evidence['modules'] as { git?: Record<string, unknown> }[])[0]!.git;
+    expect(git).toMatchObject({ tag: 'refs/tags/v1.2.0', commit: peeled, annotated: true });
   }, 60_000);
 
   it('a missing tag: git lists the refs, go fails on the version (proxy.git_revision_not_found)', async () => {
