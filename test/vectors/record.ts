@@ -18,7 +18,7 @@
 //     $GOROOT/src/cmd/vendor/golang.org/x/mod, and cmd/go/internal/auth/netrc.go copied from $GOROOT
 //     beside record/auth/auth_export.go. Standard library (url.Parse, url.PathEscape, strconv.Quote,
 //     path.Match, a Location resolved as net/http does, http.ProxyFromEnvironment one process per
-//     environment), x/mod (module paths and versions, semver, MatchPrefixPatterns, modfile.Parse),
+//     environment, through the x/net/http/httpproxy the go vendors, as net/http calls it), x/mod (module paths and versions, semver, MatchPrefixPatterns, modfile.Parse),
 //     cmd/go's .netrc parser;
 //   - cmd/go's proxyList/newProxyRepo (GOPROXY lists) and dbDial (GOSUMDB): record/extract copies those
 //     declarations out of $GOROOT/src/cmd/go/internal/modfetch into the recorder's package modfetch,
@@ -201,8 +201,10 @@ export function record(goBin: string): Recording[] {
       PATH: '/usr/bin:/bin', HOME: join(work, 'home'), GOPATH: join(work, 'gopath'), GOCACHE: BUILD_CACHE, GOENV: 'off',
       GOTOOLCHAIN: 'local', GOPROXY: 'off', GOSUMDB: 'off', GOTELEMETRY: 'off', CGO_ENABLED: '0', GOFLAGS: '', ...extra,
     });
+    // Ten minutes a command: a go build with a cold build cache on a loaded 2-core machine has taken
+    // over five (measured: 173 s for go 1.27's at load 14, and over 300 s for one at load ~25).
     const run = (cmd: string, args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string> } = {}) =>
-      spawnSync(cmd, args, { cwd: opts.cwd ?? work, input: Buffer.from(opts.input ?? '', 'utf8'), env: opts.env ?? env(), encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20 });
+      spawnSync(cmd, args, { cwd: opts.cwd ?? work, input: Buffer.from(opts.input ?? '', 'utf8'), env: opts.env ?? env(), encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 });
 
     const version = run(goBin, ['env', 'GOVERSION']).stdout.trim();
     const m = /^go1\.(\d+)/.exec(version);
@@ -215,10 +217,20 @@ export function record(goBin: string): Recording[] {
     const xmod = join(work, 'xmod');
     cpSync(join(goroot, 'src', 'cmd', 'vendor', 'golang.org', 'x', 'mod'), xmod, { recursive: true });
     writeFileSync(join(xmod, 'go.mod'), `module golang.org/x/mod\n\ngo 1.${minor}\n`);
+    // golang.org/x/net (http/httpproxy, which net/http's ProxyFromEnvironment calls) and the x/text it
+    // needs, as this go vendors them for the standard library.
+    for (const [name, dir] of [['net', 'xnet'], ['text', 'xtext']] as const) {
+      cpSync(join(goroot, 'src', 'vendor', 'golang.org', 'x', name), join(work, dir), { recursive: true });
+      writeFileSync(join(work, dir, 'go.mod'), `module golang.org/x/${name}\n\ngo 1.${minor}\n`);
+    }
     const prog = join(work, 'prog');
     cpSync(join(HERE, 'record'), prog, { recursive: true });
     copyFileSync(join(goroot, 'src', 'cmd', 'go', 'internal', 'auth', 'netrc.go'), join(prog, 'auth', 'netrc.go'));
-    writeFileSync(join(prog, 'go.mod'), `module gomodprobe.vectors\n\ngo 1.${minor}\n\nrequire golang.org/x/mod v0.0.0\n\nreplace golang.org/x/mod => ../xmod\n`);
+    writeFileSync(join(prog, 'go.mod'), [
+      'module gomodprobe.vectors', '', `go 1.${minor}`, '',
+      'require (', '\tgolang.org/x/mod v0.0.0', '\tgolang.org/x/net v0.0.0', '\tgolang.org/x/text v0.0.0', ')', '',
+      'replace (', '\tgolang.org/x/mod => ../xmod', '\tgolang.org/x/net => ../xnet', '\tgolang.org/x/text => ../xtext', ')', '',
+    ].join('\n'));
     const build = (out: string, pkg: string): void => {
       const b = run(goBin, ['build', '-o', out, pkg], { cwd: prog, env: env({ GOFLAGS: '-mod=mod' }) });
       if (b.status !== 0) throw new Error(`go build ${pkg} failed (${b.status}): ${b.stderr}`);
