@@ -96,8 +96,8 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     if (plan && config.status === 'pass') {
       deps.reporter.runStarted(runStartOf(plan));
       net = buildNetServices(options, plan);
-      // The TLS context for the trust store costs tens of ms of CPU (OpenSSL parses every root): build
-      // it while the dns stage waits on the network instead of in front of the first handshake. Same
+      // The Go-side root pool and the TLS context (no roots in OpenSSL: net/tls.ts goSecureContext) are
+      // built while the dns stage waits on the network instead of in front of the first handshake. Same
       // for node:net's IPv6 pattern, compiled on the first isIPv6() (~2 ms, the dialer's first call).
       // A run whose hops cannot reach a TLS server (config did not read the trust store) makes no HTTP
       // request either: nothing to prepare, and undici is never loaded.
