@@ -2,8 +2,8 @@
 // and which module it downloads to get it. Ported from cmd/go/internal/toolchain/select.go (Select,
 // Exec), cmd/go/internal/gover (FromToolchain, GoModLookup, TooNewError) and internal/gover (Parse,
 // Compare, IsLang). The rules are the same in go 1.23, 1.24 and 1.27 for `go mod download` (1.24 adds
-// GODEBUG=toolchaintrace=1 output, 1.27 only restructures); test/unit/goenv/toolchain-vectors.json holds
-// what the three real gos decided, recorded by test/e2e/lab/record-toolchain-vectors.ts.
+// GODEBUG=toolchaintrace=1 output, 1.27 only restructures); test/unit/goenv/vectors/toolchain-go1.N.json hold
+// what the three real gos decided, recorded by `npm run record-vectors` (test/e2e/lab/record-toolchain-vectors.ts).
 
 import type { GoVersion } from './goversion.js';
 

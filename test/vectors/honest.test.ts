@@ -25,7 +25,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 /** Committed recordings, relative to the repository. */
 function committed(): string[] {
   return [
-    ...readdirSync(VECTORS_DIR).filter((f) => /^go1\.\d+\.json$/.test(f)).map((f) => relative(REPO_ROOT, join(VECTORS_DIR, f))),
+    ...readdirSync(VECTORS_DIR).filter((f) => /^(toolchain-)?go1\.\d+\.json$/.test(f)).map((f) => relative(REPO_ROOT, join(VECTORS_DIR, f))),
     ...readdirSync(TLOG_VECTORS_DIR).filter((f) => /^tlog-go1\.\d+\.json$/.test(f)).map((f) => relative(REPO_ROOT, join(TLOG_VECTORS_DIR, f))),
   ].sort();
 }
@@ -55,6 +55,7 @@ describe('the committed go vectors are what the recorder writes with each lab go
       for (const minor of gos.found.map((g) => g.minor)) {
         expect(written).toContain(`test/unit/goenv/vectors/go1.${minor}.json`);
         expect(written).toContain(`test/unit/sumdb/vectors/tlog-go1.${minor}.json`);
+        expect(written).toContain(`test/unit/goenv/vectors/toolchain-go1.${minor}.json`);
       }
       // Each file as recorded equals the committed one, byte for byte (the message names the file).
       for (const path of written) {

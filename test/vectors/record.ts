@@ -6,7 +6,10 @@
 //     tables the ports were written from (go123-expected.ts, test/hostile/properties/location-go123.json):
 //     those tables are this program's output for go 1.23;
 //   - test/unit/sumdb/vectors/tlog-go1.<minor>.json (x/mod's sumdb/tlog, note and dirhash, and
-//     archive/zip), which test/unit/sumdb/*.test.ts compare the probe's sumdb code with.
+//     archive/zip), which test/unit/sumdb/*.test.ts compare the probe's sumdb code with;
+//   - test/unit/goenv/vectors/toolchain-go1.<minor>.json: that go's toolchain decisions (`go mod download`
+//     with an empty file:// GOPROXY, test/e2e/lab/record-toolchain-vectors.ts), which
+//     test/unit/goenv/toolchain.test.ts checks the toolchain model against.
 //
 // `--out DIR` writes the same files under DIR (same relative paths) instead of the repository:
 // test/vectors/honest.test.ts records with each lab go that way and checks the committed files are
@@ -31,8 +34,7 @@
 // inputs.ts, tlog's in record/tlog.go). Nothing reaches the network: GOPROXY=off, GOTOOLCHAIN=local,
 // GOFLAGS=-mod=mod, a fresh HOME and GOPATH, CGO_ENABLED=0.
 //
-// Recorded elsewhere, with the lab (they need go on a network): toolchain decisions,
-// test/e2e/lab/record-toolchain-vectors.ts; ClientHellos, test/e2e/lab/record-go-hellos.ts.
+// Recorded elsewhere, with the lab (it needs go on a network): ClientHellos, test/e2e/lab/record-go-hellos.ts.
 
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +45,7 @@ import {
   CHECK_IMPORT_PATH, CHECK_PATH, ESCAPE_PATH, ESCAPE_VERSION, GO_MOD, GOFLAGS, HTTP_PROXY, MATCH_PREFIX, NETRC, PATH_ESCAPE, PATH_MATCH, PROXY_LIST,
   QUOTE, SEMVER, SEMVER_COMPARE, UNESCAPE_PATH, UNESCAPE_VERSION, URL_PARSE,
 } from '../unit/goenv/go123-expected.js';
+import { recordToolchainVectors, type ToolchainVector } from '../e2e/lab/record-toolchain-vectors.js';
 import { GOSUMDB_INPUTS } from './inputs.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -54,6 +57,8 @@ export const TLOG_VECTORS_DIR = resolve(HERE, '..', 'unit', 'sumdb', 'vectors');
 export const LOCATION_GO123 = resolve(HERE, '..', 'hostile', 'properties', 'location-go123.json');
 /** What every recording names as its maker. */
 export const RECORDED_BY = 'test/vectors/record.ts (test/vectors/record/main.go)';
+/** What every toolchain recording names as its maker. */
+export const TOOLCHAIN_RECORDED_BY = 'test/vectors/record.ts (test/e2e/lab/record-toolchain-vectors.ts)';
 /** What every tlog recording names as its maker. */
 export const TLOG_RECORDED_BY = 'test/vectors/record.ts (test/vectors/record/tlog.go)';
 
@@ -176,9 +181,21 @@ export function recordedGoVectors(): RecordedVectors[] {
   return readRecordings<RecordedVectors>(VECTORS_DIR, /^go1\.\d+\.json$/);
 }
 
+/** The committed toolchain decisions, one file per recorded go (test/unit/goenv/vectors/toolchain-go1.<minor>.json). */
+export function recordedToolchainVectors(): RecordedToolchainVectors[] {
+  return readRecordings<RecordedToolchainVectors>(VECTORS_DIR, /^toolchain-go1\.\d+\.json$/);
+}
+
 /** The committed sumdb vectors, one per recorded go (test/unit/sumdb/vectors/tlog-go1.<minor>.json). */
 export function recordedTlogVectors(): RecordedTlogVectors[] {
   return readRecordings<RecordedTlogVectors>(TLOG_VECTORS_DIR, /^tlog-go1\.\d+\.json$/);
+}
+
+/** One go's toolchain decisions. */
+export interface RecordedToolchainVectors {
+  readonly recordedBy: string;
+  readonly go: string;
+  readonly cases: ToolchainVector[];
 }
 
 /** A recording: where it goes (relative to the repository) and its text. */
@@ -194,7 +211,7 @@ export function locationInputs(): [base: string, locationHex: string][] {
 }
 
 /** Records everything one go says, as the files to write. */
-export function record(goBin: string): Recording[] {
+export async function record(goBin: string): Promise<Recording[]> {
   const work = mkdtempSync(join(tmpdir(), 'gmp-vectors-'));
   try {
     const env = (extra: Record<string, string> = {}): Record<string, string> => ({
@@ -305,8 +322,11 @@ export function record(goBin: string): Recording[] {
     if (tlogOut['go'] !== version) throw new Error(`the tlog recorder ran as ${String(tlogOut['go'])}, not ${version}`);
     const tlog = { recordedBy: TLOG_RECORDED_BY, ...tlogOut, go: version } as unknown as RecordedTlogVectors;
 
+    const toolchain: RecordedToolchainVectors = { recordedBy: TOOLCHAIN_RECORDED_BY, go: version, cases: await recordToolchainVectors(goBin, version) };
+
     const rel = (abs: string): string => relative(REPO_ROOT, abs);
     return [
+      { path: rel(join(VECTORS_DIR, `toolchain-go1.${minor}.json`)), text: `${JSON.stringify(toolchain, null, 1)}\n` },
       { path: rel(join(VECTORS_DIR, `go1.${minor}.json`)), text: `${JSON.stringify(vectors, null, 1)}\n` },
       { path: rel(join(TLOG_VECTORS_DIR, `tlog-go1.${minor}.json`)), text: `${JSON.stringify(tlog, null, 1)}\n` },
     ];
@@ -343,7 +363,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.exit(2);
   }
   for (const goBin of goBins) {
-    for (const r of record(goBin)) {
+    for (const r of await record(goBin)) {
       const file = join(out, r.path);
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, r.text);

@@ -1,9 +1,7 @@
-// Records what each installed go decides about a toolchain switch (GOTOOLCHAIN, the go.mod `go` and
-// `toolchain` lines, the `go env -w` file) and prints the vectors test/unit/goenv/toolchain.test.ts
-// checks the model against:
-//
-//   GOMODPROBE_GOS_DIR=/opt/gomodprobe-gos npx tsx test/e2e/lab/record-toolchain-vectors.ts \
-//     > test/unit/goenv/toolchain-vectors.json
+// What one go decides about a toolchain switch (GOTOOLCHAIN, the go.mod `go` and `toolchain` lines, the
+// `go env -w` file), for the cases test/unit/goenv/toolchain.test.ts checks the model against.
+// test/vectors/record.ts records them with each go it is given (`npm run record-vectors -- --go
+// /path/to/go`) into test/unit/goenv/vectors/toolchain-go1.<minor>.json.
 //
 // Each case runs `go mod download` in a scratch module with no network: GOPROXY is an empty file://
 // directory, so a switch ends with go's "toolchain not available" (after it names the toolchain it
@@ -12,7 +10,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findLabGos } from './gos.js';
 import { run } from './sh.js';
 
 export interface ToolchainCase {
@@ -64,14 +61,12 @@ export interface ToolchainVector extends ToolchainCase {
   readonly stderr: string;
 }
 
-async function record(): Promise<ToolchainVector[]> {
-  const gos = await findLabGos(process.env);
-  if (gos.missing) console.error(gos.missing);
+/** Runs every case with the go at bin (`go version` says it is `local`, e.g. "go1.23.5"). */
+export async function recordToolchainVectors(bin: string, local: string): Promise<ToolchainVector[]> {
   const out: ToolchainVector[] = [];
   // go's telemetry writes under $HOME/.config in the background after go exits: one HOME for the run.
   const home = mkdtempSync(join(tmpdir(), 'tcvec-home-'));
-  for (const go of gos.found) {
-    const local = go.version.split(' ')[2]!;
+  try {
     for (const c of CASES) {
       const dir = mkdtempSync(join(tmpdir(), 'tcvec-'));
       try {
@@ -87,17 +82,14 @@ async function record(): Promise<ToolchainVector[]> {
           GOMODCACHE: join(dir, 'modcache'), GOCACHE: join(dir, 'cache'), GOTELEMETRY: 'off', GOFLAGS: '-modcacherw',
         };
         if (c.env !== undefined) env['GOTOOLCHAIN'] = c.env;
-        const r = await run(go.bin, ['mod', 'download'], { cwd: mod, env, timeoutMs: 30_000 });
+        const r = await run(bin, ['mod', 'download'], { cwd: mod, env, timeoutMs: 30_000 });
         out.push({ ...c, local, exit: r.code, stderr: r.stderr.trim() });
       } finally {
         rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
       }
     }
+  } finally {
+    rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
-  rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   return out;
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(JSON.stringify(await record(), null, 1));
 }

@@ -1,6 +1,6 @@
 // go's toolchain switch against the loopback lab: the decision (GOTOOLCHAIN, go.mod's go and toolchain
 // lines, --go-version, --go-platform) is evidence in the config stage; go failing before any download
-// fails config (exit 2) with the text go 1.23.5 / 1.24.4 printed (test/unit/goenv/toolchain-vectors.json).
+// fails config (exit 2) with the text go 1.23.5 / 1.24.4 printed (test/unit/goenv/vectors/toolchain-go1.N.json).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LabTarget } from '../../../src/lab/target.js';
 import { cleanupRuns, LAB_MODULE, LAB_NAMES, probeLab, resetLab, startLab } from './harness.js';

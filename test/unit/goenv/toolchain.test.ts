@@ -1,23 +1,17 @@
 // The toolchain switch model against what go 1.23.5, 1.24.4 and 1.27.3 really did
-// (toolchain-vectors.json, recorded by test/e2e/lab/record-toolchain-vectors.ts: `go mod download` with
-// an empty file:// GOPROXY, so a switch shows as go's "toolchain not available" for the toolchain it wanted).
+// (vectors/toolchain-go1.<minor>.json, recorded by `npm run record-vectors -- --go /path/to/go` with
+// test/e2e/lab/record-toolchain-vectors.ts: `go mod download` with an empty file:// GOPROXY, so a switch
+// shows as go's "toolchain not available" for the toolchain it wanted).
 
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseGoVersion } from '../../../src/goenv/goversion.js';
 import { compareGo, decideToolchain, fromToolchain, goModLookup, isLangVersion, type ToolchainDecision } from '../../../src/goenv/toolchain.js';
+import type { ToolchainVector } from '../../e2e/lab/record-toolchain-vectors.js';
+import { recordedToolchainVectors } from '../../vectors/record.js';
 
-interface Vector {
-  name: string;
-  env?: string;
-  file?: string;
-  gomod: string[];
-  local: string;
-  exit: number;
-  stderr: string;
-}
+type Vector = ToolchainVector;
 
-const vectors = JSON.parse(readFileSync(new URL('./toolchain-vectors.json', import.meta.url), 'utf8')) as Vector[];
+const vectors: Vector[] = recordedToolchainVectors().flatMap((r) => r.cases);
 
 /** What go's output says it decided, in the model's terms. */
 function observed(v: Vector): Record<string, string> {
