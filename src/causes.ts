@@ -183,6 +183,34 @@ export function stagedModuleCause(stage: HopStage, code: ModuleCause): StageCaus
   return MODULE_CAUSE_AT[stage][code];
 }
 
+/**
+ * The ssh hop's own failures past dns and tcp (net/gitssh.ts's GitSshError: the host key, the keys offered,
+ * the remote git-upload-pack). The git hop is the proxy stage's: each is one of its proxy.git_* causes.
+ */
+export const SSH_CAUSES = ['git_ssh_failed', 'git_host_key_unknown', 'git_host_key_changed', 'git_publickey_denied', 'git_repo_not_found', 'git_not_checked'] as const;
+export type SshCause = (typeof SSH_CAUSES)[number];
+
+const SSH_CAUSE_SET: ReadonlySet<string> = new Set(SSH_CAUSES);
+
+export function isSshCause(code: string): code is SshCause {
+  return SSH_CAUSE_SET.has(code);
+}
+
+const SSH_STAGE_CAUSE: { readonly [C in SshCause]: StageCause } = {
+  git_ssh_failed: 'proxy.git_ssh_failed',
+  // A @cert-authority host: the probe does not check it (a finding); as a failure it is ssh's.
+  git_not_checked: 'proxy.git_ssh_failed',
+  git_host_key_unknown: 'proxy.git_host_key_unknown',
+  git_host_key_changed: 'proxy.git_host_key_changed',
+  git_publickey_denied: 'proxy.git_publickey_denied',
+  git_repo_not_found: 'proxy.git_repo_not_found',
+};
+
+/** The one place an ssh hop failure gets its cause (failure.ts's layerFailure calls it). */
+export function sshStageCause(code: SshCause): StageCause {
+  return SSH_STAGE_CAUSE[code];
+}
+
 /** A layer cause met by a later stage, named with that stage: `sumdb.dns.timeout`, `redirect.tls.unknown_authority`. */
 export type StagedLayerCause = `${HopStage}.${LayerCause}`;
 

@@ -27,6 +27,8 @@ export interface HintFacts {
   readonly statusLine?: string;
   /** The body was module metadata (.info, .mod, list), which is never large. */
   readonly moduleMetadata?: boolean;
+  /** The body was git's ref advertisement (info/refs, ls-refs), which a module's repository keeps small. */
+  readonly gitRefs?: boolean;
   /** What a module proxy sent instead of the protocol: an HTML page, or metadata of another version. */
   readonly answer?: 'html' | 'inconsistent';
   /** The proxy lists no version of the module and has no @latest (the query "latest" found nothing). */
@@ -39,7 +41,15 @@ export interface HintFacts {
   readonly sumdbName?: string;
   /** The toolchain go switches to (go1.27.3). */
   readonly toolchain?: string;
+  /** The repository URL git reaches over ssh (redacted): set for the ssh hop's failures. */
+  readonly sshRepo?: string;
+  /** How url.<base>.insteadOf sent go's URL there (a parenthesis to append), or ''. */
+  readonly rewrite?: string;
+  /** The key file the server accepts and ssh ignores for its mode. */
+  readonly unprotectedKey?: string;
 }
+
+const HOST_KEY_HINT = 'mount a known_hosts ConfigMap with the git host\'s key at ~/.ssh/known_hosts (the passwd home of the uid the build runs as; ssh ignores $HOME) or /etc/ssh/ssh_known_hosts: get the key from the git server\'s documentation or `ssh-keyscan -p PORT HOST` run from a trusted network (README: "Private modules over git")';
 
 export function hintFor(cause: Cause, f: HintFacts = {}): string {
   const layer = layerCauseOf(cause) ?? cause;
@@ -135,6 +145,7 @@ export function hintFor(cause: Cause, f: HintFacts = {}): string {
     case 'http.protocol':
       return `${host} did not answer with valid HTTP: check that the URL points at an HTTP server and no middlebox breaks the stream.`;
     case 'http.too_large':
+      if (f.gitRefs) return `the git server at ${host} sends more refs than any module repository holds: check what answers there`;
       return f.moduleMetadata
         ? `${host} sends a response far larger than any module metadata: a middlebox or a misconfigured server answers instead of a Go module proxy; check what answers at that URL`
         : `${host} sent more than the probe reads: check that the URL points at the right server.`;
@@ -199,6 +210,21 @@ export function hintFor(cause: Cause, f: HintFacts = {}): string {
       return 'a middlebox (an intercepting proxy, a mesh sidecar, a registry mirror) rewrites the Location header to its path: configure it to pass Location through unchanged, or exempt the GOPROXY host from it';
     case 'redirect.location_rewritten':
       return 'something on the proxy path rewrites the Location header (a registry mirror, a mesh sidecar, an intercepting proxy): make it pass Location through unchanged, or exempt the GOPROXY host from it (NO_PROXY)';
+    // The git hop over ssh (net/gitssh.ts): ssh's own failures past dns and tcp.
+    case 'proxy.git_host_key_unknown':
+      return `ssh does not know the host key of ${host}${f.rewrite ?? ''}: ${HOST_KEY_HINT}`;
+    case 'proxy.git_host_key_changed':
+      return `the host key ${host} presents is not the one known_hosts holds for it: if the server's key was rotated, update the known_hosts ConfigMap; otherwise something between the pod and ${host} is answering in its place`;
+    case 'proxy.git_publickey_denied':
+      if (f.unprotectedKey !== undefined) {
+        return `ssh ignores ${f.unprotectedKey}, the key the server accepts, because others may read it: mount the deploy-key Secret with defaultMode: 0400 (ssh wants no group or other bits on a key its user owns)`;
+      }
+      return `mount a deploy key the repository accepts as a Secret at ~/.ssh/id_ed25519 (mode 0400, owned by the build's uid) or name it with IdentityFile in ~/.ssh/config, or set SSH_AUTH_SOCK to an agent holding it; a passphrase-protected key cannot be used without a terminal${f.rewrite ?? ''}`;
+    case 'proxy.git_repo_not_found':
+      // Over https the transport names what the server answered (githttps.ts).
+      return f.sshRepo === undefined ? '' : `the ssh server at ${host} has no repository at ${f.sshRepo}${f.rewrite ?? ''}: check the path the insteadOf rule produces and that the deploy key's account may read it`;
+    case 'proxy.git_ssh_failed':
+      return `the ssh server at ${dialed} did not complete the SSH handshake: check that the port serves SSH and that nothing in between cuts the connection`;
     // go's web client refusing by itself (net/http's redirect policy, cmd/go/internal/web).
     case 'redirect.insecure':
       return 'the server redirects https to http, which go refuses: fix the redirect to stay on https (GOINSECURE does not apply to proxy traffic)';

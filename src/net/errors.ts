@@ -1,27 +1,31 @@
 // The layer errors of one hop, undici style: one class per layer with a stable `code` that callers
 // switch on, never the message. Each carries what every failure needs: the cause (`code`), the target
 // (host, host:port or URL), the detail (`message`: what was seen), the text go would print (`goError`)
-// and the evidence for report.json. The layers are dns, tcp, tls and http (a LayerCause each), and the
-// module protocol spoken over them (a ModuleCause). stages/failure.ts turns one into a stage's failure.
+// and the evidence for report.json. The layers are dns, tcp, tls and http (a LayerCause each), the
+// module protocol spoken over them (a ModuleCause), and ssh for the git hop (a SshCause, net/gitssh.ts's
+// GitSshError). stages/failure.ts turns one into a stage's failure.
 
-import type { DnsCause, HttpCause, LayerCause, ModuleCause, TcpCause, TlsCause } from '../causes.js';
+import type { DnsCause, HttpCause, LayerCause, ModuleCause, SshCause, TcpCause, TlsCause } from '../causes.js';
 import { ProbeError } from '../errors.js';
 import type { DialAttempt } from './dialer.js';
 import type { LookupResult } from './resolver.js';
 import type { TlsDiagnosis } from './tls.js';
 
-export type Layer = 'dns' | 'tcp' | 'tls' | 'http' | 'module';
+export type Layer = 'dns' | 'tcp' | 'tls' | 'http' | 'module' | 'ssh';
+
+/** Every code a layer error carries. */
+export type LayerErrorCode = LayerCause | ModuleCause | SshCause;
 
 export abstract class LayerError extends ProbeError {
   abstract readonly layer: Layer;
-  declare readonly code: LayerCause | ModuleCause;
+  declare readonly code: LayerErrorCode;
   /** What failed: the host looked up, the host:port dialed, the URL requested. */
   readonly target: string;
   /** The text go would print for it (without the request's `Get "<url>": `). */
   readonly goError: string;
   /** JSON-serialisable evidence for report.json (the lookup, the dial attempts, the TLS summary). */
   readonly evidence: Readonly<Record<string, unknown>>;
-  constructor(code: LayerCause | ModuleCause, target: string, detail: string, goError: string, evidence: Readonly<Record<string, unknown>> = {}) {
+  constructor(code: LayerErrorCode, target: string, detail: string, goError: string, evidence: Readonly<Record<string, unknown>> = {}) {
     super(code, detail);
     this.target = target;
     this.goError = goError;

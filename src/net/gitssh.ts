@@ -15,7 +15,8 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type net from 'node:net';
-import { ProbeError } from '../errors.js';
+import type { SshCause } from '../causes.js';
+import { DnsError, LayerError, TcpError } from './errors.js';
 import { InputFileError, type InputFs } from '../inputfile.js';
 import {
   judgeHostKey, keyBlobType, knownHostsName, preferredHostKeyTypes, readKnownHosts, readSshConfig,
@@ -92,37 +93,39 @@ export function gitUploadPackCommand(path: string): string {
   return `git-upload-pack '${path.replace(/['!]/g, (c) => `'\\${c}'`)}'`;
 }
 
-export type GitSshCause =
-  | 'dns.nxdomain' | 'dns.nodata' | 'dns.timeout' | 'dns.servfail' | 'dns.refused' | 'dns.server_misbehaving' | 'dns.no_nameserver' | 'dns.malformed' | 'dns.unreachable' | 'dns.hosts_only'
-  | 'tcp.refused' | 'tcp.timeout' | 'tcp.unreachable' | 'tcp.permission' | 'tcp.reset'
-  | 'git_ssh_failed' | 'git_host_key_unknown' | 'git_host_key_changed' | 'git_publickey_denied' | 'git_repo_not_found' | 'git_not_checked';
-
 /**
- * A failure of the ssh hop: `sshError` is what ssh (or, `from` 'remote', the remote command and git) print
- * on stderr before git's own line. ssh ends each of its lines with CRLF (log.c do_log), which go keeps in
- * its error text: measured, "Permission denied (publickey).\r\n\tfatal: …".
+ * A failure of the ssh hop past dns and tcp (those are a DnsError or TcpError with ssh's words): the host
+ * key, the keys offered, the remote git-upload-pack. `sshError` is what ssh (or, `from` 'remote', the
+ * remote command and git) print on stderr before git's own line; goError is git's whole stderr, which go
+ * wraps. ssh ends each of its lines with CRLF (log.c do_log), which go keeps in its error text: measured,
+ * "Permission denied (publickey).\r\n\tfatal: …".
  */
-export class GitSshError extends ProbeError {
-  declare readonly code: GitSshCause;
-  readonly target: string;
+export class GitSshError extends LayerError {
+  readonly layer = 'ssh' as const;
+  declare readonly code: SshCause;
   readonly sshError: string;
-  readonly evidence: Record<string, unknown>;
   readonly from: 'ssh' | 'remote';
-  constructor(code: GitSshCause, target: string, message: string, sshError: string, evidence: Record<string, unknown>, from: 'ssh' | 'remote' = 'ssh') {
-    super(code, message);
+  constructor(code: SshCause, target: string, message: string, sshError: string, evidence: Record<string, unknown>, from: 'ssh' | 'remote' = 'ssh') {
+    super(code, target, message, gitStderrText(sshError, from), evidence);
     this.from = from;
     this.name = 'GitSshError';
-    this.target = target;
     this.sshError = sshError;
-    this.evidence = evidence;
   }
 
   /** git's whole stderr: ssh's words, then git's "Could not read from remote repository". */
   get gitStderr(): string {
-    if (!this.sshError) return GIT_COULD_NOT_READ;
-    const text = this.from === 'ssh' ? this.sshError.split('\n').map((l) => `${l}\r`).join('\n') : this.sshError;
-    return `${text}\n${GIT_COULD_NOT_READ}`;
+    return this.goError;
   }
+}
+
+/** What lsRemoteSsh throws: the ssh hop failed at dns, tcp or ssh, each with git's whole stderr as its goError. */
+export type GitSshFailure = DnsError | TcpError | GitSshError;
+
+/** git's stderr after ssh failed: ssh's lines (CRLF, as ssh writes them) or the remote's, then git's own. */
+function gitStderrText(sshError: string, from: 'ssh' | 'remote'): string {
+  if (!sshError) return GIT_COULD_NOT_READ;
+  const text = from === 'ssh' ? sshError.split('\n').map((l) => `${l}\r`).join('\n') : sshError;
+  return `${text}\n${GIT_COULD_NOT_READ}`;
 }
 
 export interface GitSshContext {
@@ -280,7 +283,7 @@ function targetOf(config: { hostName: string; port: number }): string {
 
 /**
  * Runs the ssh side of `git ls-remote` against one repository URL: resolves, connects, verifies the host
- * key, authenticates, runs git-upload-pack and returns its refs. Throws GitSshError with ssh's words.
+ * key, authenticates, runs git-upload-pack and returns its refs. Throws a GitSshFailure with ssh's words.
  */
 export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: AbortSignal): Promise<GitSshResult> {
   const config = await readSshConfig({
@@ -302,8 +305,7 @@ export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: 
     addresses = (await ctx.resolver.lookup(config.hostName, { signal: timeoutSignal(signal, ctx.timeoutMs) })).addresses;
   } catch (err) {
     if (err instanceof DnsLookupError) {
-      throw new GitSshError(err.code as GitSshCause, target, err.message,
-        `ssh: Could not resolve hostname ${config.hostName}: ${gaiText(err.code)}`, { lookup: err.result });
+      throw new DnsError(err.code, target, err.message, gitStderrText(`ssh: Could not resolve hostname ${config.hostName}: ${gaiText(err.code)}`, 'ssh'), err.result);
     }
     throw err;
   }
@@ -317,7 +319,7 @@ export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: 
       const text = err.code === 'tcp.reset'
         ? sshProtocolText('reset', err.attempts.at(-1)?.address ?? config.hostName, config.port, false)
         : `ssh: connect to host ${config.hostName} port ${config.port}: ${connectText(err.code)}`;
-      throw new GitSshError(err.code as GitSshCause, target, err.message, text, { attempts: err.attempts });
+      throw new TcpError(err.code, target, err.message, gitStderrText(text, 'ssh'), err.attempts);
     }
     throw err;
   }

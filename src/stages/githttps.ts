@@ -10,7 +10,7 @@ import { gitCredentialFill, helperName } from '../goenv/gitcreds.js';
 import type { GitConfigEntry } from '../goenv/gitconfig.js';
 import { compare as semverCompare, isValid as isSemver, prerelease } from '../goenv/semver.js';
 import { GitProtocolError, lsRefsRequest, parseInfoRefs, parseLsRefs, tagForVersion, UPLOAD_PACK_REQUEST, UPLOAD_PACK_RESULT, type GitRef } from '../net/gitsmart.js';
-import { isHopError, LayerError, type HopError } from '../net/errors.js';
+import { HttpError, isHopError, LayerError, type HopError } from '../net/errors.js';
 import { HttpClient, SessionCache, type HttpResponse } from '../net/http.js';
 import { loadTrustStore, type TrustStore } from '../net/truststore.js';
 import type { Cause } from '../causes.js';
@@ -362,8 +362,9 @@ async function send(ctx: WorkContext, client: HttpClient, method: 'GET' | 'POST'
   try {
     const res = method === 'GET' ? await client.get(url, opts) : await client.post(url, body ?? Buffer.alloc(0), opts);
     if (res.truncated) {
-      throw new GitFail({ cause: 'proxy.http.too_large', target: redactGitURL(base), detail: `the answer of ${redactGitURL(url)} goes on past ${MAX_REFS_BYTES} bytes, where the probe stops reading (endless refs?)`,
-        gitStderr: 'fatal: the remote end hung up unexpectedly', hint: `the git server at ${new URL(url).host} sends more refs than any module repository holds: check what answers there` });
+      const tooLarge = new HttpError('http.too_large', redactGitURL(base), `the answer of ${redactGitURL(url)} goes on past ${MAX_REFS_BYTES} bytes, where the probe stops reading (endless refs?)`, 'fatal: the remote end hung up unexpectedly');
+      const f = layerFailure(tooLarge, { stage: 'proxy', facts: { host: new URL(url).host, gitRefs: true } });
+      throw new GitFail({ cause: f.cause, target: f.target, detail: f.detail, gitStderr: f.goError, hint: f.hint });
     }
     return res;
   } catch (err) {

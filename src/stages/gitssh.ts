@@ -5,9 +5,10 @@
 // GIT_SSH_COMMAND of the pod's own replaces ssh, which the probe then does not model (a finding).
 
 import { userInfo } from 'node:os';
-import { stagedLayerCause, type Cause } from '../causes.js';
-import { hintFor } from '../hints.js';
-import { GitSshError, lsRemoteSsh, parseGitSshUrl, type GitSshResult } from '../net/gitssh.js';
+import type { HintFacts } from '../hints.js';
+import { DnsError, LayerError, TcpError } from '../net/errors.js';
+import { GitSshError, lsRemoteSsh, parseGitSshUrl, type GitSshFailure, type GitSshResult } from '../net/gitssh.js';
+import { layerFailure } from './failure.js';
 import type { DialAttempt } from '../net/dialer.js';
 import { joinHostPort } from '../net/netip.js';
 import { GitProtocolError } from '../net/gitsmart.js';
@@ -31,8 +32,6 @@ function sshUser(env: Readonly<Record<string, string | undefined>>): { readonly 
   }
   return { name: env['USER'] || env['LOGNAME'] || fallback?.username || 'root', home: env['HOME'] || fallback?.homedir || '/' };
 }
-
-const HOST_KEY_HINT = 'mount a known_hosts ConfigMap with the git host\'s key at ~/.ssh/known_hosts (the passwd home of the uid the build runs as; ssh ignores $HOME) or /etc/ssh/ssh_known_hosts: get the key from the git server\'s documentation or `ssh-keyscan -p PORT HOST` run from a trusted network (README: "Private modules over git")';
 
 export const gitSshTransport: GitTransport = {
   name: 'ssh',
@@ -60,15 +59,17 @@ export const gitSshTransport: GitTransport = {
         ...(env['SSH_AUTH_SOCK'] ? { authSock: env['SSH_AUTH_SOCK'] } : {}),
       }, repo, ctx.budget('connect', req.signal));
     } catch (err) {
-      if (err instanceof GitSshError) {
+      if (err instanceof GitSshError || err instanceof DnsError || err instanceof TcpError) {
         recordConnection(ctx, req.modulePath, err.target, err);
         if (err.code === 'git_not_checked') {
           findings.push({ code: 'proxy.git_not_checked', severity: 'info', target: req.modulePath, message: `${err.message}: not checked` });
           return { ok: true, version: req.version, evidence: err.evidence, findings };
         }
+        // The one conversion names the cause (proxy.git_publickey_denied, proxy.tcp.refused) and the hint;
+        // go's wait is git's, not the layer's (githop.ts), and git's stderr is the error's text.
+        const f = layerFailure(err, { stage: 'proxy', facts: sshFacts(ctx, err.target, req, shown, err.evidence) });
         return { ok: false, evidence: err.evidence, findings, failure: {
-          cause: proxyCause(err.code), target: err.target, detail: `git's ssh connection for ${shown}: ${err.message}`,
-          gitStderr: err.gitStderr, hint: sshHint(ctx, err, req, shown),
+          cause: f.cause, target: f.target, detail: `git's ssh connection for ${shown}: ${err.message}`, gitStderr: f.goError, hint: f.hint,
         } };
       }
       if (err instanceof GitProtocolError) {
@@ -95,12 +96,12 @@ export const gitSshTransport: GitTransport = {
  * The connection in the run's record of opened origins (report.json egress[] lists the ssh host, with
  * whether it was reached), as the https transport's HTTP client records its own.
  */
-function recordConnection(ctx: WorkContext, modulePath: string, target: string, r: GitSshResult | GitSshError): void {
+function recordConnection(ctx: WorkContext, modulePath: string, target: string, r: GitSshResult | GitSshFailure): void {
   const origin = `ssh://${target}`;
   const why = { kind: 'git', module: modulePath, text: `git repository host of ${modulePath} (go runs git ls-remote over ssh)` };
-  if (r instanceof GitSshError) {
-    const attempts = (r.evidence['attempts'] as DialAttempt[] | undefined) ?? [];
-    const layer = r.code.startsWith('dns.') ? 'dns' : r.code.startsWith('tcp.') ? 'tcp' : 'ssh';
+  if (r instanceof LayerError) {
+    const attempts = r instanceof TcpError ? [...r.attempts] : (r.evidence['attempts'] as DialAttempt[] | undefined) ?? [];
+    const layer = r.layer;
     // Past dns and tcp the host was reached: the failure is ssh's, not the network's.
     if (layer === 'ssh') {
       ctx.net.http.opened.push({ origin, why, ok: true, via: 'direct', addresses: attempts.map((a) => a.address), dial: { attempts, goConnectMs: 0 } });
@@ -113,39 +114,16 @@ function recordConnection(ctx: WorkContext, modulePath: string, target: string, 
   ctx.net.http.opened.push({ origin, why, ok: true, via: 'direct', addresses: [...new Set(r.attempts.map((a) => a.address))], ...(chosen ? { connectedTo: joinHostPort(chosen.address, chosen.port) } : {}), dial: { attempts: r.attempts, goConnectMs: 0 } });
 }
 
-/** The ssh hop's failures as causes of the proxy stage (dns and tcp ones keep their layer: proxy.tcp.refused). */
-function proxyCause(code: GitSshError['code']): Cause {
-  switch (code) {
-    case 'git_host_key_unknown': return 'proxy.git_host_key_unknown';
-    case 'git_host_key_changed': return 'proxy.git_host_key_changed';
-    case 'git_publickey_denied': return 'proxy.git_publickey_denied';
-    case 'git_repo_not_found': return 'proxy.git_repo_not_found';
-    case 'git_ssh_failed': case 'git_not_checked': return 'proxy.git_ssh_failed';
-    default: return stagedLayerCause('proxy', code);
-  }
-}
-
-function sshHint(ctx: WorkContext, err: GitSshError, req: GitHopRequest, shown: string): string {
-  const host = err.target.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+/** What the hints of the ssh hop need: the host, how insteadOf sent go's URL there, the key ssh ignored. */
+function sshFacts(ctx: WorkContext, target: string, req: GitHopRequest, shown: string, evidence: Readonly<Record<string, unknown>>): HintFacts {
+  const host = target.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const rewrite = req.rewrite ? ` (url.${redactGitURL(req.rewrite.base)}.insteadOf ${redactGitURL(req.rewrite.insteadOf)} in ${req.rewrite.origin} sends ${redactGitURL(req.goURL)} there)` : '';
-  switch (err.code) {
-    case 'git_host_key_unknown':
-      return `ssh does not know the host key of ${host}${rewrite}: ${HOST_KEY_HINT}`;
-    case 'git_host_key_changed':
-      return `the host key ${host} presents is not the one known_hosts holds for it: if the server's key was rotated, update the known_hosts ConfigMap; otherwise something between the pod and ${host} is answering in its place`;
-    case 'git_publickey_denied':
-      if (typeof err.evidence['unprotectedKey'] === 'string') {
-        return `ssh ignores ${err.evidence['unprotectedKey']}, the key the server accepts, because others may read it: mount the deploy-key Secret with defaultMode: 0400 (ssh wants no group or other bits on a key its user owns)`;
-      }
-      return `mount a deploy key the repository accepts as a Secret at ~/.ssh/id_ed25519 (mode 0400, owned by the build's uid) or name it with IdentityFile in ~/.ssh/config, or set SSH_AUTH_SOCK to an agent holding it; a passphrase-protected key cannot be used without a terminal${rewrite}`;
-    case 'git_repo_not_found':
-      return `the ssh server at ${host} has no repository at ${shown}${rewrite}: check the path the insteadOf rule produces and that the deploy key's account may read it`;
-    case 'git_ssh_failed':
-    case 'git_not_checked':
-      return `the ssh server at ${err.target} did not complete the SSH handshake: check that the port serves SSH and that nothing in between cuts the connection`;
-    default:
-      return hintFor(err.code, { host, port: Number(/:(\d+)$/.exec(err.target)?.[1] ?? 22), dialed: err.target, nameservers: ctx.plan.dns.conf.servers, variable: `the repository URL ${shown}${rewrite}` });
-  }
+  const unprotectedKey = evidence['unprotectedKey'];
+  return {
+    host, port: Number(/:(\d+)$/.exec(target)?.[1] ?? 22), dialed: target, nameservers: ctx.plan.dns.conf.servers,
+    variable: `the repository URL ${shown}${rewrite}`, sshRepo: shown, rewrite,
+    ...(typeof unprotectedKey === 'string' ? { unprotectedKey } : {}),
+  };
 }
 
 registerGitTransport(gitSshTransport);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diskInputFs } from '../../src/inputfile.js';
+import { LayerError, TcpError } from '../../src/net/errors.js';
 import { GitSshError, lsRemoteSsh, parseGitSshUrl } from '../../src/net/gitssh.js';
 import { parseHosts } from '../../src/net/hosts.js';
 import { parseResolvConf } from '../../src/net/resolvconf.js';
@@ -84,13 +85,14 @@ describe.skipIf(!!missing && !process.env['CI'])('hostile ssh servers', () => {
       });
       expect(real.code).toBe(128);
       const err = await lsRemoteSsh(ctx(), parseGitSshUrl(url)!, AbortSignal.timeout(10_000)).then(() => undefined, (e: unknown) => e);
-      expect(err).toBeInstanceOf(GitSshError);
-      expect((err as GitSshError).code).toBe(code);
+      // A reset before the banner is the tcp layer's (TcpError), the rest ssh's (GitSshError); both carry git's stderr.
+      expect(err).toBeInstanceOf(code === 'tcp.reset' ? TcpError : GitSshError);
+      expect((err as LayerError).code).toBe(code);
       if (code === 'tcp.reset') {
         // ssh's own line races the reset: "Connection reset by 127.0.0.1 port N", or "by UNKNOWN port -1"
         // when the reset beats its getpeername (seen both ways): the probe says the first.
         expect(real.stderr).toMatch(/Connection reset by (127\.0\.0\.1 port \d+|UNKNOWN port -1)\r\n/);
-        expect((err as GitSshError).gitStderr).toMatch(/^kex_exchange_identification: read: Connection reset by peer\r\nConnection reset by 127\.0\.0\.1 port \d+\r\nfatal: Could not read from remote repository\./);
+        expect((err as LayerError).goError).toMatch(/^kex_exchange_identification: read: Connection reset by peer\r\nConnection reset by 127\.0\.0\.1 port \d+\r\nfatal: Could not read from remote repository\./);
       } else {
         expect((err as GitSshError).gitStderr).toBe(real.stderr.replace(/\s+$/, ''));
       }

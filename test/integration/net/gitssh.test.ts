@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diskInputFs } from '../../../src/inputfile.js';
-import { gitUploadPackCommand, GitSshError, lsRemoteSsh, parseGitSshUrl, type GitSshResult } from '../../../src/net/gitssh.js';
+import { LayerError } from '../../../src/net/errors.js';
+import { gitUploadPackCommand, lsRemoteSsh, parseGitSshUrl, type GitSshResult } from '../../../src/net/gitssh.js';
 import { parseHosts } from '../../../src/net/hosts.js';
 import { parseResolvConf } from '../../../src/net/resolvconf.js';
 import { Resolver } from '../../../src/net/resolver.js';
@@ -96,7 +97,7 @@ describe.skipIf(!!missing && !process.env['CI'])('git over ssh against a real ss
     return { ok: false, stderr: r.stderr.replace(/\s+$/, '') };
   }
 
-  async function probe(home: string, url: string, batch: boolean, authSock?: string): Promise<{ outcome: Outcome; result?: GitSshResult; error?: GitSshError }> {
+  async function probe(home: string, url: string, batch: boolean, authSock?: string): Promise<{ outcome: Outcome; result?: GitSshResult; error?: LayerError }> {
     const parsed = parseGitSshUrl(url);
     if (!parsed) throw new Error(`not an ssh URL: ${url}`);
     const ctx = {
@@ -109,9 +110,10 @@ describe.skipIf(!!missing && !process.env['CI'])('git over ssh against a real ss
       const refs = result.refs.flatMap((r) => [`${r.oid} ${r.name}`, ...(r.peeled ? [`${r.peeled} ${r.name}^{}`] : [])]).sort();
       return { outcome: { ok: true, refs }, result };
     } catch (err) {
-      if (!(err instanceof GitSshError)) throw err;
+      // A dns or tcp failure of the hop is that layer's error, ssh's own a GitSshError: each carries git's stderr as goError.
+      if (!(err instanceof LayerError)) throw err;
       // ssh names files under its passwd home, /root here (the probe under the directory it was given).
-      return { outcome: { ok: false, stderr: err.gitStderr.replaceAll(`${home}/`, '/root/') }, error: err };
+      return { outcome: { ok: false, stderr: err.goError.replaceAll(`${home}/`, '/root/') }, error: err };
     }
   }
 
@@ -175,7 +177,7 @@ describe.skipIf(!!missing && !process.env['CI'])('git over ssh against a real ss
           else expect(mineText).toBe(realText);
         }
         // No key material in anything the probe keeps.
-        const kept = JSON.stringify({ ...mine.result, config: undefined, error: mine.error ? { message: mine.error.message, evidence: mine.error.evidence, text: mine.error.gitStderr } : undefined });
+        const kept = JSON.stringify({ ...mine.result, config: undefined, error: mine.error ? { message: mine.error.message, evidence: mine.error.evidence, text: mine.error.goError } : undefined });
         for (const k of Object.values(keys)) {
           const body = k.privateKey.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
           for (const line of k.privateKey.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'))) expect(kept).not.toContain(line);

@@ -15,6 +15,8 @@ import {
   LAYER_CAUSES,
   layerCauseOf,
   MODULE_CAUSES,
+  SSH_CAUSES,
+  sshStageCause,
   STAGE_CAUSES,
   stagedLayerCause,
   stagedModuleCause,
@@ -30,6 +32,7 @@ import type { DialAttempt } from '../../../src/net/dialer.js';
 import { goGet, GoWebError, type GoResponse, type GoWeb } from '../../../src/net/goweb.js';
 import type { Plan } from '../../../src/plan.js';
 import { layerFailure, restaged, stageFailure } from '../../../src/stages/failure.js';
+import { GitSshError } from '../../../src/net/gitssh.js';
 import { statusFailure, webFailure } from '../../../src/stages/gowalk.js';
 
 const layerCauses = Object.keys(LAYER_CAUSES).filter(isLayerCause);
@@ -174,8 +177,11 @@ function emitters(): Map<string, string> {
   return files;
 }
 
-/** The stage causes the one conversion makes: each module protocol failure as each later stage names it. */
-const CONVERTED: ReadonlySet<string> = new Set(HOP_STAGES.flatMap((stage) => MODULE_CAUSES.map((code) => stagedModuleCause(stage, code))));
+/** The stage causes the one conversion makes: each module protocol failure as each later stage names it, each ssh failure. */
+const CONVERTED: ReadonlySet<string> = new Set([
+  ...HOP_STAGES.flatMap((stage) => MODULE_CAUSES.map((code) => stagedModuleCause(stage, code))),
+  ...SSH_CAUSES.map((code) => sshStageCause(code)),
+]);
 
 /**
  * Every other stage cause, and the files that write it: a stage's own judgement (a checksum mismatch, a
@@ -198,16 +204,13 @@ const EMITTED_ELSEWHERE: Readonly<Record<string, readonly string[]>> = {
   'proxy.file_error': ['src/stages/gowalk.ts'],
   'proxy.toolchain_not_available': ['src/stages/proxy.ts'],
   'proxy.direct_failed': ['src/stages/direct.ts', 'src/stages/githop.ts', 'src/stages/githttps.ts'],
-  'proxy.git_auth_required': ['src/stages/githttps.ts', 'src/stages/gitssh.ts'],
-  'proxy.git_auth_failed': ['src/stages/githttps.ts', 'src/stages/gitssh.ts'],
-  'proxy.git_repo_not_found': ['src/stages/githttps.ts', 'src/stages/gitssh.ts'],
-  'proxy.git_revision_not_found': ['src/stages/githttps.ts', 'src/stages/gitssh.ts', 'src/stages/githop.ts'],
+  'proxy.git_auth_required': ['src/stages/githttps.ts'],
+  'proxy.git_auth_failed': ['src/stages/githttps.ts'],
+  // Over https (over ssh the conversion names it).
+  'proxy.git_repo_not_found': ['src/stages/githttps.ts'],
+  'proxy.git_revision_not_found': ['src/stages/githttps.ts', 'src/stages/direct.ts'],
   'proxy.git_meta_mismatch': ['src/stages/direct.ts'],
   'proxy.git_vcs_disallowed': ['src/stages/direct.ts'],
-  'proxy.git_host_key_unknown': ['src/stages/gitssh.ts', 'src/net/gitssh.ts'],
-  'proxy.git_host_key_changed': ['src/stages/gitssh.ts', 'src/net/gitssh.ts'],
-  'proxy.git_publickey_denied': ['src/stages/gitssh.ts', 'src/net/gitssh.ts'],
-  'proxy.git_ssh_failed': ['src/stages/gitssh.ts', 'src/net/gitssh.ts'],
   'proxy.git_protocol': ['src/stages/githttps.ts', 'src/stages/gitssh.ts'],
   'sumdb.toolchain_unverified': ['src/stages/sumdb.ts'],
   'sumdb.unavailable_via_proxy': ['src/stages/sumdb.ts'],
@@ -287,6 +290,35 @@ const FORCED = [
   /\b(?:cause|code)\)?\??\.replace\(/,
   /\.replace\(\/\^\(?(?:dns|tcp|tls|http|module|config|proxy|sumdb|redirect)(?:\\\.|\|)/,
 ];
+
+describe('the git hop over ssh: its failures through the one conversion', () => {
+  const facts = { host: 'git.example', port: 2222, dialed: 'git.example:2222', sshRepo: 'ssh://git@git.example:2222/team/repo.git', rewrite: '' };
+
+  it('each ssh failure is its proxy.git_* cause, with a hint of its own (naming the host, but for the keys to mount)', () => {
+    for (const code of SSH_CAUSES) {
+      const err = new GitSshError(code, 'git.example:2222', 'm', 'Host key verification failed.', {});
+      const f = layerFailure(err, { stage: 'proxy', facts });
+      expect(f.cause).toBe(sshStageCause(code));
+      expect(f.cause).toMatch(/^proxy\.git_/);
+      expect(f.hint, code).not.toBe('');
+      if (code !== 'git_publickey_denied') expect(f.hint, code).toContain('git.example');
+      // git's whole stderr is the error's text: ssh's line (CRLF), then git's.
+      expect(f.goError).toBe('Host key verification failed.\r\nfatal: Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.');
+    }
+  });
+
+  it('dns and tcp failures of the ssh hop keep their layer, prefixed by the proxy stage, with the layer\'s hint', () => {
+    const tcp = new TcpError('tcp.refused', 'git.example:2222', 'refused', 'ssh: connect to host git.example port 2222: Connection refused', []);
+    const f = layerFailure(tcp, { stage: 'proxy', facts });
+    expect(f.cause).toBe('proxy.tcp.refused');
+    expect(f.hint).toBe(hintFor('tcp.refused', facts));
+  });
+
+  it('a key ssh ignores for its mode is named in the hint', () => {
+    const err = new GitSshError('git_publickey_denied', 'git.example:2222', 'm', 'x', { unprotectedKey: '/root/.ssh/id_ed25519' });
+    expect(layerFailure(err, { stage: 'proxy', facts: { ...facts, unprotectedKey: '/root/.ssh/id_ed25519' } }).hint).toMatch(/ssh ignores \/root\/\.ssh\/id_ed25519.*defaultMode: 0400/);
+  });
+});
 
 describe('causes in src are typed, never forced or rewritten', () => {
   it('no cast to a cause or failure type, no regex rewriting a cause', () => {
