@@ -125,6 +125,12 @@ export interface GoRules {
    */
   readonly urlFieldsReordered: boolean;
   /**
+   * os.ReadDir opens a directory with O_DIRECTORY (os/file_unix.go, go 1.24), so a file in SSL_CERT_DIR
+   * fails as "open F: not a directory"; go 1.23 opened it and failed reading: "readdirent F: not a
+   * directory" (crypto/x509/root_unix.go readUniqueDirectoryEntries; recorded in test/unit/tls/vectors).
+   */
+  readonly readDirOpensDirectory: boolean;
+  /**
    * A NO_PROXY name entry can match an IP-literal target by suffix ("0.0.1" matched https://10.0.0.1).
    * go 1.24's vendor/golang.org/x/net/http/httpproxy/proxy.go domainMatch.match returns false for an IP
    * host (recorded: test/unit/goenv/vectors/go1.24.json, HTTP_PROXY); go 1.23's matched it.
@@ -184,6 +190,7 @@ export function rulesFor(v: GoVersion): GoRules {
     goImportSubdir: at(25),
     urlStrictColons: at(26),
     urlFieldsReordered: at(27),
+    readDirOpensDirectory: at(24),
     noProxyNamesMatchIps: !at(24),
     tlsKeyShares: at(24) ? ['X25519MLKEM768', 'x25519'] : ['x25519'],
     tlsRejectsSha1Handshake: at(25),

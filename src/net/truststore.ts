@@ -17,6 +17,8 @@ export interface TrustStoreSources {
   files?: readonly string[];
   /** The built-in directory list (default: Go's certDirectories for Linux). */
   dirs?: readonly string[];
+  /** GoRules.readDirOpensDirectory: how go words a directory entry that is a file (go 1.24+: "open"). */
+  readDirOpensDirectory?: boolean;
 }
 
 export interface TrustStore {
@@ -281,7 +283,7 @@ export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskI
     } catch (err) {
       const code = errnoOf(err);
       if (code !== 'ENOENT') {
-        const op = code === 'ENOTDIR' ? 'readdirent' : 'open';
+        const op = code === 'ENOTDIR' && !src.readDirOpensDirectory ? 'readdirent' : 'open';
         const msg = goPathError(op, dir, err);
         firstErr ??= msg;
         skip(b, dir, msg);

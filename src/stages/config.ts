@@ -122,13 +122,14 @@ async function readInputs(ctx: PlanningContext): Promise<Inputs> {
  * root.go: systemRootsPool's sync.Once runs on the first Verify without Roots), and a GOPROXY=off run
  * reads none of the ~300 files of /etc/ssl/certs.
  */
-function readTrustStore(env: Readonly<Record<string, string>>, inputs: Inputs, entries: readonly ProxyEntry[], sumdb: GoSumDB): Promise<TrustStore> | TrustStore {
+function readTrustStore(env: Readonly<Record<string, string>>, inputs: Inputs, entries: readonly ProxyEntry[], sumdb: GoSumDB, go: GoRules): Promise<TrustStore> | TrustStore {
   const dialsTls = sumdb.kind !== 'off' || entries.some((e) => e.kind === 'direct' || e.kind === 'noproxy' || (e.kind === 'url' && !e.url.startsWith('file:')));
   if (!dialsTls) return unreadTrustStore('no hop can reach a TLS server: GOPROXY has no http(s) or direct entry, and GOSUMDB is off');
   return loadTrustStore(
     {
       ...(env['SSL_CERT_FILE'] ? { sslCertFile: env['SSL_CERT_FILE'] } : {}),
       ...(env['SSL_CERT_DIR'] ? { sslCertDir: env['SSL_CERT_DIR'] } : {}),
+      readDirOpensDirectory: go.readDirOpensDirectory,
     },
     inputs.files.fs,
   );
@@ -235,7 +236,7 @@ async function decide(ctx: PlanningContext, inputs: Inputs, findings: Finding[])
   for (const ign of proxyEnv.ignored) {
     findings.push({ code: 'config.proxy_env_ignored', severity: 'warn', target: ign.variable, message: `${ign.variable}=${ign.value} is ignored by go: ${ign.reason}` });
   }
-  const trust = await readTrustStore(env, inputs, list.entries, sumdb);
+  const trust = await readTrustStore(env, inputs, list.entries, sumdb, go);
   checkTrust(env, trust, findings);
 
   const dns = readDnsConfig(ctx, inputs, findings);

@@ -15,7 +15,7 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findLabGos } from '../e2e/lab/gos.js';
-import { REPO_ROOT, TLOG_VECTORS_DIR, VECTORS_DIR } from './record.js';
+import { REPO_ROOT, TLOG_VECTORS_DIR, TRUST_VECTORS_DIR, VECTORS_DIR } from './record.js';
 
 const exec = promisify(execFile);
 const gos = await findLabGos(process.env);
@@ -27,6 +27,7 @@ function committed(): string[] {
   return [
     ...readdirSync(VECTORS_DIR).filter((f) => /^(toolchain-)?go1\.\d+\.json$/.test(f)).map((f) => relative(REPO_ROOT, join(VECTORS_DIR, f))),
     ...readdirSync(TLOG_VECTORS_DIR).filter((f) => /^tlog-go1\.\d+\.json$/.test(f)).map((f) => relative(REPO_ROOT, join(TLOG_VECTORS_DIR, f))),
+    ...readdirSync(TRUST_VECTORS_DIR).filter((f) => /^truststore-go1\.\d+\.json$/.test(f)).map((f) => relative(REPO_ROOT, join(TRUST_VECTORS_DIR, f))),
   ].sort();
 }
 
@@ -56,6 +57,7 @@ describe('the committed go vectors are what the recorder writes with each lab go
         expect(written).toContain(`test/unit/goenv/vectors/go1.${minor}.json`);
         expect(written).toContain(`test/unit/sumdb/vectors/tlog-go1.${minor}.json`);
         expect(written).toContain(`test/unit/goenv/vectors/toolchain-go1.${minor}.json`);
+        expect(written).toContain(`test/unit/tls/vectors/truststore-go1.${minor}.json`);
       }
       // Each file as recorded equals the committed one, byte for byte (the message names the file).
       for (const path of written) {

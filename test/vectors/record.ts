@@ -9,7 +9,10 @@
 //     archive/zip), which test/unit/sumdb/*.test.ts compare the probe's sumdb code with;
 //   - test/unit/goenv/vectors/toolchain-go1.<minor>.json: that go's toolchain decisions (`go mod download`
 //     with an empty file:// GOPROXY, test/e2e/lab/record-toolchain-vectors.ts), which
-//     test/unit/goenv/toolchain.test.ts checks the toolchain model against.
+//     test/unit/goenv/toolchain.test.ts checks the toolchain model against;
+//   - test/unit/tls/vectors/truststore-go1.<minor>.json: the system roots crypto/x509 loads for each
+//     SSL_CERT_FILE/SSL_CERT_DIR layout of test/unit/tls/truststore-fixtures.ts (record/truststore.go),
+//     which test/unit/tls/truststore.test.ts checks loadTrustStore against.
 //
 // `--out DIR` writes the same files under DIR (same relative paths) instead of the repository:
 // test/vectors/honest.test.ts records with each lab go that way and checks the committed files are
@@ -46,6 +49,7 @@ import {
   QUOTE, SEMVER, SEMVER_COMPARE, UNESCAPE_PATH, UNESCAPE_VERSION, URL_PARSE,
 } from '../unit/goenv/go123-expected.js';
 import { recordToolchainVectors, type ToolchainVector } from '../e2e/lab/record-toolchain-vectors.js';
+import { buildTrustFixtures } from '../unit/tls/truststore-fixtures.js';
 import { GOSUMDB_INPUTS } from './inputs.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -53,12 +57,15 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(HERE, '..', '..');
 export const VECTORS_DIR = resolve(HERE, '..', 'unit', 'goenv', 'vectors');
 export const TLOG_VECTORS_DIR = resolve(HERE, '..', 'unit', 'sumdb', 'vectors');
+export const TRUST_VECTORS_DIR = resolve(HERE, '..', 'unit', 'tls', 'vectors');
 /** The Location table of the hostile suite (base, Location and go 1.23's result as hex bytes). */
 export const LOCATION_GO123 = resolve(HERE, '..', 'hostile', 'properties', 'location-go123.json');
 /** What every recording names as its maker. */
 export const RECORDED_BY = 'test/vectors/record.ts (test/vectors/record/main.go)';
 /** What every toolchain recording names as its maker. */
 export const TOOLCHAIN_RECORDED_BY = 'test/vectors/record.ts (test/e2e/lab/record-toolchain-vectors.ts)';
+/** What every trust-store recording names as its maker. */
+export const TRUST_RECORDED_BY = 'test/vectors/record.ts (test/vectors/record/truststore.go)';
 /** What every tlog recording names as its maker. */
 export const TLOG_RECORDED_BY = 'test/vectors/record.ts (test/vectors/record/tlog.go)';
 
@@ -186,6 +193,11 @@ export function recordedToolchainVectors(): RecordedToolchainVectors[] {
   return readRecordings<RecordedToolchainVectors>(VECTORS_DIR, /^toolchain-go1\.\d+\.json$/);
 }
 
+/** The committed trust-store answers, one file per recorded go (test/unit/tls/vectors/truststore-go1.<minor>.json). */
+export function recordedTrustVectors(): RecordedTrustVectors[] {
+  return readRecordings<RecordedTrustVectors>(TRUST_VECTORS_DIR, /^truststore-go1\.\d+\.json$/);
+}
+
 /** The committed sumdb vectors, one per recorded go (test/unit/sumdb/vectors/tlog-go1.<minor>.json). */
 export function recordedTlogVectors(): RecordedTlogVectors[] {
   return readRecordings<RecordedTlogVectors>(TLOG_VECTORS_DIR, /^tlog-go1\.\d+\.json$/);
@@ -196,6 +208,13 @@ export interface RecordedToolchainVectors {
   readonly recordedBy: string;
   readonly go: string;
   readonly cases: ToolchainVector[];
+}
+
+/** One go's system roots per trust-store layout: the fixtures' names in its pool, and Verify's SystemRootsError ($B: the fixtures' directory). */
+export interface RecordedTrustVectors {
+  readonly recordedBy: string;
+  readonly go: string;
+  readonly layouts: Record<string, { certs: string[]; error: string | null }>;
 }
 
 /** A recording: where it goes (relative to the repository) and its text. */
@@ -324,8 +343,28 @@ export async function record(goBin: string): Promise<Recording[]> {
 
     const toolchain: RecordedToolchainVectors = { recordedBy: TOOLCHAIN_RECORDED_BY, go: version, cases: await recordToolchainVectors(goBin, version) };
 
+    const trustBase = join(work, 'trust');
+    mkdirSync(trustBase);
+    const fx = buildTrustFixtures(trustBase);
+    const nameOfCN = new Map(Object.entries(fx.certs).map(([name, c]) => [name.toUpperCase(), name]));
+    const layouts: RecordedTrustVectors['layouts'] = {};
+    for (const l of fx.layouts) {
+      const vars: Record<string, string> = {};
+      if (l.sslCertFile !== undefined) vars['SSL_CERT_FILE'] = l.sslCertFile;
+      if (l.sslCertDir !== undefined) vars['SSL_CERT_DIR'] = l.sslCertDir;
+      const p = run(bin, ['truststore'], { cwd: prog, env: env(vars), input: fx.certs.probe.certPem });
+      if (p.status !== 0) throw new Error(`the recorder's truststore failed (${p.status}): ${p.stderr}`);
+      const got = JSON.parse(p.stdout) as { certs: string[]; error: string | null };
+      layouts[l.name] = {
+        certs: got.certs.map((cn) => nameOfCN.get(cn.toUpperCase()) ?? `unknown certificate ${cn}`),
+        error: got.error === null ? null : got.error.replaceAll(trustBase, '$B'),
+      };
+    }
+    const trust: RecordedTrustVectors = { recordedBy: TRUST_RECORDED_BY, go: version, layouts };
+
     const rel = (abs: string): string => relative(REPO_ROOT, abs);
     return [
+      { path: rel(join(TRUST_VECTORS_DIR, `truststore-go1.${minor}.json`)), text: `${JSON.stringify(trust, null, 1)}\n` },
       { path: rel(join(VECTORS_DIR, `toolchain-go1.${minor}.json`)), text: `${JSON.stringify(toolchain, null, 1)}\n` },
       { path: rel(join(VECTORS_DIR, `go1.${minor}.json`)), text: `${JSON.stringify(vectors, null, 1)}\n` },
       { path: rel(join(TLOG_VECTORS_DIR, `tlog-go1.${minor}.json`)), text: `${JSON.stringify(tlog, null, 1)}\n` },

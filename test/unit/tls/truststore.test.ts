@@ -1,35 +1,19 @@
-// Trust store loading against Go 1.23: the expected pools and errors below are what a throwaway Go
-// program (x509.SystemCertPool + Verify with system roots) reported with SSL_CERT_FILE and
-// SSL_CERT_DIR set to the same layouts ($B stands for the temporary directory).
+// Trust store loading against go: the pools and errors each go's crypto/x509 reported with SSL_CERT_FILE
+// and SSL_CERT_DIR set to the same layouts (test/unit/tls/vectors/truststore-go1.<minor>.json, recorded
+// by `npm run record-vectors` with test/vectors/record/truststore.go; $B stands for the temporary
+// directory), each checked under that go's rules.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGoVersion, rulesFor } from '../../../src/goenv/goversion.js';
 import { diskInputFs, INPUT_LIMITS, overlayInputFs, type InputFs } from '../../../src/inputfile.js';
 import { selfSignedCA } from '../../../src/lab/pki.js';
 import { decodePem, loadTrustStore } from '../../../src/net/truststore.js';
+import { recordedTrustVectors } from '../../vectors/record.js';
 import { buildTrustFixtures, type TrustFixtures } from './truststore-fixtures.js';
-
-// Go's results: the certificates in the pool (by fixture name) and SystemRootsError's text, if any.
-const GO_RESULTS: Record<string, { certs: string[]; error?: string }> = {
-  'file-and-dir-union': { certs: ['a1', 'a2', 'b1', 'c1'] },
-  'missing-file-dir-only': { certs: ['b1', 'c1'] },
-  'two-dirs': { certs: ['b1', 'b2', 'c1'] },
-  'empty-components': { certs: ['b2', 'c1'] },
-  'non-pem-file-empty-dir': { certs: [] },
-  'file-is-directory': {
-    certs: [],
-    error: 'x509: failed to load system roots and no roots provided; read $B/adir: is a directory',
-  },
-  'dir-is-file': {
-    certs: [],
-    error: 'x509: failed to load system roots and no roots provided; readdirent $B/bundle.pem: not a directory',
-  },
-  'dir-is-file-but-file-loads': { certs: ['a1', 'a2'] },
-  'nothing-exists': { certs: [] },
-};
 
 let base: string;
 let fx: TrustFixtures;
@@ -46,20 +30,19 @@ const namesOf = (fingerprints: ReadonlySet<string>): string[] =>
     .map(([n]) => n)
     .sort();
 
-describe('loadTrustStore agrees with Go 1.23 on Linux', () => {
-  it('has a Go result for every layout', () => {
-    expect(fx.layouts.map((l) => l.name).sort()).toEqual(Object.keys(GO_RESULTS).sort());
+describe.each(recordedTrustVectors())('loadTrustStore agrees with $go on Linux', ({ go, layouts }) => {
+  const rules = rulesFor(parseGoVersion(go));
+  it('has a go result for every layout', () => {
+    expect(fx.layouts.map((l) => l.name).sort()).toEqual(Object.keys(layouts).sort());
   });
-  for (const name of Object.keys(GO_RESULTS)) {
-    it(name, async () => {
-      const layout = fx.layouts.find((l) => l.name === name)!;
-      const store = await loadTrustStore({ sslCertFile: layout.sslCertFile, sslCertDir: layout.sslCertDir });
-      const expected = GO_RESULTS[name]!;
-      expect(namesOf(store.fingerprints)).toEqual(expected.certs);
-      expect(store.pems.length).toBe(expected.certs.length);
-      expect(store.error?.replaceAll(base, '$B')).toBe(expected.error);
-    });
-  }
+  it.each(Object.keys(layouts))('%s', async (name) => {
+    const layout = fx.layouts.find((l) => l.name === name)!;
+    const store = await loadTrustStore({ sslCertFile: layout.sslCertFile, sslCertDir: layout.sslCertDir, readDirOpensDirectory: rules.readDirOpensDirectory });
+    const expected = layouts[name]!;
+    expect(namesOf(store.fingerprints)).toEqual(expected.certs);
+    expect(store.pems.length).toBe(expected.certs.length);
+    expect(store.error?.replaceAll(base, '$B') ?? null).toBe(expected.error);
+  });
 });
 
 describe('what the store reports', () => {

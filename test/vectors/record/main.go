@@ -117,6 +117,8 @@ func main() {
 			httpProxy()
 		case "tlog":
 			tlogVectors()
+		case "truststore":
+			trustStore()
 		default:
 			panic("unknown subcommand " + os.Args[1])
 		}
