@@ -538,7 +538,7 @@ function judgeOnce(presented: Buffer[], material: TrustMaterial, opts: TlsHandsh
   const key = known ? `${opts.host}\n${presented.map(sha256Hex).join('\n')}` : '';
   const seen = known?.get(key);
   if (seen && now >= seen.validFrom && now <= seen.validUntil) return { chain: [...seen.chain], verification: { ok: true }, verifiedPath: [...seen.verifiedPath] };
-  const chain = presented.map((der) => describeCertificate(der, opts.trust));
+  const chain = presented.map((der) => describeCertificate(der, opts.trust, opts.x509));
   const { verification, verifiedPath, validity } = judge(presented, material, opts);
   if (known && validity) known.set(key, { chain, verifiedPath, validFrom: validity.from, validUntil: validity.until });
   return { chain: [...chain], verification, verifiedPath: [...verifiedPath] };

@@ -3,7 +3,7 @@
 // parser rejects, so that a certificate Go cannot parse is still shown.
 
 import { X509Certificate } from 'node:crypto';
-import { CertificateParseError, formatName, parseCertificate, type ParsedCertificate } from './parse.js';
+import { CertificateParseError, formatName, parseCertificate, type ParseRules, type ParsedCertificate } from './parse.js';
 import { sha256Hex } from './pool.js';
 import { formatRFC3339, isSelfSigned } from './verify.js';
 import { formatNetIp } from '../netip.js';
@@ -35,12 +35,13 @@ const CURVE_BITS: Readonly<Record<string, number>> = { 'P-224': 224, 'P-256': 25
  * Describe any certificate. Never throws: what Go's parser rejects is read as far as it goes
  * (then by node:crypto), and the reasons land in `problems`.
  */
-export function describeCertificate(der: Buffer, trust?: TrustStore): CertInfo {
+export function describeCertificate(der: Buffer, trust?: TrustStore, rules: ParseRules = {}): CertInfo {
   const problems: string[] = [];
   const sha256 = sha256Hex(der);
   let p: Partial<ParsedCertificate>;
   try {
-    p = parseCertificate(der);
+    // The modelled go's parser: a BIT STRING name attribute parses for go 1.27, duplicate policies fail for 1.24+.
+    p = parseCertificate(der, rules);
   } catch (err) {
     p = err instanceof CertificateParseError ? err.partial : {};
     problems.push(`Go cannot parse this certificate: ${err instanceof Error ? err.message : String(err)}`);

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseGoVersion, rulesFor, x509RulesFor, type X509Rules } from '../../../src/goenv/goversion.js';
 import { issue, selfSignedCA } from '../../../src/lab/pki.js';
+import { der } from '../../../src/lab/der-writer.js';
+import { describeCertificate } from '../../../src/net/x509/describe.js';
 import { parseCertificate, type ParsedCertificate } from '../../../src/net/x509/parse.js';
 import { CertPool } from '../../../src/net/x509/pool.js';
 import { verifyCertificate } from '../../../src/net/x509/verify.js';
@@ -116,3 +118,13 @@ function verdictUnder(s: VerifyScenario, rules: X509Rules): string {
   const res = verifyCertificate(leaf, { roots, intermediates, dnsName: s.dnsName, now: s.now, sha1OverrideHint: rules.sha1OverrideHint, rules });
   return res.ok ? `ok: ${res.chains[0]!.map((c) => c.subject.commonName).join(' > ')}` : res.error.message;
 }
+
+describe('the chain dump parses as the modelled go does', () => {
+  const root = selfSignedCA({ commonName: 'root', isCA: true, keyType: 'ec' });
+  const leaf = issue({ commonName: 'b.example', sans: ['b.example'], subjectRdns: [der.set(der.seq(der.oid('2.5.4.5'), der.bits(Buffer.from([0x2a]))))] }, root);
+  const cannotParse = (rules: X509Rules) => describeCertificate(leaf.der, undefined, rules).problems?.filter((p) => p.startsWith('Go cannot parse')) ?? [];
+  it('a BIT STRING name attribute: go 1.24 cannot parse the certificate, go 1.27 can', () => {
+    expect(cannotParse(x509('1.24'))).toEqual(['Go cannot parse this certificate: x509: invalid RDNSequence: invalid attribute value: unsupported string type: 3']);
+    expect(cannotParse(x509('1.27'))).toEqual([]);
+  });
+});
