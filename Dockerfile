@@ -35,6 +35,9 @@ LABEL org.opencontainers.image.title="gomodprobe" \
       org.opencontainers.image.base.name="${RUNTIME_IMAGE}"
 # Owned by root and read-only: the probe never writes next to itself.
 COPY --from=build --chown=0:0 --chmod=0444 /src/dist/gomodprobe.mjs /app/gomodprobe.mjs
+# Beside the bundle, its source maps (a bug's one line names its place in src/: src/stack.ts reads them
+# only then) and the CycloneDX SBOM, where image scanners look for the bundled npm packages' versions.
+COPY --from=build --chown=0:0 --chmod=0444 /src/dist/gomodprobe.cdx.json /src/dist/*.map /app/
 # Numeric, so that the kubelet can enforce runAsNonRoot without reading /etc/passwd.
 USER 65532:65532
 ENTRYPOINT ["/nodejs/bin/node", "--liftoff-only", "--no-opt", "--optimize-for-size", "--semi-space-growth-factor=1", "/app/gomodprobe.mjs"]

@@ -2,7 +2,7 @@
 // the image, checked on the same plan the runtime test reproduced and ran, so the two cannot drift.
 
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isIgnored, labels, last, parseCopy, parseDockerfile, parseDockerignore, workdirAt } from './dockerfile.js';
 import { contextFiles, isNpmCi, readImagePlan, REPO_DIR, runCommand } from './image-plan.js';
@@ -68,14 +68,15 @@ describe('Dockerfile: runtime stage', () => {
     expect(plan.copies.every((c) => c.line < user.line)).toBe(true);
   });
 
-  it('copies exactly one file, the bundle that the build stage makes, read-only and owned by root', () => {
+  it('copies the bundle that the build stage makes, then its source maps and SBOM beside it, read-only and owned by root', () => {
     // The bundle path as scripts/build.mjs writes it, under the build stage's WORKDIR.
     const outfile = /outfile:\s*'([^']+)'/.exec(buildScript)![1]!;
     const runBuild = plan.build.instructions.find((i) => i.keyword === 'RUN' && runCommand(i) === 'npm run build')!;
     const bundleInBuildStage = join(workdirAt(plan.build, runBuild), outfile);
-    expect(plan.copies).toHaveLength(1);
-    const copy = plan.copies[0]!;
-    expect(copy).toMatchObject({ from: 'build', sources: [bundleInBuildStage], dest: plan.script, chown: '0:0', chmod: '0444' });
+    expect(plan.copies).toHaveLength(2);
+    expect(plan.copies[0]).toMatchObject({ from: 'build', sources: [bundleInBuildStage], dest: plan.script, chown: '0:0', chmod: '0444' });
+    const dist = dirname(bundleInBuildStage);
+    expect(plan.copies[1]).toMatchObject({ from: 'build', sources: [join(dist, 'gomodprobe.cdx.json'), join(dist, '*.map')], dest: `${dirname(plan.script)}/`, chown: '0:0', chmod: '0444' });
   });
 
   it('carries the OCI labels, in step with package.json', () => {

@@ -166,6 +166,14 @@ export function assembleRuntimeFiles(plan: ImagePlan, repoDir: string, buildStag
 /** Files under an absolute path of the replayed build stage, as absolute stage paths. */
 function stageFiles(stageRoot: string, source: string): string[] {
   if (!source.startsWith('/')) throw new Error(`COPY --from source ${source} should be absolute`);
+  if (posix.basename(source).includes('*')) {
+    // A wildcard in the last name (`/src/dist/*.map`), as Docker matches it: at least one file must match.
+    const dir = posix.dirname(source);
+    const pattern = new RegExp(`^${posix.basename(source).split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+    const names = existsSync(join(stageRoot, dir)) ? readdirSync(join(stageRoot, dir)).filter((n) => pattern.test(n)).sort() : [];
+    if (names.length === 0) throw new Error(`the build stage produced nothing matching ${source}`);
+    return names.map((n) => posix.join(dir, n));
+  }
   const abs = join(stageRoot, source);
   if (!existsSync(abs)) throw new Error(`the build stage did not produce ${source}`);
   const out: string[] = [];

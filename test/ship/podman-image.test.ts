@@ -81,11 +81,25 @@ describe.skipIf(missing !== undefined)('the image built from the Dockerfile by p
     expect(inspect.Config.User).toBe('65532:65532');
     expect(inspect.Config.Entrypoint).toEqual(['/nodejs/bin/node', ...readImagePlan().nodeFlags, '/app/gomodprobe.mjs']);
     expect(inspect.Config.Labels).toMatchObject({ 'org.opencontainers.image.version': '0.1.0', 'org.opencontainers.image.revision': 'ship-test', 'org.opencontainers.image.base.name': STANDIN.runtime.replace(/^docker\.io\/library\//, '') });
-    // The bundle as COPY --chown=0:0 --chmod=0444 put it, and nothing else of the build stage.
+    // The bundle, its source maps and its SBOM as COPY --chown=0:0 --chmod=0444 put them, and nothing else of
+    // the build stage.
     const ls = podman(['run', '--rm', ...RESTRICTED, '--network=none', '--entrypoint', '/nodejs/bin/node', IMAGE, '-e',
-      'const fs=require("fs");const s=fs.statSync("/app/gomodprobe.mjs");console.log(JSON.stringify({mode:(s.mode&0o777).toString(8),uid:s.uid,app:fs.readdirSync("/app"),nm:fs.existsSync("/app/node_modules")||fs.existsSync("/src")}))']);
+      'const fs=require("fs");const app=fs.readdirSync("/app").sort();console.log(JSON.stringify({app,modes:[...new Set(app.map((f)=>{const s=fs.statSync("/app/"+f);return (s.mode&0o777).toString(8)+":"+s.uid}))],nm:fs.existsSync("/app/node_modules")||fs.existsSync("/src")}))']);
     expect(ls.code, ls.stderr).toBe(0);
-    expect(JSON.parse(ls.stdout)).toEqual({ mode: '444', uid: 0, app: ['gomodprobe.mjs'], nm: false });
+    const listed = JSON.parse(ls.stdout) as { app: string[]; modes: string[]; nm: boolean };
+    expect(listed.modes).toEqual(['444:0']);
+    expect(listed.nm).toBe(false);
+    expect(listed.app).toEqual(expect.arrayContaining(['gomodprobe.mjs', 'gomodprobe.mjs.map', 'gomodprobe.pipeline.js.map', 'gomodprobe.cdx.json']));
+    for (const f of listed.app) expect(f).toMatch(/^gomodprobe(?:\.mjs|\.mjs\.map|\.[a-z0-9]+\.js\.map|\.cdx\.json)$/);
+  });
+
+  it('a bug inside the image ends as one line naming its place in src/, read through the maps shipped beside the bundle', () => {
+    // As test/ship/build.test.ts injects it: os.hostname() throwing when the run's logger is made.
+    const inject = 'data:text/javascript,import os from "node:os"; os.hostname = () => { throw new TypeError("injected in the image") };';
+    const r = podman(['run', '--rm', ...RESTRICTED, '--network=none', '--env', 'GOPROXY=off', '--env', 'GOSUMDB=off', '--entrypoint', '/nodejs/bin/node', IMAGE,
+      '--import', inject, '/app/gomodprobe.mjs', '--module', 'example.com/m@v1.0.0', '--report-dir', '/tmp/none']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => l !== '')).toEqual([expect.stringMatching(/^gomodprobe: internal error: injected in the image \(at src\/report\/logger\.ts:\d+:\d+\)$/)]);
   });
 
   it('has no shell', () => {
