@@ -105,17 +105,30 @@ export class GitSshError extends LayerError {
   declare readonly code: SshCause;
   readonly sshError: string;
   readonly from: 'ssh' | 'remote';
-  constructor(code: SshCause, target: string, message: string, sshError: string, evidence: Record<string, unknown>, from: 'ssh' | 'remote' = 'ssh') {
+  /** The connects that opened the connection ssh then failed on (the host was reached). */
+  readonly attempts: readonly DialAttempt[];
+  /** The key file the server accepts and ssh ignores for its mode (git_publickey_denied). */
+  readonly unprotectedKey?: string;
+  constructor(code: SshCause, target: string, message: string, sshError: string, evidence: SshEvidence, from: 'ssh' | 'remote' = 'ssh') {
     super(code, target, message, gitStderrText(sshError, from), evidence);
     this.from = from;
     this.name = 'GitSshError';
     this.sshError = sshError;
+    this.attempts = evidence.attempts ?? [];
+    if (evidence.unprotectedKey !== undefined) this.unprotectedKey = evidence.unprotectedKey;
   }
 
   /** git's whole stderr: ssh's words, then git's "Could not read from remote repository". */
   get gitStderr(): string {
     return this.goError;
   }
+}
+
+/** What the ssh hop saw, for report.json: the connects, the host key, the keys offered. */
+export interface SshEvidence {
+  readonly attempts?: readonly DialAttempt[];
+  readonly unprotectedKey?: string;
+  readonly [field: string]: unknown;
 }
 
 /** What lsRemoteSsh throws: the ssh hop failed at dns, tcp or ssh, each with git's whole stderr as its goError. */
@@ -339,7 +352,7 @@ export async function lsRemoteSsh(ctx: GitSshContext, repo: SshRepoUrl, signal: 
   let methods: string[] | undefined;
   let currentKey = -1;
   let serverVersion: string | undefined;
-  const evidence = (): Record<string, unknown> => ({
+  const evidence = (): SshEvidence => ({
     attempts, knownHostsFiles: known.read, lookupName,
     ...(hostBlob ? { hostKey: { type: keyBlobType(hostBlob), fingerprint: sshFingerprint(hostBlob) } } : {}),
     ...(serverVersion ? { serverVersion } : {}),
@@ -524,7 +537,7 @@ function sshKeyTypeName(type: string): string {
 }
 
 /** ssh's words for a failed host key check (sshconnect.c check_host_key), then "Host key verification failed." */
-function hostKeyError(v: HostKeyVerdict, config: SshHostConfig, name: string, target: string, blob: Buffer, evidence: Record<string, unknown>): GitSshError {
+function hostKeyError(v: HostKeyVerdict, config: SshHostConfig, name: string, target: string, blob: Buffer, evidence: SshEvidence): GitSshError {
   const fp = sshFingerprint(blob);
   const type = keyBlobType(blob);
   if (v.status === 'changed') {

@@ -9,7 +9,6 @@ import type { HintFacts } from '../hints.js';
 import { DnsError, LayerError, TcpError } from '../net/errors.js';
 import { GitSshError, lsRemoteSsh, parseGitSshUrl, type GitSshFailure, type GitSshResult } from '../net/gitssh.js';
 import { layerFailure } from './failure.js';
-import type { DialAttempt } from '../net/dialer.js';
 import { joinHostPort } from '../net/netip.js';
 import { GitProtocolError } from '../net/gitsmart.js';
 import { redactGitURL, registerGitTransport, type GitHopRequest, type GitHopResult, type GitTransport } from './githop.js';
@@ -67,7 +66,7 @@ export const gitSshTransport: GitTransport = {
         }
         // The one conversion names the cause (proxy.git_publickey_denied, proxy.tcp.refused) and the hint;
         // go's wait is git's, not the layer's (githop.ts), and git's stderr is the error's text.
-        const f = layerFailure(err, { stage: 'proxy', facts: sshFacts(ctx, err.target, req, shown, err.evidence) });
+        const f = layerFailure(err, { stage: 'proxy', facts: sshFacts(ctx, err.target, req, shown, err instanceof GitSshError ? err.unprotectedKey : undefined) });
         return { ok: false, evidence: err.evidence, findings, failure: {
           cause: f.cause, target: f.target, detail: `git's ssh connection for ${shown}: ${err.message}`, gitStderr: f.goError, hint: f.hint,
         } };
@@ -100,7 +99,7 @@ function recordConnection(ctx: WorkContext, modulePath: string, target: string, 
   const origin = `ssh://${target}`;
   const why = { kind: 'git', module: modulePath, text: `git repository host of ${modulePath} (go runs git ls-remote over ssh)` };
   if (r instanceof LayerError) {
-    const attempts = r instanceof TcpError ? [...r.attempts] : (r.evidence['attempts'] as DialAttempt[] | undefined) ?? [];
+    const attempts = r instanceof TcpError || r instanceof GitSshError ? [...r.attempts] : [];
     const layer = r.layer;
     // Past dns and tcp the host was reached: the failure is ssh's, not the network's.
     if (layer === 'ssh') {
@@ -115,14 +114,13 @@ function recordConnection(ctx: WorkContext, modulePath: string, target: string, 
 }
 
 /** What the hints of the ssh hop need: the host, how insteadOf sent go's URL there, the key ssh ignored. */
-function sshFacts(ctx: WorkContext, target: string, req: GitHopRequest, shown: string, evidence: Readonly<Record<string, unknown>>): HintFacts {
+function sshFacts(ctx: WorkContext, target: string, req: GitHopRequest, shown: string, unprotectedKey: string | undefined): HintFacts {
   const host = target.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const rewrite = req.rewrite ? ` (url.${redactGitURL(req.rewrite.base)}.insteadOf ${redactGitURL(req.rewrite.insteadOf)} in ${req.rewrite.origin} sends ${redactGitURL(req.goURL)} there)` : '';
-  const unprotectedKey = evidence['unprotectedKey'];
   return {
     host, port: Number(/:(\d+)$/.exec(target)?.[1] ?? 22), dialed: target, nameservers: ctx.plan.dns.conf.servers,
     variable: `the repository URL ${shown}${rewrite}`, sshRepo: shown, rewrite,
-    ...(typeof unprotectedKey === 'string' ? { unprotectedKey } : {}),
+    ...(unprotectedKey !== undefined ? { unprotectedKey } : {}),
   };
 }
 

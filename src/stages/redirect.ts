@@ -132,10 +132,12 @@ export function chainFailure(ctx: StageContext, at: string, f: WalkFailure, hops
       };
     }
   }
-  if (f.status !== undefined) {
+  // A status go treats as an error is a module protocol error underneath: the conversion names it
+  // redirect.bad_status for this stage.
+  if (f.status !== undefined && f.layer) {
     return {
       ...base,
-      cause: 'redirect.bad_status',
+      cause: restaged(f.layer, 'redirect').cause,
       detail: `${at}: ${f.detail}${redirected.length > 0 ? ` (after ${redirected.length} redirect(s))` : ''}`,
       hint: redirected.length > 0 ? redirectStatusHint(f.status, f.hint) : f.hint,
     };

@@ -232,7 +232,7 @@ function lookupFailure(ctx: StageContext, err: unknown, db: Extract<GoSumDB, { k
         ? `${err.message}${err.signatureProblem === 'unknown_signer' ? ` (the note is signed by ${err.otherSigners.join(', ') || 'another key'}, not by ${db.verifierKey.split('+').slice(0, 2).join('+')}: the key in GOSUMDB is wrong, or a different database answers)` : ' (the signature by the configured key does not verify: the note was altered on the way)'}`
         : err.message,
       hint: hintFor(err.code, { url: redactURL(base) }),
-      goError: goPrefix + err.message.replace(/^.*?: /, ''),
+      goError: goPrefix + err.reason,
     };
   }
   throw err;

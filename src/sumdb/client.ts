@@ -59,18 +59,27 @@ export type SignatureProblem =
   | 'unknown_signer' // no signature by the configured key (another key, or another name)
   | 'invalid_signature'; // the configured key's signature does not verify: tampered text or a forged key
 
+/**
+ * Client.Lookup's error: go wraps what went wrong as "path@version: <reason>" (client.go Lookup). The
+ * message is that whole text; `reason` is what is inside the wrapping, which cmd/go prints after its own
+ * "path@version: verifying go.mod: path@version/go.mod: " prefix.
+ */
 export class SumdbError extends ProbeError {
   declare readonly code: SumdbErrorCode;
+  /** The text inside Client.Lookup's "path@version: " wrapping. */
+  readonly reason: string;
   readonly signatureProblem: SignatureProblem | undefined;
   /** Signatures by keys other than the configured one, "name+hash8". */
   readonly otherSigners: readonly string[];
   constructor(
     code: SumdbErrorCode,
-    message: string,
+    moduleVersion: string,
+    reason: string,
     extra: { signatureProblem?: SignatureProblem; otherSigners?: readonly string[]; cause?: unknown } = {},
   ) {
-    super(code, message, extra.cause === undefined ? undefined : { cause: extra.cause });
+    super(code, `${moduleVersion}: ${reason}`, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.name = 'SumdbError';
+    this.reason = reason;
     this.signatureProblem = extra.signatureProblem;
     this.otherSigners = extra.otherSigners ?? [];
   }
@@ -136,7 +145,7 @@ export async function lookupAndVerify(
   opts: LookupOptions = {},
 ): Promise<LookupVerified> {
   signal.throwIfAborted();
-  const at = `${modulePath}@${version}: `;
+  const at = `${modulePath}@${version}`;
   const [epath, evers] = escapeForLookup(modulePath, version.endsWith('/go.mod') ? version.slice(0, -'/go.mod'.length) : version);
   const data = await fetch(`/lookup/${epath}@${evers}`, signal);
 
@@ -144,7 +153,7 @@ export async function lookupAndVerify(
   try {
     record = parseRecord(data);
   } catch (err) {
-    throw new SumdbError('sumdb.bad_response', at + (err as Error).message, { cause: err });
+    throw new SumdbError('sumdb.bad_response', at, (err as Error).message, { cause: err });
   }
 
   const tree = openTreeNote(record.rest, verifier, at);
@@ -153,10 +162,10 @@ export async function lookupAndVerify(
   const treeN = tree?.tree.n ?? 0;
   if (record.id < 0) {
     // cmd/go would crash here (tlog.SplitStoredHashIndex panics on a negative index).
-    throw new SumdbError('sumdb.bad_response', `${at}malformed record data (negative record id ${record.id})`);
+    throw new SumdbError('sumdb.bad_response', at, `malformed record data (negative record id ${record.id})`);
   }
   if (tree === undefined || record.id >= treeN) {
-    throw new SumdbError('sumdb.bad_proof', `${at}cannot validate record ${record.id} in tree of size ${treeN}`);
+    throw new SumdbError('sumdb.bad_proof', at, `cannot validate record ${record.id} in tree of size ${treeN}`);
   }
 
   const tiles = new RemoteTileReader(fetch, { height: 8 });
@@ -167,10 +176,10 @@ export async function lookupAndVerify(
   } catch (err) {
     if (!(err instanceof TlogError)) throw err; // the caller's fetch error, unchanged
     const code = err.code === 'tlog.inconsistent_tile' ? 'sumdb.bad_proof' : 'sumdb.bad_response';
-    throw new SumdbError(code, at + err.message, { cause: err });
+    throw new SumdbError(code, at, err.message, { cause: err });
   }
   if (!hashEqual(leaf, recordHash(record.text))) {
-    throw new SumdbError('sumdb.bad_proof', `${at}cannot authenticate record data in server response`);
+    throw new SumdbError('sumdb.bad_proof', at, 'cannot authenticate record data in server response');
   }
 
   // Client.Lookup scans the whole response, note included, for "path version " lines.
@@ -184,7 +193,7 @@ export async function lookupAndVerify(
     // cmd/go 1.23 accepts an answer without the line and adds the hash to go.sum unchecked (seen with
     // the lab server's omitRecord fault); later releases fail ("verifying module: checksum missing from
     // sumdb response" + SECURITY ERROR). Either way the server did not vouch for the module.
-    throw new SumdbError('sumdb.bad_response', `${at}checksum missing from sumdb response`);
+    throw new SumdbError('sumdb.bad_response', at, 'checksum missing from sumdb response');
   }
   return {
     recordId: record.id,
@@ -231,23 +240,23 @@ function openTreeNoteUncached(msg: Uint8Array, msgText: string, verifier: Verifi
     opened = openNote(msg, [verifier]);
   } catch (err) {
     if (!(err instanceof NoteError)) throw err;
-    const text = `${at}reading tree note: ${err.message}\nnote:\n${msgText}`;
+    const reason = `reading tree note: ${err.message}\nnote:\n${msgText}`;
     if (err instanceof UnverifiedNoteError) {
-      throw new SumdbError('sumdb.bad_signature', text, {
+      throw new SumdbError('sumdb.bad_signature', at, reason, {
         signatureProblem: 'unknown_signer',
         otherSigners: err.unverified.map(formatKeyId),
         cause: err,
       });
     }
     if (err.code === 'note.invalid_signature') {
-      throw new SumdbError('sumdb.bad_signature', text, { signatureProblem: 'invalid_signature', cause: err });
+      throw new SumdbError('sumdb.bad_signature', at, reason, { signatureProblem: 'invalid_signature', cause: err });
     }
-    throw new SumdbError('sumdb.bad_response', text, { cause: err });
+    throw new SumdbError('sumdb.bad_response', at, reason, { cause: err });
   }
   try {
     return { tree: parseTree(opened.text), text: opened.text, signedBy: formatKeyId(opened.sigs[0]!) };
   } catch (err) {
     if (!(err instanceof TlogError)) throw err;
-    throw new SumdbError('sumdb.bad_response', `${at}reading tree: ${err.message}\ntree:\n${opened.text}`, { cause: err });
+    throw new SumdbError('sumdb.bad_response', at, `reading tree: ${err.message}\ntree:\n${opened.text}`, { cause: err });
   }
 }

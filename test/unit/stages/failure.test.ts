@@ -230,7 +230,6 @@ const EMITTED_ELSEWHERE: Readonly<Record<string, readonly string[]>> = {
   'redirect.target_dns': ['src/stages/redirect.ts'],
   'redirect.target_tcp': ['src/stages/redirect.ts'],
   'redirect.target_tls': ['src/stages/redirect.ts'],
-  'redirect.bad_status': ['src/stages/redirect.ts'],
   'redirect.not_zip': ['src/stages/redirect.ts'],
   'must_block.reachable': ['src/report/junit.ts'],
   'deadline.exceeded': ['src/probe.ts'],

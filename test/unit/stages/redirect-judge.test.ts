@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RedirectHop } from '../../../src/net/goweb.js';
 import { DnsError, HttpError, TcpError, TlsError, type LayerError } from '../../../src/net/errors.js';
 import { layerFailure } from '../../../src/stages/failure.js';
-import type { WalkFailure } from '../../../src/stages/gowalk.js';
+import { statusFailure, type WalkFailure } from '../../../src/stages/gowalk.js';
 import { chainFailure, hasLoop } from '../../../src/stages/redirect.js';
 import type { StageContext } from '../../../src/stages/stage.js';
 
@@ -38,6 +38,12 @@ function failure(over: Partial<WalkFailure>): WalkFailure {
 function layerWalkFailure(err: LayerError): WalkFailure {
   const layer = layerFailure(err, { stage: 'proxy', facts: { host: 'store.example' } });
   return { cause: layer.cause, target: layer.target, detail: layer.detail, goError: layer.goError, hint: layer.hint, notExist: false, layer };
+}
+
+/** A status go treats as an error at the end of the chain, as the walk makes it (a module protocol error underneath). */
+function statusWalkFailure(status: number, hops: readonly RedirectHop[]): WalkFailure {
+  const statusLine = `${status} ${{ 403: 'Forbidden', 404: 'Not Found', 410: 'Gone' }[status] ?? 'Error'}`;
+  return statusFailure({ url: hops.at(-1)?.url ?? ZIP, status, statusLine, headers: {}, body: Buffer.alloc(0), truncated: false, timeMs: 1, hops }, ZIP);
 }
 
 const NO_LOOKUP = { host: 'store.example', source: 'dns' as const, namesTried: ['store.example.'], queries: [] };
@@ -108,7 +114,7 @@ describe('chainFailure', () => {
 
   it('404 after a bare-path Location on the original host: location_truncated', () => {
     const hops = [hop(ZIP, 302, '/bucket/m.zip?sig=1'), hop('https://proxy.example/bucket/m.zip?sig=1', 404)];
-    const f = chainFailure(ctx, AT, failure({ status: 404, hops }), hops);
+    const f = chainFailure(ctx, AT, statusWalkFailure(404, hops), hops);
     expect(f.cause).toBe('redirect.location_truncated');
     expect(f.detail).toContain('"/bucket/m.zip?sig=1"');
     expect(f.detail).toContain('proxy.example');
@@ -116,14 +122,14 @@ describe('chainFailure', () => {
 
   it('410 after a bare path is truncated too; 403 after it is a bad status', () => {
     const hops = [hop(ZIP, 302, '/bucket/m.zip'), hop('https://proxy.example/bucket/m.zip', 410)];
-    expect(chainFailure(ctx, AT, failure({ status: 410, hops }), hops).cause).toBe('redirect.location_truncated');
-    expect(chainFailure(ctx, AT, failure({ status: 403, hops }), hops).cause).toBe('redirect.bad_status');
+    expect(chainFailure(ctx, AT, statusWalkFailure(410, hops), hops).cause).toBe('redirect.location_truncated');
+    expect(chainFailure(ctx, AT, statusWalkFailure(403, hops), hops).cause).toBe('redirect.bad_status');
   });
 
   it('404 after an absolute or protocol-relative Location: the object store\'s bad status, not a truncation', () => {
     for (const location of [STORE, '//store.example/bucket/m.zip']) {
       const hops = [hop(ZIP, 302, location), hop(new URL(location, ZIP).href, 404)];
-      const f = chainFailure(ctx, AT, failure({ status: 404, hops }), hops);
+      const f = chainFailure(ctx, AT, statusWalkFailure(404, hops), hops);
       expect(f.cause).toBe('redirect.bad_status');
       expect(f.detail).toContain('after 1 redirect');
     }

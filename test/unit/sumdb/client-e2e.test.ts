@@ -123,7 +123,11 @@ describe('escaping, fallback and faults', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(SumdbError);
-    return err as SumdbError;
+    // Client.Lookup's wrapping and what is inside it, carried apart (cmd/go prints the inside after its own prefix).
+    const e = err as SumdbError;
+    expect(e.message.slice(0, e.message.length - e.reason.length)).toMatch(/^example\.com\/m\d@v1\.0\.\d: $/);
+    expect(e.message.endsWith(e.reason)).toBe(true);
+    return e;
   }
 
   it('case-escapes path and version as the client does, and the server unescapes them', async () => {
