@@ -12,7 +12,11 @@
 //     test/unit/goenv/toolchain.test.ts checks the toolchain model against;
 //   - test/unit/tls/vectors/truststore-go1.<minor>.json: the system roots crypto/x509 loads for each
 //     SSL_CERT_FILE/SSL_CERT_DIR layout of test/unit/tls/truststore-fixtures.ts (record/truststore.go),
-//     which test/unit/tls/truststore.test.ts checks loadTrustStore against.
+//     which test/unit/tls/truststore.test.ts checks loadTrustStore against;
+//   - test/unit/tls/vectors/x509-go1.<minor>.json: crypto/x509's verdict (ParseCertificate, then Verify) on
+//     each chain of test/unit/tls/verify-scenarios.ts and x509-version-scenarios.ts (record/x509verify.go),
+//     which test/unit/tls/x509-versions.test.ts checks the probe's parser and Verify against under that
+//     go's rules (and verify.test.ts, go 1.23's, the default rules).
 //
 // `--out DIR` writes the same files under DIR (same relative paths) instead of the repository:
 // test/vectors/honest.test.ts records with each lab go that way and checks the committed files are
@@ -31,13 +35,17 @@
 //     with stand-ins for cmd/go's cfg and x/mod's sumdb client (record/modfetch);
 //   - `recorder tlog` (record/tlog.go): x/mod's sumdb/tlog, note, dirhash, and archive/zip;
 //   - GODEBUG at start-up: `GODEBUG=<value> go version`, exit status and the fatal line (runtime);
-//   - GOFLAGS: `go mod download` with GOPROXY=off in an empty module, go's GOFLAGS error or null.
+//   - GOFLAGS: `go mod download` with GOPROXY=off in an empty module, go's GOFLAGS error or null;
+//   - `recorder truststore` (record/truststore.go) once per trust-store layout, `recorder x509 DIR`
+//     (record/x509verify.go) on the chains written under DIR.
 //
 // The inputs are those of the go 1.23 tables plus the ones that tell versions apart (GOSUMDB's in
 // inputs.ts, tlog's in record/tlog.go). Nothing reaches the network: GOPROXY=off, GOTOOLCHAIN=local,
 // GOFLAGS=-mod=mod, a fresh HOME and GOPATH, CGO_ENABLED=0.
 //
-// Recorded elsewhere, with the lab (it needs go on a network): ClientHellos, test/e2e/lab/record-go-hellos.ts.
+// Not recorded to a file: go's ClientHellos. test/e2e/clienthello.test.ts captures each lab go's hello
+// live (`go mod download` against a raw listener on loopback) and compares it with the probe's model and
+// README's table; test/e2e/lab/record-go-hellos.ts prints README's rows from the same capture.
 
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,6 +58,7 @@ import {
 } from '../unit/goenv/go123-expected.js';
 import { recordToolchainVectors, type ToolchainVector } from '../e2e/lab/record-toolchain-vectors.js';
 import { buildTrustFixtures } from '../unit/tls/truststore-fixtures.js';
+import { x509Scenarios, type VerifyScenario } from '../unit/tls/x509-version-scenarios.js';
 import { GOSUMDB_INPUTS } from './inputs.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -66,6 +75,8 @@ export const RECORDED_BY = 'test/vectors/record.ts (test/vectors/record/main.go)
 export const TOOLCHAIN_RECORDED_BY = 'test/vectors/record.ts (test/e2e/lab/record-toolchain-vectors.ts)';
 /** What every trust-store recording names as its maker. */
 export const TRUST_RECORDED_BY = 'test/vectors/record.ts (test/vectors/record/truststore.go)';
+/** What every crypto/x509 recording names as its maker. */
+export const X509_RECORDED_BY = 'test/vectors/record.ts (test/vectors/record/x509verify.go)';
 /** What every tlog recording names as its maker. */
 export const TLOG_RECORDED_BY = 'test/vectors/record.ts (test/vectors/record/tlog.go)';
 
@@ -201,6 +212,34 @@ export function recordedTrustVectors(): RecordedTrustVectors[] {
 /** The committed sumdb vectors, one per recorded go (test/unit/sumdb/vectors/tlog-go1.<minor>.json). */
 export function recordedTlogVectors(): RecordedTlogVectors[] {
   return readRecordings<RecordedTlogVectors>(TLOG_VECTORS_DIR, /^tlog-go1\.\d+\.json$/);
+}
+
+/** The committed crypto/x509 verdicts, one file per recorded go (test/unit/tls/vectors/x509-go1.<minor>.json). */
+export function recordedX509Vectors(): RecordedX509Vectors[] {
+  return readRecordings<RecordedX509Vectors>(TRUST_VECTORS_DIR, /^x509-go1\.\d+\.json$/);
+}
+
+/** One go's crypto/x509 verdicts: scenario name -> "ok: CN > CN > ...", Verify's error, or "parse: " and ParseCertificate's error. */
+export interface RecordedX509Vectors {
+  readonly recordedBy: string;
+  readonly go: string;
+  readonly verdicts: Record<string, string>;
+}
+
+/**
+ * Writes each chain as record/x509verify.go reads it: DIR/<name>/leaf.der, inter-NN.der, root-NN.der,
+ * host and now (RFC 3339, seconds). The keys are new on every run; no verdict depends on their bytes.
+ */
+function writeX509Scenarios(dir: string, scenarios: readonly VerifyScenario[]): void {
+  for (const s of scenarios) {
+    const d = join(dir, s.name);
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'leaf.der'), s.leaf);
+    s.intermediates.forEach((c, i) => writeFileSync(join(d, `inter-${String(i).padStart(2, '0')}.der`), c));
+    s.roots.forEach((c, i) => writeFileSync(join(d, `root-${String(i).padStart(2, '0')}.der`), c));
+    writeFileSync(join(d, 'host'), s.dnsName);
+    writeFileSync(join(d, 'now'), s.now.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  }
 }
 
 /** One go's toolchain decisions. */
@@ -362,9 +401,16 @@ export async function record(goBin: string): Promise<Recording[]> {
     }
     const trust: RecordedTrustVectors = { recordedBy: TRUST_RECORDED_BY, go: version, layouts };
 
+    const chains = join(work, 'x509');
+    writeX509Scenarios(chains, x509Scenarios());
+    const xv = run(bin, ['x509', chains], { cwd: prog });
+    if (xv.status !== 0) throw new Error(`the recorder's x509 failed (${xv.status}): ${xv.stderr}`);
+    const x509: RecordedX509Vectors = { recordedBy: X509_RECORDED_BY, go: version, verdicts: JSON.parse(xv.stdout) as Record<string, string> };
+
     const rel = (abs: string): string => relative(REPO_ROOT, abs);
     return [
       { path: rel(join(TRUST_VECTORS_DIR, `truststore-go1.${minor}.json`)), text: `${JSON.stringify(trust, null, 1)}\n` },
+      { path: rel(join(TRUST_VECTORS_DIR, `x509-go1.${minor}.json`)), text: `${JSON.stringify(x509, null, 1)}\n` },
       { path: rel(join(VECTORS_DIR, `toolchain-go1.${minor}.json`)), text: `${JSON.stringify(toolchain, null, 1)}\n` },
       { path: rel(join(VECTORS_DIR, `go1.${minor}.json`)), text: `${JSON.stringify(vectors, null, 1)}\n` },
       { path: rel(join(TLOG_VECTORS_DIR, `tlog-go1.${minor}.json`)), text: `${JSON.stringify(tlog, null, 1)}\n` },

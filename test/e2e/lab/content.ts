@@ -118,7 +118,7 @@ export function writeLabContent(dir: string, opts: LabContentOptions = {}): LabC
     const leaf = issue({ commonName: HOST_NAMES.pathlen, sans: [HOST_NAMES.pathlen] }, ca);
     return writeCert('pathlen', [leaf, ca], leaf);
   };
-  // crypto/x509 by go version, each checked against go 1.23/1.24/1.27 in test/unit/tls/x509-versions-go.json too.
+  // crypto/x509 by go version, each checked against go 1.23/1.24/1.27 in test/unit/tls/vectors/x509-go1.N.json too.
   const policiesExt = (...oids: string[]) => ({ oid: '2.5.29.32', critical: false, value: der.seq(...oids.map((o) => der.seq(der.oid(o)))) });
   const underIntermediate = (name: string, host: string, caSpec: Partial<CertSpec>, leafSpec: Partial<CertSpec> = {}): ServerCert => {
     const ca = issue({ commonName: `gomodprobe Test Intermediate CA (${name})`, organization: 'gomodprobe test', keyType: 'ec', isCA: true, ...caSpec }, pki.root);

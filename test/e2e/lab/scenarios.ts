@@ -331,7 +331,7 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { pass: false, stage: 'tls', cause: 'tls.bad_certificate', hint: /reissue/, goError: /tls: invalid signature by the server certificate: crypto\/rsa: 512-bit keys are insecure/ },
     byGo: { 23: { pass: true } },
   },
-  // crypto/x509 by version (#13), each also in test/unit/tls/x509-versions-go.json. go 1.24: policy validation
+  // crypto/x509 by version (#13), each also in test/unit/tls/vectors/x509-go1.N.json. go 1.24: policy validation
   // (verify.go policiesValid) and policy extensions parsed (parser.go); rsa1024min for a CA's key.
   {
     id: 'policy-explicit-required',

@@ -1,5 +1,5 @@
-// Chains for the x509 Verify tests. The expected verdicts were produced by Go 1.23's
-// x509.Certificate.Verify on these same scenarios (a throwaway Go program, see the test file).
+// Chains for the x509 Verify tests. The expected verdicts are each lab go's x509.Certificate.Verify on
+// these same scenarios (vectors/x509-go1.<minor>.json, recorded by `npm run record-vectors`).
 // Times are fixed so that Go's error texts are stable.
 
 import { issue, selfSignedCA, type CertSpec, type IssuedCert } from '../../../src/lab/pki.js';

@@ -1,12 +1,13 @@
 // Chains whose verdict depends on the go version: crypto/x509 of go 1.24 (policy validation, policy
 // extensions parsed, rsa1024min for CA keys) and go 1.27 (name constraints per chain in constraints.go,
 // hostname errors, name attributes of any type, strict BMPString, IPv4-mapped SANs). Each go's verdict on
-// these same chains, and on verify-scenarios.ts's, is recorded by record-x509-versions.ts into
-// x509-versions-go.json with the real go 1.23, 1.24 and 1.27.
+// these same chains, and on verify-scenarios.ts's (x509Scenarios), is recorded by `npm run record-vectors`
+// (test/vectors/record.ts, record/x509verify.go) into vectors/x509-go1.<minor>.json with the real go 1.23,
+// 1.24 and 1.27.
 
 import { der } from '../../../src/lab/der-writer.js';
 import { issue, selfSignedCA, type CertSpec, type IssuedCert } from '../../../src/lab/pki.js';
-import { NOW, type VerifyScenario } from './verify-scenarios.js';
+import { buildVerifyScenarios, NOW, type VerifyScenario } from './verify-scenarios.js';
 import { generateKeyPairSync } from 'node:crypto';
 
 const valid = { notBefore: new Date('2030-01-01T00:00:00Z'), notAfter: new Date('2031-01-01T00:00:00Z') };
@@ -36,6 +37,13 @@ const bmp = (units: number[]): Buffer => {
   units.forEach((u, i) => b.writeUInt16BE(u, i * 2));
   return Buffer.concat([Buffer.from([0x1e, b.length]), b]);
 };
+
+export type { VerifyScenario };
+
+/** Every chain whose verdict is recorded from each go: verify-scenarios.ts's, then this file's. */
+export function x509Scenarios(): VerifyScenario[] {
+  return [...buildVerifyScenarios(), ...buildVersionScenarios()];
+}
 
 export function buildVersionScenarios(): VerifyScenario[] {
   const ca = (cn: string, over: Partial<CertSpec> = {}): IssuedCert => selfSignedCA({ commonName: cn, keyType: 'ec', ...valid, ...over });

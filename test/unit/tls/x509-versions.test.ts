@@ -1,9 +1,9 @@
-// crypto/x509 of the modelled go, checked against go 1.23, 1.24 and 1.27 themselves (x509-versions-go.json:
-// policy validation, rsa1024min for CA keys, go 1.27's chain-level name constraints, hostname errors and
+// crypto/x509 of the modelled go, checked against go 1.23, 1.24 and 1.27 themselves
+// (vectors/x509-go1.<minor>.json, recorded by `npm run record-vectors -- --go /path/to/go`, see
+// test/vectors/record.ts and record/x509verify.go; test/vectors/honest.test.ts re-records them): policy validation, rsa1024min for CA keys, go 1.27's chain-level name constraints, hostname errors and
 // name parsing). Also: negative serial numbers (crypto/x509/parser.go: refused from go 1.23
 // unless GODEBUG=x509negativeserial=1) and the SHA-1 signature error (go ≤1.23 names the
 // GODEBUG=x509sha1=1 override, crypto/x509/x509.go; go 1.24 removed the setting and the hint).
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseGoVersion, rulesFor, x509RulesFor, type X509Rules } from '../../../src/goenv/goversion.js';
 import { issue, selfSignedCA } from '../../../src/lab/pki.js';
@@ -13,7 +13,8 @@ import { parseCertificate, type ParsedCertificate } from '../../../src/net/x509/
 import { CertPool } from '../../../src/net/x509/pool.js';
 import { verifyCertificate } from '../../../src/net/x509/verify.js';
 import { buildVerifyScenarios, type VerifyScenario } from './verify-scenarios.js';
-import { allScenarios, X509_VECTORS, type X509Recording } from './record-x509-versions.js';
+import { x509Scenarios } from './x509-version-scenarios.js';
+import { recordedX509Vectors, X509_RECORDED_BY } from '../../vectors/record.js';
 
 const x509 = (v: string, godebug: Record<string, string> = {}) => x509RulesFor(rulesFor(parseGoVersion(v)), new Map(Object.entries(godebug)));
 
@@ -82,28 +83,32 @@ describe('the SHA-1 signature error by version', () => {
   });
 });
 
-describe('Verify under each modelled go agrees with that go (x509-versions-go.json, recorded by record-x509-versions.ts)', () => {
-  const recording = JSON.parse(readFileSync(X509_VECTORS, 'utf8')) as X509Recording;
-  const scenarios = allScenarios();
-  it('was recorded with go 1.23, 1.24 and 1.27, on every scenario there is', () => {
-    expect(Object.keys(recording.verdicts).sort()).toEqual(['23', '24', '27']);
-    for (const minor of ['23', '24', '27']) expect(Object.keys(recording.verdicts[minor]!).sort()).toEqual(scenarios.map((s) => s.name).sort());
+describe('Verify under each modelled go agrees with that go (vectors/x509-go1.<minor>.json)', () => {
+  const recordings = recordedX509Vectors();
+  const verdicts = (minor: number): Record<string, string> => recordings.find((r) => r.go.startsWith(`go1.${minor}.`))!.verdicts;
+  const scenarios = x509Scenarios();
+  it('was recorded with go 1.23, 1.24 and 1.27, by the recorder, on every scenario there is', () => {
+    expect(recordings.map((r) => r.go.replace(/^(go1\.\d+).*/, '$1')).sort()).toEqual(['go1.23', 'go1.24', 'go1.27']);
+    for (const r of recordings) {
+      expect(r.recordedBy).toBe(X509_RECORDED_BY);
+      expect(Object.keys(r.verdicts).sort()).toEqual(scenarios.map((s) => s.name).sort());
+    }
   });
-  for (const minor of ['23', '24', '27']) {
+  for (const minor of [23, 24, 27]) {
     const rules = x509(`1.${minor}`);
     for (const s of scenarios) {
       it(`go1.${minor}: ${s.name}`, () => {
-        expect(verdictUnder(s, rules)).toBe(recording.verdicts[minor]![s.name]);
+        expect(verdictUnder(s, rules)).toBe(verdicts(minor)[s.name]);
       });
     }
   }
   it('GODEBUG=rsa1024min=0 lets go 1.24+ verify with a CA key under 1024 bits', () => {
     const s = scenarios.find((x) => x.name === 'weak-rsa-ca')!;
-    expect(verdictUnder(s, x509('1.27', { rsa1024min: '0' }))).toBe(recording.verdicts['23']!['weak-rsa-ca']);
+    expect(verdictUnder(s, x509('1.27', { rsa1024min: '0' }))).toBe(verdicts(23)['weak-rsa-ca']);
   });
 });
 
-/** The verdict text go-verify/main.go prints, from the probe's parser and Verify under `rules`. */
+/** The verdict text test/vectors/record/x509verify.go prints, from the probe's parser and Verify under `rules`. */
 function verdictUnder(s: VerifyScenario, rules: X509Rules): string {
   let leaf: ParsedCertificate;
   const roots = new CertPool();

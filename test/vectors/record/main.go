@@ -12,7 +12,9 @@
 //     time into package gomodprobe.vectors/auth, beside auth_export.go;
 //   - cmd/go's GOPROXY list (proxyList, newProxyRepo) and GOSUMDB parsing (dbDial): copied from
 //     $GOROOT/src/cmd/go/internal/modfetch at record time by extract/ into package gomodprobe.vectors/modfetch;
-//   - `recorder tlog` (tlog.go): x/mod's sumdb/tlog, sumdb/note and sumdb/dirhash.
+//   - `recorder tlog` (tlog.go): x/mod's sumdb/tlog, sumdb/note and sumdb/dirhash;
+//   - `recorder truststore` (truststore.go): the system roots crypto/x509 loads;
+//   - `recorder x509 DIR` (x509verify.go): crypto/x509's ParseCertificate and Verify on chains.
 //
 // It builds only in the module test/vectors/record.ts assembles (`npm run record-vectors -- --go
 // /path/to/go`), which also sets the module's go line to that go's, so GODEBUG defaults are the ones
@@ -119,6 +121,8 @@ func main() {
 			tlogVectors()
 		case "truststore":
 			trustStore()
+		case "x509":
+			x509Verdicts(os.Args[2])
 		default:
 			panic("unknown subcommand " + os.Args[1])
 		}

@@ -1,7 +1,10 @@
-// Verifies the chains record-x509-versions.ts writes, with the crypto/x509 of the go that runs it, and
-// prints one JSON object: scenario name -> verdict ("ok: CN > CN > CN" for the first chain, the
-// error's text, or "parse: " and the text of ParseCertificate's error). Standard library only; run as
-// `go run . DIR` with GOTOOLCHAIN=local, so the verdict is that go's.
+// `recorder x509 DIR` verifies the chains test/vectors/record.ts writes under DIR (one directory per
+// scenario of test/unit/tls/verify-scenarios.ts and x509-version-scenarios.ts: leaf.der, inter-NN.der,
+// root-NN.der, host, now) with the crypto/x509 of the go that built it, and prints one JSON object:
+// scenario name -> verdict ("ok: CN > CN > CN" for the first chain, the error's text, or "parse: " and
+// the text of ParseCertificate's error). x509-versions.test.ts checks the probe's parser and Verify under
+// each go's rules against it. The recorder's go.mod has that go's go line, so crypto/x509's GODEBUG
+// defaults (x509negativeserial, rsa1024min, ...) are the go's own, as in cmd/go.
 package main
 
 import (
@@ -74,14 +77,14 @@ func verdict(dir string) string {
 	return "ok: " + strings.Join(names, " > ")
 }
 
-func main() {
-	entries, err := os.ReadDir(os.Args[1])
+func x509Verdicts(dir string) {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		panic(err)
 	}
 	out := map[string]string{}
 	for _, e := range entries {
-		out[e.Name()] = verdict(filepath.Join(os.Args[1], e.Name()))
+		out[e.Name()] = verdict(filepath.Join(dir, e.Name()))
 	}
 	b, _ := json.MarshalIndent(out, "", "  ")
 	fmt.Println(string(b))
