@@ -283,6 +283,77 @@ export function gitTrustHint(hostPort: string, caInfo: string | undefined, caPat
   return `git verifies ${hostPort} against its own trust store, not go's (SSL_CERT_FILE means nothing to git): set GIT_SSL_CAINFO or http.sslCAInfo to the CA file (it holds ${caInfo ? caInfo : 'nothing now'}), or add the CA to ${caPath}. ${layerHint}`;
 }
 
+/** The insteadOf rule that sent go's URL elsewhere, as the git hop's hints name it (redacted). */
+export interface GitRewriteFacts {
+  readonly base: string;
+  readonly insteadOf: string;
+  readonly goURL: string;
+}
+
+/**
+ * A fetch from the module's origin (stages/direct.ts: go-import discovery, GOVCS) and the git hop after it
+ * (githop.ts, githttps.ts, gitssh.ts): what the origin or git answered, and what to change.
+ */
+export const originHints = {
+  /** The ?go-get=1 page answered 401/403: go sent what .netrc (or GOAUTH) has for the host. */
+  metaAuth: (statusLine: string, host: string): string =>
+    `the origin answers ${statusLine} to go's ?go-get=1 request: go sends .netrc credentials there (machine ${host}; go1.24+ also a GOAUTH command), so mount a .netrc Secret at $HOME/.netrc (git reads the same file for the repository)`,
+  noMeta: (modulePath: string, url: string): string =>
+    `go fetches ${modulePath} from its origin (GOPROXY entry "direct", or GOPRIVATE/GONOPROXY): the origin must serve a go-import meta tag at ${url}, or list the module on a proxy`,
+  badSubdir: (): string => 'fix the fourth field of the go-import meta tag: a subdirectory of the repository, without a leading "/" or "-"',
+  noAllowedScheme: (): string => 'GIT_ALLOW_PROTOCOL lists the schemes go may use for git (colon-separated): include https or ssh',
+  /** A schemeless repository (".git" in the path): the schemes go pings, then the first one's own fix. */
+  schemeless: (schemes: readonly string[], repo: string, firstScheme: string, firstHint: string): string =>
+    `go pings ${schemes.join(', ')} for ${repo} (vcs.go: GOINSECURE adds git and http; GIT_ALLOW_PROTOCOL decides which are secure) and uses the first that lists the repository; for ${firstScheme}: ${firstHint}`,
+  metaMismatch: (modulePath: string, prefix: string, firstURL: string): string =>
+    `the go-import tag at ${firstURL} names ${prefix} as the repository root of ${modulePath}, and the page of ${prefix} does not confirm it: serve a tag whose prefix is the real repository root on both pages (GitLab subgroups: GitLab answers a client without a token with the group as root; give go a .netrc for the GitLab host so the page is right, or use the repository's full path with .git in the module path)`,
+  vcsDisallowed: (vcs: string, root: string): string =>
+    `GOVCS decides which version control systems go may run (default git|hg for public paths, all for GOPRIVATE ones): allow ${vcs} for ${root} (GOVCS=${root}:${vcs}), add ${root} to GOPRIVATE, or serve the module from a proxy`,
+  badRepoURL: (): string => 'fix the go-import meta tag',
+  // The git hop (githop.ts): git's own configuration.
+  gitConfigUnreadable: (): string => 'fix the git configuration file named in the message (the ConfigMap or Secret mounted as ~/.gitconfig)',
+  insteadOfEmpty: (): string => 'give every url.<base>.insteadOf in the git configuration a value',
+  // Over https (githttps.ts): credentials, statuses, the smart HTTP protocol.
+  credentialHelperNotChecked: (): string => 'to have the probe check it, give git the credential as a .netrc or a credential.helper=store file (what a CI pod mounts from a Secret)',
+  netrcRejected: (hostname: string, host: string): string =>
+    `the .netrc entry for ${hostname} is rejected by ${host}: renew the token in the .netrc Secret (git reads $HOME/.netrc through libcurl; machine ${hostname} login USER password TOKEN)`,
+  noCredentials: (host: string, hostname: string): string =>
+    `git finds no credentials for ${host} and may not prompt (go runs it with GIT_TERMINAL_PROMPT=0): mount a .netrc Secret at $HOME/.netrc (machine ${hostname} login USER password TOKEN), or set credential.helper=store with a ~/.git-credentials Secret (https://USER:TOKEN@${host})`,
+  credentialsRejected: (host: string, from: string): string =>
+    `renew or fix the credentials git sends for ${host} (they come from ${from}): an expired token, or a user without read access to the repository`,
+  repoNotFound: (rewrite: GitRewriteFacts | undefined): string =>
+    `check the repository URL ${rewrite ? `(url.${rewrite.base}.insteadOf ${rewrite.insteadOf} rewrote ${rewrite.goURL}) ` : ''}that the go-import tag names, and that the account may read it (some servers answer 404 for a private repository)`,
+  /** 403: refused to the credentials sent (from where), or to an anonymous client. */
+  repoForbidden: (host: string, credentialsFrom: string | undefined): string =>
+    `${host} refuses the repository to ${credentialsFrom ? `the credentials from ${credentialsFrom}` : 'an anonymous client'}: give the account read access, or mount credentials that have it`,
+  gitBadStatus: (host: string, statusLine: string): string => `the git server at ${host} answers ${statusLine}: check the server and the URL`,
+  lsRefsRefused: (host: string): string =>
+    `the git server at ${host} refuses the ls-refs request: check the server (and any proxy in front of it) lets POST to git-upload-pack through`,
+  /** An ERR packet: the git server refusing in its own words ("remote error: <msg>"). */
+  gitRemoteError: (base: string, gitMessage: string): string =>
+    `the git server at ${base} refuses the request (${gitMessage}): check the account's access to the repository and the server's logs`,
+  notSmartHttp: (base: string): string =>
+    `what answers at ${base} does not speak git's smart HTTP protocol as git reads it: check that the URL reaches the git server (not a login page or a middlebox) and the server's logs`,
+  // Over ssh (gitssh.ts), past ssh's own failures (hintFor's proxy.git_* cases).
+  sshNotGit: (): string => 'what answers git-upload-pack on the ssh server is not git: check the account\'s shell or forced command',
+  // The tag go looks for (githttps.ts judgeRefs).
+  revisionNear: (near: readonly string[], tag: string, repoRoot: string): string =>
+    `the repository has ${near.join(', ')} but go looks for ${tag}: the module's directory in the repository (the go-import prefix ${repoRoot}) decides the tag's prefix`,
+  revisionMissing: (tag: string): string => `push the tag ${tag} to the repository, or ask for a version that exists`,
+} as const;
+
+/** Findings' hints: what to change for something go survives today (a warn) or that the probe did not check (an info). */
+export const findingHints = {
+  /** tcp.family_fallback: go reaches the host over the other family after its 300 ms delay. */
+  familyFallback: (family: string, recordType: 'A' | 'AAAA'): string =>
+    `Every new connection to this host waits 300 ms. Allow ${family} egress to it (a NetworkPolicy needs an ipBlock for each family's CIDR), or remove the ${recordType} records the pod cannot reach.`,
+  /** tcp.family_unreachable: the family go does not need today. */
+  familyUnreachable: (family: string): string =>
+    `A pod or a node whose address order prefers ${family} would pay go's 300 ms fallback delay or fail: allow ${family} egress too if the cluster is dual-stack.`,
+  unauthenticatedTiles: (): string => 'purge the sumdb tiles from the proxy cache, or report it to the checksum database operator',
+  toolchainZipNotHashed: (): string => 'run the probe with --hash-toolchain (GOMODPROBE_HASH_TOOLCHAIN=true) to download the toolchain zip whole and compare its hash',
+} as const;
+
 /**
  * How long go itself waits before giving up on this cause, for failures the probe calls sooner
  * (go's dial timeout includes DNS; its HTTP client has no overall request timeout).

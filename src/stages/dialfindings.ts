@@ -4,6 +4,7 @@
 import { GO_DIAL_TIMEOUT_MS, goPartialDeadline, type DialAttempt } from '../net/dialer.js';
 import type { TcpLayerResult } from '../net/hop.js';
 import { joinHostPort } from '../net/netip.js';
+import { findingHints } from '../hints.js';
 import type { Finding } from './outcome.js';
 
 const familyName = (a: DialAttempt): string => (a.family === 6 ? 'IPv6' : 'IPv4');
@@ -26,7 +27,7 @@ export function dialFindings(origin: string, tcp: Pick<TcpLayerResult, 'attempts
       severity: 'warn',
       target: origin,
       message: `go connects over ${familyName(chosen)} only after its 300 ms fallback delay (at ${tcp.goConnectMs} ms): the ${familyName(primary[0] ?? chosen)} address${primary.length > 1 ? 'es' : ''} it tries first did not connect: ${list(primary)}`,
-      hint: `Every new connection to this host waits 300 ms. Allow ${familyName(primary[0] ?? chosen)} egress to it (a NetworkPolicy needs an ipBlock for each family's CIDR), or remove the ${primary[0]?.family === 6 ? 'AAAA' : 'A'} records the pod cannot reach.`,
+      hint: findingHints.familyFallback(familyName(primary[0] ?? chosen), primary[0]?.family === 6 ? 'AAAA' : 'A'),
     }];
   }
   const otherFamily = failed.filter((a) => a.family !== chosen.family);
@@ -38,7 +39,7 @@ export function dialFindings(origin: string, tcp: Pick<TcpLayerResult, 'attempts
       severity: 'info',
       target: origin,
       message: `the ${familyName(otherFamily[0]!)} address${otherFamily.length > 1 ? 'es' : ''} did not connect: ${list(otherFamily)}; go connects over ${familyName(chosen)} first and does not need ${otherFamily.length > 1 ? 'them' : 'it'}`,
-      hint: `A pod or a node whose address order prefers ${familyName(otherFamily[0]!)} would pay go's 300 ms fallback delay or fail: allow ${familyName(otherFamily[0]!)} egress too if the cluster is dual-stack.`,
+      hint: findingHints.familyUnreachable(familyName(otherFamily[0]!)),
     }];
   }
   // go's own wait on a dropped address before the one it connects to: its share of the 30 s dial timeout.

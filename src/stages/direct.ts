@@ -13,7 +13,7 @@ import { isHopError, type HopError } from '../net/errors.js';
 import { hopForURL, openHop } from '../net/hop.js';
 import { openedOrigin } from '../net/http.js';
 import type { PlannedModule } from '../plan.js';
-import { directHint } from '../hints.js';
+import { directHint, originHints } from '../hints.js';
 import { layerFailure } from './failure.js';
 import type { EntryResult, WalkFailure } from './gowalk.js';
 import type { DirectInfo } from '../state.js';
@@ -80,16 +80,14 @@ async function discoverAndFetch(ctx: WorkContext, m: PlannedModule, requests: st
       ? `unrecognized import path "${m.path}": reading ${url}: ${statusLine}`
       : `unrecognized import path "${m.path}": parse ${url}: no go-import meta tags ()`;
     return { ok: false, failure: { cause: 'proxy.direct_failed', target: url, detail: `no go-import meta tag for ${m.path} at ${url} (HTTP ${status})`, goError,
-      hint: status === 401 || status === 403
-        ? `the origin answers ${statusLine} to go's ?go-get=1 request: go sends .netrc credentials there (machine ${new URL(url).host}; go1.24+ also a GOAUTH command), so mount a .netrc Secret at $HOME/.netrc (git reads the same file for the repository)`
-        : `go fetches ${m.path} from its origin (GOPROXY entry "direct", or GOPRIVATE/GONOPROXY): the origin must serve a go-import meta tag at ${url}, or list the module on a proxy`, notExist: false } };
+      hint: status === 401 || status === 403 ? originHints.metaAuth(statusLine, new URL(url).host) : originHints.noMeta(m.path, url), notExist: false } };
   }
   // vcs.go RepoRootForImportPath (go 1.25+): the subdirectory may not start with "/" or "-".
   const badSubdir = chosen.subdir?.startsWith('/') ? 'leading slash' : chosen.subdir?.startsWith('-') ? 'leading hyphen' : undefined;
   if (badSubdir) {
     const goError = `${url}: invalid subdirectory ${goQuote(chosen.subdir!)}: ${badSubdir}`;
     return { ok: false, failure: { cause: 'proxy.direct_failed', target: url, detail: `the go-import meta tag for ${m.path} at ${url} names the subdirectory ${goQuote(chosen.subdir!)} (${badSubdir})`, goError,
-      hint: 'fix the fourth field of the go-import meta tag: a subdirectory of the repository, without a leading "/" or "-"', notExist: false } };
+      hint: originHints.badSubdir(), notExist: false } };
   }
   // "uni.edu/bob/project" claiming the prefix "uni.edu": go asks the prefix's own page and wants the same tag.
   if (chosen.prefix !== m.path) {
@@ -175,7 +173,7 @@ async function fetchSchemeless(ctx: WorkContext, m: PlannedModule, repo: string,
   const goError = `no ${m.insecure ? '' : 'secure '}protocol found for repository`;
   if (!first) {
     return { ok: false, failure: { cause: 'proxy.direct_failed', target: repo, detail: `${m.path}: GIT_ALLOW_PROTOCOL allows none of git's schemes`, goError,
-      hint: 'GIT_ALLOW_PROTOCOL lists the schemes go may use for git (colon-separated): include https or ssh', notExist: false } };
+      hint: originHints.noAllowedScheme(), notExist: false } };
   }
   return {
     ok: false,
@@ -184,7 +182,7 @@ async function fetchSchemeless(ctx: WorkContext, m: PlannedModule, repo: string,
       target: first.failure.target,
       detail: `${m.path} names its repository without a scheme: go tried ${schemes.map((s) => `${s}://${repo}`).join(', ')} and none answered (${tried.map((t) => `${t.scheme}: ${t.failure.detail}`).join('; ')})`,
       goError,
-      hint: `go pings ${schemes.join(', ')} for ${repo} (vcs.go: GOINSECURE adds git and http; GIT_ALLOW_PROTOCOL decides which are secure) and uses the first that lists the repository; for ${first.scheme}: ${first.failure.hint}`,
+      hint: originHints.schemeless(schemes, repo, first.scheme, first.failure.hint),
       notExist: false,
       ...(first.failure.goWouldWait ? { goWouldWait: first.failure.goWouldWait } : {}),
     },
@@ -220,7 +218,7 @@ async function verifyPrefix(ctx: WorkContext, m: PlannedModule, chosen: MetaImpo
       target: url,
       detail: `${firstURL} names ${chosen.prefix} as the repository root of ${m.path}, and ${url} (HTTP ${res.status}) carries no go-import tag to confirm it`,
       goError: `unrecognized import path "${m.path}": ${why}`,
-      hint: metaHint(m, chosen, firstURL),
+      hint: originHints.metaMismatch(m.path, chosen.prefix, firstURL),
       notExist: false,
     };
   }
@@ -233,13 +231,9 @@ async function verifyPrefix(ctx: WorkContext, m: PlannedModule, chosen: MetaImpo
     target: url,
     detail: `${firstURL} says "${claim}" for ${m.path}, but ${url} says ${again ? `"${seen}"` : seen}`,
     goError: `unrecognized import path "${m.path}": ${firstURL} and ${url} disagree about go-import for ${chosen.prefix}`,
-    hint: metaHint(m, chosen, firstURL),
+    hint: originHints.metaMismatch(m.path, chosen.prefix, firstURL),
     notExist: false,
   };
-}
-
-function metaHint(m: PlannedModule, chosen: MetaImport, firstURL: string): string {
-  return `the go-import tag at ${firstURL} names ${chosen.prefix} as the repository root of ${m.path}, and the page of ${chosen.prefix} does not confirm it: serve a tag whose prefix is the real repository root on both pages (GitLab subgroups: GitLab answers a client without a token with the group as root; give go a .netrc for the GitLab host so the page is right, or use the repository's full path with .git in the module path)`;
 }
 
 function govcsFailure(m: PlannedModule, root: string, vcs: string, detail: string, goError: string): WalkFailure {
@@ -248,7 +242,7 @@ function govcsFailure(m: PlannedModule, root: string, vcs: string, detail: strin
     target: root,
     detail: `${m.path}: ${detail}`,
     goError,
-    hint: `GOVCS decides which version control systems go may run (default git|hg for public paths, all for GOPRIVATE ones): allow ${vcs} for ${root} (GOVCS=${root}:${vcs}), add ${root} to GOPRIVATE, or serve the module from a proxy`,
+    hint: originHints.vcsDisallowed(vcs, root),
     notExist: false,
   };
 }
@@ -258,7 +252,7 @@ async function checkVcsHost(ctx: WorkContext, m: PlannedModule, repo: string, vc
   try {
     url = new URL(repo);
   } catch {
-    return { ok: false, failure: { cause: 'proxy.direct_failed', target: repo, detail: `invalid repository URL ${repo}`, goError: `invalid repo root "${repo}"`, hint: 'fix the go-import meta tag', notExist: false } };
+    return { ok: false, failure: { cause: 'proxy.direct_failed', target: repo, detail: `invalid repository URL ${repo}`, goError: `invalid repo root "${repo}"`, hint: originHints.badRepoURL(), notExist: false } };
   }
   const target = hopForURL(url, ctx.net.proxyEnv);
   const origin = `${url.protocol}//${url.host}`;

@@ -10,6 +10,7 @@ import { readGitConfig, gitRewrite, type GitRewrite } from '../goenv/gitconfig.j
 import { diskInputFs, type InputFs } from '../inputfile.js';
 import type { GitEnvironment } from '../state.js';
 import type { Cause } from '../causes.js';
+import { originHints } from '../hints.js';
 import type { WorkContext } from './stage.js';
 import type { Finding } from './outcome.js';
 
@@ -102,13 +103,13 @@ export async function checkGitHop(ctx: WorkContext, base: Omit<GitHopRequest, 'u
   if (git.config.error) {
     // Every git command dies reading this configuration: ls-remote exits 128 with git's text.
     return { ok: false, failure: { cause: 'proxy.direct_failed', target: git.config.files.at(-1) ?? 'git config', detail: `git cannot read its configuration: ${git.config.error}`,
-      gitStderr: git.config.error, hint: 'fix the git configuration file named in the message (the ConfigMap or Secret mounted as ~/.gitconfig)' }, evidence: { gitConfig: git.config.files }, findings };
+      gitStderr: git.config.error, hint: originHints.gitConfigUnreadable() }, evidence: { gitConfig: git.config.files }, findings };
   }
   for (const note of git.config.notes) findings.push({ code: 'proxy.git_config_not_evaluated', severity: 'info', target: base.modulePath, message: note });
   const rewrite = gitRewrite(git.config.entries, base.goURL);
   if (rewrite.error) {
     return { ok: false, failure: { cause: 'proxy.direct_failed', target: base.goURL, detail: `git cannot read its url.*.insteadOf settings: ${rewrite.error}`, gitStderr: rewrite.error,
-      hint: 'give every url.<base>.insteadOf in the git configuration a value' }, evidence: {}, findings };
+      hint: originHints.insteadOfEmpty() }, evidence: {}, findings };
   }
   const req: GitHopRequest = { ...base, url: rewrite.url, git, ...(rewrite.rule ? { rewrite: rewrite.rule } : {}) };
   const kind = transportKind(rewrite.url);

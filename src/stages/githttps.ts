@@ -14,7 +14,7 @@ import { HttpError, isHopError, LayerError, type HopError } from '../net/errors.
 import { HttpClient, SessionCache, type HttpResponse } from '../net/http.js';
 import { loadTrustStore, type TrustStore } from '../net/truststore.js';
 import type { Cause } from '../causes.js';
-import { gitTrustHint } from '../hints.js';
+import { gitTrustHint, originHints } from '../hints.js';
 import { layerFailure } from './failure.js';
 import { InputFileError } from '../inputfile.js';
 import { redactGitURL, registerGitTransport, type GitHopFailure, type GitHopRequest, type GitHopResult, type GitTransport } from './githop.js';
@@ -222,7 +222,7 @@ async function listRefs(ctx: WorkContext, req: GitHopRequest, client: HttpClient
     } else if (filled.notChecked.length > 0) {
       findings.push({ code: 'proxy.git_not_checked', severity: 'info', target: req.modulePath,
         message: `${redactGitURL(req.url)} asks for credentials (401) and git would ask the credential helper${filled.notChecked.length > 1 ? 's' : ''} ${filled.notChecked.join(', ')}, which the probe cannot run: whether git gets in, and whether ${req.version} is there, is not checked`,
-        hint: 'to have the probe check it, give git the credential as a .netrc or a credential.helper=store file (what a CI pod mounts from a Secret)' });
+        hint: originHints.credentialHelperNotChecked() });
       evidence['steps'] = steps;
       return undefined;
     } else {
@@ -233,9 +233,7 @@ async function listRefs(ctx: WorkContext, req: GitHopRequest, client: HttpClient
         target: redactGitURL(base),
         detail: `${why}; git may not prompt (go sets GIT_TERMINAL_PROMPT=0). ${steps.join('; ')}`,
         gitStderr: filled.promptError,
-        hint: netrcRejected
-          ? `the .netrc entry for ${url.hostname} is rejected by ${url.host}: renew the token in the .netrc Secret (git reads $HOME/.netrc through libcurl; machine ${url.hostname} login USER password TOKEN)`
-          : authHint(url),
+        hint: netrcRejected ? originHints.netrcRejected(url.hostname, url.host) : originHints.noCredentials(url.host, url.hostname),
       });
     }
   }
@@ -243,13 +241,13 @@ async function listRefs(ctx: WorkContext, req: GitHopRequest, client: HttpClient
   if (res.status === 404 || res.status === 410) {
     throw new GitFail({ cause: 'proxy.git_repo_not_found', target: redactGitURL(base), detail: `GET ${redactGitURL(infoRefs)} -> ${res.statusLine}: there is no repository at ${redactGitURL(base)}`,
       gitStderr: `${remoteLines(res)}fatal: repository '${redactGitURL(base)}' not found`,
-      hint: `check the repository URL ${req.rewrite ? `(url.${redactGitURL(req.rewrite.base)}.insteadOf ${redactGitURL(req.rewrite.insteadOf)} rewrote ${redactGitURL(req.goURL)}) ` : ''}that the go-import tag names, and that the account may read it (some servers answer 404 for a private repository)` });
+      hint: originHints.repoNotFound(req.rewrite ? { base: redactGitURL(req.rewrite.base), insteadOf: redactGitURL(req.rewrite.insteadOf), goURL: redactGitURL(req.goURL) } : undefined) });
   }
   if (res.status !== 200) {
     const cause: Cause = res.status === 403 ? (attempt.authorization ? 'proxy.git_auth_failed' : 'proxy.git_auth_required') : 'proxy.direct_failed';
     throw new GitFail({ cause, target: redactGitURL(base), detail: `GET ${redactGitURL(infoRefs)} -> ${res.statusLine}`,
       gitStderr: `${remoteLines(res)}fatal: unable to access '${redactGitURL(base)}': The requested URL returned error: ${res.status}`,
-      hint: res.status === 403 ? `${url.host} refuses the repository to ${attempt.from ? `the credentials from ${attempt.from}` : 'an anonymous client'}: give the account read access, or mount credentials that have it` : `the git server at ${url.host} answers ${res.statusLine}: check the server and the URL` });
+      hint: res.status === 403 ? originHints.repoForbidden(url.host, attempt.from) : originHints.gitBadStatus(url.host, res.statusLine) });
   }
   let info;
   try {
@@ -273,7 +271,7 @@ async function listRefs(ctx: WorkContext, req: GitHopRequest, client: HttpClient
   if (lsRefs.status !== 200) {
     throw new GitFail({ cause: 'proxy.direct_failed', target: redactGitURL(base), detail: `POST ${redactGitURL(base)}git-upload-pack (ls-refs) -> ${lsRefs.statusLine}`,
       gitStderr: `fatal: unable to access '${redactGitURL(base)}': The requested URL returned error: ${lsRefs.status}`,
-      hint: `the git server at ${url.host} refuses the ls-refs request: check the server (and any proxy in front of it) lets POST to git-upload-pack through` });
+      hint: originHints.lsRefsRefused(url.host) });
   }
   try {
     return parseLsRefs(lsRefs.body);
@@ -285,14 +283,8 @@ async function listRefs(ctx: WorkContext, req: GitHopRequest, client: HttpClient
 
 function protocolFailure(base: string, err: GitProtocolError): GitHopFailure {
   // An ERR packet is the git server refusing in its own words (pkt-line.c: "remote error: <msg>").
-  const hint = err.gitMessage.startsWith('remote error: ')
-    ? `the git server at ${redactGitURL(base)} refuses the request (${err.gitMessage}): check the account's access to the repository and the server's logs`
-    : `what answers at ${redactGitURL(base)} does not speak git's smart HTTP protocol as git reads it: check that the URL reaches the git server (not a login page or a middlebox) and the server's logs`;
+  const hint = err.gitMessage.startsWith('remote error: ') ? originHints.gitRemoteError(redactGitURL(base), err.gitMessage) : originHints.notSmartHttp(redactGitURL(base));
   return { cause: 'proxy.git_protocol', target: redactGitURL(base), detail: `${redactGitURL(base)}: ${err.message}`, gitStderr: `fatal: ${err.gitMessage}`, hint };
-}
-
-function authHint(url: URL): string {
-  return `git finds no credentials for ${url.host} and may not prompt (go runs it with GIT_TERMINAL_PROMPT=0): mount a .netrc Secret at $HOME/.netrc (machine ${url.hostname} login USER password TOKEN), or set credential.helper=store with a ~/.git-credentials Secret (https://USER:TOKEN@${url.host})`;
 }
 
 /**
@@ -314,7 +306,7 @@ function authFailed(req: GitHopRequest, base: string, from: string, steps: reado
     target: redactGitURL(base),
     detail: `${url.host} rejects the credentials from ${from} (401). ${steps.join('; ')}`,
     gitStderr: `${remoteLines(res)}fatal: Authentication failed for '${redactGitURL(base)}'`,
-    hint: `renew or fix the credentials git sends for ${url.host} (they come from ${from}): an expired token, or a user without read access to the repository`,
+    hint: originHints.credentialsRejected(url.host, from),
   };
 }
 
@@ -473,9 +465,7 @@ export function judgeRefs(req: GitHopRequest, refs: readonly GitRef[], shown: st
       detail: `${redactGitURL(shown)} has no tag ${short} (${tags.size} tags listed${near.length > 0 ? `; tags with that version: ${near.join(', ')}` : ''})`,
       gitStderr: '',
       goError: `invalid version: unknown revision ${short}`,
-      hint: near.length > 0
-        ? `the repository has ${near.join(', ')} but go looks for ${short}: the module's directory in the repository (the go-import prefix ${req.repoRoot}) decides the tag's prefix`
-        : `push the tag ${short} to the repository, or ask for a version that exists`,
+      hint: near.length > 0 ? originHints.revisionNear(near, short, req.repoRoot) : originHints.revisionMissing(short),
     },
   };
 }

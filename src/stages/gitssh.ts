@@ -5,7 +5,7 @@
 // GIT_SSH_COMMAND of the pod's own replaces ssh, which the probe then does not model (a finding).
 
 import { userInfo } from 'node:os';
-import type { HintFacts } from '../hints.js';
+import { originHints, type HintFacts } from '../hints.js';
 import { DnsError, LayerError, TcpError } from '../net/errors.js';
 import { GitSshError, lsRemoteSsh, parseGitSshUrl, type GitSshFailure, type GitSshResult } from '../net/gitssh.js';
 import { layerFailure } from './failure.js';
@@ -74,7 +74,7 @@ export const gitSshTransport: GitTransport = {
       if (err instanceof GitProtocolError) {
         return { ok: false, evidence: {}, findings, failure: {
           cause: 'proxy.git_protocol', target: shown, detail: `git-upload-pack's answer over ssh: ${err.message}`,
-          gitStderr: `fatal: ${err.gitMessage}`, hint: 'what answers git-upload-pack on the ssh server is not git: check the account\'s shell or forced command',
+          gitStderr: `fatal: ${err.gitMessage}`, hint: originHints.sshNotGit(),
         } };
       }
       throw err;

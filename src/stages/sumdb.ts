@@ -13,7 +13,7 @@ import { webFailure, type WalkFailure } from './gowalk.js';
 import { chooseBase, lookup } from './sumdbfetch.js';
 import { layerFailure } from './failure.js';
 import { ProtocolError } from '../net/errors.js';
-import { hintFor, sumdbHostHint } from '../hints.js';
+import { findingHints, hintFor, sumdbHostHint } from '../hints.js';
 import { mapLimit, STAGE_CONCURRENCY } from './limit.js';
 import { fetchZip, TOOLCHAIN_ZIP_PREFIX, zipReadCap } from './zipfetch.js';
 import { TOOLCHAIN_MODULE } from '../goenv/toolchain.js';
@@ -128,7 +128,7 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
       severity: 'warn',
       target: redactURL(base),
       message: `${at}: ${result.unauthenticatedTiles.join(', ')} from ${redactURL(base)} do not match the tiles above them in the signed tree; go does not check them and accepts the record, but the database (or a proxy cache in front of it) serves inconsistent tiles`,
-      hint: 'purge the sumdb tiles from the proxy cache, or report it to the checksum database operator',
+      hint: findingHints.unauthenticatedTiles(),
     });
   }
 
@@ -183,7 +183,7 @@ async function checkModule(ctx: StageContext, db: Extract<GoSumDB, { kind: 'db' 
     check.zip = { ...(recordedZip ? { recorded: recordedZip } : {}), deferred: `the probe reads only the first ${TOOLCHAIN_ZIP_PREFIX >> 10} KiB of a toolchain zip: go hashes the whole download against this record` };
     findings.push({ code: 'sumdb.toolchain_zip_not_hashed', severity: 'info', target: at,
       message: `not checked: whether the toolchain zip go downloads (${at}) matches its checksum database record; go hashes the whole zip, the probe read ${TOOLCHAIN_ZIP_PREFIX >> 10} KiB of it. A tampered or corrupted toolchain in the proxy fails the build at "verifying module: checksum mismatch" while the probe passes`,
-      hint: 'run the probe with --hash-toolchain (GOMODPROBE_HASH_TOOLCHAIN=true) to download the toolchain zip whole and compare its hash' });
+      hint: findingHints.toolchainZipNotHashed() });
     return check;
   }
   if (!zip.value.hash) {
