@@ -283,6 +283,60 @@ export function gitTrustHint(hostPort: string, caInfo: string | undefined, caPat
   return `git verifies ${hostPort} against its own trust store, not go's (SSL_CERT_FILE means nothing to git): set GIT_SSL_CAINFO or http.sslCAInfo to the CA file (it holds ${caInfo ? caInfo : 'nothing now'}), or add the CA to ${caPath}. ${layerHint}`;
 }
 
+/** An input file the run reads, named in the hint for one that cannot be read as a regular file. */
+export type InputFileName = 'go.mod' | 'go.work' | 'go.sum' | 'resolv.conf' | 'hosts' | 'nsswitch.conf';
+
+const INPUT_FILE_SHOWN: { readonly [F in InputFileName]: string } = {
+  'go.mod': 'a go.mod',
+  'go.work': 'the go.work the build uses',
+  'go.sum': 'a go.sum',
+  'resolv.conf': 'a resolv.conf',
+  hosts: 'a hosts file',
+  'nsswitch.conf': 'an nsswitch.conf',
+};
+
+/** The config stage's (stages/config.ts): a value or an input go rejects, or that the probe cannot use, and what to write instead. */
+export const configHints = {
+  inputNamed: (): string => 'fix the input named above',
+  regularFile: (input: InputFileName): string => `give the path of ${INPUT_FILE_SHOWN[input]}, a regular file`,
+  netrcRegularFile: (): string => 'point NETRC (or $HOME/.netrc) at a regular file',
+  /** The go env -w file (GOENV) or $GOROOT/go.env. */
+  goEnvFile: (user: boolean): string =>
+    user ? 'point GOENV (or $XDG_CONFIG_HOME/go/env) at a regular file, or set GOENV=off' : 'point GOROOT at a go installation whose go.env is a regular file',
+  fixModFile: (file: 'go.mod' | 'go.sum'): string => `fix the ${file} (go mod tidy) or give the right file`,
+  missingModuleLine: (): string => 'add the module line (go mod edit -module=example.com/mod), or point --gomod at the go.mod the build uses',
+  moduleMissingVersion: (shown: string): string => `write ${shown}@latest or ${shown}@vX.Y.Z`,
+  moduleSpec: (): string => 'give a module as path@version, e.g. golang.org/x/mod@v0.20.0 or path@latest',
+  /** A module path go refuses (module.CheckPath), met by the GOPROXY walk. */
+  invalidModulePath: (): string => 'the module path is invalid',
+  goflags: (): string => 'remove the flag from GOFLAGS: every go command rejects it',
+  goproxySyntax: (): string =>
+    'set GOPROXY to a comma- or pipe-separated list of https://, http:// or file:// URLs, "direct" or "off" (default https://proxy.golang.org,direct)',
+  gosumdbSyntax: (): string => 'set GOSUMDB to "sum.golang.org", "off", or "<name>+<hash>+<key> [URL]" as printed by the database operator',
+  goauthSyntax: (): string => 'set GOAUTH to "netrc" (the default), "off", "git /abs/dir" or a command, separated by ";"',
+  /** GOAUTH set for a go before 1.24, which sends .netrc credentials only (a finding). */
+  goauthIgnored: (): string => 'put the credentials in .netrc (machine HOST[:PORT] login USER password TOKEN), or build with go1.24 or later',
+  valueTooLong: (name: string): string => `check how ${name} is set: no sane value is that long`,
+  controlCharacters: (name: string): string => `check how ${name} is set (a stray newline from a ConfigMap or secret?)`,
+  badPort: (): string => 'use a port from 1 to 65535',
+  ipv6WithoutBrackets: (): string => 'write the IPv6 address in brackets: https://[address]:port',
+  unsupportedHost: (): string => 'name the host by a DNS name, a plain IPv4 address, or an IPv6 address in brackets without a zone',
+  /** The go version the probe assumed (no --go-version): a finding. */
+  goVersionAssumed: (minor: number): string =>
+    `set GOMODPROBE_GO_VERSION to the go of the build image (e.g. 1.${minor}.3 for golang:1.${minor}.3): rules differ between go versions`,
+  /** GODEBUG sets a removed setting to its old value: `goName` (the build's go, or the toolchain it switches to) refuses to start. */
+  godebugRemoved: (field: string, goName: string, switched: boolean): string =>
+    switched
+      ? `remove ${field} from GODEBUG: ${goName} no longer has the old behaviour it asks for`
+      : `remove ${field} from GODEBUG (in the build image's env or the pipeline's variables): ${goName} no longer has the old behaviour it asks for`,
+  toolchainUncertain: (): string => 'set --go-version to the build image\'s go with its patch release (e.g. 1.27.3)',
+  toolchainStillTooOld: (): string => 'raise GOTOOLCHAIN to at least the go line (or use auto), or lower the go line',
+  goworkTooOld: (moduleGo: string): string => `raise go.work's go line to ${moduleGo} (go work use does it), or point --gowork at the go.work the build really uses`,
+  sslCertFileUnusable: (): string =>
+    'point SSL_CERT_FILE at a PEM bundle of CA certificates (-----BEGIN CERTIFICATE-----; convert a DER file with openssl x509 -inform der)',
+  trustStoreEmpty: (): string => 'install ca-certificates or mount a CA bundle and set SSL_CERT_FILE',
+} as const;
+
 /** The insteadOf rule that sent go's URL elsewhere, as the git hop's hints name it (redacted). */
 export interface GitRewriteFacts {
   readonly base: string;

@@ -26,7 +26,7 @@ import { parseNsswitch } from '../net/nsswitch.js';
 import { parseResolvConf } from '../net/resolvconf.js';
 import { loadTrustStore, unreadTrustStore, type TrustStore } from '../net/truststore.js';
 import type { InputFileError, InputFiles, InputKind } from '../inputfile.js';
-import { toolchainHint } from '../hints.js';
+import { configHints, toolchainHint } from '../hints.js';
 import { DEFAULT_MODULE, printable, type Options } from '../options.js';
 import type { Hop, Plan, PlannedModule, PlannedToolchain } from '../plan.js';
 import type { PlanningContext, Stage } from './stage.js';
@@ -77,7 +77,7 @@ export const configStage: Stage<PlanningContext> = {
       }
       if (err instanceof InputError || err instanceof ParseError) {
         const source = err instanceof InputError ? err.source : 'input';
-        return fail({ stage: 'config', cause: 'config.bad_file', target: source, detail: err.message, hint: 'fix the input named above' }, {}, findings);
+        return fail({ stage: 'config', cause: 'config.bad_file', target: source, detail: err.message, hint: configHints.inputNamed() }, {}, findings);
       }
       throw err;
     }
@@ -176,7 +176,7 @@ async function decide(ctx: PlanningContext, inputs: Inputs, findings: Finding[])
     const user = error.path === goEnv.vars.GOENV.value;
     optional(inputs, user ? 'GOENV' : '$GOROOT/go.env', error.path, user ? findings : [], {
       goIgnores: 'go ignores a go env -w file it cannot read',
-      hint: user ? 'point GOENV (or $XDG_CONFIG_HOME/go/env) at a regular file, or set GOENV=off' : 'point GOROOT at a go installation whose go.env is a regular file',
+      hint: configHints.goEnvFile(user),
     });
   }
   for (const w of goEnv.warnings) findings.push({ code: 'config.goenv_file', severity: 'warn', message: w });
@@ -188,7 +188,7 @@ async function decide(ctx: PlanningContext, inputs: Inputs, findings: Finding[])
   // GOFLAGS: an unknown flag fails every go command.
   const goflags = parseGoFlags(v('GOFLAGS'));
   if (!goflags.ok) {
-    throw new Rejected('GOFLAGS', goflags.error, 'remove the flag from GOFLAGS: every go command rejects it', goflags.error);
+    throw new Rejected('GOFLAGS', goflags.error, configHints.goflags(), goflags.error);
   }
   for (const f of goflags.findings) findings.push({ code: f.code, severity: f.severity, message: f.message, target: 'GOFLAGS', ...(f.hint ? { hint: f.hint } : {}) });
 
@@ -203,7 +203,7 @@ async function decide(ctx: PlanningContext, inputs: Inputs, findings: Finding[])
   const list = parseProxyList(v('GOPROXY'), gonoproxy, urlRules);
   if (!list.ok) {
     throw new Rejected('GOPROXY', `go rejects GOPROXY=${printable(redactURL(v('GOPROXY')))}: ${list.error}`,
-      'set GOPROXY to a comma- or pipe-separated list of https://, http:// or file:// URLs, "direct" or "off" (default https://proxy.golang.org,direct)',
+      configHints.goproxySyntax(),
       list.error);
   }
   for (const e of list.entries) if (e.kind === 'url' && !e.url.startsWith('file:')) checkRepresentable('GOPROXY', e.url);
@@ -219,7 +219,7 @@ async function decide(ctx: PlanningContext, inputs: Inputs, findings: Finding[])
   if (parsed.ok) sumdb = parsed.db;
   else if (needSumdb) {
     throw new Rejected('GOSUMDB', `go rejects GOSUMDB=${printable(v('GOSUMDB'))}: ${parsed.error}`,
-      'set GOSUMDB to "sum.golang.org", "off", or "<name>+<hash>+<key> [URL]" as printed by the database operator',
+      configHints.gosumdbSyntax(),
       `verifying go.mod: ${parsed.error}`);
   }
   if (sumdb.kind === 'db' && sumdb.url !== undefined && needSumdb) checkRepresentable('GOSUMDB', sumdb.url);
@@ -276,14 +276,14 @@ function goRules(options: Options, findings: Finding[]): GoRules {
   const name = formatGoVersion(version);
   findings.push(source === 'default'
     ? { code: 'config.go_version', severity: 'info', message: `assuming ${name}; set --go-version to the build image's go`,
-        hint: `set GOMODPROBE_GO_VERSION to the go of the build image (e.g. 1.${version.minor}.3 for golang:1.${version.minor}.3): rules differ between go versions` }
+        hint: configHints.goVersionAssumed(version.minor) }
     : { code: 'config.go_version', severity: 'info', target: source, message: `verdicts for ${name}` });
   const godebug = options.env['GODEBUG'] ?? '';
   const removed = removedGodebug(godebug, rules);
   if (removed) {
     const field = `${removed.setting.name}=${removed.value}`;
     throw new Rejected('GODEBUG', `${name} refuses to start: GODEBUG sets ${field}, a setting removed in go1.${removed.setting.removed}, to its old value (every go command exits 2 before using the network)`,
-      `remove ${field} from GODEBUG (in the build image's env or the pipeline's variables): ${name} no longer has the old behaviour it asks for`,
+      configHints.godebugRemoved(field, name, false),
       removed.goError);
   }
   for (const note of fetchGodebugNotes(godebug, rules)) findings.push({ code: 'config.godebug', severity: 'info', target: 'GODEBUG', message: note });
@@ -299,7 +299,7 @@ function goRules(options: Options, findings: Finding[]): GoRules {
 function planToolchain(ctx: PlanningContext, inputs: Inputs, goEnv: GoEnv, localGo: GoRules, findings: Finding[]): { toolchain: PlannedToolchain; go: GoRules } {
   const { options } = ctx;
   const gt = goEnv.vars.GOTOOLCHAIN;
-  const text = options.gomodFile ? required(inputs, '--gomod', options.gomodFile, 'give the path of a go.mod, a regular file') : undefined;
+  const text = options.gomodFile ? required(inputs, '--gomod', options.gomodFile, configHints.regularFile('go.mod')) : undefined;
   const work = workspaceFile(ctx, inputs, findings);
   const local = options.goVersion.version;
   const { goos, goarch } = options.goPlatform;
@@ -323,7 +323,7 @@ function planToolchain(ctx: PlanningContext, inputs: Inputs, goEnv: GoEnv, local
   }
   if (d.kind === 'uncertain') {
     findings.push({ code: 'config.toolchain_uncertain', severity: 'warn', target, message: d.reason,
-      hint: 'set --go-version to the build image\'s go with its patch release (e.g. 1.27.3)' });
+      hint: configHints.toolchainUncertain() });
     return { toolchain: { ...base, kind: 'uncertain', reason: d.reason }, go: localGo };
   }
   if (d.kind === 'local') {
@@ -332,7 +332,7 @@ function planToolchain(ctx: PlanningContext, inputs: Inputs, goEnv: GoEnv, local
   }
   if (d.thenFails) {
     throw new Rejected(target, `${d.reason}: go switches to ${d.toolchain}, which is still older than go.mod's go line`,
-      'raise GOTOOLCHAIN to at least the go line (or use auto), or lower the go line', d.thenFails, 'config.toolchain_too_old');
+      configHints.toolchainStillTooOld(), d.thenFails, 'config.toolchain_too_old');
   }
   findings.push({ code: 'config.toolchain', severity: 'info', target,
     message: `go switches to ${d.toolchain}: ${d.reason}; it downloads ${TOOLCHAIN_MODULE}@${d.moduleVersion} through GOPROXY first` });
@@ -344,7 +344,7 @@ function planToolchain(ctx: PlanningContext, inputs: Inputs, goEnv: GoEnv, local
     if (removed) {
       const field = `${removed.setting.name}=${removed.value}`;
       throw new Rejected('GODEBUG', `${d.toolchain}, which go switches to, refuses to start: GODEBUG sets ${field}, a setting removed in go1.${removed.setting.removed}, to its old value`,
-        `remove ${field} from GODEBUG: ${d.toolchain} no longer has the old behaviour it asks for`, removed.goError);
+        configHints.godebugRemoved(field, d.toolchain, true), removed.goError);
     }
   } catch (err) {
     if (!(err instanceof ParseError)) throw err;
@@ -363,7 +363,7 @@ function planToolchain(ctx: PlanningContext, inputs: Inputs, goEnv: GoEnv, local
 function workspaceFile(ctx: PlanningContext, inputs: Inputs, findings: Finding[]): string | undefined {
   const file = ctx.options.goworkFile;
   if (!file) return undefined;
-  const text = required(inputs, '--gowork', file, 'give the path of the go.work the build uses, a regular file');
+  const text = required(inputs, '--gowork', file, configHints.regularFile('go.work'));
   if (ctx.options.env['GOWORK'] === 'off') {
     findings.push({ code: 'config.gowork_off', severity: 'info', target: 'GOWORK=off',
       message: `GOWORK=off: go ignores ${file} (no workspace), so go.mod's go and toolchain lines decide the toolchain switch` });
@@ -387,7 +387,7 @@ function checkWorkspaceGo(work: string, mod: string, running: string, target: st
   const verb = workLine ? 'lists' : 'implicitly requires';
   const fix = compareGo(running, '1.27') >= 0 ? `to download and use go ${mv}` : 'to update it';
   throw new Rejected(target, `go.work's go line (${wv}) is older than the go line of the module in go.mod (${mv}): go refuses the workspace before any download, whatever toolchain runs`,
-    `raise go.work's go line to ${mv} (go work use does it), or point --gowork at the go.work the build really uses`,
+    configHints.goworkTooOld(mv),
     `go: module . listed in go.work file requires go >= ${mv}, but go.work ${verb} go ${wv}; ${fix}:\n\tgo work use`, 'config.gowork_too_old');
 }
 
@@ -410,25 +410,25 @@ function checkRepresentable(variable: string, raw: string): void {
   const port = parsed.ok ? parsed.url.port : '';
   if (port !== '' && Number(port) > 65535) {
     throw new Rejected(variable, `${variable} entry ${shown} has port ${port}: go accepts the URL but fails every dial to it`,
-      'use a port from 1 to 65535', `dial tcp: address ${port}: invalid port`);
+      configHints.badPort(), `dial tcp: address ${port}: invalid port`);
   }
   if (!host.startsWith('[') && (host.match(/:/g) ?? []).length > 1) {
     const hostname = parsed.ok ? parsed.url.hostname : host;
     throw new Rejected(variable, `${variable} entry ${shown} has an IPv6 address without brackets: go reads the host as "${hostname}" and the rest as its port, and fails to resolve it`,
-      `write the IPv6 address in brackets: https://[address]:port`, `dial tcp: lookup ${hostname}: no such host`);
+      configHints.ipv6WithoutBrackets(), `dial tcp: lookup ${hostname}: no such host`);
   }
   throw new Rejected(variable, `${variable} entry ${shown} names its host in a form go accepts but the probe cannot dial or check (an IPv6 zone such as [fe80::1%25eth0], or an IPv4 address in brackets); the verdict for it would be a guess`,
-    'name the host by a DNS name, a plain IPv4 address, or an IPv6 address in brackets without a zone', undefined, 'config.unsupported_url');
+    configHints.unsupportedHost(), undefined, 'config.unsupported_url');
 }
 
 function checkEnvValues(env: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(env)) {
     if (Buffer.byteLength(value) > MAX_GO_VALUE) {
-      throw new Rejected(name, `${name} is too long (${Buffer.byteLength(value)} bytes)`, `check how ${name} is set: no sane value is that long`);
+      throw new Rejected(name, `${name} is too long (${Buffer.byteLength(value)} bytes)`, configHints.valueTooLong(name));
     }
     // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) {
-      throw new Rejected(name, `${name} contains control characters`, `check how ${name} is set (a stray newline from a ConfigMap or secret?)`);
+      throw new Rejected(name, `${name} contains control characters`, configHints.controlCharacters(name));
     }
   }
 }
@@ -458,23 +458,23 @@ function planModules(ctx: PlanningContext, inputs: Inputs, goEnv: GoEnv, finding
   const specs: { spec: ModuleSpec; source: PlannedModule['source'] }[] = [];
   for (const raw of options.modules) {
     if (!raw.includes('@')) {
-      throw new Rejected('--module', `--module ${printable(raw)}: missing @version`, `write ${printable(raw)}@latest or ${printable(raw)}@vX.Y.Z`, undefined, 'config.bad_flag');
+      throw new Rejected('--module', `--module ${printable(raw)}: missing @version`, configHints.moduleMissingVersion(printable(raw)), undefined, 'config.bad_flag');
     }
     specs.push({ spec: moduleSpec(raw, '--module'), source: 'flag' });
   }
   if (options.gomodFile) {
-    const text = required(inputs, '--gomod', options.gomodFile, 'give the path of a go.mod, a regular file');
+    const text = required(inputs, '--gomod', options.gomodFile, configHints.regularFile('go.mod'));
     let gomod;
     try {
       gomod = parseGoMod(text, options.gomodFile);
     } catch (err) {
-      throw new Rejected(options.gomodFile, `--gomod: ${errorMessage(err)}`, 'fix the go.mod (go mod tidy) or give the right file', undefined, 'config.bad_file');
+      throw new Rejected(options.gomodFile, `--gomod: ${errorMessage(err)}`, configHints.fixModFile('go.mod'), undefined, 'config.bad_file');
     }
     // go refuses a go.mod without a module line (an empty file too) before it fetches anything
     // (cmd/go/internal/modload/init.go: "missing module declaration"), whatever it requires.
     if (gomod.module === undefined) {
       throw new Rejected(options.gomodFile, `--gomod ${options.gomodFile}: no module declaration${text.trim() === '' ? ' (the file is empty)' : ''}: go refuses this go.mod before it downloads anything`,
-        'add the module line (go mod edit -module=example.com/mod), or point --gomod at the go.mod the build uses', GO_MISSING_MODULE, 'config.bad_file');
+        configHints.missingModuleLine(), GO_MISSING_MODULE, 'config.bad_file');
     }
     const replaced = new Map<string, { path: string; version?: string; local: boolean }>();
     for (const r of gomod.replaces) {
@@ -509,11 +509,11 @@ function planModules(ctx: PlanningContext, inputs: Inputs, goEnv: GoEnv, finding
 
   let goSum = new Map<string, string>();
   if (options.gosumFile) {
-    const text = required(inputs, '--gosum', options.gosumFile, 'give the path of a go.sum, a regular file');
+    const text = required(inputs, '--gosum', options.gosumFile, configHints.regularFile('go.sum'));
     try {
       goSum = parseGoSum(text, options.gosumFile);
     } catch (err) {
-      throw new Rejected(options.gosumFile, `--gosum: ${errorMessage(err)}`, 'fix the go.sum (go mod tidy) or give the right file', undefined, 'config.bad_file');
+      throw new Rejected(options.gosumFile, `--gosum: ${errorMessage(err)}`, configHints.fixModFile('go.sum'), undefined, 'config.bad_file');
     }
   }
   void goEnv;
@@ -541,7 +541,7 @@ function moduleSpec(raw: string, source: string): ModuleSpec {
   try {
     return parseModuleSpec(raw);
   } catch (err) {
-    throw new Rejected(source, `${source} ${printable(raw)}: ${errorMessage(err)}`, 'give a module as path@version, e.g. golang.org/x/mod@v0.20.0 or path@latest', undefined, 'config.bad_flag');
+    throw new Rejected(source, `${source} ${printable(raw)}: ${errorMessage(err)}`, configHints.moduleSpec(), undefined, 'config.bad_flag');
   }
 }
 
@@ -586,7 +586,7 @@ function checkTrust(env: Readonly<Record<string, string>>, trust: TrustStore, fi
       const why = skipped?.reason ?? 'no certificate in it';
       if (trust.pems.length === 0) {
         throw new Rejected('SSL_CERT_FILE', `SSL_CERT_FILE=${printable(file)}: ${why}, and no other root is trusted: go would fail every https fetch with "x509: certificate signed by unknown authority"`,
-          'point SSL_CERT_FILE at a PEM bundle of CA certificates (-----BEGIN CERTIFICATE-----; convert a DER file with openssl x509 -inform der)',
+          configHints.sslCertFileUnusable(),
           'tls: failed to verify certificate: x509: certificate signed by unknown authority', 'config.bad_file');
       }
       findings.push({ code: 'config.ssl_cert_file_unusable', severity: 'warn', target: 'SSL_CERT_FILE',
@@ -599,7 +599,7 @@ function checkTrust(env: Readonly<Record<string, string>>, trust: TrustStore, fi
   if (trust.error) findings.push({ code: 'config.trust_store_error', severity: 'warn', message: trust.error });
   if (trust.pems.length === 0) {
     findings.push({ code: 'config.trust_store_empty', severity: 'warn', message: 'no trusted roots found: every https verification will fail with "certificate signed by unknown authority"',
-      hint: 'install ca-certificates or mount a CA bundle and set SSL_CERT_FILE' });
+      hint: configHints.trustStoreEmpty() });
   }
 }
 
@@ -607,13 +607,13 @@ function readDnsConfig(ctx: PlanningContext, inputs: Inputs, findings: Finding[]
   const { options } = ctx;
   // go's resolver reads a missing or unreadable resolv.conf as its defaults, and hosts or nsswitch.conf as empty (net/dnsconfig_unix.go, hosts.go, nss.go).
   const resolvText = optional(inputs, '--resolv-conf', options.resolvConf, findings, {
-    explicit: options.resolvConfExplicit, goIgnores: 'go\'s resolver cannot read it and uses its defaults (nameservers 127.0.0.1 and ::1)', hint: 'give the path of a resolv.conf, a regular file',
+    explicit: options.resolvConfExplicit, goIgnores: 'go\'s resolver cannot read it and uses its defaults (nameservers 127.0.0.1 and ::1)', hint: configHints.regularFile('resolv.conf'),
   });
   const hostsText = optional(inputs, '--hosts-file', options.hostsFile, findings, {
-    explicit: options.hostsFileExplicit, goIgnores: 'go\'s resolver cannot read it and finds no name in it', hint: 'give the path of a hosts file, a regular file',
+    explicit: options.hostsFileExplicit, goIgnores: 'go\'s resolver cannot read it and finds no name in it', hint: configHints.regularFile('hosts'),
   });
   const nsswitchText = optional(inputs, '--nsswitch', options.nsswitchFile, findings, {
-    goIgnores: 'go cannot read it and looks names up in /etc/hosts, then DNS', hint: 'give the path of an nsswitch.conf, a regular file',
+    goIgnores: 'go cannot read it and looks names up in /etc/hosts, then DNS', hint: configHints.regularFile('nsswitch.conf'),
   });
   const hostname = options.env['HOSTNAME'] ?? '';
   const conf = parseResolvConf(resolvText, hostname);
@@ -643,7 +643,7 @@ function planAuth(ctx: PlanningContext, inputs: Inputs, go: GoRules, goEnv: GoEn
     } catch (err) {
       if (!(err instanceof GoAuthError)) throw err;
       throw new Rejected('GOAUTH', `${formatGoVersion(go.version)} rejects GOAUTH=${printable(goauth.value)}: ${err.message}`,
-        'set GOAUTH to "netrc" (the default), "off", "git /abs/dir" or a command, separated by ";"', err.goError);
+        configHints.goauthSyntax(), err.goError);
     }
     const commands = methods.filter((m) => m.kind !== 'netrc' && m.kind !== 'off');
     if (commands.length > 0) {
@@ -653,7 +653,7 @@ function planAuth(ctx: PlanningContext, inputs: Inputs, go: GoRules, goEnv: GoEn
   } else if (goauth.source !== 'default') {
     findings.push({ code: 'config.goauth_ignored', severity: 'warn', target: 'GOAUTH',
       message: `GOAUTH=${printable(goauth.value)} is ignored by ${formatGoVersion(go.version)}: GOAUTH came with go1.24; this go sends only .netrc credentials`,
-      hint: 'put the credentials in .netrc (machine HOST[:PORT] login USER password TOKEN), or build with go1.24 or later' });
+      hint: configHints.goauthIgnored() });
   }
   const netrc = !go.goauth || methods.some((m) => m.kind === 'netrc') ? readNetrc(ctx, inputs, go, findings) : [];
   return { auth: new GoAuth(go, methods, netrc, authCommandRunner(ctx.options.timeoutMs)), netrc };
@@ -672,7 +672,7 @@ function readNetrc(ctx: PlanningContext, inputs: Inputs, go: GoRules, findings: 
   const path = netrcPath(ctx.options.env);
   // go ignores a .netrc it cannot read (auth.readNetrc keeps the error but nothing reads it).
   const text = path
-    ? optional(inputs, 'NETRC', path, findings, { goIgnores: 'go cannot read it and sends no .netrc credentials', hint: 'point NETRC (or $HOME/.netrc) at a regular file' })
+    ? optional(inputs, 'NETRC', path, findings, { goIgnores: 'go cannot read it and sends no .netrc credentials', hint: configHints.netrcRegularFile() })
     : undefined;
   if (text === undefined) return [];
   const entries = parseNetrc(text);

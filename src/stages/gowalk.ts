@@ -3,7 +3,7 @@
 // error is the best one seen (direct/noproxy > other proxy errors > first not-exist).
 
 import type { Cause, HopStage } from '../causes.js';
-import { hintFor } from '../hints.js';
+import { configHints, hintFor } from '../hints.js';
 import { HttpError, isHopError, ProtocolError, moduleStatusCause } from '../net/errors.js';
 import { entryAction, tryProxies as goTryProxies, type EntryAction, type ProxyEntry } from '../goenv/proxylist.js';
 import { escapePath, escapeVersion, wirePathEscape } from '../goenv/module.js';
@@ -82,7 +82,7 @@ export async function tryProxies<T>(
       const cause = notExistCause(entry, action.error);
       result = { ok: false, failure: { cause, target: name, detail: action.error, goError: action.error, hint: hintFor(cause, { modulePath }), notExist: true } };
     } else if (action.action === 'error') {
-      result = { ok: false, failure: { cause: 'config.invalid', target: modulePath, detail: action.error, goError: action.error, hint: 'the module path is invalid', notExist: false } };
+      result = { ok: false, failure: { cause: 'config.invalid', target: modulePath, detail: action.error, goError: action.error, hint: configHints.invalidModulePath(), notExist: false } };
     } else if (action.action === 'proxy') {
       const base = modulePath === '' ? action.url.replace(/\/+$/, '') : `${action.url.replace(/\/+$/, '')}/${wirePathEscape(escapePath(modulePath))}`;
       result = await handlers.proxy(base, action.url);
