@@ -16,7 +16,9 @@
 //   - test/unit/tls/vectors/x509-go1.<minor>.json: crypto/x509's verdict (ParseCertificate, then Verify) on
 //     each chain of test/unit/tls/verify-scenarios.ts and x509-version-scenarios.ts (record/x509verify.go),
 //     which test/unit/tls/x509-versions.test.ts checks the probe's parser and Verify against under that
-//     go's rules (and verify.test.ts, go 1.23's, the default rules).
+//     go's rules (and verify.test.ts, go 1.23's, the default rules); and, from record/x509parse.go,
+//     ParseCertificate on test/unit/tls/parse-cases.ts (der.test.ts), VerifyHostname on
+//     test/unit/tls/hostname-cases.ts and net.ParseIP (hostname.test.ts).
 //
 // `--out DIR` writes the same files under DIR (same relative paths) instead of the repository:
 // test/vectors/honest.test.ts records with each lab go that way and checks the committed files are
@@ -59,6 +61,9 @@ import {
 import { recordToolchainVectors, type ToolchainVector } from '../e2e/lab/record-toolchain-vectors.js';
 import { buildTrustFixtures } from '../unit/tls/truststore-fixtures.js';
 import { x509Scenarios, type VerifyScenario } from '../unit/tls/x509-version-scenarios.js';
+import { HOSTNAME_CASES, PARSE_IP_INPUTS } from '../unit/tls/hostname-cases.js';
+import { parseCases } from '../unit/tls/parse-cases.js';
+import { selfSignedCA } from '../../src/lab/pki.js';
 import { GOSUMDB_INPUTS } from './inputs.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -219,11 +224,18 @@ export function recordedX509Vectors(): RecordedX509Vectors[] {
   return readRecordings<RecordedX509Vectors>(TRUST_VECTORS_DIR, /^x509-go1\.\d+\.json$/);
 }
 
-/** One go's crypto/x509 verdicts: scenario name -> "ok: CN > CN > ...", Verify's error, or "parse: " and ParseCertificate's error. */
+/** One go's crypto/x509 and net answers (record/x509verify.go, record/x509parse.go). */
 export interface RecordedX509Vectors {
   readonly recordedBy: string;
   readonly go: string;
+  /** Verify: scenario name -> "ok: CN > CN > ...", Verify's error, or "parse: " and ParseCertificate's error. */
   readonly verdicts: Record<string, string>;
+  /** ParseCertificate: parse case -> "ok: cn=<JSON> nb=<RFC 3339> na=<RFC 3339> unhandled=<n>" or "error: <error>". */
+  readonly parse: Record<string, string>;
+  /** VerifyHostname: per certificate of hostname-cases.ts, [host, "ok" or the error]. */
+  readonly hostname: { sans: string[]; cn: string; checks: [host: string, result: string][] }[];
+  /** net.ParseIP: [input, IP.String() or null for nil]. */
+  readonly parseIP: [input: string, ip: string | null][];
 }
 
 /**
@@ -405,7 +417,22 @@ export async function record(goBin: string): Promise<Recording[]> {
     writeX509Scenarios(chains, x509Scenarios());
     const xv = run(bin, ['x509', chains], { cwd: prog });
     if (xv.status !== 0) throw new Error(`the recorder's x509 failed (${xv.status}): ${xv.stderr}`);
-    const x509: RecordedX509Vectors = { recordedBy: X509_RECORDED_BY, go: version, verdicts: JSON.parse(xv.stdout) as Record<string, string> };
+    const parseInput = {
+      parse: Object.fromEntries(Object.entries(parseCases()).map(([name, der]) => [name, der.toString('base64')])),
+      hostname: HOSTNAME_CASES.map((c) => ({ der: selfSignedCA({ commonName: c.cn, sans: [...c.sans], isCA: false }).der.toString('base64'), hosts: c.hosts })),
+      parseIP: PARSE_IP_INPUTS,
+    };
+    const xp = run(bin, ['x509parse'], { cwd: prog, input: JSON.stringify(parseInput) });
+    if (xp.status !== 0) throw new Error(`the recorder's x509parse failed (${xp.status}): ${xp.stderr}`);
+    const parsed = JSON.parse(xp.stdout) as { parse: RecordedX509Vectors['parse']; hostname: [string, string][][]; parseIP: RecordedX509Vectors['parseIP'] };
+    const x509: RecordedX509Vectors = {
+      recordedBy: X509_RECORDED_BY,
+      go: version,
+      verdicts: JSON.parse(xv.stdout) as Record<string, string>,
+      parse: parsed.parse,
+      hostname: HOSTNAME_CASES.map((c, i) => ({ sans: [...c.sans], cn: c.cn, checks: parsed.hostname[i]! })),
+      parseIP: parsed.parseIP,
+    };
 
     const rel = (abs: string): string => relative(REPO_ROOT, abs);
     return [

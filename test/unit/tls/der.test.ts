@@ -1,5 +1,6 @@
-// The certificate parser against Go 1.23's x509.ParseCertificate: each expected line is what Go
-// printed for the same bytes (parse-cases.ts, fed to a throwaway Go program). Plus the DER
+// The certificate parser against each lab go's x509.ParseCertificate: each expected line is what that go
+// printed for the same bytes (parse-cases.ts; vectors/x509-go1.<minor>.json, recorded by `npm run
+// record-vectors` with test/vectors/record/x509parse.go). Plus the DER
 // primitives, and fuzzing: the parser throws only its typed error, the describer never throws.
 
 import fc from 'fast-check';
@@ -7,81 +8,46 @@ import { describe, expect, it } from 'vitest';
 import { decodeInteger, decodeOid, DerInput, parseGeneralizedTime, parseUtcTime, TAG } from '../../../src/net/der.js';
 import { der, encodeInteger, encodeOid } from '../../../src/lab/der-writer.js';
 import { CertificateParseError, parseCertificate } from '../../../src/net/x509/parse.js';
+import { parseGoVersion, rulesFor, x509RulesFor, type X509Rules } from '../../../src/goenv/goversion.js';
+import { recordedX509Vectors } from '../../vectors/record.js';
 import { describeCertificate } from '../../../src/net/x509/describe.js';
 import { testPki } from '../../../src/lab/pki.js';
 import { parseCases } from './parse-cases.js';
 
-const GO_PARSE: Record<string, string> = {
-  "aia-critical": "error: x509: authority info access incorrectly marked critical",
-  "bad-basic-constraints": "error: x509: invalid basic constraints",
-  "bad-eku": "error: x509: invalid extended key usages",
-  "bad-ip-constraint": "error: x509: IP constraint contained invalid mask ff00ff00",
-  "bad-key-usage": "error: x509: invalid key usage",
-  "bad-printable": "error: x509: invalid RDNSequence: invalid attribute value: invalid PrintableString",
-  "bad-utc": "error: x509: malformed UTCTime",
-  "bad-utf8": "error: x509: invalid RDNSequence: invalid attribute value: invalid UTF-8 string",
-  "critical-akid": "error: x509: authority key identifier incorrectly marked critical",
-  "critical-skid": "error: x509: subject key identifier incorrectly marked critical",
-  "dns-san-non-ascii": "error: x509: SAN dNSName is malformed",
-  "duplicate-extension": "error: x509: certificate contains duplicate extension with OID \"2.5.29.17\"",
-  "ec-unknown-curve": "error: x509: unsupported elliptic curve",
-  "ed25519-short-key": "error: x509: wrong Ed25519 public key size",
-  "ed25519-with-params": "error: x509: Ed25519 key encoded with illegal parameters",
-  "empty-name-constraints": "error: x509: empty name constraints extension",
-  "empty-subject-ok": "ok: cn=\"\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
-  "feb-30": "error: x509: malformed UTCTime",
-  "gen-fraction": "error: x509: malformed GeneralizedTime",
-  "gen-no-seconds": "error: x509: malformed GeneralizedTime",
-  "gen-trailing-zero-fraction": "error: x509: malformed GeneralizedTime",
-  "ip-san-length-5": "error: x509: cannot parse IP address of length 5",
-  "issuer-not-a-name": "error: x509: invalid RDNSequence",
-  "long-form-short-length": "error: x509: malformed certificate",
-  "name-with-cn-twice": "ok: cn=\"second\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
-  "negative-serial": "error: x509: negative serial number",
-  "non-minimal-serial": "error: x509: malformed serial number",
-  "not-a-sequence": "error: x509: malformed certificate",
-  "ok": "ok: cn=\"crafted.example\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
-  "ok-bmp-name": "ok: cn=\"AB\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
-  "ok-empty-san-noncritical": "ok: cn=\"crafted.example\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
-  "ok-generalized-time": "ok: cn=\"crafted.example\" nb=2030-01-01T00:00:00Z na=2051-01-01T00:00:00Z unhandled=0",
-  "ok-printable-star-amp": "ok: cn=\"*.a&b.example\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
-  "ok-unknown-critical": "ok: cn=\"crafted.example\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=1",
-  "ok-utc-1950": "ok: cn=\"crafted.example\" nb=1950-01-01T00:00:00Z na=2049-12-31T23:59:59Z unhandled=0",
-  "ok-utc-minutes": "ok: cn=\"crafted.example\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
-  "ok-utc-offset": "ok: cn=\"crafted.example\" nb=2029-12-31T23:00:00Z na=2031-01-01T02:30:00Z unhandled=0",
-  "ok-v1": "ok: cn=\"crafted.example\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
-  "rsa-key-without-null": "error: x509: RSA key missing NULL parameters",
-  "rsa-zero-modulus": "error: x509: RSA modulus is not a positive number",
-  "sig-mismatch": "error: x509: inner and outer signature algorithm identifiers don't match",
-  "time-wrong-type": "error: x509: unsupported time format",
-  "trailing-data": "error: x509: trailing data",
-  "unknown-key-algorithm": "ok: cn=\"crafted.example\" nb=2030-01-01T00:00:00Z na=2031-01-01T00:00:00Z unhandled=0",
-  "unsupported-string": "error: x509: invalid RDNSequence: invalid attribute value: unsupported string type: 28",
-  "utc-zero-offset": "error: x509: malformed UTCTime",
-  "version-4": "error: x509: invalid version",
-  "version-negative": "error: x509: malformed version",
-};
+const RECORDED = recordedX509Vectors();
+const GO_PARSE: Record<string, string> = RECORDED.find((r) => r.go.startsWith('go1.23.'))!.parse;
 
 const iso = (d: Date): string => d.toISOString().replace('.000Z', 'Z');
 
-describe('parseCertificate agrees with Go 1.23 ParseCertificate', () => {
+/** The line test/vectors/record/x509parse.go prints for ParseCertificate, from the probe's parser. */
+function parseLine(bytes: Buffer, rules?: X509Rules): string {
+  try {
+    const c = parseCertificate(bytes, rules);
+    return `ok: cn=${JSON.stringify(c.subject.commonName)} nb=${iso(c.notBefore)} na=${iso(c.notAfter)} unhandled=${c.unhandledCriticalExtensions.length}`;
+  } catch (err) {
+    expect(err).toBeInstanceOf(CertificateParseError);
+    return `error: ${(err as Error).message}`;
+  }
+}
+
+describe('parseCertificate (the default rules) agrees with Go 1.23 ParseCertificate', () => {
   const cases = parseCases();
   it('covers every case the Go program saw', () => {
     expect(Object.keys(cases).sort()).toEqual(Object.keys(GO_PARSE).sort());
   });
   for (const [name, bytes] of Object.entries(cases)) {
     it(name, () => {
-      let got: string;
-      try {
-        const c = parseCertificate(bytes);
-        got = `ok: cn=${JSON.stringify(c.subject.commonName)} nb=${iso(c.notBefore)} na=${iso(c.notAfter)} unhandled=${c.unhandledCriticalExtensions.length}`;
-      } catch (err) {
-        expect(err).toBeInstanceOf(CertificateParseError);
-        got = `error: ${(err as Error).message}`;
-      }
-      expect(got).toBe(GO_PARSE[name]);
+      expect(parseLine(bytes)).toBe(GO_PARSE[name]);
     });
   }
+});
+
+describe.each(RECORDED)('parseCertificate under the rules of $go agrees with its ParseCertificate', ({ go, parse }) => {
+  const rules = x509RulesFor(rulesFor(parseGoVersion(go)), new Map());
+  const cases = parseCases();
+  it.each(Object.keys(parse))('%s', (name) => {
+    expect(parseLine(cases[name]!, rules)).toBe(parse[name]);
+  });
 });
 
 describe('DER primitives (cryptobyte rules)', () => {

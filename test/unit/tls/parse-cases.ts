@@ -1,5 +1,5 @@
-// Certificates Go 1.23's ParseCertificate accepts or rejects, with the reason; shared by the
-// parser test and the throwaway Go program that produced the expected texts.
+// Certificates go's ParseCertificate accepts or rejects, with the reason; shared by the parser test
+// (der.test.ts) and test/vectors/record.ts, which records each go's texts (record/x509parse.go).
 
 import { der } from '../../../src/lab/der-writer.js';
 import { craft, ext, gen, nameDer, utc } from './craft.js';

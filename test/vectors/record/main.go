@@ -14,7 +14,8 @@
 //     $GOROOT/src/cmd/go/internal/modfetch at record time by extract/ into package gomodprobe.vectors/modfetch;
 //   - `recorder tlog` (tlog.go): x/mod's sumdb/tlog, sumdb/note and sumdb/dirhash;
 //   - `recorder truststore` (truststore.go): the system roots crypto/x509 loads;
-//   - `recorder x509 DIR` (x509verify.go): crypto/x509's ParseCertificate and Verify on chains.
+//   - `recorder x509 DIR` (x509verify.go): crypto/x509's ParseCertificate and Verify on chains;
+//   - `recorder x509parse` (x509parse.go): ParseCertificate's verdicts, VerifyHostname, net.ParseIP.
 //
 // It builds only in the module test/vectors/record.ts assembles (`npm run record-vectors -- --go
 // /path/to/go`), which also sets the module's go line to that go's, so GODEBUG defaults are the ones
@@ -123,6 +124,8 @@ func main() {
 			trustStore()
 		case "x509":
 			x509Verdicts(os.Args[2])
+		case "x509parse":
+			x509Parse()
 		default:
 			panic("unknown subcommand " + os.Args[1])
 		}
