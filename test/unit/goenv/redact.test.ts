@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { goFields, goQuote, goQuoteRune, goTrimSpace } from '../../../src/goenv/gostrings.js';
 import { goPathEscape, parseGoURL } from '../../../src/goenv/gourl.js';
-import { redactURL } from '../../../src/goenv/redact.js';
+import { redactURL, redactURLUncached } from '../../../src/goenv/redact.js';
 import { PATH_ESCAPE, QUOTE, URL_PARSE } from './go123-expected.js';
 
 describe('net/url ported from go 1.23', () => {
@@ -57,6 +57,28 @@ describe('redactURL (url.Redacted for every error text we produce)', () => {
       const r = parseGoURL(s);
       if (r.ok) r.url.redacted();
     }), { numRuns: 2000 });
+  });
+
+  it('gives every text it returns unparsed the answer of the url.Parse port', () => {
+    // The texts redactURL hands back as they are (PLAIN_URL) must be exactly what parsing gives.
+    const plain = fc.tuple(
+      fc.constantFrom('https://', 'http://'),
+      fc.stringMatching(/^[a-z0-9.-]{1,20}$/),
+      fc.constantFrom('', ':443', ':3128', ':0', ':99999'),
+      fc.stringMatching(/^(\/[A-Za-z0-9._~!+@-]{0,12}){0,5}$/),
+      fc.constantFrom('', '?', '?a=b&c=%2F', "?X-Amz-Signature=ab12&k=v;w=(x)*$!,:@/?'", '?%zz'),
+    ).map((parts) => parts.join(''));
+    fc.assert(fc.property(plain, (u) => {
+      expect(redactURL(u)).toBe(redactURLUncached(u));
+    }), { numRuns: 3000 });
+    for (const u of ['https://proxy.golang.org/github.com/!azure/azure-sdk-for-go/@v/v1.0.0+incompatible.zip',
+      'https://proxy.lab.test/sumdb/sum.lab.test/lookup/lab.test/bulk/m0001@v1.0.0', 'http://h//x', 'https://h', 'https://h/',
+      'https://storage.lab.test/bucket/lab.test/hello/@v/v1.1.0.zip?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=300&X-Amz-Signature=0f1e']) {
+      expect(redactURL(u)).toBe(redactURLUncached(u));
+      expect(redactURL(u)).toBe(u);
+    }
+    // Not plain: parsed as go does (upper-case host, userinfo, query).
+    expect(redactURL('https://u:p@h/x')).toBe('https://u:xxxxx@h/x');
   });
 });
 
