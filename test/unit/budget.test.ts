@@ -24,4 +24,40 @@ describe('per-operation budgets (src/budget.ts)', () => {
     parent.abort(new Error('deadline'));
     expect(signal.aborted).toBe(true);
   });
+
+  it('carry the parent\'s reason, also when the parent had aborted before', () => {
+    const parent = new AbortController();
+    const before = opSignal(parent.signal, 60_000, 'layer');
+    const reason = new Error('deadline');
+    parent.abort(reason);
+    expect(before.reason).toBe(reason);
+    const after = opSignal(parent.signal, 60_000, 'layer');
+    expect(after.aborted).toBe(true);
+    expect(after.reason).toBe(reason);
+  });
+
+  it('give thousands of signals under one parent without a listener per signal, each aborting once', async () => {
+    const parent = new AbortController();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const signals = Array.from({ length: 3000 }, (_, i) => opSignal(parent.signal, i % 2 === 0 ? 5 : 60_000, 'layer'));
+      await new Promise((r) => setTimeout(r, 50));
+      // The short ones timed out on their own and no longer follow the parent.
+      expect(signals.filter((s) => s.aborted)).toHaveLength(1500);
+      const aborts = signals.map(() => 0);
+      signals.forEach((s, i) => s.addEventListener('abort', () => aborts[i]!++));
+      parent.abort(new Error('deadline'));
+      expect(signals.every((s) => s.aborted)).toBe(true);
+      expect(aborts.filter((n, i) => i % 2 === 1 && n === 1)).toHaveLength(1500);
+      expect(aborts.filter((n, i) => i % 2 === 0 && n !== 0)).toHaveLength(0);
+      expect((signals[0]!.reason as DOMException).name).toBe('TimeoutError');
+      expect((signals[1]!.reason as Error).message).toBe('deadline');
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
