@@ -254,10 +254,14 @@ async function opts_get(web: GoWeb, url: URL, start: URL, opts: GoGetOptions, cr
     }
   }
   const { authorization, ...others } = headers;
-  const clean = new URL(url.href);
-  clean.username = '';
-  clean.password = '';
-  return web.http.get(clean.href, {
+  let href = url.href;
+  if (url.username || url.password) {
+    const clean = new URL(href);
+    clean.username = '';
+    clean.password = '';
+    href = clean.href;
+  }
+  return web.http.get(href, {
     signal: opts.signal,
     maxBytes: opts.maxBytes,
     ...(authorization ? { authorization } : {}),
