@@ -14,7 +14,7 @@
 // would treat that file.
 
 import { constants, type Stats } from 'node:fs';
-import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
+import { open, readdir, readlink, stat } from 'node:fs/promises';
 
 export type InputKind = 'go.mod' | 'go.sum' | 'go env file' | '.netrc' | 'resolv.conf' | 'hosts' | 'nsswitch.conf' | 'certificate file' | 'git config' | 'git credentials' | 'ssh config' | 'known_hosts' | 'ssh private key';
 
@@ -85,12 +85,20 @@ export class InputFileError extends Error {
 }
 
 /** The file operations of a run: disk by default; the demo lays its generated files over it. */
+export interface DirEntry {
+  readonly name: string;
+  readonly symlink: boolean;
+}
+
 export interface InputFs {
   /** The whole file, or InputFileError. */
   readFile(path: string, kind: InputKind): Promise<Buffer>;
-  /** Entry names of a directory (errors carry node's errno code). */
-  readdir(path: string): Promise<string[]>;
-  lstat(path: string): Promise<{ isSymbolicLink(): boolean }>;
+  /**
+   * A directory's entries with whether each is a symbolic link, from the directory itself as go's
+   * os.ReadDir reads it (the dirent's type; the file system is asked only when that is unknown). Errors
+   * carry node's errno code.
+   */
+  readdir(path: string): Promise<DirEntry[]>;
   readlink(path: string): Promise<string>;
 }
 
@@ -196,8 +204,7 @@ async function readDiskFile(path: string, kind: InputKind): Promise<Buffer> {
 
 export const diskInputFs: InputFs = {
   readFile: readDiskFile,
-  readdir: (path) => readdir(path),
-  lstat: (path) => lstat(path),
+  readdir: async (path) => (await readdir(path, { withFileTypes: true })).map((d) => ({ name: d.name, symlink: d.isSymbolicLink() })),
   readlink: (path) => readlink(path, 'utf8'),
 };
 
@@ -224,15 +231,10 @@ export function overlayInputFs(files: Readonly<Record<string, string>>, under?: 
       const prefix = path.endsWith('/') ? path : `${path}/`;
       const names = Object.keys(files)
         .filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/'))
-        .map((p) => p.slice(prefix.length));
+        .map((p) => ({ name: p.slice(prefix.length), symlink: false }));
       if (names.length > 0) return names;
       if (under) return under.readdir(path);
       throw errno('ENOENT', 'scandir', path);
-    },
-    async lstat(path) {
-      if (has(path)) return { isSymbolicLink: () => false };
-      if (under) return under.lstat(path);
-      throw errno('ENOENT', 'lstat', path);
     },
     async readlink(path) {
       if (!has(path) && under) return under.readlink(path);

@@ -262,7 +262,7 @@ async function globFiles(pattern: string, fs: InputFs): Promise<string[]> {
   if (!/[*?]/.test(base)) return [pattern];
   let names: string[];
   try {
-    names = await fs.readdir(dir);
+    names = (await fs.readdir(dir)).map((e) => e.name);
   } catch {
     return [];
   }

@@ -36,10 +36,10 @@ import type { Socket } from 'node:net';
 import { createHash, type X509Certificate } from 'node:crypto';
 import { ProbeError } from '../errors.js';
 import type { GoHelloCheck } from './gohello.js';
-import { CertificateParseError, formatName, parseCertificate, type ParsedCertificate } from './x509/parse.js';
+import { CertificateParseError, formatName, parseCertificate, type ParseRules, type ParsedCertificate } from './x509/parse.js';
 import { joinHostPort } from './netip.js';
 import { ALERT_TEXT, alertText, hostnameInSNI } from './tlswire.js';
-import { decodePem, type TrustStore } from './truststore.js';
+import { decodePem, rootCount, type TrustStore } from './truststore.js';
 import { describeCertificate, type CertInfo } from './x509/describe.js';
 import { CertPool, sha256Hex } from './x509/pool.js';
 import { MAX_SERVER_FLIGHT_BYTES, sentCertificates, type HandshakeCapture } from './peerchain.js';
@@ -160,31 +160,32 @@ const QUOTE_BYTES = 120;
 const MAX_RSA_BITS = 8192;
 
 interface TrustMaterial {
-  /** Go ≤1.24's handshake: SHA-1 signatures offered and accepted in TLS 1.2; built on first use. */
-  context: SecureContext | undefined;
-  /** Go 1.25+'s (tlssha1=0): no SHA-1 signature algorithm offered; built on first use. */
-  contextNoSha1: SecureContext | undefined;
-  /** For TLS to an https:// egress proxy (proxyTlsContext); built on first use. */
-  proxyContext: SecureContext | undefined;
+  /** The Go-side pool of the store's roots, parsed with the run's rules; undefined after a SystemRootsError. */
   roots: CertPool | undefined;
 }
 
+/** Per store (a run's, or serve's per run): the pool is indexed once, the first time a chain is judged. */
 const trustCache = new WeakMap<TrustStore, TrustMaterial>();
-/**
- * The same material by the store's content, for a process that loads the same roots run after run
- * (`gomodprobe serve`): every SecureContext built keeps ~19 KB of native memory that Node 20 does not
- * give back after it is collected (measured: 1,500 contexts, +28 MB of malloc heap; one shared: +0.6
- * MB). Safe to share: Node turns off OpenSSL's internal session cache, so no run resumes another's.
- */
-const trustByContent = new Map<string, TrustMaterial>();
-const MAX_TRUST_STORES_KEPT = 4;
 
 /**
- * Builds the Go-side pool and the modelled go's SecureContext ahead of the first handshake (the pipeline
- * calls it while the dns stage waits). Both are cheap now: the context holds no roots (goSecureContext).
+ * The handshake contexts hold no root (goSecureContext), so one of each serves every store and run: every
+ * SecureContext built keeps ~19 KB of native memory that Node 20 does not give back after it is collected
+ * (measured: 1,500 contexts, +28 MB of malloc heap; one shared: +0.6 MB). Safe to share: Node turns off
+ * OpenSSL's internal session cache, so no run resumes another's.
+ */
+let contextSha1: SecureContext | undefined;
+let contextNoSha1: SecureContext | undefined;
+/** TLS to an https:// egress proxy: by the CA set's content, for a process that loads the same roots run after run. */
+const proxyContexts = new Map<string, SecureContext>();
+const MAX_PROXY_CONTEXTS_KEPT = 4;
+
+/**
+ * Builds the Go-side pool and the modelled go's SecureContext ahead of the first handshake. Both are cheap:
+ * the pool indexes certificates loading already parsed, and the context holds no roots (goSecureContext).
  */
 export function prepareTrust(trust: TrustStore, x509: X509Rules | undefined): void {
-  handshakeContext(trustMaterial(trust), x509);
+  trustMaterial(trust, x509);
+  handshakeContext(x509);
 }
 
 /**
@@ -193,28 +194,61 @@ export function prepareTrust(trust: TrustStore, x509: X509Rules | undefined): vo
  * each connection through the proxy. Node's own checks judge the proxy's certificate, as before.
  */
 export function proxyTlsContext(trust: TrustStore): SecureContext {
-  const m = trustMaterial(trust);
-  m.proxyContext ??= createSecureContext({ ca: [...trust.pems] });
-  return m.proxyContext;
+  const key = createHash('sha256').update(trust.pems.join('\n')).digest('hex');
+  let context = proxyContexts.get(key);
+  if (!context) {
+    context = createSecureContext({ ca: [...trust.pems] });
+    if (proxyContexts.size >= MAX_PROXY_CONTEXTS_KEPT) proxyContexts.delete(proxyContexts.keys().next().value!);
+  }
+  // Most recently used last: the oldest goes first when the map is full.
+  proxyContexts.delete(key);
+  proxyContexts.set(key, context);
+  return context;
 }
 
-/** The SecureContext and Go-side pool for a trust store, built once per store. */
-function trustMaterial(trust: TrustStore): TrustMaterial {
+/** The Go-side pool for a trust store, built once per store. */
+function trustMaterial(trust: TrustStore, x509: X509Rules | undefined): TrustMaterial {
   let m = trustCache.get(trust);
   if (m) return m;
   // An empty pool would fail every handshake as an unknown authority: a verdict go never gave.
   if (trust.notRead !== undefined) throw new Error(`TLS with a trust store that was not read (${trust.notRead})`);
-  const key = createHash('sha256').update(trust.error === undefined ? 'ok\n' : 'error\n').update(trust.pems.join('\n')).digest('hex');
-  m = trustByContent.get(key);
-  if (!m) {
-    m = buildTrustMaterial(trust);
-    if (trustByContent.size >= MAX_TRUST_STORES_KEPT) trustByContent.delete(trustByContent.keys().next().value!);
-  }
-  // Most recently used last: the oldest goes first when the map is full.
-  trustByContent.delete(key);
-  trustByContent.set(key, m);
+  m = { roots: trust.error === undefined ? rootPool(trust, x509 ?? {}) : undefined };
   trustCache.set(trust, m);
   return m;
+}
+
+/** The parser rules loading and verification must agree on: the same go reads the roots and the chain. */
+function sameParseRules(a: ParseRules, b: ParseRules): boolean {
+  return (
+    (a.acceptNegativeSerial ?? false) === (b.acceptNegativeSerial ?? false) &&
+    (a.rejectNegativePathLen ?? false) === (b.rejectNegativePathLen ?? false) &&
+    (a.parsePolicyExtensions ?? false) === (b.parsePolicyExtensions ?? false) &&
+    (a.anyAttributeValues ?? false) === (b.anyAttributeValues ?? false) &&
+    (a.rejectIPv4MappedIPv6 ?? false) === (b.rejectIPv4MappedIPv6 ?? false)
+  );
+}
+
+/**
+ * The store's roots indexed by subject. Loading parsed them (go's AppendCertsFromPEM parses each block to
+ * decide whether it joins the pool) with the run's rules: they are indexed as they are. A store built by
+ * hand, or loaded under other rules, is parsed here.
+ */
+function rootPool(trust: TrustStore, rules: ParseRules): CertPool {
+  const roots = new CertPool();
+  if (trust.certs && sameParseRules(trust.rules ?? {}, rules)) {
+    for (const cert of trust.certs) roots.add(cert);
+    return roots;
+  }
+  const ders = trust.certs ? trust.certs.map((c) => c.raw) : trust.pems.map((pem) => decodePem(pem)?.block.bytes);
+  for (const der of ders) {
+    if (!der) continue;
+    try {
+      roots.add(parseCertificate(der, rules));
+    } catch {
+      // AppendCertsFromPEM: a block this go cannot parse is not in its pool.
+    }
+  }
+  return roots;
 }
 
 /**
@@ -241,28 +275,9 @@ function goSecureContext(sha1: boolean): SecureContext {
 }
 
 /** The context for the modelled go's handshake (default: go 1.23's, SHA-1 accepted). */
-function handshakeContext(material: TrustMaterial, x509: X509Rules | undefined): SecureContext {
-  if (x509?.acceptSha1HandshakeSignatures ?? true) return (material.context ??= goSecureContext(true));
-  return (material.contextNoSha1 ??= goSecureContext(false));
-}
-
-function buildTrustMaterial(trust: TrustStore): TrustMaterial {
-  let roots: CertPool | undefined;
-  if (trust.error === undefined) {
-    roots = new CertPool();
-    // The certificates loading already parsed (~0.3 ms each, 150 roots in a Debian store): not again.
-    if (trust.certs) for (const cert of trust.certs) roots.add(cert);
-    else for (const pem of trust.pems) {
-      const block = decodePem(pem)?.block;
-      if (!block) continue;
-      try {
-        roots.add(parseCertificate(block.bytes));
-      } catch {
-        // loadTrustStore only keeps certificates Go parses; a hand-built store may not.
-      }
-    }
-  }
-  return { context: undefined, contextNoSha1: undefined, proxyContext: undefined, roots };
+function handshakeContext(x509: X509Rules | undefined): SecureContext {
+  if (x509?.acceptSha1HandshakeSignatures ?? true) return (contextSha1 ??= goSecureContext(true));
+  return (contextNoSha1 ??= goSecureContext(false));
 }
 
 /** A pass-through stream in front of the raw socket that remembers what the peer sent first. */
@@ -389,13 +404,13 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
       detail: `aborted before the handshake: ${abortReason(opts.signal)}`,
     });
   }
-  const material = trustMaterial(opts.trust);
+  const material = trustMaterial(opts.trust, opts.x509);
   const started = performance.now();
   const tap = new WireTap(socket);
   const servername = hostnameInSNI(opts.host);
   const tlsSocket = tlsConnect({
     socket: tap.stream,
-    secureContext: handshakeContext(material, opts.x509),
+    secureContext: handshakeContext(opts.x509),
     ...(servername ? { servername } : {}),
     ALPNProtocols: opts.alpn ?? ['h2', 'http/1.1'],
     rejectUnauthorized: false,
@@ -632,7 +647,7 @@ function verdictFor(err: X509Error, certs: ParsedCertificate[], material: TrustM
     case 'hostname':
       return { ok: false, cause: 'tls.name_mismatch', goError };
     case 'unknown_authority': {
-      if (trust.pems.length === 0) {
+      if (rootCount(trust) === 0) {
         return {
           ok: false,
           cause: 'tls.no_roots',
@@ -740,7 +755,7 @@ function diagnoseUnknownAuthority(
       diagnosisDetail: `the CA certificate "${formatName(weakKey.subject)}" has a ${weakKey.rsaBits ?? '?'}-bit RSA key, which go 1.24+ refuses for verifying signatures (crypto/rsa rsa1024min): reissue that CA with a 2048-bit key, or set GODEBUG=rsa1024min=0 in the build's environment meanwhile`,
     };
   }
-  const lookalike = material.roots?.certs.find((c) => c.rawSubject.equals(top.rawIssuer));
+  const lookalike = material.roots?.bySubject(top.rawIssuer)[0];
   if (lookalike && err.hint) {
     return {
       diagnosis: 'untrusted_root',

@@ -4,8 +4,8 @@
 // file and directories are a union; a symlink whose target has no '/' is skipped; missing files
 // and directories are ignored; an empty pool after another read error is Go's SystemRootsError.
 
-import { diskInputFs, errnoText, InputFileError, type InputFs } from '../inputfile.js';
-import { CertificateParseError, parseCertificate, type ParsedCertificate } from './x509/parse.js';
+import { diskInputFs, errnoText, InputFileError, type DirEntry, type InputFs } from '../inputfile.js';
+import { CertificateParseError, parseCertificate, type ParseRules, type ParsedCertificate } from './x509/parse.js';
 import { sha256Hex } from './x509/pool.js';
 
 export interface TrustStoreSources {
@@ -19,16 +19,28 @@ export interface TrustStoreSources {
   dirs?: readonly string[];
   /** GoRules.readDirOpensDirectory: how go words a directory entry that is a file (go 1.24+: "open"). */
   readDirOpensDirectory?: boolean;
+  /**
+   * The modelled go's parser rules (default: go 1.23's): AppendCertsFromPEM keeps a block only if that go's
+   * ParseCertificate reads it, so a root go 1.27 reads and go 1.23 does not is in go 1.27's pool only.
+   */
+  rules?: ParseRules;
 }
 
 export interface TrustStore {
+  /**
+   * The roots as PEM. A loaded store encodes them only when asked (TLS to an https:// egress proxy, whose
+   * certificate Node's own checks judge): the count is `certs.length`, and nothing else needs the text.
+   */
   readonly pems: readonly string[];
   /**
-   * The certificates of `pems`, in the same order, as loading parsed them (go's AppendCertsFromPEM parses
-   * each to decide whether it joins the pool): the TLS verifier's pool reuses them instead of parsing
-   * every root again. Absent in a store built by hand; then the pool parses `pems`.
+   * The certificates of `pems`, in the same order, as loading parsed them with `rules` (go's
+   * AppendCertsFromPEM parses each to decide whether it joins the pool): the TLS verifier's pool indexes
+   * them by subject as they are. Absent in a store built by hand; then the pool parses `pems`.
    */
   readonly certs?: readonly ParsedCertificate[];
+  /** The rules `certs` were parsed with (the pool of a run under other rules parses them again). */
+  readonly rules?: ParseRules;
+  /** SHA-256 of each root; a loaded store computes them when first asked. */
   readonly fingerprints: ReadonlySet<string>;
   readonly loaded: readonly { path: string; kind: 'file' | 'dir'; certs: number }[];
   readonly skipped: readonly { path: string; reason: string }[];
@@ -188,14 +200,15 @@ export function decodePem(data: string): { block: PemBlock; rest: string } | und
 }
 
 interface PoolBuilder {
-  pems: string[];
+  rules: ParseRules;
   certs: ParsedCertificate[];
-  fingerprints: Set<string>;
   skipped: { path: string; reason: string }[];
   skippedDropped: number;
   /**
    * DER blocks already parsed -> undefined (a certificate) or why they failed. A Debian /etc/ssl/certs
-   * holds every root twice (the bundle and one file per root): parse each block once.
+   * holds every root twice (the bundle and one file per root): parse each block once. The key is the
+   * DER itself (as latin1 text): the pool dedupes by the bytes (go by their SHA-224), and a hash per
+   * block would cost more than the map.
    */
   parsed: Map<string, string | undefined>;
 }
@@ -228,15 +241,11 @@ function appendCertsFromPem(b: PoolBuilder, path: string, data: Buffer): number 
       continue;
     }
     try {
-      const cert = parseCertificate(block.bytes);
+      // cert_pool.go AppendCertsFromPEM: the block joins the pool only if ParseCertificate reads it.
+      const cert = parseCertificate(block.bytes, b.rules);
       parsed++;
       b.parsed.set(key, undefined);
-      const sum = sha256Hex(cert.raw);
-      if (!b.fingerprints.has(sum)) {
-        b.fingerprints.add(sum);
-        b.pems.push(derToPem('CERTIFICATE', cert.raw));
-        b.certs.push(cert);
-      }
+      b.certs.push(cert);
     } catch (err) {
       const reason = err instanceof CertificateParseError ? err.message : String(err);
       b.parsed.set(key, reason);
@@ -249,7 +258,7 @@ function appendCertsFromPem(b: PoolBuilder, path: string, data: Buffer): number 
 
 /** Load the roots Go would use. Never throws: problems go to `skipped`, `refused` and `error`. */
 export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskInputFs): Promise<TrustStore> {
-  const b: PoolBuilder = { pems: [], certs: [], fingerprints: new Set(), skipped: [], skippedDropped: 0, parsed: new Map() };
+  const b: PoolBuilder = { rules: src.rules ?? {}, certs: [], skipped: [], skippedDropped: 0, parsed: new Map() };
   const refused: InputFileError[] = [];
   const loaded: { path: string; kind: 'file' | 'dir'; certs: number }[] = [];
   let firstErr: string | undefined;
@@ -277,9 +286,9 @@ export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskI
 
   const dirs = src.sslCertDir ? src.sslCertDir.split(':') : (src.dirs ?? GO_CERT_DIRECTORIES);
   for (const dir of dirs) {
-    let names: string[];
+    let entries: DirEntry[];
     try {
-      names = await fs.readdir(dir);
+      entries = await fs.readdir(dir);
     } catch (err) {
       const code = errnoOf(err);
       if (code !== 'ENOENT') {
@@ -291,26 +300,26 @@ export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskI
       continue;
     }
     // os.ReadDir sorts by name; only the first MAX_DIR_ENTRIES are read.
-    names.sort();
-    if (names.length > MAX_DIR_ENTRIES) {
-      skip(b, dir, `${names.length - MAX_DIR_ENTRIES} entries beyond the first ${MAX_DIR_ENTRIES} not read`);
-      names = names.slice(0, MAX_DIR_ENTRIES);
+    entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    if (entries.length > MAX_DIR_ENTRIES) {
+      skip(b, dir, `${entries.length - MAX_DIR_ENTRIES} entries beyond the first ${MAX_DIR_ENTRIES} not read`);
+      entries = entries.slice(0, MAX_DIR_ENTRIES);
     }
     // A Debian /etc/ssl/certs holds ~300 entries, each a few file system calls on libuv's pool: read
     // DIR_READ_WINDOW of them at a time, and add them in go's (sorted) order. At most that many files
     // are held at once, so memory stays bounded by the window times the cap.
-    const entry = async (name: string): Promise<{ path: string; data?: Buffer; err?: unknown }> => {
+    const entry = async ({ name, symlink }: DirEntry): Promise<{ path: string; data?: Buffer; err?: unknown }> => {
       const path = `${dir}/${name}`;
-      if (await isSameDirSymlink(fs, path)) return { path };
+      if (symlink && (await isSameDirSymlink(fs, path))) return { path };
       try {
         return { path, data: await fs.readFile(path, 'certificate file') };
       } catch (err) {
         return { path, err };
       }
     };
-    const window: Promise<{ path: string; data?: Buffer; err?: unknown }>[] = names.slice(0, DIR_READ_WINDOW).map(entry);
+    const window: Promise<{ path: string; data?: Buffer; err?: unknown }>[] = entries.slice(0, DIR_READ_WINDOW).map(entry);
     let certs = 0;
-    for (let i = 0; i < names.length; i++) {
+    for (let i = 0; i < entries.length; i++) {
       const { path, data, err } = await window[i % DIR_READ_WINDOW]!;
       if (data) certs += appendCertsFromPem(b, path, data);
       else if (err !== undefined) {
@@ -319,32 +328,76 @@ export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskI
         if (err instanceof InputFileError && err.refused) refused.push(err);
         if (errnoOf(err) !== 'EISDIR') skip(b, path, err instanceof InputFileError && err.refused ? err.message : goPathError(readOp(err), path, err));
       }
-      if (i + DIR_READ_WINDOW < names.length) window[i % DIR_READ_WINDOW] = entry(names[i + DIR_READ_WINDOW]!);
+      if (i + DIR_READ_WINDOW < entries.length) window[i % DIR_READ_WINDOW] = entry(entries[i + DIR_READ_WINDOW]!);
     }
     loaded.push({ path: dir, kind: 'dir', certs });
   }
 
   if (b.skippedDropped > 0) b.skipped.push({ path: '', reason: `${b.skippedDropped} more skipped entries not listed` });
-  const store: TrustStore = {
-    pems: b.pems,
-    certs: b.certs,
-    fingerprints: b.fingerprints,
+  return new LoadedTrustStore(b.certs, b.rules, {
     loaded,
     skipped: b.skipped,
     refused,
-    ...(b.pems.length === 0 && firstErr !== undefined
-      ? { error: `x509: failed to load system roots and no roots provided; ${firstErr}` }
-      : {}),
-  };
-  return store;
+    ...(b.certs.length === 0 && firstErr !== undefined ? { error: `x509: failed to load system roots and no roots provided; ${firstErr}` } : {}),
+  });
 }
 
-/** readUniqueDirectoryEntries: a symlink to a name in the same directory is a duplicate. */
+/**
+ * A store loadTrustStore read: the parsed roots, and their PEM text and fingerprints made only when first
+ * asked (a run whose TLS stays with the origins never needs them: encoding 150 roots and hashing them
+ * was a few ms of the config stage, in front of the first query).
+ */
+class LoadedTrustStore implements TrustStore {
+  readonly certs: readonly ParsedCertificate[];
+  readonly rules: ParseRules;
+  readonly loaded: TrustStore['loaded'];
+  readonly skipped: TrustStore['skipped'];
+  readonly refused: TrustStore['refused'];
+  readonly error?: string;
+  #pems: readonly string[] | undefined;
+  #fingerprints: ReadonlySet<string> | undefined;
+
+  constructor(certs: readonly ParsedCertificate[], rules: ParseRules, facts: Pick<TrustStore, 'loaded' | 'skipped' | 'refused' | 'error'>) {
+    this.certs = certs;
+    this.rules = rules;
+    this.loaded = facts.loaded;
+    this.skipped = facts.skipped;
+    this.refused = facts.refused;
+    if (facts.error !== undefined) this.error = facts.error;
+  }
+
+  get pems(): readonly string[] {
+    return (this.#pems ??= this.certs.map((c) => derToPem('CERTIFICATE', c.raw)));
+  }
+
+  get fingerprints(): ReadonlySet<string> {
+    return (this.#fingerprints ??= new Set(this.certs.map((c) => sha256Hex(c.raw))));
+  }
+}
+
+/** How many roots a store holds (the pool's size: PEM text is not needed to count them). */
+export function rootCount(trust: TrustStore): number {
+  return trust.certs?.length ?? trust.pems.length;
+}
+
+/**
+ * readUniqueDirectoryEntries (root_unix.go): a symlink to a name in the same directory is a duplicate.
+ * Only entries the directory lists as symlinks are asked (isSameDirSymlink: f.Type()&fs.ModeSymlink).
+ */
 async function isSameDirSymlink(fs: InputFs, path: string): Promise<boolean> {
   try {
-    if (!(await fs.lstat(path)).isSymbolicLink()) return false;
     return !(await fs.readlink(path)).includes('/');
   } catch {
     return false;
   }
+}
+
+const heldDers = new WeakMap<TrustStore, ReadonlySet<string>>();
+
+/** Whether the store holds this certificate (by its bytes; `sha256` for a store built by hand). */
+export function holdsCertificate(trust: TrustStore, der: Buffer, sha256: string): boolean {
+  if (!trust.certs) return trust.fingerprints.has(sha256);
+  let held = heldDers.get(trust);
+  if (!held) heldDers.set(trust, (held = new Set(trust.certs.map((c) => c.raw.toString('latin1')))));
+  return held.has(der.toString('latin1'));
 }

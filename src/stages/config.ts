@@ -8,7 +8,7 @@ import { authCommandRunner, GoAuth, GoAuthError, parseGoAuth, type GoAuthMethod 
 import { fetchGodebugNotes, godebugValues, removedGodebug } from '../goenv/godebug.js';
 import { parseGoURL } from '../goenv/gourl.js';
 import { parseGoFlags } from '../goenv/goflags.js';
-import { MODELLED_RANGE, formatGoVersion, parseGoVersion, rulesFor, type GoRules } from '../goenv/goversion.js';
+import { MODELLED_RANGE, formatGoVersion, parseGoVersion, rulesFor, x509RulesFor, type GoRules } from '../goenv/goversion.js';
 import { TOOLCHAIN_MODULE, compareGo, decideToolchain, goModLookup } from '../goenv/toolchain.js';
 import { parseGoMod } from '../goenv/gomod.js';
 import { parseGoSum } from '../goenv/gosum.js';
@@ -24,7 +24,7 @@ import { isExternalPlainHttpEntry, VERIFICATION_RULES } from '../goenv/verificat
 import { parseHosts } from '../net/hosts.js';
 import { parseNsswitch } from '../net/nsswitch.js';
 import { parseResolvConf } from '../net/resolvconf.js';
-import { loadTrustStore, unreadTrustStore, type TrustStore } from '../net/truststore.js';
+import { loadTrustStore, rootCount, unreadTrustStore, type TrustStore } from '../net/truststore.js';
 import type { InputFileError, InputFiles, InputKind } from '../inputfile.js';
 import { configHints, toolchainHint } from '../hints.js';
 import { DEFAULT_MODULE, printable, type Options } from '../options.js';
@@ -130,6 +130,8 @@ function readTrustStore(env: Readonly<Record<string, string>>, inputs: Inputs, e
       ...(env['SSL_CERT_FILE'] ? { sslCertFile: env['SSL_CERT_FILE'] } : {}),
       ...(env['SSL_CERT_DIR'] ? { sslCertDir: env['SSL_CERT_DIR'] } : {}),
       readDirOpensDirectory: go.readDirOpensDirectory,
+      // The modelled go parses each root with its own parser (the verifier's pool then indexes them as they are).
+      rules: x509RulesFor(go, godebugValues(env['GODEBUG'] ?? '')),
     },
     inputs.files.fs,
   );
@@ -584,20 +586,20 @@ function checkTrust(env: Readonly<Record<string, string>>, trust: TrustStore, fi
     const unusable = !missing && (loaded === undefined || loaded.certs === 0);
     if (unusable) {
       const why = skipped?.reason ?? 'no certificate in it';
-      if (trust.pems.length === 0) {
+      if (rootCount(trust) === 0) {
         throw new Rejected('SSL_CERT_FILE', `SSL_CERT_FILE=${printable(file)}: ${why}, and no other root is trusted: go would fail every https fetch with "x509: certificate signed by unknown authority"`,
           configHints.sslCertFileUnusable(),
           'tls: failed to verify certificate: x509: certificate signed by unknown authority', 'config.bad_file');
       }
       findings.push({ code: 'config.ssl_cert_file_unusable', severity: 'warn', target: 'SSL_CERT_FILE',
-        message: `SSL_CERT_FILE=${file}: ${why}: go trusts only the ${trust.pems.length} root(s) from the certificate directories` });
+        message: `SSL_CERT_FILE=${file}: ${why}: go trusts only the ${rootCount(trust)} root(s) from the certificate directories` });
     }
     if (missing) {
       findings.push({ code: 'config.ssl_cert_file_missing', severity: 'warn', target: 'SSL_CERT_FILE', message: `SSL_CERT_FILE=${file} does not exist: go ignores it and trusts only the certificate directories` });
     }
   }
   if (trust.error) findings.push({ code: 'config.trust_store_error', severity: 'warn', message: trust.error });
-  if (trust.pems.length === 0) {
+  if (rootCount(trust) === 0) {
     findings.push({ code: 'config.trust_store_empty', severity: 'warn', message: 'no trusted roots found: every https verification will fail with "certificate signed by unknown authority"',
       hint: configHints.trustStoreEmpty() });
   }
@@ -768,7 +770,7 @@ function planEvidence(plan: Plan): Record<string, unknown> {
       ...(h.proxy.variable ? { proxyVariable: h.proxy.variable } : {}),
       ...(h.proxy.noProxyMatch ? { noProxyMatch: h.proxy.noProxyMatch } : {}),
     })),
-    trustStore: plan.trust.notRead !== undefined ? { notRead: plan.trust.notRead } : { loaded: plan.trust.loaded, roots: plan.trust.pems.length },
+    trustStore: plan.trust.notRead !== undefined ? { notRead: plan.trust.notRead } : { loaded: plan.trust.loaded, roots: rootCount(plan.trust) },
     dns: { nameservers: plan.dns.conf.servers, search: plan.dns.conf.search, ndots: plan.dns.conf.ndots, order: plan.dns.order },
   };
 }

@@ -12,7 +12,7 @@ import { compare as semverCompare, isValid as isSemver, prerelease } from '../go
 import { GitProtocolError, lsRefsRequest, parseInfoRefs, parseLsRefs, tagForVersion, UPLOAD_PACK_REQUEST, UPLOAD_PACK_RESULT, type GitRef } from '../net/gitsmart.js';
 import { HttpError, isHopError, LayerError, type HopError } from '../net/errors.js';
 import { HttpClient, SessionCache, type HttpResponse } from '../net/http.js';
-import { loadTrustStore, type TrustStore } from '../net/truststore.js';
+import { loadTrustStore, rootCount, type TrustStore } from '../net/truststore.js';
 import type { Cause } from '../causes.js';
 import { gitTrustHint, originHints } from '../hints.js';
 import { layerFailure } from './failure.js';
@@ -150,7 +150,7 @@ export const gitHttpsTransport: GitTransport = {
     const settings = gitHttpSettings(req.git.config.entries, req.git.env, req.url);
     evidence['settings'] = { sslVerify: settings.sslVerify, sslCAInfo: settings.sslCAInfo ?? null, sslCAPath: settings.sslCAPath, extraHeaders: settings.extraHeaders.length, protocolVersion: settings.protocolVersion, from: settings.origins };
     const trust = await loadGitTrust(settings, req.git);
-    evidence['trust'] = { loaded: trust.loaded, certificates: trust.pems.length };
+    evidence['trust'] = { loaded: trust.loaded, certificates: rootCount(trust) };
     const client = new HttpClient({ resolver: ctx.net.resolver, trust, proxyEnv: ctx.net.proxyEnv, timeoutMs: ctx.net.timeoutMs, ...(ctx.net.x509 ? { x509: ctx.net.x509 } : {}) }, new SessionCache(), settings.userAgent);
     // remote-curl.c: the repository URL with a trailing slash; messages show it without user info.
     const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/*$/, '/')}`;

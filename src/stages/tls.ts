@@ -4,6 +4,7 @@
 import { goAlpn } from '../net/clienthello.js';
 import { secureHop, summarizeTls } from '../net/hop.js';
 import { joinHostPort } from '../net/netip.js';
+import { rootCount } from '../net/truststore.js';
 import type { CertSummary } from '../report/types.js';
 import type { CertInfo } from '../net/x509/describe.js';
 import { forEachFirstHop, hopTarget, judge } from './firsthops.js';
@@ -40,7 +41,7 @@ export const tlsStage: Stage = {
         ? { notRead: trust.notRead }
         : {
           loaded: trust.loaded,
-          roots: trust.pems.length,
+          roots: rootCount(trust),
           skipped: trust.skipped,
           ...(trust.error ? { error: trust.error } : {}),
         },

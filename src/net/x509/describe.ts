@@ -7,7 +7,7 @@ import { CertificateParseError, formatName, parseCertificate, type ParseRules, t
 import { sha256Hex } from './pool.js';
 import { formatRFC3339, isSelfSigned } from './verify.js';
 import { formatNetIp } from '../netip.js';
-import type { TrustStore } from '../truststore.js';
+import { holdsCertificate, type TrustStore } from '../truststore.js';
 
 export interface CertInfo {
   subject: string;
@@ -80,7 +80,7 @@ export function describeCertificate(der: Buffer, trust?: TrustStore, rules: Pars
     sha256,
     isCA: p.basicConstraintsValid === true ? p.isCA === true : (node?.ca ?? false),
     selfSigned: false,
-    inTrustStore: trust?.fingerprints.has(sha256) ?? false,
+    inTrustStore: trust ? holdsCertificate(trust, der, sha256) : false,
   };
   fillKey(info, p, node);
   if (p.raw && p.rawSubject && p.rawIssuer && p.signatureAlgorithm && p.rawSPKI && p.signature && p.rawTBS) {

@@ -10,23 +10,30 @@ export function sha256Hex(der: Buffer): string {
 }
 
 export class CertPool {
-  private readonly bySubject = new Map<string, ParsedCertificate[]>();
-  private readonly have = new Set<string>();
+  // Keys are the DER bytes as latin1 text (go: string(RawSubject), and the SHA-224 of the DER for
+  // duplicates): a hash of every root each run cost more than the map's own hashing of the text.
+  readonly #bySubject = new Map<string, ParsedCertificate[]>();
+  readonly #have = new Set<string>();
   readonly certs: ParsedCertificate[] = [];
 
   add(cert: ParsedCertificate): void {
-    const sum = sha256Hex(cert.raw);
-    if (this.have.has(sum)) return;
-    this.have.add(sum);
+    const der = cert.raw.toString('latin1');
+    if (this.#have.has(der)) return;
+    this.#have.add(der);
     this.certs.push(cert);
-    const key = cert.rawSubject.toString('hex');
-    const list = this.bySubject.get(key);
+    const key = cert.rawSubject.toString('latin1');
+    const list = this.#bySubject.get(key);
     if (list) list.push(cert);
-    else this.bySubject.set(key, [cert]);
+    else this.#bySubject.set(key, [cert]);
   }
 
   contains(cert: ParsedCertificate): boolean {
-    return this.have.has(sha256Hex(cert.raw));
+    return this.#have.has(cert.raw.toString('latin1'));
+  }
+
+  /** The certificates whose subject is exactly `rawName` (DER), in the order they were added. */
+  bySubject(rawName: Buffer): readonly ParsedCertificate[] {
+    return this.#bySubject.get(rawName.toString('latin1')) ?? [];
   }
 
   get size(): number {
@@ -38,7 +45,7 @@ export class CertPool {
     const matching: ParsedCertificate[] = [];
     const oneKeyId: ParsedCertificate[] = [];
     const mismatch: ParsedCertificate[] = [];
-    for (const c of this.bySubject.get(cert.rawIssuer.toString('hex')) ?? []) {
+    for (const c of this.bySubject(cert.rawIssuer)) {
       const skid = c.subjectKeyId;
       const akid = cert.authorityKeyId;
       if (skid.equals(akid)) matching.push(c);

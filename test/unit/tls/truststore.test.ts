@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseGoVersion, rulesFor } from '../../../src/goenv/goversion.js';
+import { parseGoVersion, rulesFor, x509RulesFor } from '../../../src/goenv/goversion.js';
 import { diskInputFs, INPUT_LIMITS, overlayInputFs, type InputFs } from '../../../src/inputfile.js';
 import { selfSignedCA } from '../../../src/lab/pki.js';
 import { decodePem, loadTrustStore } from '../../../src/net/truststore.js';
@@ -76,6 +76,26 @@ describe('what the store reports', () => {
     expect(rel).toContain('$B/dirB/relative-link.pem');
     expect(rel).toContain('$B/dirA/c1-link.pem');
     expect(rel).toContain('$B/dirB/b2.pem');
+  });
+});
+
+describe('the modelled go decides which blocks parse', () => {
+  it('keeps a root only if that go parses it (AppendCertsFromPEM), and the verifier indexes it as loaded', async () => {
+    // A negative pathLenConstraint: go <= 1.24 reads it into an int, go 1.27 into a uint and fails the certificate.
+    const negative = selfSignedCA({ commonName: 'Negative PathLen', pathLen: -1 });
+    const plain = selfSignedCA({ commonName: 'Plain Root' });
+    const file = join(base, 'versioned.pem');
+    writeFileSync(file, negative.certPem + plain.certPem);
+    const load = (minor: number) =>
+      loadTrustStore({ sslCertFile: file, dirs: [], rules: x509RulesFor(rulesFor(parseGoVersion(`1.${minor}.0`)), new Map()) });
+    const go124 = await load(24);
+    expect([...go124.fingerprints].sort()).toEqual([negative.sha256, plain.sha256].sort());
+    expect(go124.loaded).toEqual([{ path: file, kind: 'file', certs: 2 }]);
+    const go127 = await load(27);
+    expect([...go127.fingerprints]).toEqual([plain.sha256]);
+    expect(go127.loaded).toEqual([{ path: file, kind: 'file', certs: 1 }]);
+    expect(go127.skipped).toEqual([{ path: file, reason: 'PEM block 1: x509: invalid basic constraints' }]);
+    expect(go127.pems).toEqual([plain.certPem]);
   });
 });
 
