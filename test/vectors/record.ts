@@ -110,6 +110,7 @@ export const GODEBUG_INPUTS = [
   'tlskyber=0', 'tlskyber=1', 'x509sha1=1', 'x509sha1=0', 'asynctimerchan=1', 'asynctimerchan=2', 'asynctimerchan=0',
   'tls3des=1', 'tlsrsakex=1', 'tls10server=1', 'tlsunsafeekm=1', 'gotypesalias=0', 'x509keypairleaf=0',
   'http2client=0,tlskyber=0', 'foo,tlskyber=0', 'tlskyber=0 ', ' tlskyber=0', 'tlskyber=0,tlskyber=1', 'http2client=0', 'tlsmlkem=0',
+  'x509sha1=1,tlskyber=0', 'http2client=0,tls3des=1',
 ];
 
 /** go's build cache, kept between recordings (the recorder builds net/http and x/mod: minutes on a loaded machine). */
