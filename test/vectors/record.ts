@@ -38,6 +38,7 @@
 //   - `recorder tlog` (record/tlog.go): x/mod's sumdb/tlog, note, dirhash, and archive/zip;
 //   - GODEBUG at start-up: `GODEBUG=<value> go version`, exit status and the fatal line (runtime);
 //   - GOFLAGS: `go mod download` with GOPROXY=off in an empty module, go's GOFLAGS error or null;
+//   - GO_ENV: `go env -json NAMES` on the files and environments of test/unit/goenv/goenv-cases.ts;
 //   - `recorder truststore` (record/truststore.go) once per trust-store layout, `recorder x509 DIR`
 //     (record/x509verify.go) on the chains written under DIR.
 //
@@ -65,6 +66,7 @@ import { HOSTNAME_CASES, PARSE_IP_INPUTS } from '../unit/tls/hostname-cases.js';
 import { parseCases } from '../unit/tls/parse-cases.js';
 import { selfSignedCA } from '../../src/lab/pki.js';
 import { GOSUMDB_INPUTS } from './inputs.js';
+import { GO_ENV_FILES, GO_ENV_PATH_VARS, GO_ENV_SCENARIOS } from '../unit/goenv/goenv-cases.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The repository root: recordings are written at their paths relative to it (or under --out). */
@@ -158,6 +160,8 @@ export interface RecordedVectors {
   readonly GODEBUG: [value: string, exitStatus: number, fatal: string | null][];
   /** GOFLAGS value -> go's GOFLAGS error (null: accepted) and exit status. */
   readonly GOFLAGS: [value: string, error: string | null, exitStatus: number][];
+  /** `go env -json NAMES` in an environment (test/unit/goenv/goenv-cases.ts; paths relative to the files' root). */
+  readonly GO_ENV: [env: Record<string, string>, values: Record<string, string>][];
 }
 
 /** x/mod's sumdb answers (record/tlog.go); the tests read them by name. */
@@ -385,7 +389,21 @@ export async function record(goBin: string): Promise<Recording[]> {
       const line = g.stderr.split('\n')[0] ?? '';
       return [value, /\$GOFLAGS/.test(line) ? line : null, g.status ?? -1];
     });
-    const vectors: RecordedVectors = { recordedBy: RECORDED_BY, ...lib, go: version, HTTP_PROXY: HTTP_PROXY_ROWS, GODEBUG, GOFLAGS: GOFLAGS_ROWS };
+    // go env's layering: the environment, the go env -w file, $GOROOT/go.env. Only the scenario's variables
+    // (and PATH) are set; its paths, and GOROOT= in the files, point under envRoot, which the answers lose again.
+    const envRoot = join(work, 'goenv-root');
+    for (const [path, text] of Object.entries(GO_ENV_FILES)) {
+      mkdirSync(dirname(join(envRoot, path)), { recursive: true });
+      writeFileSync(join(envRoot, path), text.replace(/^GOROOT=\//gm, `GOROOT=${envRoot}/`));
+    }
+    const GO_ENV = GO_ENV_SCENARIOS.map(([vars, names]): RecordedVectors['GO_ENV'][number] => {
+      const rooted = Object.fromEntries(Object.entries(vars).map(([k, v]) =>
+        [k, GO_ENV_PATH_VARS.includes(k) ? v.split(':').map((p) => (p.startsWith('/') ? envRoot + p : p)).join(':') : v]));
+      const g = run(goBin, ['env', '-json', ...names], { cwd: envRoot, env: { PATH: '/usr/bin:/bin', ...rooted } });
+      if (g.status !== 0) throw new Error(`go env ${JSON.stringify(vars)} failed (${g.status}): ${g.stderr}`);
+      return [{ ...vars }, JSON.parse(g.stdout.replaceAll(envRoot, '')) as Record<string, string>];
+    });
+    const vectors: RecordedVectors = { recordedBy: RECORDED_BY, ...lib, go: version, HTTP_PROXY: HTTP_PROXY_ROWS, GODEBUG, GOFLAGS: GOFLAGS_ROWS, GO_ENV };
 
     const t = run(bin, ['tlog'], { cwd: prog });
     if (t.status !== 0) throw new Error(`the recorder's tlog failed (${t.status}): ${t.stderr}`);
