@@ -19,7 +19,15 @@ export interface RoundTripResult {
   /** The link's round trip as measured (TCP connects), before and after the rounds. */
   readonly measuredRttMs: readonly [number, number];
   readonly shellScript: string;
-  readonly samples: { readonly probeMs: number[]; readonly goMs: number[]; readonly shellMs: number[]; readonly probeRssKb: number[]; readonly stageMs: Record<string, number>[] };
+  readonly samples: {
+    readonly probeMs: number[];
+    readonly goMs: number[];
+    readonly shellMs: number[];
+    readonly probeRssKb: number[];
+    readonly stageMs: Record<string, number>[];
+    /** Per run: the dns stage's first query latency minus the measured RTT. */
+    readonly firstDnsWaitMs: number[];
+  };
 }
 
 export interface RoundTripOptions {
@@ -44,6 +52,35 @@ async function twice<T extends Measured>(what: string, fn: () => Promise<T>, ok:
   retries.push(why);
   log(`  ${why}; trying once more`);
   return fn();
+}
+
+/** A reply read later than this after it arrived waited behind CPU work (issue #17 item 1). */
+const REPLY_WAIT_TARGET_MS = 1;
+
+interface DnsQueryEvidence {
+  readonly latencyMs: number;
+  readonly transport: string;
+}
+interface DnsLookupEvidence {
+  readonly origin: string;
+  readonly result?: { readonly queries?: readonly DnsQueryEvidence[]; readonly namesTried?: readonly string[] };
+}
+
+/**
+ * How long the run's first DNS answer waited to be read: its measured latency (the dns stage's first
+ * query, sent before anything else of the network stages) minus the link's round trip. The pod asks the
+ * lab's resolver over the delayed link, which answers at once, so anything past the round trip is the
+ * probe's event loop busy elsewhere. Also the first hop's whole lookup (report.json hops[].dnsMs, every
+ * name asked in turn, A and AAAA together) against its names times the round trip.
+ */
+function dnsWaits(report: FullReport | undefined, rttMs: number): { firstMs: number; lookupMs: number; names: number } | undefined {
+  const dns = report?.stages.find((st) => st.stage === 'dns')?.evidence['lookups'] as DnsLookupEvidence[] | undefined;
+  const first = dns?.[0];
+  const query = first?.result?.queries?.find((q) => q.transport === 'udp');
+  const hop = report?.hops?.find((h) => h.origin === first?.origin);
+  const names = first?.result?.namesTried?.length ?? 0;
+  if (!query || hop?.dnsMs === undefined || names === 0) return undefined;
+  return { firstMs: query.latencyMs - rttMs, lookupMs: hop.dnsMs - names * rttMs, names };
 }
 
 /** A healthy run against its round-trip lower bound (issue #17). */
@@ -71,7 +108,17 @@ export async function roundTripFigures(o: RoundTripOptions): Promise<RoundTripRe
   await go();
   await shell();
 
-  const samples = { probeMs: [] as number[], probeCpuMs: [] as number[], goMs: [] as number[], goCpuMs: [] as number[], shellMs: [] as number[], probeRssKb: [] as number[], stageMs: [] as Record<string, number>[] };
+  const samples = {
+    probeMs: [] as number[],
+    probeCpuMs: [] as number[],
+    goMs: [] as number[],
+    goCpuMs: [] as number[],
+    shellMs: [] as number[],
+    probeRssKb: [] as number[],
+    stageMs: [] as Record<string, number>[],
+    firstDnsWaitMs: [] as number[],
+  };
+  const reports: (FullReport | undefined)[] = [];
   const probeGoRatios: number[] = [];
   const shellRatios: number[] = [];
   const failures: string[] = [];
@@ -97,6 +144,7 @@ export async function roundTripFigures(o: RoundTripOptions): Promise<RoundTripRe
     samples.shellMs.push(sh!.ms);
     samples.probeRssKb.push(p!.maxRssKb);
     samples.stageMs.push(Object.fromEntries((p!.report?.stages ?? []).map((st) => [st.stage, st.durationMs])));
+    reports.push(p!.report);
     probeGoRatios.push(p!.ms / g!.ms);
     shellRatios.push(sh!.ms / p!.ms);
     if (!bound && p!.report && probeOk(p!)) bound = healthyLowerBound(p!.report, parseResolvConf(POD_RESOLV_CONF, 'pod'));
@@ -107,6 +155,10 @@ export async function roundTripFigures(o: RoundTripOptions): Promise<RoundTripRe
   // The relay's forwarding adds to its fixed delay: a round trip is what the link measures.
   const rtt = (rttBefore.medianMs + rttAfter.medianMs) / 2;
   o.log(`  link RTT ${round(rttBefore.medianMs, 2)} ms before, ${round(rttAfter.medianMs, 2)} ms after (configured ${o.rttMs} ms)`);
+  const waits = reports.map((r) => dnsWaits(r, rtt)).filter((w) => w !== undefined);
+  samples.firstDnsWaitMs.push(...waits.map((w) => round(w.firstMs, 2)));
+  const firstWaitMs = median(waits.map((w) => w.firstMs));
+  const lookupWaitMs = median(waits.map((w) => w.lookupMs));
 
   const probeMs = median(samples.probeMs);
   const boundMs = bound.roundTrips * rtt;
@@ -130,6 +182,15 @@ export async function roundTripFigures(o: RoundTripOptions): Promise<RoundTripRe
         target: `<= ${ROUNDTRIP_TARGET.toFixed(2)}x`,
         holds: clean && ratio <= ROUNDTRIP_TARGET,
         detail: `median wall ${Math.round(probeMs)} ms over ${o.runs} runs, start-up included; lower bound ${bound.roundTrips} RTT x ${round(rtt, 2)} ms measured (${o.rttMs} ms configured) = ${Math.round(boundMs)} ms (${bound.path.join(', ')})${failed}`,
+      },
+      {
+        id: 'roundtrips.first_dns_wait_ms',
+        title: 'first DNS answer: latency - link RTT',
+        value: round(firstWaitMs, 1),
+        unit: 'ms',
+        target: `<= ${REPLY_WAIT_TARGET_MS.toFixed(1)} ms`,
+        holds: clean && waits.length === o.runs && firstWaitMs <= REPLY_WAIT_TARGET_MS,
+        detail: `median of ${waits.length} runs (each: ${waits.map((w) => round(w.firstMs, 1)).join(', ')} ms), the dns stage's first query against the measured RTT ${round(rtt, 2)} ms; the first hop's whole lookup (hops[].dnsMs, ${waits[0]?.names ?? '?'} names one after the other) took ${round(lookupWaitMs, 1)} ms more than names x RTT (median)${failed}`,
       },
       { id: 'roundtrips.lower_bound', title: 'round trips: lower bound', value: bound.roundTrips, unit: 'rtt', target: '-', holds: undefined, detail: `branches after tls: ${JSON.stringify(bound.branches)}` },
       { id: 'roundtrips.rtt_ms', title: 'round trips: measured link RTT', value: round(rtt, 2), unit: 'ms', target: '-', holds: undefined, detail: `median of ${rttBefore.samplesMs.length - 1} TCP connects before and after the rounds; configured ${o.rttMs} ms` },

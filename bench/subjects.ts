@@ -28,6 +28,8 @@ export interface ProbeRun extends Measured {
 /** report.json as the bench reads it: the e2e shape plus each stage's evidence. */
 export interface FullReport extends ProbeReport {
   readonly stages: readonly (ProbeReport['stages'][number] & { readonly evidence: Record<string, unknown>; readonly durationMs: number })[];
+  /** Per-phase timing per origin (src/report/types.ts HopTimes). */
+  readonly hops?: readonly { readonly origin: string; readonly dnsMs?: number }[];
 }
 
 /** A new, empty directory for one run (go keeps a checksum database tree note in GOPATH: never reuse one). */
