@@ -1,7 +1,6 @@
 // The pipeline: fixed stage order, one deadline for the run, stop at the first failure, and the exit
 // code. Stages only probe; this file owns timing, logging of verdicts and the final report.
 
-import { isIPv6 } from 'node:net';
 import type { StageName } from './causes.js';
 import { errorMessage } from './errors.js';
 import { mapStack } from './stack.js';
@@ -29,7 +28,6 @@ import { redirectStage } from './stages/redirect.js';
 import { checkMustBlock } from './stages/mustblock.js';
 import { buildNetServices } from './stages/netsetup.js';
 import { Prefetcher } from './prefetch.js';
-import { prepareTrust } from './net/tls.js';
 import { buildEgress, type EgressDestination } from './egress.js';
 import { RunResolver } from './net/run-resolver.js';
 import { afterAbort, runDeadline } from './signals.js';
@@ -40,9 +38,6 @@ import { applyStrict, certExpiryFindings } from './strict.js';
 import { hopTimings } from './report/hoptimes.js';
 
 export const NETWORK_STAGES: readonly Stage[] = [dnsStage, tcpStage, tlsStage, proxyStage, sumdbStage, redirectStage];
-
-/** When the trust material is built: after the dns stage has sent its first queries, inside their wait. */
-const PREPARE_TRUST_AFTER_MS = 1;
 
 /**
  * How long past the deadline (or a signal) the run still waits for a stage, the --must-block checks
@@ -96,19 +91,11 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     if (plan && config.status === 'pass') {
       deps.reporter.runStarted(runStartOf(plan));
       net = buildNetServices(options, plan);
-      // The Go-side root pool and the TLS context (no roots in OpenSSL: net/tls.ts goSecureContext) are
-      // built while the dns stage waits on the network instead of in front of the first handshake. Same
-      // for node:net's IPv6 pattern, compiled on the first isIPv6() (~2 ms, the dialer's first call).
-      // A run whose hops cannot reach a TLS server (config did not read the trust store) makes no HTTP
-      // request either: nothing to prepare, and undici is never loaded.
-      const prepare = plan.trust.notRead !== undefined ? undefined : setTimeout(() => {
-        prepareTrust(plan.trust, net!.x509);
-        isIPv6('::1');
-        // The HTTP client (undici, with node's http and http2) loads in the next wait: after this turn,
-        // so that an answer that came in meanwhile is handled first.
-        setImmediate(() => void net!.http.prepare().catch(() => undefined));
-      }, PREPARE_TRUST_AFTER_MS);
-      prepare?.unref();
+      // Nothing is prepared while the dns stage waits: an answer that arrives while the loop is busy waits
+      // to be read (issue #17: undici's unit, node's http/http2 and tls, and the root pool were built in the
+      // first query's wait, and its answer was read 12-40 ms after it arrived in the bench's lab). The
+      // HTTP client loads with the first request, the TLS context with the first handshake and the pool
+      // at the first chain judged, as go loads its roots at the first Verify (crypto/x509 root.go).
       // --must-block targets are independent of the pipeline: check them while it runs, so a dropped
       // target costs its timeout once, not after every stage.
       const mustBlockRun = options.mustBlock.length > 0
@@ -139,7 +126,6 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
         answered: (host) => (resolver instanceof RunResolver ? resolver.answered(host) : undefined),
         dnsPort: options.dnsPort,
       });
-      clearTimeout(prepare);
       if (mustBlockRun && !deps.interrupt.aborted) {
         const outcome = await bounded(mustBlockRun);
         if (outcome === ABANDONED) {

@@ -138,8 +138,8 @@ export function openedOrigin(origin: string, via: 'direct' | 'proxy', result: Op
 
 /**
  * undici's Agent, loaded on first use: it brings node:http, http2, net and tls with it, none of which a
- * run needs before its first request, and loading them took ~10 ms in front of the dns stage.
- * HttpClient.prepare() loads it in a wait instead (the pipeline calls it while the dns stage waits).
+ * run needs before its first request (loading them took ~10 ms in front of the dns stage, and ~30 ms with
+ * its unit's compilation in the dns stage's wait, where the first answer waited for it: issue #17).
  */
 let undiciAgent: Promise<typeof UndiciAgentClass> | undefined;
 function loadUndiciAgent(): Promise<typeof UndiciAgentClass> {
@@ -184,11 +184,6 @@ export class HttpClient {
   /** Whether a verified connection that negotiated h2 can carry this client's requests. */
   get speaksH2(): boolean {
     return this.#alpn.includes('h2');
-  }
-
-  /** Loads the HTTP machinery now rather than at the first request. */
-  async prepare(): Promise<void> {
-    await this.#getAgents();
   }
 
   #getAgents(): Promise<Agents> {

@@ -180,15 +180,6 @@ const proxyContexts = new Map<string, SecureContext>();
 const MAX_PROXY_CONTEXTS_KEPT = 4;
 
 /**
- * Builds the Go-side pool and the modelled go's SecureContext ahead of the first handshake. Both are cheap:
- * the pool indexes certificates loading already parsed, and the context holds no roots (goSecureContext).
- */
-export function prepareTrust(trust: TrustStore, x509: X509Rules | undefined): void {
-  trustMaterial(trust, x509);
-  handshakeContext(x509);
-}
-
-/**
  * The SecureContext for TLS to an https:// egress proxy (HTTPS_PROXY=https://…), once per CA set like
  * the origins' ones: `tls.connect({ ca })` would build a new context, and load every root again, for
  * each connection through the proxy. Node's own checks judge the proxy's certificate, as before.
