@@ -20,6 +20,8 @@ export interface ToolchainCase {
   readonly file?: string;
   /** go.mod lines after the module line. */
   readonly gomod: readonly string[];
+  /** go.work lines (beside go.mod, which it uses): then go.work's go and toolchain lines decide (select.go modGoToolchain). */
+  readonly gowork?: readonly string[];
 }
 
 export const CASES: readonly ToolchainCase[] = [
@@ -52,6 +54,11 @@ export const CASES: readonly ToolchainCase[] = [
   { name: 'GOTOOLCHAIN=local+bogus', env: 'local+bogus', gomod: ['go 1.21.0'] },
   { name: 'GOTOOLCHAIN=go1.27.3+local', env: 'go1.27.3+local', gomod: ['go 1.21.0'] },
   { name: 'no go line', gomod: [] },
+  // A workspace whose go line is not older than go.mod's (an older one is refused before any toolchain
+  // decision: the config stage's gowork_too_old, not decideToolchain's).
+  { name: 'go.work newer, GOTOOLCHAIN=local', env: 'local', gomod: ['go 1.22'], gowork: ['go 1.27.3', '', 'use .'] },
+  { name: 'go.work newer, default auto', gomod: ['go 1.22'], gowork: ['go 1.27.3', '', 'use .'] },
+  { name: 'go.work toolchain line newer', gomod: ['go 1.21.0'], gowork: ['go 1.21.0', 'toolchain go1.27.3', '', 'use .'] },
 ];
 
 export interface ToolchainVector extends ToolchainCase {
@@ -75,6 +82,7 @@ export async function recordToolchainVectors(bin: string, local: string): Promis
         mkdirSync(mod);
         mkdirSync(proxy);
         writeFileSync(join(mod, 'go.mod'), ['module example.com/m', '', ...c.gomod, ''].join('\n'));
+        if (c.gowork !== undefined) writeFileSync(join(mod, 'go.work'), [...c.gowork, ''].join('\n'));
         const goenv = join(dir, 'goenv');
         writeFileSync(goenv, c.file !== undefined ? `GOTOOLCHAIN=${c.file}\n` : '');
         const env: Record<string, string> = {

@@ -42,7 +42,9 @@ describe('decideToolchain agrees with the real gos', () => {
       const d = decideToolchain({
         gotoolchain: v.env ?? v.file ?? 'auto',
         local: parseGoVersion(v.local),
-        modFile: { name: 'go.mod', text: ['module example.com/m', '', ...v.gomod, ''].join('\n') },
+        modFile: v.gowork !== undefined
+          ? { name: 'go.work', text: [...v.gowork, ''].join('\n') }
+          : { name: 'go.mod', text: ['module example.com/m', '', ...v.gomod, ''].join('\n') },
         goos: 'linux', goarch: 'amd64', go111module: '',
       });
       expect(modelled(d)).toEqual(observed(v));
