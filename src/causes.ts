@@ -211,6 +211,42 @@ export function sshStageCause(code: SshCause): StageCause {
   return SSH_STAGE_CAUSE[code];
 }
 
+/**
+ * go refusing by itself, no layer failing (net/errors.ts's PolicyError): its GOPROXY list (modfetch/proxy.go:
+ * "off", an entry that may not fetch a GONOPROXY/GOPRIVATE path, no entries, a module path it rejects), its
+ * web client (net/http's redirect policy as cmd/go sets it, a file:// URL it cannot read). The rule is the
+ * cause, whichever stage met it.
+ */
+export const POLICY_CAUSES = [
+  'go.proxy_off', 'go.proxy_disabled', 'go.proxy_not_found', 'go.no_entries', 'go.invalid_module_path',
+  'go.redirect_insecure', 'go.redirect_too_many', 'go.redirect_bad_location', 'go.file_error',
+] as const;
+export type PolicyCause = (typeof POLICY_CAUSES)[number];
+
+const POLICY_CAUSE_SET: ReadonlySet<string> = new Set(POLICY_CAUSES);
+
+export function isPolicyCause(code: string): code is PolicyCause {
+  return POLICY_CAUSE_SET.has(code);
+}
+
+const POLICY_STAGE_CAUSE: { readonly [C in PolicyCause]: StageCause } = {
+  'go.proxy_off': 'proxy.off',
+  'go.proxy_disabled': 'proxy.disabled',
+  // The walk ended on an entry that may not fetch the module (its last not-exist error).
+  'go.proxy_not_found': 'proxy.not_found',
+  'go.no_entries': 'proxy.no_entries',
+  'go.invalid_module_path': 'config.invalid',
+  'go.redirect_insecure': 'redirect.insecure',
+  'go.redirect_too_many': 'redirect.too_many',
+  'go.redirect_bad_location': 'redirect.bad_location',
+  'go.file_error': 'proxy.file_error',
+};
+
+/** The one place go's own refusal gets its cause (failure.ts's layerFailure calls it). */
+export function policyStageCause(code: PolicyCause): StageCause {
+  return POLICY_STAGE_CAUSE[code];
+}
+
 /** A layer cause met by a later stage, named with that stage: `sumdb.dns.timeout`, `redirect.tls.unknown_authority`. */
 export type StagedLayerCause = `${HopStage}.${LayerCause}`;
 

@@ -183,6 +183,9 @@ export function hintFor(cause: Cause, f: HintFacts = {}): string {
       return `${f.modulePath ?? 'the module'} matches GOPRIVATE/GONOPROXY, so only "direct" may fetch it: add direct to GOPROXY, or remove the module from GONOPROXY/GOPRIVATE`;
     case 'proxy.no_entries':
       return 'set GOPROXY';
+    // go's walk refusing a module path (module.CheckPath); the config stage's own rejections carry their hints (configHints).
+    case 'config.invalid':
+      return f.modulePath !== undefined ? 'the module path is invalid' : '';
     // The checksum database (modfetch/sumdb.go): its answers, its signatures, what it recorded.
     case 'sumdb.not_found':
       return `the checksum database at ${f.url ?? 'its URL'} has no record of ${f.moduleVersion ?? 'the module'}: a private module? add it to GONOSUMDB/GOPRIVATE; a typo in the version? check it`;
@@ -307,8 +310,6 @@ export const configHints = {
   missingModuleLine: (): string => 'add the module line (go mod edit -module=example.com/mod), or point --gomod at the go.mod the build uses',
   moduleMissingVersion: (shown: string): string => `write ${shown}@latest or ${shown}@vX.Y.Z`,
   moduleSpec: (): string => 'give a module as path@version, e.g. golang.org/x/mod@v0.20.0 or path@latest',
-  /** A module path go refuses (module.CheckPath), met by the GOPROXY walk. */
-  invalidModulePath: (): string => 'the module path is invalid',
   goflags: (): string => 'remove the flag from GOFLAGS: every go command rejects it',
   goproxySyntax: (): string =>
     'set GOPROXY to a comma- or pipe-separated list of https://, http:// or file:// URLs, "direct" or "off" (default https://proxy.golang.org,direct)',
@@ -426,6 +427,23 @@ export function goWouldWaitFor(cause: Cause): string | undefined {
       return '10s (the TLS handshake timeout)';
     case 'http.timeout':
       return 'without limit: go has no overall request timeout, so a server that stalls after accepting the request hangs go mod download';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * How long go's git waits where the probe gave up sooner: go puts no time limit on git, so git's own
+ * (libcurl's) limits decide, not go's dial and handshake timeouts.
+ */
+export function gitWouldWaitFor(code: string): string | undefined {
+  switch (code) {
+    // libcurl's own connect timeout is 300 s (curl 7.88 DEFAULT_CONNECT_TIMEOUT): the kernel gives up first.
+    case 'tcp.timeout':
+      return "until the kernel gives up on the SYN (about 130 s with Linux's default tcp_syn_retries=6) per address: go sets no limit on git, and libcurl's own connect timeout is 300 s";
+    // git sets no low-speed limit unless http.lowSpeedLimit/Time say so: a trickling server holds go as long as it trickles.
+    case 'http.timeout':
+      return 'as long as the server keeps the answer coming: git has no read timeout unless http.lowSpeedLimit and http.lowSpeedTime are set';
     default:
       return undefined;
   }

@@ -2,19 +2,20 @@
 // switch on, never the message. Each carries what every failure needs: the cause (`code`), the target
 // (host, host:port or URL), the detail (`message`: what was seen), the text go would print (`goError`)
 // and the evidence for report.json. The layers are dns, tcp, tls and http (a LayerCause each), the
-// module protocol spoken over them (a ModuleCause), and ssh for the git hop (a SshCause, net/gitssh.ts's
-// GitSshError). stages/failure.ts turns one into a stage's failure.
+// module protocol spoken over them (a ModuleCause), ssh for the git hop (a SshCause, net/gitssh.ts's
+// GitSshError), and go refusing by itself above them all (a PolicyCause). stages/failure.ts turns one into a
+// stage's failure.
 
-import type { DnsCause, HttpCause, LayerCause, ModuleCause, SshCause, TcpCause, TlsCause } from '../causes.js';
+import type { DnsCause, HttpCause, LayerCause, ModuleCause, PolicyCause, SshCause, TcpCause, TlsCause } from '../causes.js';
 import { ProbeError } from '../errors.js';
 import type { DialAttempt } from './dialer.js';
 import type { LookupResult } from './resolver.js';
 import type { TlsDiagnosis } from './tls.js';
 
-export type Layer = 'dns' | 'tcp' | 'tls' | 'http' | 'module' | 'ssh';
+export type Layer = 'dns' | 'tcp' | 'tls' | 'http' | 'module' | 'ssh' | 'go';
 
 /** Every code a layer error carries. */
-export type LayerErrorCode = LayerCause | ModuleCause | SshCause;
+export type LayerErrorCode = LayerCause | ModuleCause | SshCause | PolicyCause;
 
 export abstract class LayerError extends ProbeError {
   abstract readonly layer: Layer;
@@ -106,6 +107,19 @@ export class ProtocolError extends LayerError {
       this.status = answer.status;
       this.statusLine = answer.statusLine;
     }
+  }
+}
+
+/**
+ * go refusing by itself, no layer failing: its GOPROXY list (stages/gowalk.ts), its web client's redirect
+ * policy and file:// reads (net/goweb.ts). The code names the rule; causes.ts policyStageCause names the cause.
+ */
+export class PolicyError extends LayerError {
+  readonly layer = 'go' as const;
+  declare readonly code: PolicyCause;
+  constructor(code: PolicyCause, target: string, detail: string, goError: string) {
+    super(code, target, detail, goError);
+    this.name = 'PolicyError';
   }
 }
 

@@ -4,8 +4,8 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { LayerCause } from '../causes.js';
-import { HttpError, isHopError, type LayerError } from './errors.js';
+import { HttpError, isHopError, PolicyError, type LayerError, type LayerErrorCode } from './errors.js';
+import type { PolicyCause } from '../causes.js';
 import { ProbeError } from '../errors.js';
 import { goQuoteBytes } from '../goenv/gostrings.js';
 import { parseGoURL, parseGoURLBytes } from '../goenv/gourl.js';
@@ -42,33 +42,31 @@ export interface GoResponse extends HttpResponse {
   readonly hops: readonly RedirectHop[];
 }
 
-/** What go's web client refuses by itself, no layer failing: its redirect policy, a file:// URL it cannot read. */
-export type WebPolicyCause = 'redirect.insecure' | 'redirect.too_many' | 'redirect.bad_location' | 'file.error';
-
 /**
  * web.Get's error: the layer error underneath (a hop that could not be opened, an HTTP exchange that
  * failed) or go's own refusal, with the URL, the redirects on the way and go's text for the request.
  */
 export class GoWebError extends ProbeError {
-  declare readonly code: LayerCause | WebPolicyCause;
+  declare readonly code: LayerErrorCode;
   /** The text go prints, e.g. `Get "https://...": dial tcp: lookup ...: no such host`. */
   readonly goError: string;
   readonly url: string;
   readonly hops: readonly RedirectHop[];
-  /** What failed: the layer error underneath, or the rule of go's web client that refused. */
-  readonly failed: LayerError | WebPolicyCause;
-  constructor(failed: LayerError | WebPolicyCause, url: string, message: string, goError: string, hops: readonly RedirectHop[]) {
-    super(typeof failed === 'string' ? failed : failed.code, message);
+  /** What failed: the layer error underneath, or go's web client refusing (a PolicyError). */
+  readonly failed: LayerError;
+  constructor(failed: LayerError, url: string, message: string, goError: string, hops: readonly RedirectHop[]) {
+    super(failed.code, message);
     this.name = 'GoWebError';
     this.url = url;
     this.goError = goError;
     this.hops = hops;
     this.failed = failed;
   }
-  /** The layer failure underneath, when a layer failed. */
-  get layerError(): LayerError | undefined {
-    return typeof this.failed === 'string' ? undefined : this.failed;
-  }
+}
+
+/** go's web client refusing by itself (its redirect policy, a file:// URL it cannot read): web.Get's error around a PolicyError. */
+function refused(code: PolicyCause, url: string, message: string, goError: string, hops: readonly RedirectHop[]): GoWebError {
+  return new GoWebError(new PolicyError(code, redactURL(url), message, goError), url, message, goError, hops);
 }
 
 export interface GoGetOptions {
@@ -149,7 +147,7 @@ async function follow(web: GoWeb, start: URL, opts: GoGetOptions, credentials: R
       hops.push({ url: shownURL(url.href), status: res.status, location: clip(loc), timeMs: res.timeMs });
       const shown = goQuoteBytes(loc.slice(0, 200));
       const goError = `Get "${redactURL(url.href)}": failed to parse Location header ${shown}: ${resolved.error}`;
-      throw new GoWebError('redirect.bad_location', url.href, `the Location header cannot be parsed (${resolved.error}): ${shown}`, goError, hops);
+      throw refused('go.redirect_bad_location', url.href, `the Location header cannot be parsed (${resolved.error}): ${shown}`, goError, hops);
     }
     const next = resolved.url;
     hops.push({
@@ -165,15 +163,15 @@ async function follow(web: GoWeb, start: URL, opts: GoGetOptions, credentials: R
     // and fails on the 10th (checked against go 1.23). net/http puts the raw Location in the url.Error.
     if (opts.security !== 'insecure' && start.protocol === 'https:' && next.protocol !== 'https:') {
       const goError = `Get "${redactURL(loc)}": redirected from secure URL ${url.href} to insecure URL ${next.href}`;
-      throw new GoWebError('redirect.insecure', next.href, `redirected from https ${redactURL(url.href)} to ${redactURL(next.href)}`, goError, hops);
+      throw refused('go.redirect_insecure', next.href, `redirected from https ${redactURL(url.href)} to ${redactURL(next.href)}`, goError, hops);
     }
     if (i + 1 >= GO_MAX_REDIRECTS) {
       const goError = `Get "${redactURL(loc)}": stopped after ${GO_MAX_REDIRECTS} redirects`;
-      throw new GoWebError('redirect.too_many', next.href, `go stops at the ${GO_MAX_REDIRECTS}th redirect (it follows at most ${GO_MAX_REDIRECTS - 1})`, goError, hops);
+      throw refused('go.redirect_too_many', next.href, `go stops at the ${GO_MAX_REDIRECTS}th redirect (it follows at most ${GO_MAX_REDIRECTS - 1})`, goError, hops);
     }
     if (next.protocol !== 'https:' && next.protocol !== 'http:') {
       const scheme = next.protocol.slice(0, -1);
-      throw new GoWebError('redirect.bad_location', next.href, `the redirect leads to a ${scheme}: URL, which go's HTTP client cannot fetch`,
+      throw refused('go.redirect_bad_location', next.href, `the redirect leads to a ${scheme}: URL, which go's HTTP client cannot fetch`,
         `Get "${redactURL(next.href)}": unsupported protocol scheme "${scheme}"`, hops);
     }
     url = next;
@@ -288,7 +286,7 @@ async function getFile(url: URL): Promise<GoResponse> {
   try {
     path = fileURLToPath(url);
   } catch (err) {
-    throw new GoWebError('file.error', url.href, `invalid file URL: ${(err as Error).message}`, `invalid file URL ${url.href}`, []);
+    throw refused('go.file_error', url.href, `invalid file URL: ${(err as Error).message}`, `invalid file URL ${url.href}`, []);
   }
   const synthetic = (status: number, text: string): GoResponse => ({
     url: url.href,
@@ -309,6 +307,6 @@ async function getFile(url: URL): Promise<GoResponse> {
     const code = (err as { code?: string }).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return synthetic(404, 'Not Found');
     if (code === 'EACCES' || code === 'EPERM') return synthetic(403, 'Forbidden');
-    throw new GoWebError('file.error', url.href, `cannot read ${path}: ${(err as Error).message}`, `open ${path}: ${(err as Error).message}`, []);
+    throw refused('go.file_error', url.href, `cannot read ${path}: ${(err as Error).message}`, `open ${path}: ${(err as Error).message}`, []);
   }
 }

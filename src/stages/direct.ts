@@ -276,14 +276,13 @@ async function checkVcsHost(ctx: WorkContext, m: PlannedModule, repo: string, vc
   return { ok: true, value: { version, direct: true, vcs, repo } };
 }
 
-/** A failed fetch from the origin: its layer error through the one conversion, or go's web policy's refusal. */
+/**
+ * A failed fetch from the origin, through the one conversion: a layer error underneath, or go's web client
+ * refusing (its redirect policy). The hint says go fetches from the origin, then the layer's own fix.
+ */
 function directFailure(ctx: WorkContext, m: PlannedModule, err: GoWebError | HopError, target: string, goError: string): WalkFailure {
   const failed = err instanceof GoWebError ? err.failed : err;
   const detail = `direct fetch of ${m.path} from its origin: ${err.message}`;
-  if (typeof failed === 'string') {
-    const cause = failed === 'file.error' ? 'proxy.file_error' : failed;
-    return { cause, target, detail, goError, hint: directHint(m.path), notExist: false };
-  }
   const host = new URL(target.startsWith('http') ? target : `https://${target}`).hostname;
   const hop = isHopError(failed);
   const layer = layerFailure(failed, {

@@ -1,10 +1,10 @@
 // The one failure path: a layer error (net/errors.ts: dns, tcp, tls, http, the module protocol above
-// them, or the git hop's ssh) becomes what a stage reports, here and only here. The stage names the cause once (causes.ts
+// them, the git hop's ssh, or go's own refusal) becomes what a stage reports, here and only here. The stage names the cause once (causes.ts
 // stagedLayerCause, stagedModuleCause), the hint comes from hints.ts with the facts of the failure, and
 // the facts the error itself carries (the TLS diagnosis, the address families that were dialed, the
 // status of the answer) are read from it once.
 
-import { isModuleCause, isSshCause, sshStageCause, stagedLayerCause, stagedModuleCause, type Cause, type HopStage, type StageName } from '../causes.js';
+import { isModuleCause, isPolicyCause, isSshCause, policyStageCause, sshStageCause, stagedLayerCause, stagedModuleCause, type Cause, type HopStage, type StageName } from '../causes.js';
 import { goWouldWaitFor, hintFor, type HintFacts } from '../hints.js';
 import { ProtocolError, TcpError, TlsError, type LayerError } from '../net/errors.js';
 import type { Failure } from './outcome.js';
@@ -59,6 +59,7 @@ function causeAt(err: LayerError, stage: HopStage | undefined): Cause {
   const code = err.code;
   if (isModuleCause(code)) return stagedModuleCause(stage ?? 'proxy', code);
   if (isSshCause(code)) return sshStageCause(code);
+  if (isPolicyCause(code)) return policyStageCause(code);
   return stage ? stagedLayerCause(stage, code) : code;
 }
 

@@ -11,6 +11,7 @@ import { diskInputFs, type InputFs } from '../inputfile.js';
 import type { GitEnvironment } from '../state.js';
 import type { Cause } from '../causes.js';
 import { originHints } from '../hints.js';
+import type { LayerFailure } from './failure.js';
 import type { WorkContext } from './stage.js';
 import type { Finding } from './outcome.js';
 
@@ -49,6 +50,22 @@ export interface GitHopFailure {
   readonly goError?: string;
   /** How long go (its git) would wait here, when the probe gave up sooner. */
   readonly goWouldWait?: string;
+}
+
+/**
+ * A layer failure as the git hop reports it (githop.ts's GitHopFailure): git's stderr in place of go's text,
+ * git's words for what it met. go's wait is git's, not the layer's (hints.ts gitWouldWaitFor): a layer's
+ * goWouldWait is not carried over.
+ */
+export function gitHopFailure(f: LayerFailure, git: { readonly detail?: string; readonly gitStderr?: string; readonly hint?: string; readonly goWouldWait?: string } = {}): GitHopFailure {
+  return {
+    cause: f.cause,
+    target: f.target,
+    detail: git.detail ?? f.detail,
+    gitStderr: git.gitStderr ?? f.goError,
+    hint: git.hint ?? f.hint,
+    ...(git.goWouldWait ? { goWouldWait: git.goWouldWait } : {}),
+  };
 }
 
 export type GitHopResult =

@@ -14,10 +14,10 @@ import { HttpError, isHopError, LayerError, type HopError } from '../net/errors.
 import { HttpClient, SessionCache, type HttpResponse } from '../net/http.js';
 import { loadTrustStore, rootCount, type TrustStore } from '../net/truststore.js';
 import type { Cause } from '../causes.js';
-import { gitTrustHint, originHints } from '../hints.js';
+import { gitTrustHint, gitWouldWaitFor, originHints } from '../hints.js';
 import { layerFailure } from './failure.js';
 import { InputFileError } from '../inputfile.js';
-import { redactGitURL, registerGitTransport, type GitHopFailure, type GitHopRequest, type GitHopResult, type GitTransport } from './githop.js';
+import { gitHopFailure, redactGitURL, registerGitTransport, type GitHopFailure, type GitHopRequest, type GitHopResult, type GitTransport } from './githop.js';
 import type { GitEnvironment } from '../state.js';
 import type { WorkContext } from './stage.js';
 import type { Finding } from './outcome.js';
@@ -355,8 +355,7 @@ async function send(ctx: WorkContext, client: HttpClient, method: 'GET' | 'POST'
     const res = method === 'GET' ? await client.get(url, opts) : await client.post(url, body ?? Buffer.alloc(0), opts);
     if (res.truncated) {
       const tooLarge = new HttpError('http.too_large', redactGitURL(base), `the answer of ${redactGitURL(url)} goes on past ${MAX_REFS_BYTES} bytes, where the probe stops reading (endless refs?)`, 'fatal: the remote end hung up unexpectedly');
-      const f = layerFailure(tooLarge, { stage: 'proxy', facts: { host: new URL(url).host, gitRefs: true } });
-      throw new GitFail({ cause: f.cause, target: f.target, detail: f.detail, gitStderr: f.goError, hint: f.hint });
+      throw new GitFail(gitHopFailure(layerFailure(tooLarge, { stage: 'proxy', facts: { host: new URL(url).host, gitRefs: true } })));
     }
     return res;
   } catch (err) {
@@ -366,16 +365,19 @@ async function send(ctx: WorkContext, client: HttpClient, method: 'GET' | 'POST'
     if (isHopError(err)) {
       const f = layerFailure(err, { stage: 'proxy', facts: { host: u.hostname, dialed: err.target, nameservers: ctx.plan.dns.conf.servers, variable: 'the repository URL (go-import tag or insteadOf)' } });
       const settings = gitHttpSettings(req.git.config.entries, req.git.env, req.url);
-      const hint = err.code === 'tls.unknown_authority' ? gitTrustHint(u.host, settings.sslCAInfo, settings.sslCAPath, f.hint) : f.hint;
-      // go puts no time limit on git; libcurl's own connect timeout is 300 s (curl 7.88 DEFAULT_CONNECT_TIMEOUT).
-      const wait = err.code === 'tcp.timeout' ? { goWouldWait: "until the kernel gives up on the SYN (about 130 s with Linux's default tcp_syn_retries=6) per address: go sets no limit on git, and libcurl's own connect timeout is 300 s" } : {};
-      throw new GitFail({ cause: f.cause, target: f.target, detail: `git's request to ${redactGitURL(url)}: ${err.message}`, gitStderr: `fatal: unable to access '${shown}': ${curlText(err, u, settings)}`, hint, ...wait });
+      const wait = gitWouldWaitFor(err.code);
+      throw new GitFail(gitHopFailure(f, {
+        detail: `git's request to ${redactGitURL(url)}: ${err.message}`,
+        gitStderr: `fatal: unable to access '${shown}': ${curlText(err, u, settings)}`,
+        // git checks the certificate against its own trust store, not go's.
+        ...(err.code === 'tls.unknown_authority' ? { hint: gitTrustHint(u.host, settings.sslCAInfo, settings.sslCAPath, f.hint) } : {}),
+        ...(wait ? { goWouldWait: wait } : {}),
+      }));
     }
     if (err instanceof LayerError) {
       const f = layerFailure(err, { stage: 'proxy', facts: { host: u.hostname }, target: redactGitURL(base) });
-      // git sets no low-speed limit unless http.lowSpeedLimit/Time say so: a trickling server holds go as long as it trickles.
-      const wait = err.code === 'http.timeout' ? { goWouldWait: 'as long as the server keeps the answer coming: git has no read timeout unless http.lowSpeedLimit and http.lowSpeedTime are set' } : {};
-      throw new GitFail({ cause: f.cause, target: f.target, detail: `git's request to ${redactGitURL(url)}: ${err.message}`, gitStderr: `fatal: unable to access '${shown}': ${err.message}`, hint: f.hint, ...wait });
+      const wait = gitWouldWaitFor(err.code);
+      throw new GitFail(gitHopFailure(f, { detail: `git's request to ${redactGitURL(url)}: ${err.message}`, gitStderr: `fatal: unable to access '${shown}': ${err.message}`, ...(wait ? { goWouldWait: wait } : {}) }));
     }
     throw err;
   }

@@ -11,7 +11,7 @@ import { GitSshError, lsRemoteSsh, parseGitSshUrl, type GitSshFailure, type GitS
 import { layerFailure } from './failure.js';
 import { joinHostPort } from '../net/netip.js';
 import { GitProtocolError } from '../net/gitsmart.js';
-import { redactGitURL, registerGitTransport, type GitHopRequest, type GitHopResult, type GitTransport } from './githop.js';
+import { gitHopFailure, redactGitURL, registerGitTransport, type GitHopRequest, type GitHopResult, type GitTransport } from './githop.js';
 import { judgeRefs } from './githttps.js';
 import type { WorkContext } from './stage.js';
 import type { Finding } from './outcome.js';
@@ -67,9 +67,7 @@ export const gitSshTransport: GitTransport = {
         // The one conversion names the cause (proxy.git_publickey_denied, proxy.tcp.refused) and the hint;
         // go's wait is git's, not the layer's (githop.ts), and git's stderr is the error's text.
         const f = layerFailure(err, { stage: 'proxy', facts: sshFacts(ctx, err.target, req, shown, err instanceof GitSshError ? err.unprotectedKey : undefined) });
-        return { ok: false, evidence: err.evidence, findings, failure: {
-          cause: f.cause, target: f.target, detail: `git's ssh connection for ${shown}: ${err.message}`, gitStderr: f.goError, hint: f.hint,
-        } };
+        return { ok: false, evidence: err.evidence, findings, failure: gitHopFailure(f, { detail: `git's ssh connection for ${shown}: ${err.message}` }) };
       }
       if (err instanceof GitProtocolError) {
         return { ok: false, evidence: {}, findings, failure: {

@@ -2,9 +2,9 @@
 // Comma entries fall through only on not-exist (404/410), pipe entries on any error; the reported
 // error is the best one seen (direct/noproxy > other proxy errors > first not-exist).
 
-import type { Cause, HopStage } from '../causes.js';
-import { configHints, hintFor } from '../hints.js';
-import { HttpError, isHopError, ProtocolError, moduleStatusCause } from '../net/errors.js';
+import type { Cause, HopStage, PolicyCause } from '../causes.js';
+import type { HintFacts } from '../hints.js';
+import { HttpError, isHopError, PolicyError, ProtocolError, moduleStatusCause } from '../net/errors.js';
 import { entryAction, tryProxies as goTryProxies, type EntryAction, type ProxyEntry } from '../goenv/proxylist.js';
 import { escapePath, escapeVersion, wirePathEscape } from '../goenv/module.js';
 import { redactURL } from '../goenv/redact.js';
@@ -79,10 +79,9 @@ export async function tryProxies<T>(
     const action = resolve(entry);
     let result: EntryResult<T>;
     if (action.action === 'not-exist') {
-      const cause = notExistCause(entry, action.error);
-      result = { ok: false, failure: { cause, target: name, detail: action.error, goError: action.error, hint: hintFor(cause, { modulePath }), notExist: true } };
+      result = { ok: false, failure: refusalFailure(new PolicyError(notExistRule(entry, action.error), name, action.error, action.error), { modulePath }, true) };
     } else if (action.action === 'error') {
-      result = { ok: false, failure: { cause: 'config.invalid', target: modulePath, detail: action.error, goError: action.error, hint: configHints.invalidModulePath(), notExist: false } };
+      result = { ok: false, failure: refusalFailure(new PolicyError('go.invalid_module_path', modulePath, action.error, action.error), { modulePath }, false) };
     } else if (action.action === 'proxy') {
       const base = modulePath === '' ? action.url.replace(/\/+$/, '') : `${action.url.replace(/\/+$/, '')}/${wirePathEscape(escapePath(modulePath))}`;
       result = await handlers.proxy(base, action.url);
@@ -111,15 +110,24 @@ export async function tryProxies<T>(
   return { ok: false, failure: walked.error ?? noEntries(), attempts };
 }
 
-function notExistCause(entry: ProxyEntry, error: string): Cause {
-  if (entry.kind === 'off') return 'proxy.off';
-  if (/GOPRIVATE|GONOPROXY/.test(error)) return 'proxy.disabled';
-  return 'proxy.not_found';
+/** Which rule of go's GOPROXY list refused the entry (goenv/proxylist.ts's not-exist error names it). */
+function notExistRule(entry: ProxyEntry, error: string): PolicyCause {
+  if (entry.kind === 'off') return 'go.proxy_off';
+  if (/GOPRIVATE|GONOPROXY/.test(error)) return 'go.proxy_disabled';
+  return 'go.proxy_not_found';
 }
 
 function noEntries(): WalkFailure {
   const msg = 'GOPROXY list is not the empty string, but contains no entries';
-  return { cause: 'proxy.no_entries', target: 'GOPROXY', detail: msg, goError: msg, hint: hintFor('proxy.no_entries'), notExist: false };
+  return refusalFailure(new PolicyError('go.no_entries', 'GOPROXY', msg, msg), {}, false);
+}
+
+/**
+ * go refusing by itself as one entry of the walk, through the one conversion (failure.ts): `notExist` when
+ * go's walk treats the refusal as fs.ErrNotExist (an entry that may not fetch the module falls through).
+ */
+export function refusalFailure(err: PolicyError, facts: HintFacts, notExist: boolean): WalkFailure {
+  return fromLayer(layerFailure(err, { facts }), undefined, notExist);
 }
 
 /** One GET the way proxyRepo.getBytes does it; non-200 becomes go's HTTPError, network errors keep their layer. */
@@ -157,9 +165,9 @@ function tooLargeFailure(url: string, maxBytes: number): WalkFailure {
 }
 
 /** A walk entry that failed at a layer: the conversion's failure, kept whole for a later stage. */
-function fromLayer(layer: LayerFailure, hops?: readonly RedirectHop[]): WalkFailure {
+function fromLayer(layer: LayerFailure, hops?: readonly RedirectHop[], notExist = false): WalkFailure {
   const { layerError: _, facts: __, ...shown } = layer;
-  return { ...shown, notExist: false, ...(hops ? { hops } : {}), layer };
+  return { ...shown, notExist, ...(hops ? { hops } : {}), layer };
 }
 
 /** go's HTTPError: "reading <url>: 404 Not Found" plus the server's plain-text detail, as the proxy stage names it. */
@@ -223,30 +231,26 @@ function errorDetail(res: GoResponse): string {
 }
 
 /**
- * A failed web.Get as one entry of the walk: a layer error underneath goes through the one conversion
- * (failure.ts), named by the stage that runs the walk; go's own refusals (its redirect policy, an
- * unreadable file:// entry) keep their causes.
+ * A failed web.Get as one entry of the walk, through the one conversion (failure.ts): a layer error
+ * underneath is named by the stage that runs the walk; go's own refusals (a PolicyError: its redirect
+ * policy, an unreadable file:// entry) by their rule.
  */
 export function webFailure(err: GoWebError, plan: Plan, stage: HopStage = 'proxy'): WalkFailure {
   const url = redactURL(err.url);
   const host = safeHost(err.url);
   const failed = err.failed;
-  if (typeof failed !== 'string') {
-    // A host reached through a redirect (object storage behind the .zip) is named by the server's
-    // Location, not by GOPROXY: the hint must not send the user to GOPROXY's port or spelling.
-    const redirectedFrom = err.hops.length > 0 ? safeHost(err.hops[err.hops.length - 1]!.url) : undefined;
-    const variable = redirectedFrom ? `the redirect Location from ${redirectedFrom} (the server's answer, not GOPROXY)` : undefined;
-    const hop = isHopError(failed);
-    const layer = layerFailure(failed, {
-      stage,
-      facts: hop ? { host, nameservers: plan.dns.conf.servers, dialed: failed.target, ...(variable ? { variable } : {}) } : { host },
-      ...(hop ? {} : { target: url }),
-      goError: err.goError,
-    });
-    return fromLayer(layer, err.hops);
-  }
-  const cause: Cause = failed === 'file.error' ? 'proxy.file_error' : failed;
-  return { cause, target: url, detail: err.message, goError: err.goError, hint: hintFor(cause, { host }), notExist: false, hops: err.hops };
+  // A host reached through a redirect (object storage behind the .zip) is named by the server's
+  // Location, not by GOPROXY: the hint must not send the user to GOPROXY's port or spelling.
+  const redirectedFrom = err.hops.length > 0 ? safeHost(err.hops[err.hops.length - 1]!.url) : undefined;
+  const variable = redirectedFrom ? `the redirect Location from ${redirectedFrom} (the server's answer, not GOPROXY)` : undefined;
+  const hop = isHopError(failed);
+  const layer = layerFailure(failed, {
+    stage,
+    facts: hop ? { host, nameservers: plan.dns.conf.servers, dialed: failed.target, ...(variable ? { variable } : {}) } : { host },
+    ...(hop ? {} : { target: url }),
+    goError: err.goError,
+  });
+  return fromLayer(layer, err.hops);
 }
 
 /** host[:port] of a URL for messages; the text itself when it does not parse. */

@@ -6,11 +6,11 @@
 import { redactURL } from '../goenv/redact.js';
 import type { GoSumDB } from '../goenv/gosumdb.js';
 import { goGet, GoWebError } from '../net/goweb.js';
-import { HttpError } from '../net/errors.js';
+import { HttpError, PolicyError } from '../net/errors.js';
 import { lookupAndVerify } from '../sumdb/client.js';
 import type { BaseChoice, LookupOutcome } from '../state.js';
 import type { Verifier } from '../sumdb/note.js';
-import { statusError, statusFailure, tryProxies, webFailure } from './gowalk.js';
+import { refusalFailure, statusError, statusFailure, tryProxies, webFailure } from './gowalk.js';
 import type { WorkContext } from './stage.js';
 
 const MAX_SUMDB_BYTES = 4 * 1024 * 1024;
@@ -53,7 +53,7 @@ async function walkForBase(ctx: WorkContext, db: SumDB): Promise<BaseChoice> {
         }
       },
       // errProxyOff: not-exist, so the walk ends in "use the database directly".
-      direct: async () => ({ ok: false, failure: { cause: 'proxy.off', target: direct, detail: 'direct', goError: 'proxy off', hint: '', notExist: true } }),
+      direct: async () => ({ ok: false, failure: refusalFailure(new PolicyError('go.proxy_off', direct, 'direct', 'proxy off'), {}, true) }),
     },
     (entry) => (entry.kind === 'url' ? { action: 'proxy', url: entry.url } : entry.kind === 'direct' ? { action: 'direct' } : { action: 'not-exist', error: entry.kind }),
   );

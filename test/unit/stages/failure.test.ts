@@ -15,6 +15,8 @@ import {
   LAYER_CAUSES,
   layerCauseOf,
   MODULE_CAUSES,
+  POLICY_CAUSES,
+  policyStageCause,
   SSH_CAUSES,
   sshStageCause,
   STAGE_CAUSES,
@@ -27,7 +29,7 @@ import {
   type TlsCause,
 } from '../../../src/causes.js';
 import { goWouldWaitFor, hintFor } from '../../../src/hints.js';
-import { DnsError, HttpError, isHopError, ProtocolError, TcpError, TlsError, type LayerError } from '../../../src/net/errors.js';
+import { DnsError, HttpError, isHopError, PolicyError, ProtocolError, TcpError, TlsError, type LayerError } from '../../../src/net/errors.js';
 import type { DialAttempt } from '../../../src/net/dialer.js';
 import { goGet, GoWebError, type GoResponse, type GoWeb } from '../../../src/net/goweb.js';
 import type { Plan } from '../../../src/plan.js';
@@ -177,10 +179,11 @@ function emitters(): Map<string, string> {
   return files;
 }
 
-/** The stage causes the one conversion makes: each module protocol failure as each later stage names it, each ssh failure. */
+/** The stage causes the one conversion makes: each module protocol failure as each later stage names it, each ssh failure, each of go's refusals. */
 const CONVERTED: ReadonlySet<string> = new Set([
   ...HOP_STAGES.flatMap((stage) => MODULE_CAUSES.map((code) => stagedModuleCause(stage, code))),
   ...SSH_CAUSES.map((code) => sshStageCause(code)),
+  ...POLICY_CAUSES.map((code) => policyStageCause(code)),
 ]);
 
 /**
@@ -196,12 +199,6 @@ const EMITTED_ELSEWHERE: Readonly<Record<string, readonly string[]>> = {
   'config.toolchain_too_old': ['src/stages/config.ts'],
   'config.gowork_too_old': ['src/stages/config.ts'],
   'config.toolchain_invalid': ['src/stages/config.ts'],
-  // The walk ending on an entry that may not fetch the module (goenv/proxylist.ts's not-exist actions).
-  'proxy.not_found': ['src/stages/gowalk.ts'],
-  'proxy.off': ['src/stages/gowalk.ts'],
-  'proxy.disabled': ['src/stages/gowalk.ts'],
-  'proxy.no_entries': ['src/stages/gowalk.ts'],
-  'proxy.file_error': ['src/stages/gowalk.ts'],
   'proxy.toolchain_not_available': ['src/stages/proxy.ts'],
   'proxy.direct_failed': ['src/stages/direct.ts', 'src/stages/githop.ts', 'src/stages/githttps.ts'],
   'proxy.git_auth_required': ['src/stages/githttps.ts'],
@@ -222,10 +219,6 @@ const EMITTED_ELSEWHERE: Readonly<Record<string, readonly string[]>> = {
   'redirect.location_truncated': ['src/stages/redirect.ts'],
   'redirect.location_rewritten': ['src/stages/redirect.ts'],
   'redirect.loop': ['src/stages/redirect.ts'],
-  // go's redirect policy (net/goweb.ts), judged again by the redirect stage.
-  'redirect.too_many': ['src/net/goweb.ts'],
-  'redirect.insecure': ['src/net/goweb.ts'],
-  'redirect.bad_location': ['src/net/goweb.ts'],
   // Named in the redirect stage's detail beside the layer cause (redirect.tls.expired [redirect.target_tls]).
   'redirect.target_dns': ['src/stages/redirect.ts'],
   'redirect.target_tcp': ['src/stages/redirect.ts'],
@@ -243,6 +236,17 @@ describe('every cause of the table is emitted', () => {
     for (const code of layerCauses) {
       const layer = code.slice(0, code.indexOf('.'));
       expect(Object.keys(byLayer), code).toContain(layer);
+    }
+  });
+
+  it('each of go\'s refusals is raised somewhere under src (as a literal its PolicyError takes)', () => {
+    const src = [...emitters()].map(([, text]) => text).join('\n');
+    expect(POLICY_CAUSES.filter((code) => !src.includes(`'${code}'`))).toEqual([]);
+    for (const code of POLICY_CAUSES) {
+      const f = layerFailure(new PolicyError(code, 't', 'd', 'g'), { stage: 'sumdb', facts: {} });
+      // The rule is the cause, whichever stage met it.
+      expect(f.cause).toBe(policyStageCause(code));
+      expect(isStageCause(f.cause)).toBe(true);
     }
   });
 
@@ -384,12 +388,14 @@ describe("go's web client refusing by itself: the rule is the cause", () => {
       mkdirSync(join(dir, 'v1.0.0.info'));
       const err = await goGet({} as GoWeb, pathToFileURL(join(dir, 'v1.0.0.info')).href, { signal: AbortSignal.timeout(5000), maxBytes: 1024 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(GoWebError);
-      expect((err as GoWebError).failed).toBe('file.error');
+      expect((err as GoWebError).failed).toBeInstanceOf(PolicyError);
+      expect((err as GoWebError).failed.code).toBe('go.file_error');
       const f = webFailure(err as GoWebError, {} as Plan);
       expect(f).toMatchObject({ cause: 'proxy.file_error', notExist: false });
       expect(isCause(f.cause)).toBe(true);
       expect(f.hint).toBe(hintFor('proxy.file_error'));
-      expect(f.layer).toBeUndefined();
+      // go's refusal went through the one conversion, kept for a later stage.
+      expect(f.layer?.layerError).toBe((err as GoWebError).failed);
       // A missing file is go's 404, which falls through: no error at all.
       const missing = await goGet({} as GoWeb, pathToFileURL(join(dir, 'nothing.info')).href, { signal: AbortSignal.timeout(5000), maxBytes: 1024 });
       expect(missing.status).toBe(404);
