@@ -289,10 +289,16 @@ describe('every cause of the table is emitted', () => {
 
 /** What forcing or rewriting a cause looks like in source: a cast to a cause or failure type, a regex over a cause. */
 const FORCED = [
-  /\bas\s+(?:Failure|Cause|LayerCause|StageCause|StagedLayerCause|ModuleCause|HopStage|StageName)\b/,
+  /\bas\s+(?:Failure|Cause|LayerCause|StageCause|StagedLayerCause|ModuleCause|PolicyCause|SshCause|HopStage|StageName)\b/,
   /\b(?:cause|code)\)?\??\.replace\(/,
-  /\.replace\(\/\^\(?(?:dns|tcp|tls|http|module|config|proxy|sumdb|redirect)(?:\\\.|\|)/,
+  /\.replace\(\/\^\(?(?:dns|tcp|tls|http|module|config|proxy|sumdb|redirect|go)(?:\\\.|\|)/,
 ];
+
+/** A stage cutting a prefix off an error's text with a regex: the error carries that part as a field (SumdbError.reason). */
+const MESSAGE_CUT = /\b(?:message|detail|goError|gitStderr|hint)\)?\??\.replace\(\/\^/;
+
+/** A hint written in a stage: `hint:` followed by a string literal or template, also as a branch of a condition. */
+const HINT_LITERAL = [/\bhint:\s*['"`]/, /\bhint:\s*[^(\n]*?\?\s*['"`]/, /\bhint:\s*[^(\n]*?\?[^:\n]*:\s*['"`]/];
 
 describe('the git hop over ssh: its failures through the one conversion', () => {
   const facts = { host: 'git.example', port: 2222, dialed: 'git.example:2222', sshRepo: 'ssh://git@git.example:2222/team/repo.git', rewrite: '' };
@@ -337,8 +343,57 @@ describe('causes in src are typed, never forced or rewritten', () => {
   it('the scan finds what it looks for, and not a URL rewritten by regex', () => {
     const found = ['const c = x as Cause;', "return { ...f } as Failure;", "f.cause.replace(/^proxy\\./, 'sumdb.')", "code.replace(/x/, '')", "s.replace(/^(sumdb|proxy)\\./, '')", "c.replace(/^redirect\\./, '')"];
     expect(found.filter((l) => FORCED.some((re) => re.test(l)))).toEqual(found);
-    const fine = ["path = url.href.replace(/^(http:\\/\\/)[^@/]*@/, '$1');", "err.message.replace(/^.*?: /, '')", 'const s: Cause = code;'];
+    const fine = ["path = url.href.replace(/^(http:\\/\\/)[^@/]*@/, '$1');", "const host = target.replace(/:\\d+$/, '');", 'const s: Cause = code;'];
     expect(fine.filter((l) => FORCED.some((re) => re.test(l)))).toEqual([]);
+    // A message's prefix cut off by regex (what sumdb.ts once did with Client.Lookup's text).
+    const cut = ["goError: goPrefix + err.message.replace(/^.*?: /, ''),", "f.detail.replace(/^[^:]*: /, '')"];
+    expect(cut.filter((l) => MESSAGE_CUT.test(l))).toEqual(cut);
+    expect(fine.filter((l) => MESSAGE_CUT.test(l))).toEqual([]);
+  });
+
+  it('no stage cuts a prefix off an error\'s text with a regex', () => {
+    const cut: string[] = [];
+    for (const [path, text] of emitters()) {
+      if (!path.startsWith(join('src', 'stages'))) continue;
+      text.split('\n').forEach((line, i) => {
+        if (MESSAGE_CUT.test(line)) cut.push(`${path}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(cut).toEqual([]);
+  });
+});
+
+describe('hints come from hints.ts', () => {
+  /** Every file of src/stages: a stage passes facts, hints.ts writes the text. */
+  function stageFiles(): [string, string][] {
+    return [...emitters()].filter(([path]) => path.startsWith(join('src', 'stages')));
+  }
+
+  it('no stage writes a hint as a literal', () => {
+    const written: string[] = [];
+    for (const [path, text] of stageFiles()) {
+      text.split('\n').forEach((line, i) => {
+        if (HINT_LITERAL.some((re) => re.test(line))) written.push(`${path}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(written).toEqual([]);
+  });
+
+  it('the scan finds a literal hint, also in a condition, and not a builder given literal facts', () => {
+    const found = ["hint: 'fix it' }", 'hint: `check ${host}`,', "hint: ok ? 'a' : hintFor(c),", "hint: ok ? hintFor(c) : 'b',", "      hint: 'give every url.<base>.insteadOf a value' }"];
+    expect(found.filter((l) => HINT_LITERAL.some((re) => re.test(l)))).toEqual(found);
+    const fine = ["hint: findingHints.familyFallback(name, v6 ? 'AAAA' : 'A'),", 'hint: f.hint,', "hint: loop ? hintFor('redirect.loop') : f.hint,", 'hint: configHints.regularFile(\'go.mod\')', 'readonly hint: string;'];
+    expect(fine.filter((l) => HINT_LITERAL.some((re) => re.test(l)))).toEqual([]);
+  });
+
+  it('no stage imports hints.ts for anything but its builders (hintFor and the named ones)', () => {
+    for (const [path, text] of stageFiles()) {
+      for (const m of text.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'\.\.\/hints\.js'/g)) {
+        for (const name of m[1]!.split(',').map((n) => n.trim().replace(/^type\s+/, '')).filter(Boolean)) {
+          expect(name, path).toMatch(/^(?:hintFor|goWouldWaitFor|gitWouldWaitFor|HintFacts|[a-z]\w*Hints?)$/);
+        }
+      }
+    }
   });
 });
 
