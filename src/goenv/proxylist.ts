@@ -94,11 +94,15 @@ export const ERR_PROXY_OFF = 'module lookup disabled by GOPROXY=off';
 export const ERR_NOPROXY = 'disabled by GOPRIVATE/GONOPROXY';
 export const ERR_USE_PROXY = 'path does not match GOPRIVATE/GONOPROXY';
 
+/** Why an entry may not fetch a path: GOPROXY=off, GONOPROXY/GOPRIVATE, or (another walk's resolver) the entry is not one it asks. */
+export type NotExistRule = 'off' | 'private' | 'unlisted';
+
 /** What one entry does for one module path (lookup in repo.go): dial a proxy, go direct, or a not-exist error. */
 export type EntryAction =
   | { action: 'proxy'; url: string }
   | { action: 'direct' }
-  | { action: 'not-exist'; error: string }
+  /** `rule`: GOPROXY=off, or GONOPROXY/GOPRIVATE (a proxy for a private path, noproxy for a public one). */
+  | { action: 'not-exist'; error: string; rule: NotExistRule }
   /** newProxyRepo rejected the module path (module.EscapePath); not a not-exist error, so the walk stops. */
   | { action: 'error'; error: string };
 
@@ -111,15 +115,15 @@ export function entryAction(entry: ProxyEntry, modulePath: string, gonoproxy: st
   const path = lookupPath(modulePath);
   if (matchPrefixPatterns(gonoproxy, path)) {
     if (entry.kind === 'noproxy' || entry.kind === 'direct') return { action: 'direct' };
-    return { action: 'not-exist', error: ERR_NOPROXY };
+    return { action: 'not-exist', error: ERR_NOPROXY, rule: 'private' };
   }
   switch (entry.kind) {
     case 'off':
-      return { action: 'not-exist', error: ERR_PROXY_OFF };
+      return { action: 'not-exist', error: ERR_PROXY_OFF, rule: 'off' };
     case 'direct':
       return { action: 'direct' };
     case 'noproxy':
-      return { action: 'not-exist', error: ERR_USE_PROXY };
+      return { action: 'not-exist', error: ERR_USE_PROXY, rule: 'private' };
     case 'url':
       try {
         escapePath(path);

@@ -5,7 +5,7 @@
 import type { Cause, HopStage, PolicyCause } from '../causes.js';
 import type { HintFacts } from '../hints.js';
 import { HttpError, isHopError, PolicyError, ProtocolError, moduleStatusCause } from '../net/errors.js';
-import { entryAction, tryProxies as goTryProxies, type EntryAction, type ProxyEntry } from '../goenv/proxylist.js';
+import { entryAction, tryProxies as goTryProxies, type EntryAction, type NotExistRule, type ProxyEntry } from '../goenv/proxylist.js';
 import { escapePath, escapeVersion, wirePathEscape } from '../goenv/module.js';
 import { redactURL } from '../goenv/redact.js';
 import { goGet, GoWebError, type GoResponse, type RedirectHop } from '../net/goweb.js';
@@ -79,7 +79,7 @@ export async function tryProxies<T>(
     const action = resolve(entry);
     let result: EntryResult<T>;
     if (action.action === 'not-exist') {
-      result = { ok: false, failure: refusalFailure(new PolicyError(notExistRule(entry, action.error), name, action.error, action.error), { modulePath }, true) };
+      result = { ok: false, failure: refusalFailure(new PolicyError(notExistCause(entry, action.rule), name, action.error, action.error), { modulePath }, true) };
     } else if (action.action === 'error') {
       result = { ok: false, failure: refusalFailure(new PolicyError('go.invalid_module_path', modulePath, action.error, action.error), { modulePath }, false) };
     } else if (action.action === 'proxy') {
@@ -110,11 +110,11 @@ export async function tryProxies<T>(
   return { ok: false, failure: walked.error ?? noEntries(), attempts };
 }
 
-/** Which rule of go's GOPROXY list refused the entry (goenv/proxylist.ts's not-exist error names it). */
-function notExistRule(entry: ProxyEntry, error: string): PolicyCause {
-  if (entry.kind === 'off') return 'go.proxy_off';
-  if (/GOPRIVATE|GONOPROXY/.test(error)) return 'go.proxy_disabled';
-  return 'go.proxy_not_found';
+const NOT_EXIST_CAUSE: { readonly [R in NotExistRule]: PolicyCause } = { off: 'go.proxy_off', private: 'go.proxy_disabled', unlisted: 'go.proxy_not_found' };
+
+/** The refusal an entry that may not fetch the path is: an "off" entry is GOPROXY=off whatever else refused it. */
+function notExistCause(entry: ProxyEntry, rule: NotExistRule): PolicyCause {
+  return entry.kind === 'off' ? 'go.proxy_off' : NOT_EXIST_CAUSE[rule];
 }
 
 function noEntries(): WalkFailure {

@@ -55,7 +55,7 @@ async function walkForBase(ctx: WorkContext, db: SumDB): Promise<BaseChoice> {
       // errProxyOff: not-exist, so the walk ends in "use the database directly".
       direct: async () => ({ ok: false, failure: refusalFailure(new PolicyError('go.proxy_off', direct, 'direct', 'proxy off'), {}, true) }),
     },
-    (entry) => (entry.kind === 'url' ? { action: 'proxy', url: entry.url } : entry.kind === 'direct' ? { action: 'direct' } : { action: 'not-exist', error: entry.kind }),
+    (entry) => (entry.kind === 'url' ? { action: 'proxy', url: entry.url } : entry.kind === 'direct' ? { action: 'direct' } : { action: 'not-exist', error: entry.kind, rule: entry.kind === 'off' ? 'off' : 'unlisted' }),
   );
   if (walk.ok) return { base: walk.value, how: `proxy ${walk.servedBy} serves the checksum database: all sumdb traffic goes through it (${db.name} itself is never dialed)`, attempts: walk.attempts };
   if (walk.failure.notExist) {

@@ -74,13 +74,13 @@ describe('entryAction: lookup() in repo.go (§1.3)', () => {
   it('sends GONOPROXY matches direct from noproxy and direct, and fails them (not-exist) everywhere else', () => {
     expect(entryAction(noproxy, 'corp.example/m', 'corp.example')).toEqual({ action: 'direct' });
     expect(entryAction(direct, 'corp.example/m', 'corp.example')).toEqual({ action: 'direct' });
-    expect(entryAction(proxy, 'corp.example/m', 'corp.example')).toEqual({ action: 'not-exist', error: 'disabled by GOPRIVATE/GONOPROXY' });
-    expect(entryAction(off, 'corp.example/m', 'corp.example')).toEqual({ action: 'not-exist', error: 'disabled by GOPRIVATE/GONOPROXY' });
+    expect(entryAction(proxy, 'corp.example/m', 'corp.example')).toEqual({ action: 'not-exist', error: 'disabled by GOPRIVATE/GONOPROXY', rule: 'private' });
+    expect(entryAction(off, 'corp.example/m', 'corp.example')).toEqual({ action: 'not-exist', error: 'disabled by GOPRIVATE/GONOPROXY', rule: 'private' });
   });
   it('handles the other paths by entry kind', () => {
-    expect(entryAction(off, 'rsc.io/quote', 'corp.example')).toEqual({ action: 'not-exist', error: 'module lookup disabled by GOPROXY=off' });
+    expect(entryAction(off, 'rsc.io/quote', 'corp.example')).toEqual({ action: 'not-exist', error: 'module lookup disabled by GOPROXY=off', rule: 'off' });
     expect(entryAction(direct, 'rsc.io/quote', '')).toEqual({ action: 'direct' });
-    expect(entryAction(noproxy, 'rsc.io/quote', 'corp.example')).toEqual({ action: 'not-exist', error: 'path does not match GOPRIVATE/GONOPROXY' });
+    expect(entryAction(noproxy, 'rsc.io/quote', 'corp.example')).toEqual({ action: 'not-exist', error: 'path does not match GOPRIVATE/GONOPROXY', rule: 'private' });
     expect(entryAction(proxy, 'rsc.io/quote', 'corp.example')).toEqual({ action: 'proxy', url: 'https://proxy.golang.org' });
   });
   it('still fetches private modules directly with GOPROXY=off plus GOPRIVATE', () => {
@@ -91,7 +91,7 @@ describe('entryAction: lookup() in repo.go (§1.3)', () => {
   it('maps go and toolchain to golang.org/toolchain', () => {
     expect(lookupPath('go')).toBe('golang.org/toolchain');
     expect(lookupPath('toolchain')).toBe('golang.org/toolchain');
-    expect(entryAction(proxy, 'toolchain', 'golang.org')).toEqual({ action: 'not-exist', error: 'disabled by GOPRIVATE/GONOPROXY' });
+    expect(entryAction(proxy, 'toolchain', 'golang.org')).toEqual({ action: 'not-exist', error: 'disabled by GOPRIVATE/GONOPROXY', rule: 'private' });
   });
   it('reports a module path the proxy cannot escape as an error, not a not-exist', () => {
     expect(entryAction(proxy, 'Bad/Path', '')).toEqual({ action: 'error', error: 'malformed module path "Bad/Path": missing dot in first path element' });
