@@ -98,12 +98,14 @@ const IPV6_TARGETS = [
 
 /**
  * Proxy environments beyond the go 1.23 table: IPv6 in NO_PROXY (CIDRs, [addr]:port, a bare address, an
- * IPv4-mapped CIDR) and bracketed IPv6 proxy addresses.
+ * IPv4-mapped CIDR) and IPv6 proxy addresses, bracketed or not.
  */
 const EXTRA_HTTP_PROXY: [Record<string, string>, string[]][] = [
   ...['2001:db8:1::/64', '2001:db8::/32', '[2001:db8:1::50]:443', '[2001:db8:1::50]', '2001:db8:1::50', '::ffff:198.18.0.0/112', '198.18.0.0/15', '2001:DB8:1::/64,v6.example']
     .map((noProxy): [Record<string, string>, string[]] => [{ HTTPS_PROXY: 'http://egress:3128', NO_PROXY: noProxy }, IPV6_TARGETS]),
-  ...['http://[2001:db8:1::13]:3128', '[2001:db8:1::13]:3128', 'https://user:pw@[2001:db8:1::13]:8443']
+  // The last two unbracketed: go 1.26+ url.Parse refuses an http(s) one (urlstrictcolons), so httpproxy
+  // ignores it and go goes direct; older gos dial [2001:db8:1::13]:3128.
+  ...['http://[2001:db8:1::13]:3128', '[2001:db8:1::13]:3128', 'https://user:pw@[2001:db8:1::13]:8443', '2001:db8:1::13:3128', 'socks5://2001:db8:1::13:1080']
     .map((proxy): [Record<string, string>, string[]] => [{ HTTPS_PROXY: proxy }, ['https://proxy.example', 'https://[2001:db8:1::50]']]),
 ];
 
