@@ -71,6 +71,7 @@ export async function failureFigures(o: FailureOptions): Promise<FailureResult> 
       const g = gos[i]!;
       const wrong = runs.filter((r) => r.report?.failure?.stage !== sc.stage || r.report.failure.cause !== sc.cause);
       const ms = median(runs.map((r) => r.ms));
+      const where = overshoot(runs);
       const goError = (g.stdout.match(/"Error": "([^"\n]{0,300})/)?.[1] ?? g.stderr.split('\n').find((l) => l.trim() !== '') ?? '').slice(0, 300);
       samples[sc.id] = { probeMs: runs.map((r) => r.ms), goMs: g.ms, goExit: g.exit, goError };
       figures.push({
@@ -82,7 +83,7 @@ export async function failureFigures(o: FailureOptions): Promise<FailureResult> 
         holds: wrong.length === 0 && ms <= allowance,
         detail: `median of ${o.runs}, --timeout ${o.timeoutMs}ms (+10% + start-up ${Math.round(o.startupMs)} ms); ${
           wrong.length === 0 ? `every run failed at ${sc.stage} with ${sc.cause}` : `WRONG VERDICT in ${wrong.length} run(s): ${wrong.map((r) => `${r.report?.failure?.stage}/${r.report?.failure?.cause} exit ${r.exit}`).join(', ')}`
-        }`,
+        }; CPU ${Math.round(median(runs.map((r) => r.cpuMs)))} ms; where the wall time went (medians): ${where}`,
       });
       figures.push({
         id: `failure.${sc.id}.go`,
@@ -98,4 +99,22 @@ export async function failureFigures(o: FailureOptions): Promise<FailureResult> 
   } finally {
     for (const pod of o.pods.slice(0, SCENARIOS.length)) await o.lab.clearPolicy(pod);
   }
+}
+
+/**
+ * The wall time of probe runs, part by part, from each run's report.json: outside the run
+ * (process start-up before the run starts, report writing and exit after it: the wall time less the
+ * report's durationMs), each stage in order (a stage that waits for work started earlier, such as the
+ * sumdb stage for the zip's redirect chain, holds that wait), and the rest inside the run (stage
+ * hand-overs, closing connections). Medians of each part over the runs.
+ */
+export function overshoot(runs: readonly ProbeRun[]): string {
+  const reports = runs.flatMap((r) => (r.report ? [{ ms: r.ms, rep: r.report }] : []));
+  if (reports.length === 0) return 'no report';
+  const m = (values: number[]): number => Math.round(median(values));
+  const names = [...new Set(reports.flatMap(({ rep }) => rep.stages.map((s) => s.stage)))];
+  const stages = names.map((name) => `${name} ${m(reports.map(({ rep }) => rep.stages.find((s) => s.stage === name)?.durationMs ?? 0))} ms`);
+  const outside = m(reports.map(({ ms, rep }) => ms - rep.durationMs));
+  const rest = m(reports.map(({ rep }) => rep.durationMs - rep.stages.reduce((a, s) => a + s.durationMs, 0)));
+  return `outside the run (start-up, reports, exit) ${outside} ms, ${stages.join(', ')}, the rest ${rest} ms`;
 }

@@ -7,6 +7,7 @@ import type { LabContent } from '../test/e2e/lab/content.js';
 import { baseLabEnv } from '../test/e2e/lab/scenarios.js';
 import { median, round, type Figure } from './stats.js';
 import { freshDir, runGoModDownload, runProbe, type ProbeRun, type Subjects } from './subjects.js';
+import { overshoot } from './fig-failure.js';
 
 export interface ScaleOptions {
   readonly subjects: Subjects;
@@ -75,7 +76,7 @@ export async function scaleFigures(o: ScaleOptions): Promise<ScaleResult> {
       unit: 'ms',
       target: isTarget ? `<= ${TARGET_MS} ms` : '-',
       holds: isTarget ? ok && ms <= TARGET_MS : ok ? undefined : false,
-      detail: `median of ${o.runs}; ${round(ms / n, 1)} ms per module; CPU ${Math.round(median(runs.map((r) => r.cpuMs)))} ms${goNote}${failed}`,
+      detail: `median of ${o.runs}; ${round(ms / n, 1)} ms per module; CPU ${Math.round(median(runs.map((r) => r.cpuMs)))} ms; where the wall time went (medians): ${overshoot(runs)}${goNote}${failed}`,
     });
     figures.push({
       id: `scale.${n}.rss`,
