@@ -145,15 +145,17 @@ export function capLogLine(line: string, maxBytes: number, whereWhole: string): 
     return JSON.stringify({ level: 'warn', msg: 'log line too long for stdout', omitted: ['line'], whole: whereWhole });
   }
   const omitted: string[] = [];
-  const size = (v: unknown): number => Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8');
+  // Each field's size, serialized once: a 500-module stage result is a ~1 MB field, and sorting by sizes
+  // computed in the comparator serialized it again at every comparison.
+  const sizes = new Map(Object.keys(entry).map((k) => [k, Buffer.byteLength(JSON.stringify(entry[k]) ?? '', 'utf8')]));
   const render = (): string => JSON.stringify({ ...entry, ...(omitted.length > 0 ? { omitted, whole: whereWhole } : {}) });
   let out = render();
   while (Buffer.byteLength(out, 'utf8') >= maxBytes) {
     const biggest = Object.keys(entry)
       .filter((k) => !omitted.includes(k))
-      .sort((a, b) => size(entry[b]) - size(entry[a]))[0];
+      .sort((a, b) => sizes.get(b)! - sizes.get(a)!)[0];
     if (biggest === undefined) break;
-    const bytes = size(entry[biggest]);
+    const bytes = sizes.get(biggest)!;
     entry[biggest] = `(${bytes} bytes, omitted here)`;
     omitted.push(biggest);
     out = render();
