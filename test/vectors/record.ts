@@ -239,6 +239,8 @@ export interface RecordedX509Vectors {
   readonly verdicts: Record<string, string>;
   /** ParseCertificate: parse case -> "ok: cn=<JSON> nb=<RFC 3339> na=<RFC 3339> unhandled=<n>" or "error: <error>". */
   readonly parse: Record<string, string>;
+  /** pkix.Name.String() of each parse case's subject that parses. */
+  readonly subject: Record<string, string>;
   /** VerifyHostname: per certificate of hostname-cases.ts, [host, "ok" or the error]. */
   readonly hostname: { sans: string[]; cn: string; checks: [host: string, result: string][] }[];
   /** net.ParseIP: [input, IP.String() or null for nil]. */
@@ -445,12 +447,13 @@ export async function record(goBin: string): Promise<Recording[]> {
     };
     const xp = run(bin, ['x509parse'], { cwd: prog, input: JSON.stringify(parseInput) });
     if (xp.status !== 0) throw new Error(`the recorder's x509parse failed (${xp.status}): ${xp.stderr}`);
-    const parsed = JSON.parse(xp.stdout) as { parse: RecordedX509Vectors['parse']; hostname: [string, string][][]; parseIP: RecordedX509Vectors['parseIP'] };
+    const parsed = JSON.parse(xp.stdout) as { parse: RecordedX509Vectors['parse']; subject: RecordedX509Vectors['subject']; hostname: [string, string][][]; parseIP: RecordedX509Vectors['parseIP'] };
     const x509: RecordedX509Vectors = {
       recordedBy: X509_RECORDED_BY,
       go: version,
       verdicts: JSON.parse(xv.stdout) as Record<string, string>,
       parse: parsed.parse,
+      subject: parsed.subject,
       hostname: HOSTNAME_CASES.map((c, i) => ({ sans: [...c.sans], cn: c.cn, checks: parsed.hostname[i]! })),
       parseIP: parsed.parseIP,
     };

@@ -67,6 +67,14 @@ export function parseCases(): Record<string, Buffer> {
     'empty-subject-ok': craft({ subject: der.seq(), extensions: [ext('2.5.29.17', true, san(dns('x.example')))] }),
     'aia-critical': craft({ extensions: [ext('1.3.6.1.5.5.7.1.1', true, der.seq())] }),
     'name-with-cn-twice': craft({ subject: der.seq(der.set(der.seq(der.oid('2.5.4.3'), der.utf8('first'))), der.set(der.seq(der.oid('2.5.4.3'), der.utf8('second')))) }),
+    // DC=com, DC=example, emailAddress=a@b.c, UID=x*y, CN=leaf (as openssl req -subj writes it: IA5Strings):
+    // attribute types pkix.Name.String() has no name for print as #hex of asn1.Marshal.
+    'subject-unnamed-attributes': craft({
+      subject: der.seq(
+        ...([['0.9.2342.19200300.100.1.25', der.ia5('com')], ['0.9.2342.19200300.100.1.25', der.ia5('example')], ['1.2.840.113549.1.9.1', der.ia5('a@b.c')],
+          ['0.9.2342.19200300.100.1.1', der.utf8('x*y')], ['2.5.4.3', der.utf8('leaf')]] as const).map(([oid, value]) => der.set(der.seq(der.oid(oid), value))),
+      ),
+    }),
   };
 }
 

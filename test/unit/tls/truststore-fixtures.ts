@@ -1,5 +1,6 @@
-// Trust-store layouts on disk, shared by the truststore test and the throwaway Go program that
-// loaded the same layouts with SSL_CERT_FILE/SSL_CERT_DIR set (results recorded in the test).
+// Trust-store layouts on disk, shared by the truststore test and test/vectors/record.ts, which loads the
+// same layouts with SSL_CERT_FILE/SSL_CERT_DIR set with each go (record/truststore.go) into
+// vectors/truststore-go1.<minor>.json.
 
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

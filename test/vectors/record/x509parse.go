@@ -6,6 +6,7 @@
 //
 //   - parse: name -> "error: " and ParseCertificate's error, or "ok: cn=<CN as JSON> nb=<NotBefore>
 //     na=<NotAfter> unhandled=<len(UnhandledCriticalExtensions)>" (times RFC 3339 in UTC);
+//   - subject: name -> Subject.String(), for each certificate that parses;
 //   - hostname: per certificate, [host, "ok" or VerifyHostname's error] (or "parse: " and the
 //     certificate's parse error, for every host);
 //   - parseIP: [input, IP.String() of net.ParseIP(input), or null when it returns nil].
@@ -32,6 +33,7 @@ type x509ParseInput struct {
 
 type x509ParseOutput struct {
 	Parse    map[string]string `json:"parse"`
+	Subject  map[string]string `json:"subject"`
 	Hostname [][][2]string     `json:"hostname"`
 	ParseIP  [][2]any          `json:"parseIP"`
 }
@@ -52,13 +54,14 @@ func x509Parse() {
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
 		panic(err)
 	}
-	out := x509ParseOutput{Parse: map[string]string{}, Hostname: [][][2]string{}, ParseIP: [][2]any{}}
+	out := x509ParseOutput{Parse: map[string]string{}, Subject: map[string]string{}, Hostname: [][][2]string{}, ParseIP: [][2]any{}}
 	for name, der := range in.Parse {
 		c, err := x509.ParseCertificate(der)
 		if err != nil {
 			out.Parse[name] = "error: " + err.Error()
 			continue
 		}
+		out.Subject[name] = c.Subject.String()
 		out.Parse[name] = fmt.Sprintf("ok: cn=%s nb=%s na=%s unhandled=%d", jsonString(c.Subject.CommonName),
 			c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), len(c.UnhandledCriticalExtensions))
 	}
