@@ -237,6 +237,13 @@ export function hintFor(cause: Cause, f: HintFacts = {}): string {
       return `a redirect from ${host} carries a Location go's URL parser rejects (a space, a bad %-escape or port): fix the URL the server, or a middlebox rewriting Location, puts there`;
     case 'proxy.file_error':
       return "go cannot read the file:// GOPROXY entry's file (a missing file would be a 404, which falls through): check the directory's files and permissions";
+    // The run's own ends (probe.ts) and --strict (strict.ts; a finding's own hint comes first).
+    case 'interrupted':
+      return 'the pod was stopped; rerun the probe';
+    case 'deadline.exceeded':
+      return 'raise --deadline, or look at which operation was slow in gomodprobe.ndjson';
+    case 'strict.warning':
+      return 'change what the finding names, or run without --strict';
     default:
       return '';
   }
@@ -405,6 +412,8 @@ export const findingHints = {
   /** tcp.family_unreachable: the family go does not need today. */
   familyUnreachable: (family: string): string =>
     `A pod or a node whose address order prefers ${family} would pay go's 300 ms fallback delay or fail: allow ${family} egress too if the cluster is dual-stack.`,
+  /** tls.expires_soon (--cert-warn-days). */
+  certificateExpiresSoon: (): string => 'renew it before go starts failing with "certificate has expired"',
   unauthenticatedTiles: (): string => 'purge the sumdb tiles from the proxy cache, or report it to the checksum database operator',
   toolchainZipNotHashed: (): string => 'run the probe with --hash-toolchain (GOMODPROBE_HASH_TOOLCHAIN=true) to download the toolchain zip whole and compare its hash',
 } as const;

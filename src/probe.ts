@@ -2,6 +2,7 @@
 // code. Stages only probe; this file owns timing, logging of verdicts and the final report.
 
 import type { StageName } from './causes.js';
+import { hintFor } from './hints.js';
 import { errorMessage } from './errors.js';
 import { mapStack } from './stack.js';
 import { redactEnvValue, redactURL } from './goenv/redact.js';
@@ -221,7 +222,7 @@ function cutShort(stage: StageName, interrupt: AbortSignal, evidence: Record<str
       cause: interrupted ? 'interrupted' : 'deadline.exceeded',
       target: '-',
       detail: interrupted ? 'the run was interrupted by a signal during this stage' : 'the global deadline ran out during this stage',
-      hint: interrupted ? 'the pod was stopped; rerun the probe' : 'raise --deadline, or look at which operation was slow in gomodprobe.ndjson',
+      hint: hintFor(interrupted ? 'interrupted' : 'deadline.exceeded'),
     },
   };
 }

@@ -5,6 +5,7 @@
 // strict mode adds no second list. A strict failure of the config stage exits 2; of a later stage,
 // that stage's code (a host's certificate: 12 for a first hop, the stage that reached it otherwise).
 
+import { findingHints, hintFor } from './hints.js';
 import type { CertSummary } from './report/types.js';
 import type { Finding, StageResult } from './stages/outcome.js';
 
@@ -21,7 +22,7 @@ export function certExpiryFindings(certs: readonly CertSummary[], warnDays: numb
         severity: 'warn',
         target: c.target,
         message: `certificate "${c.subject}" of ${c.target} expires ${c.notAfter}, within ${warnDays} days (--cert-warn-days)`,
-        hint: 'renew it before go starts failing with "certificate has expired"',
+        hint: findingHints.certificateExpiresSoon(),
       });
     }
   }
@@ -41,7 +42,7 @@ export function applyStrict(result: StageResult): StageResult {
       cause: 'strict.warning',
       target: warn.target ?? result.stage,
       detail: `${warn.code}: ${warn.message} (--strict makes warn-level findings fail)`,
-      hint: warn.hint ?? 'change what the finding names, or run without --strict',
+      hint: warn.hint ?? hintFor('strict.warning'),
     },
   };
 }
