@@ -60,6 +60,7 @@ import {
   QUOTE, SEMVER, SEMVER_COMPARE, UNESCAPE_PATH, UNESCAPE_VERSION, URL_PARSE,
 } from '../unit/goenv/go123-expected.js';
 import { recordToolchainVectors, type ToolchainVector } from '../e2e/lab/record-toolchain-vectors.js';
+import { telemetryOff } from '../e2e/lab/gos.js';
 import { buildTrustFixtures } from '../unit/tls/truststore-fixtures.js';
 import { x509Scenarios, type VerifyScenario } from '../unit/tls/x509-version-scenarios.js';
 import { HOSTNAME_CASES, PARSE_IP_INPUTS } from '../unit/tls/hostname-cases.js';
@@ -292,6 +293,7 @@ export function locationInputs(): [base: string, locationHex: string][] {
 /** Records everything one go says, as the files to write. */
 export async function record(goBin: string): Promise<Recording[]> {
   const work = mkdtempSync(join(tmpdir(), 'gmp-vectors-'));
+  telemetryOff(join(work, 'home', '.config'));
   try {
     const env = (extra: Record<string, string> = {}): Record<string, string> => ({
       PATH: '/usr/bin:/bin', HOME: join(work, 'home'), GOPATH: join(work, 'gopath'), GOCACHE: BUILD_CACHE, GOENV: 'off',
@@ -399,6 +401,11 @@ export async function record(goBin: string): Promise<Recording[]> {
     for (const [path, text] of Object.entries(GO_ENV_FILES)) {
       mkdirSync(dirname(join(envRoot, path)), { recursive: true });
       writeFileSync(join(envRoot, path), text.replace(/^GOROOT=\//gm, `GOROOT=${envRoot}/`));
+    }
+    // The scenarios' own config directories ($HOME/.config, $XDG_CONFIG_HOME).
+    for (const [vars] of GO_ENV_SCENARIOS) {
+      const configDir = vars['XDG_CONFIG_HOME'] ?? (vars['HOME'] !== undefined ? `${vars['HOME']}/.config` : undefined);
+      if (configDir !== undefined) telemetryOff(join(envRoot, configDir));
     }
     const GO_ENV = GO_ENV_SCENARIOS.map(([vars, names]): RecordedVectors['GO_ENV'][number] => {
       const rooted = Object.fromEntries(Object.entries(vars).map(([k, v]) =>

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { listenForHellos } from '../../../src/lab/hello-listener.js';
 import { groupName, type ClientHelloFields } from '../../../src/net/clienthello.js';
+import { telemetryOff } from './gos.js';
 
 export interface GoHelloCapture {
   readonly hello: Buffer;
@@ -33,6 +34,7 @@ export async function captureGoHello(goBin: string, godebug = '', timeoutMs = 30
     GOFLAGS: '-mod=mod',
     ...(godebug ? { GODEBUG: godebug } : {}),
   };
+  telemetryOff(join(env['HOME']!, '.config'));
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const version = await runToEnd(goBin, ['version'], env, dir, signal);

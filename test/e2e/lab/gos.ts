@@ -4,11 +4,23 @@
 // missing one fails the e2e prerequisites test; elsewhere the agreement test runs with the gos it finds
 // and says which it left out.
 
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './sh.js';
 
 /** The go minor versions the agreement test runs every scenario with. */
+/**
+ * Turns go's telemetry off for go runs whose os.UserConfigDir() is userConfigDir ($XDG_CONFIG_HOME, else
+ * $HOME/.config): GOTELEMETRY in the environment is only reported, the mode lives in
+ * <userConfigDir>/go/telemetry/mode (cmd/vendor/golang.org/x/telemetry/internal/telemetry/dir.go). Left
+ * on ("local" by default), go writes counter files there in the background, also after a killed go
+ * exits, and removing the directory races with it (ENOTEMPTY).
+ */
+export function telemetryOff(userConfigDir: string): void {
+  mkdirSync(join(userConfigDir, 'go', 'telemetry'), { recursive: true });
+  writeFileSync(join(userConfigDir, 'go', 'telemetry', 'mode'), 'off\n');
+}
+
 export const LAB_GO_MINORS = [23, 24, 27] as const;
 export type LabGoMinor = (typeof LAB_GO_MINORS)[number];
 

@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './sh.js';
+import { telemetryOff } from './gos.js';
 
 export interface ToolchainCase {
   readonly name: string;
@@ -73,6 +74,7 @@ export async function recordToolchainVectors(bin: string, local: string): Promis
   const out: ToolchainVector[] = [];
   // go's telemetry writes under $HOME/.config in the background after go exits: one HOME for the run.
   const home = mkdtempSync(join(tmpdir(), 'tcvec-home-'));
+  telemetryOff(join(home, '.config'));
   try {
     for (const c of CASES) {
       const dir = mkdtempSync(join(tmpdir(), 'tcvec-'));
