@@ -15,9 +15,11 @@
 // required where they are first used instead of imported at the top (an ESM import of node:tls loads
 // TLS, crypto and net before the first line runs).
 //
-// Readable: identifiers, syntax and comments-free code as esbuild prints them, only whitespace removed
-// inside the units (a string V8 scans at every start, --version included: unminified it cost --version
-// ~28M more instructions, ~5 ms); names kept. A stack frame in a unit reads `…/gomodprobe.mjs#pipeline:L:C`
+// Readable once unpacked: identifiers, syntax and comments-free code as esbuild prints them, only whitespace
+// removed inside the units; names kept. Each unit is stored brotli-compressed (base64): V8 scans the
+// whole bundle at every start, and the units as text were ~1.3 MB of escaped string (callgrind, Node 20
+// with the image's flags: --version 217M -> 196M instructions packed, a no-network run 742M -> 643M,
+// unpacking the pipeline included). A stack frame in a unit reads `…/gomodprobe.mjs#pipeline:L:C`
 // and src/stack.ts maps it to src/ with that unit's map (Node's --enable-source-maps cannot: it ignores
 // code compiled by vm.compileFunction on Node 20, and costs ~65 ms at start-up when on).
 import { build } from 'esbuild';
@@ -45,12 +47,6 @@ const UNITS = {
   'ssh2/lib/client.js': 'ssh2',
   'ssh2/lib/protocol/keyParser.js': 'ssh2keys',
 };
-/**
- * Units stored brotli-compressed (base64) instead of as text: V8 scans every unit's string at every start,
- * and ssh2 (~550 KB as text, ~130 KB packed) is needed only by a module reached over ssh; unpacking it then
- * costs a few ms.
- */
-const PACKED_UNITS = new Set(['ssh2', 'ssh2keys']);
 /** The parameters every unit is compiled with: CommonJS's, and the loader of other units. */
 const UNIT_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', '__gmpUnit'];
 
@@ -201,10 +197,11 @@ const lazyPipeline = {
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
-// Each unit's code, CommonJS, compiled on first use (scripts/build.mjs); its source map is
+// Each unit's code, CommonJS, brotli-compressed (base64), unpacked and compiled on first use
+// (scripts/build.mjs); its source map is
 // dist/gomodprobe.<unit>.js.map, and its stack frames read <bundle>#<unit>:line:column (src/stack.ts).
 const SOURCES = {
-${units.map((u) => `  ${JSON.stringify(u.name)}: ${PACKED_UNITS.has(u.name) ? `{ brotli: ${JSON.stringify(brotliCompressSync(Buffer.from(u.code, 'utf8'), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }).toString('base64'))} }` : JSON.stringify(u.code)},`).join('\n')}
+${units.map((u) => `  ${JSON.stringify(u.name)}: ${JSON.stringify(brotliCompressSync(Buffer.from(u.code, 'utf8'), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }).toString('base64'))},`).join('\n')}
 };
 const loaded = new Map();
 export function unit(name) {
@@ -212,8 +209,7 @@ export function unit(name) {
   if (exports === undefined) {
     const filename = fileURLToPath(import.meta.url);
     const module = { exports: {} };
-    const stored = SOURCES[name];
-    const source = typeof stored === 'string' ? stored : brotliDecompressSync(Buffer.from(stored.brotli, 'base64')).toString('utf8');
+    const source = brotliDecompressSync(Buffer.from(SOURCES[name], 'base64')).toString('utf8');
     const run = compileFunction(source, ${JSON.stringify(UNIT_PARAMS)}, { filename: filename + '#' + name });
     run(module.exports, require, module, filename, dirname(filename), unit);
     exports = module.exports;

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_DIR } from './image-plan.js';
 
@@ -48,7 +49,11 @@ describe('the bundle', () => {
   });
 
   it('keeps the source names (not minified beyond whitespace)', () => {
-    const text = readFileSync(BUNDLE, 'utf8');
+    // The entry as text, and each unit as the bundle stores it: brotli-compressed base64 in SOURCES.
+    const bundle = readFileSync(BUNDLE, 'utf8');
+    const units = [...bundle.matchAll(/^\s+"([a-z0-9]+)": "([A-Za-z0-9+/=]+)",?$/gm)];
+    expect(units.map((m) => m[1]).sort()).toEqual(Object.keys(MAPS).filter((k) => k !== 'entry').sort());
+    const text = [bundle, ...units.map((m) => brotliDecompressSync(Buffer.from(m[2]!, 'base64')).toString('utf8'))].join('\n');
     // A function of the entry, one of the pipeline unit and a class of undici's, by their names in src/ and
     // node_modules/ (includes(): a failure must not print a 1 MB bundle).
     for (const name of ['async function main(argv, env)', 'function loadTrustStore(', '__name(this,"Agent")']) expect(text.includes(name), name).toBe(true);
