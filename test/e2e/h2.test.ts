@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startH2Origin, type H2Origin } from '../../src/lab/h2-origin.js';
 import { LAB_MODULE, labPki, LabTarget } from '../../src/lab/target.js';
 import { cleanupRuns, probeLab } from '../integration/stages/harness.js';
-import { findLabGos, LAB_GO_MINORS } from './lab/gos.js';
+import { findLabGos, LAB_GO_MINORS, telemetryOff } from './lab/gos.js';
 
 const CI = process.env['CI'] === 'true';
 const gos = await findLabGos(process.env);
@@ -48,6 +48,7 @@ afterAll(async () => {
 
 function runGo(bin: string, godebug: string, port = origin.port): Promise<{ code: number | null; stdout: string }> {
   const home = mkdtempSync(join(dir, 'go-'));
+  telemetryOff(join(home, '.config'));
   const env: Record<string, string> = {
     PATH: '/usr/bin:/bin',
     HOME: home,

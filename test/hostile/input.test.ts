@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LabTarget } from '../../src/lab/target.js';
 import { GO_MISSING_MODULE } from '../../src/stages/config.js';
-import { findLabGos } from '../e2e/lab/gos.js';
+import { findLabGos, telemetryOff } from '../e2e/lab/gos.js';
 import { budget, cleanupRuns, expectNoCrash, expectOutputs, expectPass, expectWithin, probeLab, resetLab, spawnProbe, startLab, type ProbeRun } from './harness.js';
 
 let lab: LabTarget;
@@ -211,6 +211,7 @@ describe('values go rejects and unusable input files: the config stage fails, ex
       for (const text of ['', 'go 1.21\n\nrequire lab.test/hello v1.1.0\n']) {
         const dir = mkdtempSync(join(scratch, `go${go.minor}-`));
         writeFileSync(join(dir, 'go.mod'), text);
+        telemetryOff(join(dir, 'home', '.config'));
         // Nothing from this machine: its own HOME and GOPATH, no proxy, no checksum database, no toolchain switch.
         const r = spawnSync(go.bin, ['mod', 'download'], {
           cwd: dir,

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './sh.js';
+import { telemetryOff } from './gos.js';
 
 export type Env = Readonly<Record<string, string>>;
 
@@ -54,6 +55,7 @@ export function goEnv(dir: string, lab: Env, goBinDir: string): Record<string, s
   const home = join(dir, 'home');
   const gopath = join(dir, 'gopath');
   mkdirSync(home, { recursive: true });
+  telemetryOff(join(home, '.config'));
   return {
     PATH: `${goBinDir}:/usr/local/bin:/usr/bin:/bin`,
     HOME: home,
