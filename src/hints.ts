@@ -1,5 +1,9 @@
-// What to change, per cause. One table used by every stage (a sumdb host's DNS timeout gets the same
-// advice as the proxy host's), filled with the facts of the failure.
+// Every hint the probe prints, and only here: facts in, text out. hintFor is the table per cause, used by
+// every stage (a sumdb host's DNS timeout gets the same advice as the proxy host's) and by the one
+// conversion (stages/failure.ts layerFailure); the named builders below it compose a layer's hint with where
+// the stage met it (directHint, sumdbHostHint, redirectHostHint, gitTrustHint ...) or write what no cause
+// names alone: configHints (the config stage's rejections), originHints (the direct fetch and the git hop),
+// findingHints (findings). failure.test.ts fails on a hint written as a literal anywhere else in src.
 
 import { layerCauseOf, type Cause } from './causes.js';
 import { joinHostPort } from './net/netip.js';
