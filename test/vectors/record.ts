@@ -89,7 +89,11 @@ export const X509_RECORDED_BY = 'test/vectors/record.ts (test/vectors/record/x50
 export const TLOG_RECORDED_BY = 'test/vectors/record.ts (test/vectors/record/tlog.go)';
 
 /** URLs whose parse changed between versions (net/url: urlstrictcolons, go 1.26). */
-const EXTRA_URLS = ['https://a:b:443/', 'https://proxy.example:8443:1/x', 'http://::1/', 'https://[::1]:443/', 'http://a:1:2', 'file://a:b:c/p', 'https://h:/x'];
+const EXTRA_URLS = [
+  'https://a:b:443/', 'https://proxy.example:8443:1/x', 'http://::1/', 'https://[::1]:443/', 'http://a:1:2', 'file://a:b:c/p', 'https://h:/x',
+  // GOPROXY values of test/integration/stages/ipv6-config.test.ts: an unbracketed IPv6 host, a port past 65535.
+  'https://2001:db8:1::50', 'https://[2001:db8:1::50]:99999',
+];
 
 /** IPv6 targets for the proxy decisions below. */
 const IPV6_TARGETS = [
