@@ -23,6 +23,7 @@ export const GOSUMDB_INPUTS: readonly string[] = [
   "sum.golang.org 1http:x",
   "sum.golang.org http://u@h/",
   "sum.golang.org mailto:x",
+  "sum.golang.org https://2001:db8:1::50/sumdb",
   "example.com+73b9d4de+AU2mOBSzIC6VXF/i6lgO5oDY0h8YzXGClFwaZMIqrSrs",
   "example.com/sub+ed455c96+Aciy3aDyt4ZxiDOD2biiBsfSQT7WWayaUYpdXQdxqNdl",
   "example.com/+2af8e58e+ASn4LIisZhwJ8aTHaEzSS6hdHFTVbSNlIGlhVWR6Qku3",
