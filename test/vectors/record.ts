@@ -17,7 +17,7 @@
 //     each chain of test/unit/tls/verify-scenarios.ts and x509-version-scenarios.ts (record/x509verify.go),
 //     which test/unit/tls/x509-versions.test.ts checks the probe's parser and Verify against under that
 //     go's rules (and verify.test.ts, go 1.23's, the default rules); and, from record/x509parse.go,
-//     ParseCertificate on test/unit/tls/parse-cases.ts (der.test.ts), VerifyHostname on
+//     ParseCertificate and Subject.String() on test/unit/tls/parse-cases.ts (der.test.ts), VerifyHostname on
 //     test/unit/tls/hostname-cases.ts and net.ParseIP (hostname.test.ts).
 //
 // `--out DIR` writes the same files under DIR (same relative paths) instead of the repository:
@@ -40,11 +40,12 @@
 //   - GOFLAGS: `go mod download` with GOPROXY=off in an empty module, go's GOFLAGS error or null;
 //   - GO_ENV: `go env -json NAMES` on the files and environments of test/unit/goenv/goenv-cases.ts;
 //   - `recorder truststore` (record/truststore.go) once per trust-store layout, `recorder x509 DIR`
-//     (record/x509verify.go) on the chains written under DIR.
+//     (record/x509verify.go) on the chains written under DIR, `recorder x509parse` (record/x509parse.go)
+//     on the parse and host name cases.
 //
 // The inputs are those of the go 1.23 tables plus the ones that tell versions apart (GOSUMDB's in
 // inputs.ts, tlog's in record/tlog.go). Nothing reaches the network: GOPROXY=off, GOTOOLCHAIN=local,
-// GOFLAGS=-mod=mod, a fresh HOME and GOPATH, CGO_ENABLED=0.
+// GOFLAGS=-mod=mod, a fresh HOME and GOPATH (telemetry off in it), CGO_ENABLED=0.
 //
 // Not recorded to a file: go's ClientHellos. test/e2e/clienthello.test.ts captures each lab go's hello
 // live (`go mod download` against a raw listener on loopback) and compares it with the probe's model and
