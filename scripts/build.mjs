@@ -112,7 +112,7 @@ const sshClientOnly = {
  * require the real module, unchanged.
  */
 const nodeRequire = createRequire(import.meta.url);
-const LAZY_BUILTINS = new Set(['child_process', 'crypto', 'dgram', 'dns', 'http', 'http2', 'https', 'net', 'tls', 'zlib']);
+const LAZY_BUILTINS = new Set(['child_process', 'cluster', 'crypto', 'dgram', 'dns', 'http', 'http2', 'https', 'net', 'tls', 'zlib']);
 function builtinShim(name) {
   const load = `require(${JSON.stringify(`node:${name}`)})`;
   if (!LAZY_BUILTINS.has(name)) return `module.exports = ${load};`;

@@ -3,6 +3,7 @@
 // wrong address or with the wrong id/question ignored (UDP) or fatal (TCP), reads cut at Go's buffer
 // size, and every failure described with the text Go's *OpError would print.
 
+import cluster from 'node:cluster';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { sysCode } from '../errors.js';
@@ -122,6 +123,18 @@ function readTimer(deadline: number, settled: () => boolean, onTimeout: () => vo
   return timerFor(deadline - performance.now(), () => setImmediate(() => {
     if (!settled()) onTimeout();
   }));
+}
+
+/**
+ * Loads what a process's first UDP query would load on its way out: node:dgram (with node:dns, for the
+ * address its bind looks up) and node:cluster with child_process, which dgram's first bind asks whether
+ * it runs in a worker. With the image's V8 flags Node compiles these built-ins from source (~5-15 ms),
+ * and the dns stage's first query counted that as network latency (issue #17: the first answer's
+ * latency is the link's round trip, not the probe's code loading).
+ */
+export function loadUdp(): void {
+  void dgram.createSocket;
+  void cluster.isPrimary;
 }
 
 export function udpRoundTrip(server: Server, q: QueryWire, deadline: number, signal: AbortSignal, maxRead: number): Promise<RoundTrip> {

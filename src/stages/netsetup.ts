@@ -2,6 +2,7 @@
 
 import { godebugValues } from '../goenv/godebug.js';
 import { x509RulesFor } from '../goenv/goversion.js';
+import { loadUdp } from '../net/dnstransport.js';
 import { GoHelloChecks } from '../net/gohello.js';
 import { RunResolver } from '../net/run-resolver.js';
 import { createNetServices, type NetServices } from '../net/services.js';
@@ -15,6 +16,8 @@ export function buildNetServices(options: Options, plan: Plan): NetServices {
     order: plan.dns.order,
     port: options.dnsPort,
   });
+  // Before the dns stage's clock starts (net/dnstransport.ts loadUdp says why).
+  if (!plan.dns.conf.useTCP) loadUdp();
   // go's own ClientHello is that of the go the build runs (--go-version), with the build's GODEBUG.
   const goHello = new GoHelloChecks({ minor: plan.go.version.minor, godebug: options.env['GODEBUG'] ?? '' });
   // What its crypto/x509 accepts and says: negative serials, the x509sha1 hint (go ≤1.23).
