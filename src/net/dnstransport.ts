@@ -80,7 +80,8 @@ export interface Reply {
   msg: Uint8Array;
 }
 
-export type RoundTrip = { ok: true; reply: Reply; ignored: string[] } | { ok: false; failure: ExchangeFailure; ignored: string[] };
+/** `sentAt` (performance.now()): when a UDP query's datagram was handed to the kernel; absent if it never was. */
+export type RoundTrip = ({ ok: true; reply: Reply; ignored: string[] } | { ok: false; failure: ExchangeFailure; ignored: string[] }) & { sentAt?: number };
 
 export interface QueryWire {
   id: number;
@@ -144,6 +145,7 @@ export function udpRoundTrip(server: Server, q: QueryWire, deadline: number, sig
     let settled = false;
     let sock: dgram.Socket | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let sentAt: number | undefined;
     const finish = (r: RoundTrip) => {
       if (settled) return;
       settled = true;
@@ -154,7 +156,7 @@ export function udpRoundTrip(server: Server, q: QueryWire, deadline: number, sig
       } catch {
         // not running
       }
-      resolve(r);
+      resolve(sentAt === undefined ? r : { ...r, sentAt });
     };
     const fail = (text: string, cause: DnsCause, outcome: DnsQueryOutcome, timeout = false) =>
       finish({ ok: false, failure: { text, cause, outcome, opError: true, timeout }, ignored });
@@ -213,6 +215,7 @@ export function udpRoundTrip(server: Server, q: QueryWire, deadline: number, sig
         if (settled) return;
         if (args[0]) return fail(`dial udp ${server.remote}: connect: ${errnoText(args[0])}`, 'dns.unreachable', 'unreachable');
         local = localName(s);
+        sentAt = performance.now();
         s.send(q.udp, (err) => {
           if (err) fail(`write udp ${local}->${server.remote}: write: ${errnoText(err)}`, 'dns.unreachable', 'unreachable');
         });

@@ -50,6 +50,10 @@ export interface DnsQueryRecord {
   rcode?: string;
   answers: DnsAnswer[];
   truncated: boolean;
+  /**
+   * From the query leaving (a UDP datagram handed to the kernel; a TCP query's connect) to its answer read,
+   * or to the failure: the server's and the network's time, not the probe's own socket set-up.
+   */
   latencyMs: number;
   outcome: DnsQueryOutcome;
   detail?: string;
@@ -517,7 +521,7 @@ export class Resolver {
         transport,
         answers: [],
         truncated: false,
-        latencyMs: Math.round((performance.now() - t0) * 10) / 10,
+        latencyMs: Math.round((performance.now() - (rt.sentAt ?? t0)) * 10) / 10,
         outcome: 'timeout',
       };
       st.queries.push(record);
