@@ -16,8 +16,9 @@ export function buildNetServices(options: Options, plan: Plan): NetServices {
     order: plan.dns.order,
     port: options.dnsPort,
   });
-  // Before the dns stage's clock starts (net/dnstransport.ts loadUdp says why).
-  if (!plan.dns.conf.useTCP) loadUdp();
+  // Before the dns stage's clock starts (net/dnstransport.ts loadUdp says why); not for a run without a
+  // first hop to resolve (GOPROXY=off), which would load them for nothing.
+  if (!plan.dns.conf.useTCP && plan.firstHops.length > 0) loadUdp();
   // go's own ClientHello is that of the go the build runs (--go-version), with the build's GODEBUG.
   const goHello = new GoHelloChecks({ minor: plan.go.version.minor, godebug: options.env['GODEBUG'] ?? '' });
   // What its crypto/x509 accepts and says: negative serials, the x509sha1 hint (go ≤1.23).
