@@ -155,6 +155,11 @@ describe('decodePem (encoding/pem.Decode rules)', () => {
     const next = decodePem('-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n' + cert.certPem);
     expect(next?.block.bytes.equals(cert.der)).toBe(true);
   });
+  it('accepts non-zero bits after the last byte, as base64.StdEncoding does (not Strict)', () => {
+    expect(decodePem('-----BEGIN X-----\nQR==\n-----END X-----\n')?.block.bytes).toEqual(Buffer.from('A'));
+    expect(decodePem('-----BEGIN X-----\nQQ==\n-----END X-----\n')?.block.bytes).toEqual(Buffer.from('A'));
+    expect(decodePem('-----BEGIN X-----\nQQ=A\n-----END X-----\n')).toBeUndefined();
+  });
   it('parses headers', () => {
     const withHeaders = cert.certPem.replace('-----BEGIN CERTIFICATE-----\n', '-----BEGIN CERTIFICATE-----\nA: b\n\n');
     expect(decodePem(withHeaders)?.block.headers).toEqual({ A: 'b' });
