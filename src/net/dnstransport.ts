@@ -80,8 +80,11 @@ export interface Reply {
   msg: Uint8Array;
 }
 
-/** `sentAt` (performance.now()): when a UDP query's datagram was handed to the kernel; absent if it never was. */
-export type RoundTrip = ({ ok: true; reply: Reply; ignored: string[] } | { ok: false; failure: ExchangeFailure; ignored: string[] }) & { sentAt?: number };
+/**
+ * `sentAt` (performance.now()): when a UDP query's datagram was handed to the kernel, absent if it never
+ * was; `readAt`: when the answer it returns was read off the socket (before the probe parses it).
+ */
+export type RoundTrip = ({ ok: true; reply: Reply; ignored: string[]; readAt?: number } | { ok: false; failure: ExchangeFailure; ignored: string[] }) & { sentAt?: number };
 
 export interface QueryWire {
   id: number;
@@ -183,6 +186,7 @@ export function udpRoundTrip(server: Server, q: QueryWire, deadline: number, sig
     });
     s.on('message', (raw: Buffer, rinfo: dgram.RemoteInfo) => {
       if (settled) return;
+      const readAt = performance.now();
       // connect() already filters in the kernel; this keeps the rule explicit.
       const from = parseIpLiteral(rinfo.address.split('%')[0]!);
       if (rinfo.port !== server.port || !from || formatNetIp(from.bytes) !== formatNetIp(server.ip.bytes)) {
@@ -207,7 +211,7 @@ export function udpRoundTrip(server: Server, q: QueryWire, deadline: number, sig
         ignored.push(`reply ignored: ${mismatch}`);
         return;
       }
-      finish({ ok: true, reply: { parser: p, header: st.header, msg }, ignored });
+      finish({ ok: true, reply: { parser: p, header: st.header, msg }, ignored, readAt });
     });
     try {
       // Node hands a connect failure to this callback (typed without it), not to 'error'.

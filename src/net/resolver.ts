@@ -51,8 +51,9 @@ export interface DnsQueryRecord {
   answers: DnsAnswer[];
   truncated: boolean;
   /**
-   * From the query leaving (a UDP datagram handed to the kernel; a TCP query's connect) to its answer read,
-   * or to the failure: the server's and the network's time, not the probe's own socket set-up.
+   * From the query leaving (a UDP datagram handed to the kernel; a TCP query's connect) to its answer read
+   * off the socket, or to the failure: the server's and the network's time (and any wait for the event
+   * loop), not the probe's own socket set-up or its parsing of the answer.
    */
   latencyMs: number;
   outcome: DnsQueryOutcome;
@@ -521,7 +522,7 @@ export class Resolver {
         transport,
         answers: [],
         truncated: false,
-        latencyMs: Math.round((performance.now() - (rt.sentAt ?? t0)) * 10) / 10,
+        latencyMs: Math.round(((rt.ok && rt.readAt !== undefined ? rt.readAt : performance.now()) - (rt.sentAt ?? t0)) * 10) / 10,
         outcome: 'timeout',
       };
       st.queries.push(record);
