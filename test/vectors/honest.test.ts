@@ -4,12 +4,11 @@
 // re-recording, or a recorder that no longer says what the file says fails here.
 //
 // The recorder builds its Go programs with each go; go's build cache is kept in the temporary directory
-// between runs. Measured on this 2-core machine: warm, 46-56 s for the three gos at load 28, 13.5 s at load
-// 3 before the crypto/x509, go env and go.work recordings joined (24.5 s of CPU, the go children
-// included), 26.4 s of CPU after them (35 s of wall time at load 9-10, 13.3 s at load 3 with Verify alone);
-// cold (CI's first run), ~50 s of CPU per go (go 1.23: 41.8 s user + 8.4 s sys, 58 s of wall time at load
-// 5; go 1.27: 173 s of wall time at load 14), hence the long timeouts. The recordings added since build no
-// package net/http's build did not already need (crypto/x509, net).
+// between runs. Measured on this 2-core machine with every recording in: warm, 16.4 s (28.8 s of CPU, the
+// go children included) at load 1-3, 35-53 s at load 9-17; cold (CI's first run: an empty build cache),
+// 103 s for the three gos at load 3-8, 167 s of CPU (go 1.27 alone: 173 s of wall time at load 14), hence
+// the long timeouts. Before crypto/x509's, go env's and go.work's recordings joined: 13.5 s warm at load 3
+// (24.5 s of CPU); they build no package net/http's build did not already need (crypto/x509, net).
 // Nothing reaches the network: GOPROXY=off, GOTOOLCHAIN=local, GOFLAGS=-mod=mod against copies of the
 // go's own vendored x/mod, a fresh HOME and GOPATH (record.ts).
 import { execFile } from 'node:child_process';
