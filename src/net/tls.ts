@@ -178,6 +178,7 @@ let contextNoSha1: SecureContext | undefined;
 /** TLS to an https:// egress proxy: by the CA set's content, for a process that loads the same roots run after run. */
 const proxyContexts = new Map<string, SecureContext>();
 const MAX_PROXY_CONTEXTS_KEPT = 4;
+const proxyContextOfStore = new WeakMap<TrustStore, SecureContext>();
 
 /**
  * The SecureContext for TLS to an https:// egress proxy (HTTPS_PROXY=https://…), once per CA set like
@@ -185,6 +186,10 @@ const MAX_PROXY_CONTEXTS_KEPT = 4;
  * each connection through the proxy. Node's own checks judge the proxy's certificate, as before.
  */
 export function proxyTlsContext(trust: TrustStore): SecureContext {
+  // Once per store: every connection through the proxy asks, and hashing the roots' PEM text each time
+  // would cost ~0.5 ms per connection for a Debian store.
+  const ofStore = proxyContextOfStore.get(trust);
+  if (ofStore) return ofStore;
   const key = createHash('sha256').update(trust.pems.join('\n')).digest('hex');
   let context = proxyContexts.get(key);
   if (!context) {
@@ -194,6 +199,7 @@ export function proxyTlsContext(trust: TrustStore): SecureContext {
   // Most recently used last: the oldest goes first when the map is full.
   proxyContexts.delete(key);
   proxyContexts.set(key, context);
+  proxyContextOfStore.set(trust, context);
   return context;
 }
 
@@ -208,15 +214,15 @@ function trustMaterial(trust: TrustStore, x509: X509Rules | undefined): TrustMat
   return m;
 }
 
-/** The parser rules loading and verification must agree on: the same go reads the roots and the chain. */
+/**
+ * The parser rules loading and verification must agree on: the same go reads the roots and the chain.
+ * Every field is compared (absent = false), so a rule added to ParseRules later cannot be missed here; a
+ * field only one side carries makes the pool parse the roots again, which is slower but never wrong.
+ */
 function sameParseRules(a: ParseRules, b: ParseRules): boolean {
-  return (
-    (a.acceptNegativeSerial ?? false) === (b.acceptNegativeSerial ?? false) &&
-    (a.rejectNegativePathLen ?? false) === (b.rejectNegativePathLen ?? false) &&
-    (a.parsePolicyExtensions ?? false) === (b.parsePolicyExtensions ?? false) &&
-    (a.anyAttributeValues ?? false) === (b.anyAttributeValues ?? false) &&
-    (a.rejectIPv4MappedIPv6 ?? false) === (b.rejectIPv4MappedIPv6 ?? false)
-  );
+  const fields = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof ParseRules>;
+  for (const field of fields) if ((a[field] ?? false) !== (b[field] ?? false)) return false;
+  return true;
 }
 
 /**
