@@ -207,7 +207,6 @@ export async function lookupAndVerify(
   };
 }
 
-/** mergeLatestMem's parsing: open the note with the one configured key, then parse the tree. */
 /**
  * Tree notes that opened and parsed, per verifier (one per run, parsed by the run's prefetcher or sumdb
  * stage) by their exact bytes. Every lookup carries the tree note it was served under, and go opens it
@@ -218,6 +217,7 @@ export async function lookupAndVerify(
 const openedTreeNotes = new WeakMap<Verifier, Map<string, { tree: Tree; text: string; signedBy: string }>>();
 const TREE_NOTES_KEPT = 64;
 
+/** mergeLatestMem's parsing: open the note with the one configured key, then parse the tree (once per identical note). */
 function openTreeNote(
   msg: Uint8Array,
   verifier: Verifier,
