@@ -95,8 +95,9 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
       // Nothing is prepared while the dns stage waits: an answer that arrives while the loop is busy waits
       // to be read (issue #17: undici's unit, node's http/http2 and tls, and the root pool were built in the
       // first query's wait, and its answer was read 12-40 ms after it arrived in the bench's lab). The
-      // HTTP client loads with the first request, the TLS context with the first handshake and the pool
-      // at the first chain judged, as go loads its roots at the first Verify (crypto/x509 root.go).
+      // TLS context and the HTTP client load while the first hop's SYN travels, one piece per turn of the
+      // event loop (NetServices.warmUp, from the tcp stage), and the pool at the first chain judged, as go
+      // loads its roots at the first Verify (crypto/x509 root.go).
       // --must-block targets are independent of the pipeline: check them while it runs, so a dropped
       // target costs its timeout once, not after every stage.
       const mustBlockRun = options.mustBlock.length > 0

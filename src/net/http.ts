@@ -139,7 +139,8 @@ export function openedOrigin(origin: string, via: 'direct' | 'proxy', result: Op
 /**
  * undici's Agent, loaded on first use: it brings node:http, http2, net and tls with it, none of which a
  * run needs before its first request (loading them took ~10 ms in front of the dns stage, and ~30 ms with
- * its unit's compilation in the dns stage's wait, where the first answer waited for it: issue #17).
+ * its unit's compilation in the dns stage's wait, where the first answer waited for it: issue #17). A run
+ * that dials loads it while the first hop's SYN travels (HttpClient.prepare, NetServices.warmUp).
  */
 let undiciAgent: Promise<typeof UndiciAgentClass> | undefined;
 function loadUndiciAgent(): Promise<typeof UndiciAgentClass> {
@@ -184,6 +185,11 @@ export class HttpClient {
   /** Whether a verified connection that negotiated h2 can carry this client's requests. */
   get speaksH2(): boolean {
     return this.#alpn.includes('h2');
+  }
+
+  /** Loads undici and builds the agents ahead of the first request (net/services.ts warmUp). */
+  prepare(): void {
+    this.#getAgents().catch(() => undefined);
   }
 
   #getAgents(): Promise<Agents> {

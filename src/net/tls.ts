@@ -271,6 +271,14 @@ function goSecureContext(sha1: boolean): SecureContext {
   });
 }
 
+/**
+ * Builds the handshake's context ahead of the first handshake (node:tls loads with it): the first hop's
+ * connect calls it while its SYN is out (net/services.ts warmUp).
+ */
+export function prepareHandshake(x509: X509Rules | undefined): void {
+  handshakeContext(x509);
+}
+
 /** The context for the modelled go's handshake (default: go 1.23's, SHA-1 accepted). */
 function handshakeContext(x509: X509Rules | undefined): SecureContext {
   if (x509?.acceptSha1HandshakeSignatures ?? true) return (contextSha1 ??= goSecureContext(true));

@@ -13,7 +13,10 @@ export const tcpStage: Stage = {
     const runs = await forEachFirstHop(ctx, (_hop, p) => p.lookup !== undefined, async (hop, progress) => {
       // go's own ClientHello goes out beside this connect; the tls stage judges it (net/gohello.ts).
       void startGoHello(ctx.net, hopTarget(hop), progress.lookup!);
-      const tcp = await connectHop(ctx.net, hopTarget(hop), progress.lookup!, ctx.signal);
+      const connecting = connectHop(ctx.net, hopTarget(hop), progress.lookup!, ctx.signal);
+      // The SYN is out: what the handshake and the first request need loads while it travels.
+      ctx.net.warmUp();
+      const tcp = await connecting;
       progress.socket = tcp.socket;
       if (hop.scheme === 'http') ctx.net.sessions.put(hop.origin, tcp.socket);
       return tcp;
