@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { createReporter, EVENTS, type ReporterOptions } from '../../../src/report/reporter.js';
 import type { RunReport } from '../../../src/report/types.js';
+import { createScrubber, scrubDeep } from '../../../src/report/redact.js';
 import { failedRun, passedRun, stage, tlsFailure } from './fixtures.js';
 
 const dirs: string[] = [];
@@ -183,6 +184,21 @@ describe('Reporter outputs', () => {
       // Redacted, not dropped: the proxy user and host are still there to act on.
       expect(outputs['report.json']).toContain('http://alice:xxxxx@proxy.corp:3128');
     }
+  });
+
+  it('report.json is the whole report scrubbed at once, also for the stages scrubbed when they were logged', async () => {
+    const secrets = ['hunter2-pass'];
+    const dir = tempDir();
+    const { reporter } = reporterIn(dir, { secrets });
+    const logged = stage({ stage: 'proxy', evidence: { modules: [{ path: 'a', requests: ['https://u:hunter2-pass@proxy/a/@v/v1.info'] }], token: 'hunter2-pass' } });
+    const notLogged = stage({ stage: 'sumdb', evidence: { body: 'said hunter2-pass', n: Number.NaN } });
+    reporter.stageFinished(logged);
+    const run = passedRun({ stages: [stage({ stage: 'config' }), logged, notLogged], settings: { password: 'hunter2-pass', misc: ['hunter2-pass'] } });
+    await reporter.finish(run);
+    const text = readFileSync(join(dir, 'report.json'), 'utf8');
+    expect(text).toBe(`${JSON.stringify(scrubDeep(run, createScrubber(secrets)), null, 2)}\n`);
+    expect(text).not.toContain('hunter2-pass');
+    expect(text).toContain('https://u:xxxxx@proxy/a/@v/v1.info');
   });
 
   it('keeps logging after finish without losing lines', async () => {
