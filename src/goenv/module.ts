@@ -47,8 +47,10 @@ function checkElem(elem: string, kind: PathKind): string | undefined {
   if (elem.split('.').length - 1 === elem.length) return `invalid path element ${goQuote(elem)}`;
   if (elem[0] === '.' && kind === 'module') return 'leading dot in path element';
   if (elem[elem.length - 1] === '.') return 'trailing dot in path element';
-  for (const ch of elem) {
-    const r = ch.codePointAt(0)!;
+  // By code point, as for...of would (a lone surrogate is one), without an iterator object per character.
+  for (let i = 0; i < elem.length; ) {
+    const r = elem.codePointAt(i)!;
+    i += r > 0xffff ? 2 : 1;
     const ok = kind === 'module' ? modPathOK(r) : kind === 'import' ? importPathOK(r) : fileNameOK(r);
     if (!ok) return `invalid char ${goQuoteRune(r)}`;
   }
@@ -201,12 +203,20 @@ export function escapePath(path: string): string {
   return escaped;
 }
 
+/** Valid versions already escaped, as escapedPaths (every module URL escapes its version again). */
+const escapedVersions = new Map<string, string>();
+
 /** module.EscapeVersion: "v1.0.0-RC1" -> "v1.0.0-!r!c1"; ParseError for `version "…" invalid: disallowed version string`. */
 export function escapeVersion(v: string): string {
+  const known = escapedVersions.get(v);
+  if (known !== undefined) return known;
   if (checkElem(v, 'file') !== undefined || v.includes('!')) {
     throw new ParseError(MODULE_INVALID, invalidVersionText(v, 'disallowed version string'));
   }
-  return escapeString(v);
+  const escaped = escapeString(v);
+  if (escapedVersions.size >= ESCAPED_PATHS_KEPT) escapedVersions.clear();
+  escapedVersions.set(v, escaped);
+  return escaped;
 }
 
 function unescapeString(escaped: string): string | undefined {

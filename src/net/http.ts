@@ -437,8 +437,9 @@ function dispatchCapped(agent: Dispatcher, req: Dispatcher.DispatchOptions, opts
         headersAt = performance.now();
         statusLine = `${statusCode} ${statusMessage ?? ''}`.trim();
         headers = {};
-        for (const [k, v] of Object.entries(rawHeaders)) {
-          if (v === undefined) continue;
+        for (const k in rawHeaders) {
+          const v = rawHeaders[k];
+          if (v === undefined || !Object.hasOwn(rawHeaders, k)) continue;
           // Go's Header.Get: the first value of a repeated header (two Locations: the first one wins).
           headers[k.toLowerCase()] = Array.isArray(v) ? String(v[0] ?? '') : String(v);
         }
