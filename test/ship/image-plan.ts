@@ -95,7 +95,8 @@ export function contextFiles(plan: ImagePlan, repoDir: string, path: string): st
 function destinationOf(copy: CopyInstruction, source: string, file: string, workdir: string): string {
   const dest = copy.dest.startsWith('/') ? copy.dest : posix.join(workdir, copy.dest);
   const srcClean = posix.normalize(source).replace(/\/$/, '');
-  const isDirSource = file !== srcClean;
+  // A wildcard source (`/src/dist/*.map`) names files, not a directory to copy the contents of.
+  const isDirSource = file !== srcClean && !posix.basename(srcClean).includes('*');
   if (isDirSource) return posix.join(dest, posix.relative(srcClean, file));
   if (copy.dest.endsWith('/') || copy.sources.length > 1) return posix.join(dest, posix.basename(file));
   return dest;
