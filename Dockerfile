@@ -19,8 +19,12 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
-COPY scripts/build.mjs scripts/
+COPY scripts/build.mjs scripts/image-node-flags.json scripts/
 COPY src/ src/
+# The build also bakes the units' V8 code caches: runs of the bundle with this node and the ENTRYPOINT's
+# node flags (scripts/image-node-flags.json, test/ship/dockerfile.test.ts keeps the two equal) that write
+# what they compiled. V8 takes a cache only from its own version and flags; else the unit compiles from
+# source as without one.
 RUN npm run build
 
 FROM ${RUNTIME_IMAGE} AS runtime
@@ -36,8 +40,9 @@ LABEL org.opencontainers.image.title="gomodprobe" \
 # Owned by root and read-only: the probe never writes next to itself.
 COPY --from=build --chown=0:0 --chmod=0444 /src/dist/gomodprobe.mjs /app/gomodprobe.mjs
 # Beside the bundle, its source maps (a bug's one line names its place in src/: src/stack.ts reads them
-# only then) and the CycloneDX SBOM, where image scanners look for the bundled npm packages' versions.
-COPY --from=build --chown=0:0 --chmod=0444 /src/dist/gomodprobe.cdx.json /src/dist/*.map /app/
+# only then), the CycloneDX SBOM, where image scanners look for the bundled npm packages' versions, and
+# the units' V8 code caches (gomodprobe.<unit>.v8cache, read when the unit is first compiled).
+COPY --from=build --chown=0:0 --chmod=0444 /src/dist/gomodprobe.cdx.json /src/dist/*.map /src/dist/*.v8cache /app/
 # Numeric, so that the kubelet can enforce runAsNonRoot without reading /etc/passwd.
 USER 65532:65532
 ENTRYPOINT ["/nodejs/bin/node", "--liftoff-only", "--no-opt", "--optimize-for-size", "--semi-space-growth-factor=1", "/app/gomodprobe.mjs"]

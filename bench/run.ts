@@ -8,9 +8,9 @@
 //   npm run bench -- --keep            keep the lab's and the runs' files (reports, go.mod, scripts)
 //   npm run bench -- --cpu-prof --keep a V8 CPU profile of every probe run, beside its report.json
 
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deadlineFigures } from './fig-deadline.js';
 import { failureFigures } from './fig-failure.js';
@@ -95,6 +95,8 @@ async function main(): Promise<number> {
   // A private copy of the bundle: other builds of dist/ during the run must not change what is measured.
   const cli = join(workDir, 'gomodprobe.mjs');
   copyFileSync(machine.cli, cli);
+  // With its units' V8 code caches, as the image has them beside /app/gomodprobe.mjs.
+  for (const f of readdirSync(dirname(machine.cli))) if (/^gomodprobe\.[a-z0-9]+\.v8cache$/.test(f)) copyFileSync(join(dirname(machine.cli), f), join(workDir, f));
   const nodeFlags = readImagePlan(REPO).nodeFlags;
   log(`node flags (the image's ENTRYPOINT): ${nodeFlags.join(' ') || '(none)'}`);
   const subjects: Subjects = { python: machine.python, node: machine.node, nodeFlags, cli, goBin: machine.goBin, workDir, cpuProf: args.cpuProf };

@@ -5,6 +5,8 @@
 //   dist/gomodprobe.mjs.map         source map of the entry part
 //   dist/gomodprobe.<unit>.js.map   source map of each lazily compiled unit (pipeline, undici)
 //   dist/gomodprobe.cdx.json        CycloneDX SBOM of what is bundled (@cyclonedx/cyclonedx-esbuild)
+//   dist/gomodprobe.<unit>.v8cache  V8 code cache of a unit (pipeline, undici), made by training runs of
+//                                   the bundle with this node and the image's node flags (see the end)
 //
 // Start-up is part of every build pod's start, and V8 parses a whole module before running any of it:
 // one ESM bundle of everything took ~75 ms more than `node -e 0` to print --version (measured, Node 20,
@@ -22,14 +24,27 @@
 // unpacking the pipeline included). A stack frame in a unit reads `…/gomodprobe.mjs#pipeline:L:C`
 // and src/stack.ts maps it to src/ with that unit's map (Node's --enable-source-maps cannot: it ignores
 // code compiled by vm.compileFunction on Node 20, and costs ~65 ms at start-up when on).
+//
+// Compiling the pipeline unit from source cost ~40 ms of a ~250 ms no-network run (the image's flags,
+// Node 20), and a run that reaches the network compiles much of undici and the pipeline's inner functions
+// lazily on top. So each unit is compiled as a vm.Script (a function expression whose body starts on its
+// second line, lineOffset -1: frames keep the unit's own line numbers) with the V8 code cache found
+// beside the bundle, gomodprobe.<unit>.v8cache: a header line naming the unit and its source's SHA-256
+// and length, the unit's source (so an accepted cache also saves unpacking the string), V8's data. The
+// build makes the caches by running the bundle (a no-network run, then the demo) with the hidden switch
+// GMP_BUILD_WRITE_CODE_CACHE=DIR, which writes script.createCachedData() of every unit compiled at exit
+// (the functions the runs compiled, not only the top level). A cache from another build (header), another
+// V8 or other V8 flags (V8's own check: cachedDataRejected) is not used: the unit compiles from source,
+// and report.json's runtime.codeCache says what happened (src/runtime.ts).
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
+import { createHash } from 'node:crypto';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -49,6 +64,14 @@ const UNITS = {
 };
 /** The parameters every unit is compiled with: CommonJS's, and the loader of other units. */
 const UNIT_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', '__gmpUnit'];
+/** The node flags of the image's ENTRYPOINT (test/ship/dockerfile.test.ts checks that the Dockerfile says the same). */
+const IMAGE_NODE_FLAGS = JSON.parse(readFileSync(new URL('./image-node-flags.json', import.meta.url), 'utf8'));
+/** The hidden switch of the training runs (not GOMODPROBE_*: the CLI refuses unknown variables of its own), the bundle writes its units' code caches into this directory at exit. */
+const WRITE_CACHE_ENV = 'GMP_BUILD_WRITE_CODE_CACHE';
+/** The largest cache file the bundle reads (the pipeline's is a few MB). */
+const CACHE_MAX_BYTES = 64 * 1024 * 1024;
+/** A cache file's first line: the unit and its source's SHA-256, so that a cache is used only with the exact source it was made from. */
+const cacheHeader = (u) => `gomodprobe-v8cache 2 ${u.name} ${createHash('sha256').update(u.code).digest('hex')} ${Buffer.byteLength(u.code)}\n`;
 
 const common = {
   bundle: true,
@@ -193,29 +216,89 @@ const lazyPipeline = {
     }));
     b.onResolve({ filter: /^gmp-units$/ }, () => ({ path: 'units', namespace: 'gmp-units' }));
     b.onLoad({ filter: /.*/, namespace: 'gmp-units' }, () => ({
-      contents: `import { compileFunction } from 'node:vm';
+      contents: `import { Script } from 'node:vm';
+import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
 // Each unit's code, CommonJS, brotli-compressed (base64), unpacked and compiled on first use
-// (scripts/build.mjs); its source map is
-// dist/gomodprobe.<unit>.js.map, and its stack frames read <bundle>#<unit>:line:column (src/stack.ts).
+// (scripts/build.mjs); its source map is dist/gomodprobe.<unit>.js.map, its V8 code cache
+// dist/gomodprobe.<unit>.v8cache, and its stack frames read <bundle>#<unit>:line:column (src/stack.ts).
 const SOURCES = {
 ${units.map((u) => `  ${JSON.stringify(u.name)}: ${JSON.stringify(brotliCompressSync(Buffer.from(u.code, 'utf8'), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }).toString('base64'))},`).join('\n')}
 };
+/**
+ * A unit's cache file: this first line (the unit, its source's SHA-256 and length in bytes), the unit's
+ * source (UTF-8), then V8's data. The header is compared, never computed: a cache is
+ * used only with the bundle it was made for, and its source saves unpacking the unit's string.
+ */
+const CACHE_HEADERS = {
+${units.map((u) => `  ${JSON.stringify(u.name)}: ${JSON.stringify(cacheHeader(u))},`).join('\n')}
+};
+const CACHE_MAX_BYTES = ${CACHE_MAX_BYTES};
+/** Set by the build's training runs only: the directory the caches are written to at exit. */
+const writeTo = process.env[${JSON.stringify(WRITE_CACHE_ENV)}];
 const loaded = new Map();
+const trained = new Map();
+/** Per unit compiled: what became of its cache (absent, stale, rejected, accepted), its size and the time to read and compile it. */
+const codeCache = {};
 export function unit(name) {
   let exports = loaded.get(name);
   if (exports === undefined) {
+    const t0 = performance.now();
     const filename = fileURLToPath(import.meta.url);
     const module = { exports: {} };
-    const source = brotliDecompressSync(Buffer.from(SOURCES[name], 'base64')).toString('utf8');
-    const run = compileFunction(source, ${JSON.stringify(UNIT_PARAMS)}, { filename: filename + '#' + name });
+    const cache = readCache(join(dirname(filename), basename(filename, '.mjs') + '.' + name + '.v8cache'), CACHE_HEADERS[name]);
+    const code = cache.source ?? brotliDecompressSync(Buffer.from(SOURCES[name], 'base64')).toString('utf8');
+    // A function expression whose body starts on the second line: lineOffset -1 keeps the unit's own line numbers.
+    const script = new Script('(function (${UNIT_PARAMS.join(', ')}) {\\n' + code + '\\n})', { filename: filename + '#' + name, lineOffset: -1, cachedData: cache.data });
+    const run = script.runInThisContext();
+    codeCache[name] = { cache: cache.data === undefined ? cache.state : script.cachedDataRejected ? 'rejected' : 'accepted', bytes: cache.bytes, ms: Math.round((performance.now() - t0) * 10) / 10 };
+    if (writeTo !== undefined) {
+      if (trained.size === 0) process.on('exit', writeCaches);
+      trained.set(name, { script, code });
+    }
     run(module.exports, require, module, filename, dirname(filename), unit);
     exports = module.exports;
     loaded.set(name, exports);
   }
   return exports;
+}
+/** What became of each unit's code cache so far (the pipeline reads it through its __gmpUnit parameter, src/runtime.ts). */
+unit.codeCache = () => ({ ...codeCache });
+/** The unit's source and V8 data from its cache file when the file was made for this bundle; else why not (absent: no file; stale: another build's, or cut short). */
+function readCache(file, header) {
+  let fd;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return { state: 'absent', bytes: 0 };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > CACHE_MAX_BYTES) return { state: 'stale', bytes: st.size };
+    const buf = Buffer.allocUnsafe(st.size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = readSync(fd, buf, off, buf.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    const head = Buffer.from(header, 'latin1');
+    const end = head.length + Number(header.slice(header.lastIndexOf(' ') + 1));
+    if (off < end || !buf.subarray(0, head.length).equals(head)) return { state: 'stale', bytes: off };
+    return { state: 'read', bytes: off, source: buf.toString('utf8', head.length, end), data: buf.subarray(end, off) };
+  } catch {
+    return { state: 'absent', bytes: 0 };
+  } finally {
+    closeSync(fd);
+  }
+}
+/** The training runs' exit: every unit compiled, with the functions the run compiled, into writeTo. */
+function writeCaches() {
+  for (const [name, { script, code }] of trained) {
+    writeFileSync(join(writeTo, 'gomodprobe.' + name + '.v8cache'), Buffer.concat([Buffer.from(CACHE_HEADERS[name], 'latin1'), Buffer.from(code, 'utf8'), script.createCachedData()]));
+  }
 }
 `,
       loader: 'js',
@@ -266,4 +349,30 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-process.stderr.write(`build: dist/gomodprobe.mjs, ${units.map((u) => `dist/gomodprobe.${u.name}.js.map`).join(', ')}, ${SBOM}\n`);
+// The units' V8 code caches, made by the bundle itself: runs with this node and the image's node flags (V8
+// accepts a cache only from its own version and flags), the hidden switch set, that write at exit what
+// each unit compiled. A run without network hops first, then the demo (a healthy and a broken probe of
+// the lab target on loopback: DNS, TLS, the proxy, the checksum database, the redirect), which starts
+// from the first run's cache and adds what it compiled.
+for (const f of readdirSync('dist')) if (f.endsWith('.v8cache')) rmSync(join('dist', f));
+const train = mkdtempSync(join(tmpdir(), 'gmp-train-'));
+const t0 = performance.now();
+try {
+  const runs = [
+    { args: ['--module', 'example.com/m@v1.0.0', '--report-dir', join(train, 'offline'), '--format', 'json'], exit: 13 },
+    { args: ['demo', '--report-dir', join(train, 'demo'), '--format', 'json'], exit: 0 },
+  ];
+  for (const run of runs) {
+    const r = spawnSync(process.execPath, [...IMAGE_NODE_FLAGS, join(ROOT, 'dist', 'gomodprobe.mjs'), ...run.args], {
+      cwd: train,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: train, GOPROXY: 'off', GOSUMDB: 'off', GOFLAGS: '', [WRITE_CACHE_ENV]: join(ROOT, 'dist') },
+    });
+    if (r.status !== run.exit) throw new Error(`the code cache's training run ${run.args.join(' ')} exited ${r.status ?? r.signal} (expected ${run.exit}): ${r.stderr}${r.stdout.slice(-2000)}`);
+  }
+} finally {
+  rmSync(train, { recursive: true, force: true });
+}
+const caches = readdirSync('dist').filter((f) => f.endsWith('.v8cache')).sort();
+process.stderr.write(`build: dist/gomodprobe.mjs, ${units.map((u) => `dist/gomodprobe.${u.name}.js.map`).join(', ')}, ${SBOM}, ${caches.map((f) => `dist/${f}`).join(', ')} (code caches: ${Math.round(performance.now() - t0)} ms)\n`);

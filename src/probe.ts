@@ -37,6 +37,7 @@ import { withOpLog } from './net/oplog.js';
 import { decideVerdict, verdictFields } from './verdict.js';
 import { applyStrict, certExpiryFindings } from './strict.js';
 import { hopTimings } from './report/hoptimes.js';
+import { runtimeInfo } from './runtime.js';
 
 export const NETWORK_STAGES: readonly Stage[] = [dnsStage, tcpStage, tlsStage, proxyStage, sumdbStage, redirectStage];
 
@@ -167,6 +168,7 @@ export async function runProbe(options: Options, deps: ProbeDeps): Promise<RunRe
     ...(net && net.http.requests.length > 0 ? { requests: [...net.http.requests] } : {}),
     ...(net ? { hops: hopTimings(results, net.http.opened, net.http.requests) } : {}),
     settings: settingsSummary(options),
+    runtime: runtimeInfo(),
   };
   return report;
 

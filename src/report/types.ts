@@ -4,6 +4,7 @@
 import type { EgressDestination } from '../egress.js';
 import type { Failure, StageResult } from '../stages/outcome.js';
 import type { HttpRequestRecord } from '../net/http.js';
+import type { RuntimeInfo } from '../runtime.js';
 
 export const REPORT_SCHEMA = 'gomodprobe.report/v1';
 
@@ -86,6 +87,8 @@ export interface RunReport {
     /** The go whose rules the verdict follows ("go1.27.x" when only the minor is known) and where that came from. */
     goVersion?: { version: string; source: string };
   };
+  /** The node that ran the probe, and whether each unit of the bundle was compiled from its V8 code cache (src/runtime.ts). */
+  runtime?: RuntimeInfo;
 }
 
 /**

@@ -40,7 +40,7 @@ describe('Dockerfile: build stage', () => {
     for (const p of ['node_modules/undici/index.js', 'dist/gomodprobe.mjs', '.git/HEAD', 'test/ship/dockerfile.test.ts', 'src/node_modules/x', 'tmp/x']) {
       expect(isIgnored(plan.ignoreRules, p), p).toBe(true);
     }
-    for (const p of ['package.json', 'package-lock.json', 'src/cli.ts', 'scripts/build.mjs']) {
+    for (const p of ['package.json', 'package-lock.json', 'src/cli.ts', 'scripts/build.mjs', 'scripts/image-node-flags.json']) {
       expect(isIgnored(plan.ignoreRules, p), p).toBe(false);
     }
   });
@@ -62,13 +62,16 @@ describe('Dockerfile: runtime stage', () => {
     expect(plan.entrypoint).toEqual([BASE_IMAGE_NODE, ...plan.nodeFlags, '/app/gomodprobe.mjs']);
     // Only options for node itself before the bundle (test/ship/node-flags.test.ts checks each one).
     expect(plan.nodeFlags.every((f) => f.startsWith('--'))).toBe(true);
+    // The flags the build bakes the units' V8 code caches with (its stage has no Dockerfile to read them from).
+    expect(JSON.parse(readFileSync(join(REPO_DIR, 'scripts/image-node-flags.json'), 'utf8'))).toEqual(plan.nodeFlags);
+    expect(plan.build.instructions.filter((i) => i.keyword === 'COPY').flatMap((i) => parseCopy(i).sources)).toContain('scripts/image-node-flags.json');
     expect(plan.runtime.instructions.filter((i) => i.keyword === 'RUN' || i.keyword === 'SHELL' || i.keyword === 'HEALTHCHECK')).toEqual([]);
     // USER comes after the COPYs, so the files stay root's.
     const user = last(plan.runtime, 'USER')!;
     expect(plan.copies.every((c) => c.line < user.line)).toBe(true);
   });
 
-  it('copies the bundle that the build stage makes, then its source maps and SBOM beside it, read-only and owned by root', () => {
+  it('copies the bundle that the build stage makes, then its source maps, SBOM and code caches beside it, read-only and owned by root', () => {
     // The bundle path as scripts/build.mjs writes it, under the build stage's WORKDIR.
     const outfile = /outfile:\s*'([^']+)'/.exec(buildScript)![1]!;
     const runBuild = plan.build.instructions.find((i) => i.keyword === 'RUN' && runCommand(i) === 'npm run build')!;
@@ -76,7 +79,7 @@ describe('Dockerfile: runtime stage', () => {
     expect(plan.copies).toHaveLength(2);
     expect(plan.copies[0]).toMatchObject({ from: 'build', sources: [bundleInBuildStage], dest: plan.script, chown: '0:0', chmod: '0444' });
     const dist = dirname(bundleInBuildStage);
-    expect(plan.copies[1]).toMatchObject({ from: 'build', sources: [join(dist, 'gomodprobe.cdx.json'), join(dist, '*.map')], dest: `${dirname(plan.script)}/`, chown: '0:0', chmod: '0444' });
+    expect(plan.copies[1]).toMatchObject({ from: 'build', sources: [join(dist, 'gomodprobe.cdx.json'), join(dist, '*.map'), join(dist, '*.v8cache')], dest: `${dirname(plan.script)}/`, chown: '0:0', chmod: '0444' });
   });
 
   it('carries the OCI labels, in step with package.json', () => {

@@ -93,6 +93,8 @@ describe('runtime image (reproduced from the Dockerfile)', () => {
     expect(healthy.stages.map((s: { stage: string; status: string }) => `${s.stage}:${s.status}`)).toEqual([
       'config:pass', 'dns:pass', 'tcp:pass', 'tls:pass', 'proxy:pass', 'sumdb:pass', 'redirect:pass',
     ]);
+    // The units were compiled from the code caches the build stage baked (same node, the ENTRYPOINT's flags).
+    expect(healthy.runtime.codeCache).toMatchObject({ pipeline: { cache: 'accepted' }, undici: { cache: 'accepted' } });
     const broken = JSON.parse(readFileSync(join(report, 'break-tls', 'report.json'), 'utf8'));
     expect(broken).toMatchObject({ verdict: 'fail', exitCode: 12, failure: { stage: 'tls', cause: 'tls.unknown_authority' } });
     for (const f of ['metrics.prom', 'gomodprobe.ndjson']) {
