@@ -217,7 +217,7 @@ const lazyPipeline = {
     b.onResolve({ filter: /^gmp-units$/ }, () => ({ path: 'units', namespace: 'gmp-units' }));
     b.onLoad({ filter: /.*/, namespace: 'gmp-units' }, () => ({
       contents: `import { Script } from 'node:vm';
-import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
@@ -270,7 +270,8 @@ unit.codeCache = () => ({ ...codeCache });
 function readCache(file, header) {
   let fd;
   try {
-    fd = openSync(file, 'r');
+    // Non-blocking: a FIFO in its place must not hang the run (fstat then finds it is no file).
+    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch {
     return { state: 'absent', bytes: 0 };
   }
