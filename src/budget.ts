@@ -2,7 +2,7 @@
 // here once, for the stages (StageContext.budget, built by probe.ts) and the net layer alike, so that the
 // multiples are not rebuilt wherever an operation starts. The run's --deadline bounds all of them.
 
-import { timeoutSignal } from './signals.js';
+import { timeoutScope, timeoutSignal, type TimeoutScope } from './signals.js';
 
 /**
  * - `layer`: one layer of one hop (a DNS lookup, a TCP connect, a CONNECT tunnel, a TLS handshake), or
@@ -23,4 +23,9 @@ export function opBudgetMs(timeoutMs: number, op: NetOp): number {
 /** A signal for one operation: aborts when its budget runs out, or with `parent` (the stage's or the run's). */
 export function opSignal(parent: AbortSignal | undefined, timeoutMs: number, op: NetOp): AbortSignal {
   return timeoutSignal(parent, opBudgetMs(timeoutMs, op));
+}
+
+/** opSignal for an operation that says when it is over (TimeoutScope.dispose): see timeoutScope. */
+export function opScope(parent: AbortSignal | undefined, timeoutMs: number, op: NetOp): TimeoutScope {
+  return timeoutScope(parent, opBudgetMs(timeoutMs, op));
 }

@@ -11,7 +11,7 @@ import { redactURL } from '../goenv/redact.js';
 import { goGet, GoWebError, type GoResponse, type RedirectHop } from '../net/goweb.js';
 import type { NetServices } from '../net/services.js';
 import type { Plan } from '../plan.js';
-import { opSignal } from '../budget.js';
+import { opScope } from '../budget.js';
 import { layerFailure, type FailureSite, type LayerFailure } from './failure.js';
 
 export interface WalkFailure {
@@ -137,9 +137,10 @@ export async function proxyGet(
   url: string,
   opts: { signal: AbortSignal; maxBytes: number; allowTruncated?: boolean },
 ): Promise<{ ok: true; res: GoResponse } | { ok: false; failure: WalkFailure }> {
-  const signal = opSignal(opts.signal, net.timeoutMs, 'request');
+  // The request's budget, released once its answer is read (goGet returns with the whole body).
+  const budget = opScope(opts.signal, net.timeoutMs, 'request');
   try {
-    const res = await goGet({ http: net.http, proxyEnv: net.proxyEnv }, url, { signal, maxBytes: opts.maxBytes, auth: plan.auth });
+    const res = await goGet({ http: net.http, proxyEnv: net.proxyEnv }, url, { signal: budget.signal, maxBytes: opts.maxBytes, auth: plan.auth });
     if (res.status === 200 && res.truncated && !opts.allowTruncated) return { ok: false, failure: tooLargeFailure(url, opts.maxBytes) };
     if (res.status === 200) return { ok: true, res };
     const failure = statusFailure(res, url);
@@ -149,6 +150,8 @@ export async function proxyGet(
   } catch (err) {
     if (err instanceof GoWebError) return { ok: false, failure: webFailure(err, plan) };
     throw err;
+  } finally {
+    budget.dispose();
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { opBudgetMs, opSignal } from '../../src/budget.js';
+import { opBudgetMs, opScope, opSignal } from '../../src/budget.js';
 
 describe('per-operation budgets (src/budget.ts)', () => {
   it('are --timeout for a layer, twice it for a request, three times it for a new connection', () => {
@@ -59,5 +59,32 @@ describe('per-operation budgets (src/budget.ts)', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+
+  it('give a scope whose release stops the timer and lets go of the parent: a finished operation never aborts', async () => {
+    const parent = new AbortController();
+    const released = opScope(parent.signal, 10, 'layer');
+    const kept = opScope(parent.signal, 60_000, 'layer');
+    let aborts = 0;
+    released.signal.addEventListener('abort', () => aborts++);
+    released.dispose();
+    await new Promise((r) => setTimeout(r, 40));
+    expect(released.signal.aborted).toBe(false);
+    parent.abort(new Error('deadline'));
+    expect(released.signal.aborted).toBe(false);
+    expect(aborts).toBe(0);
+    // The one not released still follows its parent.
+    expect(kept.signal.aborted).toBe(true);
+    expect((kept.signal.reason as Error).message).toBe('deadline');
+    // Released after it aborted: nothing changes.
+    kept.dispose();
+    expect(kept.signal.aborted).toBe(true);
+  });
+
+  it('give a scope that times out like opSignal when it is not released', async () => {
+    const scope = opScope(undefined, 10, 'layer');
+    await new Promise((r) => setTimeout(r, 40));
+    expect(scope.signal.aborted).toBe(true);
+    expect((scope.signal.reason as DOMException).name).toBe('TimeoutError');
   });
 });
