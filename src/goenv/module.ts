@@ -56,7 +56,8 @@ function checkElem(elem: string, kind: PathKind): string | undefined {
   }
   const dot = elem.indexOf('.');
   const short = dot >= 0 ? elem.slice(0, dot) : elem;
-  for (const bad of BAD_WINDOWS_NAMES) {
+  for (let i = 0; i < BAD_WINDOWS_NAMES.length; i++) {
+    const bad = BAD_WINDOWS_NAMES[i]!;
     // strings.EqualFold; the names are ASCII, so only an ASCII short name can equal one.
     if (short.length === bad.length && short.toUpperCase() === bad && /^[\x00-\x7f]*$/.test(short)) {
       return `${goQuote(short)} disallowed as path element component on Windows`;

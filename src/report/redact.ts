@@ -216,7 +216,9 @@ export function scrubDeep(
       const toJSON = (v as { toJSON?: unknown }).toJSON;
       if (typeof toJSON === 'function') return walk(toJSON.call(v), depth + 1);
       const out: Record<string, unknown> = {};
-      for (const key of Object.keys(v)) {
+      const own = Object.keys(v);
+      for (let i = 0; i < own.length; i++) {
+        const key = own[i]!;
         const item = (v as Record<string, unknown>)[key];
         const name = keyOut(key);
         const copied = name === null && item !== null && typeof item !== 'boolean' && item !== undefined
