@@ -17,7 +17,7 @@ import { DnsLookupError, type DnsQueryRecord, type LookupResult, type Resolver }
 import { loggedOp, logNetOp, opLogging } from './oplog.js';
 import { judgeGoHello, type GoHelloCheck, type GoHelloChecks } from './gohello.js';
 import { proxyTlsContext, TlsHandshakeError, tlsHandshake, type TlsResult } from './tls.js';
-import type { TrustStore } from './truststore.js';
+import { parsedTrustStore, type TrustStore } from './truststore.js';
 import { opBudgetMs, opSignal } from '../budget.js';
 
 export interface HopTarget {
@@ -161,7 +161,7 @@ async function connectLayer(ctx: HopContext, hop: HopTarget, lookup: LookupResul
       authority,
       ...(proxy.username ? { proxyAuthorization: basicAuth(proxy) } : {}),
       ...(proxy.protocol === 'https:'
-        ? { proxyTls: { servername: dial.host, secureContext: proxyTlsContext(ctx.trust), ALPNProtocols: ['http/1.1'] } }
+        ? { proxyTls: { servername: dial.host, secureContext: proxyTlsContext(await parsedTrustStore(ctx.trust)), ALPNProtocols: ['http/1.1'] } }
         : {}),
     });
     return { socket: tunnel.socket, attempts, goConnectMs, tunnel: { status: tunnel.status, statusText: tunnel.statusText, authority } };

@@ -409,7 +409,8 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
       detail: `aborted before the handshake: ${abortReason(opts.signal)}`,
     });
   }
-  const material = trustMaterial(opts.trust, opts.x509);
+  // An empty pool would fail every handshake as an unknown authority: a verdict go never gave.
+  if (opts.trust.notRead !== undefined) throw new Error(`TLS with a trust store that was not read (${opts.trust.notRead})`);
   const started = performance.now();
   const tap = new WireTap(socket);
   const servername = hostnameInSNI(opts.host);
@@ -485,6 +486,10 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
     cipher: cipher?.standardName ?? '',
     keylog,
   });
+  // The roots are parsed while the network waits run (PendingTrustStore): the first chain judged may
+  // wait here for the last of them, as go's first Verify loads its roots (crypto/x509 root.go).
+  if (opts.trust.ready) await opts.trust.ready;
+  const material = trustMaterial(opts.trust, opts.x509);
   const { chain, verification, verifiedPath } = judgeOnce(presented, material, opts);
   return {
     protocol,

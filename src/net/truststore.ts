@@ -56,6 +56,17 @@ export interface TrustStore {
    * sync.Once on the first Verify). Such a store holds nothing, and using it for TLS is a bug.
    */
   readonly notRead?: string;
+  /**
+   * A store still being parsed (PendingTrustStore): settles when every certificate is; until then only
+   * `refused`, `rules` and `error` may be read. Absent: everything is there.
+   */
+  readonly ready?: Promise<void>;
+}
+
+/** The store once every certificate of it is parsed (at once for a store that is). */
+export async function parsedTrustStore(trust: TrustStore): Promise<TrustStore> {
+  if (trust.ready) await trust.ready;
+  return trust;
 }
 
 /** The store of a run that cannot verify a TLS chain: nothing is read (see TrustStore.notRead). */
@@ -78,6 +89,8 @@ export const GO_CERT_DIRECTORIES: readonly string[] = Object.freeze(['/etc/ssl/c
 export const MAX_DIR_ENTRIES = 10_000;
 /** Entries of a directory read at once (libuv's pool has 4 threads). */
 const DIR_READ_WINDOW = 4;
+/** PEM text kept undecoded while reading (a Debian store is ~0.5 MB); more is decoded as it is read. */
+const MAX_UNDECODED_BYTES = 16 * 1024 * 1024;
 /** Skip reasons kept, so a directory full of junk cannot flood the report. */
 const MAX_SKIPPED_REPORTED = 200;
 
@@ -202,70 +215,116 @@ export function decodePem(data: string): { block: PemBlock; rest: string } | und
   }
 }
 
-interface PoolBuilder {
-  rules: ParseRules;
-  certs: ParsedCertificate[];
-  skipped: { path: string; reason: string }[];
-  skippedDropped: number;
-  /**
-   * DER blocks already parsed -> undefined (a certificate) or why they failed. A Debian /etc/ssl/certs
-   * holds every root twice (the bundle and one file per root): parse each block once. The key is the
-   * DER itself (as latin1 text): the pool dedupes by the bytes (go by their SHA-224), and a hash per
-   * block would cost more than the map.
-   */
-  parsed: Map<string, string | undefined>;
+/**
+ * One PEM block of a file as go's AppendCertsFromPEM meets it (block N of the file is item N-1): a
+ * CERTIFICATE, as the index of its DER among the store's distinct ones (a Debian store holds every root
+ * twice; an 8 MB file may hold 160,000 copies of one block), or skipped for what it is: the reason, or
+ * UNRECORDED past the reasons a report keeps. A file without any block is one item, its reason.
+ */
+type PemItem = number | string;
+const UNRECORDED = -1;
+
+/**
+ * One thing reading the store met, in go's order: a skip known from reading (an unreadable file, too many
+ * entries), or a file read, whose PEM blocks are decoded when first needed.
+ */
+type ReadItem =
+  | { readonly path: string; readonly reason: string }
+  | FileItem;
+
+/** A file read: its text until decoding starts, then what is left of it, and its blocks so far. */
+interface FileItem {
+  readonly path: string;
+  readonly into: number;
+  data: Buffer | undefined;
+  rest: string | undefined;
+  readonly decoded: PemItem[];
+  /** Skips recorded as reasons so far. */
+  reasons: number;
+  /** Every block, once the file is decoded whole. */
+  blocks: PemItem[] | undefined;
 }
 
-function skip(b: PoolBuilder, path: string, reason: string): void {
-  if (b.skipped.length < MAX_SKIPPED_REPORTED) b.skipped.push({ path, reason });
-  else b.skippedDropped++;
+/** The distinct DER blocks of a store (as latin1 text), each parsed at most once. */
+interface DerTable {
+  readonly index: Map<string, number>;
+  readonly ders: string[];
 }
 
-/** CertPool.AppendCertsFromPEM: returns how many certificates parsed (duplicates included). */
-function appendCertsFromPem(b: PoolBuilder, path: string, data: Buffer): number {
-  let rest = data.toString('latin1');
-  let parsed = 0;
-  let blocks = 0;
-  for (;;) {
-    const next = decodePem(rest);
-    if (!next) break;
-    rest = next.rest;
-    blocks++;
+/** What reading found, before any PEM block is decoded or certificate parsed. */
+interface StoreRead {
+  readonly items: ReadItem[];
+  readonly table: DerTable;
+  readonly loaded: { path: string; kind: 'file' | 'dir' }[];
+  readonly refused: InputFileError[];
+  readonly firstErr: string | undefined;
+}
+
+/**
+ * Decodes up to `limit` more PEM blocks of a file (CertPool.AppendCertsFromPEM's walk, without the parse);
+ * true once the file is decoded whole (its `blocks` set). A bundle of 150 roots is decoded a few blocks at
+ * a time in idle time, so no step of it holds the event loop for long.
+ */
+function decodeSome(item: FileItem, table: DerTable, limit = Infinity): boolean {
+  if (item.blocks) return true;
+  if (item.rest === undefined) {
+    item.rest = item.data!.toString('latin1');
+    item.data = undefined;
+  }
+  for (let k = 0; k < limit; k++) {
+    const next = decodePem(item.rest);
+    if (!next) {
+      if (item.decoded.length === 0) item.decoded.push('no PEM data found');
+      item.blocks = item.decoded;
+      item.rest = undefined;
+      return true;
+    }
+    item.rest = next.rest;
+    const n = item.decoded.length + 1;
     const { block } = next;
     if (block.type !== 'CERTIFICATE' || Object.keys(block.headers).length !== 0) {
-      skip(b, path, block.type !== 'CERTIFICATE' ? `PEM block ${blocks} is a ${block.type}, not a CERTIFICATE` : `PEM block ${blocks} has headers`);
+      // The report keeps the first MAX_SKIPPED_REPORTED skips of the whole store: no later one is shown.
+      item.decoded.push(++item.reasons > MAX_SKIPPED_REPORTED ? UNRECORDED
+        : block.type !== 'CERTIFICATE' ? `PEM block ${n} is a ${block.type}, not a CERTIFICATE` : `PEM block ${n} has headers`);
       continue;
     }
-    const key = block.bytes.toString('latin1');
-    if (b.parsed.has(key)) {
-      const failed = b.parsed.get(key);
-      if (failed === undefined) parsed++;
-      else skip(b, path, `PEM block ${blocks}: ${failed}`);
-      continue;
+    const der = block.bytes.toString('latin1');
+    let i = table.index.get(der);
+    if (i === undefined) {
+      i = table.ders.push(der) - 1;
+      table.index.set(der, i);
     }
-    try {
-      // cert_pool.go AppendCertsFromPEM: the block joins the pool only if ParseCertificate reads it.
-      const cert = parseCertificate(block.bytes, b.rules);
-      parsed++;
-      b.parsed.set(key, undefined);
-      b.certs.push(cert);
-    } catch (err) {
-      const reason = err instanceof CertificateParseError ? err.message : String(err);
-      b.parsed.set(key, reason);
-      skip(b, path, `PEM block ${blocks}: ${reason}`);
-    }
+    item.decoded.push(i);
   }
-  if (blocks === 0) skip(b, path, 'no PEM data found');
-  return parsed;
+  return false;
 }
 
-/** Load the roots Go would use. Never throws: problems go to `skipped`, `refused` and `error`. */
-export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskInputFs): Promise<TrustStore> {
-  const b: PoolBuilder = { rules: src.rules ?? {}, certs: [], skipped: [], skippedDropped: 0, parsed: new Map() };
-  const refused: InputFileError[] = [];
-  const loaded: { path: string; kind: 'file' | 'dir'; certs: number }[] = [];
-  let firstErr: string | undefined;
+/** A file's PEM blocks, decoded whole. */
+function pemItems(item: FileItem, table: DerTable): PemItem[] {
+  decodeSome(item, table);
+  return item.blocks!;
+}
 
+const isFileItem = (item: ReadItem): item is FileItem => 'into' in item;
+
+/**
+ * Read the roots go would load: every file and directory in go's order, nothing decoded or parsed yet
+ * (PendingTrustStore does that, as far as asked, or in idle time). Never throws: problems become skips,
+ * `refused` and the SystemRootsError.
+ */
+export async function readTrustStore(src: TrustStoreSources, fs: InputFs = diskInputFs, idleSliceMs = IDLE_SLICE_MS): Promise<PendingTrustStore> {
+  const items: ReadItem[] = [];
+  const table: DerTable = { index: new Map(), ders: [] };
+  const r: { -readonly [K in keyof StoreRead]: StoreRead[K] } = { items, table, loaded: [], refused: [], firstErr: undefined };
+  const skip = (path: string, reason: string): void => void items.push({ path, reason });
+  // Files are kept as read until decoded, up to MAX_UNDECODED_BYTES; past that each is decoded as it is
+  // read (its DER is held either way, as go's pool holds it).
+  let undecoded = 0;
+  const add = (path: string, into: number, data: Buffer): void => {
+    const item: FileItem = { path, into, data, rest: undefined, decoded: [], reasons: 0, blocks: undefined };
+    items.push(item);
+    if ((undecoded += data.length) > MAX_UNDECODED_BYTES) pemItems(item, table);
+  };
   const files = src.sslCertFile ? [src.sslCertFile] : (src.files ?? GO_CERT_FILES);
   for (const file of files) {
     let data: Buffer;
@@ -274,16 +333,17 @@ export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskI
     } catch (err) {
       const code = errnoOf(err);
       if (err instanceof InputFileError && err.refused) {
-        refused.push(err);
-        skip(b, file, err.message);
+        r.refused.push(err);
+        skip(file, err.message);
       } else if (code !== 'ENOENT') {
         const msg = goPathError(readOp(err), file, err);
-        firstErr ??= msg;
-        skip(b, file, msg);
+        r.firstErr ??= msg;
+        skip(file, msg);
       }
       continue;
     }
-    loaded.push({ path: file, kind: 'file', certs: appendCertsFromPem(b, file, data) });
+    r.loaded.push({ path: file, kind: 'file' });
+    add(file, r.loaded.length - 1, data);
     break;
   }
 
@@ -297,17 +357,19 @@ export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskI
       if (code !== 'ENOENT') {
         const op = code === 'ENOTDIR' && !src.readDirOpensDirectory ? 'readdirent' : 'open';
         const msg = goPathError(op, dir, err);
-        firstErr ??= msg;
-        skip(b, dir, msg);
+        r.firstErr ??= msg;
+        skip(dir, msg);
       }
       continue;
     }
     // os.ReadDir sorts by name; only the first MAX_DIR_ENTRIES are read.
     entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
     if (entries.length > MAX_DIR_ENTRIES) {
-      skip(b, dir, `${entries.length - MAX_DIR_ENTRIES} entries beyond the first ${MAX_DIR_ENTRIES} not read`);
+      skip(dir, `${entries.length - MAX_DIR_ENTRIES} entries beyond the first ${MAX_DIR_ENTRIES} not read`);
       entries = entries.slice(0, MAX_DIR_ENTRIES);
     }
+    r.loaded.push({ path: dir, kind: 'dir' });
+    const into = r.loaded.length - 1;
     // A Debian /etc/ssl/certs holds ~300 entries, each a few file system calls on libuv's pool: read
     // DIR_READ_WINDOW of them at a time, and add them in go's (sorted) order. At most that many files
     // are held at once, so memory stays bounded by the window times the cap.
@@ -321,28 +383,227 @@ export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskI
       }
     };
     const window: Promise<{ path: string; data?: Buffer; err?: unknown }>[] = entries.slice(0, DIR_READ_WINDOW).map(entry);
-    let certs = 0;
     for (let i = 0; i < entries.length; i++) {
       const { path, data, err } = await window[i % DIR_READ_WINDOW]!;
-      if (data) certs += appendCertsFromPem(b, path, data);
+      if (data) add(path, into, data);
       else if (err !== undefined) {
         // Go ignores unreadable directory entries (sub-directories, dangling links) silently; but on a
         // FIFO or device its os.ReadFile blocks or never ends.
-        if (err instanceof InputFileError && err.refused) refused.push(err);
-        if (errnoOf(err) !== 'EISDIR') skip(b, path, err instanceof InputFileError && err.refused ? err.message : goPathError(readOp(err), path, err));
+        if (err instanceof InputFileError && err.refused) r.refused.push(err);
+        if (errnoOf(err) !== 'EISDIR') skip(path, err instanceof InputFileError && err.refused ? err.message : goPathError(readOp(err), path, err));
       }
       if (i + DIR_READ_WINDOW < entries.length) window[i % DIR_READ_WINDOW] = entry(entries[i + DIR_READ_WINDOW]!);
     }
-    loaded.push({ path: dir, kind: 'dir', certs });
+  }
+  return new PendingTrustStore(r, src.rules ?? {}, idleSliceMs);
+}
+
+/** Load the roots Go would use, every certificate parsed. Never throws: problems go to `skipped`, `refused` and `error`. */
+export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskInputFs): Promise<TrustStore> {
+  return (await readTrustStore(src, fs)).parseAll();
+}
+
+/** How the event loop is given back between certificates parsed in idle time. */
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Idle-time work between two turns of the event loop, at most (one certificate parse may take longer). */
+const IDLE_SLICE_MS = 0.5;
+/** PEM blocks decoded in one step of idle-time work. */
+const DECODE_STEP_BLOCKS = 4;
+
+/**
+ * A store that is read but not yet parsed. go's AppendCertsFromPEM parses every block to decide whether
+ * it joins the pool (~150 roots for a Debian store, each in the bundle and in a file of its own: 100-200 ms
+ * of CPU with the image's V8 flags), but the config stage's verdicts need only whether some root parses
+ * and whether SSL_CERT_FILE holds one: those decode and parse until the first success. The rest is done
+ * in idle time (`ready`: one file decoded or one certificate parsed per turn of the event loop, so an
+ * answer that arrives is read at most one certificate late) while the first network waits run; what
+ * depends on every certificate (`certs`, `pems`, `fingerprints`, the counts in `loaded`, `skipped`) may be
+ * read only after `ready` settles, and throws before.
+ */
+export class PendingTrustStore implements TrustStore {
+  readonly rules: ParseRules;
+  readonly refused: readonly InputFileError[];
+  readonly #read: StoreRead;
+  /** Per distinct DER (the table's index): its certificate, or go's parse error; undefined until parsed. */
+  readonly #parsed: (ParsedCertificate | string | undefined)[] = [];
+  #anyRoot: boolean | undefined;
+  #done: LoadedTrustStore | undefined;
+  #ready: Promise<void> | undefined;
+
+  readonly #sliceMs: number;
+
+  constructor(read: StoreRead, rules: ParseRules, idleSliceMs: number) {
+    this.#read = read;
+    this.#sliceMs = idleSliceMs;
+    this.rules = rules;
+    this.refused = read.refused;
   }
 
-  if (b.skippedDropped > 0) b.skipped.push({ path: '', reason: `${b.skippedDropped} more skipped entries not listed` });
-  return new LoadedTrustStore(b.certs, b.rules, {
-    loaded,
-    skipped: b.skipped,
-    refused,
-    ...(b.certs.length === 0 && firstErr !== undefined ? { error: `x509: failed to load system roots and no roots provided; ${firstErr}` } : {}),
-  });
+  /** The files and directories read (go's order), without the counts that need every certificate parsed. */
+  get read(): readonly { path: string; kind: 'file' | 'dir' }[] {
+    return this.#read.loaded;
+  }
+
+  #parse(i: number): ParsedCertificate | string {
+    let out = this.#parsed[i];
+    if (out === undefined) {
+      try {
+        // cert_pool.go AppendCertsFromPEM: the block joins the pool only if ParseCertificate reads it.
+        out = parseCertificate(Buffer.from(this.#read.table.ders[i]!, 'latin1'), this.rules);
+      } catch (err) {
+        out = err instanceof CertificateParseError ? err.message : String(err);
+      }
+      this.#parsed[i] = out;
+    }
+    return out;
+  }
+
+  #blocks(item: FileItem): PemItem[] {
+    return pemItems(item, this.#read.table);
+  }
+
+  /** Whether any root joins the pool: decodes and parses in go's order until the first that does. */
+  hasRoots(): boolean {
+    if (this.#anyRoot === undefined) {
+      this.#anyRoot = this.#read.items.some((item) => isFileItem(item) && this.#blocks(item).some((b) => typeof b === 'number' && b >= 0 && typeof this.#parse(b) !== 'string'));
+    }
+    return this.#anyRoot;
+  }
+
+  /**
+   * What go made of one file of the store (SSL_CERT_FILE): whether it was read, whether a certificate of it
+   * joins the pool (parsed until the first that does), and the first reason a part of it was skipped,
+   * exact whenever none joins (then every block of it was parsed).
+   */
+  file(path: string): { read: boolean; certs: boolean; firstSkip?: string } {
+    const into = this.#read.loaded.findIndex((l) => l.path === path && l.kind === 'file');
+    let firstSkip: string | undefined;
+    for (const item of this.#read.items) {
+      if (item.path !== path) continue;
+      if (!isFileItem(item)) {
+        firstSkip ??= item.reason;
+        continue;
+      }
+      if (item.into !== into) continue;
+      for (const [n, b] of this.#blocks(item).entries()) {
+        if (typeof b === 'string') {
+          firstSkip ??= b;
+          continue;
+        }
+        if (b === UNRECORDED) continue;
+        const parsed = this.#parse(b);
+        if (typeof parsed !== 'string') return { read: true, certs: true, ...(firstSkip !== undefined ? { firstSkip } : {}) };
+        firstSkip ??= `PEM block ${n + 1}: ${parsed}`;
+      }
+    }
+    return { read: into >= 0, certs: false, ...(firstSkip !== undefined ? { firstSkip } : {}) };
+  }
+
+  /** go's SystemRootsError: no root loaded after a read error. Parses until the first root. */
+  get error(): string | undefined {
+    if (this.#read.firstErr === undefined || this.hasRoots()) return undefined;
+    return `x509: failed to load system roots and no roots provided; ${this.#read.firstErr}`;
+  }
+
+  /** Every certificate parsed now, without yielding (a caller that needs all of it at once). */
+  parseAll(): LoadedTrustStore {
+    return (this.#done ??= this.#settle());
+  }
+
+  /**
+   * Settles when every certificate is parsed; started on first use. The work is done in slices of at most
+   * about IDLE_SLICE_MS (readTrustStore's idleSliceMs) (a certificate, or a few PEM blocks, at a time), each in a turn of the event loop
+   * of its own.
+   */
+  get ready(): Promise<void> {
+    return (this.#ready ??= (async () => {
+      let since = performance.now();
+      const slice = async (): Promise<void> => {
+        if (performance.now() - since < this.#sliceMs) return;
+        await yieldToLoop();
+        since = performance.now();
+      };
+      await yieldToLoop();
+      since = performance.now();
+      for (const item of this.#read.items) {
+        if (this.#done) return;
+        if (!isFileItem(item)) continue;
+        while (!decodeSome(item, this.#read.table, DECODE_STEP_BLOCKS)) await slice();
+        await slice();
+        for (const b of item.blocks!) {
+          if (typeof b === 'string' || b === UNRECORDED || this.#parsed[b] !== undefined) continue;
+          this.#parse(b);
+          await slice();
+        }
+      }
+      this.parseAll();
+    })());
+  }
+
+  /** The parsed store; throws before `ready` settled (reading it early is a bug). */
+  get parsed(): LoadedTrustStore {
+    if (!this.#done) throw new Error('trust store read before its certificates were parsed (await its ready first)');
+    return this.#done;
+  }
+
+  get pems(): readonly string[] {
+    return this.parsed.pems;
+  }
+  get certs(): readonly ParsedCertificate[] {
+    return this.parsed.certs;
+  }
+  get fingerprints(): ReadonlySet<string> {
+    return this.parsed.fingerprints;
+  }
+  get loaded(): TrustStore['loaded'] {
+    return this.parsed.loaded;
+  }
+  get skipped(): TrustStore['skipped'] {
+    return this.parsed.skipped;
+  }
+
+  /** Every block decoded and parsed, in go's order: the pool, the counts and the skips. */
+  #settle(): LoadedTrustStore {
+    const certs: ParsedCertificate[] = [];
+    const inPool = new Set<number>();
+    const skipped: { path: string; reason: string }[] = [];
+    let dropped = 0;
+    const skip = (path: string, reason: string): void => {
+      if (skipped.length < MAX_SKIPPED_REPORTED) skipped.push({ path, reason });
+      else dropped++;
+    };
+    const counts = this.#read.loaded.map(() => 0);
+    for (const item of this.#read.items) {
+      if (!isFileItem(item)) {
+        skip(item.path, item.reason);
+        continue;
+      }
+      for (const [n, b] of this.#blocks(item).entries()) {
+        if (typeof b === 'string' || b === UNRECORDED) {
+          skip(item.path, b === UNRECORDED ? '' : b);
+          continue;
+        }
+        const parsed = this.#parse(b);
+        if (typeof parsed === 'string') {
+          skip(item.path, `PEM block ${n + 1}: ${parsed}`);
+          continue;
+        }
+        counts[item.into]!++;
+        if (!inPool.has(b)) {
+          inPool.add(b);
+          certs.push(parsed);
+        }
+      }
+    }
+    if (dropped > 0) skipped.push({ path: '', reason: `${dropped} more skipped entries not listed` });
+    const firstErr = this.#read.firstErr;
+    return new LoadedTrustStore(certs, this.rules, {
+      loaded: this.#read.loaded.map((l, i) => ({ ...l, certs: counts[i]! })),
+      skipped,
+      refused: this.refused,
+      ...(certs.length === 0 && firstErr !== undefined ? { error: `x509: failed to load system roots and no roots provided; ${firstErr}` } : {}),
+    });
+  }
 }
 
 /**
@@ -376,6 +637,16 @@ class LoadedTrustStore implements TrustStore {
   get fingerprints(): ReadonlySet<string> {
     return (this.#fingerprints ??= new Set(this.certs.map((c) => sha256Hex(c.raw))));
   }
+}
+
+/** What a parsed store holds, as report.json's trustStore and the tls stage's evidence show it. */
+export type TrustStoreSummary =
+  | { notRead: string }
+  | { loaded: TrustStore['loaded']; roots: number; skipped: TrustStore['skipped']; error?: string };
+
+export function trustStoreSummary(trust: TrustStore): TrustStoreSummary {
+  if (trust.notRead !== undefined) return { notRead: trust.notRead };
+  return { loaded: trust.loaded, roots: rootCount(trust), skipped: trust.skipped, ...(trust.error ? { error: trust.error } : {}) };
 }
 
 /** How many roots a store holds (the pool's size: PEM text is not needed to count them). */

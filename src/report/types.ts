@@ -5,6 +5,7 @@ import type { EgressDestination } from '../egress.js';
 import type { Failure, StageResult } from '../stages/outcome.js';
 import type { HttpRequestRecord } from '../net/http.js';
 import type { RuntimeInfo } from '../runtime.js';
+import type { TrustStoreSummary } from '../net/truststore.js';
 
 export const REPORT_SCHEMA = 'gomodprobe.report/v1';
 
@@ -78,6 +79,12 @@ export interface RunReport {
   /** Every destination the go of this run dials, in go's order (absent when the network stages did not run). */
   egress?: EgressDestination[];
   certificates: CertSummary[];
+  /**
+   * The roots go would load, once every one is parsed (the config stage decides on what is cheap and
+   * parses the rest while the network waits run): per file and directory the certificates that join the
+   * pool, the pool's size, what was skipped and why. Absent when the run stopped at config.
+   */
+  trustStore?: TrustStoreSummary;
   /** Every HTTP request the run made, in order, with the protocol it went over (h2 where ALPN chose it, as go). */
   requests?: HttpRequestRecord[];
   /** Every host the run reached, with the time of each phase (absent when the network stages did not run). */

@@ -24,7 +24,7 @@ import { isExternalPlainHttpEntry, VERIFICATION_RULES } from '../goenv/verificat
 import { parseHosts } from '../net/hosts.js';
 import { parseNsswitch } from '../net/nsswitch.js';
 import { parseResolvConf } from '../net/resolvconf.js';
-import { loadTrustStore, rootCount, unreadTrustStore, type TrustStore } from '../net/truststore.js';
+import { PendingTrustStore, readTrustStore as readStore, rootCount, unreadTrustStore, type TrustStore } from '../net/truststore.js';
 import type { InputFileError, InputFiles, InputKind } from '../inputfile.js';
 import { configHints, toolchainHint } from '../hints.js';
 import { DEFAULT_MODULE, printable, type Options } from '../options.js';
@@ -120,12 +120,13 @@ async function readInputs(ctx: PlanningContext): Promise<Inputs> {
  * GOPROXY other than off and file:// (an http:// proxy may redirect to https; direct and GONOPROXY's
  * noproxy fetch from origins), or a checksum database. Otherwise go never loads them (crypto/x509
  * root.go: systemRootsPool's sync.Once runs on the first Verify without Roots), and a GOPROXY=off run
- * reads none of the ~300 files of /etc/ssl/certs.
+ * reads none of the ~300 files of /etc/ssl/certs. The store is read here, its certificates are parsed only
+ * as far as config's verdicts need (PendingTrustStore), the rest while the first network waits run.
  */
-function readTrustStore(env: Readonly<Record<string, string>>, inputs: Inputs, entries: readonly ProxyEntry[], sumdb: GoSumDB, go: GoRules): Promise<TrustStore> | TrustStore {
+function readTrustStore(env: Readonly<Record<string, string>>, inputs: Inputs, entries: readonly ProxyEntry[], sumdb: GoSumDB, go: GoRules): Promise<PendingTrustStore> | TrustStore {
   const dialsTls = sumdb.kind !== 'off' || entries.some((e) => e.kind === 'direct' || e.kind === 'noproxy' || (e.kind === 'url' && !e.url.startsWith('file:')));
   if (!dialsTls) return unreadTrustStore('no hop can reach a TLS server: GOPROXY has no http(s) or direct entry, and GOSUMDB is off');
-  return loadTrustStore(
+  return readStore(
     {
       ...(env['SSL_CERT_FILE'] ? { sslCertFile: env['SSL_CERT_FILE'] } : {}),
       ...(env['SSL_CERT_DIR'] ? { sslCertDir: env['SSL_CERT_DIR'] } : {}),
@@ -239,7 +240,7 @@ async function decide(ctx: PlanningContext, inputs: Inputs, findings: Finding[])
     findings.push({ code: 'config.proxy_env_ignored', severity: 'warn', target: ign.variable, message: `${ign.variable}=${ign.value} is ignored by go: ${ign.reason}` });
   }
   const trust = await readTrustStore(env, inputs, list.entries, sumdb, go);
-  checkTrust(env, trust, findings);
+  if (trust instanceof PendingTrustStore) await checkTrust(env, trust, findings);
 
   const dns = readDnsConfig(ctx, inputs, findings);
   const { auth, netrc } = planAuth(ctx, inputs, go, goEnv, findings);
@@ -566,8 +567,12 @@ function insecureModuleFindings(modules: readonly PlannedModule[], findings: Fin
   }
 }
 
-function checkTrust(env: Readonly<Record<string, string>>, trust: TrustStore, findings: Finding[]): void {
-  if (trust.notRead !== undefined) return;
+/**
+ * config's verdicts on the trust store, on what is cheap: whether some root parses as go would parse it
+ * and whether SSL_CERT_FILE holds one (each parsed until the first that does). Only the finding that
+ * counts the other roots waits for every certificate to be parsed.
+ */
+async function checkTrust(env: Readonly<Record<string, string>>, trust: PendingTrustStore, findings: Finding[]): Promise<void> {
   // go's os.ReadFile of a FIFO or device in the trust store blocks or never ends: every https fetch hangs.
   const refused = trust.refused[0];
   if (refused) {
@@ -578,28 +583,27 @@ function checkTrust(env: Readonly<Record<string, string>>, trust: TrustStore, fi
   }
   const file = env['SSL_CERT_FILE'];
   if (file) {
-    const loaded = trust.loaded.find((l) => l.path === file);
-    const skipped = trust.skipped.find((s) => s.path === file);
-    const missing = !loaded && (!skipped || /no such file|ENOENT/i.test(skipped.reason));
+    const of = trust.file(file);
+    const missing = !of.read && (of.firstSkip === undefined || /no such file|ENOENT/i.test(of.firstSkip));
     // Readable without a certificate (not PEM, DER, empty) or unreadable: go loads no root from it and
     // goes on to the directories. Only when nothing else is trusted does every https fetch fail.
-    const unusable = !missing && (loaded === undefined || loaded.certs === 0);
+    const unusable = !missing && !of.certs;
     if (unusable) {
-      const why = skipped?.reason ?? 'no certificate in it';
-      if (rootCount(trust) === 0) {
+      const why = of.firstSkip ?? 'no certificate in it';
+      if (!trust.hasRoots()) {
         throw new Rejected('SSL_CERT_FILE', `SSL_CERT_FILE=${printable(file)}: ${why}, and no other root is trusted: go would fail every https fetch with "x509: certificate signed by unknown authority"`,
           configHints.sslCertFileUnusable(),
           'tls: failed to verify certificate: x509: certificate signed by unknown authority', 'config.bad_file');
       }
       findings.push({ code: 'config.ssl_cert_file_unusable', severity: 'warn', target: 'SSL_CERT_FILE',
-        message: `SSL_CERT_FILE=${file}: ${why}: go trusts only the ${rootCount(trust)} root(s) from the certificate directories` });
+        message: `SSL_CERT_FILE=${file}: ${why}: go trusts only the ${rootCount(trust.parseAll())} root(s) from the certificate directories` });
     }
     if (missing) {
       findings.push({ code: 'config.ssl_cert_file_missing', severity: 'warn', target: 'SSL_CERT_FILE', message: `SSL_CERT_FILE=${file} does not exist: go ignores it and trusts only the certificate directories` });
     }
   }
   if (trust.error) findings.push({ code: 'config.trust_store_error', severity: 'warn', message: trust.error });
-  if (rootCount(trust) === 0) {
+  if (!trust.hasRoots()) {
     findings.push({ code: 'config.trust_store_empty', severity: 'warn', message: 'no trusted roots found: every https verification will fail with "certificate signed by unknown authority"',
       hint: configHints.trustStoreEmpty() });
   }
@@ -770,7 +774,13 @@ function planEvidence(plan: Plan): Record<string, unknown> {
       ...(h.proxy.variable ? { proxyVariable: h.proxy.variable } : {}),
       ...(h.proxy.noProxyMatch ? { noProxyMatch: h.proxy.noProxyMatch } : {}),
     })),
-    trustStore: plan.trust.notRead !== undefined ? { notRead: plan.trust.notRead } : { loaded: plan.trust.loaded, roots: rootCount(plan.trust) },
+    // What config decided on: the files and directories read, and whether a root parses. Every root is
+    // parsed later, while the network waits run: the counts are in the report's trustStore.
+    trustStore: plan.trust.notRead !== undefined
+      ? { notRead: plan.trust.notRead }
+      : plan.trust instanceof PendingTrustStore
+        ? { read: plan.trust.read, hasRoots: plan.trust.hasRoots() }
+        : { read: plan.trust.loaded.map(({ path, kind }) => ({ path, kind })), hasRoots: rootCount(plan.trust) > 0 },
     dns: { nameservers: plan.dns.conf.servers, search: plan.dns.conf.search, ndots: plan.dns.conf.ndots, order: plan.dns.order },
   };
 }

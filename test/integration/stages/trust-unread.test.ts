@@ -55,10 +55,16 @@ describe('trust store read only when a hop can reach a TLS server', () => {
     expect(run.report.failure).toMatchObject({ stage: 'config', cause: 'config.bad_file', target: fifo });
   });
 
-  it('the lab\'s own run reads it: roots counted in config and tls', async () => {
+  it('the lab\'s own run reads it: config decides on it, the tls stage and the report count the roots', async () => {
     const run = await probeLab(lab);
     expect(run.exitCode).toBe(0);
-    expect(run.stage('config').evidence['trustStore']).toMatchObject({ roots: 1 });
+    expect(run.stage('config').evidence['trustStore']).toMatchObject({ hasRoots: true, read: expect.arrayContaining([expect.objectContaining({ kind: 'file' })]) });
     expect(run.stage('tls').evidence['trustStore']).toMatchObject({ roots: 1 });
+    expect(run.report.trustStore).toEqual(run.stage('tls').evidence['trustStore']);
+  });
+
+  it('GOPROXY=off: the report says the store was not read', async () => {
+    const run = await probeLab(lab, { env: { GOPROXY: 'off', GOSUMDB: 'off', SSL_CERT_FILE: fifo } });
+    expect(run.report.trustStore).toEqual({ notRead: expect.stringMatching(/no hop can reach a TLS server/) });
   });
 });

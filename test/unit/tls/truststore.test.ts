@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGoVersion, rulesFor, x509RulesFor } from '../../../src/goenv/goversion.js';
 import { diskInputFs, INPUT_LIMITS, overlayInputFs, type InputFs } from '../../../src/inputfile.js';
 import { selfSignedCA } from '../../../src/lab/pki.js';
-import { decodePem, loadTrustStore } from '../../../src/net/truststore.js';
+import { decodePem, loadTrustStore, readTrustStore } from '../../../src/net/truststore.js';
 import { recordedTrustVectors } from '../../vectors/record.js';
 import { buildTrustFixtures, type TrustFixtures } from './truststore-fixtures.js';
 
@@ -42,6 +42,61 @@ describe.each(recordedTrustVectors())('loadTrustStore agrees with $go on Linux',
     expect(namesOf(store.fingerprints)).toEqual(expected.certs);
     expect(store.pems.length).toBe(expected.certs.length);
     expect(store.error?.replaceAll(base, '$B') ?? null).toBe(expected.error);
+  });
+});
+
+// The config stage decides on a store that is read but parsed only until its first root (readTrustStore);
+// the rest is parsed while the network waits run. What it decides on must be what the full parse says.
+describe.each(recordedTrustVectors())('a store parsed in idle time says what the full load says ($go)', ({ go, layouts }) => {
+  const rules = rulesFor(parseGoVersion(go));
+  it.each(Object.keys(layouts))('%s', async (name) => {
+    const layout = fx.layouts.find((l) => l.name === name)!;
+    const src = { sslCertFile: layout.sslCertFile, sslCertDir: layout.sslCertDir, readDirOpensDirectory: rules.readDirOpensDirectory };
+    const full = await loadTrustStore(src);
+    const pending = await readTrustStore(src);
+    // Before the idle-time parse: the verdicts' facts, and nothing that needs every certificate.
+    expect(pending.hasRoots()).toBe(full.pems.length > 0);
+    expect(pending.error).toBe(full.error);
+    if (layout.sslCertFile) {
+      const loaded = full.loaded.find((l) => l.path === layout.sslCertFile && l.kind === 'file');
+      const of = pending.file(layout.sslCertFile);
+      expect(of.read).toBe(loaded !== undefined);
+      expect(of.certs).toBe((loaded?.certs ?? 0) > 0);
+      if (!of.certs) expect(of.firstSkip).toBe(full.skipped.find((s) => s.path === layout.sslCertFile)?.reason);
+    }
+    expect(pending.read).toEqual(full.loaded.map(({ path, kind }) => ({ path, kind })));
+    expect(() => pending.loaded).toThrow(/before its certificates were parsed/);
+    await pending.ready;
+    expect(pending.loaded).toEqual(full.loaded);
+    expect(pending.skipped).toEqual(full.skipped);
+    expect(pending.pems).toEqual(full.pems);
+  });
+});
+
+describe('the idle-time parse', () => {
+  it('gives the event loop back between slices of work: with slices of 0 ms, a callback that queues itself runs between every two certificates', async () => {
+    const pending = await readTrustStore({ sslCertFile: join(base, 'bundle.pem'), sslCertDir: `${join(base, 'dirA')}:${join(base, 'dirB')}` }, diskInputFs, 0);
+    expect(pending.hasRoots()).toBe(true);
+    let turns = 0;
+    let parsing = true;
+    const turn = (): void => {
+      if (!parsing) return;
+      turns++;
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+    await pending.ready;
+    parsing = false;
+    // hasRoots parsed the first; every other root took a turn of its own.
+    expect(pending.certs.length).toBeGreaterThan(2);
+    expect(turns).toBeGreaterThanOrEqual(pending.certs.length - 1);
+  });
+
+  it('counts every copy of a block repeated 5,000 times, and pools it once', async () => {
+    const cert = selfSignedCA({ commonName: 'copies' });
+    const store = await loadTrustStore({ sslCertFile: '/copies.pem', dirs: [] }, overlayInputFs({ '/copies.pem': cert.certPem.repeat(5_000) }));
+    expect(store.loaded).toEqual([{ path: '/copies.pem', kind: 'file', certs: 5_000 }]);
+    expect(store.pems).toEqual([cert.certPem]);
   });
 });
 
