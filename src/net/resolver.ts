@@ -317,6 +317,16 @@ export class Resolver {
     };
   }
 
+  /**
+   * A caller that stopped waiting for the same lookup started by another caller (RunResolver): its own
+   * signal ended first. The lookup itself goes on for the others, as go's singleflight lets it.
+   */
+  protected waitAbandoned(host: string): DnsLookupError {
+    const cause: DnsCause = usesDefaultNameservers(this.conf) ? 'dns.no_nameserver' : 'dns.timeout';
+    return new DnsLookupError(cause, `lookup ${host}: i/o timeout`, { host, source: 'dns', namesTried: [], queries: [] },
+      'the probe\'s deadline ended the wait for this lookup, which another connection started (its queries are in that connection\'s evidence)');
+  }
+
   private timeoutError(st: LookupState, evidence: (st?: LookupState) => Omit<LookupResult, 'addresses'>, callerSignal: AbortSignal): DnsLookupError {
     const detail = callerSignal.aborted
       ? `the probe's deadline ended the lookup; go would wait up to ${this.goGiveUpMs(st.host)} ms`
