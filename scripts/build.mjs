@@ -153,7 +153,7 @@ function builtinShim(name) {
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+    b.onResolve({ filter: /^(node:)?[a-z0-9_/]+$/ }, (args) => {
       const name = args.path.replace(/^node:/, '');
       // The shim's own require() is the real one (left external by esbuild).
       if (!builtinModules.includes(name) || args.namespace === 'lazy-builtin') return undefined;

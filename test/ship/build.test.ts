@@ -60,6 +60,25 @@ describe('the bundle', () => {
   });
 });
 
+describe("the bundle's built-ins", () => {
+  it('a run without network hops loads none of the network ones (the lazy shims of scripts/build.mjs, node:http2 included)', () => {
+    // process.moduleLoadList names every built-in node compiled; printed at exit by a preloaded hook.
+    const hook = 'data:text/javascript,process.on("exit", () => process.stderr.write("LOADED " + JSON.stringify(process.moduleLoadList) + "\\n"));';
+    const r = spawnSync(process.execPath, ['--import', hook, BUNDLE, '--module', 'example.com/m@v1.0.0', '--report-dir', join(work, 'builtins')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: '/usr/bin:/bin', HOME: work, GOPROXY: 'off', GOSUMDB: 'off', GOFLAGS: '' },
+    });
+    expect(r.status, r.stderr).toBe(13);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
+    expect(line, r.stderr).toBeDefined();
+    const loaded = (JSON.parse(line!.slice('LOADED '.length)) as string[]).filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
+    // The check can fail: node's own start-up and the run's files load these.
+    expect(loaded).toEqual(expect.arrayContaining(['fs', 'path', 'vm']));
+    for (const name of ['http', 'http2', 'https', 'tls', 'crypto', 'dgram', 'child_process', 'cluster']) expect(loaded, name).not.toContain(name);
+  });
+});
+
 describe('a bug in the bundle', () => {
   it("ends as one line that names where in src/ it was thrown, mapped through the pipeline unit's source map", () => {
     // os.hostname() throwing is a bug the probe cannot expect: pino calls it when the run's logger is made
