@@ -39,9 +39,9 @@ import type { GoHelloCheck } from './gohello.js';
 import { CertificateParseError, formatName, parseCertificate, type ParseRules, type ParsedCertificate } from './x509/parse.js';
 import { joinHostPort } from './netip.js';
 import { ALERT_TEXT, alertText, hostnameInSNI } from './tlswire.js';
-import { decodePem, rootCount, type TrustStore } from './truststore.js';
+import { decodePem, PendingTrustStore, rootsIndexed, storeHasRoots, storePaths, type TrustStore } from './truststore.js';
 import { describeCertificate, type CertInfo } from './x509/describe.js';
-import { CertPool, sha256Hex } from './x509/pool.js';
+import { CertPool, sha256Hex, type RootPool } from './x509/pool.js';
 import { MAX_SERVER_FLIGHT_BYTES, sentCertificates, type HandshakeCapture } from './peerchain.js';
 import { isSelfSigned, signedBy, verifyCertificate, type X509Error } from './x509/verify.js';
 
@@ -161,7 +161,7 @@ const MAX_RSA_BITS = 8192;
 
 interface TrustMaterial {
   /** The Go-side pool of the store's roots, parsed with the run's rules; undefined after a SystemRootsError. */
-  roots: CertPool | undefined;
+  roots: RootPool | undefined;
 }
 
 /** Per store (a run's, or serve's per run): the pool is indexed once, the first time a chain is judged. */
@@ -230,7 +230,10 @@ function sameParseRules(a: ParseRules, b: ParseRules): boolean {
  * decide whether it joins the pool) with the run's rules: they are indexed as they are. A store built by
  * hand, or loaded under other rules, is parsed here.
  */
-function rootPool(trust: TrustStore, rules: ParseRules): CertPool {
+function rootPool(store: TrustStore, rules: ParseRules): RootPool {
+  // Indexed by subject, each root parsed when a chain asks for it (the rest are parsed in idle time).
+  if (store instanceof PendingTrustStore && sameParseRules(store.rules, rules)) return store.pool();
+  const trust = store instanceof PendingTrustStore ? store.parseAll() : store;
   const roots = new CertPool();
   if (trust.certs && sameParseRules(trust.rules ?? {}, rules)) {
     for (const cert of trust.certs) roots.add(cert);
@@ -488,7 +491,7 @@ export async function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): P
   });
   // The roots are parsed while the network waits run (PendingTrustStore): the first chain judged may
   // wait here for the last of them, as go's first Verify loads its roots (crypto/x509 root.go).
-  if (opts.trust.ready) await opts.trust.ready;
+  await rootsIndexed(opts.trust);
   const material = trustMaterial(opts.trust, opts.x509);
   const { chain, verification, verifiedPath } = judgeOnce(presented, material, opts);
   return {
@@ -657,12 +660,12 @@ function verdictFor(err: X509Error, certs: ParsedCertificate[], material: TrustM
     case 'hostname':
       return { ok: false, cause: 'tls.name_mismatch', goError };
     case 'unknown_authority': {
-      if (rootCount(trust) === 0) {
+      if (!storeHasRoots(trust)) {
         return {
           ok: false,
           cause: 'tls.no_roots',
           goError,
-          diagnosisDetail: `the trust store is empty (read: ${trust.loaded.map((l) => l.path).join(', ') || 'nothing'}): mount a CA bundle or set SSL_CERT_FILE/SSL_CERT_DIR`,
+          diagnosisDetail: `the trust store is empty (read: ${storePaths(trust).join(', ') || 'nothing'}): mount a CA bundle or set SSL_CERT_FILE/SSL_CERT_DIR`,
         };
       }
       return { ok: false, cause: 'tls.unknown_authority', goError, ...diagnoseUnknownAuthority(certs, material, err) };

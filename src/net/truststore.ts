@@ -6,7 +6,8 @@
 
 import { diskInputFs, errnoText, InputFileError, type DirEntry, type InputFs } from '../inputfile.js';
 import { CertificateParseError, parseCertificate, type ParseRules, type ParsedCertificate } from './x509/parse.js';
-import { sha256Hex } from './x509/pool.js';
+import { DerInput, TAG, contextTag } from './der.js';
+import { potentialParents, sha256Hex, type RootPool } from './x509/pool.js';
 
 export interface TrustStoreSources {
   /** The value of SSL_CERT_FILE ('' or undefined: not set). */
@@ -428,7 +429,9 @@ export class PendingTrustStore implements TrustStore {
   readonly #parsed: (ParsedCertificate | string | undefined)[] = [];
   #anyRoot: boolean | undefined;
   #done: LoadedTrustStore | undefined;
-  #ready: Promise<void> | undefined;
+  #work: { indexed: Promise<void>; done: Promise<void> } | undefined;
+  /** Raw subject (latin1) -> the distinct DERs with that subject, in go's order: the pool's index. */
+  #subjects: Map<string, number[]> | undefined;
 
   readonly #sliceMs: number;
 
@@ -512,24 +515,53 @@ export class PendingTrustStore implements TrustStore {
 
   /**
    * Settles when every certificate is parsed; started on first use. The work is done in slices of at most
-   * about IDLE_SLICE_MS (readTrustStore's idleSliceMs) (a certificate, or a few PEM blocks, at a time), each in a turn of the event loop
-   * of its own.
+   * about IDLE_SLICE_MS (readTrustStore's idleSliceMs), each in a turn of the event loop of its own: every
+   * file decoded first (then `indexed` settles), then every certificate parsed.
    */
   get ready(): Promise<void> {
-    return (this.#ready ??= (async () => {
+    return this.#idleWork().done;
+  }
+
+  /**
+   * Settles when every file is decoded and the roots are indexed by subject (a walk of each DER to its
+   * subject, no parse): from then on `pool()` answers the verifier, parsing only the roots it asks for.
+   */
+  get indexed(): Promise<void> {
+    return this.#idleWork().indexed;
+  }
+
+  #idleWork(): { indexed: Promise<void>; done: Promise<void> } {
+    if (this.#work) return this.#work;
+    let indexedNow!: () => void;
+    let indexFailed!: (err: unknown) => void;
+    const indexed = new Promise<void>((resolve, reject) => {
+      indexedNow = resolve;
+      indexFailed = reject;
+    });
+    const done = (async () => {
       let since = performance.now();
       const slice = async (): Promise<void> => {
         if (performance.now() - since < this.#sliceMs) return;
         await yieldToLoop();
         since = performance.now();
       };
-      await yieldToLoop();
-      since = performance.now();
+      try {
+        await yieldToLoop();
+        since = performance.now();
+        for (const item of this.#read.items) {
+          if (!isFileItem(item)) continue;
+          while (!decodeSome(item, this.#read.table, DECODE_STEP_BLOCKS)) await slice();
+          await slice();
+        }
+        this.#index();
+      } catch (err) {
+        indexFailed(err);
+        throw err;
+      }
+      indexedNow();
       for (const item of this.#read.items) {
         if (this.#done) return;
         if (!isFileItem(item)) continue;
-        while (!decodeSome(item, this.#read.table, DECODE_STEP_BLOCKS)) await slice();
-        await slice();
         for (const b of item.blocks!) {
           if (typeof b === 'string' || b === UNRECORDED || this.#parsed[b] !== undefined) continue;
           this.#parse(b);
@@ -537,7 +569,66 @@ export class PendingTrustStore implements TrustStore {
         }
       }
       this.parseAll();
-    })());
+    })();
+    // Whoever awaits them sees a failure; nobody has to.
+    indexed.catch(() => undefined);
+    done.catch(() => undefined);
+    return (this.#work = { indexed, done });
+  }
+
+  /** Every file decoded, and each distinct DER filed under its subject, in the order go's pool adds them. */
+  #index(): Map<string, number[]> {
+    if (this.#subjects) return this.#subjects;
+    const subjects = new Map<string, number[]>();
+    const seen = new Set<number>();
+    for (const item of this.#read.items) {
+      if (!isFileItem(item)) continue;
+      for (const b of this.#blocks(item)) {
+        if (typeof b === 'string' || b === UNRECORDED || seen.has(b)) continue;
+        seen.add(b);
+        let subject = rawSubjectOf(Buffer.from(this.#read.table.ders[b]!, 'latin1'));
+        if (subject === undefined) {
+          // Not even the outline of a certificate: parsed now (go's parse fails it too, or says where it sits).
+          const parsed = this.#parse(b);
+          if (typeof parsed === 'string') continue;
+          subject = parsed.rawSubject;
+        }
+        const key = subject.toString('latin1');
+        const list = subjects.get(key);
+        if (list) list.push(b);
+        else subjects.set(key, [b]);
+      }
+    }
+    return (this.#subjects = subjects);
+  }
+
+  /**
+   * The roots as the verifier's pool, parsed only as it asks for them (by subject, or whether it holds a
+   * certificate); a root that does not parse is not in it, as AppendCertsFromPEM left it out. Decodes every
+   * file now if `indexed` has not settled.
+   */
+  pool(): RootPool {
+    const index = this.#index();
+    const table = this.#read.table;
+    const inPool = (i: number | undefined): ParsedCertificate | undefined => {
+      if (i === undefined) return undefined;
+      const parsed = this.#parse(i);
+      return typeof parsed === 'string' ? undefined : parsed;
+    };
+    const bySubject = (rawName: Buffer): ParsedCertificate[] =>
+      (index.get(rawName.toString('latin1')) ?? []).flatMap((i) => inPool(i) ?? []);
+    return {
+      contains: (cert) => this.holds(cert.raw),
+      bySubject,
+      findPotentialParents: (cert) => potentialParents(bySubject(cert.rawIssuer), cert),
+    };
+  }
+
+  /** Whether a certificate with exactly these bytes is in the pool. */
+  holds(der: Buffer): boolean {
+    this.#index();
+    const i = this.#read.table.index.get(der.toString('latin1'));
+    return i !== undefined && typeof this.#parse(i) !== 'string';
   }
 
   /** The parsed store; throws before `ready` settled (reading it early is a bug). */
@@ -649,6 +740,48 @@ export function trustStoreSummary(trust: TrustStore): TrustStoreSummary {
   return { loaded: trust.loaded, roots: rootCount(trust), skipped: trust.skipped, ...(trust.error ? { error: trust.error } : {}) };
 }
 
+/**
+ * A certificate's raw subject by walking its DER to it (Certificate, TBSCertificate, version, serial,
+ * signature algorithm, issuer, validity, subject), without parsing anything: undefined if that outline is
+ * not there.
+ */
+function rawSubjectOf(der: Buffer): Buffer | undefined {
+  const raw = new DerInput(der).readElement(TAG.SEQUENCE);
+  const certContent = raw && new DerInput(raw).read(TAG.SEQUENCE);
+  const tbsContent = certContent && new DerInput(certContent).read(TAG.SEQUENCE);
+  if (!tbsContent) return undefined;
+  const tbs = new DerInput(tbsContent);
+  if (!tbs.readOptional(contextTag(0, true))) return undefined;
+  if (!tbs.read(TAG.INTEGER) || !tbs.read(TAG.SEQUENCE) || !tbs.read(TAG.SEQUENCE) || !tbs.read(TAG.SEQUENCE)) return undefined;
+  return tbs.readElement(TAG.SEQUENCE);
+}
+
+/**
+ * What a stage decided on (config, tls): the files and directories read and whether a root parses. Every
+ * root is parsed in idle time: the counts are report.json's trustStore (trustStoreSummary).
+ */
+export function trustStoreRead(trust: TrustStore): { notRead: string } | { read: { path: string; kind: 'file' | 'dir' }[]; hasRoots: boolean } {
+  if (trust.notRead !== undefined) return { notRead: trust.notRead };
+  const read = trust instanceof PendingTrustStore ? [...trust.read] : trust.loaded.map(({ path, kind }) => ({ path, kind }));
+  return { read, hasRoots: storeHasRoots(trust) };
+}
+
+/** Settles when the store can answer the verifier: a pending store once indexed (its roots parsed as asked), others once parsed. */
+export async function rootsIndexed(trust: TrustStore): Promise<void> {
+  if (trust instanceof PendingTrustStore) await trust.indexed;
+  else if (trust.ready) await trust.ready;
+}
+
+/** Whether any root is in the pool (a pending store parses until the first that is). */
+export function storeHasRoots(trust: TrustStore): boolean {
+  return trust instanceof PendingTrustStore ? trust.hasRoots() : rootCount(trust) > 0;
+}
+
+/** The files and directories the store was read from. */
+export function storePaths(trust: TrustStore): string[] {
+  return (trust instanceof PendingTrustStore ? trust.read : trust.loaded).map((l) => l.path);
+}
+
 /** How many roots a store holds (the pool's size: PEM text is not needed to count them). */
 export function rootCount(trust: TrustStore): number {
   return trust.certs?.length ?? trust.pems.length;
@@ -670,6 +803,7 @@ const heldDers = new WeakMap<TrustStore, ReadonlySet<string>>();
 
 /** Whether the store holds this certificate (by its bytes; `sha256` for a store built by hand). */
 export function holdsCertificate(trust: TrustStore, der: Buffer, sha256: string): boolean {
+  if (trust instanceof PendingTrustStore) return trust.holds(der);
   if (!trust.certs) return trust.fingerprints.has(sha256);
   let held = heldDers.get(trust);
   if (!held) heldDers.set(trust, (held = new Set(trust.certs.map((c) => c.raw.toString('latin1')))));

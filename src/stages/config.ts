@@ -24,7 +24,7 @@ import { isExternalPlainHttpEntry, VERIFICATION_RULES } from '../goenv/verificat
 import { parseHosts } from '../net/hosts.js';
 import { parseNsswitch } from '../net/nsswitch.js';
 import { parseResolvConf } from '../net/resolvconf.js';
-import { PendingTrustStore, readTrustStore as readStore, rootCount, unreadTrustStore, type TrustStore } from '../net/truststore.js';
+import { PendingTrustStore, readTrustStore as readStore, rootCount, trustStoreRead, unreadTrustStore, type TrustStore } from '../net/truststore.js';
 import type { InputFileError, InputFiles, InputKind } from '../inputfile.js';
 import { configHints, toolchainHint } from '../hints.js';
 import { DEFAULT_MODULE, printable, type Options } from '../options.js';
@@ -776,11 +776,7 @@ function planEvidence(plan: Plan): Record<string, unknown> {
     })),
     // What config decided on: the files and directories read, and whether a root parses. Every root is
     // parsed later, while the network waits run: the counts are in the report's trustStore.
-    trustStore: plan.trust.notRead !== undefined
-      ? { notRead: plan.trust.notRead }
-      : plan.trust instanceof PendingTrustStore
-        ? { read: plan.trust.read, hasRoots: plan.trust.hasRoots() }
-        : { read: plan.trust.loaded.map(({ path, kind }) => ({ path, kind })), hasRoots: rootCount(plan.trust) > 0 },
+    trustStore: trustStoreRead(plan.trust),
     dns: { nameservers: plan.dns.conf.servers, search: plan.dns.conf.search, ndots: plan.dns.conf.ndots, order: plan.dns.order },
   };
 }

@@ -4,7 +4,7 @@
 import { goAlpn } from '../net/clienthello.js';
 import { secureHop, summarizeTls } from '../net/hop.js';
 import { joinHostPort } from '../net/netip.js';
-import { parsedTrustStore, trustStoreSummary } from '../net/truststore.js';
+import { trustStoreRead } from '../net/truststore.js';
 import type { CertSummary } from '../report/types.js';
 import type { CertInfo } from '../net/x509/describe.js';
 import { forEachFirstHop, hopTarget, judge } from './firsthops.js';
@@ -28,7 +28,7 @@ export const tlsStage: Stage = {
         return result;
       },
     );
-    const trust = await parsedTrustStore(ctx.plan.trust);
+    const trust = ctx.plan.trust;
     const certificates: CertSummary[] = [];
     for (const r of runs) {
       const chain: readonly CertInfo[] | undefined = r.value?.chain ?? (r.error?.evidence['tls'] as { chain?: CertInfo[] } | undefined)?.chain;
@@ -37,7 +37,8 @@ export const tlsStage: Stage = {
       }
     }
     const evidence = {
-      trustStore: trustStoreSummary(trust),
+      // What the handshakes were judged against; every root counted is report.json's trustStore.
+      trustStore: trustStoreRead(trust),
       handshakes: runs
         .filter((r) => r.hop.scheme === 'https')
         .map((r) => ({

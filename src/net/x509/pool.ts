@@ -9,7 +9,30 @@ export function sha256Hex(der: Buffer): string {
   return createHash('sha256').update(der).digest('hex');
 }
 
-export class CertPool {
+/** What the verifier asks of a pool of roots (CertPool, or a trust store's subject index: PendingTrustStore). */
+export interface RootPool {
+  contains(cert: ParsedCertificate): boolean;
+  /** The certificates whose subject is exactly `rawName` (DER), in the order they were added. */
+  bySubject(rawName: Buffer): readonly ParsedCertificate[];
+  findPotentialParents(cert: ParsedCertificate): ParsedCertificate[];
+}
+
+/** Candidates whose subject is cert's issuer: key-id matches first, then one-sided, then mismatches. */
+export function potentialParents(candidates: readonly ParsedCertificate[], cert: ParsedCertificate): ParsedCertificate[] {
+  const matching: ParsedCertificate[] = [];
+  const oneKeyId: ParsedCertificate[] = [];
+  const mismatch: ParsedCertificate[] = [];
+  for (const c of candidates) {
+    const skid = c.subjectKeyId;
+    const akid = cert.authorityKeyId;
+    if (skid.equals(akid)) matching.push(c);
+    else if ((skid.length === 0 && akid.length > 0) || (skid.length > 0 && akid.length === 0)) oneKeyId.push(c);
+    else mismatch.push(c);
+  }
+  return [...matching, ...oneKeyId, ...mismatch];
+}
+
+export class CertPool implements RootPool {
   // Keys are the DER bytes as latin1 text (go: string(RawSubject), and the SHA-224 of the DER for
   // duplicates): a hash of every root each run cost more than the map's own hashing of the text.
   readonly #bySubject = new Map<string, ParsedCertificate[]>();
@@ -42,16 +65,6 @@ export class CertPool {
 
   /** Candidates whose subject is cert's issuer: key-id matches first, then one-sided, then mismatches. */
   findPotentialParents(cert: ParsedCertificate): ParsedCertificate[] {
-    const matching: ParsedCertificate[] = [];
-    const oneKeyId: ParsedCertificate[] = [];
-    const mismatch: ParsedCertificate[] = [];
-    for (const c of this.bySubject(cert.rawIssuer)) {
-      const skid = c.subjectKeyId;
-      const akid = cert.authorityKeyId;
-      if (skid.equals(akid)) matching.push(c);
-      else if ((skid.length === 0 && akid.length > 0) || (skid.length > 0 && akid.length === 0)) oneKeyId.push(c);
-      else mismatch.push(c);
-    }
-    return [...matching, ...oneKeyId, ...mismatch];
+    return potentialParents(this.bySubject(cert.rawIssuer), cert);
   }
 }

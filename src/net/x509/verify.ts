@@ -13,7 +13,7 @@ import {
   type IpNet,
   type ParsedCertificate,
 } from './parse.js';
-import type { CertPool } from './pool.js';
+import type { CertPool, RootPool } from './pool.js';
 import { checkChainConstraints } from './constraints.js';
 import { policiesValid } from './policies.js';
 import { goQuote } from '../../goenv/gostrings.js';
@@ -51,7 +51,7 @@ export interface X509Error {
 
 export interface VerifyOptions {
   /** Undefined when the system roots failed to load (Go's SystemRootsError). */
-  readonly roots: CertPool | undefined;
+  readonly roots: RootPool | undefined;
   readonly rootsError?: string;
   readonly intermediates: CertPool;
   readonly dnsName?: string;
@@ -224,7 +224,7 @@ function buildChains(
   currentChain: ParsedCertificate[],
   sigChecks: { n: number },
   opts: VerifyOptions,
-  roots: CertPool,
+  roots: RootPool,
 ): { chains: ParsedCertificate[][]; error?: X509Error } {
   let hint: { cert: ParsedCertificate; error: X509Error } | undefined;
   let err: X509Error | undefined;

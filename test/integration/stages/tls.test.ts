@@ -112,7 +112,9 @@ describe('tls stage: the chain of a good server', () => {
     expect(h.chain![1]).toMatchObject({ keyType: 'ec', curve: 'P-256', isCA: true, signatureAlgorithm: 'SHA256-RSA' });
     expect(h.verifiedPath).toEqual([sha256(pki.leaf), sha256(pki.intermediate), sha256(pki.root)]);
     expect(h.alpn).toBe('http/1.1');
-    const store = run.stage('tls').evidence['trustStore'] as { loaded: { path: string; certs: number }[]; roots: number };
+    // The tls stage names what it judged against; every root is counted in the report's trustStore.
+    expect(run.stage('tls').evidence['trustStore']).toMatchObject({ hasRoots: true, read: expect.arrayContaining([{ path: `${run.dir}/ca.pem`, kind: 'file' }]) });
+    const store = run.report.trustStore as { loaded: readonly { path: string; certs: number }[]; roots: number };
     expect(store.roots).toBe(1);
     expect(store.loaded).toContainEqual(expect.objectContaining({ path: `${run.dir}/ca.pem`, certs: 1 }));
     // The summary at the top of report.json and the expiry metric come from the same chain; after it,

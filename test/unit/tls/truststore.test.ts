@@ -12,6 +12,8 @@ import { parseGoVersion, rulesFor, x509RulesFor } from '../../../src/goenv/gover
 import { diskInputFs, INPUT_LIMITS, overlayInputFs, type InputFs } from '../../../src/inputfile.js';
 import { selfSignedCA } from '../../../src/lab/pki.js';
 import { decodePem, loadTrustStore, readTrustStore } from '../../../src/net/truststore.js';
+import { CertPool } from '../../../src/net/x509/pool.js';
+import { parseCertificate } from '../../../src/net/x509/parse.js';
 import { recordedTrustVectors } from '../../vectors/record.js';
 import { buildTrustFixtures, type TrustFixtures } from './truststore-fixtures.js';
 
@@ -66,6 +68,15 @@ describe.each(recordedTrustVectors())('a store parsed in idle time says what the
     }
     expect(pending.read).toEqual(full.loaded.map(({ path, kind }) => ({ path, kind })));
     expect(() => pending.loaded).toThrow(/before its certificates were parsed/);
+    // The verifier's pool, indexed by subject and parsed as asked, holds what the full load holds.
+    await pending.indexed;
+    const pool = pending.pool();
+    const fullPool = new CertPool();
+    for (const c of full.certs ?? []) fullPool.add(c);
+    for (const c of full.certs ?? []) {
+      expect(pool.contains(c)).toBe(true);
+      expect(pool.bySubject(c.rawSubject).map((x) => x.raw)).toEqual(fullPool.bySubject(c.rawSubject).map((x) => x.raw));
+    }
     await pending.ready;
     expect(pending.loaded).toEqual(full.loaded);
     expect(pending.skipped).toEqual(full.skipped);
@@ -151,6 +162,17 @@ describe('the modelled go decides which blocks parse', () => {
     expect(go127.loaded).toEqual([{ path: file, kind: 'file', certs: 1 }]);
     expect(go127.skipped).toEqual([{ path: file, reason: 'PEM block 1: x509: invalid basic constraints' }]);
     expect(go127.pems).toEqual([plain.certPem]);
+    // Indexed by subject before anything is parsed, the pool still leaves out what that go does not parse.
+    const pending = await readTrustStore({ sslCertFile: file, dirs: [], rules: x509RulesFor(rulesFor(parseGoVersion('1.27.0')), new Map()) });
+    await pending.indexed;
+    const pool = pending.pool();
+    const neg = parseCertificate(negative.der);
+    const ok = parseCertificate(plain.der);
+    expect(pool.bySubject(neg.rawSubject)).toEqual([]);
+    expect(pool.contains(neg)).toBe(false);
+    expect(pending.holds(negative.der)).toBe(false);
+    expect(pool.bySubject(ok.rawSubject).map((c) => c.raw)).toEqual([plain.der]);
+    expect(pool.findPotentialParents(ok).map((c) => c.raw)).toEqual([plain.der]);
   });
 });
 
