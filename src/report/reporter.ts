@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { StageName } from '../causes.js';
 import { errorMessage } from '../errors.js';
 import type { StageResult } from '../stages/outcome.js';
-import { prepareDirectory, writeOutputFile } from './files.js';
+import { prepareDirectory, writeOutputFiles, type OutputFile } from './files.js';
 import { HumanView } from './human.js';
 import { formatJUnit } from './junit.js';
 import { renderNetworkPolicy, type NetworkPolicyFormat } from './networkpolicy.js';
@@ -175,7 +175,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
       try {
         human?.close();
         const safe = scrubReport(report);
-        const written = writeOutputs(safe);
+        const written = await writeOutputs(safe);
         const level = safe.verdict === 'pass' ? 'info' : 'error';
         logger[level](
           {
@@ -206,9 +206,9 @@ export function createReporter(opts: ReporterOptions): Reporter {
     },
   };
 
-  /** Writes every file output from the scrubbed report; returns the paths written. */
-  function writeOutputs(safe: RunReport): string[] {
-    const written: string[] = [];
+  /** Writes every file output from the scrubbed report (their fsyncs at once); returns the paths written. */
+  async function writeOutputs(safe: RunReport): Promise<string[]> {
+    const files: OutputFile[] = [];
     const write = (path: string, render: () => string, atomic: boolean): void => {
       let text: string;
       try {
@@ -217,9 +217,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
         warn(`${path}: could not render: ${errorMessage(err)}`);
         return;
       }
-      const result = writeOutputFile(path, text, { atomic });
-      if (result.ok) written.push(path);
-      else warn(result.reason);
+      files.push({ path, data: text, atomic });
     };
     if (opts.reportDir !== undefined && reportDirReady) {
       // report.json and metrics.prom are rendered from the deep-scrubbed report, not re-scrubbed
@@ -237,6 +235,11 @@ export function createReporter(opts: ReporterOptions): Reporter {
     const policy = opts.networkPolicy;
     if (policy !== undefined && safe.egress !== undefined) write(policy.file, () => renderNetworkPolicy(safe, policy.format), true);
     else if (policy !== undefined) warn(`${policy.file}: not written: the run ended before any network stage, so nothing is known about its egress`);
+    const written: string[] = [];
+    (await writeOutputFiles(files)).forEach((result, i) => {
+      if (result.ok) written.push(files[i]!.path);
+      else warn(result.reason);
+    });
     if (ndjson && !ndjson.failed && opts.reportDir !== undefined) written.push(join(opts.reportDir, NDJSON_FILE));
     return written;
   }
