@@ -3,6 +3,7 @@
 // prefetcher (src/prefetch.ts) may start them while the proxy stage runs, because go asks the same
 // things, only later. Nothing is reported from here.
 
+import { opScope } from '../budget.js';
 import { redactURL } from '../goenv/redact.js';
 import type { GoSumDB } from '../goenv/gosumdb.js';
 import { goGet, GoWebError } from '../net/goweb.js';
@@ -68,11 +69,18 @@ async function walkForBase(ctx: WorkContext, db: SumDB): Promise<BaseChoice> {
 function sumdbFetch(ctx: WorkContext, base: string): (path: string, signal: AbortSignal) => Promise<Uint8Array> {
   const get = async (path: string, signal: AbortSignal): Promise<Uint8Array> => {
     const url = `${base}${path}`;
-    const res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
-      signal: ctx.budget('request', signal),
-      maxBytes: MAX_SUMDB_BYTES,
-      auth: ctx.plan.auth,
-    });
+    // The request's budget, released once the answer is read (a lookup and each tile: ~500 of a 500-module run).
+    const budget = opScope(signal, ctx.net.timeoutMs, 'request');
+    let res: Awaited<ReturnType<typeof goGet>>;
+    try {
+      res = await goGet({ http: ctx.net.http, proxyEnv: ctx.net.proxyEnv }, url, {
+        signal: budget.signal,
+        maxBytes: MAX_SUMDB_BYTES,
+        auth: ctx.plan.auth,
+      });
+    } finally {
+      budget.dispose();
+    }
     // A non-200 answer of the checksum database (or of the proxy in front of it): go's HTTPError.
     if (res.status !== 200) throw statusError(res, url);
     if (res.truncated) {
