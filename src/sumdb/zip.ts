@@ -274,6 +274,13 @@ function readBody(z: Bytes, f: CentralEntry, budget: number): Uint8Array {
 }
 
 /**
+ * Entry names as UTF-8 (a bad sequence becomes U+FFFD, a BOM is kept), one decoder for every zip: each
+ * decode() call without { stream } starts afresh, and building a TextDecoder per zip was ~0.05 ms each
+ * (500 zips in a 500-module run).
+ */
+const nameDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
  * Reads every entry of a zip file, in central-directory order (duplicates kept, as in Go's z.File).
  * Throws ZipError only.
  */
@@ -309,7 +316,7 @@ export function eachZipEntry(buf: Uint8Array, limits: ZipLimits, visit: (e: ZipE
       throw z.has(off, LEN_CENTRAL) ? errFormat() : errEOF();
     }
     let budget = lim.maxUncompressed;
-    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    const decoder = nameDecoder;
     for (const f of central) {
       const data = readBody(z, f, budget);
       budget -= data.length;
