@@ -10,6 +10,11 @@ ARG BUILD_IMAGE=node:24-bookworm-slim
 # first file Go looks for), /nodejs/bin/node, and the nonroot user 65532.
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 
+# The runtime image's node, for the build to bake the units' V8 code caches with: V8 accepts a cache only
+# from its own version, patch level included, and the build image's Node 24 release may not be the
+# runtime image's.
+FROM ${RUNTIME_IMAGE} AS runtime-node
+
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 # Dependencies first, so that a source change reuses this layer; the cache mount keeps npm's
@@ -18,13 +23,15 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     npm ci --ignore-scripts --no-audit --no-fund
+# The build also bakes the units' V8 code caches: runs of the bundle with the runtime image's node and the
+# ENTRYPOINT's node flags (scripts/image-node-flags.json, test/ship/dockerfile.test.ts keeps the two
+# equal) that write what they compiled. V8 takes a cache only from its own version and flags; else the
+# unit compiles from source as without one.
+COPY --from=runtime-node /nodejs/bin/node /opt/runtime-node/node
+ENV GMP_BUILD_TRAINING_NODE=/opt/runtime-node/node
 COPY tsconfig.json ./
 COPY scripts/build.mjs scripts/image-node-flags.json scripts/
 COPY src/ src/
-# The build also bakes the units' V8 code caches: runs of the bundle with this node and the ENTRYPOINT's
-# node flags (scripts/image-node-flags.json, test/ship/dockerfile.test.ts keeps the two equal) that write
-# what they compiled. V8 takes a cache only from its own version and flags; else the unit compiles from
-# source as without one.
 RUN npm run build
 
 FROM ${RUNTIME_IMAGE} AS runtime

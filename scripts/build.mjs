@@ -68,6 +68,11 @@ const UNIT_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', 
 const IMAGE_NODE_FLAGS = JSON.parse(readFileSync(new URL('./image-node-flags.json', import.meta.url), 'utf8'));
 /** The hidden switch of the training runs (not GOMODPROBE_*: the CLI refuses unknown variables of its own), the bundle writes its units' code caches into this directory at exit. */
 const WRITE_CACHE_ENV = 'GMP_BUILD_WRITE_CODE_CACHE';
+/**
+ * The node the training runs use: this one, or the one GMP_BUILD_TRAINING_NODE names (the Dockerfile's build
+ * stage names the runtime image's node, whose V8 version the caches must match).
+ */
+const TRAINING_NODE = process.env.GMP_BUILD_TRAINING_NODE || process.execPath;
 /** The largest cache file the bundle reads (the pipeline's is a few MB). */
 const CACHE_MAX_BYTES = 64 * 1024 * 1024;
 /** A cache file's first line: the unit and its source's SHA-256, so that a cache is used only with the exact source it was made from. */
@@ -350,8 +355,8 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-// The units' V8 code caches, made by the bundle itself: runs with this node and the image's node flags (V8
-// accepts a cache only from its own version and flags), the hidden switch set, that write at exit what
+// The units' V8 code caches, made by the bundle itself: runs with TRAINING_NODE and the image's node flags
+// (V8 accepts a cache only from its own version and flags), the hidden switch set, that write at exit what
 // each unit compiled. A run without network hops first, then the demo (a healthy and a broken probe of
 // the lab target on loopback: DNS, TLS, the proxy, the checksum database, the redirect), which starts
 // from the first run's cache and adds what it compiled.
@@ -364,7 +369,7 @@ try {
     { args: ['demo', '--report-dir', join(train, 'demo'), '--format', 'json'], exit: 0 },
   ];
   for (const run of runs) {
-    const r = spawnSync(process.execPath, [...IMAGE_NODE_FLAGS, join(ROOT, 'dist', 'gomodprobe.mjs'), ...run.args], {
+    const r = spawnSync(TRAINING_NODE, [...IMAGE_NODE_FLAGS, join(ROOT, 'dist', 'gomodprobe.mjs'), ...run.args], {
       cwd: train,
       encoding: 'utf8',
       timeout: 120_000,
@@ -376,4 +381,4 @@ try {
   rmSync(train, { recursive: true, force: true });
 }
 const caches = readdirSync('dist').filter((f) => f.endsWith('.v8cache')).sort();
-process.stderr.write(`build: dist/gomodprobe.mjs, ${units.map((u) => `dist/gomodprobe.${u.name}.js.map`).join(', ')}, ${SBOM}, ${caches.map((f) => `dist/${f}`).join(', ')} (code caches: ${Math.round(performance.now() - t0)} ms)\n`);
+process.stderr.write(`build: dist/gomodprobe.mjs, ${units.map((u) => `dist/gomodprobe.${u.name}.js.map`).join(', ')}, ${SBOM}, ${caches.map((f) => `dist/${f}`).join(', ')} (code caches by ${TRAINING_NODE === process.execPath ? 'this node' : TRAINING_NODE}: ${Math.round(performance.now() - t0)} ms)\n`);

@@ -26,8 +26,26 @@ describe('Dockerfile: build stage', () => {
     expect(build).toBeGreaterThan(ci);
   });
 
+  it("bakes the code caches with the runtime image's node, copied from a stage of that image, before the build runs", () => {
+    const stage = plan.dockerfile.stages.find((s) => s.from === plan.runtime.from && s !== plan.runtime);
+    expect(stage?.name, 'a stage FROM the runtime image').toBeDefined();
+    expect(stage!.instructions).toEqual([]);
+    const ins = plan.build.instructions;
+    const copy = ins.findIndex((i) => i.keyword === 'COPY' && parseCopy(i).from === stage!.name);
+    expect(copy).toBeGreaterThan(0);
+    const { sources, dest } = parseCopy(ins[copy]!);
+    // The runtime's node is the ENTRYPOINT's first word.
+    expect(sources).toEqual([plan.node]);
+    const env = ins.findIndex((i) => i.keyword === 'ENV' && i.args === `GMP_BUILD_TRAINING_NODE=${dest}`);
+    expect(env).toBeGreaterThan(copy);
+    expect(ins.findIndex((i) => i.keyword === 'RUN' && runCommand(i) === 'npm run build')).toBeGreaterThan(env);
+    // The name scripts/build.mjs reads.
+    expect(buildScript).toContain('process.env.GMP_BUILD_TRAINING_NODE');
+  });
+
   it('copies only what the .dockerignore lets into the context, and that context holds the sources', () => {
-    for (const ins of plan.build.instructions.filter((i) => i.keyword === 'COPY')) {
+    // From the context, that is: not the runtime image's node copied from its stage.
+    for (const ins of plan.build.instructions.filter((i) => i.keyword === 'COPY' && parseCopy(i).from === undefined)) {
       for (const src of parseCopy(ins).sources) expect(contextFiles(plan, REPO_DIR, src).length).toBeGreaterThan(0);
     }
     const srcFiles = contextFiles(plan, REPO_DIR, 'src');

@@ -120,6 +120,11 @@ export function replayBuildStage(plan: ImagePlan, repoDir: string, stageRoot: st
       mkdirSync(inStage(ins.args.trim()), { recursive: true });
     } else if (ins.keyword === 'COPY') {
       const copy = parseCopy(ins);
+      // The runtime image's node, which the build bakes the code caches with (GMP_BUILD_TRAINING_NODE): the
+      // runtime is reproduced with this machine's node (test/ship/sandbox.ts), which the replayed build
+      // runs the training with anyway (the stage's ENV is not applied here), so there is nothing to copy.
+      const fromStage = copy.from === undefined ? undefined : plan.dockerfile.stages.find((s) => s.name === copy.from);
+      if (fromStage && fromStage.from === plan.runtime.from && fromStage.instructions.length === 0) continue;
       if (copy.from !== undefined) throw new Error(`line ${ins.line}: the build stage copies from ${copy.from}; replay does not support that`);
       for (const source of copy.sources) {
         for (const file of contextFiles(plan, repoDir, source)) {
