@@ -353,7 +353,28 @@ function tileKey(t: Tile): string {
   return `${t.h}/${t.l}/${t.n}/${t.w}`;
 }
 
+/**
+ * tileForIndexRange's answers, by height and index: every lookup of a run proves against the same tree, so
+ * its tree-hash tiles' indexes come back for each module (a Tile is readonly: the objects can be shared).
+ */
+const tileRanges = new Map<number, { readonly tile: Tile; readonly start: number; readonly end: number }>();
+const TILE_RANGES_KEPT = 4096;
+
 function tileForIndexRange(h: number, index: number): { tile: Tile; start: number; end: number } {
+  // One number per (h, index) while it stays exact; past that, computed every time.
+  const key = index * 32 + h;
+  const memo = Number.isSafeInteger(key) && h >= 0 && h < 32 ? key : undefined;
+  const known = memo === undefined ? undefined : tileRanges.get(memo);
+  if (known) return known;
+  const range = computeTileForIndexRange(h, index);
+  if (memo !== undefined) {
+    if (tileRanges.size >= TILE_RANGES_KEPT) tileRanges.clear();
+    tileRanges.set(memo, range);
+  }
+  return range;
+}
+
+function computeTileForIndexRange(h: number, index: number): { tile: Tile; start: number; end: number } {
   const split = splitStoredHashIndex(index);
   let level = split.level;
   let n = split.n;
@@ -517,6 +538,9 @@ function tileParent(t: Tile, k: number, n: number): Tile | undefined {
   return { h: t.h, l, n: tn, w };
 }
 
+/** The tree-hash tiles' data that hashed to a tree's hash, by the tree's hash (the same object for one opened note). */
+const treeTilesChecked = new WeakMap<Hash, { readonly n: number; readonly data: readonly Uint8Array[] }>();
+
 /**
  * tlog.TileHashReader: reads hashes of `tree` by fetching tiles, and authenticates the tiles against the
  * tree hash (tiles for the tree hash first, then the other tiles against their parents).
@@ -597,13 +621,19 @@ export class TileHashReader {
       }
     });
 
-    // Authenticate the tree-hash tiles (parents come before children in `tiles`).
-    const last = stx.length - 1;
-    let th = hashFromTile(tiles[stxTileOrder[last]!]!, data[stxTileOrder[last]!]!, stx[last]!);
-    for (let i = last - 1; i >= 0; i--) {
-      th = nodeHash(hashFromTile(tiles[stxTileOrder[i]!]!, data[stxTileOrder[i]!]!, stx[i]!), th);
+    // Authenticate the tree-hash tiles (parents come before children in `tiles`): once per tree and tile
+    // data, not once per lookup (every lookup of a run proves against the same tree with the same tiles).
+    const stxData = stxTileOrder.map((j) => data[j]!);
+    const checked = treeTilesChecked.get(this.tree.hash);
+    if (!(checked && checked.n === N && checked.data.length === stxData.length && checked.data.every((d, i) => d === stxData[i]))) {
+      const last = stx.length - 1;
+      let th = hashFromTile(tiles[stxTileOrder[last]!]!, data[stxTileOrder[last]!]!, stx[last]!);
+      for (let i = last - 1; i >= 0; i--) {
+        th = nodeHash(hashFromTile(tiles[stxTileOrder[i]!]!, data[stxTileOrder[i]!]!, stx[i]!), th);
+      }
+      if (!hashEqual(th, this.tree.hash)) throw new TlogError('tlog.inconsistent_tile', 'downloaded inconsistent tile');
+      treeTilesChecked.set(this.tree.hash, { n: N, data: stxData });
     }
-    if (!hashEqual(th, this.tree.hash)) throw new TlogError('tlog.inconsistent_tile', 'downloaded inconsistent tile');
 
     // Authenticate the remaining (full) tiles against their parents; see the class comment for the
     // tiles Go skips.
