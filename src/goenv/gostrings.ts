@@ -3,13 +3,20 @@
 // strings.TrimSpace (Go 1.23). Go strings are bytes; here a "byte string" holds one UTF-16 unit per
 // byte (latin1), so ports of Go's byte-level loops (net/url, module paths) can follow them exactly.
 
+/** Text that is all ASCII: its UTF-8 bytes are its characters. */
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** UTF-8 encode a JS string into a byte string (one char per byte). */
 export function toByteString(s: string): string {
+  // ASCII is its own UTF-8: no buffer for the usual URL or module path.
+  if (ASCII.test(s)) return s;
   return Buffer.from(s, 'utf8').toString('latin1');
 }
 
 /** Decode a byte string back to a JS string (invalid UTF-8 becomes U+FFFD, as Go prints it). */
 export function fromByteString(b: string): string {
+  // Bytes below 0x80 decode to themselves.
+  if (ASCII.test(b)) return b;
   return Buffer.from(b, 'latin1').toString('utf8');
 }
 

@@ -98,8 +98,17 @@ function unescape(s: string, mode: Enc): string {
 const UPPERHEX = '0123456789ABCDEF';
 
 function escape(s: string, mode: Enc): string {
-  let t = '';
-  for (let i = 0; i < s.length; i++) {
+  // Nothing to escape (every module path and version of a request): the text as it is, not rebuilt a
+  // character at a time.
+  let first = 0;
+  while (first < s.length) {
+    const c = s.charCodeAt(first);
+    if ((c === 0x20 && mode === Enc.QueryComponent) || shouldEscape(c, mode)) break;
+    first++;
+  }
+  if (first === s.length) return s;
+  let t = s.slice(0, first);
+  for (let i = first; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x20 && mode === Enc.QueryComponent) t += '+';
     else if (shouldEscape(c, mode)) t += '%' + UPPERHEX[c >> 4] + UPPERHEX[c & 15];
