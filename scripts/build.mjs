@@ -6,7 +6,8 @@
 //   dist/gomodprobe.<unit>.js.map   source map of each lazily compiled unit (pipeline, undici)
 //   dist/gomodprobe.cdx.json        CycloneDX SBOM of what is bundled (@cyclonedx/cyclonedx-esbuild)
 //   dist/gomodprobe.<unit>.v8cache  V8 code cache of a unit (pipeline, undici), made by training runs of
-//                                   the bundle with this node and the image's node flags (see the end)
+//                                   the bundle with this node (or GMP_BUILD_TRAINING_NODE) and the
+//                                   image's node flags (see the end)
 //
 // Start-up is part of every build pod's start, and V8 parses a whole module before running any of it:
 // one ESM bundle of everything took ~75 ms more than `node -e 0` to print --version (measured, Node 20,
@@ -75,7 +76,7 @@ const WRITE_CACHE_ENV = 'GMP_BUILD_WRITE_CODE_CACHE';
 const TRAINING_NODE = process.env.GMP_BUILD_TRAINING_NODE || process.execPath;
 /** The largest cache file the bundle reads (the pipeline's is a few MB). */
 const CACHE_MAX_BYTES = 64 * 1024 * 1024;
-/** A cache file's first line: the unit and its source's SHA-256, so that a cache is used only with the exact source it was made from. */
+/** A cache file's first line: the unit, its source's SHA-256 and byte length, so that a cache is used only with the exact source it was made from. */
 const cacheHeader = (u) => `gomodprobe-v8cache 2 ${u.name} ${createHash('sha256').update(u.code).digest('hex')} ${Buffer.byteLength(u.code)}\n`;
 
 const common = {
@@ -271,7 +272,7 @@ export function unit(name) {
 }
 /** What became of each unit's code cache so far (the pipeline reads it through its __gmpUnit parameter, src/runtime.ts). */
 unit.codeCache = () => ({ ...codeCache });
-/** The unit's source and V8 data from its cache file when the file was made for this bundle; else why not (absent: no file; stale: another build's, or cut short). */
+/** The unit's source and V8 data from its cache file when the file was made for this bundle; else why not (absent: no file; stale: another build's, cut short, or no regular file of at most CACHE_MAX_BYTES). */
 function readCache(file, header) {
   let fd;
   try {

@@ -5,7 +5,7 @@
 // source. The unit loader passes itself to every unit as `__gmpUnit`; run from source (tsx) there is
 // no bundle and no `codeCache`.
 
-/** What became of one unit's code cache: `accepted` by V8; `rejected` by V8 (made by another node or with other V8 flags); `stale` (made for another build of the bundle, not given to V8); `absent` (no file). */
+/** What became of one unit's code cache: `accepted` by V8; `rejected` by V8 (made by another node or with other V8 flags); `stale` (made for another build of the bundle, cut short, or no regular file: not given to V8); `absent` (no file). */
 export type CodeCacheState = 'absent' | 'stale' | 'rejected' | 'accepted';
 
 export interface UnitLoad {
