@@ -218,12 +218,15 @@ export class HttpClient {
         // Absolute-form requests go to the HTTP proxy itself: dial it directly.
         if (this.#proxyOrigins.has(origin)) hop = { ...hop, proxy: { proxy: null, reason: 'the HTTP proxy itself' } };
         const via = hop.proxy.proxy ? 'proxy' : 'direct';
-        // Each layer has its own budget inside openHop; this bounds the whole connect. A new connection
-        // starts a turn later: a request on a connection that is open already (the tls stage's, handed
-        // over above) is written first. The run's first request, the zip on the critical path, was written
-        // after the dials of the two requests started beside it (.info, the checksum database's
-        // /supported): 9-10 ms after it was made, now 6-9 ms (the bench's wire timeline, strace).
-        nextTurn().then(() => openHop(this.#hops, hop, opSignal(this.#closing.signal, this.#hops.timeoutMs, 'connect'), verify ? this.#alpn : ['http/1.1'], { verify }))
+        // Each layer has its own budget inside openHop; this bounds the whole connect. One more connection
+        // to an origin this client has a connection to starts a turn later: a request on the connection
+        // that is open already (the tls stage's, handed over above) is written first. The run's first
+        // request, the zip on the critical path, was written after the dials of the two requests started
+        // beside it (.info, the checksum database's /supported): 9-10 ms after it was made, now 6-9 ms
+        // (the bench's wire timeline, strace). A first connection to a host (the zip's storage host, on
+        // the critical path too) starts at once: a turn of the loop can hold other answers' handling.
+        const opened = this.opened.some((o) => o.origin === origin && o.ok);
+        (opened ? nextTurn() : Promise.resolve()).then(() => openHop(this.#hops, hop, opSignal(this.#closing.signal, this.#hops.timeoutMs, 'connect'), verify ? this.#alpn : ['http/1.1'], { verify }))
           .then((h) => {
             this.opened.push(openedOrigin(origin, via, h));
             callback(null, h.socket);
