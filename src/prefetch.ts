@@ -8,6 +8,7 @@
 // here. probe.ts owns the one Prefetcher of a run: stages only say what they learned (EarlyWork).
 
 import type { EarlyWork, WorkContext } from './stages/stage.js';
+import type { PlannedModule } from './plan.js';
 import { parseVerifierKey, type Verifier } from './sumdb/note.js';
 import { chooseBase, lookup } from './stages/sumdbfetch.js';
 import { fetchZip } from './stages/zipfetch.js';
@@ -68,11 +69,24 @@ export class Prefetcher implements EarlyWork {
     }
   }
 
+  /** The plan's modules by path, for #skipsSumdb (a search of the plan per module was quadratic at 500). */
+  #byPath: Map<string, PlannedModule> | undefined;
+
+  /** Whether the plan's (first) module of this path is one go does not look up (PlannedModule.sumdbSkipReason). */
+  #skipsSumdb(path: string): boolean {
+    if (!this.#byPath) {
+      this.#byPath = new Map();
+      // The first of a path wins, as Array.find did.
+      for (const p of this.#ctx.plan.modules) if (!this.#byPath.has(p.path)) this.#byPath.set(p.path, p);
+    }
+    return Boolean(this.#byPath.get(path)?.sumdbSkipReason);
+  }
+
   /** What the sumdb stage will ask for this module (the base choice, then the lookup and its tiles). */
   #sumdb(path: string, version: string): void {
     const ctx = this.#ctx;
     const db = ctx.plan.sumdb;
-    if (this.#stopped || db.kind === 'off' || ctx.plan.modules.find((p) => p.path === path)?.sumdbSkipReason) return;
+    if (this.#stopped || db.kind === 'off' || this.#skipsSumdb(path)) return;
     if (this.#verifier === undefined) {
       try {
         this.#verifier = parseVerifierKey(db.verifierKey);

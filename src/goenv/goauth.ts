@@ -227,6 +227,8 @@ export class GoAuth {
 
   /** loadCredential: the whole URL, then host[:port] (1.24–1.26) or each shorter path prefix (1.27). */
   #load(url: string): Record<string, string> {
+    // Nothing stored (no GOAUTH method gave credentials): every prefix would miss.
+    if (this.#cache.size === 0) return {};
     let current = url.replace(/^https:\/\//, '');
     if (this.#rules.credentials === 'prefix-path') current = current.replace(/\/$/, '');
     for (;;) {
