@@ -226,12 +226,12 @@ function sameParseRules(a: ParseRules, b: ParseRules): boolean {
 }
 
 /**
- * The store's roots indexed by subject. Loading parsed them (go's AppendCertsFromPEM parses each block to
- * decide whether it joins the pool) with the run's rules: they are indexed as they are. A store built by
- * hand, or loaded under other rules, is parsed here.
+ * The store's roots indexed by subject. A run's store (PendingTrustStore) is indexed in idle time and
+ * parses a root when a chain asks for it, with the run's rules (go's AppendCertsFromPEM keeps a block only
+ * if it parses). A store loaded whole is indexed as it was parsed; one built by hand, or loaded under
+ * other rules, is parsed here.
  */
 function rootPool(store: TrustStore, rules: ParseRules): RootPool {
-  // Indexed by subject, each root parsed when a chain asks for it (the rest are parsed in idle time).
   if (store instanceof PendingTrustStore && sameParseRules(store.rules, rules)) return store.pool();
   const trust = store instanceof PendingTrustStore ? store.parseAll() : store;
   const roots = new CertPool();

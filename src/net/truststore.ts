@@ -431,7 +431,9 @@ export class PendingTrustStore implements TrustStore {
   #done: LoadedTrustStore | undefined;
   #work: { indexed: Promise<void>; done: Promise<void> } | undefined;
   /** Raw subject (latin1) -> the distinct DERs with that subject, in go's order: the pool's index. */
-  #subjects: Map<string, number[]> | undefined;
+  readonly #subjects = new Map<string, number[]>();
+  /** How far the index is built: the item and block next, and the DERs already filed. */
+  readonly #indexAt = { item: 0, block: 0, seen: new Set<number>() };
 
   readonly #sliceMs: number;
 
@@ -548,12 +550,7 @@ export class PendingTrustStore implements TrustStore {
       try {
         await yieldToLoop();
         since = performance.now();
-        for (const item of this.#read.items) {
-          if (!isFileItem(item)) continue;
-          while (!decodeSome(item, this.#read.table, DECODE_STEP_BLOCKS)) await slice();
-          await slice();
-        }
-        this.#index();
+        while (!this.#indexSome(DECODE_STEP_BLOCKS)) await slice();
       } catch (err) {
         indexFailed(err);
         throw err;
@@ -576,16 +573,26 @@ export class PendingTrustStore implements TrustStore {
     return (this.#work = { indexed, done });
   }
 
-  /** Every file decoded, and each distinct DER filed under its subject, in the order go's pool adds them. */
-  #index(): Map<string, number[]> {
-    if (this.#subjects) return this.#subjects;
-    const subjects = new Map<string, number[]>();
-    const seen = new Set<number>();
-    for (const item of this.#read.items) {
-      if (!isFileItem(item)) continue;
-      for (const b of this.#blocks(item)) {
-        if (typeof b === 'string' || b === UNRECORDED || seen.has(b)) continue;
-        seen.add(b);
+  /**
+   * Decodes and indexes up to about `limit` more PEM blocks, in go's order: each distinct DER filed under
+   * its subject, in the order go's pool adds them. True once every file is done.
+   */
+  #indexSome(limit: number): boolean {
+    const at = this.#indexAt;
+    const items = this.#read.items;
+    while (at.item < items.length) {
+      const item = items[at.item]!;
+      if (!isFileItem(item)) {
+        at.item++;
+        continue;
+      }
+      if (!decodeSome(item, this.#read.table, limit)) return false;
+      const blocks = item.blocks!;
+      while (at.block < blocks.length) {
+        if (limit-- <= 0) return false;
+        const b = blocks[at.block++]!;
+        if (typeof b === 'string' || b === UNRECORDED || at.seen.has(b)) continue;
+        at.seen.add(b);
         let subject = rawSubjectOf(Buffer.from(this.#read.table.ders[b]!, 'latin1'));
         if (subject === undefined) {
           // Not even the outline of a certificate: parsed now (go's parse fails it too, or says where it sits).
@@ -594,12 +601,20 @@ export class PendingTrustStore implements TrustStore {
           subject = parsed.rawSubject;
         }
         const key = subject.toString('latin1');
-        const list = subjects.get(key);
+        const list = this.#subjects.get(key);
         if (list) list.push(b);
-        else subjects.set(key, [b]);
+        else this.#subjects.set(key, [b]);
       }
+      at.item++;
+      at.block = 0;
     }
-    return (this.#subjects = subjects);
+    return true;
+  }
+
+  /** The subject index, finished now if the idle-time work has not finished it. */
+  #index(): Map<string, number[]> {
+    this.#indexSome(Infinity);
+    return this.#subjects;
   }
 
   /**
