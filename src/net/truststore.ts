@@ -156,7 +156,7 @@ function decodeStdBase64(s: string): Buffer | undefined {
  * encoding/pem.Decode: the next block and the rest, or undefined. Data is latin1 so that byte
  * offsets equal string offsets. Bounded: every iteration consumes input.
  */
-export function decodePem(data: string): { block: PemBlock; rest: string } | undefined {
+export function decodePem(data: string, decodeBody: (base64: string) => Buffer | undefined = decodeStdBase64): { block: PemBlock; rest: string } | undefined {
   let rest = data;
   for (;;) {
     if (rest.startsWith(PEM_START.slice(1))) {
@@ -207,7 +207,7 @@ export function decodePem(data: string): { block: PemBlock; rest: string } | und
     if (!endTrailer.startsWith(typeLine) || !endTrailer.endsWith(PEM_END_OF_LINE)) continue;
     if (getLine(restOfEndLine)[0].length !== 0) continue;
 
-    const bytes = decodeStdBase64(rest.slice(0, endIndex).replace(/[ \t]/g, ''));
+    const bytes = decodeBody(rest.slice(0, endIndex).replace(/[ \t]/g, ''));
     if (!bytes) continue;
     return {
       block: { type: typeLine, headers, bytes },
@@ -250,6 +250,13 @@ interface FileItem {
 interface DerTable {
   readonly index: Map<string, number>;
   readonly ders: string[];
+  /**
+   * A block's base64 text -> its bytes (or undefined: not base64) and its DER index: a Debian store holds
+   * every root three times (the bundle, its copy in /etc/ssl/certs, a file of its own), decoded once.
+   */
+  readonly bodies: Map<string, { bytes: Buffer | undefined; der?: number }>;
+  /** The base64 text of the block decodePem last decoded (decodeSome's own decoder sets it). */
+  lastBody: string;
 }
 
 /** What reading found, before any PEM block is decoded or certificate parsed. */
@@ -272,8 +279,14 @@ function decodeSome(item: FileItem, table: DerTable, limit = Infinity): boolean 
     item.rest = item.data!.toString('latin1');
     item.data = undefined;
   }
+  const decodeBody = (base64: string): Buffer | undefined => {
+    table.lastBody = base64;
+    let known = table.bodies.get(base64);
+    if (!known) table.bodies.set(base64, (known = { bytes: decodeStdBase64(base64) }));
+    return known.bytes;
+  };
   for (let k = 0; k < limit; k++) {
-    const next = decodePem(item.rest);
+    const next = decodePem(item.rest, decodeBody);
     if (!next) {
       if (item.decoded.length === 0) item.decoded.push('no PEM data found');
       item.blocks = item.decoded;
@@ -289,13 +302,19 @@ function decodeSome(item: FileItem, table: DerTable, limit = Infinity): boolean 
         : block.type !== 'CERTIFICATE' ? `PEM block ${n} is a ${block.type}, not a CERTIFICATE` : `PEM block ${n} has headers`);
       continue;
     }
-    const der = block.bytes.toString('latin1');
-    let i = table.index.get(der);
-    if (i === undefined) {
-      i = table.ders.push(der) - 1;
-      table.index.set(der, i);
+    const body = table.bodies.get(table.lastBody)!;
+    if (body.der === undefined) {
+      const der = block.bytes.toString('latin1');
+      let i = table.index.get(der);
+      if (i === undefined) {
+        i = table.ders.push(der) - 1;
+        table.index.set(der, i);
+      }
+      body.der = i;
+      // The DER is in the table: the bytes need not be held twice (any Buffer tells decodePem "valid").
+      body.bytes = DECODED;
     }
-    item.decoded.push(i);
+    item.decoded.push(body.der);
   }
   return false;
 }
@@ -315,7 +334,7 @@ const isFileItem = (item: ReadItem): item is FileItem => 'into' in item;
  */
 export async function readTrustStore(src: TrustStoreSources, fs: InputFs = diskInputFs, idleSliceMs = IDLE_SLICE_MS): Promise<PendingTrustStore> {
   const items: ReadItem[] = [];
-  const table: DerTable = { index: new Map(), ders: [] };
+  const table: DerTable = { index: new Map(), ders: [], bodies: new Map(), lastBody: '' };
   const r: { -readonly [K in keyof StoreRead]: StoreRead[K] } = { items, table, loaded: [], refused: [], firstErr: undefined };
   const skip = (path: string, reason: string): void => void items.push({ path, reason });
   // Files are kept as read until decoded, up to MAX_UNDECODED_BYTES; past that each is decoded as it is
@@ -408,6 +427,8 @@ export async function loadTrustStore(src: TrustStoreSources, fs: InputFs = diskI
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /** Idle-time work between two turns of the event loop, at most (one certificate parse may take longer). */
 const IDLE_SLICE_MS = 0.5;
+/** What a base64 text whose DER is in the table decodes to, for decodePem (which only needs "valid"). */
+const DECODED = Buffer.alloc(0);
 /** PEM blocks decoded in one step of idle-time work. */
 const DECODE_STEP_BLOCKS = 4;
 
