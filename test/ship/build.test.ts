@@ -2,7 +2,7 @@
 // maps beside it point into src/ and node_modules/, and a bug's one-line report names the place in
 // src/ where it was thrown, read through those maps (src/stack.ts). `npm test` builds dist/ first.
 
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,15 @@ const MAPS: Record<string, string> = {
 };
 const work = mkdtempSync(join(tmpdir(), 'gmp-build-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A bundle run without network hops (GOPROXY=off), its own HOME, one module preloaded with --import. */
+function runOffline(preload: string, bundle: string, args: readonly string[] = []): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--import', preload, bundle, '--module', 'example.com/m@v1.0.0', ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { PATH: '/usr/bin:/bin', HOME: work, GOPROXY: 'off', GOSUMDB: 'off', GOFLAGS: '' },
+  });
+}
 
 function sourcesOf(map: string): string[] {
   return (JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }).sources;
@@ -64,11 +73,7 @@ describe("the bundle's built-ins", () => {
   it('a run without network hops loads none of the network ones (the lazy shims of scripts/build.mjs, node:http2 included)', () => {
     // process.moduleLoadList names every built-in node compiled; printed at exit by a preloaded hook.
     const hook = 'data:text/javascript,process.on("exit", () => process.stderr.write("LOADED " + JSON.stringify(process.moduleLoadList) + "\\n"));';
-    const r = spawnSync(process.execPath, ['--import', hook, BUNDLE, '--module', 'example.com/m@v1.0.0', '--report-dir', join(work, 'builtins')], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { PATH: '/usr/bin:/bin', HOME: work, GOPROXY: 'off', GOSUMDB: 'off', GOFLAGS: '' },
-    });
+    const r = runOffline(hook, BUNDLE, ['--report-dir', join(work, 'builtins')]);
     expect(r.status, r.stderr).toBe(13);
     const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
     expect(line, r.stderr).toBeDefined();
@@ -84,11 +89,7 @@ describe('a bug in the bundle', () => {
     // os.hostname() throwing is a bug the probe cannot expect: pino calls it when the run's logger is made
     // (src/report/logger.ts, in the pipeline unit compiled from a string).
     const inject = 'data:text/javascript,import os from "node:os"; os.hostname = () => { throw new TypeError("injected by the build test") };';
-    const r = spawnSync(process.execPath, ['--import', inject, BUNDLE, '--module', 'example.com/m@v1.0.0', '--report-dir', join(work, 'report')], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { PATH: '/usr/bin:/bin', HOME: work, GOPROXY: 'off', GOSUMDB: 'off', GOFLAGS: '' },
-    });
+    const r = runOffline(inject, BUNDLE, ['--report-dir', join(work, 'report')]);
     expect(r.status, r.stderr).toBe(1);
     const lines = r.stderr.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
@@ -106,11 +107,7 @@ describe('a bug in the bundle', () => {
     const text = readFileSync(BUNDLE);
     writeFileSync(copy, text);
     const inject = 'data:text/javascript,import os from "node:os"; os.hostname = () => { throw new TypeError("injected") };';
-    const r = spawnSync(process.execPath, ['--import', inject, copy, '--module', 'example.com/m@v1.0.0'], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { PATH: '/usr/bin:/bin', HOME: work, GOPROXY: 'off', GOSUMDB: 'off' },
-    });
+    const r = runOffline(inject, copy);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('gomodprobe: internal error: injected\n');
   });
